@@ -1,0 +1,143 @@
+/*
+ * config.h - the one XML config file, validated and resolved.
+ *
+ * bp_config_load() parses the file with libxml2, validates it against the
+ * RELAX NG schema compiled into the binary (errors carry file and line and
+ * say what was expected), then resolves defaults so the rest of the program
+ * never has to: channels (METRICS.md's table when <channels> is absent, and
+ * `other` always present, last), the channel rules of every contacts and
+ * traffic source, time zones, months (12), output dir, relative paths.
+ *
+ * Relative paths and file:// URLs resolve against the config file's folder.
+ */
+#ifndef BP_CONFIG_H
+#define BP_CONFIG_H
+
+#include <stddef.h>
+#include "err.h"
+#include "date.h"
+#include "num.h"
+
+typedef enum bp_source_kind {
+	BP_SRC_CONTACTS,
+	BP_SRC_DEALS,
+	BP_SRC_SPEND,
+	BP_SRC_TRAFFIC
+} bp_source_kind;
+
+/* <column field="created" name="Create Date" format="%d/%m/%Y"/> */
+typedef struct bp_column {
+	char *field;   /* the preset's field name */
+	char *name;    /* header text in the file; NULL keeps the preset's */
+	char *format;  /* date format; NULL means auto */
+} bp_column;
+
+/* A rule: a source value (compared case-insensitively, ignoring
+ * surrounding blanks) that puts a row into a channel. */
+typedef struct bp_rule {
+	char *match;
+	int channel;   /* index into bp_config.channels */
+} bp_rule;
+
+typedef struct bp_source {
+	bp_source_kind kind;
+	char *id;
+	char *url;          /* absolute: file:// URLs made absolute */
+	char *preset;       /* "hubspot", "google-ads", "linkedin", "meta", "ga4", "csv" */
+	char *timezone;     /* NULL: the report's */
+	char *ca_file;      /* absolute path; NULL: the global one, or system CAs */
+	char *token_env, *token_file, *user_env, *password_env;
+	int insecure_http;  /* plain http:// allowed */
+	int channel;        /* spend: channel index; -1 elsewhere */
+	int amount_monthly; /* deals: amount="monthly" (default annual) */
+	char **won_stages;  /* deals: extra won stage names */
+	size_t n_won_stages;
+	bp_rule *rules;     /* contacts/traffic: configured rules, then defaults */
+	size_t n_rules;
+	bp_column *columns;
+	size_t n_columns;
+	long timeout_s;     /* whole transfer, default 300 */
+	long long max_bytes;/* default 2 GiB */
+	int retries;        /* default 4 */
+	long line;          /* where it is in the config, for messages */
+} bp_source;
+
+typedef struct bp_channel {
+	char *id, *label, *group;
+} bp_channel;
+
+typedef struct bp_cost {
+	bp_month month;
+	bp_money amount;
+	char *label;
+} bp_cost;
+
+typedef struct bp_target {
+	bp_month month;
+	char *metric;       /* a channels.csv column name, e.g. "mqls", "new_leads", "cac" */
+	char *channel;      /* NULL: all */
+	double value;
+} bp_target;
+
+typedef struct bp_email {
+	char *url;          /* smtps://host:465 or smtp://host:587 */
+	char *from;
+	char *user_env, *password_env, *password_file;
+	int tls_none;       /* tls="none" */
+	char *ca_file;
+	char **to, **cc, **bcc;
+	size_t n_to, n_cc, n_bcc;
+	char *subject;      /* template; NULL: "{title} — {period}" */
+	long long max_bytes;/* attachment cap, default 10 MB */
+	int attach_html;
+} bp_email;
+
+typedef struct bp_config {
+	char *path;         /* the config file as given */
+	char *dir;          /* its folder, absolute */
+	char *title;
+	char *timezone;     /* report time zone, default "UTC" */
+	char *currency;     /* default "USD" */
+	char *language;     /* default "en" */
+	int months;         /* window length, default 12 */
+	double gross_margin;
+	int has_gross_margin;
+	char *templates;    /* template folder, NULL: built-in for language */
+	char *font;         /* TrueType font path, NULL: found by fontconfig */
+	char *ca_file;      /* global CA bundle, NULL: system */
+	bp_channel *channels;   /* config order; `other` is always the last */
+	size_t n_channels;
+	bp_source *sources;     /* config order */
+	size_t n_sources;
+	bp_cost *costs;
+	size_t n_costs;
+	bp_target *targets;
+	size_t n_targets;
+	char *output_dir;   /* absolute, default "<config dir>/reports" */
+	int keep_months;    /* 0: keep everything */
+	bp_email *email;    /* NULL when there is no <email> */
+} bp_config;
+
+/* Loads and validates `path`.  Returns NULL on error with `err` set:
+ * BP_ENOINPUT when the file cannot be read, BP_ECONFIG (file, line and
+ * what was expected) when it is not valid.  Free with bp_config_free(). */
+bp_config *bp_config_load(const char *path, bp_err *err);
+void bp_config_free(bp_config *cfg);
+
+/* The index of channel `id`, or -1. */
+int bp_config_channel(const bp_config *cfg, const char *id);
+
+/* The first source of a kind, or NULL. */
+const bp_source *bp_config_source(const bp_config *cfg, bp_source_kind kind);
+
+/* The column override for `field` in `src`, or NULL. */
+const bp_column *bp_source_column(const bp_source *src, const char *field);
+
+/* "contacts", "deals", "spend", "traffic". */
+const char *bp_source_kind_name(bp_source_kind kind);
+
+/* The RELAX NG schema every config is validated against (XML syntax,
+ * namespace urn:boardpack:config:1), for `boardpack check` and the docs. */
+extern const char bp_config_schema[];
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * csv.h - the streaming reader for exports as they really come.
+ *
+ * Reads a file (or a memory buffer) in fixed-size chunks and hands out one
+ * record at a time, so memory does not grow with the number of rows.
+ *
+ * Handles: UTF-8 with or without BOM; UTF-16LE/BE with BOM (converted to
+ * UTF-8 while reading); CRLF, LF and lone CR line ends; RFC 4180 quoting
+ * (delimiters, doubled quotes and line breaks inside quoted fields); a
+ * delimiter (tab, semicolon or comma) chosen from the header line; blank
+ * lines and lines starting with '#' before the header; any other preamble
+ * lines before the header (the caller decides which line is the header).
+ *
+ * Errors name the source, the line and the column (1-based, in characters
+ * of the decoded line): an unterminated quote, a character after a closing
+ * quote, a truncated or malformed UTF-16 stream, invalid UTF-8 is accepted
+ * as it is (bytes pass through), an empty file.
+ */
+#ifndef BP_CSV_H
+#define BP_CSV_H
+
+#include <stddef.h>
+#include "err.h"
+
+typedef struct bp_csv bp_csv;
+
+/* One field of the current record: UTF-8, unquoted, NUL-terminated.
+ * `p` points into the reader's buffer and stays valid until the next call
+ * to bp_csv_next() or bp_csv_close(). */
+typedef struct bp_field {
+	const char *p;
+	size_t n;
+} bp_field;
+
+/* Decides whether a split line is the header row.  Returns 1 when it is,
+ * 0 when the line is preamble to skip. */
+typedef int (*bp_csv_header_fn)(void *ctx, const bp_field *fields, size_t n);
+
+/* Opens `path` for reading.  `name` is what errors call the file (a source
+ * id, a path); NULL means `path`.  Returns NULL on error (BP_ENOINPUT when
+ * the file cannot be opened) with `err` set. */
+bp_csv *bp_csv_open(const char *path, const char *name, bp_err *err);
+
+/* Reads from memory instead (tests, the fuzz target).  The buffer is not
+ * copied and must outlive the reader. */
+bp_csv *bp_csv_open_mem(const void *data, size_t size, const char *name,
+			bp_err *err);
+
+/* Frees the reader and closes its file.  Accepts NULL. */
+void bp_csv_close(bp_csv *r);
+
+/* Finds the header row: skips blank lines and lines starting with '#',
+ * picks the delimiter of each remaining line (the most frequent of tab,
+ * ';' and ',' outside quotes; ',' when none), splits it and asks `is_header`.
+ * Stops at the first line it accepts and fixes the delimiter for the rest
+ * of the file.  The header's fields are returned through `fields`/`n`
+ * (valid until the next call).  Gives up after `max_lines` lines that are
+ * not the header (no limit when `max_lines` <= 0); blank and '#' lines do
+ * not count.  Returns 0 on success, -1 on error: BP_EDATA "file is
+ * empty" or "no header row found in the first N lines" (the caller usually
+ * replaces the latter with a message naming the columns it expected). */
+int bp_csv_header(bp_csv *r, bp_csv_header_fn is_header, void *ctx,
+		  int max_lines, bp_field **fields, size_t *n, bp_err *err);
+
+/* Reads the next record.  Returns 1 and sets `fields`/`n` when there is one,
+ * 0 at the end of the file, -1 on error (BP_EDATA, with line and column).
+ * Blank lines are skipped.  The number of fields is whatever the line has;
+ * comparing it with the header is up to the caller.  Without a call to
+ * bp_csv_header() first, records are split at ','.  Errors also include
+ * BP_EDATA "record is larger than 64 MiB" and BP_ENOINPUT when reading the
+ * file fails. */
+int bp_csv_next(bp_csv *r, bp_field **fields, size_t *n, bp_err *err);
+
+/* Changes the largest record accepted (64 MiB unless changed; counted in
+ * decoded bytes, line end included). */
+void bp_csv_set_max_record(bp_csv *r, size_t max);
+
+/* The line number (1-based, of the decoded text) where the current record
+ * starts. */
+long bp_csv_line(const bp_csv *r);
+
+/* The column (1-based, in characters) where field `i` of the current
+ * record starts, for error messages; counted from the start of the line
+ * bp_csv_line() names, so a line break inside an earlier quoted field
+ * counts as one character.  0 when there is no field `i`. */
+long bp_csv_col(const bp_csv *r, size_t i);
+
+/* The delimiter in use ('\0' before the header is found). */
+char bp_csv_delimiter(const bp_csv *r);
+
+/* Bytes of input consumed so far (for throughput figures). */
+unsigned long long bp_csv_bytes(const bp_csv *r);
+
+#endif

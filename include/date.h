@@ -1,0 +1,93 @@
+/*
+ * date.h - instants, calendar months, time zones and date parsing.
+ *
+ * Time zones come from the system's zoneinfo (TZif files under
+ * /usr/share/zoneinfo, or $TZDIR), parsed here, so converting an instant
+ * needs no global state (no setenv("TZ"), no localtime()).
+ *
+ * Everything but bp_tz_load() is pure computation.
+ */
+#ifndef BP_DATE_H
+#define BP_DATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+/* Seconds since 1970-01-01T00:00:00Z. */
+typedef int64_t bp_time;
+#define BP_TIME_NONE INT64_MIN
+
+/* A calendar month as one integer: year * 12 + (month - 1). */
+typedef int32_t bp_month;
+
+typedef struct bp_tz bp_tz;
+
+/* Loads a time zone by IANA name ("Asia/Seoul", "UTC", "Etc/GMT+5").
+ * NULL or "" means UTC.  Returns NULL with BP_ECONFIG when the name is
+ * unknown or the file is not valid TZif. */
+bp_tz *bp_tz_load(const char *name, bp_err *err);
+void bp_tz_free(bp_tz *tz);
+const char *bp_tz_name(const bp_tz *tz);
+
+/* Offset from UTC, in seconds east, in force at instant t. */
+int32_t bp_tz_offset(const bp_tz *tz, bp_time t);
+
+/* The instant at which the wall clock in `tz` reads `local` (seconds since
+ * 1970-01-01T00:00:00 as if that clock were UTC).  In a gap (spring
+ * forward) the offset before the transition is used, so 02:30 on a
+ * skipped night is 03:30 after it; in an overlap (fall back) the earlier
+ * instant is returned. */
+bp_time bp_tz_from_local(const bp_tz *tz, int64_t local);
+
+/* The local calendar month of instant t in tz. */
+bp_month bp_month_of(const bp_tz *tz, bp_time t);
+
+/* The first instant of month m in tz, and the last second of it. */
+bp_time bp_month_start(const bp_tz *tz, bp_month m);
+bp_time bp_month_end(const bp_tz *tz, bp_month m);
+
+/* "YYYY-MM" <-> bp_month.  Parse returns -1 on a malformed text. */
+int bp_month_parse(const char *s, bp_month *out);
+void bp_month_format(bp_month m, char buf[8]);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t bp_days_from_civil(int y, int m, int d);
+void bp_civil_from_days(int64_t days, int *y, int *m, int *d);
+
+/* A date or timestamp as written in a file, before time zones. */
+typedef struct bp_civil {
+	int y, mon, d, h, min, s;
+	int has_time;    /* a time of day was given */
+	int has_offset;  /* 'Z' or +HH:MM was given */
+	int32_t offset;  /* seconds east of UTC when has_offset */
+} bp_civil;
+
+/* Parses a date or timestamp.  `fmt` NULL or "auto" accepts:
+ *   YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS], YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM|±HHMM],
+ *   YYYY/MM/DD [HH:MM[:SS]], MM/DD/YYYY [HH:MM[:SS] [AM|PM]], YYYYMMDD, YYYYMM,
+ *   "Jul 8, 2025", "July 8, 2025", "8 July 2025", "8 Jul 2025".
+ * Otherwise `fmt` is a strptime-like pattern with %Y %m %d %H %M %S %b %B
+ * %p %z and literal characters (e.g. "%d/%m/%Y %H:%M").  Surrounding blanks
+ * are ignored.  Returns 1 on success, 0 when the field is missing (empty,
+ * "--"), -1 when the text is not a date in that format or the date does
+ * not exist (2026-02-30). */
+int bp_date_parse(const char *s, size_t n, const char *fmt, bp_civil *out);
+
+/* Turns a parsed value into an instant: with an offset, exactly; with a
+ * time but no offset, as wall-clock time in `src`; a date with no time, as
+ * the start of that day in `report` (a calendar date stays in its month in
+ * the report). */
+bp_time bp_civil_to_time(const bp_civil *c, const bp_tz *src,
+			 const bp_tz *report);
+
+/* Writes t as ISO 8601 in tz: "2026-10-31T23:59:59+09:00" ("Z" for UTC
+ * offsets of zero when the zone is UTC).  Returns the length. */
+int bp_time_format(bp_time t, const bp_tz *tz, char *buf, size_t size);
+
+/* Parses a --as-of value: an ISO 8601 timestamp with offset, or without
+ * one (read in `tz`), or a date (its last second in `tz`).  Returns 0, or
+ * -1 on a malformed text. */
+int bp_time_parse_arg(const char *s, const bp_tz *tz, bp_time *out);
+
+#endif

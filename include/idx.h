@@ -1,0 +1,35 @@
+/*
+ * idx.h - record-ID index: maps export record IDs to small integers.
+ *
+ * The one structure whose memory grows with the number of rows: joining
+ * deals to contacts needs every contact's channel and cohort.  IDs that are
+ * decimal numbers of up to 19 digits (HubSpot's) are stored as 64-bit
+ * integers; any other ID is kept as a string in an arena.  Open addressing,
+ * 16 bytes a slot, at most half full: about 32 bytes per ID.
+ */
+#ifndef BP_IDX_H
+#define BP_IDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bp_idx bp_idx;
+
+/* Returns NULL when out of memory. */
+bp_idx *bp_idx_new(void);
+void bp_idx_free(bp_idx *ix);
+
+/* Looks up `id` (n bytes).  Returns 1 and sets *value when found, else 0. */
+int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value);
+
+/* Inserts `id` with `value` unless present.  Returns 1 when inserted, 0
+ * when the ID was already there (its value is left and written to *old
+ * when old is not NULL), -1 when out of memory. */
+int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
+	       uint32_t *old);
+
+/* Number of IDs and bytes held (for the benchmark's bytes-per-contact). */
+size_t bp_idx_count(const bp_idx *ix);
+size_t bp_idx_bytes(const bp_idx *ix);
+
+#endif

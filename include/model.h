@@ -1,0 +1,42 @@
+/*
+ * model.h - the run's numbers as files: cohorts.csv, channels.csv and
+ * metrics.xml (docs/metrics-xml.md), every ratio derived per METRICS.md.
+ */
+#ifndef BP_MODEL_H
+#define BP_MODEL_H
+
+#include <libxml/tree.h>
+
+#include "config.h"
+#include "err.h"
+#include "funnel.h"
+#include "ingest.h"
+
+/* What the run knows about itself. */
+typedef struct bp_run_info {
+	bp_time generated;     /* when the run started (UTC) */
+	bp_month period;
+	bp_time as_of;
+	const char *version;
+} bp_run_info;
+
+/* A source as archived in the snapshot. */
+typedef struct bp_source_file {
+	const bp_source *src;
+	const char *file;      /* path inside the snapshot: "sources/crm.csv" */
+	unsigned long long bytes;
+	char sha256[65];
+} bp_source_file;
+
+/* Builds metrics.xml.  Returns NULL when out of memory (err set).  The
+ * caller frees the document with xmlFreeDoc(). */
+xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
+			 const bp_quality *q, const bp_source_file *files,
+			 size_t n_sources, const bp_run_info *run, bp_err *err);
+
+/* Writes cohorts.csv, channels.csv and metrics.xml into `dir`.
+ * Returns 0, or -1 with BP_ECANTCREAT. */
+int bp_model_write(xmlDocPtr metrics, const bp_config *cfg,
+		   const bp_funnel *f, const char *dir, bp_err *err);
+
+#endif

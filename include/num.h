@@ -1,0 +1,47 @@
+/*
+ * num.h - numbers as exports write them.
+ *
+ * Pure functions, no locale: "1,234", "\"4,838.80\"" (the reader already
+ * removed the quotes), " --", "4.37%", "₩12,000", "$1,234.50", "KRW 1000",
+ * "1.234,56" (decimal comma when both separators appear and the comma
+ * comes last), "(12.50)" as negative, leading and trailing spaces.
+ *
+ * A comma followed by exactly three digits (and then a separator, '.' or
+ * the end) is a thousands separator; any other lone comma is a decimal
+ * comma.
+ *
+ * Every function returns 1 when a value was parsed, 0 when the field is
+ * missing (empty, blanks, "--", "-", "n/a", "(not set)"), and -1 when the
+ * text is not a number.
+ */
+#ifndef BP_NUM_H
+#define BP_NUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Money is held in 1/10000 of the currency unit, so sums are exact. */
+typedef int64_t bp_money;
+#define BP_MONEY_SCALE 10000
+
+/* True when the field counts as missing. */
+int bp_num_missing(const char *s, size_t n);
+
+/* Money: digits with separators, an optional currency symbol or a three-
+ * letter code before or after, an optional sign or parentheses.  More than
+ * four decimals are rounded half away from zero. */
+int bp_num_money(const char *s, size_t n, bp_money *out);
+
+/* A count: an integer with optional thousands separators ("8,833").  A
+ * fractional part is an error. */
+int bp_num_count(const char *s, size_t n, int64_t *out);
+
+/* A ratio: "0.3998" as it is, "4.37%" as 0.0437; "< 10%" and "> 90%" give
+ * the bound (0.10, 0.90). */
+int bp_num_ratio(const char *s, size_t n, double *out);
+
+/* Writes a money amount with exactly two decimals ("1234.50", "-0.25")
+ * into buf; returns the length.  Rounds half away from zero. */
+int bp_num_format_money(bp_money m, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * sha256.h - SHA-256 (FIPS 180-4), for snapshot manifests.
+ */
+#ifndef BP_SHA256_H
+#define BP_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bp_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t n;
+} bp_sha256;
+
+void bp_sha256_init(bp_sha256 *c);
+void bp_sha256_update(bp_sha256 *c, const void *data, size_t n);
+void bp_sha256_final(bp_sha256 *c, unsigned char out[32]);
+
+/* Digest of a whole file as 64 lowercase hex digits plus NUL.  Returns 0,
+ * or -1 with errno set when the file cannot be read. */
+int bp_sha256_file(const char *path, char hex[65]);
+
+/* Digest of everything read from `fd` from its current offset to the end
+ * of file, as for bp_sha256_file.  Does not close `fd`.  Returns 0, or -1
+ * with errno set on a read error. */
+int bp_sha256_fd(int fd, char hex[65]);
+
+#endif

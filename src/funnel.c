@@ -1,0 +1,217 @@
+/*
+ * funnel.c - the aggregation behind cohorts.csv and channels.csv.
+ *
+ * Every number here has exactly one definition, in METRICS.md; the
+ * comments point at the rule each branch implements.
+ */
+#include "funnel.h"
+
+#include <stdlib.h>
+
+static const char *const stage_names[BP_NSTAGES] = {
+	"lead", "mql", "sql", "opportunity", "customer"
+};
+
+const char *bp_stage_name(int stage)
+{
+	if (stage < 0 || stage >= BP_NSTAGES)
+		return "?";
+	return stage_names[stage];
+}
+
+bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
+			 int n_months, int n_channels)
+{
+	bp_funnel *f;
+	size_t cells = (size_t)n_months * (size_t)n_channels;
+
+	if (n_months <= 0 || n_channels <= 0)
+		return NULL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->tz = tz;
+	f->as_of = as_of;
+	f->first = last - (n_months - 1);
+	f->n_months = n_months;
+	f->n_channels = n_channels;
+	f->cohort = calloc(cells, sizeof(*f->cohort));
+	f->month = calloc(cells, sizeof(*f->month));
+	if (!f->cohort || !f->month) {
+		bp_funnel_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void bp_funnel_free(bp_funnel *f)
+{
+	if (!f)
+		return;
+	free(f->cohort);
+	free(f->month);
+	free(f);
+}
+
+static long cell_index(const bp_funnel *f, bp_month m, int channel)
+{
+	long i = (long)m - (long)f->first;
+
+	if (i < 0 || i >= f->n_months || channel < 0 || channel >= f->n_channels)
+		return -1;
+	return i * f->n_channels + channel;
+}
+
+bp_cohort_cell *bp_funnel_cohort(const bp_funnel *f, bp_month m, int channel)
+{
+	long i = cell_index(f, m, channel);
+
+	return i < 0 ? NULL : &f->cohort[i];
+}
+
+bp_month_cell *bp_funnel_month(const bp_funnel *f, bp_month m, int channel)
+{
+	long i = cell_index(f, m, channel);
+
+	return i < 0 ? NULL : &f->month[i];
+}
+
+void bp_funnel_effective(const bp_contact *c, bp_time as_of,
+			 bp_time eff[BP_NSTAGES])
+{
+	bp_time earliest = BP_TIME_NONE;
+	int s;
+
+	/* Walk from customer down so each stage sees the minimum over itself
+	 * and every later stage; dates after as_of do not exist. */
+	for (s = BP_NSTAGES - 1; s >= 0; s--) {
+		bp_time t = c->stage[s];
+
+		if (t != BP_TIME_NONE && t <= as_of &&
+		    (earliest == BP_TIME_NONE || t < earliest))
+			earliest = t;
+		eff[s] = earliest;
+	}
+}
+
+int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c)
+{
+	bp_time eff[BP_NSTAGES];
+	bp_cohort_cell *cc;
+	int s;
+
+	if (c->created > f->as_of)
+		return 0;
+	bp_funnel_effective(c, f->as_of, eff);
+
+	cc = bp_funnel_cohort(f, bp_month_of(f->tz, c->created), c->channel);
+	if (cc) {
+		cc->contacts++;
+		for (s = 0; s < BP_NSTAGES; s++)
+			if (eff[s] != BP_TIME_NONE)
+				cc->reached[s]++;
+	}
+
+	for (s = 0; s < BP_NSTAGES; s++) {
+		bp_month_cell *mc;
+
+		if (eff[s] == BP_TIME_NONE)
+			continue;
+		mc = bp_funnel_month(f, bp_month_of(f->tz, eff[s]), c->channel);
+		if (!mc)
+			continue;
+		mc->entered[s]++;
+		if (s == BP_CUSTOMER) {
+			mc->cycle_seconds += eff[s] - c->created;
+			mc->cycle_contacts++;
+		}
+	}
+	return 1;
+}
+
+int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d)
+{
+	bp_cohort_cell *cc;
+	bp_month_cell *mc;
+
+	if (!d->won || !d->has_amount || d->closed == BP_TIME_NONE ||
+	    d->closed > f->as_of)
+		return 0;
+	mc = bp_funnel_month(f, bp_month_of(f->tz, d->closed), d->channel);
+	if (mc) {
+		mc->won_deals++;
+		mc->won_revenue += d->amount;
+	}
+	if (d->cohort != BP_MONTH_NONE) {
+		cc = bp_funnel_cohort(f, d->cohort, d->channel);
+		if (cc) {
+			cc->won_deals++;
+			cc->won_revenue += d->amount;
+		}
+	}
+	return 1;
+}
+
+void bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
+			 bp_money spend, int64_t impressions, int64_t clicks)
+{
+	bp_month_cell *mc = bp_funnel_month(f, m, channel);
+
+	if (!mc)
+		return;
+	mc->spend += spend;
+	mc->impressions += impressions;
+	mc->clicks += clicks;
+}
+
+void bp_funnel_add_traffic(bp_funnel *f, bp_month m, int channel,
+			   int64_t sessions, int64_t new_users,
+			   int64_t engaged_sessions)
+{
+	bp_month_cell *mc = bp_funnel_month(f, m, channel);
+
+	if (!mc)
+		return;
+	mc->sessions += sessions;
+	mc->new_users += new_users;
+	mc->engaged_sessions += engaged_sessions;
+}
+
+void bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out)
+{
+	int ch, s;
+
+	*out = (bp_cohort_cell){0};
+	for (ch = 0; ch < f->n_channels; ch++) {
+		const bp_cohort_cell *c = &f->cohort[i * f->n_channels + ch];
+
+		out->contacts += c->contacts;
+		for (s = 0; s < BP_NSTAGES; s++)
+			out->reached[s] += c->reached[s];
+		out->won_deals += c->won_deals;
+		out->won_revenue += c->won_revenue;
+	}
+}
+
+void bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out)
+{
+	int ch, s;
+
+	*out = (bp_month_cell){0};
+	for (ch = 0; ch < f->n_channels; ch++) {
+		const bp_month_cell *c = &f->month[i * f->n_channels + ch];
+
+		out->spend += c->spend;
+		out->impressions += c->impressions;
+		out->clicks += c->clicks;
+		for (s = 0; s < BP_NSTAGES; s++)
+			out->entered[s] += c->entered[s];
+		out->won_deals += c->won_deals;
+		out->won_revenue += c->won_revenue;
+		out->cycle_seconds += c->cycle_seconds;
+		out->cycle_contacts += c->cycle_contacts;
+		out->sessions += c->sessions;
+		out->new_users += c->new_users;
+		out->engaged_sessions += c->engaged_sessions;
+	}
+}

@@ -1,0 +1,229 @@
+/*
+ * idx.c - open-addressing hash index of record IDs.
+ */
+#include "idx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct slot {
+	uint64_t key;    /* the number, or the string's hash */
+	uint32_t str;    /* 0: numeric key; else arena offset + 1 */
+	uint32_t value;
+} slot;
+
+struct bp_idx {
+	slot *slots;
+	size_t cap;      /* power of two */
+	size_t count;
+	char *arena;     /* strings: uint32 length, then bytes */
+	size_t arena_len, arena_cap;
+	unsigned char *used; /* one bit would do; a byte keeps it simple */
+};
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return mix(h);
+}
+
+/* Returns 1 and the number when `s` is all digits, at most 19 of them, and
+ * has no leading zero (so "007" and "7" stay different IDs). */
+static int numeric_id(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 19 || (n > 1 && s[0] == '0'))
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return 0;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 1;
+}
+
+bp_idx *bp_idx_new(void)
+{
+	bp_idx *ix = calloc(1, sizeof(*ix));
+
+	if (!ix)
+		return NULL;
+	ix->cap = 1024;
+	ix->slots = calloc(ix->cap, sizeof(slot));
+	ix->used = calloc(ix->cap, 1);
+	if (!ix->slots || !ix->used) {
+		bp_idx_free(ix);
+		return NULL;
+	}
+	return ix;
+}
+
+void bp_idx_free(bp_idx *ix)
+{
+	if (!ix)
+		return;
+	free(ix->slots);
+	free(ix->used);
+	free(ix->arena);
+	free(ix);
+}
+
+static int str_equal(const bp_idx *ix, uint32_t str, const char *s, size_t n)
+{
+	uint32_t len;
+	const char *p = ix->arena + str - 1;
+
+	memcpy(&len, p, sizeof(len));
+	return len == n && memcmp(p + sizeof(len), s, n) == 0;
+}
+
+/* Finds the slot for a key: the one holding it, or the empty one where it
+ * would go. */
+static size_t probe(const bp_idx *ix, uint64_t key, int numeric,
+		    const char *s, size_t n)
+{
+	size_t mask = ix->cap - 1;
+	size_t i = (size_t)(numeric ? mix(key) : key) & mask;
+
+	while (ix->used[i]) {
+		const slot *sl = &ix->slots[i];
+
+		if (sl->key == key && (numeric ? sl->str == 0 :
+				       sl->str != 0 && str_equal(ix, sl->str, s, n)))
+			return i;
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+static int grow(bp_idx *ix)
+{
+	size_t cap = ix->cap * 2, i, mask = cap - 1;
+	slot *slots = calloc(cap, sizeof(slot));
+	unsigned char *used = calloc(cap, 1);
+
+	if (!slots || !used) {
+		free(slots);
+		free(used);
+		return -1;
+	}
+	for (i = 0; i < ix->cap; i++) {
+		const slot *sl = &ix->slots[i];
+		size_t j;
+
+		if (!ix->used[i])
+			continue;
+		j = (size_t)(sl->str == 0 ? mix(sl->key) : sl->key) & mask;
+		while (used[j])
+			j = (j + 1) & mask;
+		slots[j] = *sl;
+		used[j] = 1;
+	}
+	free(ix->slots);
+	free(ix->used);
+	ix->slots = slots;
+	ix->used = used;
+	ix->cap = cap;
+	return 0;
+}
+
+static int arena_add(bp_idx *ix, const char *s, size_t n, uint32_t *str)
+{
+	uint32_t len = (uint32_t)n;
+	size_t need = ix->arena_len + sizeof(len) + n;
+
+	if (n > UINT32_MAX || need >= UINT32_MAX)
+		return -1;
+	if (need > ix->arena_cap) {
+		size_t cap = ix->arena_cap ? ix->arena_cap : 4096;
+		char *a;
+
+		while (cap < need)
+			cap *= 2;
+		a = realloc(ix->arena, cap);
+		if (!a)
+			return -1;
+		ix->arena = a;
+		ix->arena_cap = cap;
+	}
+	memcpy(ix->arena + ix->arena_len, &len, sizeof(len));
+	memcpy(ix->arena + ix->arena_len + sizeof(len), s, n);
+	*str = (uint32_t)ix->arena_len + 1;
+	ix->arena_len = need;
+	return 0;
+}
+
+int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value)
+{
+	uint64_t key;
+	int numeric = numeric_id(id, n, &key);
+	size_t i;
+
+	if (!numeric)
+		key = hash_bytes(id, n);
+	i = probe(ix, key, numeric, id, n);
+	if (!ix->used[i])
+		return 0;
+	*value = ix->slots[i].value;
+	return 1;
+}
+
+int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
+	       uint32_t *old)
+{
+	uint64_t key;
+	int numeric = numeric_id(id, n, &key);
+	size_t i;
+	uint32_t str = 0;
+
+	if (!numeric)
+		key = hash_bytes(id, n);
+	i = probe(ix, key, numeric, id, n);
+	if (ix->used[i]) {
+		if (old)
+			*old = ix->slots[i].value;
+		return 0;
+	}
+	if (!numeric && arena_add(ix, id, n, &str) < 0)
+		return -1;
+	if ((ix->count + 1) * 2 > ix->cap) {
+		if (grow(ix) < 0)
+			return -1;
+		i = probe(ix, key, numeric, id, n);
+	}
+	ix->slots[i] = (slot){ key, str, value };
+	ix->used[i] = 1;
+	ix->count++;
+	return 1;
+}
+
+size_t bp_idx_count(const bp_idx *ix)
+{
+	return ix->count;
+}
+
+size_t bp_idx_bytes(const bp_idx *ix)
+{
+	return ix->cap * (sizeof(slot) + 1) + ix->arena_cap;
+}

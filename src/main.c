@@ -1,0 +1,549 @@
+/*
+ * main.c - boardpack's command line: parses arguments, runs the pipeline
+ * stages in order, prints errors and picks the exit status.  The only
+ * file that prints errors or exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+
+#include "config.h"
+#include "date.h"
+#include "err.h"
+#include "fetch.h"
+#include "funnel.h"
+#include "ingest.h"
+#include "log.h"
+#include "model.h"
+#include "sha256.h"
+#include "snapshot.h"
+
+#ifndef BP_VERSION
+#define BP_VERSION "0.1.0"
+#endif
+
+static const char usage_text[] =
+"usage: boardpack run    -c FILE [--period YYYY-MM] [--as-of TIMESTAMP]\n"
+"                        [--no-email] [--offline] [-q|-v]\n"
+"       boardpack check  -c FILE\n"
+"       boardpack fetch  -c FILE\n"
+"       boardpack verify SNAPSHOT_DIR\n"
+"       boardpack send   -c FILE SNAPSHOT_DIR\n"
+"       boardpack --help | --version\n";
+
+static const char help_text[] =
+"boardpack turns CRM and ad-platform exports into the monthly board pack:\n"
+"cohort funnels by creation month, channel CAC, and a dated snapshot.\n"
+"\n"
+"Commands:\n"
+"  run      fetch every source, compute the numbers for the period and write\n"
+"           a new snapshot <output>/<YYYY-MM>/<UTC time>/ holding\n"
+"           cohorts.csv, channels.csv, metrics.xml and sources/; prints the\n"
+"           snapshot's path last\n"
+"  check    validate the config and print the resolved sources, channels,\n"
+"           period and window, without fetching\n"
+"  fetch    download every source into <output>/.cache/ and stop\n"
+"  verify   check a snapshot against its MANIFEST.sha256\n"
+"  send     email an existing snapshot\n"
+"\n"
+"Options:\n"
+"  -c, --config FILE     the XML config (see README.md: Config)\n"
+"  --period YYYY-MM      the month to report; default: the last complete\n"
+"                        month in the report time zone\n"
+"  --as-of TIMESTAMP     treat anything dated later as not yet happened\n"
+"                        (2026-10-15, 2026-10-15T12:00, ...+09:00); default:\n"
+"                        the end of the period, or now if that is earlier\n"
+"  --offline             use the last complete download of each source\n"
+"  --no-email            do not send the report after the run\n"
+"  -q, --quiet           only errors and the one-line summary\n"
+"  -v, --verbose         more detail on stderr\n"
+"\n"
+"Examples:\n"
+"  boardpack check -c boardpack.xml\n"
+"  boardpack run -c boardpack.xml --period 2026-10\n"
+"  boardpack run -c boardpack.xml --period 2026-07 --as-of 2026-08-01 --offline\n"
+"\n"
+"Exit status: 0 done, 64 usage, 65 bad input data, 66 input missing,\n"
+"69 source or server unavailable, 73 cannot write output, 75 try again\n"
+"later, 78 bad configuration.\n";
+
+typedef struct options {
+	const char *config;
+	const char *period;
+	const char *as_of;
+	int no_email;
+	int offline;
+} options;
+
+static int fail(const bp_err *e)
+{
+	char buf[2048];
+
+	bp_err_format(e, buf, sizeof(buf));
+	fprintf(stderr, "boardpack: error: %s\n", buf);
+	return e->code ? e->code : BP_ESOFTWARE;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "boardpack: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s(boardpack --help explains every option)\n", usage_text);
+	return BP_EUSAGE;
+}
+
+/* Parses the options after the command word.  Returns 0, or an exit
+ * status after printing the problem. */
+static int parse_options(int argc, char **argv, options *o, int *first_arg)
+{
+	static const struct option longs[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "period", required_argument, NULL, 'p' },
+		{ "as-of", required_argument, NULL, 'a' },
+		{ "no-email", no_argument, NULL, 'n' },
+		{ "offline", no_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":c:qvh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'p': o->period = optarg; break;
+		case 'a': o->as_of = optarg; break;
+		case 'n': o->no_email = 1; break;
+		case 'o': o->offline = 1; break;
+		case 'q': bp_log_set_level(BP_LOG_QUIET); break;
+		case 'v': bp_log_set_level(BP_LOG_VERBOSE); break;
+		case 'h': fputs(help_text, stdout); exit(0);
+		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	*first_arg = optind;
+	return 0;
+}
+
+static int need_config(const options *o)
+{
+	if (!o->config)
+		return usage_error("%s", "missing -c FILE (the config)");
+	return 0;
+}
+
+/* ---- period and as_of ---- */
+
+typedef struct timing {
+	bp_tz *tz;
+	bp_time now;
+	bp_month period;
+	bp_time as_of;
+} timing;
+
+static int resolve_timing(const bp_config *cfg, const options *o, timing *t,
+			  bp_err *err)
+{
+	t->tz = bp_tz_load(cfg->timezone, err);
+	if (!t->tz)
+		return -1;
+	t->now = (bp_time)time(NULL);
+	if (o->period) {
+		if (bp_month_parse(o->period, &t->period) < 0)
+			return bp_err_set(err, BP_EUSAGE, "bad --period '%s': expected "
+					  "YYYY-MM, e.g. 2026-10", o->period);
+	} else {
+		t->period = bp_month_of(t->tz, t->now) - 1;
+	}
+	if (o->as_of) {
+		if (bp_time_parse_arg(o->as_of, t->tz, &t->as_of) < 0)
+			return bp_err_set(err, BP_EUSAGE, "bad --as-of '%s': expected "
+					  "a date or time like 2026-10-31 or "
+					  "2026-10-31T18:00:00+09:00", o->as_of);
+	} else {
+		t->as_of = bp_month_end(t->tz, t->period);
+		if (t->now < t->as_of)
+			t->as_of = t->now;
+	}
+	return 0;
+}
+
+/* ---- check ---- */
+
+static int cmd_check(const options *o)
+{
+	bp_err err = { 0 };
+	bp_config *cfg;
+	timing t = { 0 };
+	char buf[64], start[8], end[8];
+	size_t i, k;
+	int rc = 0;
+
+	cfg = bp_config_load(o->config, &err);
+	if (!cfg)
+		return fail(&err);
+	if (resolve_timing(cfg, o, &t, &err) < 0) {
+		rc = fail(&err);
+		goto out;
+	}
+	printf("config:   %s\n", cfg->path);
+	printf("report:   %s (%s, %s, language %s)\n", cfg->title, cfg->timezone,
+	       cfg->currency, cfg->language);
+	bp_month_format(t.period, buf);
+	printf("period:   %s\n", buf);
+	bp_time_format(t.as_of, t.tz, buf, sizeof(buf));
+	printf("as of:    %s\n", buf);
+	bp_month_format(t.period - cfg->months + 1, start);
+	bp_month_format(t.period, end);
+	printf("window:   %s to %s (%d months)\n", start, end, cfg->months);
+	printf("output:   %s\n", cfg->output_dir);
+	printf("sources:\n");
+	for (i = 0; i < cfg->n_sources; i++) {
+		const bp_source *s = &cfg->sources[i];
+
+		printf("  %-10s %-8s preset %-10s %s", s->id,
+		       bp_source_kind_name(s->kind), s->preset, s->url);
+		if (s->kind == BP_SRC_SPEND && s->channel >= 0)
+			printf(" -> %s", cfg->channels[s->channel].id);
+		printf("\n");
+		for (k = 0; k < s->n_rules; k++)
+			bp_log_debug("    rule '%s' -> %s", s->rules[k].match,
+				     cfg->channels[s->rules[k].channel].id);
+	}
+	printf("channels:\n");
+	for (i = 0; i < cfg->n_channels; i++)
+		printf("  %-16s %-20s %s\n", cfg->channels[i].id,
+		       cfg->channels[i].label, cfg->channels[i].group);
+	if (cfg->email)
+		printf("email:    %zu recipient(s) via %s\n", cfg->email->n_to +
+		       cfg->email->n_cc + cfg->email->n_bcc, cfg->email->url);
+	printf("config is valid\n");
+out:
+	bp_tz_free(t.tz);
+	bp_config_free(cfg);
+	return rc;
+}
+
+/* ---- run ---- */
+
+static char *cache_dir(const bp_config *cfg)
+{
+	size_t n = strlen(cfg->output_dir) + sizeof("/.cache");
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/.cache", cfg->output_dir);
+	return p;
+}
+
+/* The file name a source gets in the snapshot: its id plus the extension
+ * of its URL (".csv" when it has none). */
+static void archive_name(const bp_source *src, char *buf, size_t size)
+{
+	const char *slash = strrchr(src->url, '/');
+	const char *dot = slash ? strrchr(slash, '.') : NULL;
+	const char *ext = ".csv";
+
+	if (dot && strlen(dot) <= 5 && !strpbrk(dot, "?#"))
+		ext = dot;
+	snprintf(buf, size, "%s%s", src->id, ext);
+}
+
+/* Copies a download into the snapshot, hashing it on the way. */
+static int archive_copy(const char *from, const char *to, bp_source_file *sf,
+			bp_err *err)
+{
+	int in = -1, out = -1, rc = -1;
+	static char buf[1 << 16];
+	bp_sha256 sha;
+	unsigned char digest[32];
+	ssize_t n;
+	int i;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from, strerror(errno));
+		goto out;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0) {
+		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", to, strerror(errno));
+		goto out;
+	}
+	bp_sha256_init(&sha);
+	sf->bytes = 0;
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", to,
+				   strerror(errno));
+			goto out;
+		}
+		bp_sha256_update(&sha, buf, (size_t)n);
+		sf->bytes += (unsigned long long)n;
+	}
+	if (n < 0) {
+		bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s", from, strerror(errno));
+		goto out;
+	}
+	bp_sha256_final(&sha, digest);
+	for (i = 0; i < 32; i++)
+		snprintf(sf->sha256 + 2 * i, 3, "%02x", digest[i]);
+	rc = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0 && rc == 0)
+		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", to,
+				strerror(errno));
+	return rc;
+}
+
+typedef struct run_state {
+	bp_config *cfg;
+	timing t;
+	char *cache;
+	bp_snapshot *snap;
+	bp_funnel *funnel;
+	bp_ingest *ingest;
+	bp_quality *quality;
+	bp_source_file *files;
+	char (*names)[320];
+	xmlDocPtr metrics;
+} run_state;
+
+static void run_state_free(run_state *s)
+{
+	size_t i;
+
+	if (s->quality)
+		for (i = 0; i < s->cfg->n_sources; i++)
+			bp_quality_clear(&s->quality[i]);
+	free(s->quality);
+	free(s->files);
+	free(s->names);
+	xmlFreeDoc(s->metrics);
+	bp_ingest_free(s->ingest);
+	bp_funnel_free(s->funnel);
+	bp_snapshot_abort(s->snap);
+	free(s->cache);
+	bp_tz_free(s->t.tz);
+	bp_config_free(s->cfg);
+}
+
+/* Archives every source into the snapshot and reads it from there, so the
+ * numbers come from exactly the bytes that are kept.  Contacts first:
+ * deals join to them. */
+static int read_sources(run_state *s, bp_err *err)
+{
+	const bp_config *cfg = s->cfg;
+	static const bp_source_kind order[] = {
+		BP_SRC_CONTACTS, BP_SRC_DEALS, BP_SRC_SPEND, BP_SRC_TRAFFIC
+	};
+	char dir[4096], path[4400], name[300];
+	size_t i, k;
+
+	snprintf(dir, sizeof(dir), "%s/sources", bp_snapshot_tmpdir(s->snap));
+	if (mkdir(dir, 0755) < 0)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", dir,
+				  strerror(errno));
+	for (i = 0; i < cfg->n_sources; i++) {
+		char *from = bp_fetch_path(s->cache, &cfg->sources[i]);
+		int rc;
+
+		archive_name(&cfg->sources[i], name, sizeof(name));
+		snprintf(s->names[i], sizeof(s->names[i]), "sources/%s", name);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		s->files[i].src = &cfg->sources[i];
+		s->files[i].file = s->names[i];
+		rc = from ? archive_copy(from, path, &s->files[i], err) :
+			    bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		free(from);
+		if (rc < 0)
+			return -1;
+	}
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		for (i = 0; i < cfg->n_sources; i++) {
+			const bp_source *src = &cfg->sources[i];
+
+			if (src->kind != order[k])
+				continue;
+			snprintf(path, sizeof(path), "%s/%s",
+				 bp_snapshot_tmpdir(s->snap), s->names[i]);
+			snprintf(name, sizeof(name), "source '%s' (%s)", src->id,
+				 s->names[i] + strlen("sources/"));
+			bp_log_info("reading %s", name);
+			if (bp_ingest_source(s->ingest, src, path, name,
+					     &s->quality[i], err) < 0)
+				return -1;
+			bp_log_debug("%s: %lld rows read, %lld used", src->id,
+				     (long long)s->quality[i].rows_read,
+				     (long long)s->quality[i].rows_used);
+		}
+	}
+	return 0;
+}
+
+static int cmd_run(const options *o)
+{
+	run_state s = { 0 };
+	bp_err err = { 0 };
+	bp_run_info info;
+	char period[8];
+	char *final = NULL;
+	int rc = 0;
+
+	s.cfg = bp_config_load(o->config, &err);
+	if (!s.cfg)
+		return fail(&err);
+	if (resolve_timing(s.cfg, o, &s.t, &err) < 0)
+		goto failed;
+	bp_month_format(s.t.period, period);
+	s.cache = cache_dir(s.cfg);
+	s.quality = calloc(s.cfg->n_sources + 1, sizeof(*s.quality));
+	s.files = calloc(s.cfg->n_sources + 1, sizeof(*s.files));
+	s.names = calloc(s.cfg->n_sources + 1, sizeof(*s.names));
+	s.funnel = bp_funnel_new(s.t.tz, s.t.as_of, s.t.period, s.cfg->months,
+				 (int)s.cfg->n_channels);
+	if (!s.cache || !s.quality || !s.files || !s.names || !s.funnel) {
+		bp_err_set(&err, BP_ESOFTWARE, "out of memory");
+		goto failed;
+	}
+	s.ingest = bp_ingest_new(s.cfg, s.funnel, &err);
+	if (!s.ingest)
+		goto failed;
+
+	if (bp_fetch_all(s.cfg, s.cache, o->offline, &err) < 0)
+		goto failed;
+	s.snap = bp_snapshot_begin(s.cfg->output_dir, period, s.t.now, &err);
+	if (!s.snap)
+		goto failed;
+	if (read_sources(&s, &err) < 0)
+		goto failed;
+
+	info.generated = s.t.now;
+	info.period = s.t.period;
+	info.as_of = s.t.as_of;
+	info.version = BP_VERSION;
+	s.metrics = bp_model_build(s.cfg, s.funnel, s.quality, s.files,
+				   s.cfg->n_sources, &info, &err);
+	if (!s.metrics)
+		goto failed;
+	if (bp_model_write(s.metrics, s.cfg, s.funnel, bp_snapshot_tmpdir(s.snap),
+			   &err) < 0)
+		goto failed;
+
+	final = strdup(bp_snapshot_path(s.snap));
+	rc = bp_snapshot_commit(s.snap, &err);
+	s.snap = NULL;
+	if (rc < 0 || !final) {
+		if (!final)
+			bp_err_set(&err, BP_ESOFTWARE, "out of memory");
+		goto failed;
+	}
+	fprintf(stderr, "boardpack: %s: %zu sources read, snapshot written\n",
+		period, s.cfg->n_sources);
+	printf("%s\n", final);
+	free(final);
+	run_state_free(&s);
+	return 0;
+failed:
+	free(final);
+	rc = fail(&err);
+	run_state_free(&s);
+	return rc;
+}
+
+/* ---- fetch, verify, send ---- */
+
+static int cmd_fetch(const options *o)
+{
+	bp_err err = { 0 };
+	bp_config *cfg = bp_config_load(o->config, &err);
+	char *cache;
+	int rc = 0;
+
+	if (!cfg)
+		return fail(&err);
+	cache = cache_dir(cfg);
+	if (!cache)
+		bp_err_set(&err, BP_ESOFTWARE, "out of memory");
+	if (!cache || bp_fetch_all(cfg, cache, 0, &err) < 0)
+		rc = fail(&err);
+	else
+		printf("%s\n", cache);
+	free(cache);
+	bp_config_free(cfg);
+	return rc;
+}
+
+static int cmd_verify(int argc, char **argv, int first)
+{
+	bp_err err = { 0 };
+
+	if (argc - first != 1)
+		return usage_error("%s", "verify takes one SNAPSHOT_DIR");
+	if (bp_snapshot_verify(argv[first], &err) < 0)
+		return fail(&err);
+	printf("%s: every file matches MANIFEST.sha256\n", argv[first]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	options o = { 0 };
+	const char *cmd;
+	int first = 0, rc;
+
+	if (argc < 2)
+		return usage_error("%s", "missing command");
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		fputs("\n", stdout);
+		fputs(help_text, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("boardpack %s\n", BP_VERSION);
+		return 0;
+	}
+	if (!isatty(STDERR_FILENO))
+		bp_log_set_level(BP_LOG_QUIET);
+	rc = parse_options(argc - 1, argv + 1, &o, &first);
+	if (rc)
+		return rc;
+	first += 1;
+
+	LIBXML_TEST_VERSION;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (strcmp(cmd, "run") == 0)
+		rc = need_config(&o) ? BP_EUSAGE : cmd_run(&o);
+	else if (strcmp(cmd, "check") == 0)
+		rc = need_config(&o) ? BP_EUSAGE : cmd_check(&o);
+	else if (strcmp(cmd, "fetch") == 0)
+		rc = need_config(&o) ? BP_EUSAGE : cmd_fetch(&o);
+	else if (strcmp(cmd, "verify") == 0)
+		rc = cmd_verify(argc, argv, first);
+	else if (strcmp(cmd, "send") == 0) {
+		fprintf(stderr, "boardpack: send is not available in this version\n");
+		rc = BP_EUSAGE;
+	} else
+		rc = usage_error("unknown command '%s'", cmd);
+	curl_global_cleanup();
+	xmlCleanupParser();
+	return rc;
+}

@@ -1,0 +1,265 @@
+/*
+ * test_funnel.c - the funnel's aggregation on small hand-computed cases.
+ * Report time zone UTC unless a test says otherwise; the window is
+ * 2026-08 .. 2026-10 with as_of at the end of October.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "funnel.h"
+
+#define OTHER 2
+
+static bp_time T(int y, int m, int d, int h)
+{
+	return bp_days_from_civil(y, m, d) * 86400 + h * 3600;
+}
+
+static bp_month M(int y, int m)
+{
+	return y * 12 + m - 1;
+}
+
+static bp_contact contact(bp_time created, int channel)
+{
+	bp_contact c;
+	int s;
+
+	c.created = created;
+	c.channel = channel;
+	for (s = 0; s < BP_NSTAGES; s++)
+		c.stage[s] = BP_TIME_NONE;
+	return c;
+}
+
+static bp_funnel *make(bp_tz **tz)
+{
+	bp_err err = { 0 };
+
+	*tz = bp_tz_load("UTC", &err);
+	assert_non_null(*tz);
+	return bp_funnel_new(*tz, T(2026, 10, 31, 0) + 86399, M(2026, 10), 3, 3);
+}
+
+static void test_funnel_skipped_stage_counts_as_reached(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_contact c = contact(T(2026, 9, 1, 10), 0);
+	bp_cohort_cell *cell;
+
+	(void)state;
+	c.stage[BP_LEAD] = T(2026, 9, 1, 10);
+	c.stage[BP_CUSTOMER] = T(2026, 10, 5, 0); /* no MQL, SQL, opportunity */
+	assert_int_equal(bp_funnel_add_contact(f, &c), 1);
+	cell = bp_funnel_cohort(f, M(2026, 9), 0);
+	assert_int_equal(cell->contacts, 1);
+	assert_int_equal(cell->reached[BP_LEAD], 1);
+	assert_int_equal(cell->reached[BP_MQL], 1);
+	assert_int_equal(cell->reached[BP_SQL], 1);
+	assert_int_equal(cell->reached[BP_OPPORTUNITY], 1);
+	assert_int_equal(cell->reached[BP_CUSTOMER], 1);
+	/* The skipped stages are entered when the customer stage was. */
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 0)->entered[BP_MQL], 1);
+	assert_int_equal(bp_funnel_month(f, M(2026, 9), 0)->entered[BP_MQL], 0);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_effective_date_is_earliest_later_stage(void **state)
+{
+	bp_contact c = contact(T(2026, 1, 1, 0), 0);
+	bp_time eff[BP_NSTAGES];
+
+	(void)state;
+	c.stage[BP_MQL] = T(2026, 3, 1, 0);
+	c.stage[BP_SQL] = T(2026, 2, 1, 0); /* SQL recorded before MQL */
+	bp_funnel_effective(&c, T(2027, 1, 1, 0), eff);
+	assert_true(eff[BP_LEAD] == T(2026, 2, 1, 0));
+	assert_true(eff[BP_MQL] == T(2026, 2, 1, 0));
+	assert_true(eff[BP_SQL] == T(2026, 2, 1, 0));
+	assert_true(eff[BP_OPPORTUNITY] == BP_TIME_NONE);
+	assert_true(eff[BP_CUSTOMER] == BP_TIME_NONE);
+}
+
+static void test_funnel_stage_after_as_of_not_reached(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_contact c = contact(T(2026, 10, 1, 0), 1);
+	bp_cohort_cell *cell;
+
+	(void)state;
+	c.stage[BP_LEAD] = T(2026, 10, 2, 0);
+	c.stage[BP_CUSTOMER] = T(2026, 11, 1, 0); /* one second too late */
+	bp_funnel_add_contact(f, &c);
+	cell = bp_funnel_cohort(f, M(2026, 10), 1);
+	assert_int_equal(cell->reached[BP_LEAD], 1);
+	assert_int_equal(cell->reached[BP_MQL], 0);
+	assert_int_equal(cell->reached[BP_CUSTOMER], 0);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_contact_created_after_as_of_does_not_exist(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_contact c = contact(T(2026, 11, 1, 0), 0);
+
+	(void)state;
+	assert_int_equal(bp_funnel_add_contact(f, &c), 0);
+	assert_int_equal(bp_funnel_cohort(f, M(2026, 10), 0)->contacts, 0);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_cohort_month_in_report_time_zone(void **state)
+{
+	bp_err err = { 0 };
+	bp_tz *seoul = bp_tz_load("Asia/Seoul", &err);
+	bp_funnel *f;
+	/* 2026-09-30 16:00 UTC is 2026-10-01 01:00 in Seoul. */
+	bp_contact c = contact(T(2026, 9, 30, 16), 0);
+
+	(void)state;
+	assert_non_null(seoul);
+	f = bp_funnel_new(seoul, T(2026, 10, 31, 15) - 1, M(2026, 10), 3, 3);
+	bp_funnel_add_contact(f, &c);
+	assert_int_equal(bp_funnel_cohort(f, M(2026, 10), 0)->contacts, 1);
+	assert_int_equal(bp_funnel_cohort(f, M(2026, 9), 0)->contacts, 0);
+	bp_funnel_free(f);
+	bp_tz_free(seoul);
+}
+
+static void test_funnel_sales_cycle_sums_customer_contacts(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_contact a = contact(T(2026, 9, 1, 0), 0);
+	bp_contact b = contact(T(2026, 10, 1, 0), 0);
+	bp_month_cell *mc;
+
+	(void)state;
+	a.stage[BP_CUSTOMER] = T(2026, 10, 11, 0);  /* 40 days */
+	b.stage[BP_CUSTOMER] = T(2026, 10, 21, 12); /* 20.5 days */
+	bp_funnel_add_contact(f, &a);
+	bp_funnel_add_contact(f, &b);
+	mc = bp_funnel_month(f, M(2026, 10), 0);
+	assert_int_equal(mc->entered[BP_CUSTOMER], 2);
+	assert_int_equal(mc->cycle_contacts, 2);
+	assert_int_equal(mc->cycle_seconds, (40 * 24 + 20 * 24 + 12) * 3600);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_won_deal_counts_in_cohort_and_close_month(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_deal d = { 1, T(2026, 10, 3, 0), 1, 5000 * BP_MONEY_SCALE, 1, M(2026, 8) };
+
+	(void)state;
+	assert_int_equal(bp_funnel_add_deal(f, &d), 1);
+	assert_int_equal(bp_funnel_cohort(f, M(2026, 8), 1)->won_deals, 1);
+	assert_int_equal(bp_funnel_cohort(f, M(2026, 8), 1)->won_revenue,
+			 5000 * BP_MONEY_SCALE);
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 1)->won_deals, 1);
+	assert_int_equal(bp_funnel_month(f, M(2026, 8), 1)->won_deals, 0);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_deal_closed_after_as_of_is_open(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_deal d = { 1, T(2026, 11, 1, 0), 1, 100, 0, M(2026, 9) };
+
+	(void)state;
+	assert_int_equal(bp_funnel_add_deal(f, &d), 0);
+	assert_int_equal(bp_funnel_cohort(f, M(2026, 9), 0)->won_deals, 0);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_deal_without_contact_has_no_cohort(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_deal d = { 1, T(2026, 9, 15, 0), 1, 700, OTHER, BP_MONTH_NONE };
+	bp_cohort_cell all;
+	int i;
+
+	(void)state;
+	assert_int_equal(bp_funnel_add_deal(f, &d), 1);
+	assert_int_equal(bp_funnel_month(f, M(2026, 9), OTHER)->won_revenue, 700);
+	for (i = 0; i < 3; i++) {
+		bp_funnel_sum_cohort(f, i, &all);
+		assert_int_equal(all.won_deals, 0);
+	}
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_lost_or_amountless_deal_not_counted(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_deal lost = { 0, T(2026, 9, 15, 0), 1, 700, 0, M(2026, 9) };
+	bp_deal no_amount = { 1, T(2026, 9, 15, 0), 0, 0, 0, M(2026, 9) };
+
+	(void)state;
+	assert_int_equal(bp_funnel_add_deal(f, &lost), 0);
+	assert_int_equal(bp_funnel_add_deal(f, &no_amount), 0);
+	assert_int_equal(bp_funnel_month(f, M(2026, 9), 0)->won_deals, 0);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_spend_outside_window_ignored(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_month_cell all;
+	int i;
+	int64_t total = 0;
+
+	(void)state;
+	bp_funnel_add_spend(f, M(2026, 7), 0, 999, 10, 1);
+	bp_funnel_add_spend(f, M(2026, 8), 0, 300, 100, 7);
+	bp_funnel_add_spend(f, M(2026, 8), 1, 200, 50, 3);
+	bp_funnel_add_spend(f, M(2026, 11), 0, 999, 10, 1);
+	for (i = 0; i < 3; i++) {
+		bp_funnel_sum_month(f, i, &all);
+		total += all.spend;
+	}
+	assert_int_equal(total, 500);
+	bp_funnel_sum_month(f, 0, &all);
+	assert_int_equal(all.impressions, 150);
+	assert_int_equal(all.clicks, 10);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_funnel_skipped_stage_counts_as_reached),
+		cmocka_unit_test(test_funnel_effective_date_is_earliest_later_stage),
+		cmocka_unit_test(test_funnel_stage_after_as_of_not_reached),
+		cmocka_unit_test(test_funnel_contact_created_after_as_of_does_not_exist),
+		cmocka_unit_test(test_funnel_cohort_month_in_report_time_zone),
+		cmocka_unit_test(test_funnel_sales_cycle_sums_customer_contacts),
+		cmocka_unit_test(test_funnel_won_deal_counts_in_cohort_and_close_month),
+		cmocka_unit_test(test_funnel_deal_closed_after_as_of_is_open),
+		cmocka_unit_test(test_funnel_deal_without_contact_has_no_cohort),
+		cmocka_unit_test(test_funnel_lost_or_amountless_deal_not_counted),
+		cmocka_unit_test(test_funnel_spend_outside_window_ignored),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
