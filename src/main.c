@@ -343,6 +343,42 @@ static void run_state_free(run_state *s)
 	bp_config_free(s->cfg);
 }
 
+/* What errors call a source's file: its local path for file:// URLs, else
+ * the URL without query or fragment (where tokens sometimes hide). */
+static void display_name(const bp_source *src, char *buf, size_t size)
+{
+	const char *u = src->url;
+	size_t n;
+
+	if (strncmp(u, "file://", 7) == 0) {
+		snprintf(buf, size, "%s", u + 7);
+		return;
+	}
+	n = strcspn(u, "?#");
+	{
+		const char *host = strstr(u, "://");
+		const char *at = host ? memchr(host, '@', n - (size_t)(host - u)) : NULL;
+
+		/* Never show credentials written into the URL. */
+		if (at && !memchr(host + 3, '/', (size_t)(at - host - 3))) {
+			snprintf(buf, size, "%.*s%.*s", (int)(host + 3 - u), u,
+				 (int)(n - (size_t)(at + 1 - u)), at + 1);
+			return;
+		}
+	}
+	snprintf(buf, size, "%.*s", (int)n, u);
+}
+
+/* Adds the source id to an error about its data. */
+static void name_source(bp_err *err, const bp_source *src)
+{
+	size_t n = strlen(err->msg);
+
+	if (!strstr(err->msg, src->id))
+		snprintf(err->msg + n, sizeof(err->msg) - n, " (source '%s')",
+			 src->id);
+}
+
 /* Archives every source into the snapshot and reads it from there, so the
  * numbers come from exactly the bytes that are kept.  Contacts first:
  * deals join to them. */
@@ -382,12 +418,13 @@ static int read_sources(run_state *s, bp_err *err)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s",
 				 bp_snapshot_tmpdir(s->snap), s->names[i]);
-			snprintf(name, sizeof(name), "source '%s' (%s)", src->id,
-				 s->names[i] + strlen("sources/"));
-			bp_log_info("reading %s", name);
+			display_name(src, name, sizeof(name));
+			bp_log_info("reading source '%s' (%s)", src->id, name);
 			if (bp_ingest_source(s->ingest, src, path, name,
-					     &s->quality[i], err) < 0)
+					     &s->quality[i], err) < 0) {
+				name_source(err, src);
 				return -1;
+			}
 			bp_log_debug("%s: %lld rows read, %lld used", src->id,
 				     (long long)s->quality[i].rows_read,
 				     (long long)s->quality[i].rows_used);

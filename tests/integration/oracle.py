@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""An independent implementation of METRICS.md, for boardpack's tests.
+
+    oracle.py SNAPSHOT_DIR --timezone Asia/Seoul --period 2026-10 --months 12
+              [--as-of 2026-10-31T23:59:59+09:00] [--gross-margin 0.8]
+              [--cost 2026-10=12000000 ...]
+
+Reads the raw exports archived in SNAPSHOT_DIR/sources/ (crm.csv,
+deals.csv, and any spend/traffic files named gads*, li*, linkedin*, meta*,
+ga4*), computes cohorts.csv and channels.csv from the definitions with the
+Python standard library (csv, zoneinfo, decimal), and compares them cell by
+cell with the snapshot's files.  Prints every difference; exits 1 if any.
+Written separately from the C code on purpose: it shares nothing with it.
+"""
+import argparse
+import csv
+import datetime as dt
+import io
+import os
+import re
+import sys
+from decimal import Decimal, ROUND_HALF_UP
+from zoneinfo import ZoneInfo
+
+STAGES = ["lead", "mql", "sql", "opportunity", "customer"]
+DEFAULT_CHANNELS = [
+    ("organic_search", ["ORGANIC_SEARCH", "Organic search"]),
+    ("paid_search", ["PAID_SEARCH", "Paid search"]),
+    ("paid_social", ["PAID_SOCIAL", "Paid social"]),
+    ("organic_social", ["SOCIAL_MEDIA", "Social media", "Organic social"]),
+    ("email_marketing", ["EMAIL_MARKETING", "Email marketing"]),
+    ("referrals", ["REFERRALS", "Referrals"]),
+    ("direct_traffic", ["DIRECT_TRAFFIC", "Direct traffic"]),
+    ("offline", ["OFFLINE", "Offline sources"]),
+    ("other_campaigns", ["OTHER_CAMPAIGNS", "Other campaigns"]),
+    ("other", []),
+]
+GA4 = {"organic search": "organic_search", "paid search": "paid_search",
+       "paid social": "paid_social", "organic social": "organic_social",
+       "email": "email_marketing", "referral": "referrals",
+       "direct": "direct_traffic"}
+CHANNELS = [c for c, _ in DEFAULT_CHANNELS]
+
+
+def channel_of(value):
+    v = value.strip().lower()
+    for cid, names in DEFAULT_CHANNELS:
+        if any(v == n.lower() for n in names):
+            return cid
+    return "other"
+
+
+def read_text(path):
+    raw = open(path, "rb").read()
+    if raw.startswith(b"\xff\xfe") or raw.startswith(b"\xfe\xff"):
+        return raw.decode("utf-16")
+    return raw.decode("utf-8-sig")
+
+
+def rows_after_header(path, first_header):
+    """Rows as dicts, from the first line whose first cell set holds
+    `first_header`; total/footer rows dropped."""
+    text = read_text(path)
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("#") or not line.strip():
+            continue
+        delim = max(["\t", ";", ","], key=line.count)
+        cells = next(csv.reader([line], delimiter=delim))
+        if first_header in cells:
+            body = "".join(lines[i:])
+            for row in csv.DictReader(io.StringIO(body), delimiter=delim):
+                first = (list(row.values())[0] or "").strip()
+                if re.match(r"(?i)^total(\b|:)", first):
+                    continue
+                yield row
+            return
+    raise SystemExit(f"{path}: no header with {first_header!r}")
+
+
+def money(text):
+    t = (text or "").strip()
+    if t in ("", "--", "-"):
+        return None
+    t = re.sub(r"[^0-9.\-]", "", t)
+    return Decimal(t)
+
+
+def count(text):
+    t = (text or "").strip()
+    if t in ("", "--", "-"):
+        return 0
+    return int(t.replace(",", ""))
+
+
+def instant(text, tz):
+    t = (text or "").strip()
+    if not t:
+        return None
+    if re.fullmatch(r"\d{8}", t):
+        d = dt.datetime.strptime(t, "%Y%m%d")
+    elif re.fullmatch(r"\d\d/\d\d/\d{4}", t):
+        d = dt.datetime.strptime(t, "%m/%d/%Y")
+    elif re.fullmatch(r"\d{4}-\d\d-\d\d", t):
+        d = dt.datetime.strptime(t, "%Y-%m-%d")
+    else:
+        d = dt.datetime.strptime(t, "%Y-%m-%d %H:%M")
+    return d.replace(tzinfo=tz)
+
+
+def month_of(t, tz):
+    local = t.astimezone(tz)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def fmt_money(d):
+    return str(d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def money_div(num, den):
+    if den == 0:
+        return ""
+    return fmt_money(Decimal(num) / Decimal(den))
+
+
+def ratio(num, den, places=6):
+    if den == 0:
+        return ""
+    s = f"{num / den:.{places}f}"
+    return s.replace("-0.", "0.") if float(s) == 0 else s
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("snapshot")
+    ap.add_argument("--timezone", default="UTC")
+    ap.add_argument("--period", required=True)
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--as-of")
+    ap.add_argument("--gross-margin", type=float)
+    ap.add_argument("--cost", action="append", default=[])
+    a = ap.parse_args()
+    tz = ZoneInfo(a.timezone)
+    y, m = map(int, a.period.split("-"))
+    months = []
+    for k in range(a.months - 1, -1, -1):
+        mm = y * 12 + (m - 1) - k
+        months.append(f"{mm // 12:04d}-{mm % 12 + 1:02d}")
+    if a.as_of:
+        as_of = dt.datetime.fromisoformat(a.as_of)
+        if as_of.tzinfo is None:
+            as_of = as_of.replace(tzinfo=tz)
+    else:
+        ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+        as_of = dt.datetime(ny, nm, 1, tzinfo=tz) - dt.timedelta(seconds=1)
+    costs = {}
+    for c in a.cost:
+        k, v = c.split("=")
+        costs[k] = costs.get(k, Decimal(0)) + Decimal(v)
+
+    src = os.path.join(a.snapshot, "sources")
+    cohort = {(mo, ch): {"contacts": 0, **{s: 0 for s in STAGES},
+                         "won_deals": 0, "won_revenue": Decimal(0)}
+              for mo in months for ch in CHANNELS}
+    econ = {(mo, ch): {"spend": Decimal(0), "impressions": 0, "clicks": 0,
+                       **{s: 0 for s in STAGES}, "won_deals": 0,
+                       "won_revenue": Decimal(0), "cycle": 0, "cycle_n": 0,
+                       "sessions": 0, "new_users": 0, "engaged": 0}
+            for mo in months for ch in CHANNELS}
+
+    contacts = {}   # id -> (cohort month or None, channel, exists)
+    deal_owner = {}
+    for r in rows_after_header(os.path.join(src, "crm.csv"), "Record ID"):
+        cid = r["Record ID"].strip()
+        if not cid or cid in contacts:
+            continue
+        created = instant(r["Create Date"], tz)
+        ch = channel_of(r["Original Source"])
+        exists = created <= as_of
+        contacts[cid] = (month_of(created, tz), ch, exists)
+        for d in re.split(r"[;,]", r.get("Associated Deal IDs") or ""):
+            if d.strip() and d.strip() not in deal_owner:
+                deal_owner[d.strip()] = cid
+        if not exists:
+            continue
+        dates = {}
+        for s, col in zip(STAGES, ["Became a Lead Date",
+                                   "Became a Marketing Qualified Lead Date",
+                                   "Became a Sales Qualified Lead Date",
+                                   "Became an Opportunity Date",
+                                   "Became a Customer Date"]):
+            t = instant(r.get(col), tz)
+            dates[s] = t if t is not None and t <= as_of else None
+        eff = {}
+        for i, s in enumerate(STAGES):
+            later = [dates[x] for x in STAGES[i:] if dates[x] is not None]
+            eff[s] = min(later) if later else None
+        key = (month_of(created, tz), ch)
+        if key in cohort:
+            cohort[key]["contacts"] += 1
+            for s in STAGES:
+                if eff[s] is not None:
+                    cohort[key][s] += 1
+        for s in STAGES:
+            if eff[s] is None:
+                continue
+            k = (month_of(eff[s], tz), ch)
+            if k in econ:
+                econ[k][s] += 1
+                if s == "customer":
+                    econ[k]["cycle"] += int((eff[s] - created).total_seconds())
+                    econ[k]["cycle_n"] += 1
+
+    seen = set()
+    for r in rows_after_header(os.path.join(src, "deals.csv"), "Record ID"):
+        did = r["Record ID"].strip()
+        if not did or did in seen:
+            continue
+        seen.add(did)
+        if re.sub(r"[^a-z0-9]", "", r["Deal Stage"].lower()) != "closedwon":
+            continue
+        amount = money(r["Amount"])
+        closed = instant(r["Close Date"], tz)
+        if amount is None or closed is None or closed > as_of:
+            continue
+        first = re.split(r"[;,]", r.get("Associated Contact IDs") or "")[0].strip()
+        owner = first if first in contacts else deal_owner.get(did)
+        if owner in contacts and contacts[owner][2]:
+            co, ch, _ = contacts[owner]
+        else:
+            co, ch = None, "other"
+        k = (month_of(closed, tz), ch)
+        if k in econ:
+            econ[k]["won_deals"] += 1
+            econ[k]["won_revenue"] += amount
+        if co and (co, ch) in cohort:
+            cohort[(co, ch)]["won_deals"] += 1
+            cohort[(co, ch)]["won_revenue"] += amount
+
+    spend_files = [("gads", "Day", "Cost", "Impr.", "Clicks", "paid_search"),
+                   ("li", "Start Date (in UTC)", "Total Spent", "Impressions",
+                    "Clicks", "paid_social"),
+                   ("linkedin", "Start Date (in UTC)", "Total Spent",
+                    "Impressions", "Clicks", "paid_social"),
+                   ("meta", "Reporting starts", "Amount spent (KRW)",
+                    "Impressions", "Link clicks", "paid_social")]
+    for name in sorted(os.listdir(src)):
+        base = name.rsplit(".", 1)[0]
+        for sid, dcol, ccol, icol, kcol, ch in spend_files:
+            if base != sid:
+                continue
+            for r in rows_after_header(os.path.join(src, name), dcol):
+                day = instant(r[dcol], tz)
+                if day > as_of:
+                    continue
+                k = (month_of(day, tz), ch)
+                if k in econ:
+                    econ[k]["spend"] += money(r[ccol]) or 0
+                    econ[k]["impressions"] += count(r[icol])
+                    econ[k]["clicks"] += count(r[kcol])
+        if base == "ga4":
+            gcol = "Session primary channel group (Default channel group)"
+            for r in rows_after_header(os.path.join(src, name), gcol):
+                day = instant(r["Date"], tz)
+                if day > as_of:
+                    continue
+                k = (month_of(day, tz), GA4.get(r[gcol].strip().lower(), "other"))
+                if k in econ:
+                    econ[k]["sessions"] += count(r["Sessions"])
+                    econ[k]["engaged"] += count(r["Engaged sessions"])
+                    econ[k]["new_users"] += count(r["New users"])
+
+    want_cohorts, want_channels = [], []
+    for mo in months:
+        tot = None
+        for ch in CHANNELS + ["all"]:
+            if ch == "all":
+                c = {k: sum(cohort[(mo, x)][k] for x in CHANNELS) for k in cohort[(mo, CHANNELS[0])]}
+            else:
+                c = cohort[(mo, ch)]
+            want_cohorts.append([mo, ch, str(c["contacts"])] + [str(c[s]) for s in STAGES] + [
+                ratio(c["lead"], c["contacts"]), ratio(c["mql"], c["lead"]),
+                ratio(c["sql"], c["mql"]), ratio(c["opportunity"], c["sql"]),
+                ratio(c["customer"], c["opportunity"]), ratio(c["customer"], c["lead"]),
+                str(c["won_deals"]), fmt_money(c["won_revenue"])])
+        for ch in CHANNELS + ["all"]:
+            if ch == "all":
+                e = {k: sum(econ[(mo, x)][k] for x in CHANNELS) for k in econ[(mo, CHANNELS[0])]}
+                cost = e["spend"] + costs.get(mo, Decimal(0))
+            else:
+                e = econ[(mo, ch)]
+                cost = e["spend"]
+            per = 12
+            payback = ""
+            if a.gross_margin and e["customer"] and e["won_deals"]:
+                cac = float(cost) / e["customer"]
+                arpa = float(e["won_revenue"]) / (per * e["won_deals"])
+                payback = ratio(cac, arpa * a.gross_margin, 2)
+            want_channels.append([
+                mo, ch, fmt_money(e["spend"]), fmt_money(cost), str(e["impressions"]),
+                str(e["clicks"]), ratio(e["clicks"], e["impressions"]),
+                money_div(e["spend"], e["clicks"])] + [str(e[s]) for s in STAGES] + [
+                money_div(cost, e["lead"]), money_div(cost, e["mql"]),
+                money_div(cost, e["sql"]), money_div(cost, e["opportunity"]),
+                money_div(cost, e["customer"]), str(e["won_deals"]),
+                fmt_money(e["won_revenue"]), money_div(e["won_revenue"], e["won_deals"]),
+                ratio(e["cycle"], e["cycle_n"] * 86400.0, 1),
+                money_div(e["won_revenue"], per),
+                money_div(e["won_revenue"], per * e["won_deals"]), payback,
+                str(e["sessions"]), str(e["new_users"]), str(e["engaged"]),
+                ratio(e["sessions"] - e["engaged"], e["sessions"])])
+
+    bad = 0
+    for fname, want in (("cohorts.csv", want_cohorts), ("channels.csv", want_channels)):
+        with open(os.path.join(a.snapshot, fname), newline="", encoding="utf-8") as f:
+            got = list(csv.reader(f))
+        header, got = got[0], got[1:]
+        if len(got) != len(want):
+            print(f"{fname}: {len(got)} rows, want {len(want)}")
+            bad += 1
+        for g, w in zip(got, want):
+            for col, gv, wv in zip(header, g, w):
+                if gv != wv:
+                    bad += 1
+                    if bad <= 40:
+                        print(f"{fname} {g[0]} {g[1]} {col}: got {gv!r}, want {wv!r}")
+    print(f"oracle: {len(want_cohorts)} cohort rows, {len(want_channels)} channel rows, {bad} differences")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()

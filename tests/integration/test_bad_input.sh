@@ -1,0 +1,64 @@
+# Bad input gets one clear line naming the file, line and column, a
+# non-zero exit status, and never a crash.
+. "$BP_SRCDIR/tests/integration/lib.sh"
+
+H='"Record ID","Create Date","Original Source","Became a Lead Date"'
+
+# case NAME WANT_STATUS WANT_TEXT PRESET FILE_CONTENT_COMMAND
+run_case() {
+	name=$1 want=$2 text=$3 preset=$4
+	mkdir -p "$T/$name"
+	cat >"$T/$name/cfg.xml" <<XML
+<boardpack xmlns="urn:boardpack:config:1">
+  <report timezone="UTC" currency="USD"/>
+  <sources>
+    <contacts id="crm" url="contacts.csv" preset="$preset"/>
+    <deals id="deals" url="deals.csv" preset="hubspot"/>
+  </sources>
+</boardpack>
+XML
+	[ -f "$T/$name/deals.csv" ] || printf 'Record ID,Deal Stage,Close Date,Amount\n' >"$T/$name/deals.csv"
+	expect_status "$want" "$BP" run -c "$T/$name/cfg.xml" --period 2026-10 --no-email
+	lines=$(wc -l <"$T/err")
+	[ "$lines" -eq 1 ] || fail "$name: want a one-line error, got: $(cat "$T/err")"
+	grep -q "$text" "$T/err" || fail "$name: error lacks '$text': $(cat "$T/err")"
+	if grep -q "Sanitizer\|runtime error\|Segmentation" "$T/err"; then
+		fail "$name: crashed: $(cat "$T/err")"
+	fi
+	no_snapshot "$T/$name/reports"
+}
+
+# file:line:col: in the message
+LC='contacts.csv:[0-9]*:[0-9]*:'
+
+mkdir -p "$T/nocol"
+printf '"Record ID","Original Source"\n"1","Paid search"\n' >"$T/nocol/contacts.csv"
+run_case nocol 65 "contacts.csv:1: missing required column 'Create Date'" hubspot
+
+mkdir -p "$T/quote"
+printf '%s\n"1","2026-10-01 10:00","Paid search",""\n"2","2026-10-02 10:00"x,"Paid search",""\n' "$H" >"$T/quote/contacts.csv"
+run_case quote 65 "contacts.csv:3:23: " hubspot
+
+mkdir -p "$T/money"
+printf '%s\n"1","2026-10-01 10:00","Paid search",""\n' "$H" >"$T/money/contacts.csv"
+printf 'Record ID,Deal Stage,Close Date,Amount\n9,Closed Won,2026-10-05,12abc\n' >"$T/money/deals.csv"
+run_case money 65 "deals.csv:2:25: bad money amount '12abc'" hubspot
+
+mkdir -p "$T/date"
+printf '%s\n"1","2026-10-01 10:00","Paid search",""\n"2","yesterday","Paid search",""\n' "$H" >"$T/date/contacts.csv"
+run_case date 65 "${LC} bad date 'yesterday'" hubspot
+
+mkdir -p "$T/preset"
+printf '%s\n' "$H" >"$T/preset/contacts.csv"
+run_case preset 78 "preset" salesforce
+
+mkdir -p "$T/empty"
+: >"$T/empty/contacts.csv"
+run_case empty 65 "empty" hubspot
+
+mkdir -p "$T/utf16"
+# A BOM, "Record ID" in UTF-16LE, and one byte too few.
+printf '\377\376R\000e\000c\000o\000r\000d\000 \000I\000D\000\n' >"$T/utf16/contacts.csv"
+run_case utf16 65 "UTF-16" hubspot
+
+echo ok

@@ -1,0 +1,265 @@
+/*
+ * test_model.c - every derived column of METRICS.md on one hand-computed
+ * month, and the CSV files written from it.
+ *
+ * The case: window of one month (2026-10), channels paid (0) and other
+ * (1), a 500.00 non-ad cost in October, gross margin 0.75, annual deal
+ * amounts.  paid: spend 1000.00, 50000 impressions, 250 clicks, entered
+ * 40 leads, 10 MQLs, 5 SQLs, 4 opportunities, 2 customers (cycles of 30
+ * and 45 days), 2 won deals worth 24000.00, 1000 sessions of which 600
+ * engaged, 800 new users.  other: no spend, 10 leads, 1 customer, 1 won
+ * deal worth 12000.00.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+
+typedef struct fixture {
+	bp_config cfg;
+	bp_channel channels[2];
+	bp_source deals;
+	bp_cost cost;
+	bp_target target;
+	bp_tz *tz;
+	bp_funnel *f;
+	xmlDocPtr doc;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *x = calloc(1, sizeof(*x));
+	bp_err err = { 0 };
+	bp_month oct = 2026 * 12 + 9;
+	bp_month_cell *p, *o;
+	bp_run_info run = { 0, oct, 0, "test" };
+
+	x->channels[0] = (bp_channel){ "paid", "Paid", "Paid" };
+	x->channels[1] = (bp_channel){ "other", "Other", "Other" };
+	x->deals.kind = BP_SRC_DEALS;
+	x->deals.id = "deals";
+	x->deals.preset = "hubspot";
+	x->cost = (bp_cost){ oct, 500 * BP_MONEY_SCALE, "SDR" };
+	x->target = (bp_target){ oct, "customers", NULL, 4 };
+	x->cfg.title = "Test";
+	x->cfg.timezone = "UTC";
+	x->cfg.currency = "USD";
+	x->cfg.language = "en";
+	x->cfg.months = 1;
+	x->cfg.gross_margin = 0.75;
+	x->cfg.has_gross_margin = 1;
+	x->cfg.channels = x->channels;
+	x->cfg.n_channels = 2;
+	x->cfg.sources = &x->deals;
+	x->cfg.n_sources = 1;
+	x->cfg.costs = &x->cost;
+	x->cfg.n_costs = 1;
+	x->cfg.targets = &x->target;
+	x->cfg.n_targets = 1;
+	x->tz = bp_tz_load("UTC", &err);
+	x->f = bp_funnel_new(x->tz, 0, oct, 1, 2);
+
+	p = bp_funnel_month(x->f, oct, 0);
+	p->spend = 1000 * BP_MONEY_SCALE;
+	p->impressions = 50000;
+	p->clicks = 250;
+	p->entered[BP_LEAD] = 40;
+	p->entered[BP_MQL] = 10;
+	p->entered[BP_SQL] = 5;
+	p->entered[BP_OPPORTUNITY] = 4;
+	p->entered[BP_CUSTOMER] = 2;
+	p->cycle_seconds = 75 * 86400;
+	p->cycle_contacts = 2;
+	p->won_deals = 2;
+	p->won_revenue = 24000 * BP_MONEY_SCALE;
+	p->sessions = 1000;
+	p->engaged_sessions = 600;
+	p->new_users = 800;
+	o = bp_funnel_month(x->f, oct, 1);
+	o->entered[BP_LEAD] = 10;
+	o->entered[BP_CUSTOMER] = 1;
+	o->won_deals = 1;
+	o->won_revenue = 12000 * BP_MONEY_SCALE;
+
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &err);
+	assert_non_null(x->doc);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *x = *state;
+
+	xmlFreeDoc(x->doc);
+	bp_funnel_free(x->f);
+	bp_tz_free(x->tz);
+	free(x);
+	return 0;
+}
+
+/* The attribute `name` of the economics row of `channel`, or NULL. */
+static char *econ(fixture *x, const char *channel, const char *name)
+{
+	static char buf[64];
+	xmlNodePtr s, r;
+
+	for (s = xmlDocGetRootElement(x->doc)->children; s; s = s->next) {
+		if (strcmp((const char *)s->name, "economics") != 0)
+			continue;
+		for (r = s->children; r; r = r->next) {
+			xmlChar *ch = xmlGetProp(r, BAD_CAST "channel");
+			xmlChar *v = NULL;
+
+			if (ch && strcmp((char *)ch, channel) == 0)
+				v = xmlGetProp(r, BAD_CAST name);
+			xmlFree(ch);
+			if (v) {
+				snprintf(buf, sizeof(buf), "%s", (char *)v);
+				xmlFree(v);
+				return buf;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void test_model_cost_ratios_per_channel(void **state)
+{
+	fixture *x = *state;
+
+	assert_string_equal(econ(x, "paid", "cost"), "1000.00");
+	assert_string_equal(econ(x, "paid", "cpl"), "25.00");
+	assert_string_equal(econ(x, "paid", "cost_per_mql"), "100.00");
+	assert_string_equal(econ(x, "paid", "cost_per_sql"), "200.00");
+	assert_string_equal(econ(x, "paid", "cost_per_opportunity"), "250.00");
+	assert_string_equal(econ(x, "paid", "cac"), "500.00");
+}
+
+static void test_model_ctr_cpc_and_bounce_rate(void **state)
+{
+	fixture *x = *state;
+
+	assert_string_equal(econ(x, "paid", "ctr"), "0.005000");
+	assert_string_equal(econ(x, "paid", "cpc"), "4.00");
+	assert_string_equal(econ(x, "paid", "bounce_rate"), "0.400000");
+}
+
+static void test_model_deal_economics_and_payback(void **state)
+{
+	fixture *x = *state;
+
+	assert_string_equal(econ(x, "paid", "avg_deal_size"), "12000.00");
+	assert_string_equal(econ(x, "paid", "new_mrr"), "2000.00");
+	assert_string_equal(econ(x, "paid", "arpa"), "1000.00");
+	/* 500 / (1000 * 0.75) = 0.666... */
+	assert_string_equal(econ(x, "paid", "cac_payback_months"), "0.67");
+	assert_string_equal(econ(x, "paid", "avg_sales_cycle_days"), "37.5");
+}
+
+static void test_model_zero_denominator_is_absent(void **state)
+{
+	fixture *x = *state;
+
+	assert_null(econ(x, "other", "ctr"));
+	assert_null(econ(x, "other", "cpc"));
+	assert_null(econ(x, "other", "cost_per_mql"));
+	assert_null(econ(x, "other", "bounce_rate"));
+	assert_null(econ(x, "other", "avg_sales_cycle_days"));
+	/* A zero cost over real leads is a real zero. */
+	assert_string_equal(econ(x, "other", "cpl"), "0.00");
+}
+
+static void test_model_all_row_adds_non_ad_costs(void **state)
+{
+	fixture *x = *state;
+
+	assert_string_equal(econ(x, "all", "spend"), "1000.00");
+	assert_string_equal(econ(x, "all", "cost"), "1500.00");
+	assert_string_equal(econ(x, "all", "new_leads"), "50");
+	assert_string_equal(econ(x, "all", "cpl"), "30.00");
+	assert_string_equal(econ(x, "all", "cac"), "500.00");
+	assert_string_equal(econ(x, "all", "new_mrr"), "3000.00");
+	assert_string_equal(econ(x, "all", "cac_payback_months"), "0.67");
+}
+
+static void test_model_target_attainment(void **state)
+{
+	fixture *x = *state;
+	xmlNodePtr s, t = NULL;
+	xmlChar *actual, *att, *metric;
+
+	for (s = xmlDocGetRootElement(x->doc)->children; s; s = s->next)
+		if (strcmp((const char *)s->name, "targets") == 0)
+			t = s->children;
+	assert_non_null(t);
+	metric = xmlGetProp(t, BAD_CAST "metric");
+	actual = xmlGetProp(t, BAD_CAST "actual");
+	att = xmlGetProp(t, BAD_CAST "attainment");
+	assert_string_equal((char *)metric, "new_customers");
+	assert_string_equal((char *)actual, "3");
+	assert_string_equal((char *)att, "0.750000");
+	xmlFree(metric);
+	xmlFree(actual);
+	xmlFree(att);
+}
+
+static void test_model_csv_columns_and_empty_ratio(void **state)
+{
+	fixture *x = *state;
+	char dir[] = "/tmp/bp-model-XXXXXX", path[256], line[2048];
+	bp_err err = { 0 };
+	FILE *in;
+	int found = 0;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(bp_model_write(x->doc, &x->cfg, x->f, dir, &err), 0);
+	snprintf(path, sizeof(path), "%s/cohorts.csv", dir);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	assert_non_null(fgets(line, sizeof(line), in));
+	assert_string_equal(line, "cohort,channel,contacts,leads,mqls,sqls,"
+			    "opportunities,customers,contact_to_lead,lead_to_mql,"
+			    "mql_to_sql,sql_to_opportunity,opportunity_to_customer,"
+			    "lead_to_customer,won_deals,won_revenue\n");
+	/* No contacts in the cohort: every ratio is an empty field. */
+	while (fgets(line, sizeof(line), in))
+		if (strncmp(line, "2026-10,paid,", 13) == 0) {
+			assert_string_equal(line, "2026-10,paid,0,0,0,0,0,0,,,,,,,0,0.00\n");
+			found = 1;
+		}
+	fclose(in);
+	assert_true(found);
+	snprintf(path, sizeof(path), "%s/channels.csv", dir);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	assert_non_null(fgets(line, sizeof(line), in));
+	assert_non_null(strstr(line, "month,channel,spend,cost,impressions,clicks,ctr,cpc,"));
+	assert_non_null(strstr(line, ",sessions,new_users,engaged_sessions,bounce_rate\n"));
+	fclose(in);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_model_cost_ratios_per_channel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_ctr_cpc_and_bounce_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_deal_economics_and_payback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_zero_denominator_is_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_all_row_adds_non_ad_costs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_target_attainment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_csv_columns_and_empty_ratio, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

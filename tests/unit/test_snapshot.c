@@ -1,0 +1,572 @@
+/*
+ * test_snapshot.c - snapshots built, sealed, checked and found in a
+ * scratch folder; sha256sum -c is the independent judge of the manifest.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "snapshot.h"
+
+/* 2026-10-31T23:59:59Z, worked out by hand: 20454 days to 2026-01-01,
+ * 304 more to 2026-11-01, one second back. */
+#define OCT_END ((bp_time)1793491199)
+#define OCT_STAMP "2026-10-31T235959Z"
+
+/* FIPS 180-2 example digests of "abc", "" and the 448-bit message. */
+#define D_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define D_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define D_448 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+#define MSG_448 "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+
+static char *path_of(const char *root, const char *rel)
+{
+	static char buf[4][1024];
+	static int k;
+	char *p = buf[k++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", root, rel);
+	return p;
+}
+
+static void write_file(const char *dir, const char *rel, const char *text)
+{
+	FILE *f = fopen(path_of(dir, rel), "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *read_all(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* Number of entries in a folder other than "." and "..". */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The files of a typical snapshot, plus a name that sorts between
+ * "sources" and "sources/..." in byte order. */
+static void fill(const char *dir)
+{
+	char sub[1024];
+
+	snprintf(sub, sizeof(sub), "%s/sources", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file(dir, "cohorts.csv", "abc");
+	write_file(dir, "sources-old.txt", "");
+	write_file(dir, "sources/crm.csv", MSG_448);
+}
+
+/* Builds and commits the typical snapshot; returns its path (static). */
+static const char *committed(const char *root)
+{
+	static char path[1024];
+	bp_err err = { 0 };
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+
+	assert_non_null(s);
+	fill(bp_snapshot_tmpdir(s));
+	snprintf(path, sizeof(path), "%s", bp_snapshot_path(s));
+	assert_int_equal(bp_snapshot_commit(s, &err), 0);
+	return path;
+}
+
+static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static int setup(void **state)
+{
+	char *root = strdup("/tmp/bp-snapshot-XXXXXX");
+
+	if (!root || !mkdtemp(root))
+		return -1;
+	*state = root;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *root = *state;
+	int rc = nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+
+	free(root);
+	return rc;
+}
+
+static void test_snapshot_begin_creates_temp_folder_in_period(void **state)
+{
+	const char *root = *state;
+	char out[1024], want[1200];
+	bp_err err = { 0 };
+	bp_snapshot *s;
+
+	snprintf(out, sizeof(out), "%s/reports/board", root);
+	s = bp_snapshot_begin(out, "2026-10", OCT_END, &err);
+	assert_non_null(s);
+	snprintf(want, sizeof(want), "%s/2026-10/.tmp-" OCT_STAMP "-%ld", out,
+		 (long)getpid());
+	assert_string_equal(bp_snapshot_tmpdir(s), want);
+	assert_true(exists(want));
+	snprintf(want, sizeof(want), "%s/2026-10/" OCT_STAMP, out);
+	assert_string_equal(bp_snapshot_path(s), want);
+	assert_false(exists(want));
+	bp_snapshot_abort(s);
+}
+
+static void test_snapshot_begin_rejects_malformed_period(void **state)
+{
+	bp_err err = { 0 };
+
+	assert_null(bp_snapshot_begin(*state, "../x", OCT_END, &err));
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	assert_int_equal(count_entries(*state), 0);
+}
+
+static void test_snapshot_commit_writes_sorted_manifest(void **state)
+{
+	const char *snap = committed(*state);
+
+	assert_string_equal(read_all(path_of(snap, "MANIFEST.sha256")),
+			    D_ABC "  cohorts.csv\n"
+			    D_EMPTY "  sources-old.txt\n"
+			    D_448 "  sources/crm.csv\n");
+}
+
+static void test_snapshot_manifest_accepted_by_sha256sum(void **state)
+{
+	const char *snap = committed(*state);
+	char cmd[1200];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && sha256sum --quiet --strict -c MANIFEST.sha256", snap);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_snapshot_commit_makes_files_read_only(void **state)
+{
+	const char *snap = committed(*state);
+	struct stat st;
+
+	assert_int_equal(stat(path_of(snap, "cohorts.csv"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0444);
+	assert_int_equal(stat(path_of(snap, "sources/crm.csv"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0444);
+	assert_int_equal(stat(path_of(snap, "MANIFEST.sha256"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0444);
+	assert_int_equal(stat(path_of(snap, "sources"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+}
+
+static void test_snapshot_commit_leaves_only_the_snapshot(void **state)
+{
+	const char *root = *state;
+
+	committed(root);
+	assert_int_equal(count_entries(path_of(root, "2026-10")), 1);
+	assert_true(exists(path_of(root, "2026-10/" OCT_STAMP)));
+	/* Only the three files and the manifest; no manifest temp file. */
+	assert_int_equal(count_entries(path_of(root, "2026-10/" OCT_STAMP)), 4);
+}
+
+static void test_snapshot_commit_refuses_existing_snapshot(void **state)
+{
+	const char *root = *state;
+	const char *snap = committed(root);
+	char want[1200];
+	bp_err err = { 0 };
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+
+	assert_non_null(s);
+	write_file(bp_snapshot_tmpdir(s), "cohorts.csv", "changed");
+	assert_int_equal(bp_snapshot_commit(s, &err), -1);
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	snprintf(want, sizeof(want), "snapshot '%s' already exists", snap);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(count_entries(path_of(root, "2026-10")), 1);
+	assert_string_equal(read_all(path_of(snap, "cohorts.csv")), "abc");
+	assert_true(exists(path_of(snap, "sources/crm.csv")));
+}
+
+/* rename() alone would quietly replace an empty folder of that name. */
+static void test_snapshot_commit_refuses_existing_empty_folder(void **state)
+{
+	const char *root = *state;
+	bp_err err = { 0 };
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+
+	assert_non_null(s);
+	fill(bp_snapshot_tmpdir(s));
+	assert_int_equal(mkdir(bp_snapshot_path(s), 0755), 0);
+	assert_int_equal(bp_snapshot_commit(s, &err), -1);
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	assert_non_null(strstr(err.msg, "already exists"));
+	assert_int_equal(count_entries(path_of(root, "2026-10/" OCT_STAMP)), 0);
+	assert_int_equal(count_entries(path_of(root, "2026-10")), 1);
+}
+
+static void test_snapshot_commit_refuses_symlink(void **state)
+{
+	const char *root = *state;
+	bp_err err = { 0 };
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+
+	assert_non_null(s);
+	fill(bp_snapshot_tmpdir(s));
+	assert_int_equal(symlink("/etc/hostname", path_of(bp_snapshot_tmpdir(s),
+							  "sources/link.csv")), 0);
+	assert_int_equal(bp_snapshot_commit(s, &err), -1);
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	assert_non_null(strstr(err.msg, "'sources/link.csv'"));
+	assert_int_equal(count_entries(path_of(root, "2026-10")), 0);
+}
+
+static void test_snapshot_abort_leaves_nothing(void **state)
+{
+	const char *root = *state;
+	bp_err err = { 0 };
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+
+	assert_non_null(s);
+	fill(bp_snapshot_tmpdir(s));
+	bp_snapshot_abort(s);
+	assert_int_equal(count_entries(path_of(root, "2026-10")), 0);
+}
+
+static void test_snapshot_abort_accepts_null(void **state)
+{
+	(void)state;
+	bp_snapshot_abort(NULL);
+}
+
+/* A temporary folder with a few files in it, as a crashed run leaves. */
+static void make_temp_of(const char *root, pid_t pid, char *out, size_t size)
+{
+	snprintf(out, size, "%s/2026-10/.tmp-2026-10-31T120000Z-%ld", root, (long)pid);
+	assert_int_equal(mkdir(path_of(root, "2026-10"), 0755), 0);
+	assert_int_equal(mkdir(out, 0755), 0);
+	assert_int_equal(mkdir(path_of(out, "sources"), 0755), 0);
+	write_file(out, "sources/crm.csv", "x");
+	write_file(out, "report.html", "<p/>");
+}
+
+static void test_snapshot_begin_removes_temp_folder_of_dead_pid(void **state)
+{
+	const char *root = *state;
+	char stale[1024];
+	bp_err err = { 0 };
+	bp_snapshot *s;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(kill(pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	make_temp_of(root, pid, stale, sizeof(stale));
+
+	s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	assert_non_null(s);
+	assert_false(exists(stale));
+	bp_snapshot_abort(s);
+}
+
+static void test_snapshot_begin_keeps_temp_folder_of_live_pid(void **state)
+{
+	const char *root = *state;
+	char live[1024];
+	bp_err err = { 0 };
+	bp_snapshot *s;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	make_temp_of(root, pid, live, sizeof(live));
+	s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	assert_non_null(s);
+	assert_true(exists(path_of(live, "sources/crm.csv")));
+	bp_snapshot_abort(s);
+}
+
+static void test_snapshot_verify_passes_after_commit(void **state)
+{
+	bp_err err = { 0 };
+
+	assert_int_equal(bp_snapshot_verify(committed(*state), &err), 0);
+	assert_int_equal(err.code, 0);
+}
+
+static void test_snapshot_verify_names_changed_file(void **state)
+{
+	const char *snap = committed(*state);
+	bp_err err = { 0 };
+
+	assert_int_equal(chmod(path_of(snap, "cohorts.csv"), 0644), 0);
+	write_file(snap, "cohorts.csv", "abd");
+	assert_int_equal(bp_snapshot_verify(snap, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_string_equal(err.msg,
+			    "file 'cohorts.csv' changed since the snapshot was made");
+}
+
+static void test_snapshot_verify_names_missing_file(void **state)
+{
+	const char *snap = committed(*state);
+	bp_err err = { 0 };
+
+	assert_int_equal(unlink(path_of(snap, "sources/crm.csv")), 0);
+	assert_int_equal(bp_snapshot_verify(snap, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_string_equal(err.msg, "file 'sources/crm.csv' is missing");
+}
+
+static void test_snapshot_verify_names_added_file(void **state)
+{
+	const char *snap = committed(*state);
+	bp_err err = { 0 };
+
+	write_file(snap, "sources/extra.csv", "");
+	assert_int_equal(bp_snapshot_verify(snap, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_string_equal(err.msg, "file 'sources/extra.csv' is not in the manifest");
+}
+
+static void test_snapshot_verify_ignores_delivery_log(void **state)
+{
+	const char *root = *state;
+	bp_err err = { 0 };
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	char snap[1024];
+
+	assert_non_null(s);
+	fill(bp_snapshot_tmpdir(s));
+	write_file(bp_snapshot_tmpdir(s), "delivery.log", "queued\n");
+	snprintf(snap, sizeof(snap), "%s", bp_snapshot_path(s));
+	assert_int_equal(bp_snapshot_commit(s, &err), 0);
+	assert_null(strstr(read_all(path_of(snap, "MANIFEST.sha256")), "delivery.log"));
+	chmod(path_of(snap, "delivery.log"), 0644);
+	write_file(snap, "delivery.log", "queued\nsent to board@acme.example\n");
+	assert_int_equal(bp_snapshot_verify(snap, &err), 0);
+}
+
+/* The other direction of compatibility: a manifest sha256sum wrote. */
+static void test_snapshot_verify_accepts_sha256sum_output(void **state)
+{
+	char dir[1024], cmd[1200];
+	bp_err err = { 0 };
+
+	snprintf(dir, sizeof(dir), "%s/snap", (const char *)*state);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	fill(dir);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sha256sum cohorts.csv sources-old.txt "
+		 "> MANIFEST.sha256 && sha256sum -b sources/crm.csv >> MANIFEST.sha256",
+		 dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(bp_snapshot_verify(dir, &err), 0);
+}
+
+static void test_snapshot_verify_rejects_parent_path(void **state)
+{
+	const char *root = *state;
+	bp_err err = { 0 };
+
+	write_file(root, "x", "abc");
+	assert_int_equal(mkdir(path_of(root, "snap"), 0755), 0);
+	write_file(path_of(root, "snap"), "MANIFEST.sha256", D_ABC "  ../x\n");
+	assert_int_equal(bp_snapshot_verify(path_of(root, "snap"), &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.msg, "'../x'"));
+}
+
+static void test_snapshot_verify_rejects_absolute_path(void **state)
+{
+	const char *root = *state;
+	char line[1200];
+	bp_err err = { 0 };
+
+	write_file(root, "x", "abc");
+	assert_int_equal(mkdir(path_of(root, "snap"), 0755), 0);
+	snprintf(line, sizeof(line), D_ABC "  %s/x\n", root);
+	write_file(path_of(root, "snap"), "MANIFEST.sha256", line);
+	assert_int_equal(bp_snapshot_verify(path_of(root, "snap"), &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+}
+
+static void test_snapshot_verify_rejects_short_digest(void **state)
+{
+	const char *root = *state;
+	bp_err err = { 0 };
+
+	assert_int_equal(mkdir(path_of(root, "snap"), 0755), 0);
+	write_file(path_of(root, "snap"), "x", "abc");
+	write_file(path_of(root, "snap"), "MANIFEST.sha256",
+		   D_ABC "  x\n" "ba7816bf  x\n");
+	assert_int_equal(bp_snapshot_verify(path_of(root, "snap"), &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_int_equal(err.line, 2);
+}
+
+static void test_snapshot_verify_without_manifest_is_no_input(void **state)
+{
+	const char *root = *state;
+	bp_err err = { 0 };
+
+	assert_int_equal(mkdir(path_of(root, "snap"), 0755), 0);
+	assert_int_equal(bp_snapshot_verify(path_of(root, "snap"), &err), -1);
+	assert_int_equal(err.code, BP_ENOINPUT);
+}
+
+static void test_snapshot_verify_missing_folder_is_no_input(void **state)
+{
+	bp_err err = { 0 };
+
+	assert_int_equal(bp_snapshot_verify(path_of(*state, "nope"), &err), -1);
+	assert_int_equal(err.code, BP_ENOINPUT);
+}
+
+/* Three months of snapshots, a crashed run's temp folder and a stray
+ * folder that is not a stamp. */
+static void make_history(const char *root)
+{
+	static const char *dirs[] = {
+		"2026-09", "2026-09/2026-09-30T235959Z",
+		"2026-10", "2026-10/" OCT_STAMP, "2026-10/.tmp-2026-10-20T000000Z-1",
+		"2026-10/notes-2026-10-25T000000Z", "2026-11", "2026-11/2026-11-30T235959Z",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		assert_int_equal(mkdir(path_of(root, dirs[i]), 0755), 0);
+}
+
+static void expect_previous(const char *root, const char *before, const char *want)
+{
+	char *got = bp_snapshot_previous(root, before);
+
+	assert_non_null(got);
+	assert_string_equal(got, path_of(root, want));
+	free(got);
+}
+
+static void test_snapshot_previous_finds_latest_earlier_across_periods(void **state)
+{
+	make_history(*state);
+	expect_previous(*state, "2026-11-30T235959Z", "2026-10/" OCT_STAMP);
+}
+
+static void test_snapshot_previous_skips_to_earlier_period(void **state)
+{
+	make_history(*state);
+	expect_previous(*state, OCT_STAMP, "2026-09/2026-09-30T235959Z");
+}
+
+static void test_snapshot_previous_ignores_temp_and_other_folders(void **state)
+{
+	make_history(*state);
+	expect_previous(*state, "2026-10-30T000000Z", "2026-09/2026-09-30T235959Z");
+}
+
+static void test_snapshot_previous_without_bound_is_latest(void **state)
+{
+	make_history(*state);
+	expect_previous(*state, NULL, "2026-11/2026-11-30T235959Z");
+}
+
+static void test_snapshot_previous_none_earlier_is_null(void **state)
+{
+	make_history(*state);
+	assert_null(bp_snapshot_previous(*state, "2026-09-30T235959Z"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_snapshot_begin_creates_temp_folder_in_period),
+		T(test_snapshot_begin_rejects_malformed_period),
+		T(test_snapshot_commit_writes_sorted_manifest),
+		T(test_snapshot_manifest_accepted_by_sha256sum),
+		T(test_snapshot_commit_makes_files_read_only),
+		T(test_snapshot_commit_leaves_only_the_snapshot),
+		T(test_snapshot_commit_refuses_existing_snapshot),
+		T(test_snapshot_commit_refuses_existing_empty_folder),
+		T(test_snapshot_commit_refuses_symlink),
+		T(test_snapshot_abort_leaves_nothing),
+		T(test_snapshot_abort_accepts_null),
+		T(test_snapshot_begin_removes_temp_folder_of_dead_pid),
+		T(test_snapshot_begin_keeps_temp_folder_of_live_pid),
+		T(test_snapshot_verify_passes_after_commit),
+		T(test_snapshot_verify_names_changed_file),
+		T(test_snapshot_verify_names_missing_file),
+		T(test_snapshot_verify_names_added_file),
+		T(test_snapshot_verify_ignores_delivery_log),
+		T(test_snapshot_verify_accepts_sha256sum_output),
+		T(test_snapshot_verify_rejects_parent_path),
+		T(test_snapshot_verify_rejects_absolute_path),
+		T(test_snapshot_verify_rejects_short_digest),
+		T(test_snapshot_verify_without_manifest_is_no_input),
+		T(test_snapshot_verify_missing_folder_is_no_input),
+		T(test_snapshot_previous_finds_latest_earlier_across_periods),
+		T(test_snapshot_previous_skips_to_earlier_period),
+		T(test_snapshot_previous_ignores_temp_and_other_folders),
+		T(test_snapshot_previous_without_bound_is_latest),
+		T(test_snapshot_previous_none_earlier_is_null),
+	};
+
+	umask(022);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
