@@ -30,6 +30,8 @@ TOBJ := $(LIB_SRC:src/%.c=build/tobj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 
+.SECONDARY:
+
 .PHONY: all deps check unit integration demo bench install clean fuzz
 
 all: build/boardpack build/bp-gen

@@ -5,7 +5,9 @@
  * /usr/share/zoneinfo, or $TZDIR), parsed here, so converting an instant
  * needs no global state (no setenv("TZ"), no localtime()).
  *
- * Everything but bp_tz_load() is pure computation.
+ * Everything but bp_tz_load() is pure computation, and a loaded bp_tz is
+ * never modified, so threads may share one.  Wherever a `const bp_tz *`
+ * is taken, NULL means UTC.
  */
 #ifndef BP_DATE_H
 #define BP_DATE_H
@@ -24,13 +26,19 @@ typedef int32_t bp_month;
 typedef struct bp_tz bp_tz;
 
 /* Loads a time zone by IANA name ("Asia/Seoul", "UTC", "Etc/GMT+5").
- * NULL or "" means UTC.  Returns NULL with BP_ECONFIG when the name is
- * unknown or the file is not valid TZif. */
+ * NULL, "" and "UTC" mean UTC and read no file.  Others are read from
+ * $TZDIR, or /usr/share/zoneinfo when TZDIR is unset or empty.  Returns
+ * NULL with BP_ECONFIG "unknown time zone 'NAME'" when the name is
+ * absolute, contains "..", has no file, or the file is not valid TZif
+ * (v1, v2, v3 or v4; its POSIX TZ footer governs instants after its last
+ * transition); with BP_ESOFTWARE when out of memory.  The caller frees
+ * the zone with bp_tz_free(). */
 bp_tz *bp_tz_load(const char *name, bp_err *err);
-void bp_tz_free(bp_tz *tz);
-const char *bp_tz_name(const bp_tz *tz);
+void bp_tz_free(bp_tz *tz);                 /* accepts NULL */
+const char *bp_tz_name(const bp_tz *tz);    /* owned by tz; NULL: "UTC" */
 
-/* Offset from UTC, in seconds east, in force at instant t. */
+/* Offset from UTC, in seconds east, in force at instant t.  A binary
+ * search; cheap enough to call per row. */
 int32_t bp_tz_offset(const bp_tz *tz, bp_time t);
 
 /* The instant at which the wall clock in `tz` reads `local` (seconds since
@@ -43,15 +51,20 @@ bp_time bp_tz_from_local(const bp_tz *tz, int64_t local);
 /* The local calendar month of instant t in tz. */
 bp_month bp_month_of(const bp_tz *tz, bp_time t);
 
-/* The first instant of month m in tz, and the last second of it. */
+/* The first instant of month m in tz, and the last second of it.  When
+ * midnight is skipped, the month starts at the transition. */
 bp_time bp_month_start(const bp_tz *tz, bp_month m);
 bp_time bp_month_end(const bp_tz *tz, bp_month m);
 
-/* "YYYY-MM" <-> bp_month.  Parse returns -1 on a malformed text. */
+/* "YYYY-MM" <-> bp_month.  Parse takes exactly 7 characters, month
+ * 01-12, and returns -1 on anything else.  Format writes "XXXX-XX" for
+ * years outside 0000-9999. */
 int bp_month_parse(const char *s, bp_month *out);
 void bp_month_format(bp_month m, char buf[8]);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back.  A
+ * month outside 1-12 or a day outside the month carries over (month 13
+ * is January of the next year), which month arithmetic relies on. */
 int64_t bp_days_from_civil(int y, int m, int d);
 void bp_civil_from_days(int64_t days, int *y, int *m, int *d);
 
@@ -68,10 +81,16 @@ typedef struct bp_civil {
  *   YYYY/MM/DD [HH:MM[:SS]], MM/DD/YYYY [HH:MM[:SS] [AM|PM]], YYYYMMDD, YYYYMM,
  *   "Jul 8, 2025", "July 8, 2025", "8 July 2025", "8 Jul 2025".
  * Otherwise `fmt` is a strptime-like pattern with %Y %m %d %H %M %S %b %B
- * %p %z and literal characters (e.g. "%d/%m/%Y %H:%M").  Surrounding blanks
- * are ignored.  Returns 1 on success, 0 when the field is missing (empty,
- * "--"), -1 when the text is not a date in that format or the date does
- * not exist (2026-02-30). */
+ * %p %z and literal characters (e.g. "%d/%m/%Y %H:%M"), plus %y (two
+ * digits, 69-99 are 19xx), %e and %h as in strptime; a blank in the
+ * pattern matches any run of blanks; %Y and a month are required, the
+ * day defaults to 1.  Auto also takes 1-digit months, days and hours in
+ * the slash forms, "Sept", "AM"/"PM" after any time and a blank before
+ * an offset.  Fractions of a second are dropped.  Reads exactly n bytes
+ * of s (no NUL needed).  Surrounding blanks are ignored.  Returns 1 on
+ * success, 0 when the field is missing (empty, "--"), -1 when the text is
+ * not a date in that format or the date does not exist (2026-02-30,
+ * 24:00, second 60).  `out` is all zeros unless 1 is returned. */
 int bp_date_parse(const char *s, size_t n, const char *fmt, bp_civil *out);
 
 /* Turns a parsed value into an instant: with an offset, exactly; with a
@@ -82,12 +101,19 @@ bp_time bp_civil_to_time(const bp_civil *c, const bp_tz *src,
 			 const bp_tz *report);
 
 /* Writes t as ISO 8601 in tz: "2026-10-31T23:59:59+09:00" ("Z" for UTC
- * offsets of zero when the zone is UTC).  Returns the length. */
+ * offsets of zero when the zone is UTC).  Returns the length.
+ * "Z" is used for zones that are always UTC (UTC, Etc/UTC, Etc/GMT), not
+ * for Europe/London in winter; offsets with seconds (before 1900) are
+ * written +HH:MM:SS.  Like snprintf, the text is cut to size - 1 bytes
+ * and the length it would have had is returned; BP_TIME_TEXT_SIZE bytes
+ * always suffice for years 0000-9999. */
+#define BP_TIME_TEXT_SIZE 32
 int bp_time_format(bp_time t, const bp_tz *tz, char *buf, size_t size);
 
 /* Parses a --as-of value: an ISO 8601 timestamp with offset, or without
- * one (read in `tz`), or a date (its last second in `tz`).  Returns 0, or
- * -1 on a malformed text. */
+ * one (read in `tz`), or a date (its last second in `tz`).  Only forms
+ * starting YYYY-MM-DD are taken: a cut-off must not depend on how
+ * 03/04/2026 is read.  Returns 0, or -1 on a malformed text. */
 int bp_time_parse_arg(const char *s, const bp_tz *tz, bp_time *out);
 
 #endif

@@ -433,6 +433,31 @@ static int read_sources(run_state *s, bp_err *err)
 	return 0;
 }
 
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One line of phase timings for `make bench` (shown with -v). */
+static void log_timing(const run_state *s, const double *t)
+{
+	long long rows = 0;
+	unsigned long long bytes = 0;
+	size_t i;
+
+	for (i = 0; i < s->cfg->n_sources; i++) {
+		rows += s->quality[i].rows_read;
+		bytes += s->quality[i].bytes;
+	}
+	bp_log_debug("timing: fetch=%.4f read=%.4f model=%.4f snapshot=%.4f "
+		     "rows=%lld bytes=%llu index_bytes=%zu", t[1] - t[0],
+		     t[2] - t[1], t[3] - t[2], t[4] - t[3], rows, bytes,
+		     bp_ingest_index_bytes(s->ingest));
+}
+
 static int cmd_run(const options *o)
 {
 	run_state s = { 0 };
@@ -440,8 +465,10 @@ static int cmd_run(const options *o)
 	bp_run_info info;
 	char period[8];
 	char *final = NULL;
+	double t[5];
 	int rc = 0;
 
+	t[0] = seconds();
 	s.cfg = bp_config_load(o->config, &err);
 	if (!s.cfg)
 		return fail(&err);
@@ -464,11 +491,13 @@ static int cmd_run(const options *o)
 
 	if (bp_fetch_all(s.cfg, s.cache, o->offline, &err) < 0)
 		goto failed;
+	t[1] = seconds();
 	s.snap = bp_snapshot_begin(s.cfg->output_dir, period, s.t.now, &err);
 	if (!s.snap)
 		goto failed;
 	if (read_sources(&s, &err) < 0)
 		goto failed;
+	t[2] = seconds();
 
 	info.generated = s.t.now;
 	info.period = s.t.period;
@@ -482,6 +511,7 @@ static int cmd_run(const options *o)
 			   &err) < 0)
 		goto failed;
 
+	t[3] = seconds();
 	final = strdup(bp_snapshot_path(s.snap));
 	rc = bp_snapshot_commit(s.snap, &err);
 	s.snap = NULL;
@@ -490,6 +520,8 @@ static int cmd_run(const options *o)
 			bp_err_set(&err, BP_ESOFTWARE, "out of memory");
 		goto failed;
 	}
+	t[4] = seconds();
+	log_timing(&s, t);
 	fprintf(stderr, "boardpack: %s: %zu sources read, snapshot written\n",
 		period, s.cfg->n_sources);
 	printf("%s\n", final);

@@ -1,0 +1,790 @@
+/*
+ * fetch.c - downloads every source in parallel with the libcurl multi
+ * interface, into a staging file that is renamed only when complete.
+ *
+ * A run goes: check every source's id, URL scheme and CA file, create the
+ * cache folder, read every source's credentials (so a configuration
+ * mistake is reported before any network traffic), then drive one easy
+ * handle per source in one multi handle.  A source that fails with a transient error is taken out of the
+ * multi handle and put back after its backoff delay; the first permanent
+ * failure stops every transfer.
+ */
+#include "fetch.h"
+#include "log.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef BP_VERSION
+#define BP_VERSION "0.1.0"
+#endif
+
+#define CONNECT_TIMEOUT_S 30L
+/* Export endpoints may think for a minute before the first byte. */
+#define LOW_SPEED_BYTES 1L
+#define LOW_SPEED_TIME_S 120L
+#define MAX_REDIRECTS 5L
+#define BACKOFF_CAP_MS 60000L
+#define RETRY_AFTER_CAP_S 300L
+#define TOKEN_FILE_MAX 8192
+#define HEAD_SIZE 512
+
+enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE };
+
+typedef struct job {
+	const bp_source *src;
+	CURL *easy;
+	char *final_path, *part_path;
+	char url[512];          /* without userinfo and query, for messages */
+	char errbuf[CURL_ERROR_SIZE];
+	char *token;            /* secret: wiped before it is freed */
+	int fd;
+	enum job_state state;
+	int attempt;            /* attempts started so far */
+	long long start_at_ms;  /* when a waiting job may start */
+	long long begun_ms;
+	long long bytes;
+	int too_big;
+	int write_errno;
+	unsigned char head[HEAD_SIZE];
+	size_t head_len;
+} job;
+
+typedef struct run {
+	const bp_config *cfg;
+	const char *cache;
+	CURLM *multi;
+	job *jobs;
+	size_t n_jobs;
+	long base_ms;
+} run;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int has_prefix_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Copies `url` into buf without "user:password@" and without the query
+ * string or fragment, which is where URLs carry secrets. */
+static void redact_url(const char *url, char *buf, size_t size)
+{
+	const char *p = strstr(url, "://");
+	const char *host = p ? p + 3 : url;
+	size_t auth_len = strcspn(host, "/?#");
+	const char *at = memchr(host, '@', auth_len);
+	size_t scheme_len = (size_t)(host - url);
+	const char *rest = at ? at + 1 : host;
+	size_t rest_len = strcspn(rest, "?#");
+
+	snprintf(buf, size, "%.*s%.*s", (int)scheme_len, url, (int)rest_len,
+		 rest);
+}
+
+char *bp_fetch_path(const char *cache, const bp_source *src)
+{
+	size_t n = strlen(cache) + strlen(src->id) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", cache, src->id);
+	return p;
+}
+
+static char *part_path(const char *cache, const bp_source *src)
+{
+	size_t n = strlen(cache) + strlen(src->id) + 8;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/.%s.part", cache, src->id);
+	return p;
+}
+
+/* ---- checks made before any download ---------------------------------- */
+
+/* The id becomes a file name in the cache, so it must not climb out. */
+static int check_id(const bp_source *src, bp_err *err)
+{
+	const char *id = src->id;
+
+	if (!id || !id[0] || id[0] == '.' || strchr(id, '/'))
+		return bp_err_set(err, BP_ECONFIG,
+				  "source id '%s' cannot be used as a file name",
+				  id ? id : "");
+	return 0;
+}
+
+/* A missing CA bundle is a configuration mistake, not a TLS failure. */
+static int check_ca(const bp_config *cfg, const bp_source *src, bp_err *err)
+{
+	const char *ca = src->ca_file ? src->ca_file : cfg->ca_file;
+
+	if (ca && access(ca, R_OK) < 0)
+		return bp_err_set(err, BP_ECONFIG, "cannot read ca-file '%s' of "
+				  "source '%s': %s", ca, src->id, strerror(errno));
+	return 0;
+}
+
+static int check_scheme(const bp_source *src, bp_err *err)
+{
+	char shown[512];
+
+	if (has_prefix_ci(src->url, "https://") ||
+	    has_prefix_ci(src->url, "file://"))
+		return 0;
+	redact_url(src->url, shown, sizeof(shown));
+	if (has_prefix_ci(src->url, "http://")) {
+		if (src->insecure_http)
+			return 0;
+		return bp_err_set(err, BP_ECONFIG,
+				  "source '%s' uses plain http:// (%s); use https:// "
+				  "or set insecure-http=\"true\" on the source",
+				  src->id, shown);
+	}
+	return bp_err_set(err, BP_ECONFIG,
+			  "source '%s' has an unsupported url '%s' "
+			  "(https:// or file:// expected)", src->id, shown);
+}
+
+/* The value of environment variable `name`, or NULL with BP_ECONFIG. */
+static const char *need_env(const bp_source *src, const char *what,
+			    const char *name, bp_err *err)
+{
+	const char *v = getenv(name);
+
+	if (!v || !v[0]) {
+		bp_err_set(err, BP_ECONFIG,
+			   "environment variable '%s' (%s of source '%s') is "
+			   "not set", name, what, src->id);
+		return NULL;
+	}
+	return v;
+}
+
+static void wipe_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Reads a token file that only its owner may read.  Returns the token
+ * with trailing blanks and newlines removed (caller wipes and frees), or
+ * NULL with BP_ECONFIG. */
+static char *read_token_file(const bp_source *src, bp_err *err)
+{
+	const char *path = src->token_file;
+	char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		bp_err_set(err, BP_ECONFIG, "cannot open token file '%s' of "
+			   "source '%s': %s", path, src->id, strerror(errno));
+		goto out;
+	}
+	/* fstat on the open file, so the file checked is the file read. */
+	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
+		bp_err_set(err, BP_ECONFIG, "token file '%s' of source '%s' is "
+			   "readable by group or others (chmod 600 it)", path,
+			   src->id);
+		goto out;
+	}
+	buf = malloc(TOKEN_FILE_MAX + 1);
+	if (!buf) {
+		bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		goto out;
+	}
+	n = read(fd, buf, TOKEN_FILE_MAX);
+	if (n < 0)
+		n = 0;
+	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || strchr(buf, '\n')) {
+		bp_err_set(err, BP_ECONFIG, "token file '%s' of source '%s' "
+			   "does not hold one token on one line", path, src->id);
+		explicit_bzero(buf, TOKEN_FILE_MAX + 1);
+		free(buf);
+		buf = NULL;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+/* Sets the credentials of `j` on its easy handle. */
+static int set_auth(job *j, bp_err *err)
+{
+	const bp_source *src = j->src;
+	const char *v;
+
+	if (src->token_env) {
+		if (!(v = need_env(src, "token-env", src->token_env, err)))
+			return -1;
+		if (!(j->token = strdup(v)))
+			return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	} else if (src->token_file) {
+		if (!(j->token = read_token_file(src, err)))
+			return -1;
+	}
+	if (j->token) {
+		curl_easy_setopt(j->easy, CURLOPT_XOAUTH2_BEARER, j->token);
+		curl_easy_setopt(j->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+	}
+	if (src->user_env) {
+		if (!(v = need_env(src, "user-env", src->user_env, err)))
+			return -1;
+		curl_easy_setopt(j->easy, CURLOPT_USERNAME, v);
+		curl_easy_setopt(j->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	}
+	if (src->password_env) {
+		if (!(v = need_env(src, "password-env", src->password_env, err)))
+			return -1;
+		curl_easy_setopt(j->easy, CURLOPT_PASSWORD, v);
+	}
+	return 0;
+}
+
+/* ---- the cache folder ---------------------------------------------------- */
+
+/* mkdir -p, owner-only: exports hold personal data. */
+static int make_dirs(const char *path, bp_err *err)
+{
+	char *p;
+	int rc = -1;
+	struct stat st;
+
+	if (!path[0])
+		return bp_err_set(err, BP_ECANTCREAT, "no download cache folder");
+	if (!(p = strdup(path)))
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			bp_err_set(err, BP_ECANTCREAT, "cannot create folder "
+				   "'%s': %s", p, strerror(errno));
+			goto out;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		bp_err_set(err, BP_ECANTCREAT, "cannot use '%s' as the download "
+			   "cache: not a folder", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+/* ---- the retry policy ---------------------------------------------------- */
+
+/* BOARDPACK_RETRY_BASE_MS shortens the backoff for tests. */
+static long retry_base_ms(void)
+{
+	const char *s = getenv("BOARDPACK_RETRY_BASE_MS");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return 1000;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v > BACKOFF_CAP_MS)
+		return 1000;
+	return v;
+}
+
+/* base, 2 base, 4 base... for attempt 1, 2, 3..., capped. */
+static long backoff_ms(long base, int attempt)
+{
+	long d = base;
+
+	for (int i = 1; i < attempt && d < BACKOFF_CAP_MS; i++)
+		d *= 2;
+	return d < BACKOFF_CAP_MS ? d : BACKOFF_CAP_MS;
+}
+
+static int is_transient(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- one transfer -------------------------------------------------------- */
+
+static long http_status(const job *j)
+{
+	long code = 0;
+
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+	return code;
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
+{
+	job *j = userp;
+	size_t n = size * nmemb, done = 0;
+	long code = http_status(j);
+
+	/* An error page's body is not the export: drop it. */
+	if (code >= 300)
+		return n;
+	if (j->src->max_bytes > 0 && j->bytes + (long long)n > j->src->max_bytes) {
+		j->too_big = 1;
+		return 0;
+	}
+	if (j->head_len < HEAD_SIZE) {
+		size_t k = HEAD_SIZE - j->head_len < n ? HEAD_SIZE - j->head_len : n;
+		memcpy(j->head + j->head_len, data, k);
+		j->head_len += k;
+	}
+	while (done < n) {
+		ssize_t w = write(j->fd, data + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			j->write_errno = errno;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	j->bytes += (long long)n;
+	return n;
+}
+
+static int set_options(const run *r, job *j, bp_err *err)
+{
+	const bp_source *src = j->src;
+	const char *ca = src->ca_file ? src->ca_file : r->cfg->ca_file;
+	CURL *e = j->easy;
+	CURLcode rc = CURLE_OK;
+
+	/* Only the first failure matters: every option below is supported by
+	 * the libcurl this is built against, so a failure means no memory. */
+#define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
+	SET(CURLOPT_URL, src->url);
+	SET(CURLOPT_PROTOCOLS_STR, src->insecure_http ? "https,http,file"
+						       : "https,file");
+	/* Even a source allowed plain http:// is never redirected to it: a
+	 * redirect is the server's choice, not the config's. */
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	SET(CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca)
+		SET(CURLOPT_CAINFO, ca);
+	SET(CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	if (src->timeout_s > 0)
+		SET(CURLOPT_TIMEOUT, src->timeout_s);
+	SET(CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
+	SET(CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
+	if (src->max_bytes > 0)
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)src->max_bytes);
+	SET(CURLOPT_USERAGENT, "boardpack/" BP_VERSION);
+	SET(CURLOPT_ACCEPT_ENCODING, "");
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_WRITEFUNCTION, on_write);
+	SET(CURLOPT_WRITEDATA, j);
+	SET(CURLOPT_ERRORBUFFER, j->errbuf);
+	SET(CURLOPT_PRIVATE, j);
+#undef SET
+	if (rc != CURLE_OK)
+		return bp_err_set(err, BP_ESOFTWARE, "cannot set up the download "
+				  "of source '%s': %s", src->id,
+				  curl_easy_strerror(rc));
+	return 0;
+}
+
+static int starts_ci(const unsigned char *p, size_t n, const char *word)
+{
+	size_t k = strlen(word);
+
+	return n >= k && strncasecmp((const char *)p, word, k) == 0;
+}
+
+/* A login or error page served with status 200 instead of the export. */
+static int looks_like_html(const job *j)
+{
+	char *ct = NULL;
+	const unsigned char *p = j->head, *end = j->head + j->head_len;
+
+	if (curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+	    ct && has_prefix_ci(ct, "text/html"))
+		return 1;
+	if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	while (p < end && strchr(" \t\r\n\f\v", *p))
+		p++;
+	return starts_ci(p, (size_t)(end - p), "<!doctype html") ||
+	       starts_ci(p, (size_t)(end - p), "<html");
+}
+
+static int start_attempt(run *r, job *j, bp_err *err)
+{
+	CURLMcode mc;
+
+	j->fd = open(j->part_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		     0600);
+	if (j->fd < 0)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s",
+				  j->part_path, strerror(errno));
+	j->bytes = 0;
+	j->head_len = 0;
+	j->too_big = 0;
+	j->write_errno = 0;
+	j->errbuf[0] = '\0';
+	j->attempt++;
+	j->begun_ms = now_ms();
+	if (j->attempt == 1)
+		bp_log_debug("fetching '%s' from %s", j->src->id, j->url);
+	mc = curl_multi_add_handle(r->multi, j->easy);
+	if (mc != CURLM_OK)
+		return bp_err_set(err, BP_ESOFTWARE, "cannot start the download "
+				  "of source '%s': %s", j->src->id,
+				  curl_multi_strerror(mc));
+	j->state = JOB_RUNNING;
+	return 0;
+}
+
+/* Takes `j` out of the multi handle and drops its staging file. */
+static void abandon(run *r, job *j)
+{
+	curl_multi_remove_handle(r->multi, j->easy);
+	if (j->fd >= 0) {
+		close(j->fd);
+		j->fd = -1;
+		unlink(j->part_path);
+	}
+}
+
+/* Puts `j` back in the queue after the backoff, or after the server's
+ * Retry-After when that is longer (capped: a server cannot stall a
+ * monthly run for a day). */
+static void schedule_retry(run *r, job *j, const char *why)
+{
+	long delay = backoff_ms(r->base_ms, j->attempt);
+	curl_off_t after = 0;
+
+	if (curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &after) == CURLE_OK &&
+	    after > 0) {
+		if (after > RETRY_AFTER_CAP_S)
+			after = RETRY_AFTER_CAP_S;
+		if (after * 1000 > delay)
+			delay = (long)after * 1000;
+	}
+	abandon(r, j);
+	j->state = JOB_WAITING;
+	j->start_at_ms = now_ms() + delay;
+	bp_log_debug("source '%s': %s, retrying in %.1f s (attempt %d of %d)",
+		     j->src->id, why, delay / 1000.0, j->attempt + 1,
+		     j->src->retries + 1);
+}
+
+static int tries_left(const job *j)
+{
+	return j->attempt <= j->src->retries;
+}
+
+static int is_tls_error(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION ||
+	       rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CACERT_BADFILE ||
+	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CIPHER ||
+	       rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_CRL_BADFILE ||
+	       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
+/* A transfer that ended in a curl error.  Returns 1 when retried, else -1
+ * with `err` set. */
+static int failed_transfer(run *r, job *j, CURLcode rc, bp_err *err)
+{
+	const char *why = j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc);
+
+	if (j->write_errno)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s",
+				  j->part_path, strerror(j->write_errno));
+	if (j->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+		return bp_err_set(err, BP_EDATA, "source '%s' (%s) is larger "
+				  "than %lld bytes", j->src->id, j->url,
+				  j->src->max_bytes);
+	if (is_transient(rc) && tries_left(j)) {
+		schedule_retry(r, j, why);
+		return 1;
+	}
+	if (rc == CURLE_FILE_COULDNT_READ_FILE)
+		return bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' "
+				  "(%s): %s", j->src->id, j->url, why);
+	if (is_tls_error(rc))
+		return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' "
+				  "from %s: TLS failure: %s", j->src->id, j->url,
+				  why);
+	if (j->attempt > 1)
+		return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' "
+				  "from %s: %s (after %d attempts)", j->src->id,
+				  j->url, why, j->attempt);
+	return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' from "
+			  "%s: %s", j->src->id, j->url, why);
+}
+
+/* A transfer that completed with an HTTP error status.  Returns 1 when
+ * retried, else -1 with `err` set. */
+static int failed_status(run *r, job *j, long code, bp_err *err)
+{
+	char why[32];
+
+	snprintf(why, sizeof(why), "HTTP %ld", code);
+	if ((code == 429 || code >= 500) && tries_left(j)) {
+		schedule_retry(r, j, why);
+		return 1;
+	}
+	if (j->attempt > 1)
+		return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' "
+				  "from %s: %s (after %d attempts)", j->src->id,
+				  j->url, why, j->attempt);
+	return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' from "
+			  "%s: %s", j->src->id, j->url, why);
+}
+
+/* The body arrived: check it, then move it into place. */
+static int keep_body(run *r, job *j, bp_err *err)
+{
+	double secs = (now_ms() - j->begun_ms) / 1000.0;
+
+	if (j->bytes == 0)
+		return bp_err_set(err, BP_EDATA, "source '%s' returned an empty "
+				  "file (%s)", j->src->id, j->url);
+	if (looks_like_html(j))
+		return bp_err_set(err, BP_EDATA, "source '%s' returned an HTML "
+				  "page, not an export (a login page?) (%s)",
+				  j->src->id, j->url);
+	if (fsync(j->fd) < 0)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s",
+				  j->part_path, strerror(errno));
+	curl_multi_remove_handle(r->multi, j->easy);
+	close(j->fd);
+	j->fd = -1;
+	if (rename(j->part_path, j->final_path) < 0) {
+		int e = errno;
+		unlink(j->part_path);
+		return bp_err_set(err, BP_ECANTCREAT, "cannot rename '%s' to "
+				  "'%s': %s", j->part_path, j->final_path,
+				  strerror(e));
+	}
+	j->state = JOB_DONE;
+	bp_log_info("fetched '%s': %lld bytes in %.1f s", j->src->id, j->bytes,
+		    secs);
+	return 0;
+}
+
+/* Returns 0 when `j` is done, 1 when it will be retried, -1 on error. */
+static int end_attempt(run *r, job *j, CURLcode rc, bp_err *err)
+{
+	long code;
+
+	if (rc != CURLE_OK)
+		return failed_transfer(r, j, rc, err);
+	code = http_status(j);
+	if (code >= 300)
+		return failed_status(r, j, code, err);
+	return keep_body(r, j, err);
+}
+
+/* ---- the whole run ------------------------------------------------------- */
+
+static int start_due(run *r, long *wait_ms, bp_err *err)
+{
+	long long now = now_ms();
+
+	for (size_t i = 0; i < r->n_jobs; i++) {
+		job *j = &r->jobs[i];
+		if (j->state != JOB_WAITING)
+			continue;
+		if (j->start_at_ms <= now) {
+			if (start_attempt(r, j, err) < 0)
+				return -1;
+		} else if (j->start_at_ms - now < *wait_ms) {
+			*wait_ms = (long)(j->start_at_ms - now);
+		}
+	}
+	return 0;
+}
+
+static int drive(run *r, bp_err *err)
+{
+	size_t left = r->n_jobs;
+
+	while (left > 0) {
+		long wait_ms = 1000;
+		int running, queued;
+		CURLMsg *m;
+		CURLMcode mc;
+
+		mc = curl_multi_perform(r->multi, &running);
+		if (mc != CURLM_OK)
+			return bp_err_set(err, BP_ESOFTWARE, "download failed: %s",
+					  curl_multi_strerror(mc));
+		while ((m = curl_multi_info_read(r->multi, &queued))) {
+			job *j = NULL;
+			int res;
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &j);
+			res = end_attempt(r, j, m->data.result, err);
+			if (res < 0)
+				return -1;
+			if (res == 0)
+				left--;
+		}
+		if (left == 0 || start_due(r, &wait_ms, err) < 0)
+			break;
+		curl_multi_poll(r->multi, NULL, 0, (int)wait_ms, NULL);
+	}
+	return left == 0 ? 0 : -1;
+}
+
+static int prepare_job(run *r, job *j, const bp_source *src, bp_err *err)
+{
+	j->src = src;
+	j->fd = -1;
+	j->state = JOB_WAITING;
+	redact_url(src->url, j->url, sizeof(j->url));
+	j->final_path = bp_fetch_path(r->cache, src);
+	j->part_path = part_path(r->cache, src);
+	j->easy = curl_easy_init();
+	if (!j->final_path || !j->part_path || !j->easy)
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	if (set_options(r, j, err) < 0 || set_auth(j, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void free_jobs(run *r)
+{
+	for (size_t i = 0; r->jobs && i < r->n_jobs; i++) {
+		job *j = &r->jobs[i];
+		if (j->easy) {
+			abandon(r, j);
+			curl_easy_cleanup(j->easy);
+		}
+		wipe_free(j->token);
+		free(j->final_path);
+		free(j->part_path);
+	}
+	free(r->jobs);
+	r->jobs = NULL;
+}
+
+static int check_offline(const bp_config *cfg, const char *cache, bp_err *err)
+{
+	for (size_t i = 0; i < cfg->n_sources; i++) {
+		const bp_source *src = &cfg->sources[i];
+		struct stat st;
+		char *path;
+		int ok;
+
+		if (check_id(src, err) < 0)
+			return -1;
+		if (!(path = bp_fetch_path(cache, src)))
+			return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+		free(path);
+		if (!ok)
+			return bp_err_set(err, BP_ENOINPUT, "no earlier download of "
+					  "source '%s' (run without --offline "
+					  "first)", src->id);
+	}
+	return 0;
+}
+
+/* Makes the renames durable: the folder's entries are data too. */
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
+		 bp_err *err)
+{
+	run r = { .cfg = cfg, .cache = cache };
+	int rc = -1, curl_ready = 0;
+
+	if (offline)
+		return check_offline(cfg, cache, err);
+	for (size_t i = 0; i < cfg->n_sources; i++)
+		if (check_id(&cfg->sources[i], err) < 0 ||
+		    check_scheme(&cfg->sources[i], err) < 0 ||
+		    check_ca(cfg, &cfg->sources[i], err) < 0)
+			return -1;
+	if (make_dirs(cache, err) < 0)
+		return -1;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return bp_err_set(err, BP_ESOFTWARE, "cannot initialise libcurl");
+	curl_ready = 1;
+	r.base_ms = retry_base_ms();
+	r.multi = curl_multi_init();
+	r.jobs = calloc(cfg->n_sources ? cfg->n_sources : 1, sizeof(job));
+	if (!r.multi || !r.jobs) {
+		bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		goto out;
+	}
+	for (r.n_jobs = 0; r.n_jobs < cfg->n_sources; r.n_jobs++)
+		if (prepare_job(&r, &r.jobs[r.n_jobs], &cfg->sources[r.n_jobs],
+				err) < 0) {
+			r.n_jobs++;
+			goto out;
+		}
+	rc = drive(&r, err);
+	sync_dir(cache);
+out:
+	free_jobs(&r);
+	if (r.multi)
+		curl_multi_cleanup(r.multi);
+	if (curl_ready)
+		curl_global_cleanup();
+	return rc;
+}

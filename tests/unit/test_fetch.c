@@ -1,0 +1,1041 @@
+/*
+ * test_fetch.c - bp_fetch_all against a real local HTTPS server.
+ *
+ * The group setup makes a throwaway CA (tests/integration/make_ca.sh),
+ * starts tests/integration/https_server.py on a kernel-chosen port and
+ * serves a few fixture files.  The script paths are relative to $BP_SRCDIR
+ * (default: the current folder, the repository root).  Each test uses
+ * its own server path, so the server's request log tells what it received.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fetch.h"
+#include "log.h"
+
+/* 9 + 16 + 16 bytes, counted by hand. */
+static const char CONTACTS[] = "id,email\n1,a@example.com\n2,b@example.com\n";
+#define CONTACTS_LEN 41
+#define SECRET_TOKEN "tok-9f8e7d6c5b4a"
+
+/* One HTTPS server, and one plain HTTP server for insecure-http and
+ * downgrade tests. */
+typedef struct server {
+	pid_t pid;
+	int port;
+	char log[128];
+} server;
+
+static struct {
+	char dir[64];
+	char www[128], ca[128], other_ca[128];
+	server tls, plain;
+} S;
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	size_t n = strlen(text);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, n) != (ssize_t)n) {
+		close(fd);
+		return -1;
+	}
+	fchmod(fd, mode);
+	return close(fd);
+}
+
+/* The whole file, NUL-terminated, or NULL when it does not exist. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 1 << 16);
+	n = fread(buf, 1, (1 << 16) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void https_url(char *buf, size_t size, const char *path)
+{
+	snprintf(buf, size, "https://127.0.0.1:%d/%s", S.tls.port, path);
+}
+
+/* A fresh cache folder path for one test (not created: fetch does it). */
+static void cache_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/cache-%s", S.dir, name);
+}
+
+static void cache_file(char *buf, size_t size, const char *cache,
+		       const char *name)
+{
+	snprintf(buf, size, "%s/%s", cache, name);
+}
+
+static void src_init(bp_source *s, const char *id, const char *url)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = BP_SRC_CONTACTS;
+	s->id = (char *)id;
+	s->url = (char *)url;
+	s->preset = (char *)"csv";
+	s->channel = -1;
+	s->timeout_s = 30;
+	s->max_bytes = 1 << 20;
+	s->retries = 2;
+}
+
+static void cfg_init(bp_config *c, bp_source *srcs, size_t n)
+{
+	memset(c, 0, sizeof(*c));
+	c->sources = srcs;
+	c->n_sources = n;
+	c->ca_file = S.ca;
+}
+
+/* How many requests for exactly `path` a server logged. */
+static int requests_in(const server *srv, const char *path)
+{
+	char *log = slurp(srv->log), *line, *save = NULL;
+	char want[512];
+	int n = 0;
+
+	if (!log)
+		return 0;
+	snprintf(want, sizeof(want), "GET\t%s\t", path);
+	for (line = strtok_r(log, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, want, strlen(want)) == 0)
+			n++;
+	free(log);
+	return n;
+}
+
+static int requests_for(const char *path)
+{
+	return requests_in(&S.tls, path);
+}
+
+/* The Authorization header of the last request for `path` ("-" when
+ * none), copied into buf. */
+static void auth_for(const char *path, char *buf, size_t size)
+{
+	char *log = slurp(S.tls.log), *line, *save = NULL;
+	char want[512];
+
+	snprintf(buf, size, "(no request)");
+	if (!log)
+		return;
+	snprintf(want, sizeof(want), "GET\t%s\t", path);
+	for (line = strtok_r(log, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, want, strlen(want)) == 0)
+			snprintf(buf, size, "%s", line + strlen(want));
+	free(log);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Fetches one source into a fresh cache; returns bp_fetch_all's result. */
+static int fetch_one(bp_source *src, const char *cache, bp_err *err)
+{
+	bp_config cfg;
+
+	cfg_init(&cfg, src, 1);
+	bp_err_clear(err);
+	return bp_fetch_all(&cfg, cache, 0, err);
+}
+
+/* ---- the server ---------------------------------------------------------- */
+
+static int start_server(server *srv, const char *srcdir, int plain)
+{
+	char script[512], cert[128], key[128], portfile[128];
+	const char *py = access("/usr/bin/python3", X_OK) == 0
+			 ? "/usr/bin/python3" : "python3";
+
+	snprintf(script, sizeof(script), "%s/tests/integration/https_server.py",
+		 srcdir);
+	snprintf(cert, sizeof(cert), "%s/tls/server.pem", S.dir);
+	snprintf(key, sizeof(key), "%s/tls/server.key", S.dir);
+	snprintf(portfile, sizeof(portfile), "%s/port-%d", S.dir, plain);
+	snprintf(srv->log, sizeof(srv->log), "%s/requests-%d.log", S.dir, plain);
+	srv->pid = fork();
+	if (srv->pid < 0)
+		return -1;
+	if (srv->pid == 0) {
+		execlp(py, py, script, "--root", S.www, "--cert", cert, "--key",
+		       key, "--port-file", portfile, "--log", srv->log,
+		       plain ? "--plain" : (char *)NULL, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		char *p = slurp(portfile);
+		int status;
+		if (p) {
+			srv->port = atoi(p);
+			free(p);
+			return srv->port > 0 ? 0 : -1;
+		}
+		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
+			srv->pid = 0;
+			return -1;
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
+static void stop_server(server *srv)
+{
+	if (srv->pid > 0) {
+		kill(srv->pid, SIGTERM);
+		waitpid(srv->pid, NULL, 0);
+		srv->pid = 0;
+	}
+}
+
+static int group_setup(void **state)
+{
+	const char *srcdir = getenv("BP_SRCDIR") ? getenv("BP_SRCDIR") : ".";
+	char cmd[1024], path[256], big[4097];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s/tests/integration/https_server.py", srcdir);
+	if (access(cmd, R_OK) < 0) {
+		fprintf(stderr, "test_fetch: cannot find %s: run from the "
+			"repository root or set BP_SRCDIR\n", cmd);
+		return -1;
+	}
+	setenv("BOARDPACK_RETRY_BASE_MS", "50", 1);
+	setenv("BP_TEST_TOKEN", SECRET_TOKEN, 1);
+	setenv("BP_TEST_USER", "ana", 1);
+	setenv("BP_TEST_PASSWORD", "pa55", 1);
+	bp_log_set_level(BP_LOG_QUIET);
+	snprintf(S.dir, sizeof(S.dir), "/tmp/bp-fetch-XXXXXX");
+	if (!mkdtemp(S.dir))
+		return -1;
+	snprintf(S.www, sizeof(S.www), "%s/www", S.dir);
+	snprintf(S.ca, sizeof(S.ca), "%s/tls/ca.pem", S.dir);
+	snprintf(S.other_ca, sizeof(S.other_ca), "%s/tls/other-ca.pem", S.dir);
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/integration/make_ca.sh' '%s/tls'",
+		 srcdir, S.dir);
+	if (system(cmd) != 0 || mkdir(S.www, 0700) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/contacts.csv", S.www);
+	if (write_file(path, CONTACTS, 0644) < 0)
+		return -1;
+	memset(big, 'x', 4096);
+	big[4096] = '\0';
+	snprintf(path, sizeof(path), "%s/big.csv", S.www);
+	if (write_file(path, big, 0644) < 0)
+		return -1;
+	if (start_server(&S.tls, srcdir, 0) < 0)
+		return -1;
+	return start_server(&S.plain, srcdir, 1);
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	stop_server(&S.tls);
+	stop_server(&S.plain);
+	if (S.dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", S.dir);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void test_fetch_path_is_cache_slash_id(void **state)
+{
+	bp_source src;
+	char *p;
+
+	(void)state;
+	src_init(&src, "crm", "file:///x");
+	p = bp_fetch_path("/var/cache/bp", &src);
+	assert_string_equal(p, "/var/cache/bp/crm");
+	free(p);
+}
+
+static void test_fetch_file_url_copied_into_cache(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256], part[256];
+	char *got;
+
+	(void)state;
+	snprintf(url, sizeof(url), "file://%s/contacts.csv", S.www);
+	cache_path(cache, sizeof(cache), "file");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	cache_file(out, sizeof(out), cache, "crm");
+	cache_file(part, sizeof(part), cache, ".crm.part");
+	got = slurp(out);
+	assert_non_null(got);
+	assert_string_equal(got, CONTACTS);
+	assert_false(exists(part));
+	free(got);
+}
+
+static void test_fetch_missing_file_url_is_no_input(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	snprintf(url, sizeof(url), "file://%s/absent.csv", S.www);
+	cache_path(cache, sizeof(cache), "file-missing");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ENOINPUT);
+	assert_non_null(strstr(err.msg, "'crm'"));
+}
+
+static void test_fetch_https_with_right_ca(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256];
+	char *got;
+
+	(void)state;
+	https_url(url, sizeof(url), "contacts.csv");
+	cache_path(cache, sizeof(cache), "https");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	cache_file(out, sizeof(out), cache, "crm");
+	got = slurp(out);
+	assert_non_null(got);
+	assert_int_equal(strlen(got), CONTACTS_LEN);
+	assert_string_equal(got, CONTACTS);
+	free(got);
+}
+
+static void test_fetch_source_ca_file_overrides_global(void **state)
+{
+	bp_source src;
+	bp_config cfg;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "contacts.csv");
+	cache_path(cache, sizeof(cache), "source-ca");
+	src_init(&src, "crm", url);
+	src.ca_file = S.ca;
+	cfg_init(&cfg, &src, 1);
+	cfg.ca_file = S.other_ca;
+	assert_int_equal(bp_fetch_all(&cfg, cache, 0, &err), 0);
+}
+
+static void test_fetch_wrong_ca_is_unavailable_and_writes_nothing(void **state)
+{
+	bp_source src;
+	bp_config cfg;
+	bp_err err;
+	char url[256], cache[160], out[256], part[256];
+
+	(void)state;
+	https_url(url, sizeof(url), "contacts.csv");
+	cache_path(cache, sizeof(cache), "wrong-ca");
+	src_init(&src, "crm", url);
+	cfg_init(&cfg, &src, 1);
+	cfg.ca_file = S.other_ca;
+	assert_int_equal(bp_fetch_all(&cfg, cache, 0, &err), -1);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "'crm'"));
+	assert_non_null(strstr(err.msg, "certificate"));
+	cache_file(out, sizeof(out), cache, "crm");
+	cache_file(part, sizeof(part), cache, ".crm.part");
+	assert_false(exists(out));
+	assert_false(exists(part));
+}
+
+static void test_fetch_missing_ca_file_is_config_error(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], ca[128];
+
+	(void)state;
+	snprintf(ca, sizeof(ca), "%s/tls/absent-ca.pem", S.dir);
+	https_url(url, sizeof(url), "contacts.csv?absent-ca");
+	cache_path(cache, sizeof(cache), "absent-ca");
+	src_init(&src, "crm", url);
+	src.ca_file = ca;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.msg, "absent-ca.pem"));
+	assert_int_equal(requests_for("/contacts.csv?absent-ca"), 0);
+}
+
+static void test_fetch_500_then_200_is_retried(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256];
+	char *got;
+
+	(void)state;
+	https_url(url, sizeof(url), "flaky/1/contacts.csv");
+	cache_path(cache, sizeof(cache), "flaky");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	assert_int_equal(requests_for("/flaky/1/contacts.csv"), 2);
+	cache_file(out, sizeof(out), cache, "crm");
+	got = slurp(out);
+	assert_non_null(got);
+	assert_string_equal(got, CONTACTS);
+	free(got);
+}
+
+static void test_fetch_503_gives_up_after_retries(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "status/503/giveup.csv");
+	cache_path(cache, sizeof(cache), "giveup");
+	src_init(&src, "crm", url);
+	src.retries = 2;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "503"));
+	assert_int_equal(requests_for("/status/503/giveup.csv"), 3);
+}
+
+static void test_fetch_404_is_unavailable_without_retry(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "absent.csv");
+	cache_path(cache, sizeof(cache), "404");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "404"));
+	assert_non_null(strstr(err.msg, "'crm'"));
+	assert_int_equal(requests_for("/absent.csv"), 1);
+}
+
+static void test_fetch_429_waits_for_retry_after(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+	struct timespec t0;
+
+	(void)state;
+	https_url(url, sizeof(url), "429/contacts.csv");
+	cache_path(cache, sizeof(cache), "429");
+	src_init(&src, "crm", url);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	/* Retry-After: 1 outweighs the 50 ms backoff the tests configure. */
+	assert_true(seconds_since(&t0) >= 0.95);
+	assert_int_equal(requests_for("/429/contacts.csv"), 2);
+}
+
+static void test_fetch_429_with_http_date_is_retried(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "429date/contacts.csv");
+	cache_path(cache, sizeof(cache), "429date");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	assert_int_equal(requests_for("/429date/contacts.csv"), 2);
+}
+
+static void test_fetch_html_page_rejected_and_earlier_kept(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256], part[256];
+	char *got;
+
+	(void)state;
+	https_url(url, sizeof(url), "html/contacts.csv");
+	cache_path(cache, sizeof(cache), "html");
+	assert_int_equal(mkdir(cache, 0700), 0);
+	cache_file(out, sizeof(out), cache, "crm");
+	assert_int_equal(write_file(out, "earlier,download\n", 0600), 0);
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "source 'crm' returned an HTML page, "
+				"not an export (a login page?)"));
+	got = slurp(out);
+	assert_non_null(got);
+	assert_string_equal(got, "earlier,download\n");
+	cache_file(part, sizeof(part), cache, ".crm.part");
+	assert_false(exists(part));
+	free(got);
+}
+
+static void test_fetch_html_body_under_csv_type_rejected(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "htmlbody/contacts.csv");
+	cache_path(cache, sizeof(cache), "htmlbody");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "HTML page"));
+}
+
+static void test_fetch_html_content_type_rejected(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "htmltype/contacts.csv");
+	cache_path(cache, sizeof(cache), "htmltype");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "HTML page"));
+}
+
+static void test_fetch_empty_body_rejected(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256];
+
+	(void)state;
+	https_url(url, sizeof(url), "empty/contacts.csv");
+	cache_path(cache, sizeof(cache), "empty");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "source 'crm' returned an empty file"));
+	cache_file(out, sizeof(out), cache, "crm");
+	assert_false(exists(out));
+}
+
+static void test_fetch_bearer_token_env_reaches_server(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], auth[256];
+
+	(void)state;
+	https_url(url, sizeof(url), "auth/contacts.csv");
+	cache_path(cache, sizeof(cache), "bearer");
+	src_init(&src, "crm", url);
+	src.token_env = (char *)"BP_TEST_TOKEN";
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	auth_for("/auth/contacts.csv", auth, sizeof(auth));
+	assert_string_equal(auth, "Bearer " SECRET_TOKEN);
+}
+
+static void test_fetch_token_absent_from_failure_message(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], auth[256];
+
+	(void)state;
+	setenv("BP_TEST_WRONG_TOKEN", "wrong-s3cr3t-token", 1);
+	https_url(url, sizeof(url), "auth/denied.csv?api_key=query-s3cr3t");
+	cache_path(cache, sizeof(cache), "bearer-denied");
+	src_init(&src, "crm", url);
+	src.token_env = (char *)"BP_TEST_WRONG_TOKEN";
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "401"));
+	assert_null(strstr(err.msg, "wrong-s3cr3t-token"));
+	assert_null(strstr(err.msg, "query-s3cr3t"));
+	auth_for("/auth/denied.csv?api_key=query-s3cr3t", auth, sizeof(auth));
+	assert_string_equal(auth, "Bearer wrong-s3cr3t-token");
+}
+
+static void test_fetch_userinfo_absent_from_failure_message(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	snprintf(url, sizeof(url), "https://ana:userinfo-s3cr3t@127.0.0.1:%d/"
+		 "absent-userinfo.csv", S.tls.port);
+	cache_path(cache, sizeof(cache), "userinfo");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "127.0.0.1"));
+	assert_null(strstr(err.msg, "userinfo-s3cr3t"));
+}
+
+static void test_fetch_missing_token_env_names_variable(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	unsetenv("BP_TEST_NO_SUCH_TOKEN");
+	https_url(url, sizeof(url), "auth/noenv.csv");
+	cache_path(cache, sizeof(cache), "noenv");
+	src_init(&src, "crm", url);
+	src.token_env = (char *)"BP_TEST_NO_SUCH_TOKEN";
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.msg, "BP_TEST_NO_SUCH_TOKEN"));
+	assert_int_equal(requests_for("/auth/noenv.csv"), 0);
+}
+
+static void test_fetch_token_file_0644_refused(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], tok[256];
+
+	(void)state;
+	snprintf(tok, sizeof(tok), "%s/token-0644", S.dir);
+	assert_int_equal(write_file(tok, "file-s3cr3t\n", 0644), 0);
+	https_url(url, sizeof(url), "auth/tokfile-open.csv");
+	cache_path(cache, sizeof(cache), "tokfile-open");
+	src_init(&src, "crm", url);
+	src.token_file = tok;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.msg, "token-0644"));
+	assert_null(strstr(err.msg, "file-s3cr3t"));
+	assert_int_equal(requests_for("/auth/tokfile-open.csv"), 0);
+}
+
+static void test_fetch_token_file_0600_used_without_newline(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], tok[256], auth[256];
+
+	(void)state;
+	snprintf(tok, sizeof(tok), "%s/token-0600", S.dir);
+	assert_int_equal(write_file(tok, SECRET_TOKEN "\n", 0600), 0);
+	https_url(url, sizeof(url), "auth/contacts.csv?tokfile");
+	cache_path(cache, sizeof(cache), "tokfile");
+	src_init(&src, "crm", url);
+	src.token_file = tok;
+	if (fetch_one(&src, cache, &err) != 0)
+		fail_msg("%s", err.msg);
+	auth_for("/auth/contacts.csv?tokfile", auth, sizeof(auth));
+	assert_string_equal(auth, "Bearer " SECRET_TOKEN);
+}
+
+static void test_fetch_basic_auth_from_env(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], auth[256];
+
+	(void)state;
+	https_url(url, sizeof(url), "basic/contacts.csv");
+	cache_path(cache, sizeof(cache), "basic");
+	src_init(&src, "crm", url);
+	src.user_env = (char *)"BP_TEST_USER";
+	src.password_env = (char *)"BP_TEST_PASSWORD";
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	auth_for("/basic/contacts.csv", auth, sizeof(auth));
+	/* base64("ana:pa55"), worked out by hand. */
+	assert_string_equal(auth, "Basic YW5hOnBhNTU=");
+}
+
+static void test_fetch_plain_http_refused_without_opt_in(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/contacts.csv",
+		 S.plain.port);
+	cache_path(cache, sizeof(cache), "http");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.msg, "'crm'"));
+	assert_non_null(strstr(err.msg, "http://"));
+	assert_int_equal(requests_in(&S.plain, "/contacts.csv"), 0);
+}
+
+static void test_fetch_plain_http_allowed_with_opt_in(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256];
+	char *got;
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/contacts.csv?opt-in",
+		 S.plain.port);
+	cache_path(cache, sizeof(cache), "http-opt-in");
+	src_init(&src, "crm", url);
+	src.insecure_http = 1;
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	assert_int_equal(requests_in(&S.plain, "/contacts.csv?opt-in"), 1);
+	cache_file(out, sizeof(out), cache, "crm");
+	got = slurp(out);
+	assert_non_null(got);
+	assert_string_equal(got, CONTACTS);
+	free(got);
+}
+
+static void test_fetch_other_scheme_refused(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char cache[160];
+
+	(void)state;
+	cache_path(cache, sizeof(cache), "ftp");
+	src_init(&src, "crm", "ftp://127.0.0.1/contacts.csv");
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.msg, "'crm'"));
+}
+
+static void test_fetch_redirect_followed(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "redirect/contacts.csv");
+	cache_path(cache, sizeof(cache), "redirect");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	assert_int_equal(requests_for("/redirect/contacts.csv"), 1);
+}
+
+static void test_fetch_redirect_to_plain_http_refused(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "redirect-http/%d/contacts.csv?downgrade",
+		 S.plain.port);
+	https_url(url, sizeof(url), path);
+	cache_path(cache, sizeof(cache), "redirect-http");
+	src_init(&src, "crm", url);
+	src.retries = 0;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "'crm'"));
+	assert_int_equal(requests_in(&S.plain, "/contacts.csv?downgrade"), 0);
+}
+
+static void test_fetch_redirect_to_http_refused_even_with_opt_in(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "redirect-http/%d/contacts.csv?opt-in-down",
+		 S.plain.port);
+	https_url(url, sizeof(url), path);
+	cache_path(cache, sizeof(cache), "redirect-http-opt-in");
+	src_init(&src, "crm", url);
+	src.insecure_http = 1;
+	src.retries = 0;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_int_equal(requests_in(&S.plain, "/contacts.csv?opt-in-down"), 0);
+}
+
+static void test_fetch_size_cap_with_content_length(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256];
+
+	(void)state;
+	https_url(url, sizeof(url), "big.csv");
+	cache_path(cache, sizeof(cache), "cap");
+	src_init(&src, "crm", url);
+	src.max_bytes = 1000;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "larger than 1000 bytes"));
+	cache_file(out, sizeof(out), cache, "crm");
+	assert_false(exists(out));
+}
+
+static void test_fetch_size_cap_without_content_length(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256], part[256];
+
+	(void)state;
+	https_url(url, sizeof(url), "nolength/big.csv");
+	cache_path(cache, sizeof(cache), "cap-stream");
+	src_init(&src, "crm", url);
+	src.max_bytes = 1000;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "larger than 1000 bytes"));
+	cache_file(out, sizeof(out), cache, "crm");
+	cache_file(part, sizeof(part), cache, ".crm.part");
+	assert_false(exists(out));
+	assert_false(exists(part));
+}
+
+static void test_fetch_body_of_exactly_the_cap_accepted(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "nolength/contacts.csv");
+	cache_path(cache, sizeof(cache), "cap-exact");
+	src_init(&src, "crm", url);
+	src.max_bytes = CONTACTS_LEN;
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+}
+
+static void test_fetch_connection_refused_is_unavailable(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	(void)state;
+	/* A port the kernel just handed out and nobody listens on. */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x.csv",
+		 ntohs(sa.sin_port));
+	cache_path(cache, sizeof(cache), "refused");
+	src_init(&src, "crm", url);
+	src.retries = 1;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	close(fd);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "after 2 attempts"));
+}
+
+static void test_fetch_transfer_timeout_is_unavailable(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+	struct timespec t0;
+
+	(void)state;
+	https_url(url, sizeof(url), "slow/3/contacts.csv");
+	cache_path(cache, sizeof(cache), "timeout");
+	src_init(&src, "crm", url);
+	src.timeout_s = 1;
+	src.retries = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_true(seconds_since(&t0) < 2.5);
+}
+
+static void test_fetch_sources_download_in_parallel(void **state)
+{
+	bp_source src[3];
+	bp_config cfg;
+	bp_err err;
+	char url[3][256], cache[160], out[256];
+	const char *ids[3] = { "a", "b", "c" };
+	struct timespec t0;
+
+	(void)state;
+	cache_path(cache, sizeof(cache), "parallel");
+	for (int i = 0; i < 3; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "slow/1/contacts.csv?%d", i);
+		https_url(url[i], sizeof(url[i]), path);
+		src_init(&src[i], ids[i], url[i]);
+	}
+	cfg_init(&cfg, src, 3);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 0, &err), 0);
+	/* One after another would take 3 s. */
+	assert_true(seconds_since(&t0) < 2.5);
+	for (int i = 0; i < 3; i++) {
+		cache_file(out, sizeof(out), cache, ids[i]);
+		assert_true(exists(out));
+	}
+}
+
+static void test_fetch_creates_nested_cache_folder(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256];
+
+	(void)state;
+	snprintf(url, sizeof(url), "file://%s/contacts.csv", S.www);
+	snprintf(cache, sizeof(cache), "%s/nested/deeper/cache", S.dir);
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	cache_file(out, sizeof(out), cache, "crm");
+	assert_true(exists(out));
+}
+
+static void test_fetch_offline_without_earlier_download(void **state)
+{
+	bp_source src;
+	bp_config cfg;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "offline-none.csv");
+	cache_path(cache, sizeof(cache), "offline-none");
+	src_init(&src, "crm", url);
+	cfg_init(&cfg, &src, 1);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 1, &err), -1);
+	assert_int_equal(err.code, BP_ENOINPUT);
+	assert_string_equal(err.msg, "no earlier download of source 'crm' "
+			    "(run without --offline first)");
+	assert_int_equal(requests_for("/offline-none.csv"), 0);
+}
+
+static void test_fetch_offline_with_earlier_download(void **state)
+{
+	bp_source src;
+	bp_config cfg;
+	bp_err err;
+	char url[256], cache[160], out[256];
+	char *got;
+
+	(void)state;
+	https_url(url, sizeof(url), "offline-some.csv");
+	cache_path(cache, sizeof(cache), "offline-some");
+	assert_int_equal(mkdir(cache, 0700), 0);
+	cache_file(out, sizeof(out), cache, "crm");
+	assert_int_equal(write_file(out, "kept\n", 0600), 0);
+	src_init(&src, "crm", url);
+	cfg_init(&cfg, &src, 1);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 1, &err), 0);
+	assert_int_equal(requests_for("/offline-some.csv"), 0);
+	got = slurp(out);
+	assert_string_equal(got, "kept\n");
+	free(got);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fetch_path_is_cache_slash_id),
+		cmocka_unit_test(test_fetch_file_url_copied_into_cache),
+		cmocka_unit_test(test_fetch_missing_file_url_is_no_input),
+		cmocka_unit_test(test_fetch_https_with_right_ca),
+		cmocka_unit_test(test_fetch_source_ca_file_overrides_global),
+		cmocka_unit_test(test_fetch_wrong_ca_is_unavailable_and_writes_nothing),
+		cmocka_unit_test(test_fetch_missing_ca_file_is_config_error),
+		cmocka_unit_test(test_fetch_500_then_200_is_retried),
+		cmocka_unit_test(test_fetch_503_gives_up_after_retries),
+		cmocka_unit_test(test_fetch_404_is_unavailable_without_retry),
+		cmocka_unit_test(test_fetch_429_waits_for_retry_after),
+		cmocka_unit_test(test_fetch_429_with_http_date_is_retried),
+		cmocka_unit_test(test_fetch_html_page_rejected_and_earlier_kept),
+		cmocka_unit_test(test_fetch_html_body_under_csv_type_rejected),
+		cmocka_unit_test(test_fetch_html_content_type_rejected),
+		cmocka_unit_test(test_fetch_empty_body_rejected),
+		cmocka_unit_test(test_fetch_bearer_token_env_reaches_server),
+		cmocka_unit_test(test_fetch_token_absent_from_failure_message),
+		cmocka_unit_test(test_fetch_userinfo_absent_from_failure_message),
+		cmocka_unit_test(test_fetch_missing_token_env_names_variable),
+		cmocka_unit_test(test_fetch_token_file_0644_refused),
+		cmocka_unit_test(test_fetch_token_file_0600_used_without_newline),
+		cmocka_unit_test(test_fetch_basic_auth_from_env),
+		cmocka_unit_test(test_fetch_plain_http_refused_without_opt_in),
+		cmocka_unit_test(test_fetch_plain_http_allowed_with_opt_in),
+		cmocka_unit_test(test_fetch_other_scheme_refused),
+		cmocka_unit_test(test_fetch_redirect_followed),
+		cmocka_unit_test(test_fetch_redirect_to_plain_http_refused),
+		cmocka_unit_test(test_fetch_redirect_to_http_refused_even_with_opt_in),
+		cmocka_unit_test(test_fetch_size_cap_with_content_length),
+		cmocka_unit_test(test_fetch_size_cap_without_content_length),
+		cmocka_unit_test(test_fetch_body_of_exactly_the_cap_accepted),
+		cmocka_unit_test(test_fetch_connection_refused_is_unavailable),
+		cmocka_unit_test(test_fetch_transfer_timeout_is_unavailable),
+		cmocka_unit_test(test_fetch_sources_download_in_parallel),
+		cmocka_unit_test(test_fetch_creates_nested_cache_folder),
+		cmocka_unit_test(test_fetch_offline_without_earlier_download),
+		cmocka_unit_test(test_fetch_offline_with_earlier_download),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
