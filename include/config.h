@@ -25,7 +25,8 @@ typedef enum bp_source_kind {
 	BP_SRC_TRAFFIC
 } bp_source_kind;
 
-/* <column field="created" name="Create Date" format="%d/%m/%Y"/> */
+/* <column field="created" name="Create Date" format="%d/%m/%Y"/>
+ * `field` is not checked here: the names are the ingest presets'. */
 typedef struct bp_column {
 	char *field;   /* the preset's field name */
 	char *name;    /* header text in the file; NULL keeps the preset's */
@@ -41,12 +42,15 @@ typedef struct bp_rule {
 
 typedef struct bp_source {
 	bp_source_kind kind;
-	char *id;
-	char *url;          /* absolute: file:// URLs made absolute */
-	char *preset;       /* "hubspot", "google-ads", "linkedin", "meta", "ga4", "csv" */
+	char *id;           /* default: the kind name ("contacts") */
+	char *url;          /* https://, http:// (only with insecure_http) or an
+			       absolute, percent-encoded file:// URL */
+	char *preset;       /* "hubspot", "google-ads", "linkedin", "meta", "ga4",
+			       "csv"; default hubspot (contacts, deals), ga4 */
 	char *timezone;     /* NULL: the report's */
-	char *ca_file;      /* absolute path; NULL: the global one, or system CAs */
-	char *token_env, *token_file, *user_env, *password_env;
+	char *ca_file;      /* absolute path: its own, else report/@ca-file;
+			       NULL: system CAs */
+	char *token_env, *token_file, *user_env, *password_env; /* token_file absolute */
 	int insecure_http;  /* plain http:// allowed */
 	int channel;        /* spend: channel index; -1 elsewhere */
 	int amount_monthly; /* deals: amount="monthly" (default annual) */
@@ -59,9 +63,11 @@ typedef struct bp_source {
 	long timeout_s;     /* whole transfer, default 300 */
 	long long max_bytes;/* default 2 GiB */
 	int retries;        /* default 4 */
-	long line;          /* where it is in the config, for messages */
+	long line;          /* where its start tag is in the config, for messages */
 } bp_source;
 
+/* label and group default to METRICS.md's table for its ids, else to the
+ * id and "Other". */
 typedef struct bp_channel {
 	char *id, *label, *group;
 } bp_channel;
@@ -69,7 +75,7 @@ typedef struct bp_channel {
 typedef struct bp_cost {
 	bp_month month;
 	bp_money amount;
-	char *label;
+	char *label;        /* default "Other costs" */
 } bp_cost;
 
 typedef struct bp_target {
@@ -82,9 +88,9 @@ typedef struct bp_target {
 typedef struct bp_email {
 	char *url;          /* smtps://host:465 or smtp://host:587 */
 	char *from;
-	char *user_env, *password_env, *password_file;
-	int tls_none;       /* tls="none" */
-	char *ca_file;
+	char *user_env, *password_env, *password_file; /* password_file absolute */
+	int tls_none;       /* tls="none" (only with smtp://) */
+	char *ca_file;      /* absolute: its own, else report/@ca-file; NULL: system */
 	char **to, **cc, **bcc;
 	size_t n_to, n_cc, n_bcc;
 	char *subject;      /* template; NULL: "{title} — {period}" */
@@ -120,7 +126,12 @@ typedef struct bp_config {
 
 /* Loads and validates `path`.  Returns NULL on error with `err` set:
  * BP_ENOINPUT when the file cannot be read, BP_ECONFIG (file, line and
- * what was expected) when it is not valid.  Free with bp_config_free(). */
+ * what was expected) when it is not valid (not well-formed XML also
+ * gives the column; an error about an attribute gives that attribute's
+ * line), BP_ESOFTWARE when out of memory.  Free with bp_config_free().
+ * libxml2's error handlers are replaced during the call and restored
+ * after, so libxml2 prints nothing; the parser is not cleaned up (that is
+ * main's job, once, at exit). */
 bp_config *bp_config_load(const char *path, bp_err *err);
 void bp_config_free(bp_config *cfg);
 

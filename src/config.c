@@ -1,0 +1,1935 @@
+/*
+ * config.c - loading, validating and resolving the config file.
+ *
+ * Three steps over one libxml2 tree.  The RELAX NG schema
+ * (config_schema.c) decides whether the file has the right shape.  When it
+ * does not, a table of the same elements and attributes explains the first
+ * fault in plain words, because libxml2's own messages ("Element contacts
+ * failed to validate attributes") do not say which attribute or what was
+ * expected.  Then the tree becomes a bp_config: the checks a schema cannot
+ * express (presets, channel references, time zones, URL schemes, duplicate
+ * ids) are made with the line they are about, and every default is filled
+ * in, so no other module needs to know one.
+ *
+ * libxml2 reports through a structured error handler installed only for
+ * the duration of bp_config_load() (and restored after), so it never
+ * prints.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#define NS "urn:boardpack:config:1"
+
+#define DEF_TIMEOUT 300
+#define DEF_MAX_BYTES (2LL * 1024 * 1024 * 1024)
+#define DEF_RETRIES 4
+#define DEF_MAIL_MAX_BYTES (10LL * 1000 * 1000)
+
+#if LIBXML_VERSION >= 21200
+typedef const xmlError *xerr_arg;
+#else
+typedef xmlErrorPtr xerr_arg;
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Fixed tables                                                       */
+
+/* METRICS.md's channel table: HubSpot's original sources. */
+static const struct defchan {
+	const char *id, *label, *group;
+	const char *matches[4]; /* HubSpot API values and export labels */
+	const char *ga4;        /* GA4 default channel group, or NULL */
+} defchans[] = {
+	{ "organic_search", "Organic search", "Inbound",
+	  { "ORGANIC_SEARCH", "Organic search", NULL }, "Organic Search" },
+	{ "paid_search", "Paid search", "Paid",
+	  { "PAID_SEARCH", "Paid search", NULL }, "Paid Search" },
+	{ "paid_social", "Paid social", "Paid",
+	  { "PAID_SOCIAL", "Paid social", NULL }, "Paid Social" },
+	{ "organic_social", "Organic social", "Inbound",
+	  { "SOCIAL_MEDIA", "Social media", "Organic social", NULL },
+	  "Organic Social" },
+	{ "email_marketing", "Email marketing", "Inbound",
+	  { "EMAIL_MARKETING", "Email marketing", NULL }, "Email" },
+	{ "referrals", "Referrals", "Inbound",
+	  { "REFERRALS", "Referrals", NULL }, "Referral" },
+	{ "direct_traffic", "Direct traffic", "Inbound",
+	  { "DIRECT_TRAFFIC", "Direct traffic", NULL }, "Direct" },
+	{ "offline", "Offline sources", "Outbound",
+	  { "OFFLINE", "Offline sources", NULL }, NULL },
+	{ "other_campaigns", "Other campaigns", "Other",
+	  { "OTHER_CAMPAIGNS", "Other campaigns", NULL }, NULL },
+	{ "other", "Other", "Other", { NULL }, NULL },
+};
+#define N_DEFCHANS (sizeof(defchans) / sizeof(defchans[0]))
+
+static const char *const kind_names[] = { "contacts", "deals", "spend",
+					  "traffic" };
+
+/* Presets per source kind; the first is the default where the schema
+ * leaves `preset` optional. */
+static const char *const presets[][5] = {
+	{ "hubspot", "csv", NULL },
+	{ "hubspot", "csv", NULL },
+	{ "google-ads", "linkedin", "meta", "csv", NULL },
+	{ "ga4", "csv", NULL },
+};
+
+/* Columns of cohorts.csv and channels.csv a target may name. */
+static const char *const metrics[] = {
+	"contacts", "leads", "mqls", "sqls", "opportunities", "customers",
+	"contact_to_lead", "lead_to_mql", "mql_to_sql", "sql_to_opportunity",
+	"opportunity_to_customer", "lead_to_customer", "won_deals",
+	"won_revenue", "spend", "cost", "impressions", "clicks", "ctr", "cpc",
+	"new_leads", "new_mqls", "new_sqls", "new_opportunities",
+	"new_customers", "cpl", "cost_per_mql", "cost_per_sql",
+	"cost_per_opportunity", "cac", "avg_deal_size", "avg_sales_cycle_days",
+	"new_mrr", "arpa", "cac_payback_months", "sessions", "new_users",
+	"engaged_sessions", "bounce_rate", NULL
+};
+
+/* ------------------------------------------------------------------ */
+/* The explanation table: the schema's elements, in words.            */
+
+enum vtype {
+	V_TEXT, V_ID, V_CHANID, V_BOOL, V_INT, V_DEC, V_MARGIN, V_MONTH,
+	V_CURRENCY, V_LANG, V_ENUM
+};
+
+struct attr_spec {
+	const char *name;
+	enum vtype type;
+	int required;
+	long long lo, hi;            /* V_INT */
+	const char *const *choices;  /* V_ENUM */
+};
+
+struct elem_spec {
+	const char *name;
+	const struct attr_spec *attrs[3]; /* lists, each ended by {NULL} */
+	const char *const *children;      /* NULL: none allowed */
+	int once;                         /* each child at most once */
+	int text;                         /* holds text, not elements */
+	const char *needs;                /* a child it must have */
+};
+
+static const char *const v_amount[] = { "annual", "monthly", NULL };
+static const char *const v_tls[] = { "required", "none", NULL };
+
+#define A_OPT(n, t) { n, t, 0, 0, 0, NULL }
+#define A_REQ(n, t) { n, t, 1, 0, 0, NULL }
+#define A_INT(n, lo, hi) { n, V_INT, 0, lo, hi, NULL }
+#define A_END { NULL, V_TEXT, 0, 0, 0, NULL }
+
+static const struct attr_spec a_report[] = {
+	A_OPT("title", V_TEXT), A_OPT("timezone", V_TEXT),
+	A_OPT("currency", V_CURRENCY), A_INT("months", 1, 120),
+	A_OPT("language", V_LANG), A_OPT("gross-margin", V_MARGIN),
+	A_OPT("templates", V_TEXT), A_OPT("font", V_TEXT),
+	A_OPT("ca-file", V_TEXT), A_END
+};
+static const struct attr_spec a_channel[] = {
+	A_REQ("id", V_CHANID), A_OPT("label", V_TEXT), A_OPT("group", V_TEXT),
+	A_END
+};
+static const struct attr_spec a_source[] = {
+	A_OPT("id", V_ID), A_REQ("url", V_TEXT), A_OPT("ca-file", V_TEXT),
+	A_OPT("timezone", V_TEXT), A_OPT("token-env", V_TEXT),
+	A_OPT("token-file", V_TEXT), A_OPT("user-env", V_TEXT),
+	A_OPT("password-env", V_TEXT), A_OPT("insecure-http", V_BOOL),
+	A_INT("timeout", 1, 86400), A_INT("max-bytes", 1, LLONG_MAX),
+	A_INT("retries", 0, 20), A_END
+};
+static const struct attr_spec a_preset[] = { A_OPT("preset", V_TEXT), A_END };
+static const struct attr_spec a_deals[] = {
+	A_OPT("preset", V_TEXT), { "amount", V_ENUM, 0, 0, 0, v_amount }, A_END
+};
+static const struct attr_spec a_spend[] = {
+	A_REQ("preset", V_TEXT), A_REQ("channel", V_CHANID), A_END
+};
+static const struct attr_spec a_rule[] = {
+	A_REQ("match", V_TEXT), A_REQ("channel", V_CHANID), A_END
+};
+static const struct attr_spec a_column[] = {
+	A_REQ("field", V_TEXT), A_OPT("name", V_TEXT), A_OPT("format", V_TEXT),
+	A_END
+};
+static const struct attr_spec a_cost[] = {
+	A_REQ("month", V_MONTH), A_REQ("amount", V_DEC), A_OPT("label", V_TEXT),
+	A_END
+};
+static const struct attr_spec a_target[] = {
+	A_REQ("month", V_MONTH), A_REQ("metric", V_TEXT), A_REQ("value", V_DEC),
+	A_OPT("channel", V_CHANID), A_END
+};
+static const struct attr_spec a_output[] = {
+	A_OPT("dir", V_TEXT), A_INT("keep-months", 0, 1200), A_END
+};
+static const struct attr_spec a_email[] = {
+	A_REQ("url", V_TEXT), A_REQ("from", V_TEXT), A_OPT("user-env", V_TEXT),
+	A_OPT("password-env", V_TEXT), A_OPT("password-file", V_TEXT),
+	{ "tls", V_ENUM, 0, 0, 0, v_tls }, A_OPT("ca-file", V_TEXT),
+	A_INT("max-bytes", 1, LLONG_MAX), A_OPT("attach-html", V_BOOL),
+	A_OPT("subject", V_TEXT), A_END
+};
+static const struct attr_spec a_none[] = { A_END };
+
+static const char *const c_root[] = { "report", "channels", "sources", "costs",
+				      "targets", "output", "email", NULL };
+static const char *const c_channels[] = { "channel", NULL };
+static const char *const c_sources[] = { "contacts", "deals", "spend",
+					 "traffic", NULL };
+static const char *const c_ruled[] = { "channel-rule", "column", NULL };
+static const char *const c_deals[] = { "won-stage", "column", NULL };
+static const char *const c_spend[] = { "column", NULL };
+static const char *const c_costs[] = { "cost", NULL };
+static const char *const c_targets[] = { "target", NULL };
+static const char *const c_email[] = { "to", "cc", "bcc", NULL };
+
+static const struct elem_spec elems[] = {
+	{ "boardpack", { a_none }, c_root, 1, 0, "sources" },
+	{ "report", { a_report }, NULL, 0, 0, NULL },
+	{ "channels", { a_none }, c_channels, 0, 0, "channel" },
+	{ "channel", { a_channel }, NULL, 0, 0, NULL },
+	{ "sources", { a_none }, c_sources, 0, 0, NULL },
+	{ "contacts", { a_source, a_preset }, c_ruled, 0, 0, NULL },
+	{ "deals", { a_source, a_deals }, c_deals, 0, 0, NULL },
+	{ "spend", { a_source, a_spend }, c_spend, 0, 0, NULL },
+	{ "traffic", { a_source, a_preset }, c_ruled, 0, 0, NULL },
+	{ "channel-rule", { a_rule }, NULL, 0, 0, NULL },
+	{ "column", { a_column }, NULL, 0, 0, NULL },
+	{ "won-stage", { a_none }, NULL, 0, 1, NULL },
+	{ "costs", { a_none }, c_costs, 0, 0, NULL },
+	{ "cost", { a_cost }, NULL, 0, 0, NULL },
+	{ "targets", { a_none }, c_targets, 0, 0, NULL },
+	{ "target", { a_target }, NULL, 0, 0, NULL },
+	{ "output", { a_output }, NULL, 0, 0, NULL },
+	{ "email", { a_email }, c_email, 0, 0, "to" },
+	{ "to", { a_none }, NULL, 0, 1, NULL },
+	{ "cc", { a_none }, NULL, 0, 1, NULL },
+	{ "bcc", { a_none }, NULL, 0, 1, NULL },
+};
+#define N_ELEMS (sizeof(elems) / sizeof(elems[0]))
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                      */
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* A copy of s[0..n) without surrounding blanks; NULL when out of memory. */
+static char *trimmed(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return strndup(s, n);
+}
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Writes "a, b, c" into buf. */
+static void join_list(const char *const *list, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (; *list && len < size; list++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					len ? ", " : "", *list);
+}
+
+static int is_name(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE &&
+	       strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNode *first_child(const xmlNode *parent, const char *name)
+{
+	xmlNode *c;
+
+	for (c = parent ? parent->children : NULL; c; c = c->next)
+		if (is_name(c, name))
+			return c;
+	return NULL;
+}
+
+static size_t count_children(const xmlNode *parent, const char *name)
+{
+	size_t k = 0;
+	xmlNode *c;
+
+	for (c = parent ? parent->children : NULL; c; c = c->next)
+		k += is_name(c, name);
+	return k;
+}
+
+static int is_int_text(const char *s)
+{
+	if (*s == '+' || *s == '-')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	while (isdigit((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+/* xsd:decimal's lexical form: [+-]?(d+(.d*)?|.d+). */
+static int is_decimal(const char *s)
+{
+	int digits = 0;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; isdigit((unsigned char)*s); s++)
+		digits++;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			digits++;
+	return digits && *s == '\0';
+}
+
+/* A decimal as a double, without strtod(): the locale must not matter. */
+static double decimal_value(const char *s)
+{
+	double v = 0, scale = 1;
+	int neg = *s == '-';
+
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; isdigit((unsigned char)*s); s++)
+		v = v * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			v += (*s - '0') * (scale /= 10);
+	return neg ? -v : v;
+}
+
+/* A decimal as money (1/10000 units, rounded half away from zero).
+ * Returns -1 when it does not fit. */
+static int decimal_money(const char *s, bp_money *out)
+{
+	int64_t v = 0, scale = BP_MONEY_SCALE;
+	int neg = *s == '-';
+
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (v > (INT64_MAX / BP_MONEY_SCALE - 10) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	v *= BP_MONEY_SCALE;
+	if (*s == '.') {
+		for (s++; isdigit((unsigned char)*s) && scale > 1; s++)
+			v += (*s - '0') * (scale /= 10);
+		if (isdigit((unsigned char)*s) && *s >= '5')
+			v++;
+	}
+	*out = neg ? -v : v;
+	return 0;
+}
+
+static int all_chars(const char *s, const char *extra, int upper, int lower)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isdigit(c) || strchr(extra, c) ||
+		    (upper && isupper(c)) || (lower && islower(c)))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+static int is_month_text(const char *s)
+{
+	return strlen(s) == 7 && isdigit((unsigned char)s[0]) &&
+	       isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
+	       isdigit((unsigned char)s[3]) && s[4] == '-' &&
+	       ((s[5] == '0' && s[6] >= '1' && s[6] <= '9') ||
+		(s[5] == '1' && s[6] >= '0' && s[6] <= '2'));
+}
+
+static int is_lang(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != 2 && n != 5)
+		return 0;
+	if (!islower((unsigned char)s[0]) || !islower((unsigned char)s[1]))
+		return 0;
+	return n == 2 || (s[2] == '-' && isupper((unsigned char)s[3]) &&
+			  isupper((unsigned char)s[4]));
+}
+
+/* ------------------------------------------------------------------ */
+/* Lines                                                              */
+
+/* The config file's bytes, kept to point at the right line: libxml2
+ * gives an element the line on which its start tag ends, and nothing
+ * for attributes, but a tag like DESIGN.md's <contacts> spans lines. */
+struct text {
+	const char *buf;
+	size_t len;
+};
+
+static size_t line_offset(const struct text *t, long line)
+{
+	size_t i = 0;
+
+	for (; line > 1 && i < t->len; i++)
+		if (t->buf[i] == '\n')
+			line--;
+	return i;
+}
+
+static long lines_between(const struct text *t, size_t from, size_t to)
+{
+	long k = 0;
+
+	for (; from < to && from < t->len; from++)
+		k += t->buf[from] == '\n';
+	return k;
+}
+
+static int name_at(const struct text *t, size_t p, const char *name,
+		   const char *ends)
+{
+	size_t n = strlen(name);
+
+	return p + n < t->len && memcmp(t->buf + p, name, n) == 0 &&
+	       strchr(ends, t->buf[p + n]) && t->buf[p + n];
+}
+
+/* Where the start tag of `n` begins: its line, and its offset in *off
+ * (t->len when it cannot be found). */
+static long tag_start(const struct text *t, const xmlNode *n, size_t *off)
+{
+	long line = xmlGetLineNo(n);
+	size_t start = line_offset(t, line), p = line_offset(t, line + 1);
+
+	*off = t->len;
+	if (line <= 0 || !t->buf)
+		return line;
+	while (p-- > 0) {
+		if (t->buf[p] != '<')
+			continue;
+		if (n->ns && n->ns->prefix)
+			continue; /* the config has no reason to use prefixes */
+		if (name_at(t, p + 1, (const char *)n->name, " \t\r\n/>")) {
+			*off = p;
+			return p >= start ? line : line - lines_between(t, p, start);
+		}
+	}
+	return line;
+}
+
+static long node_line(const struct text *t, const xmlNode *n)
+{
+	size_t off;
+
+	return n ? tag_start(t, n, &off) : 0;
+}
+
+/* The line of attribute `attr` in the start tag of `n`, skipping quoted
+ * values (they may hold text that looks like an attribute). */
+static long attr_line(const struct text *t, const xmlNode *n, const char *attr)
+{
+	size_t p, q;
+	long line = tag_start(t, n, &p);
+	char quote;
+
+	if (p >= t->len)
+		return line;
+	for (p++; p < t->len && !strchr(" \t\r\n/>", t->buf[p]); p++)
+		;
+	while (p < t->len && t->buf[p] != '>') {
+		line += t->buf[p] == '\n';
+		if (isspace((unsigned char)t->buf[p]) || t->buf[p] == '/') {
+			p++;
+			continue;
+		}
+		if (name_at(t, p, attr, " \t\r\n="))
+			return line;
+		for (q = p; q < t->len && t->buf[q] != '"' && t->buf[q] != '\''; q++)
+			line += t->buf[q] == '\n';
+		if (q >= t->len)
+			break;
+		quote = t->buf[q];
+		for (p = q + 1; p < t->len && t->buf[p] != quote; p++)
+			line += t->buf[p] == '\n';
+		p++;
+	}
+	return node_line(t, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* libxml2 errors                                                     */
+
+struct xerr {
+	int set;
+	long line, col;
+	char msg[512];
+};
+
+/* Keeps the first error; libxml2's later ones are mostly consequences. */
+static void on_xml_error(void *data, xerr_arg e)
+{
+	struct xerr *x = data;
+	size_t n;
+
+	if (!x || x->set || !e || e->level < XML_ERR_ERROR)
+		return;
+	x->set = 1;
+	x->line = e->line;
+	x->col = e->domain == XML_FROM_PARSER ? e->int2 : 0;
+	snprintf(x->msg, sizeof(x->msg), "%s", e->message ? e->message : "");
+	n = strlen(x->msg);
+	while (n && isspace((unsigned char)x->msg[n - 1]))
+		x->msg[--n] = '\0';
+	if (isupper((unsigned char)x->msg[0]) &&
+	    islower((unsigned char)x->msg[1]))
+		x->msg[0] = (char)tolower((unsigned char)x->msg[0]);
+}
+
+static void no_generic_error(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
+/* ------------------------------------------------------------------ */
+/* Explaining a schema failure                                        */
+
+struct ex {
+	const char *path;
+	bp_err *err;
+	const struct text *src;
+};
+
+static const struct elem_spec *elem_spec(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMS; i++)
+		if (strcmp(elems[i].name, name) == 0)
+			return &elems[i];
+	return NULL;
+}
+
+static const struct attr_spec *attr_spec(const struct elem_spec *s,
+					 const char *name)
+{
+	const struct attr_spec *a;
+	int i;
+
+	for (i = 0; i < 3 && s->attrs[i]; i++)
+		for (a = s->attrs[i]; a->name; a++)
+			if (strcmp(a->name, name) == 0)
+				return a;
+	return NULL;
+}
+
+/* Sets `err` about element `n`, or its attribute `attr` when not NULL. */
+static int vfail(bp_err *err, const char *path, const struct text *src,
+		 const xmlNode *n, const char *attr, const char *fmt,
+		 va_list ap)
+{
+	char msg[sizeof(err->msg)];
+	long line = attr ? attr_line(src, n, attr) : node_line(src, n);
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return bp_err_at(err, BP_ECONFIG, path, line, 0, "%s", msg);
+}
+
+static int ex_fail(const struct ex *x, const xmlNode *n, const char *attr,
+		   const char *fmt, ...) BP_PRINTF(4, 5);
+
+static int ex_fail(const struct ex *x, const xmlNode *n, const char *attr,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail(x->err, x->path, x->src, n, attr, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* What a value of type `a` looks like, for "expected ..." messages. */
+static void expected(const struct attr_spec *a, char *buf, size_t size)
+{
+	char list[128];
+
+	switch (a->type) {
+	case V_TEXT: snprintf(buf, size, "a non-empty value"); break;
+	case V_ID:
+		snprintf(buf, size, "a letter or digit, then letters, digits, '_', '.' or '-'");
+		break;
+	case V_CHANID:
+		snprintf(buf, size, "a channel id of lowercase letters, digits and '_'");
+		break;
+	case V_BOOL: snprintf(buf, size, "true or false"); break;
+	case V_INT:
+		if (a->hi == LLONG_MAX)
+			snprintf(buf, size, "a whole number of at least %lld", a->lo);
+		else
+			snprintf(buf, size, "an integer from %lld to %lld",
+				 a->lo, a->hi);
+		break;
+	case V_DEC: snprintf(buf, size, "a number such as 1200.50"); break;
+	case V_MARGIN:
+		snprintf(buf, size, "a number greater than 0 and at most 1, such as 0.8");
+		break;
+	case V_MONTH: snprintf(buf, size, "a month as YYYY-MM, such as 2026-10"); break;
+	case V_CURRENCY:
+		snprintf(buf, size, "a three-letter currency code such as USD");
+		break;
+	case V_LANG: snprintf(buf, size, "a language code such as en or ko-KR"); break;
+	case V_ENUM:
+		join_list(a->choices, list, sizeof(list));
+		snprintf(buf, size, "one of %s", list);
+		break;
+	}
+}
+
+static int int_in_range(const char *v, long long lo, long long hi)
+{
+	long long n;
+	char *end;
+
+	if (!is_int_text(v))
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	return errno == 0 && n >= lo && n <= hi;
+}
+
+static int value_ok(const struct attr_spec *a, const char *v)
+{
+	double d;
+
+	switch (a->type) {
+	case V_TEXT: return *v != '\0';
+	case V_ID: return isalnum((unsigned char)*v) && all_chars(v, "_.-", 1, 1);
+	case V_CHANID: return all_chars(v, "_", 0, 1);
+	case V_BOOL:
+		return !strcmp(v, "true") || !strcmp(v, "false") ||
+		       !strcmp(v, "1") || !strcmp(v, "0");
+	case V_INT: return int_in_range(v, a->lo, a->hi);
+	case V_DEC: return is_decimal(v);
+	case V_MARGIN:
+		if (!is_decimal(v))
+			return 0;
+		d = decimal_value(v);
+		return d > 0 && d <= 1;
+	case V_MONTH: return is_month_text(v);
+	case V_CURRENCY: return strlen(v) == 3 && all_chars(v, "", 1, 0) &&
+				!isdigit((unsigned char)v[0]) &&
+				!isdigit((unsigned char)v[1]) &&
+				!isdigit((unsigned char)v[2]);
+	case V_LANG: return is_lang(v);
+	case V_ENUM: return in_list(a->choices, v);
+	}
+	return 0;
+}
+
+static int ex_attr(const struct ex *x, const xmlNode *n,
+		   const struct elem_spec *s, const xmlAttr *attr)
+{
+	const struct attr_spec *a = NULL;
+	char want[256], *raw, *v;
+	int ok;
+
+	if (!attr->ns)
+		a = attr_spec(s, (const char *)attr->name);
+	if (!a)
+		return ex_fail(x, n, (const char *)attr->name,
+			       "element '%s': unknown attribute '%s%s%s'", s->name,
+			       attr->ns && attr->ns->prefix ? (const char *)attr->ns->prefix : "",
+			       attr->ns && attr->ns->prefix ? ":" : "", attr->name);
+	raw = (char *)xmlNodeListGetString(n->doc, attr->children, 1);
+	v = trimmed(raw ? raw : "");
+	xmlFree(raw);
+	if (!v)
+		return bp_err_set(x->err, BP_ESOFTWARE, "out of memory");
+	ok = value_ok(a, v);
+	expected(a, want, sizeof(want));
+	if (!ok && a->type == V_TEXT)
+		ex_fail(x, n, a->name, "element '%s': attribute '%s' must not be empty",
+			s->name, a->name);
+	else if (!ok)
+		ex_fail(x, n, a->name, "invalid value '%s' for attribute '%s': expected %s",
+			v, a->name, want);
+	free(v);
+	return ok ? 0 : -1;
+}
+
+static int ex_attrs(const struct ex *x, const xmlNode *n,
+		    const struct elem_spec *s)
+{
+	const struct attr_spec *a;
+	const xmlAttr *attr;
+	int i;
+
+	for (attr = n->properties; attr; attr = attr->next)
+		if (ex_attr(x, n, s, attr) < 0)
+			return -1;
+	for (i = 0; i < 3 && s->attrs[i]; i++)
+		for (a = s->attrs[i]; a->name; a++)
+			if (a->required && !xmlHasNsProp(n, BAD_CAST a->name, NULL))
+				return ex_fail(x, n, NULL, "element '%s': attribute '%s' is required",
+					       s->name, a->name);
+	return 0;
+}
+
+static int has_text(const xmlNode *n)
+{
+	const xmlNode *c;
+	const xmlChar *p;
+
+	for (c = n->children; c; c = c->next) {
+		if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+			continue;
+		for (p = c->content; p && *p; p++)
+			if (!isspace(*p))
+				return 1;
+	}
+	return 0;
+}
+
+static int ex_elem(const struct ex *x, const xmlNode *n,
+		   const struct elem_spec *s);
+
+static int ex_child(const struct ex *x, const xmlNode *n,
+		    const struct elem_spec *s, const xmlNode *c)
+{
+	char list[256];
+	const xmlNode *prev;
+
+	if (!c->ns || strcmp((const char *)c->ns->href, NS) != 0)
+		return ex_fail(x, c, NULL, "element '%s' is not in namespace '%s'",
+			       c->name, NS);
+	if (!s->children || !in_list(s->children, (const char *)c->name)) {
+		if (!s->children)
+			return ex_fail(x, c, NULL, "element '%s' must not contain elements (found '%s')",
+				       s->name, c->name);
+		join_list(s->children, list, sizeof(list));
+		return ex_fail(x, c, NULL, "unexpected element '%s' in '%s': expected one of %s",
+			       c->name, s->name, list);
+	}
+	for (prev = n->children; s->once && prev != c; prev = prev->next)
+		if (is_name(prev, (const char *)c->name))
+			return ex_fail(x, c, NULL, "element '%s' appears twice in '%s' (first at line %ld)",
+				       c->name, s->name, node_line(x->src, prev));
+	return ex_elem(x, c, elem_spec((const char *)c->name));
+}
+
+static int ex_elem(const struct ex *x, const xmlNode *n,
+		   const struct elem_spec *s)
+{
+	const xmlNode *c;
+
+	if (ex_attrs(x, n, s) < 0)
+		return -1;
+	for (c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && ex_child(x, n, s, c) < 0)
+			return -1;
+	if (s->text && !has_text(n))
+		return ex_fail(x, n, NULL, "element '%s' must not be empty", s->name);
+	if (!s->text && has_text(n))
+		return ex_fail(x, n, NULL, "element '%s' must not contain text", s->name);
+	if (s->needs && !first_child(n, s->needs))
+		return ex_fail(x, n, NULL, "element '%s' needs a <%s> element",
+			       s->name, s->needs);
+	if (!strcmp(s->name, "sources") && !xmlFirstElementChild((xmlNode *)n))
+		return ex_fail(x, n, NULL, "element 'sources' needs at least one of contacts, deals, spend, traffic");
+	return 0;
+}
+
+/* Sets `err` from the first fault the table finds, or else from what
+ * libxml2 said.  Always returns -1. */
+static int explain(xmlDoc *doc, const char *path, const struct text *src,
+		   const struct xerr *xe, bp_err *err)
+{
+	struct ex x = { path, err, src };
+	xmlNode *root = xmlDocGetRootElement(doc);
+
+	if (!is_name(root, "boardpack"))
+		return ex_fail(&x, root, NULL, "root element is '%s': expected 'boardpack'",
+			       root->name);
+	if (!root->ns || strcmp((const char *)root->ns->href, NS) != 0)
+		return ex_fail(&x, root, NULL, "root element 'boardpack' is not in namespace '%s': write <boardpack xmlns=\"%s\">",
+			       NS, NS);
+	if (ex_elem(&x, root, &elems[0]) < 0)
+		return -1;
+	return bp_err_at(err, BP_ECONFIG, path, xe->line, 0, "%s",
+			 xe->msg[0] ? xe->msg : "does not match the config schema");
+}
+
+/* 0 when `doc` matches the schema; -1 with `err` set otherwise. */
+static int validate(xmlDoc *doc, const char *path, const struct text *src,
+		    bp_err *err)
+{
+	xmlRelaxNGParserCtxtPtr pc = NULL;
+	xmlRelaxNGPtr rng = NULL;
+	xmlRelaxNGValidCtxtPtr vc = NULL;
+	struct xerr xe = { 0 };
+	int rc = -1;
+
+	pc = xmlRelaxNGNewMemParserCtxt(bp_config_schema,
+					(int)strlen(bp_config_schema));
+	if (!pc) {
+		bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		goto out;
+	}
+	xmlRelaxNGSetParserStructuredErrors(pc, on_xml_error, &xe);
+	rng = xmlRelaxNGParse(pc);
+	if (rng)
+		vc = xmlRelaxNGNewValidCtxt(rng);
+	if (!vc) {
+		bp_err_set(err, BP_ESOFTWARE, "internal error: the config schema does not load: %s",
+			   xe.msg[0] ? xe.msg : "out of memory");
+		goto out;
+	}
+	xmlRelaxNGSetValidStructuredErrors(vc, on_xml_error, &xe);
+	if (xmlRelaxNGValidateDoc(vc, doc) == 0)
+		rc = 0;
+	else
+		explain(doc, path, src, &xe, err);
+out:
+	xmlRelaxNGFreeValidCtxt(vc);
+	xmlRelaxNGFree(rng);
+	xmlRelaxNGFreeParserCtxt(pc);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building the config                                                */
+
+struct ld {
+	const char *path;
+	bp_err *err;
+	const struct text *src;
+	bp_config *cfg;
+	int oom;
+};
+
+static int fail(struct ld *ld, const xmlNode *n, const char *attr,
+		const char *fmt, ...) BP_PRINTF(4, 5);
+
+static int fail(struct ld *ld, const xmlNode *n, const char *attr,
+		const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail(ld->err, ld->path, ld->src, n, attr, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int oom(struct ld *ld)
+{
+	return bp_err_set(ld->err, BP_ESOFTWARE, "out of memory");
+}
+
+static char *dup_or_oom(struct ld *ld, const char *s)
+{
+	char *d = xstrdup(s);
+
+	if (s && !d)
+		ld->oom = 1;
+	return d;
+}
+
+/* The attribute's value without surrounding blanks, or NULL when absent
+ * (or out of memory: ld->oom is then set).  The caller frees. */
+static char *prop(struct ld *ld, const xmlNode *n, const char *name)
+{
+	xmlChar *raw = n ? xmlGetNoNsProp(n, BAD_CAST name) : NULL;
+	char *v;
+
+	if (!raw)
+		return NULL;
+	v = trimmed((const char *)raw);
+	xmlFree(raw);
+	if (!v)
+		ld->oom = 1;
+	return v;
+}
+
+static char *prop_or(struct ld *ld, const xmlNode *n, const char *name,
+		     const char *def)
+{
+	char *v = prop(ld, n, name);
+
+	return v || ld->oom ? v : dup_or_oom(ld, def);
+}
+
+static long long int_prop(struct ld *ld, const xmlNode *n, const char *name,
+			  long long def)
+{
+	char *v = prop(ld, n, name);
+	long long r = v ? strtoll(v, NULL, 10) : def;
+
+	free(v);
+	return r;
+}
+
+static int bool_prop(struct ld *ld, const xmlNode *n, const char *name)
+{
+	char *v = prop(ld, n, name);
+	int r = v && (!strcmp(v, "true") || !strcmp(v, "1"));
+
+	free(v);
+	return r;
+}
+
+/* The element's text without surrounding blanks; the caller frees. */
+static char *text_of(struct ld *ld, const xmlNode *n)
+{
+	xmlChar *raw = xmlNodeGetContent(n);
+	char *v = raw ? trimmed((const char *)raw) : NULL;
+
+	xmlFree(raw);
+	if (!v)
+		ld->oom = 1;
+	return v;
+}
+
+static char *join_path(const char *dir, const char *rel)
+{
+	size_t n = strlen(dir);
+	char *p = malloc(n + strlen(rel) + 2);
+
+	if (p)
+		sprintf(p, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", rel);
+	return p;
+}
+
+/* `p` made absolute against the config folder; NULL stays NULL. */
+static char *abs_path(struct ld *ld, char *p)
+{
+	const char *rel = p;
+	char *r;
+
+	if (!p || p[0] == '/')
+		return p;
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	r = join_path(ld->cfg->dir, rel);
+	free(p);
+	if (!r)
+		ld->oom = 1;
+	return r;
+}
+
+static char *path_prop(struct ld *ld, const xmlNode *n, const char *name)
+{
+	return abs_path(ld, prop(ld, n, name));
+}
+
+/* The absolute folder of the config file; NULL with errno set. */
+static char *config_dir(const char *path)
+{
+	char *copy = strdup(path), *slash, *dir;
+
+	if (!copy)
+		return NULL;
+	slash = strrchr(copy, '/');
+	if (slash == copy)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	dir = realpath(slash ? copy : ".", NULL);
+	free(copy);
+	return dir;
+}
+
+/* ------------------------------------------------------------------ */
+/* URLs                                                               */
+
+static size_t scheme_len(const char *u)
+{
+	size_t i = 1;
+
+	if (!isalpha((unsigned char)u[0]))
+		return 0;
+	while (isalnum((unsigned char)u[i]) || u[i] == '+' || u[i] == '-' ||
+	       u[i] == '.')
+		i++;
+	return u[i] == ':' ? i : 0;
+}
+
+/* "file://" + the percent-encoded absolute path `dir`, then "/" + `rest`
+ * as it is (already URL text) when not NULL. */
+static char *file_url(const char *dir, const char *rest)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(dir), k = 0;
+	char *u = malloc(7 + 3 * n + 1 + (rest ? strlen(rest) : 0) + 1);
+	const unsigned char *p;
+
+	if (!u)
+		return NULL;
+	memcpy(u, "file://", 7);
+	k = 7;
+	for (p = (const unsigned char *)dir; *p; p++) {
+		if (isalnum(*p) || strchr("-._~/", *p)) {
+			u[k++] = (char)*p;
+			continue;
+		}
+		u[k++] = '%';
+		u[k++] = hex[*p >> 4];
+		u[k++] = hex[*p & 15];
+	}
+	if (rest) {
+		if (k == 7 || u[k - 1] != '/')
+			u[k++] = '/';
+		strcpy(u + k, rest);
+	} else {
+		u[k] = '\0';
+	}
+	return u;
+}
+
+/* A file: URL made absolute: "file:///abs" stays, "file://rel/x.csv" and
+ * "file:rel/x.csv" resolve against the config folder. */
+static char *resolve_file_url(struct ld *ld, const char *u)
+{
+	const char *rest = u + 5;
+
+	if (rest[0] == '/' && rest[1] == '/') {
+		rest += 2;
+		if (!strncasecmp(rest, "localhost/", 10))
+			rest += 9;
+		if (rest[0] == '/')
+			return file_url("", rest + 1);
+	} else if (rest[0] == '/') {
+		return file_url("", rest + 1);
+	}
+	while (rest[0] == '.' && rest[1] == '/')
+		rest += 2;
+	return file_url(ld->cfg->dir, rest);
+}
+
+/* Secrets belong in the environment or a private file: a URL is printed
+ * by `boardpack check` and in logs. */
+static int has_userinfo(const char *u, size_t scheme)
+{
+	const char *p = u + scheme + 1;
+	size_t n;
+
+	if (strncmp(p, "//", 2) != 0)
+		return 0;
+	p += 2;
+	n = strcspn(p, "/?#");
+	return memchr(p, '@', n) != NULL;
+}
+
+/* The URL a source is fetched from.  Returns NULL with `err` set. */
+static char *resolve_url(struct ld *ld, const xmlNode *n, const char *u,
+			 int insecure)
+{
+	size_t k = scheme_len(u);
+	char *r, *path;
+
+	if (k && has_userinfo(u, k)) {
+		fail(ld, n, "url", "element '%s': the url holds a user name or password: use token-env, user-env and password-env instead",
+		     n->name);
+		return NULL;
+	}
+	if (k == 0) {
+		path = abs_path(ld, dup_or_oom(ld, u));
+		r = path ? file_url(path, NULL) : NULL;
+		free(path);
+	} else if (k == 4 && !strncasecmp(u, "file", 4)) {
+		r = resolve_file_url(ld, u);
+	} else if ((k == 5 && !strncasecmp(u, "https", 5)) ||
+		   (k == 4 && !strncasecmp(u, "http", 4) && insecure)) {
+		r = strdup(u);
+	} else if (k == 4 && !strncasecmp(u, "http", 4)) {
+		fail(ld, n, "url", "element '%s': plain http:// url without insecure-http=\"true\": use https://, or set insecure-http=\"true\" to allow it",
+		     n->name);
+		return NULL;
+	} else {
+		fail(ld, n, "url", "element '%s': unsupported url scheme '%.*s': expected https://, file:// or a path (http:// with insecure-http=\"true\")",
+		     n->name, (int)k, u);
+		return NULL;
+	}
+	if (!r)
+		oom(ld);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* <report>                                                           */
+
+static int check_tz(struct ld *ld, const xmlNode *n, const char *name)
+{
+	bp_err e;
+	bp_tz *tz;
+
+	bp_err_clear(&e);
+	if (!name)
+		return 0;
+	tz = bp_tz_load(name, &e);
+	if (!tz)
+		return fail(ld, n, "timezone", "unknown time zone '%s' for attribute 'timezone': expected an IANA name such as 'Asia/Seoul' or 'UTC'",
+			    name);
+	bp_tz_free(tz);
+	return 0;
+}
+
+static int load_report(struct ld *ld, const xmlNode *root)
+{
+	bp_config *cfg = ld->cfg;
+	const xmlNode *n = first_child(root, "report");
+	char *gm = n ? prop(ld, n, "gross-margin") : NULL;
+
+	cfg->title = prop_or(ld, n, "title", "Board funnel");
+	cfg->timezone = prop_or(ld, n, "timezone", "UTC");
+	cfg->currency = prop_or(ld, n, "currency", "USD");
+	cfg->language = prop_or(ld, n, "language", "en");
+	cfg->months = (int)int_prop(ld, n, "months", 12);
+	cfg->templates = path_prop(ld, n, "templates");
+	cfg->font = path_prop(ld, n, "font");
+	cfg->ca_file = path_prop(ld, n, "ca-file");
+	if (gm) {
+		cfg->gross_margin = decimal_value(gm);
+		cfg->has_gross_margin = 1;
+		free(gm);
+	}
+	if (ld->oom)
+		return oom(ld);
+	return check_tz(ld, n, n ? cfg->timezone : NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Channels                                                           */
+
+static const struct defchan *defchan(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < N_DEFCHANS; i++)
+		if (strcmp(defchans[i].id, id) == 0)
+			return &defchans[i];
+	return NULL;
+}
+
+static void add_channel(struct ld *ld, const char *id, char *label,
+			char *group)
+{
+	const struct defchan *d = defchan(id);
+	bp_channel *c = &ld->cfg->channels[ld->cfg->n_channels++];
+
+	c->id = dup_or_oom(ld, id);
+	c->label = label ? label : dup_or_oom(ld, d ? d->label : id);
+	c->group = group ? group : dup_or_oom(ld, d ? d->group : "Other");
+}
+
+static int channel_from_node(struct ld *ld, const xmlNode *n)
+{
+	char *id = prop(ld, n, "id");
+	int rc = 0;
+	size_t i;
+
+	if (!id)
+		return oom(ld);
+	if (!strcmp(id, "all"))
+		rc = fail(ld, n, "id", "channel id 'all' is reserved: it is the total over every channel");
+	for (i = 0; rc == 0 && i < ld->cfg->n_channels; i++)
+		if (!strcmp(ld->cfg->channels[i].id, id))
+			rc = fail(ld, n, "id", "duplicate channel id '%s'", id);
+	if (rc == 0)
+		add_channel(ld, id, prop(ld, n, "label"), prop(ld, n, "group"));
+	free(id);
+	return rc;
+}
+
+/* `other` goes last whatever its place in the file. */
+static void other_last(bp_config *cfg)
+{
+	size_t i;
+	bp_channel o;
+
+	for (i = 0; i + 1 < cfg->n_channels; i++) {
+		if (strcmp(cfg->channels[i].id, "other") != 0)
+			continue;
+		o = cfg->channels[i];
+		memmove(&cfg->channels[i], &cfg->channels[i + 1],
+			(cfg->n_channels - i - 1) * sizeof(o));
+		cfg->channels[cfg->n_channels - 1] = o;
+		return;
+	}
+}
+
+/* A channel of METRICS.md's table that a source or rule names but
+ * <channels> does not list is added after the listed ones: a config that
+ * lists only the channels it relabels still gets the others it uses
+ * (DESIGN.md's example lists paid_search and uses paid_social). */
+static void add_referenced_defaults(struct ld *ld, const xmlNode *root)
+{
+	const xmlNode *sources = first_child(root, "sources"), *s, *r;
+
+	for (s = sources ? sources->children : NULL; s; s = s->next) {
+		if (s->type != XML_ELEMENT_NODE)
+			continue;
+		for (r = s; r; r = r == s ? s->children : r->next) {
+			xmlChar *id;
+
+			if (r->type != XML_ELEMENT_NODE ||
+			    (r != s && !is_name(r, "channel-rule")))
+				continue;
+			id = xmlGetProp(r, BAD_CAST "channel");
+			if (id && defchan((const char *)id) &&
+			    bp_config_channel(ld->cfg, (const char *)id) < 0)
+				add_channel(ld, (const char *)id, NULL, NULL);
+			xmlFree(id);
+		}
+	}
+}
+
+static int load_channels(struct ld *ld, const xmlNode *root)
+{
+	bp_config *cfg = ld->cfg;
+	const xmlNode *list = first_child(root, "channels"), *c;
+	size_t i, max = (list ? count_children(list, "channel") : 0) + N_DEFCHANS;
+
+	cfg->channels = calloc(max, sizeof(*cfg->channels));
+	if (!cfg->channels)
+		return oom(ld);
+	if (!list)
+		for (i = 0; i < N_DEFCHANS; i++)
+			add_channel(ld, defchans[i].id, NULL, NULL);
+	for (c = list ? list->children : NULL; c; c = c->next)
+		if (is_name(c, "channel") && channel_from_node(ld, c) < 0)
+			return -1;
+	if (list)
+		add_referenced_defaults(ld, root);
+	if (bp_config_channel(cfg, "other") < 0)
+		add_channel(ld, "other", NULL, NULL);
+	other_last(cfg);
+	return ld->oom ? oom(ld) : 0;
+}
+
+/* The index of the channel named by attribute `attr` of `n`, or -1 with
+ * `err` set. */
+static int channel_ref(struct ld *ld, const xmlNode *n, const char *id)
+{
+	char list[768];
+	size_t i, len = 0;
+	int k = bp_config_channel(ld->cfg, id);
+
+	if (k >= 0)
+		return k;
+	list[0] = '\0';
+	for (i = 0; i < ld->cfg->n_channels && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i ? ", " : "", ld->cfg->channels[i].id);
+	return fail(ld, n, "channel", "unknown channel '%s': expected one of %s", id, list);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sources                                                            */
+
+static int add_rule(struct ld *ld, bp_source *s, const char *match, int ch)
+{
+	bp_rule *r = &s->rules[s->n_rules];
+
+	r->match = strdup(match);
+	r->channel = ch;
+	if (!r->match)
+		return oom(ld);
+	s->n_rules++;
+	return 0;
+}
+
+static int rule_from_node(struct ld *ld, bp_source *s, const xmlNode *n)
+{
+	char *match = prop(ld, n, "match"), *ch = prop(ld, n, "channel");
+	int k = -1, rc = -1;
+
+	if (ld->oom)
+		oom(ld);
+	else if ((k = channel_ref(ld, n, ch)) >= 0)
+		rc = add_rule(ld, s, match, k);
+	free(match);
+	free(ch);
+	return rc;
+}
+
+/* Configured rules in order, then the table's matches of every
+ * configured channel the table knows. */
+static int load_rules(struct ld *ld, bp_source *s, const xmlNode *n)
+{
+	const bp_config *cfg = ld->cfg;
+	size_t i, max = count_children(n, "channel-rule") + 4 * cfg->n_channels;
+	const struct defchan *d;
+	const char *const *m;
+	const xmlNode *c;
+
+	s->rules = calloc(max ? max : 1, sizeof(*s->rules));
+	if (!s->rules)
+		return oom(ld);
+	for (c = n->children; c; c = c->next)
+		if (is_name(c, "channel-rule") && rule_from_node(ld, s, c) < 0)
+			return -1;
+	for (i = 0; i < cfg->n_channels; i++) {
+		if (!(d = defchan(cfg->channels[i].id)))
+			continue;
+		if (s->kind == BP_SRC_TRAFFIC && d->ga4 &&
+		    add_rule(ld, s, d->ga4, (int)i) < 0)
+			return -1;
+		for (m = d->matches; s->kind == BP_SRC_CONTACTS && *m; m++)
+			if (add_rule(ld, s, *m, (int)i) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+static int load_columns(struct ld *ld, bp_source *s, const xmlNode *n)
+{
+	size_t max = count_children(n, "column");
+	const xmlNode *c;
+	bp_column *col;
+
+	s->columns = calloc(max ? max : 1, sizeof(*s->columns));
+	if (!s->columns)
+		return oom(ld);
+	for (c = n->children; c; c = c->next) {
+		if (!is_name(c, "column"))
+			continue;
+		col = &s->columns[s->n_columns++];
+		col->field = prop(ld, c, "field");
+		col->name = prop(ld, c, "name");
+		col->format = prop(ld, c, "format");
+	}
+	return ld->oom ? oom(ld) : 0;
+}
+
+static int load_won_stages(struct ld *ld, bp_source *s, const xmlNode *n)
+{
+	size_t max = count_children(n, "won-stage");
+	const xmlNode *c;
+
+	s->won_stages = calloc(max ? max : 1, sizeof(*s->won_stages));
+	if (!s->won_stages)
+		return oom(ld);
+	for (c = n->children; c; c = c->next)
+		if (is_name(c, "won-stage"))
+			s->won_stages[s->n_won_stages++] = text_of(ld, c);
+	return ld->oom ? oom(ld) : 0;
+}
+
+static int check_preset(struct ld *ld, const xmlNode *n, const bp_source *s)
+{
+	char list[128];
+
+	if (in_list(presets[s->kind], s->preset))
+		return 0;
+	join_list(presets[s->kind], list, sizeof(list));
+	return fail(ld, n, "preset", "unknown preset '%s' for a %s source: expected one of %s",
+		    s->preset, bp_source_kind_name(s->kind), list);
+}
+
+static int check_unique_id(struct ld *ld, const xmlNode *n,
+			   const bp_source *s)
+{
+	const bp_source *o;
+
+	for (o = ld->cfg->sources; o < s; o++)
+		if (!strcmp(o->id, s->id))
+			return fail(ld, n, "id", "duplicate source id '%s' (first used at line %ld): give each source its own id",
+				    s->id, o->line);
+	return 0;
+}
+
+static void source_attrs(struct ld *ld, const xmlNode *n, bp_source *s)
+{
+	const char *kind = bp_source_kind_name(s->kind);
+
+	s->id = prop_or(ld, n, "id", kind);
+	s->preset = prop_or(ld, n, "preset", presets[s->kind][0]);
+	s->timezone = prop(ld, n, "timezone");
+	s->ca_file = path_prop(ld, n, "ca-file");
+	if (!s->ca_file)
+		s->ca_file = dup_or_oom(ld, ld->cfg->ca_file);
+	s->token_env = prop(ld, n, "token-env");
+	s->token_file = path_prop(ld, n, "token-file");
+	s->user_env = prop(ld, n, "user-env");
+	s->password_env = prop(ld, n, "password-env");
+	s->insecure_http = bool_prop(ld, n, "insecure-http");
+	s->timeout_s = (long)int_prop(ld, n, "timeout", DEF_TIMEOUT);
+	s->max_bytes = int_prop(ld, n, "max-bytes", DEF_MAX_BYTES);
+	s->retries = (int)int_prop(ld, n, "retries", DEF_RETRIES);
+}
+
+static int source_url(struct ld *ld, const xmlNode *n, bp_source *s)
+{
+	char *raw = prop(ld, n, "url");
+
+	if (!raw)
+		return oom(ld);
+	s->url = resolve_url(ld, n, raw, s->insecure_http);
+	free(raw);
+	return s->url ? 0 : -1;
+}
+
+static int spend_channel(struct ld *ld, const xmlNode *n, bp_source *s)
+{
+	char *ch = prop(ld, n, "channel");
+
+	if (!ch)
+		return ld->oom ? oom(ld) : fail(ld, n, NULL, "element 'spend': attribute 'channel' is required");
+	s->channel = channel_ref(ld, n, ch);
+	free(ch);
+	return s->channel >= 0 ? 0 : -1;
+}
+
+static int load_source(struct ld *ld, const xmlNode *n, bp_source *s)
+{
+	char *amount;
+
+	s->line = node_line(ld->src, n);
+	s->channel = -1;
+	source_attrs(ld, n, s);
+	if (ld->oom)
+		return oom(ld);
+	if (check_unique_id(ld, n, s) < 0 || check_preset(ld, n, s) < 0 ||
+	    check_tz(ld, n, s->timezone) < 0 || source_url(ld, n, s) < 0 ||
+	    load_columns(ld, s, n) < 0)
+		return -1;
+	if (s->kind == BP_SRC_SPEND)
+		return spend_channel(ld, n, s);
+	if (s->kind != BP_SRC_DEALS)
+		return load_rules(ld, s, n);
+	amount = prop(ld, n, "amount");
+	s->amount_monthly = amount && !strcmp(amount, "monthly");
+	free(amount);
+	return load_won_stages(ld, s, n);
+}
+
+static int kind_of(const xmlNode *n, bp_source_kind *kind)
+{
+	int k;
+
+	if (n->type != XML_ELEMENT_NODE)
+		return -1;
+	for (k = BP_SRC_CONTACTS; k <= BP_SRC_TRAFFIC; k++)
+		if (!strcmp((const char *)n->name, kind_names[k])) {
+			*kind = (bp_source_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
+static int load_sources(struct ld *ld, const xmlNode *root)
+{
+	bp_config *cfg = ld->cfg;
+	const xmlNode *list = first_child(root, "sources"), *c;
+	bp_source_kind kind;
+	size_t max = 0;
+
+	for (c = list->children; c; c = c->next)
+		max += kind_of(c, &kind) == 0;
+	cfg->sources = calloc(max ? max : 1, sizeof(*cfg->sources));
+	if (!cfg->sources)
+		return oom(ld);
+	for (c = list->children; c; c = c->next) {
+		if (kind_of(c, &kind) < 0)
+			continue;
+		cfg->sources[cfg->n_sources].kind = kind;
+		if (load_source(ld, c, &cfg->sources[cfg->n_sources++]) < 0)
+			return -1;
+	}
+	if (!bp_config_source(cfg, BP_SRC_CONTACTS))
+		return fail(ld, list, NULL, "element 'sources' needs a <contacts> source: the funnel is built from contacts");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* <costs>, <targets>, <output>                                       */
+
+static int month_prop(struct ld *ld, const xmlNode *n, bp_month *m)
+{
+	char *v = prop(ld, n, "month");
+	int rc = 0;
+
+	if (!v)
+		return oom(ld);
+	if (bp_month_parse(v, m) < 0)
+		rc = fail(ld, n, "month", "invalid value '%s' for attribute 'month': expected a month as YYYY-MM, such as 2026-10",
+			  v);
+	free(v);
+	return rc;
+}
+
+static int cost_from_node(struct ld *ld, const xmlNode *n, bp_cost *c)
+{
+	char *amount = prop(ld, n, "amount");
+	int rc = -1;
+
+	c->label = prop_or(ld, n, "label", "Other costs");
+	if (ld->oom || !amount)
+		oom(ld);
+	else if (decimal_money(amount, &c->amount) < 0)
+		fail(ld, n, "amount", "invalid value '%s' for attribute 'amount': the number is too large",
+		     amount);
+	else
+		rc = month_prop(ld, n, &c->month);
+	free(amount);
+	return rc;
+}
+
+static int load_costs(struct ld *ld, const xmlNode *root)
+{
+	bp_config *cfg = ld->cfg;
+	const xmlNode *list = first_child(root, "costs"), *c;
+	size_t max = count_children(list, "cost");
+
+	cfg->costs = calloc(max ? max : 1, sizeof(*cfg->costs));
+	if (!cfg->costs)
+		return oom(ld);
+	for (c = list ? list->children : NULL; c; c = c->next)
+		if (is_name(c, "cost") &&
+		    cost_from_node(ld, c, &cfg->costs[cfg->n_costs++]) < 0)
+			return -1;
+	return 0;
+}
+
+static int target_from_node(struct ld *ld, const xmlNode *n, bp_target *t)
+{
+	char *value = prop(ld, n, "value");
+
+	t->metric = prop(ld, n, "metric");
+	t->channel = prop(ld, n, "channel");
+	if (value)
+		t->value = decimal_value(value);
+	free(value);
+	if (ld->oom || !t->metric)
+		return oom(ld);
+	if (month_prop(ld, n, &t->month) < 0)
+		return -1;
+	if (!in_list(metrics, t->metric))
+		return fail(ld, n, "metric", "unknown metric '%s': expected a column of cohorts.csv or channels.csv, such as mqls, new_leads, spend or cac",
+			    t->metric);
+	if (t->channel && !strcmp(t->channel, "all")) {
+		free(t->channel);
+		t->channel = NULL;
+	}
+	return t->channel && channel_ref(ld, n, t->channel) < 0 ? -1 : 0;
+}
+
+static int load_targets(struct ld *ld, const xmlNode *root)
+{
+	bp_config *cfg = ld->cfg;
+	const xmlNode *list = first_child(root, "targets"), *c;
+	size_t max = count_children(list, "target");
+
+	cfg->targets = calloc(max ? max : 1, sizeof(*cfg->targets));
+	if (!cfg->targets)
+		return oom(ld);
+	for (c = list ? list->children : NULL; c; c = c->next)
+		if (is_name(c, "target") &&
+		    target_from_node(ld, c, &cfg->targets[cfg->n_targets++]) < 0)
+			return -1;
+	return 0;
+}
+
+static int load_output(struct ld *ld, const xmlNode *root)
+{
+	const xmlNode *n = first_child(root, "output");
+
+	ld->cfg->output_dir = abs_path(ld, prop_or(ld, n, "dir", "reports"));
+	ld->cfg->keep_months = (int)int_prop(ld, n, "keep-months", 0);
+	return ld->oom ? oom(ld) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* <email>                                                            */
+
+/* Addresses and the subject go into mail headers: a line break or a
+ * control character there would let the config inject headers. */
+static int has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int check_address(struct ld *ld, const xmlNode *n, const char *attr,
+			 const char *what, const char *a)
+{
+	const char *at = strchr(a, '@');
+	const char *p;
+
+	for (p = a; *p; p++)
+		if (isspace((unsigned char)*p) || (unsigned char)*p < 0x20 ||
+		    strchr("<>,;\"", *p))
+			break;
+	if (!at || at == a || !at[1] || *p)
+		return fail(ld, n, attr, "invalid address '%s' in %s: expected one plain address such as board@acme.example",
+			    a, what);
+	return 0;
+}
+
+static int load_recipients(struct ld *ld, const xmlNode *n, const char *name,
+			   char ***out, size_t *count)
+{
+	size_t max = count_children(n, name);
+	const xmlNode *c;
+	char *a, what[16];
+
+	*out = calloc(max ? max : 1, sizeof(**out));
+	if (!*out)
+		return oom(ld);
+	for (c = n->children; c; c = c->next) {
+		if (!is_name(c, name))
+			continue;
+		a = text_of(ld, c);
+		if (!a)
+			return oom(ld);
+		(*out)[(*count)++] = a;
+		snprintf(what, sizeof(what), "<%s>", name);
+		if (check_address(ld, c, NULL, what, a) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int email_url(struct ld *ld, const xmlNode *n, bp_email *e)
+{
+	size_t k;
+
+	e->url = prop(ld, n, "url");
+	if (!e->url)
+		return oom(ld);
+	k = scheme_len(e->url);
+	if (k && has_userinfo(e->url, k))
+		return fail(ld, n, "url", "element 'email': the url holds a user name or password: use user-env and password-env instead");
+	if (!(k == 4 && !strncasecmp(e->url, "smtp", 4)) &&
+	    !(k == 5 && !strncasecmp(e->url, "smtps", 5)))
+		return fail(ld, n, "url", "element 'email': unsupported url scheme '%.*s': expected smtps:// or smtp://",
+			    (int)k, e->url);
+	if (e->tls_none && k == 5)
+		return fail(ld, n, "tls", "element 'email': tls=\"none\" contradicts an smtps:// url: use smtp:// for a local relay");
+	return 0;
+}
+
+static void email_attrs(struct ld *ld, const xmlNode *n, bp_email *e)
+{
+	char *tls = prop(ld, n, "tls");
+
+	e->tls_none = tls && !strcmp(tls, "none");
+	free(tls);
+	e->from = prop(ld, n, "from");
+	e->user_env = prop(ld, n, "user-env");
+	e->password_env = prop(ld, n, "password-env");
+	e->password_file = path_prop(ld, n, "password-file");
+	e->ca_file = path_prop(ld, n, "ca-file");
+	if (!e->ca_file)
+		e->ca_file = dup_or_oom(ld, ld->cfg->ca_file);
+	e->subject = prop(ld, n, "subject");
+	e->max_bytes = int_prop(ld, n, "max-bytes", DEF_MAIL_MAX_BYTES);
+	e->attach_html = bool_prop(ld, n, "attach-html");
+}
+
+static int load_email(struct ld *ld, const xmlNode *root)
+{
+	const xmlNode *n = first_child(root, "email");
+	bp_email *e;
+
+	if (!n)
+		return 0;
+	e = ld->cfg->email = calloc(1, sizeof(*e));
+	if (!e)
+		return oom(ld);
+	email_attrs(ld, n, e);
+	if (ld->oom || !e->from)
+		return oom(ld);
+	if (email_url(ld, n, e) < 0 || check_address(ld, n, "from", "attribute 'from'", e->from) < 0)
+		return -1;
+	if (e->subject && has_ctl(e->subject))
+		return fail(ld, n, "subject", "element 'email': attribute 'subject' must be one line without control characters");
+	if (load_recipients(ld, n, "to", &e->to, &e->n_to) < 0 ||
+	    load_recipients(ld, n, "cc", &e->cc, &e->n_cc) < 0 ||
+	    load_recipients(ld, n, "bcc", &e->bcc, &e->n_bcc) < 0)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry points                                                       */
+
+static bp_config *build(xmlDoc *doc, const char *path,
+			 const struct text *src, bp_err *err)
+{
+	struct ld ld = { path, err, src, NULL, 0 };
+	const xmlNode *root = xmlDocGetRootElement(doc);
+
+	ld.cfg = calloc(1, sizeof(*ld.cfg));
+	if (!ld.cfg) {
+		oom(&ld);
+		return NULL;
+	}
+	ld.cfg->path = strdup(path);
+	ld.cfg->dir = config_dir(path);
+	if (!ld.cfg->path || !ld.cfg->dir) {
+		bp_err_set(err, BP_ENOINPUT, "cannot resolve the folder of config '%s': %s",
+			   path, strerror(errno));
+		goto fail;
+	}
+	if (load_report(&ld, root) < 0 || load_channels(&ld, root) < 0 ||
+	    load_sources(&ld, root) < 0 || load_costs(&ld, root) < 0 ||
+	    load_targets(&ld, root) < 0 || load_output(&ld, root) < 0 ||
+	    load_email(&ld, root) < 0)
+		goto fail;
+	return ld.cfg;
+fail:
+	bp_config_free(ld.cfg);
+	return NULL;
+}
+
+#define MAX_CONFIG_BYTES (16L * 1024 * 1024)
+
+/* Reads the whole file into t (the caller frees t->buf). */
+static int read_config(const char *path, struct text *t, bp_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0;
+	int e = 0;
+
+	if (!f)
+		return bp_err_set(err, BP_ENOINPUT, "cannot read config '%s': %s",
+				  path, strerror(errno));
+	buf = malloc(MAX_CONFIG_BYTES + 1);
+	if (buf)
+		n = fread(buf, 1, MAX_CONFIG_BYTES + 1, f);
+	e = !buf ? ENOMEM : ferror(f) ? (errno ? errno : EIO) : 0;
+	fclose(f);
+	if (e || n > MAX_CONFIG_BYTES) {
+		free(buf);
+		if (e)
+			return bp_err_set(err, BP_ENOINPUT, "cannot read config '%s': %s",
+					  path, strerror(e));
+		return bp_err_at(err, BP_ECONFIG, path, 0, 0,
+				 "the config is larger than %ld bytes", MAX_CONFIG_BYTES);
+	}
+	t->buf = buf;
+	t->len = n;
+	return 0;
+}
+
+/* Parsed from the bytes already read, so the lines we count are the
+ * lines libxml2 saw.  The path is passed for libxml2's messages only:
+ * XML_PARSE_NONET and no entity substitution keep it from fetching
+ * anything else. */
+static xmlDoc *parse(const char *path, const struct text *t, bp_err *err)
+{
+	struct xerr xe = { 0 };
+	xmlDoc *doc;
+
+	xmlSetStructuredErrorFunc(&xe, on_xml_error);
+	doc = xmlReadMemory(t->buf, (int)t->len, path, NULL,
+			    XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+	xmlSetStructuredErrorFunc(NULL, on_xml_error);
+	if (!doc)
+		bp_err_at(err, BP_ECONFIG, path, xe.line, xe.col,
+			  "not well-formed XML: %s",
+			  xe.msg[0] ? xe.msg : "cannot parse");
+	else if (!xmlDocGetRootElement(doc)) {
+		bp_err_at(err, BP_ECONFIG, path, 0, 0, "the file has no root element");
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+bp_config *bp_config_load(const char *path, bp_err *err)
+{
+	xmlStructuredErrorFunc old_serror = xmlStructuredError;
+	void *old_sctx = xmlStructuredErrorContext;
+	xmlGenericErrorFunc old_gerror = xmlGenericError;
+	void *old_gctx = xmlGenericErrorContext;
+	struct text src = { NULL, 0 };
+	bp_config *cfg = NULL;
+	xmlDoc *doc = NULL;
+
+	if (read_config(path, &src, err) < 0)
+		return NULL;
+	xmlSetGenericErrorFunc(NULL, no_generic_error);
+	doc = parse(path, &src, err);
+	if (doc && validate(doc, path, &src, err) == 0)
+		cfg = build(doc, path, &src, err);
+	xmlFreeDoc(doc);
+	xmlSetStructuredErrorFunc(old_sctx, old_serror);
+	xmlSetGenericErrorFunc(old_gctx, old_gerror);
+	free((char *)src.buf);
+	return cfg;
+}
+
+static void free_source(bp_source *s)
+{
+	size_t i;
+
+	free(s->id);
+	free(s->url);
+	free(s->preset);
+	free(s->timezone);
+	free(s->ca_file);
+	free(s->token_env);
+	free(s->token_file);
+	free(s->user_env);
+	free(s->password_env);
+	for (i = 0; i < s->n_won_stages; i++)
+		free(s->won_stages[i]);
+	free(s->won_stages);
+	for (i = 0; i < s->n_rules; i++)
+		free(s->rules[i].match);
+	free(s->rules);
+	for (i = 0; i < s->n_columns; i++) {
+		free(s->columns[i].field);
+		free(s->columns[i].name);
+		free(s->columns[i].format);
+	}
+	free(s->columns);
+}
+
+static void free_list(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static void free_email(bp_email *e)
+{
+	if (!e)
+		return;
+	free(e->url);
+	free(e->from);
+	free(e->user_env);
+	free(e->password_env);
+	free(e->password_file);
+	free(e->ca_file);
+	free(e->subject);
+	free_list(e->to, e->n_to);
+	free_list(e->cc, e->n_cc);
+	free_list(e->bcc, e->n_bcc);
+	free(e);
+}
+
+void bp_config_free(bp_config *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	for (i = 0; i < cfg->n_sources; i++)
+		free_source(&cfg->sources[i]);
+	free(cfg->sources);
+	for (i = 0; i < cfg->n_channels; i++) {
+		free(cfg->channels[i].id);
+		free(cfg->channels[i].label);
+		free(cfg->channels[i].group);
+	}
+	free(cfg->channels);
+	for (i = 0; i < cfg->n_costs; i++)
+		free(cfg->costs[i].label);
+	free(cfg->costs);
+	for (i = 0; i < cfg->n_targets; i++) {
+		free(cfg->targets[i].metric);
+		free(cfg->targets[i].channel);
+	}
+	free(cfg->targets);
+	free_email(cfg->email);
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg->title);
+	free(cfg->timezone);
+	free(cfg->currency);
+	free(cfg->language);
+	free(cfg->templates);
+	free(cfg->font);
+	free(cfg->ca_file);
+	free(cfg->output_dir);
+	free(cfg);
+}
+
+int bp_config_channel(const bp_config *cfg, const char *id)
+{
+	size_t i;
+
+	for (i = 0; cfg && id && i < cfg->n_channels; i++)
+		if (strcmp(cfg->channels[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+const bp_source *bp_config_source(const bp_config *cfg, bp_source_kind kind)
+{
+	size_t i;
+
+	for (i = 0; cfg && i < cfg->n_sources; i++)
+		if (cfg->sources[i].kind == kind)
+			return &cfg->sources[i];
+	return NULL;
+}
+
+const bp_column *bp_source_column(const bp_source *src, const char *field)
+{
+	size_t i;
+
+	for (i = 0; src && field && i < src->n_columns; i++)
+		if (strcmp(src->columns[i].field, field) == 0)
+			return &src->columns[i];
+	return NULL;
+}
+
+const char *bp_source_kind_name(bp_source_kind kind)
+{
+	if ((int)kind < 0 || kind > BP_SRC_TRAFFIC)
+		return "unknown";
+	return kind_names[kind];
+}
