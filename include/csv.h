@@ -42,7 +42,9 @@ typedef int (*bp_csv_header_fn)(void *ctx, const bp_field *fields, size_t n);
 bp_csv *bp_csv_open(const char *path, const char *name, bp_err *err);
 
 /* Reads from memory instead (tests, the fuzz target).  The buffer is not
- * copied and must outlive the reader. */
+ * copied and must outlive the reader.  The reader's own buffer starts
+ * tiny and grows, so small inputs cross buffer boundaries as big files
+ * do; this is not the fast path. */
 bp_csv *bp_csv_open_mem(const void *data, size_t size, const char *name,
 			bp_err *err);
 

@@ -1,0 +1,880 @@
+/*
+ * test_csv.c - the streaming reader, one quirk per test.
+ *
+ * UTF-16 inputs are written out byte by byte; their expected UTF-8 is the
+ * compiler's own encoding of the literal, an independent source.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+
+static bp_err err;
+
+static bp_csv *open_bytes(const void *s, size_t n)
+{
+	bp_csv *r;
+
+	bp_err_clear(&err);
+	r = bp_csv_open_mem(s, n, "t.csv", &err);
+	assert_non_null(r);
+	return r;
+}
+
+#define OPEN(lit) open_bytes(lit, sizeof(lit) - 1)
+
+static int accept_first(void *ctx, const bp_field *f, size_t n)
+{
+	(void)ctx;
+	(void)f;
+	(void)n;
+	return 1;
+}
+
+/* Accepts the line whose first field is the string ctx. */
+static int first_is(void *ctx, const bp_field *f, size_t n)
+{
+	return n > 0 && strcmp(f[0].p, (const char *)ctx) == 0;
+}
+
+static void expect_fields(const bp_field *f, size_t n, const char *const *want,
+			  size_t nwant)
+{
+	size_t i;
+
+	assert_int_equal(n, nwant);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(f[i].n, strlen(want[i]));
+		assert_memory_equal(f[i].p, want[i], f[i].n);
+		assert_int_equal(f[i].p[f[i].n], '\0');
+	}
+}
+
+static void expect_next(bp_csv *r, long line, const char *const *want,
+			size_t nwant)
+{
+	bp_field *f;
+	size_t n;
+
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_int_equal(bp_csv_line(r), line);
+	expect_fields(f, n, want, nwant);
+}
+
+static void expect_header(bp_csv *r, long line, const char *const *want,
+			  size_t nwant)
+{
+	bp_field *f;
+	size_t n;
+
+	assert_int_equal(bp_csv_header(r, accept_first, NULL, 10, &f, &n, &err), 0);
+	assert_int_equal(bp_csv_line(r), line);
+	expect_fields(f, n, want, nwant);
+}
+
+#define LIST(...) (const char *const[]){__VA_ARGS__}, \
+	sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
+#define NEXT(r, line, ...) expect_next(r, line, LIST(__VA_ARGS__))
+#define HEADER(r, line, ...) expect_header(r, line, LIST(__VA_ARGS__))
+
+static void expect_end(bp_csv *r)
+{
+	bp_field *f;
+	size_t n;
+
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 0);
+}
+
+static void expect_next_error(bp_csv *r, long line, long col, const char *msg)
+{
+	bp_field *f;
+	size_t n;
+
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_string_equal(err.file, "t.csv");
+	assert_int_equal(err.line, line);
+	assert_int_equal(err.col, col);
+	assert_string_equal(err.msg, msg);
+}
+
+static void test_csv_plain_comma_records(void **state)
+{
+	bp_csv *r = OPEN("a,b,c\n1,2,3\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b", "c");
+	assert_int_equal(bp_csv_delimiter(r), ',');
+	NEXT(r, 2, "1", "2", "3");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+static void test_csv_utf8_bom_skipped(void **state)
+{
+	bp_csv *r = OPEN("\xEF\xBB\xBFRecord ID,Email\n7,a@b.c\n");
+
+	(void)state;
+	HEADER(r, 1, "Record ID", "Email");
+	NEXT(r, 2, "7", "a@b.c");
+	bp_csv_close(r);
+}
+
+static void test_csv_no_bom_first_bytes_kept(void **state)
+{
+	bp_csv *r = OPEN("Re,x\n");
+
+	(void)state;
+	HEADER(r, 1, "Re", "x");
+	bp_csv_close(r);
+}
+
+static void test_csv_utf16le_decoded(void **state)
+{
+	static const unsigned char in[] = {
+		0xFF, 0xFE, 'a', 0, '\t', 0, 'b', 0, '\n', 0,
+		'1', 0, '\t', 0, '2', 0, '\n', 0,
+	};
+	bp_csv *r = open_bytes(in, sizeof(in));
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	assert_int_equal(bp_csv_delimiter(r), '\t');
+	NEXT(r, 2, "1", "2");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+static void test_csv_utf16be_decoded(void **state)
+{
+	static const unsigned char in[] = {
+		0xFE, 0xFF, 0, 'a', 0, ';', 0, 'b', 0, '\r', 0, '\n',
+		0, 'x', 0, ';', 0, 'y',
+	};
+	bp_csv *r = open_bytes(in, sizeof(in));
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	assert_int_equal(bp_csv_delimiter(r), ';');
+	NEXT(r, 2, "x", "y");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+static void test_csv_utf16le_korean_header(void **state)
+{
+	/* 일 U+C77C, 캠 U+CEA0, 페 U+D398, 인 U+C778, 비 U+BE44, 용 U+C6A9 */
+	static const unsigned char in[] = {
+		0xFF, 0xFE, 0x7C, 0xC7, '\t', 0, 0xA0, 0xCE, 0x98, 0xD3,
+		0x78, 0xC7, '\t', 0, 0x44, 0xBE, 0xA9, 0xC6, '\n', 0,
+	};
+	bp_csv *r = open_bytes(in, sizeof(in));
+
+	(void)state;
+	HEADER(r, 1, "일", "캠페인", "비용");
+	bp_csv_close(r);
+}
+
+static void test_csv_utf16le_surrogate_pair(void **state)
+{
+	/* U+1D11E is D834 DD1E in UTF-16 */
+	static const unsigned char in[] = {
+		0xFF, 0xFE, 'h', 0, '\n', 0, 0x34, 0xD8, 0x1E, 0xDD, '!', 0,
+	};
+	bp_csv *r = open_bytes(in, sizeof(in));
+
+	(void)state;
+	HEADER(r, 1, "h");
+	NEXT(r, 2, "\xF0\x9D\x84\x9E!");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+static void test_csv_utf16_truncated_odd_byte(void **state)
+{
+	static const unsigned char in[] = {
+		0xFF, 0xFE, 'a', 0, '\n', 0, 'b', 0, '\n', 0, 'c', 0, 'd',
+	};
+	bp_csv *r = open_bytes(in, sizeof(in));
+
+	(void)state;
+	HEADER(r, 1, "a");
+	NEXT(r, 2, "b");
+	expect_next_error(r, 3, 2, "truncated UTF-16: the file ends in the "
+			  "middle of a character (odd number of bytes)");
+	bp_csv_close(r);
+}
+
+static void test_csv_utf16_unpaired_high_surrogate(void **state)
+{
+	static const unsigned char in[] = {
+		0xFF, 0xFE, 'a', 0, '\n', 0, 'x', 0, 0x3D, 0xD8, 'y', 0, '\n', 0,
+	};
+	bp_csv *r = open_bytes(in, sizeof(in));
+
+	(void)state;
+	HEADER(r, 1, "a");
+	expect_next_error(r, 2, 2, "unpaired UTF-16 surrogate 0xD83D");
+	bp_csv_close(r);
+}
+
+static void test_csv_utf16_lone_low_surrogate(void **state)
+{
+	static const unsigned char in[] = {
+		0xFE, 0xFF, 0, 'a', 0, '\n', 0xDC, 0x00,
+	};
+	bp_csv *r = open_bytes(in, sizeof(in));
+
+	(void)state;
+	HEADER(r, 1, "a");
+	expect_next_error(r, 2, 1, "unpaired UTF-16 surrogate 0xDC00");
+	bp_csv_close(r);
+}
+
+static char *temp_file(FILE **fp)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/test_csv_XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	*fp = fdopen(fd, "wb");
+	assert_non_null(*fp);
+	return path;
+}
+
+/* 200,000 rows of "<n>,𝄞한\n" in UTF-16LE (about 3.4 MB): the BOM and the
+ * reads leave code units and surrogate pairs split across every kind of
+ * boundary. */
+static void test_csv_utf16_large_file_split_units(void **state)
+{
+	static const unsigned char pair[] = {0x34, 0xD8, 0x1E, 0xDD, 0x5C, 0xD5};
+	FILE *fp;
+	char *path = temp_file(&fp), num[24];
+	bp_csv *r;
+	bp_field *f;
+	size_t n, i;
+	long row;
+
+	(void)state;
+	fwrite("\xFF\xFEh\0\n\0", 1, 6, fp);
+	for (row = 0; row < 200000; row++) {
+		snprintf(num, sizeof(num), "%ld", row);
+		for (i = 0; num[i]; i++)
+			fwrite((char[]){num[i], 0}, 1, 2, fp);
+		fwrite(",\0", 1, 2, fp);
+		fwrite(pair, 1, sizeof(pair), fp);
+		fwrite("\n\0", 1, 2, fp);
+	}
+	assert_int_equal(fclose(fp), 0);
+	bp_err_clear(&err);
+	r = bp_csv_open(path, NULL, &err);
+	assert_non_null(r);
+	assert_int_equal(bp_csv_header(r, accept_first, NULL, 1, &f, &n, &err), 0);
+	for (row = 0; row < 200000; row++) {
+		snprintf(num, sizeof(num), "%ld", row);
+		assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+		assert_int_equal(bp_csv_line(r), row + 2);
+		assert_int_equal(n, 2);
+		assert_string_equal(f[0].p, num);
+		/* U+D55C 한 is ED 95 9C */
+		assert_string_equal(f[1].p, "\xF0\x9D\x84\x9E\xED\x95\x9C");
+	}
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 0);
+	bp_csv_close(r);
+	unlink(path);
+}
+
+static void test_csv_tab_delimiter_detected(void **state)
+{
+	bp_csv *r = OPEN("Day\tCampaign\tCost\n2026-01-01\tBrand, KR\t1,000\n");
+
+	(void)state;
+	HEADER(r, 1, "Day", "Campaign", "Cost");
+	assert_int_equal(bp_csv_delimiter(r), '\t');
+	NEXT(r, 2, "2026-01-01", "Brand, KR", "1,000");
+	bp_csv_close(r);
+}
+
+static void test_csv_semicolon_delimiter_detected(void **state)
+{
+	bp_csv *r = OPEN("\"x,y,z\";b;c\n1,5;2;3\n");
+
+	(void)state;
+	HEADER(r, 1, "x,y,z", "b", "c");
+	assert_int_equal(bp_csv_delimiter(r), ';');
+	NEXT(r, 2, "1,5", "2", "3");
+	bp_csv_close(r);
+}
+
+static void test_csv_comma_when_no_delimiter(void **state)
+{
+	bp_csv *r = OPEN("Email\na@b.c\n");
+
+	(void)state;
+	HEADER(r, 1, "Email");
+	assert_int_equal(bp_csv_delimiter(r), ',');
+	bp_csv_close(r);
+}
+
+static void test_csv_quoted_delimiter_in_field(void **state)
+{
+	bp_csv *r = OPEN("a,b\n\"x,y\",z\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	NEXT(r, 2, "x,y", "z");
+	bp_csv_close(r);
+}
+
+static void test_csv_doubled_quote(void **state)
+{
+	bp_csv *r = OPEN("a,b\n\"say \"\"hi\"\"\",2\n\"\"\"\",\"\"\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	NEXT(r, 2, "say \"hi\"", "2");
+	NEXT(r, 3, "\"", "");
+	bp_csv_close(r);
+}
+
+static void test_csv_quoted_newline_in_field(void **state)
+{
+	bp_csv *r = OPEN("h1,h2\n\"line1\nline2\",x\nnext,y\n");
+
+	(void)state;
+	HEADER(r, 1, "h1", "h2");
+	NEXT(r, 2, "line1\nline2", "x");
+	NEXT(r, 4, "next", "y");
+	bp_csv_close(r);
+}
+
+static void test_csv_quoted_crlf_counts_one_line(void **state)
+{
+	bp_csv *r = OPEN("h\r\n\"a\r\nb\rc\"\r\nz\r\n");
+
+	(void)state;
+	HEADER(r, 1, "h");
+	NEXT(r, 2, "a\r\nb\rc");
+	NEXT(r, 5, "z");
+	bp_csv_close(r);
+}
+
+static void test_csv_crlf_line_ends(void **state)
+{
+	bp_csv *r = OPEN("a,b\r\n1,2\r\n3,4\r\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	NEXT(r, 2, "1", "2");
+	NEXT(r, 3, "3", "4");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+static void test_csv_lone_cr_line_ends(void **state)
+{
+	bp_csv *r = OPEN("a,b\r1,2\r3,4");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	NEXT(r, 2, "1", "2");
+	NEXT(r, 3, "3", "4");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+static void test_csv_hash_preamble_skipped(void **state)
+{
+	bp_csv *r = OPEN("# Traffic acquisition\n# Start date: 20251101\n"
+			 "#\n\nSession default channel group,Sessions\n"
+			 "Direct,5\n");
+
+	(void)state;
+	HEADER(r, 5, "Session default channel group", "Sessions");
+	NEXT(r, 6, "Direct", "5");
+	bp_csv_close(r);
+}
+
+struct seen {
+	int calls;
+	size_t n[4];
+	char first[4][64];
+};
+
+static int campaign_header(void *ctx, const bp_field *f, size_t n)
+{
+	struct seen *s = ctx;
+
+	if (s->calls < 4) {
+		s->n[s->calls] = n;
+		snprintf(s->first[s->calls], sizeof(s->first[0]), "%s", f[0].p);
+	}
+	s->calls++;
+	return strcmp(f[0].p, "Campaign") == 0;
+}
+
+static void test_csv_google_ads_two_line_preamble(void **state)
+{
+	bp_csv *r = OPEN("Campaign performance\n"
+			 "\"July 8, 2025 - July 31, 2025\"\n"
+			 "Campaign,Clicks,Cost\n"
+			 "Brand,\"8,833\",\"4,838.80\"\n");
+	struct seen s = {0};
+	bp_field *f;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(bp_csv_header(r, campaign_header, &s, 10, &f, &n, &err), 0);
+	assert_int_equal(s.calls, 3);
+	assert_int_equal(s.n[0], 1);
+	assert_string_equal(s.first[0], "Campaign performance");
+	assert_int_equal(s.n[1], 1);
+	assert_string_equal(s.first[1], "July 8, 2025 - July 31, 2025");
+	assert_int_equal(bp_csv_line(r), 3);
+	expect_fields(f, n, LIST("Campaign", "Clicks", "Cost"));
+	NEXT(r, 4, "Brand", "8,833", "4,838.80");
+	bp_csv_close(r);
+}
+
+static void test_csv_header_delimiter_fixed_after_header(void **state)
+{
+	bp_csv *r = OPEN("a\tb\nx,y\tz\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	NEXT(r, 2, "x,y", "z");
+	bp_csv_close(r);
+}
+
+static void expect_header_error(bp_csv *r, const char *msg)
+{
+	bp_field *f;
+	size_t n;
+
+	assert_int_equal(bp_csv_header(r, accept_first, NULL, 10, &f, &n, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_string_equal(err.file, "t.csv");
+	assert_string_equal(err.msg, msg);
+}
+
+static void test_csv_empty_file(void **state)
+{
+	bp_csv *r = open_bytes("", 0);
+
+	(void)state;
+	expect_header_error(r, "file is empty");
+	bp_csv_close(r);
+}
+
+static void test_csv_bom_only_is_empty(void **state)
+{
+	bp_csv *r = OPEN("\xEF\xBB\xBF");
+
+	(void)state;
+	expect_header_error(r, "file is empty");
+	bp_csv_close(r);
+}
+
+static void test_csv_utf16_bom_only_is_empty(void **state)
+{
+	bp_csv *r = OPEN("\xFF\xFE");
+
+	(void)state;
+	expect_header_error(r, "file is empty");
+	bp_csv_close(r);
+}
+
+static void test_csv_blank_lines_only_is_empty(void **state)
+{
+	bp_csv *r = OPEN("\n\r\n\r\n\n");
+
+	(void)state;
+	expect_header_error(r, "file is empty");
+	bp_csv_close(r);
+}
+
+static int never(void *ctx, const bp_field *f, size_t n)
+{
+	(void)ctx;
+	(void)f;
+	(void)n;
+	return 0;
+}
+
+static void test_csv_no_header_found(void **state)
+{
+	bp_csv *r = OPEN("x\ny\nz\nw\n");
+	bp_field *f;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(bp_csv_header(r, never, NULL, 3, &f, &n, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_string_equal(err.msg, "no header row found in the first 3 lines");
+	bp_csv_close(r);
+}
+
+static void test_csv_header_by_name_after_preamble(void **state)
+{
+	bp_csv *r = OPEN("Report\nAccount: Acme\nStart Date (in UTC)\tClicks\n");
+	bp_field *f;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(bp_csv_header(r, first_is, "Start Date (in UTC)", 10,
+				       &f, &n, &err), 0);
+	assert_int_equal(bp_csv_line(r), 3);
+	expect_fields(f, n, LIST("Start Date (in UTC)", "Clicks"));
+	bp_csv_close(r);
+}
+
+static void test_csv_char_after_closing_quote_error(void **state)
+{
+	bp_csv *r = OPEN("a,b,c\n1,\"x\"y,3\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b", "c");
+	expect_next_error(r, 2, 6, "unexpected character 'y' after closing quote");
+	bp_csv_close(r);
+}
+
+static void test_csv_error_column_counts_characters(void **state)
+{
+	bp_csv *r = OPEN("a,b\n한,\"x\"동\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	expect_next_error(r, 2, 6, "unexpected character '동' after closing quote");
+	bp_csv_close(r);
+}
+
+static void test_csv_unterminated_quote(void **state)
+{
+	bp_csv *r = OPEN("a,b\nx,\"open\nmore\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	expect_next_error(r, 2, 3, "unterminated quote: the quoted field "
+			  "starting here never ends");
+	bp_csv_close(r);
+}
+
+static void test_csv_unterminated_quote_after_multiline_field(void **state)
+{
+	bp_csv *r = OPEN("a,b,c\n\"1\n2\",x,\"oops\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b", "c");
+	expect_next_error(r, 3, 6, "unterminated quote: the quoted field "
+			  "starting here never ends");
+	bp_csv_close(r);
+}
+
+static void test_csv_quote_inside_unquoted_field_kept(void **state)
+{
+	bp_csv *r = OPEN("a,b\nab\"c,5\" screen\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	NEXT(r, 2, "ab\"c", "5\" screen");
+	bp_csv_close(r);
+}
+
+static void test_csv_field_counts_vary(void **state)
+{
+	bp_csv *r = OPEN("a,b,c\n1\n1,2,3,4\n,\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b", "c");
+	NEXT(r, 2, "1");
+	NEXT(r, 3, "1", "2", "3", "4");
+	NEXT(r, 4, "", "");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+static void test_csv_blank_lines_skipped(void **state)
+{
+	bp_csv *r = OPEN("\n\na\n\n1\r\n\r\n\r2\n\n");
+
+	(void)state;
+	HEADER(r, 3, "a");
+	NEXT(r, 5, "1");
+	NEXT(r, 8, "2");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+static void test_csv_column_of_fields(void **state)
+{
+	bp_csv *r = OPEN("a,b,c\n한국,\"x\"\"y\",z\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b", "c");
+	NEXT(r, 2, "한국", "x\"y", "z");
+	assert_int_equal(bp_csv_col(r, 0), 1);
+	assert_int_equal(bp_csv_col(r, 1), 4);
+	assert_int_equal(bp_csv_col(r, 2), 11);
+	assert_int_equal(bp_csv_col(r, 3), 0);
+	bp_csv_close(r);
+}
+
+/* Two doubled quotes removed before a multibyte character: the column of
+ * the next field still counts the characters of the file. */
+static void test_csv_column_after_doubled_quotes(void **state)
+{
+	bp_csv *r = OPEN("a,b\n\"\"\"\"\"한\",z\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	NEXT(r, 2, "\"\"한", "z");
+	assert_int_equal(bp_csv_col(r, 1), 9);
+	bp_csv_close(r);
+}
+
+/* Rows of 1 to 300 characters: some CR LF pair falls across every buffer
+ * edge, and each must still count as one line end. */
+static void test_csv_crlf_split_across_buffer_edge(void **state)
+{
+	size_t len = 3 + 300 * 303, at = 3, k;
+	char *in = malloc(len);
+	bp_csv *r;
+	bp_field *f;
+	size_t n;
+
+	(void)state;
+	assert_non_null(in);
+	memcpy(in, "h\r\n", 3);
+	for (k = 1; k <= 300; k++) {
+		memset(in + at, 'x', k);
+		memcpy(in + at + k, "\r\n", 2);
+		at += k + 2;
+	}
+	r = open_bytes(in, at);
+	HEADER(r, 1, "h");
+	for (k = 1; k <= 300; k++) {
+		assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+		assert_int_equal(bp_csv_line(r), (long)k + 1);
+		assert_int_equal(f[0].n, k);
+	}
+	expect_end(r);
+	bp_csv_close(r);
+	free(in);
+}
+
+/* '#' lines of 1 to 200 characters with CR LF ends: the header after
+ * them is on line 201 wherever the buffer edges fall. */
+static void test_csv_hash_lines_crlf_across_buffer_edge(void **state)
+{
+	char *in = malloc(200 * 203 + 8);
+	size_t at = 0, k;
+	bp_csv *r;
+
+	(void)state;
+	assert_non_null(in);
+	for (k = 1; k <= 200; k++) {
+		in[at] = '#';
+		memset(in + at + 1, 'x', k - 1);
+		memcpy(in + at + k, "\r\n", 2);
+		at += k + 2;
+	}
+	memcpy(in + at, "a,b\r\n", 5);
+	r = open_bytes(in, at + 5);
+	HEADER(r, 201, "a", "b");
+	expect_end(r);
+	bp_csv_close(r);
+	free(in);
+}
+
+/* A 3 MiB quoted field read from a file: more than the 1 MiB a file
+ * reader starts with. */
+static void test_csv_record_larger_than_initial_buffer(void **state)
+{
+	size_t big = 3u << 20, n, i;
+	char *in = malloc(big);
+	FILE *fp;
+	char *path = temp_file(&fp);
+	bp_csv *r;
+	bp_field *f;
+
+	(void)state;
+	assert_non_null(in);
+	memset(in, 'a', big);
+	fputs("h\n\"", fp);
+	assert_int_equal(fwrite(in, 1, big, fp), big);
+	fputs("\"\nend\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	bp_err_clear(&err);
+	r = bp_csv_open(path, "t.csv", &err);
+	assert_non_null(r);
+	HEADER(r, 1, "h");
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(f[0].n, big);
+	for (i = 0; i < big && f[0].p[i] == 'a'; i++)
+		;
+	assert_int_equal(i, big);
+	NEXT(r, 3, "end");
+	expect_end(r);
+	bp_csv_close(r);
+	unlink(path);
+	free(in);
+}
+
+static void test_csv_record_over_limit_error(void **state)
+{
+	bp_csv *r = OPEN("h\nshort\n0123456789abcdef\n");
+	bp_field *f;
+	size_t n;
+
+	(void)state;
+	bp_csv_set_max_record(r, 10);
+	HEADER(r, 1, "h");
+	NEXT(r, 2, "short");
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_int_equal(err.line, 3);
+	assert_string_equal(err.msg, "record is larger than 10 bytes");
+	bp_csv_close(r);
+}
+
+/* About 3 MB in rows of 35 bytes, so records straddle every 1 MiB read. */
+static void test_csv_record_spans_read_boundary(void **state)
+{
+	FILE *fp;
+	char *path = temp_file(&fp), want[48];
+	bp_csv *r;
+	bp_field *f;
+	size_t n;
+	long row, rows = 85000;
+
+	(void)state;
+	fputs("id,name,amount\n", fp);
+	for (row = 0; row < rows; row++)
+		fprintf(fp, "%07ld,\"Kim, Lee %07ld\",%06ld\r\n", row, row, row);
+	assert_int_equal(fclose(fp), 0);
+	bp_err_clear(&err);
+	r = bp_csv_open(path, "big.csv", &err);
+	assert_non_null(r);
+	HEADER(r, 1, "id", "name", "amount");
+	for (row = 0; row < rows; row++) {
+		assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+		assert_int_equal(bp_csv_line(r), row + 2);
+		assert_int_equal(n, 3);
+		snprintf(want, sizeof(want), "%07ld", row);
+		assert_string_equal(f[0].p, want);
+		snprintf(want, sizeof(want), "Kim, Lee %07ld", row);
+		assert_string_equal(f[1].p, want);
+		snprintf(want, sizeof(want), "%06ld", row);
+		assert_string_equal(f[2].p, want);
+	}
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 0);
+	assert_int_equal(bp_csv_bytes(r), 15 + 35 * (unsigned long long)rows);
+	bp_csv_close(r);
+	unlink(path);
+}
+
+static void test_csv_open_missing_file(void **state)
+{
+	bp_csv *r;
+
+	(void)state;
+	bp_err_clear(&err);
+	r = bp_csv_open("/nonexistent/contacts.csv", "crm", &err);
+	assert_null(r);
+	assert_int_equal(err.code, BP_ENOINPUT);
+	assert_string_equal(err.msg, "cannot open '/nonexistent/contacts.csv': "
+			    "No such file or directory");
+}
+
+static void test_csv_trailing_delimiter_gives_empty_field(void **state)
+{
+	bp_csv *r = OPEN("a,b,\n1,,\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b", "");
+	NEXT(r, 2, "1", "", "");
+	bp_csv_close(r);
+}
+
+static void test_csv_last_record_without_line_end(void **state)
+{
+	bp_csv *r = OPEN("a,b\n\"1\",2");
+
+	(void)state;
+	HEADER(r, 1, "a", "b");
+	NEXT(r, 2, "1", "2");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+static void test_csv_close_accepts_null(void **state)
+{
+	(void)state;
+	bp_csv_close(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_plain_comma_records),
+		cmocka_unit_test(test_csv_utf8_bom_skipped),
+		cmocka_unit_test(test_csv_no_bom_first_bytes_kept),
+		cmocka_unit_test(test_csv_utf16le_decoded),
+		cmocka_unit_test(test_csv_utf16be_decoded),
+		cmocka_unit_test(test_csv_utf16le_korean_header),
+		cmocka_unit_test(test_csv_utf16le_surrogate_pair),
+		cmocka_unit_test(test_csv_utf16_truncated_odd_byte),
+		cmocka_unit_test(test_csv_utf16_unpaired_high_surrogate),
+		cmocka_unit_test(test_csv_utf16_lone_low_surrogate),
+		cmocka_unit_test(test_csv_utf16_large_file_split_units),
+		cmocka_unit_test(test_csv_tab_delimiter_detected),
+		cmocka_unit_test(test_csv_semicolon_delimiter_detected),
+		cmocka_unit_test(test_csv_comma_when_no_delimiter),
+		cmocka_unit_test(test_csv_quoted_delimiter_in_field),
+		cmocka_unit_test(test_csv_doubled_quote),
+		cmocka_unit_test(test_csv_quoted_newline_in_field),
+		cmocka_unit_test(test_csv_quoted_crlf_counts_one_line),
+		cmocka_unit_test(test_csv_crlf_line_ends),
+		cmocka_unit_test(test_csv_lone_cr_line_ends),
+		cmocka_unit_test(test_csv_hash_preamble_skipped),
+		cmocka_unit_test(test_csv_google_ads_two_line_preamble),
+		cmocka_unit_test(test_csv_header_delimiter_fixed_after_header),
+		cmocka_unit_test(test_csv_empty_file),
+		cmocka_unit_test(test_csv_bom_only_is_empty),
+		cmocka_unit_test(test_csv_utf16_bom_only_is_empty),
+		cmocka_unit_test(test_csv_blank_lines_only_is_empty),
+		cmocka_unit_test(test_csv_no_header_found),
+		cmocka_unit_test(test_csv_header_by_name_after_preamble),
+		cmocka_unit_test(test_csv_char_after_closing_quote_error),
+		cmocka_unit_test(test_csv_error_column_counts_characters),
+		cmocka_unit_test(test_csv_unterminated_quote),
+		cmocka_unit_test(test_csv_unterminated_quote_after_multiline_field),
+		cmocka_unit_test(test_csv_quote_inside_unquoted_field_kept),
+		cmocka_unit_test(test_csv_field_counts_vary),
+		cmocka_unit_test(test_csv_blank_lines_skipped),
+		cmocka_unit_test(test_csv_column_of_fields),
+		cmocka_unit_test(test_csv_column_after_doubled_quotes),
+		cmocka_unit_test(test_csv_crlf_split_across_buffer_edge),
+		cmocka_unit_test(test_csv_hash_lines_crlf_across_buffer_edge),
+		cmocka_unit_test(test_csv_record_larger_than_initial_buffer),
+		cmocka_unit_test(test_csv_record_over_limit_error),
+		cmocka_unit_test(test_csv_record_spans_read_boundary),
+		cmocka_unit_test(test_csv_open_missing_file),
+		cmocka_unit_test(test_csv_trailing_delimiter_gives_empty_field),
+		cmocka_unit_test(test_csv_last_record_without_line_end),
+		cmocka_unit_test(test_csv_close_accepts_null),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
