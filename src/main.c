@@ -24,6 +24,8 @@
 #include "ingest.h"
 #include "log.h"
 #include "model.h"
+#include "pdf.h"
+#include "render.h"
 #include "sha256.h"
 #include "snapshot.h"
 
@@ -433,6 +435,43 @@ static int read_sources(run_state *s, bp_err *err)
 	return 0;
 }
 
+/* Renders report.html, email.html and report.pdf from the templates of
+ * the report's language into the snapshot folder `dir`. */
+static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
+			  const char *dir, bp_time now, bp_err *err)
+{
+	char tdir[4096], tpl[4200], out[4200];
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	bp_pdf_options opt = { cfg->title, now, cfg->font };
+	xmlDocPtr pages;
+	int rc;
+
+	exe[n > 0 ? n : 0] = '\0';
+	rc = bp_render_template_dir(cfg->templates, cfg->language,
+				    n > 0 ? exe : NULL, tdir, sizeof(tdir), err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		bp_log_warn("no '%s' templates; using English ones", cfg->language);
+	snprintf(tpl, sizeof(tpl), "%s/report.html", tdir);
+	snprintf(out, sizeof(out), "%s/report.html", dir);
+	if (bp_render_html(metrics, tpl, out, err) < 0)
+		return -1;
+	snprintf(tpl, sizeof(tpl), "%s/email.html", tdir);
+	snprintf(out, sizeof(out), "%s/email.html", dir);
+	if (bp_render_html(metrics, tpl, out, err) < 0)
+		return -1;
+	snprintf(tpl, sizeof(tpl), "%s/report.pdf.xml", tdir);
+	snprintf(out, sizeof(out), "%s/report.pdf", dir);
+	pages = bp_render_expand(metrics, tpl, err);
+	if (!pages)
+		return -1;
+	rc = bp_pdf_write(pages, out, &opt, err);
+	xmlFreeDoc(pages);
+	return rc;
+}
+
 static double seconds(void)
 {
 	struct timespec ts;
@@ -452,10 +491,10 @@ static void log_timing(const run_state *s, const double *t)
 		rows += s->quality[i].rows_read;
 		bytes += s->quality[i].bytes;
 	}
-	bp_log_debug("timing: fetch=%.4f read=%.4f model=%.4f snapshot=%.4f "
-		     "rows=%lld bytes=%llu index_bytes=%zu", t[1] - t[0],
-		     t[2] - t[1], t[3] - t[2], t[4] - t[3], rows, bytes,
-		     bp_ingest_index_bytes(s->ingest));
+	bp_log_debug("timing: fetch=%.4f read=%.4f model=%.4f render=%.4f "
+		     "snapshot=%.4f rows=%lld bytes=%llu index_bytes=%zu",
+		     t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3],
+		     t[5] - t[4], rows, bytes, bp_ingest_index_bytes(s->ingest));
 }
 
 static int cmd_run(const options *o)
@@ -465,7 +504,7 @@ static int cmd_run(const options *o)
 	bp_run_info info;
 	char period[8];
 	char *final = NULL;
-	double t[5];
+	double t[6];
 	int rc = 0;
 
 	t[0] = seconds();
@@ -512,6 +551,10 @@ static int cmd_run(const options *o)
 		goto failed;
 
 	t[3] = seconds();
+	if (render_reports(s.cfg, s.metrics, bp_snapshot_tmpdir(s.snap), s.t.now,
+			   &err) < 0)
+		goto failed;
+	t[4] = seconds();
 	final = strdup(bp_snapshot_path(s.snap));
 	rc = bp_snapshot_commit(s.snap, &err);
 	s.snap = NULL;
@@ -520,7 +563,7 @@ static int cmd_run(const options *o)
 			bp_err_set(&err, BP_ESOFTWARE, "out of memory");
 		goto failed;
 	}
-	t[4] = seconds();
+	t[5] = seconds();
 	log_timing(&s, t);
 	fprintf(stderr, "boardpack: %s: %zu sources read, snapshot written\n",
 		period, s.cfg->n_sources);

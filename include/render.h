@@ -1,0 +1,83 @@
+/*
+ * render.h - the template engine: metrics.xml + a template -> a document.
+ *
+ * Templates are XML files (XHTML for the report and the email, a page
+ * vocabulary for the PDF) with directives in the namespace
+ * urn:boardpack:template:1 (prefix "bp" by convention):
+ *
+ *   bp:each="XPATH"     repeat the element per node; $i (1-based), $n;
+ *                       with bp:as="v" the node is also $v (for inner loops)
+ *   bp:if="XPATH"       keep the element when boolean(XPATH)
+ *   bp:text="XPATH"     replace the content by string(XPATH), as text
+ *   bp:attr-NAME="X"    set attribute NAME to string(X)
+ *   <bp:include href="file"/>   the expanded root of a sibling template
+ *   <bp:chart type=".." rows=".." x=".." y=".." [series=".."]
+ *             [target=".."] [format="int|num|money|money-short|pct"]
+ *             [width=".."] [height=".."] [title=".."]/>
+ *                        -> <drawing width height> with rect, line,
+ *                           polyline, circle, text children (no namespace);
+ *                           x, y, series, target see the row as . and $row
+ *
+ * XPath runs against metrics.xml (no namespace) with the template element's
+ * context node; extension functions in the bp namespace:
+ *   bp:int(x) bp:num(x, d) bp:money(x) bp:money-short(x) bp:pct(x [, d])
+ *   bp:month-name(YYYY-MM) bp:month-short(YYYY-MM) bp:date(iso)
+ *   bp:delta(a, b)   relative change "+5.2%"
+ *   bp:delta-pt(a, b) difference of two ratios in points "+1.3 pt"
+ *   bp:label(key)    a UI string of run/@language
+ * Each returns "" when its input is empty or absent, so a template decides
+ * with bp:if (or concat) what to show instead.  Money follows
+ * run/@currency, names follow run/@language (en, ko; others read as en).
+ *
+ * Text always enters as text nodes, so data can never become markup.  The
+ * bp namespace and every bp: attribute are removed from the output.
+ */
+#ifndef BP_RENDER_H
+#define BP_RENDER_H
+
+#include <stddef.h>
+#include <libxml/tree.h>
+#include "err.h"
+
+#define BP_TEMPLATE_NS "urn:boardpack:template:1"
+
+/* Expands the template file against `metrics`.  Returns a new document
+ * (the caller frees it with xmlFreeDoc), or NULL with BP_ECONFIG naming
+ * the template file and line (bad XPath, unknown bp: directive, missing
+ * include, unknown chart type), BP_ENOINPUT when the template cannot be
+ * read, BP_ESOFTWARE when out of memory.  `metrics` is not modified. */
+xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
+			   bp_err *err);
+
+/* Expands an HTML template and serialises it: <!DOCTYPE html>, XHTML
+ * syntax (so xmllint parses it), UTF-8, every <drawing> turned into an
+ * inline <svg>.  Returns a malloc'd NUL-terminated buffer (caller frees)
+ * and its length in *len, or NULL with an error as bp_render_expand. */
+char *bp_render_html_buffer(xmlDocPtr metrics, const char *template_path,
+			    size_t *len, bp_err *err);
+
+/* Like bp_render_html_buffer, written to out_path atomically (a temporary
+ * file in the same folder, then rename).  Returns 0, or -1 with the errors
+ * above or BP_ECANTCREAT when the file cannot be written. */
+int bp_render_html(xmlDocPtr metrics, const char *template_path,
+		   const char *out_path, bp_err *err);
+
+/* Loads metrics.xml from a file.  Returns a new document (xmlFreeDoc) or
+ * NULL with BP_ENOINPUT (missing) or BP_EDATA (not well-formed, with the
+ * line). */
+xmlDocPtr bp_render_load_metrics(const char *path, bp_err *err);
+
+/* Finds the template folder for `language` and writes "<base>/<language>"
+ * into out.  Bases, in order: config_templates (the config's folder, may
+ * be NULL); $BOARDPACK_TEMPLATES; <dir of exe_path>/../templates;
+ * <dir of exe_path>/../share/boardpack/templates; BP_PREFIX
+ * "/share/boardpack/templates".  A base counts when <base>/<language>/
+ * report.html exists.  When no base has the language, the same search is
+ * made for "en".  Returns 0 (found the language), 1 (fell back to "en"),
+ * or -1 with BP_ENOINPUT when nothing was found (the message lists the
+ * places tried).  exe_path may be NULL. */
+int bp_render_template_dir(const char *config_templates, const char *language,
+			   const char *exe_path, char *out, size_t size,
+			   bp_err *err);
+
+#endif

@@ -1,0 +1,609 @@
+/*
+ * chart.c - chart geometry: data in, drawing primitives out.
+ *
+ * Everything is computed here once; render.c only turns shapes into
+ * elements, so the SVG and the PDF cannot disagree about a chart.  Text
+ * widths are estimates (no font metrics in a pure module), generous enough
+ * for DejaVu Sans and NanumGothic at the sizes used.
+ */
+#include "chart.h"
+#include "format.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GRID_COLOR 0xE3E7EDu
+#define AXIS_COLOR 0x9AA3AEu
+#define LABEL_COLOR 0x4A5260u
+#define TITLE_COLOR 0x1F2933u
+#define TARGET_COLOR 0xD62728u
+#define HEAT_LOW 0xEEF3FBu
+#define HEAT_HIGH 0x1F4E9Au
+
+/* The plot rectangle inside the drawing. */
+typedef struct box { double x, y, w, h; } box;
+
+typedef struct build {
+	const bp_chart_input *in;
+	bp_chart *c;
+	int oom;
+} build;
+
+unsigned bp_chart_color(size_t i)
+{
+	static const unsigned palette[] = {
+		0x2E6FD8, 0xF28E2B, 0x59A14F, 0x76B7B2,
+		0xB07AA1, 0xEDC948, 0x9C755F, 0xFF9DA7,
+	};
+	return palette[i % (sizeof(palette) / sizeof(palette[0]))];
+}
+
+int bp_chart_nice_ticks(double lo, double hi, int max_ticks, double *first,
+			double *step, int *count)
+{
+	static const double mult[] = {1, 2, 5, 10};
+	double raw, mag, s = 1, lo_i = 0, hi_i = 1;
+	size_t i;
+
+	if (max_ticks < 2)
+		max_ticks = 2;
+	if (!(hi > lo)) {
+		/* a flat series still gets an axis that shows it */
+		hi = lo == 0 ? 1 : lo + fabs(lo);
+		if (lo > 0)
+			lo = 0;
+	}
+	raw = (hi - lo) / (max_ticks - 1);
+	mag = pow(10.0, floor(log10(raw)));
+	for (i = 0; i < sizeof(mult) / sizeof(mult[0]); i++) {
+		s = mult[i] * mag;
+		lo_i = floor(lo / s + 1e-9);
+		hi_i = ceil(hi / s - 1e-9);
+		if (hi_i - lo_i + 1 <= max_ticks)
+			break;
+	}
+	*step = s;
+	*first = lo_i * s;
+	*count = (int)(hi_i - lo_i) + 1;
+	return *count;
+}
+
+static bp_shape *add(build *b, bp_shape_kind kind)
+{
+	bp_chart *c = b->c;
+	bp_shape *s;
+
+	if (b->oom)
+		return NULL;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		bp_shape *p = realloc(c->shapes, cap * sizeof(*p));
+
+		if (!p) {
+			b->oom = 1;
+			return NULL;
+		}
+		c->shapes = p;
+		c->cap = cap;
+	}
+	s = &c->shapes[c->n++];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->opacity = 1.0;
+	s->stroke_width = 1.0;
+	return s;
+}
+
+static void rect(build *b, double x, double y, double w, double h,
+		 unsigned fill)
+{
+	bp_shape *s = add(b, BP_SHAPE_RECT);
+
+	if (!s)
+		return;
+	s->x = x;
+	s->y = y;
+	s->w = w;
+	s->h = h;
+	s->fill = fill;
+}
+
+static void line(build *b, double x1, double y1, double x2, double y2,
+		 unsigned color, double width, int dashed)
+{
+	bp_shape *s = add(b, BP_SHAPE_LINE);
+
+	if (!s)
+		return;
+	s->x = x1;
+	s->y = y1;
+	s->x2 = x2;
+	s->y2 = y2;
+	s->stroke = color;
+	s->stroke_width = width;
+	s->dashed = dashed;
+}
+
+static void text(build *b, double x, double y, double size, int anchor,
+		 unsigned color, int bold, const char *t)
+{
+	bp_shape *s;
+
+	if (!t || !*t)
+		return;
+	s = add(b, BP_SHAPE_TEXT);
+	if (!s)
+		return;
+	s->text = strdup(t);
+	if (!s->text) {
+		b->oom = 1;
+		b->c->n--;
+		return;
+	}
+	s->x = x;
+	s->y = y;
+	s->font_size = size;
+	s->anchor = anchor;
+	s->fill = color;
+	s->bold = bold;
+}
+
+/* Estimated width: CJK and other wide characters count about double. */
+static double text_width(const char *t, double size)
+{
+	double units = 0;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)(t ? t : ""); *p; p++) {
+		if ((*p & 0xC0) == 0x80)
+			continue;
+		units += *p >= 0xE1 && *p <= 0xEF ? 1.8 : 1.0;
+	}
+	return units * size * 0.58;
+}
+
+static void fmt(build *b, double v, char *buf, size_t size)
+{
+	if (b->in->fmt) {
+		b->in->fmt(v, buf, size, b->in->fmt_ctx);
+		return;
+	}
+	if (v == floor(v))
+		bp_format_int(v, buf, size);
+	else
+		bp_format_num(v, fabs(v) < 10 ? 2 : 1, buf, size);
+}
+
+static double val(const bp_chart_input *in, size_t s, size_t c)
+{
+	return in->values[s * in->ncats + c];
+}
+
+static int has_legend(const bp_chart_input *in)
+{
+	size_t i;
+
+	if (in->target)
+		return 1;
+	for (i = 0; in->series && i < in->nseries; i++)
+		if (in->series[i] && in->series[i][0] && in->nseries > 1)
+			return 1;
+	return 0;
+}
+
+/* Draws the title and the legend; returns the y where the plot may start. */
+static double header(build *b)
+{
+	const bp_chart_input *in = b->in;
+	double y = 6, x = 8;
+	size_t i;
+
+	if (in->title && in->title[0]) {
+		text(b, 8, 20, 13, BP_ANCHOR_START, TITLE_COLOR, 1, in->title);
+		y = 30;
+	}
+	if (!has_legend(in) || in->type == BP_CHART_HEATMAP ||
+	    in->type == BP_CHART_FUNNEL)
+		return y + 8;
+	for (i = 0; in->series && in->nseries > 1 && i < in->nseries; i++) {
+		if (!in->series[i])
+			continue;
+		rect(b, x, y + 3, 10, 10, bp_chart_color(i));
+		text(b, x + 14, y + 12, 10, BP_ANCHOR_START, LABEL_COLOR, 0,
+		     in->series[i]);
+		x += 24 + text_width(in->series[i], 10);
+	}
+	if (in->target) {
+		line(b, x, y + 8, x + 18, y + 8, TARGET_COLOR, 1.5, 1);
+		text(b, x + 22, y + 12, 10, BP_ANCHOR_START, LABEL_COLOR, 0,
+		     in->target_label ? in->target_label : "Target");
+	}
+	return y + 26;
+}
+
+/* Range of every present value (and target), stacked when asked. */
+static void value_range(const bp_chart_input *in, int stacked, double *lo,
+			double *hi)
+{
+	size_t s, c;
+
+	*lo = 0;
+	*hi = 0;
+	for (c = 0; c < in->ncats; c++) {
+		double pos = 0, neg = 0;
+
+		for (s = 0; s < in->nseries; s++) {
+			double v = val(in, s, c);
+
+			if (isnan(v))
+				continue;
+			if (stacked) {
+				*(v >= 0 ? &pos : &neg) += v;
+				continue;
+			}
+			*hi = fmax(*hi, v);
+			*lo = fmin(*lo, v);
+		}
+		*hi = fmax(*hi, pos);
+		*lo = fmin(*lo, neg);
+		if (in->target && !isnan(in->target[c])) {
+			*hi = fmax(*hi, in->target[c]);
+			*lo = fmin(*lo, in->target[c]);
+		}
+	}
+}
+
+typedef struct axis { double first, step, lo, hi; int count; } axis;
+
+static double ypos(const box *p, const axis *a, double v)
+{
+	return p->y + p->h - (v - a->lo) / (a->hi - a->lo) * p->h;
+}
+
+/* Grid lines, tick labels and category labels; fills the axis. */
+static void axes(build *b, const box *p, axis *a, int stacked)
+{
+	char buf[64];
+	double lo, hi, cw;
+	size_t c;
+	int i;
+
+	value_range(b->in, stacked, &lo, &hi);
+	bp_chart_nice_ticks(lo, hi, 6, &a->first, &a->step, &a->count);
+	a->lo = a->first;
+	a->hi = a->first + a->step * (a->count - 1);
+	for (i = 0; i < a->count; i++) {
+		double v = a->first + a->step * i, y = ypos(p, a, v);
+
+		line(b, p->x, y, p->x + p->w, y, i ? GRID_COLOR : AXIS_COLOR, 1, 0);
+		fmt(b, fabs(v) < a->step * 1e-6 ? 0 : v, buf, sizeof(buf));
+		text(b, p->x - 6, y + 3.5, 10, BP_ANCHOR_END, LABEL_COLOR, 0, buf);
+	}
+	cw = p->w / (double)b->in->ncats;
+	for (c = 0; c < b->in->ncats; c++)
+		text(b, p->x + cw * (c + 0.5), p->y + p->h + 16, 10,
+		     BP_ANCHOR_MIDDLE, LABEL_COLOR, 0, b->in->cats[c]);
+}
+
+/* Value labels only where they fit. */
+static int labels_fit(const bp_chart_input *in, const box *p)
+{
+	return p->w / (double)(in->ncats * in->nseries) >= 34;
+}
+
+/* The target as a dashed segment over each category. */
+static void target_bars(build *b, const box *p, const axis *a)
+{
+	double cw = p->w / (double)b->in->ncats;
+	size_t c;
+
+	for (c = 0; b->in->target && c < b->in->ncats; c++) {
+		double t = b->in->target[c], y;
+
+		if (isnan(t))
+			continue;
+		y = ypos(p, a, t);
+		line(b, p->x + cw * c + cw * 0.08, y, p->x + cw * (c + 1) - cw * 0.08,
+		     y, TARGET_COLOR, 1.5, 1);
+	}
+}
+
+static void bars(build *b, const box *p)
+{
+	const bp_chart_input *in = b->in;
+	double cw = p->w / (double)in->ncats, bw = cw * 0.7 / (double)in->nseries;
+	int lab = labels_fit(in, p);
+	char buf[64];
+	axis a;
+	size_t s, c;
+
+	axes(b, p, &a, 0);
+	for (c = 0; c < in->ncats; c++) {
+		for (s = 0; s < in->nseries; s++) {
+			double v = val(in, s, c), x, y0, y1;
+
+			if (isnan(v))
+				continue;
+			x = p->x + cw * c + cw * 0.15 + bw * s;
+			y0 = ypos(p, &a, 0);
+			y1 = ypos(p, &a, v);
+			rect(b, x, fmin(y0, y1), bw, fabs(y0 - y1), bp_chart_color(s));
+			if (!lab)
+				continue;
+			fmt(b, v, buf, sizeof(buf));
+			/* inside a tall bar, so a target line just above it
+			 * cannot cross the number */
+			if (fabs(y0 - y1) > 18 && v > 0)
+				text(b, x + bw / 2, y1 + 13, 9, BP_ANCHOR_MIDDLE,
+				     0xFFFFFFu, 0, buf);
+			else
+				text(b, x + bw / 2, fmin(y0, y1) - 4, 9,
+				     BP_ANCHOR_MIDDLE, LABEL_COLOR, 0, buf);
+		}
+	}
+	target_bars(b, p, &a);
+}
+
+static void stacked(build *b, const box *p)
+{
+	const bp_chart_input *in = b->in;
+	double cw = p->w / (double)in->ncats, bw = cw * 0.6;
+	char buf[64];
+	axis a;
+	size_t s, c;
+
+	axes(b, p, &a, 1);
+	for (c = 0; c < in->ncats; c++) {
+		double pos = 0, neg = 0, x = p->x + cw * c + cw * 0.2;
+		int any = 0;
+
+		for (s = 0; s < in->nseries; s++) {
+			double v = val(in, s, c), *base, y0, y1;
+
+			if (isnan(v))
+				continue;
+			any = 1;
+			base = v >= 0 ? &pos : &neg;
+			y0 = ypos(p, &a, *base);
+			y1 = ypos(p, &a, *base + v);
+			*base += v;
+			rect(b, x, fmin(y0, y1), bw, fabs(y0 - y1), bp_chart_color(s));
+		}
+		if (!any || !labels_fit(in, p) || cw < 34)
+			continue;
+		fmt(b, pos + neg, buf, sizeof(buf));
+		text(b, x + bw / 2, ypos(p, &a, pos) - 4, 9, BP_ANCHOR_MIDDLE,
+		     LABEL_COLOR, 0, buf);
+	}
+	target_bars(b, p, &a);
+}
+
+/* One polyline per run of present values: a gap stays a gap. */
+static void polyline_runs(build *b, const box *p, const axis *a,
+			  const double *v, unsigned color, int dashed)
+{
+	double cw = p->w / (double)b->in->ncats;
+	size_t c = 0, n = b->in->ncats;
+
+	while (c < n) {
+		size_t start, k;
+		bp_shape *s;
+
+		while (c < n && isnan(v[c]))
+			c++;
+		start = c;
+		while (c < n && !isnan(v[c]))
+			c++;
+		if (c - start < 2)
+			continue;
+		s = add(b, BP_SHAPE_POLYLINE);
+		if (!s)
+			return;
+		s->pts = malloc(2 * (c - start) * sizeof(double));
+		if (!s->pts) {
+			b->oom = 1;
+			b->c->n--;
+			return;
+		}
+		for (k = start; k < c; k++) {
+			s->pts[2 * (k - start)] = p->x + cw * (k + 0.5);
+			s->pts[2 * (k - start) + 1] = ypos(p, a, v[k]);
+		}
+		s->npts = c - start;
+		s->stroke = color;
+		s->stroke_width = dashed ? 1.5 : 2;
+		s->dashed = dashed;
+	}
+}
+
+static void lines(build *b, const box *p)
+{
+	const bp_chart_input *in = b->in;
+	double cw = p->w / (double)in->ncats;
+	int lab = in->nseries <= 2 && cw >= 40;
+	char buf[64];
+	axis a;
+	size_t s, c;
+
+	axes(b, p, &a, 0);
+	if (in->target)
+		polyline_runs(b, p, &a, in->target, TARGET_COLOR, 1);
+	for (s = 0; s < in->nseries; s++) {
+		polyline_runs(b, p, &a, in->values + s * in->ncats,
+			      bp_chart_color(s), 0);
+		for (c = 0; c < in->ncats; c++) {
+			double v = val(in, s, c);
+			bp_shape *dot;
+
+			if (isnan(v) || !(dot = add(b, BP_SHAPE_CIRCLE)))
+				continue;
+			dot->x = p->x + cw * (c + 0.5);
+			dot->y = ypos(p, &a, v);
+			dot->r = 3;
+			dot->fill = bp_chart_color(s);
+			if (!lab)
+				continue;
+			fmt(b, v, buf, sizeof(buf));
+			text(b, dot->x, dot->y - 7, 9, BP_ANCHOR_MIDDLE, LABEL_COLOR,
+			     0, buf);
+		}
+	}
+}
+
+static unsigned mix(unsigned lo, unsigned hi, double t)
+{
+	unsigned out = 0;
+	int shift;
+
+	for (shift = 16; shift >= 0; shift -= 8) {
+		double a = (lo >> shift) & 0xFF, z = (hi >> shift) & 0xFF;
+
+		out |= (unsigned)lround(a + (z - a) * t) << shift;
+	}
+	return out;
+}
+
+static double widest(const char *const *t, size_t n, double size)
+{
+	double w = 0;
+	size_t i;
+
+	for (i = 0; t && i < n; i++)
+		w = fmax(w, text_width(t[i], size));
+	return w;
+}
+
+/* Cells shaded from the smallest to the largest present value. */
+static void heatmap(build *b, box p)
+{
+	const bp_chart_input *in = b->in;
+	double lo = INFINITY, hi = -INFINITY, cw, ch, lw;
+	char buf[64];
+	size_t s, c;
+
+	lw = fmin(fmax(widest(in->series, in->nseries, 10) + 10, 40), p.w / 3);
+	p.x += lw - 56;
+	p.w -= lw - 56;
+	p.y += 14;
+	p.h = b->c->height - p.y - 6;
+	cw = p.w / (double)in->ncats;
+	ch = p.h / (double)in->nseries;
+	for (s = 0; s < in->nseries * in->ncats; s++) {
+		if (!isnan(in->values[s])) {
+			lo = fmin(lo, in->values[s]);
+			hi = fmax(hi, in->values[s]);
+		}
+	}
+	for (c = 0; c < in->ncats; c++)
+		text(b, p.x + cw * (c + 0.5), p.y - 6, 10, BP_ANCHOR_MIDDLE,
+		     LABEL_COLOR, 1, in->cats[c]);
+	for (s = 0; s < in->nseries; s++) {
+		double y = p.y + ch * s;
+
+		if (in->series)
+			text(b, p.x - 8, y + ch / 2 + 3.5, 10, BP_ANCHOR_END,
+			     LABEL_COLOR, 0, in->series[s]);
+		for (c = 0; c < in->ncats; c++) {
+			double v = val(in, s, c), t;
+
+			if (isnan(v))
+				continue;
+			t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+			rect(b, p.x + cw * c + 1, y + 1, cw - 2, ch - 2,
+			     mix(HEAT_LOW, HEAT_HIGH, t));
+			fmt(b, v, buf, sizeof(buf));
+			text(b, p.x + cw * (c + 0.5), y + ch / 2 + 3.5,
+			     fmin(11, ch * 0.5), BP_ANCHOR_MIDDLE,
+			     t > 0.55 ? 0xFFFFFFu : TITLE_COLOR, 0, buf);
+		}
+	}
+}
+
+/* Centred bars, widest first, with the step-to-step conversion. */
+static void funnel(build *b, box p)
+{
+	const bp_chart_input *in = b->in;
+	double max = 0, prev = NAN, rh, lw;
+	char buf[64], pct[32];
+	size_t c;
+
+	for (c = 0; c < in->ncats; c++)
+		if (!isnan(val(in, 0, c)))
+			max = fmax(max, val(in, 0, c));
+	lw = fmin(widest(in->cats, in->ncats, 11) + 12, p.w / 3);
+	p.x += lw - 56;
+	p.w -= lw - 56 + 96;
+	p.h += 26;
+	rh = p.h / (double)in->ncats;
+	for (c = 0; c < in->ncats; c++) {
+		double v = val(in, 0, c), w, y = p.y + rh * c;
+
+		text(b, p.x - 8, y + rh / 2 + 4, 11, BP_ANCHOR_END, LABEL_COLOR, 0,
+		     in->cats[c]);
+		if (isnan(v))
+			continue;
+		w = max > 0 ? p.w * v / max : 0;
+		rect(b, p.x + (p.w - w) / 2, y + 2, fmax(w, 1), rh - 4,
+		     bp_chart_color(0));
+		fmt(b, v, buf, sizeof(buf));
+		if (!isnan(prev) && prev > 0) {
+			bp_format_pct(v / prev, 1, pct, sizeof(pct));
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 " (%s)", pct);
+		}
+		text(b, p.x + p.w + 6, y + rh / 2 + 4, 10, BP_ANCHOR_START,
+		     LABEL_COLOR, 0, buf);
+		prev = v;
+	}
+}
+
+void bp_chart_free(bp_chart *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++) {
+		free(c->shapes[i].pts);
+		free(c->shapes[i].text);
+	}
+	free(c->shapes);
+	free(c);
+}
+
+bp_chart *bp_chart_build(const bp_chart_input *in, bp_err *err)
+{
+	build b = {in, NULL, 0};
+	box p;
+
+	if (!in || in->nseries < 1 || (in->ncats && !in->values))
+		return bp_err_set(err, BP_ECONFIG, "chart has no series"), NULL;
+	b.c = calloc(1, sizeof(*b.c));
+	if (!b.c)
+		goto oom;
+	b.c->width = in->width > 0 ? in->width : 640;
+	b.c->height = in->height > 0 ? in->height : 280;
+	p.y = header(&b);
+	p.x = 64;
+	p.w = b.c->width - p.x - 14;
+	p.h = b.c->height - p.y - 26;
+	if (in->ncats == 0 || p.w <= 0 || p.h <= 0)
+		goto done;
+	switch (in->type) {
+	case BP_CHART_BAR: bars(&b, &p); break;
+	case BP_CHART_STACKED_BAR: stacked(&b, &p); break;
+	case BP_CHART_LINE: lines(&b, &p); break;
+	case BP_CHART_HEATMAP: heatmap(&b, p); break;
+	case BP_CHART_FUNNEL: funnel(&b, p); break;
+	}
+done:
+	if (b.oom)
+		goto oom;
+	return b.c;
+oom:
+	bp_chart_free(b.c);
+	bp_err_set(err, BP_ESOFTWARE, "out of memory while drawing a chart");
+	return NULL;
+}

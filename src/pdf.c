@@ -1,0 +1,1524 @@
+/*
+ * pdf.c - lays out an expanded page document with libharu (see pdf.h).
+ *
+ * Layout is one pass from top to bottom.  Every page handle is kept, so the
+ * header and footer, which may name the page count, are drawn on each page
+ * at the end, when the count is known.
+ *
+ * libharu reports errors through a handler.  Ours only records the first
+ * code; the layout checks that record after each block and before saving.
+ * No longjmp crosses our frames, so no cleanup is ever skipped.
+ */
+#include "pdf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hpdf.h>
+#include <hpdf_fontdef.h>
+
+#define FONT_MAX 6
+#define PAD 4.0f          /* table cell padding */
+#define BODY_SIZE 10.0f
+#define TABLE_SIZE 8.5f
+#define LEADING 1.3f      /* line height / font size */
+
+enum { REGULAR, BOLD };
+
+struct font {
+	const char *path;
+	int state;        /* 0 untried, 1 loaded, -1 unusable */
+	int missing;      /* the file does not exist */
+	int required;     /* unusable is an error */
+	int extra;        /* not shipped by boardpack's font packages */
+	int collection;   /* a .ttc: libharu loads its face 0 */
+	HPDF_Font font;
+	HPDF_FontDef def;
+};
+
+struct face {
+	struct font f[FONT_MAX];
+	int n;
+};
+
+struct glyph {
+	uint32_t cp;
+	float w;          /* advance at size 1 */
+	struct font *f;
+	unsigned char len;
+	char b[4];
+};
+
+struct text {
+	struct glyph *g;
+	size_t n;
+};
+
+struct line {
+	size_t from, to;
+	float w;
+};
+
+/* A laid-out paragraph: glyphs and where the lines break. */
+struct para {
+	struct text t;
+	struct line *l;
+	size_t nl;
+	float size;
+};
+
+struct pdf {
+	HPDF_Doc doc;
+	HPDF_STATUS code, detail;
+	bp_err *err;
+	const char *file;         /* page document URL, for messages */
+	struct face face[2];
+	unsigned char *pick;      /* [face][cp] -> 1 + font index, 0 unknown;
+				   * FONT_MAX + 1 + i: regular font i */
+	float pw, ph, left, right, top, bottom;
+	HPDF_Page page;
+	float y;
+	int fresh;                /* nothing drawn on this page yet */
+	HPDF_Page *pages;
+	size_t npages, cap;
+	xmlNodePtr header, footer;
+};
+
+struct rgb {
+	float r, g, b;
+};
+
+static const struct rgb INK = {0.13f, 0.13f, 0.13f};
+static const struct rgb GREY = {0.42f, 0.42f, 0.42f};
+static const struct rgb RULE = {0.80f, 0.82f, 0.85f};
+static const struct rgb HEAD_BG = {0.93f, 0.94f, 0.96f};
+static const struct rgb HEAT = {0.18f, 0.43f, 0.71f};
+
+/* ---- errors ---------------------------------------------------------- */
+
+static void on_hpdf_error(HPDF_STATUS code, HPDF_STATUS detail, void *user)
+{
+	struct pdf *p = user;
+
+	if (!p->code) {
+		p->code = code;
+		p->detail = detail;
+	}
+}
+
+/* Turns a recorded libharu error into `err`; -1 if there was one. */
+static int hpdf_check(struct pdf *p)
+{
+	if (!p->code)
+		return 0;
+	if (!p->err->code)
+		bp_err_set(p->err, BP_ESOFTWARE,
+			   "pdf library error 0x%04lX (detail %lu)",
+			   (unsigned long)p->code, (unsigned long)p->detail);
+	return -1;
+}
+
+static int bad_node(struct pdf *p, xmlNodePtr n, const char *what)
+{
+	return bp_err_at(p->err, BP_ECONFIG, p->file, xmlGetLineNo(n), 0,
+			 "%s <%s> in the page document", what,
+			 (const char *)n->name);
+}
+
+static int no_memory(struct pdf *p)
+{
+	return bp_err_set(p->err, BP_ESOFTWARE, "out of memory laying out the pdf");
+}
+
+/* ---- attributes ------------------------------------------------------ */
+
+static double num_attr(xmlNodePtr n, const char *name, double def)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	char *end;
+	double d;
+
+	if (!v)
+		return def;
+	d = strtod((const char *)v, &end);
+	if (end == (char *)v || !isfinite(d))
+		d = def;
+	xmlFree(v);
+	return d;
+}
+
+static int attr_is(xmlNodePtr n, const char *name, const char *value)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	int eq = v && strcmp((const char *)v, value) == 0;
+
+	xmlFree(v);
+	return eq;
+}
+
+static int is(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE &&
+	       strcmp((const char *)n->name, name) == 0;
+}
+
+/* "#RRGGBB", "#RGB", "none" (returns 0) or a few names; `def` otherwise. */
+static int parse_color(const char *s, struct rgb def, struct rgb *out)
+{
+	unsigned v;
+	size_t len;
+
+	*out = def;
+	if (!s)
+		return 1;
+	len = strlen(s);
+	if (strcmp(s, "none") == 0 || strcmp(s, "transparent") == 0)
+		return 0;
+	if (s[0] == '#' && (len == 7 || len == 4) &&
+	    strspn(s + 1, "0123456789abcdefABCDEF") == len - 1) {
+		v = (unsigned)strtoul(s + 1, NULL, 16);
+		if (len == 4)
+			v = ((v >> 8 & 15) * 17) << 16 | ((v >> 4 & 15) * 17) << 8 |
+			    (v & 15) * 17;
+		out->r = (float)(v >> 16 & 255) / 255.0f;
+		out->g = (float)(v >> 8 & 255) / 255.0f;
+		out->b = (float)(v & 255) / 255.0f;
+	} else if (strcmp(s, "white") == 0) {
+		*out = (struct rgb){1, 1, 1};
+	} else if (strcmp(s, "black") == 0) {
+		*out = (struct rgb){0, 0, 0};
+	} else if (strcmp(s, "grey") == 0 || strcmp(s, "gray") == 0) {
+		*out = (struct rgb){0.5f, 0.5f, 0.5f};
+	}
+	return 1;
+}
+
+/* Reads a colour attribute; opacity is mixed with the white page. */
+static int color_attr(xmlNodePtr n, const char *name, struct rgb def,
+		      struct rgb *out)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	int on = parse_color((const char *)v, def, out);
+	double a = num_attr(n, "opacity", 1.0);
+
+	xmlFree(v);
+	if (a < 0)
+		a = 0;
+	if (a < 1) {
+		out->r = (float)(1 - a + a * out->r);
+		out->g = (float)(1 - a + a * out->g);
+		out->b = (float)(1 - a + a * out->b);
+	}
+	return on;
+}
+
+static void fill_color(struct pdf *p, struct rgb c)
+{
+	HPDF_Page_SetRGBFill(p->page, c.r, c.g, c.b);
+}
+
+static void stroke_color(struct pdf *p, struct rgb c)
+{
+	HPDF_Page_SetRGBStroke(p->page, c.r, c.g, c.b);
+}
+
+/* ---- fonts ------------------------------------------------------------ */
+
+static uint32_t be32(const unsigned char *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Whether the font file (face 0 of a collection) has TrueType outlines,
+ * the only kind libharu embeds: 1 yes (2 in a collection), 0 no, -1 not a
+ * font. */
+static int has_glyf(FILE *fp)
+{
+	unsigned char h[12], rec[16];
+	uint32_t off = 0;
+	unsigned i, ntables;
+	int ttc = 0;
+
+	if (fread(h, 1, 12, fp) != 12)
+		return -1;
+	if (memcmp(h, "ttcf", 4) == 0) {
+		if (fread(h, 1, 4, fp) != 4)
+			return -1;
+		off = be32(h);
+		ttc = 1;
+		if (fseek(fp, (long)off, SEEK_SET) != 0 ||
+		    fread(h, 1, 12, fp) != 12)
+			return -1;
+	}
+	ntables = (unsigned)h[4] << 8 | h[5];
+	for (i = 0; i < ntables; i++) {
+		if (fread(rec, 1, 16, fp) != 16)
+			return -1;
+		if (memcmp(rec, "glyf", 4) == 0)
+			return 1 + ttc;
+	}
+	return 0;
+}
+
+/* Loads `f` into the document on first use.  A required font that cannot
+ * be used is an error; another is only marked unusable. */
+static int font_load(struct pdf *p, struct font *f)
+{
+	const char *name, *why = NULL;
+	FILE *fp;
+	int glyf;
+
+	if (f->state)
+		return 0;
+	f->state = -1;
+	fp = fopen(f->path, "rb");
+	if (!fp) {
+		f->missing = errno == ENOENT;
+		why = f->missing ? "not found" : strerror(errno);
+	} else {
+		glyf = has_glyf(fp);
+		fclose(fp);
+		if (glyf < 0)
+			why = "is not a TrueType font";
+		else if (glyf == 0)
+			why = "has no TrueType outlines (libharu embeds only those)";
+		f->collection = glyf == 2;
+	}
+	if (why)
+		return f->required ? bp_err_set(p->err, BP_ECONFIG,
+						"font '%s' %s", f->path, why) : 0;
+	name = f->collection
+		       ? HPDF_LoadTTFontFromFile2(p->doc, f->path, 0, HPDF_TRUE)
+		       : HPDF_LoadTTFontFromFile(p->doc, f->path, HPDF_TRUE);
+	if (name) {
+		f->def = HPDF_GetFontDef(p->doc, name);
+		f->font = HPDF_GetFont(p->doc, name, "UTF-8");
+	}
+	if (!name || !f->def || !f->font || p->code) {
+		if (f->required)
+			return bp_err_set(p->err, BP_ECONFIG,
+					  "font '%s' cannot be loaded (pdf library error 0x%04lX)",
+					  f->path, (unsigned long)p->code);
+		HPDF_ResetError(p->doc);
+		p->code = p->detail = 0;
+		return 0;
+	}
+	f->state = 1;
+	return 0;
+}
+
+static void face_add(struct face *fc, const char *path, int required,
+		     int extra)
+{
+	if (fc->n < FONT_MAX)
+		fc->f[fc->n++] = (struct font){
+			.path = path, .required = required, .extra = extra};
+}
+
+static void fonts_init(struct pdf *p, const char *override)
+{
+	struct face *r = &p->face[REGULAR], *b = &p->face[BOLD];
+
+	if (override) {
+		face_add(r, override, 1, 0);
+		face_add(b, override, 1, 0);
+	}
+	face_add(r, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", !override, 0);
+	face_add(r, "/usr/share/fonts/truetype/nanum/NanumGothic.ttf", 0, 0);
+	face_add(r, "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 0, 0);
+	/* TrueType CJK fonts used when installed: they cover the simplified
+	 * Chinese and kana that NanumGothic lacks, where Noto's CFF cannot. */
+	face_add(r, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, 1);
+	face_add(r, "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, 1);
+	face_add(b, "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 0, 0);
+	face_add(b, "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf", 0, 0);
+}
+
+static struct font *face_find(struct pdf *p, struct face *fc, uint32_t cp,
+			      int *failed)
+{
+	int i;
+
+	for (i = 0; i < fc->n; i++) {
+		if (font_load(p, &fc->f[i]) < 0) {
+			*failed = 1;
+			return NULL;
+		}
+		if (fc->f[i].state == 1 &&
+		    HPDF_TTFontDef_GetGlyphid(fc->f[i].def, (HPDF_UINT16)cp))
+			return &fc->f[i];
+	}
+	return NULL;
+}
+
+/* The font that draws `cp`: the first in the face's chain with a glyph,
+ * then the regular chain.  No glyph anywhere: a missing fallback file is
+ * reported (that is the likely cause), else the first font draws its
+ * "missing glyph" box. */
+static struct font *pick_font(struct pdf *p, int bold, uint32_t cp)
+{
+	unsigned char *slot = &p->pick[(size_t)bold * 65536 + cp];
+	struct face *reg = &p->face[REGULAR];
+	struct font *f;
+	int i, failed = 0;
+
+	if (*slot)
+		return *slot <= FONT_MAX ? &p->face[bold].f[*slot - 1]
+					 : &reg->f[*slot - FONT_MAX - 1];
+	f = face_find(p, &p->face[bold], cp, &failed);
+	if (f) {
+		*slot = (unsigned char)(f - p->face[bold].f + 1);
+		return f;
+	}
+	if (!failed && bold)
+		f = face_find(p, reg, cp, &failed);
+	if (failed)
+		return NULL;
+	for (i = 0; !f && i < reg->n; i++) {
+		if (reg->f[i].missing && !reg->f[i].extra) {
+			bp_err_set(p->err, BP_ECONFIG,
+				   "font '%s' not found (needed for U+%04X)",
+				   reg->f[i].path, (unsigned)cp);
+			return NULL;
+		}
+	}
+	for (i = 0; !f && i < reg->n; i++)
+		if (reg->f[i].state == 1)
+			f = &reg->f[i];
+	if (!f)
+		bp_err_set(p->err, BP_ECONFIG, "no usable font for U+%04X",
+			   (unsigned)cp);
+	else
+		*slot = (unsigned char)(FONT_MAX + (f - reg->f) + 1);
+	return f;
+}
+
+/* ---- text ------------------------------------------------------------- */
+
+/* Decodes one UTF-8 sequence; invalid bytes become U+FFFD, one byte each. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c = s[0];
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+	if (!len || c > 0xF4) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	c &= 0x3F >> (len - 1);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*cp = 0xFFFD;
+			return 1;
+		}
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	*cp = c;
+	return len;
+}
+
+static size_t utf8_put(uint32_t c, char *b)
+{
+	if (c < 0x80) {
+		b[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		b[0] = (char)(0xC0 | c >> 6);
+		b[1] = (char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	b[0] = (char)(0xE0 | c >> 12);
+	b[1] = (char)(0x80 | (c >> 6 & 0x3F));
+	b[2] = (char)(0x80 | (c & 0x3F));
+	return 3;
+}
+
+static void text_free(struct text *t)
+{
+	free(t->g);
+	t->g = NULL;
+	t->n = 0;
+}
+
+/* Turns UTF-8 into glyphs with fonts and widths, white space collapsed as
+ * in HTML.  libharu's UTF-8 encoder covers the Basic Multilingual Plane
+ * only, so other characters become U+FFFD. */
+static int text_build(struct pdf *p, const char *s, int bold, struct text *t)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t cap = strlen(s) + 1, i = 0;
+	uint32_t cp;
+	struct glyph *g;
+
+	t->n = 0;
+	t->g = malloc(cap * sizeof(*t->g));
+	if (!t->g)
+		return no_memory(p);
+	while (u[i]) {
+		i += utf8_next(u + i, &cp);
+		if (cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0)
+			cp = ' ';
+		if (cp < ' ' || (cp >= 0x7F && cp < 0xA0))
+			continue;
+		if (cp > 0xFFFF || (cp >= 0xD800 && cp < 0xE000))
+			cp = 0xFFFD;
+		if (cp == ' ' && (t->n == 0 || t->g[t->n - 1].cp == ' '))
+			continue;
+		g = &t->g[t->n];
+		g->cp = cp;
+		g->f = pick_font(p, bold, cp);
+		if (!g->f) {
+			text_free(t);
+			return -1;
+		}
+		g->len = (unsigned char)utf8_put(cp, g->b);
+		g->w = (float)HPDF_TTFontDef_GetCharWidth(g->f->def,
+							  (HPDF_UINT16)cp) / 1000.0f;
+		t->n++;
+	}
+	while (t->n && t->g[t->n - 1].cp == ' ')
+		t->n--;
+	return 0;
+}
+
+/* Characters between which a line may break with no space: ideographs,
+ * kana, CJK punctuation and full-width forms.  Hangul words break at spaces
+ * as Korean text does. */
+static int cjk(uint32_t c)
+{
+	return (c >= 0x2E80 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x9FFF) ||
+	       (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF00 && c <= 0xFFEF);
+}
+
+/* Breaks `t` into lines no wider than `maxw` (in ems of size 1 times the
+ * size, i.e. already scaled by the caller): at spaces, around CJK
+ * characters, or anywhere in a word longer than a line.  `out` has room
+ * for t->n lines. */
+static size_t wrap(const struct text *t, float size, float maxw,
+		   struct line *out)
+{
+	size_t n = 0, i = 0, start, brk;
+	float w, wbrk;
+
+	while (i < t->n) {
+		start = i;
+		while (start < t->n && t->g[start].cp == ' ')
+			start++;
+		if (start == t->n)
+			break;
+		w = wbrk = 0;
+		brk = start;
+		for (i = start; i < t->n; i++) {
+			if (t->g[i].cp == ' ' || (i > start &&
+			    (cjk(t->g[i].cp) || cjk(t->g[i - 1].cp)))) {
+				brk = i;
+				wbrk = w;
+			}
+			if (i > start && w + t->g[i].w * size > maxw)
+				break;
+			w += t->g[i].w * size;
+		}
+		if (i < t->n && brk > start) {
+			i = brk;
+			w = wbrk;
+		}
+		out[n++] = (struct line){start, i, w};
+	}
+	return n;
+}
+
+static void para_free(struct para *a)
+{
+	text_free(&a->t);
+	free(a->l);
+	a->l = NULL;
+	a->nl = 0;
+}
+
+static int para_make(struct pdf *p, const char *s, int bold, float size,
+		     float maxw, struct para *a)
+{
+	a->l = NULL;
+	a->nl = 0;
+	a->size = size;
+	if (text_build(p, s, bold, &a->t) < 0)
+		return -1;
+	a->l = malloc((a->t.n + 1) * sizeof(*a->l));
+	if (!a->l) {
+		para_free(a);
+		return no_memory(p);
+	}
+	a->nl = wrap(&a->t, size, maxw, a->l);
+	return 0;
+}
+
+/* Draws one line with its left end at x and baseline at y, one text
+ * operation per run of glyphs in the same font. */
+static void draw_line(struct pdf *p, const struct para *a, size_t k, float x,
+		      float y)
+{
+	const struct line *l = &a->l[k];
+	char buf[512];
+	size_t i = l->from, j, len;
+	struct font *f;
+	float w;
+
+	HPDF_Page_BeginText(p->page);
+	while (i < l->to) {
+		f = a->t.g[i].f;
+		len = 0;
+		w = 0;
+		for (j = i; j < l->to && a->t.g[j].f == f &&
+		     len + 4 < sizeof(buf); j++) {
+			memcpy(buf + len, a->t.g[j].b, a->t.g[j].len);
+			len += a->t.g[j].len;
+			w += a->t.g[j].w * a->size;
+		}
+		buf[len] = '\0';
+		HPDF_Page_SetFontAndSize(p->page, f->font, a->size);
+		HPDF_Page_TextOut(p->page, x, y, buf);
+		x += w;
+		i = j;
+	}
+	HPDF_Page_EndText(p->page);
+}
+
+/* Node text with white space collapsed; caller frees with xmlFree. */
+static char *node_text(struct pdf *p, xmlNodePtr n)
+{
+	xmlChar *s = xmlNodeGetContent(n);
+
+	if (!s)
+		s = xmlStrdup((const xmlChar *)"");
+	if (!s)
+		no_memory(p);
+	return (char *)s;
+}
+
+/* ---- pages ------------------------------------------------------------ */
+
+static int new_page(struct pdf *p)
+{
+	HPDF_Page *np;
+
+	if (p->npages == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		np = realloc(p->pages, p->cap * sizeof(*np));
+		if (!np)
+			return no_memory(p);
+		p->pages = np;
+	}
+	p->page = HPDF_AddPage(p->doc);
+	if (!p->page)
+		return hpdf_check(p) < 0 ? -1 : no_memory(p);
+	HPDF_Page_SetWidth(p->page, p->pw);
+	HPDF_Page_SetHeight(p->page, p->ph);
+	p->pages[p->npages++] = p->page;
+	p->y = p->top;
+	p->fresh = 1;
+	return hpdf_check(p);
+}
+
+/* Starts a new page unless `h` points still fit on this one. */
+static int ensure(struct pdf *p, float h)
+{
+	if (p->fresh || p->y - h >= p->bottom)
+		return 0;
+	return new_page(p);
+}
+
+/* ---- blocks ----------------------------------------------------------- */
+
+static float drawing_scale(const struct pdf *p, xmlNodePtr n);
+
+/* Room a heading needs below it so it is not left alone at the foot of a
+ * page: the next block's first part (a whole drawing), notes skipped. */
+static float keep_with_next(const struct pdf *p, xmlNodePtr n)
+{
+	for (n = n->next; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || is(n, "note"))
+			continue;
+		if (is(n, "drawing"))
+			return (float)num_attr(n, "height", 0) * drawing_scale(p, n) + 30;
+		return is(n, "page-break") || is(n, "h1") || is(n, "h2") ? 0 : 60;
+	}
+	return 0;
+}
+
+static int block_text(struct pdf *p, xmlNodePtr n, int bold, float size,
+		      struct rgb color, float before, float after)
+{
+	char *s = node_text(p, n);
+	struct para a;
+	float lh = size * LEADING;
+	size_t k;
+	int rc = -1;
+
+	if (!s)
+		return -1;
+	if (para_make(p, s, bold, size, p->right - p->left, &a) < 0)
+		goto out;
+	if (!p->fresh)
+		p->y -= before;
+	if (bold && ensure(p, (float)a.nl * lh + keep_with_next(p, n)) < 0)
+		goto out;
+	for (k = 0; k < a.nl; k++) {
+		if (ensure(p, lh) < 0)
+			goto out;
+		p->y -= lh;
+		fill_color(p, color);
+		draw_line(p, &a, k, p->left, p->y + (lh - size) / 2 + size * 0.2f);
+		p->fresh = 0;
+	}
+	p->y -= after;
+	rc = hpdf_check(p);
+out:
+	para_free(&a);
+	xmlFree(s);
+	return rc;
+}
+
+/* Draws the lines of `a` that fit in `maxh`, in a box of width `w` at x,
+ * with its top at `top`; returns the height used. */
+static float draw_para(struct pdf *p, const struct para *a, float x, float w,
+		       float top, float maxh, int right, int center)
+{
+	float lh = a->size * LEADING, dx;
+	size_t k;
+
+	for (k = 0; k < a->nl && (float)(k + 1) * lh <= maxh + 0.01f; k++) {
+		dx = right ? w - a->l[k].w : center ? (w - a->l[k].w) / 2 : 0;
+		draw_line(p, a, k, x + dx,
+			  top - (float)(k + 1) * lh + (lh - a->size) / 2 +
+			  a->size * 0.2f);
+	}
+	return (float)k * lh;
+}
+
+static int kpi_box(struct pdf *p, xmlNodePtr k, float x, float w, float h)
+{
+	static const char *const attrs[] = {"label", "value", "note"};
+	static const float sizes[] = {8.0f, 17.0f, 7.5f};
+	static const float maxh[] = {11.0f, 23.0f, 20.0f};
+	float top = p->y - 6;
+	struct para a;
+	xmlChar *v;
+	int i, rc;
+
+	HPDF_Page_SetLineWidth(p->page, 0.75f);
+	stroke_color(p, RULE);
+	fill_color(p, (struct rgb){0.98f, 0.98f, 0.99f});
+	HPDF_Page_Rectangle(p->page, x, p->y - h, w, h);
+	HPDF_Page_FillStroke(p->page);
+	for (i = 0; i < 3; i++) {
+		v = xmlGetProp(k, (const xmlChar *)attrs[i]);
+		rc = para_make(p, v ? (const char *)v : "", i == 1, sizes[i],
+			       w - 16, &a);
+		xmlFree(v);
+		if (rc < 0)
+			return -1;
+		fill_color(p, i == 1 ? INK : GREY);
+		draw_para(p, &a, x + 8, w - 16, top, maxh[i], 0, 0);
+		para_free(&a);
+		top -= maxh[i];
+	}
+	return 0;
+}
+
+static int block_kpis(struct pdf *p, xmlNodePtr n)
+{
+	const float gap = 10, h = 66, cw = p->right - p->left;
+	size_t count = 0, cols, i = 0;
+	xmlNodePtr k;
+	float w;
+
+	for (k = n->children; k; k = k->next)
+		count += is(k, "kpi");
+	if (!count)
+		return 0;
+	cols = (size_t)((cw + gap) / (150 + gap));
+	cols = cols < 1 ? 1 : cols > count ? count : cols;
+	w = (cw - gap * (float)(cols - 1)) / (float)cols;
+	if (!p->fresh)
+		p->y -= 6;
+	for (k = n->children; k; k = k->next) {
+		if (!is(k, "kpi"))
+			continue;
+		if (i && i % cols == 0)
+			p->y -= h + gap;
+		if (i % cols == 0 && ensure(p, h) < 0)
+			return -1;
+		if (kpi_box(p, k, p->left + (w + gap) * (float)(i % cols), w, h) < 0)
+			return -1;
+		p->fresh = 0;
+		i++;
+	}
+	p->y -= h + 12;
+	return hpdf_check(p);
+}
+
+/* ---- tables ----------------------------------------------------------- */
+
+struct table {
+	size_t ncols;
+	float *x, *w;
+	char *align;        /* 'l', 'r', 'c', or 0: right when numeric */
+	xmlNodePtr *heads;  /* header rows seen so far, repeated per page */
+	size_t nheads;
+};
+
+struct cell {
+	struct para a;
+	double heat;
+	int right, center;
+};
+
+/* Whether a cell reads as a number ("1,234", "-12.3%", "₩12.0M",
+ * "1,234.50 CHF"), which is right-aligned unless the table says otherwise. */
+static int numeric(const char *s)
+{
+	size_t digits = 0;
+
+	s += strspn(s, " \t\r\n");
+	if (*s == '-' || *s == '+')
+		s++;
+	else if (strncmp(s, "\xE2\x88\x92", 3) == 0)   /* minus sign */
+		s += 3;
+	if (strncmp(s, "\xE2\x82\xA9", 3) == 0 || strncmp(s, "\xE2\x82\xAC", 3) == 0)
+		s += 3;                                 /* won, euro */
+	else if (*s == '$')
+		s++;
+	for (; (*s >= '0' && *s <= '9') || *s == ',' || *s == '.'; s++)
+		digits += *s >= '0' && *s <= '9';
+	if (*s && strchr("%KMBx", *s))
+		s++;
+	if (*s == ' ' && strspn(s + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 3)
+		s += 4;
+	return digits > 0 && s[strspn(s, " \t\r\n")] == '\0';
+}
+
+static size_t row_cells(xmlNodePtr tr)
+{
+	size_t c = 0;
+	xmlNodePtr td;
+
+	for (td = tr->children; td; td = td->next)
+		c += is(td, "td");
+	return c;
+}
+
+static void tokens(xmlNodePtr n, const char *name, char *out, size_t max,
+		   float *wout)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	char *s = (char *)v, *end;
+	size_t i;
+
+	for (i = 0; s && *s && i < max; i++) {
+		s += strspn(s, " ,");
+		if (!*s)
+			break;
+		if (wout) {
+			wout[i] = strtof(s, &end);
+			if (end == s || !(wout[i] > 0))
+				wout[i] = 1;
+		} else {
+			out[i] = *s;
+		}
+		s += strcspn(s, " ,");
+	}
+	xmlFree(v);
+}
+
+static int table_init(struct pdf *p, xmlNodePtr n, struct table *t)
+{
+	size_t i, c;
+	xmlNodePtr tr;
+	float sum = 0, x = p->left;
+
+	memset(t, 0, sizeof(*t));
+	for (tr = n->children; tr; tr = tr->next) {
+		if (!is(tr, "tr"))
+			continue;
+		c = row_cells(tr);
+		t->ncols = c > t->ncols ? c : t->ncols;
+		t->nheads += attr_is(tr, "header", "1");
+	}
+	if (!t->ncols)
+		return 0;
+	t->x = calloc(t->ncols, sizeof(float));
+	t->w = calloc(t->ncols, sizeof(float));
+	t->align = calloc(t->ncols, 1);
+	t->heads = calloc(t->nheads + 1, sizeof(xmlNodePtr));
+	t->nheads = 0;
+	if (!t->x || !t->w || !t->align || !t->heads)
+		return no_memory(p);
+	for (i = 0; i < t->ncols; i++)
+		t->w[i] = 1;
+	tokens(n, "widths", NULL, t->ncols, t->w);
+	tokens(n, "align", t->align, t->ncols, NULL);
+	for (i = 0; i < t->ncols; i++)
+		sum += t->w[i];
+	for (i = 0; i < t->ncols; i++) {
+		t->w[i] = t->w[i] / sum * (p->right - p->left);
+		t->x[i] = x;
+		x += t->w[i];
+	}
+	return 0;
+}
+
+static void table_free(struct table *t)
+{
+	free(t->x);
+	free(t->w);
+	free(t->align);
+	free(t->heads);
+}
+
+static void cells_free(struct cell *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; c && i < n; i++)
+		para_free(&c[i].a);
+	free(c);
+}
+
+/* Lays out the cells of one row; returns the row height, or -1. */
+static float row_layout(struct pdf *p, const struct table *t, xmlNodePtr tr,
+			struct cell *c)
+{
+	int head = attr_is(tr, "header", "1");
+	float h = TABLE_SIZE * LEADING, ch;
+	xmlNodePtr td;
+	size_t i = 0;
+	char *s;
+	int rc;
+
+	for (td = tr->children; td && i < t->ncols; td = td->next) {
+		if (!is(td, "td"))
+			continue;
+		if (!(s = node_text(p, td)))
+			return -1;
+		rc = para_make(p, s, head, TABLE_SIZE, t->w[i] - 2 * PAD, &c[i].a);
+		c[i].heat = num_attr(td, "heat", -1);
+		c[i].right = t->align[i] == 'r' ||
+			     (!t->align[i] && !head && numeric(s));
+		c[i].center = t->align[i] == 'c';
+		xmlFree(s);
+		if (rc < 0)
+			return -1;
+		ch = (float)c[i].a.nl * TABLE_SIZE * LEADING;
+		h = ch > h ? ch : h;
+		i++;
+	}
+	h += 2 * PAD;
+	/* A row never taller than a page: its extra lines are cut. */
+	return h > p->top - p->bottom ? p->top - p->bottom : h;
+}
+
+static void row_draw(struct pdf *p, const struct table *t, const struct cell *c,
+		     float h, int head)
+{
+	float heat;
+	struct rgb bg;
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++) {
+		heat = (float)c[i].heat;
+		if (head || heat >= 0) {
+			heat = heat > 1 ? 1 : heat;
+			bg = head ? HEAD_BG : (struct rgb){
+				1 - heat * 0.6f * (1 - HEAT.r),
+				1 - heat * 0.6f * (1 - HEAT.g),
+				1 - heat * 0.6f * (1 - HEAT.b)};
+			fill_color(p, bg);
+			HPDF_Page_Rectangle(p->page, t->x[i], p->y - h, t->w[i], h);
+			HPDF_Page_Fill(p->page);
+		}
+		fill_color(p, INK);
+		draw_para(p, &c[i].a, t->x[i] + PAD, t->w[i] - 2 * PAD, p->y - PAD,
+			  h - 2 * PAD, c[i].right, c[i].center);
+	}
+	stroke_color(p, RULE);
+	HPDF_Page_SetLineWidth(p->page, 0.5f);
+	HPDF_Page_MoveTo(p->page, p->left, p->y - h);
+	HPDF_Page_LineTo(p->page, p->right, p->y - h);
+	HPDF_Page_Stroke(p->page);
+	p->y -= h;
+	p->fresh = 0;
+}
+
+/* Lays out and draws one row, moving to a new page (with the header rows
+ * repeated) when it does not fit. */
+static int table_row(struct pdf *p, struct table *t, xmlNodePtr tr, int repeat)
+{
+	struct cell *c = calloc(t->ncols, sizeof(*c));
+	int head = attr_is(tr, "header", "1"), rc = -1;
+	float h;
+	size_t i;
+
+	if (!c)
+		return no_memory(p);
+	if ((h = row_layout(p, t, tr, c)) < 0)
+		goto out;
+	if (!p->fresh && p->y - h < p->bottom) {
+		if (new_page(p) < 0)
+			goto out;
+		for (i = 0; repeat && i < t->nheads; i++)
+			if (table_row(p, t, t->heads[i], 0) < 0)
+				goto out;
+	}
+	row_draw(p, t, c, h, head);
+	rc = hpdf_check(p);
+out:
+	cells_free(c, t->ncols);
+	return rc;
+}
+
+static int block_table(struct pdf *p, xmlNodePtr n)
+{
+	struct table t;
+	xmlNodePtr tr;
+	int rc = -1, head, body = 0;
+
+	if (table_init(p, n, &t) < 0)
+		goto out;
+	if (!p->fresh)
+		p->y -= 6;
+	for (tr = n->children; tr; tr = tr->next) {
+		if (!is(tr, "tr"))
+			continue;
+		head = attr_is(tr, "header", "1");
+		body |= !head;
+		if (table_row(p, &t, tr, !head) < 0)
+			goto out;
+		/* Only the header rows above the body repeat on later pages. */
+		if (head && !body)
+			t.heads[t.nheads++] = tr;
+	}
+	p->y -= 10;
+	rc = 0;
+out:
+	table_free(&t);
+	return rc;
+}
+
+/* ---- drawings --------------------------------------------------------- */
+
+struct view {
+	float x0, y0, s;   /* page point of user (0,0); user units -> points */
+};
+
+static float vx(const struct view *v, double x)
+{
+	return v->x0 + (float)x * v->s;
+}
+
+static float vy(const struct view *v, double y)
+{
+	return v->y0 - (float)y * v->s;
+}
+
+static void set_dash(struct pdf *p, xmlNodePtr n, float s)
+{
+	xmlChar *d = xmlGetProp(n, (const xmlChar *)"stroke-dasharray");
+	HPDF_UINT16 pat[8];
+	char *q = (char *)d, *end;
+	HPDF_UINT k = 0;
+	double v;
+
+	while (q && *q && k < 8) {
+		q += strspn(q, " ,");
+		v = strtod(q, &end);
+		if (end == q)
+			break;
+		pat[k++] = (HPDF_UINT16)(v * s < 1 ? 1 : lround(v * s));
+		q = end;
+	}
+	xmlFree(d);
+	/* An odd list repeats, as in SVG; libharu wants pairs. */
+	if (k > 1 && k % 2 && k * 2 <= 8) {
+		memcpy(pat + k, pat, k * sizeof(*pat));
+		k *= 2;
+	} else if (k > 1 && k % 2) {
+		k--;
+	}
+	HPDF_Page_SetDash(p->page, k ? pat : NULL, k, 0);
+}
+
+static int stroke_setup(struct pdf *p, xmlNodePtr n, float s, struct rgb def)
+{
+	struct rgb c;
+
+	if (!color_attr(n, "stroke", def, &c))
+		return 0;
+	stroke_color(p, c);
+	HPDF_Page_SetLineWidth(p->page, (float)num_attr(n, "stroke-width", 1) * s);
+	set_dash(p, n, s);
+	return 1;
+}
+
+static void draw_rect(struct pdf *p, const struct view *v, xmlNodePtr n)
+{
+	struct rgb fc;
+	int fill = color_attr(n, "fill", INK, &fc);
+	int stroke = xmlHasProp(n, (const xmlChar *)"stroke") &&
+		     stroke_setup(p, n, v->s, INK);
+	double w = num_attr(n, "width", 0), h = num_attr(n, "height", 0);
+
+	if (w <= 0 || h <= 0 || (!fill && !stroke))
+		return;
+	fill_color(p, fc);
+	HPDF_Page_Rectangle(p->page, vx(v, num_attr(n, "x", 0)),
+			    vy(v, num_attr(n, "y", 0) + h), (float)w * v->s,
+			    (float)h * v->s);
+	if (fill && stroke)
+		HPDF_Page_FillStroke(p->page);
+	else if (fill)
+		HPDF_Page_Fill(p->page);
+	else
+		HPDF_Page_Stroke(p->page);
+	HPDF_Page_SetDash(p->page, NULL, 0, 0);
+}
+
+static void draw_linex(struct pdf *p, const struct view *v, xmlNodePtr n)
+{
+	if (!stroke_setup(p, n, v->s, INK))
+		return;
+	HPDF_Page_MoveTo(p->page, vx(v, num_attr(n, "x1", 0)),
+			 vy(v, num_attr(n, "y1", 0)));
+	HPDF_Page_LineTo(p->page, vx(v, num_attr(n, "x2", 0)),
+			 vy(v, num_attr(n, "y2", 0)));
+	HPDF_Page_Stroke(p->page);
+	HPDF_Page_SetDash(p->page, NULL, 0, 0);
+}
+
+static void draw_polyline(struct pdf *p, const struct view *v, xmlNodePtr n)
+{
+	xmlChar *pts = xmlGetProp(n, (const xmlChar *)"points");
+	char *q = (char *)pts, *end;
+	double x, y;
+	int k = 0;
+
+	if (q && stroke_setup(p, n, v->s, INK)) {
+		HPDF_Page_SetLineJoin(p->page, HPDF_ROUND_JOIN);
+		for (;;) {
+			q += strspn(q, " ,\t\n");
+			x = strtod(q, &end);
+			if (end == q)
+				break;
+			q = end + strspn(end, " ,\t\n");
+			y = strtod(q, &end);
+			if (end == q)
+				break;
+			q = end;
+			if (k++)
+				HPDF_Page_LineTo(p->page, vx(v, x), vy(v, y));
+			else
+				HPDF_Page_MoveTo(p->page, vx(v, x), vy(v, y));
+		}
+		if (k > 1)
+			HPDF_Page_Stroke(p->page);
+		else if (k == 1)
+			HPDF_Page_EndPath(p->page);
+		HPDF_Page_SetDash(p->page, NULL, 0, 0);
+		HPDF_Page_SetLineJoin(p->page, HPDF_MITER_JOIN);
+	}
+	xmlFree(pts);
+}
+
+static void draw_circle(struct pdf *p, const struct view *v, xmlNodePtr n)
+{
+	struct rgb c;
+	double r = num_attr(n, "r", 0);
+
+	if (r <= 0 || !color_attr(n, "fill", INK, &c))
+		return;
+	fill_color(p, c);
+	HPDF_Page_Circle(p->page, vx(v, num_attr(n, "cx", 0)),
+			 vy(v, num_attr(n, "cy", 0)), (float)r * v->s);
+	HPDF_Page_Fill(p->page);
+}
+
+static int draw_text(struct pdf *p, const struct view *v, xmlNodePtr n)
+{
+	float size = (float)num_attr(n, "font-size", 10) * v->s;
+	char *s = node_text(p, n);
+	struct para a;
+	struct rgb c;
+	float x, w = 0;
+	size_t i;
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = para_make(p, s, attr_is(n, "font-weight", "bold"),
+		       size > 0.5f ? size : 0.5f, 1e9f, &a);
+	xmlFree(s);
+	if (rc < 0 || !a.nl)
+		goto out;
+	for (i = 0; i < a.t.n; i++)
+		w += a.t.g[i].w * a.size;
+	x = vx(v, num_attr(n, "x", 0));
+	if (attr_is(n, "text-anchor", "middle"))
+		x -= w / 2;
+	else if (attr_is(n, "text-anchor", "end"))
+		x -= w;
+	color_attr(n, "fill", INK, &c);
+	fill_color(p, c);
+	a.l[0] = (struct line){0, a.t.n, w};
+	draw_line(p, &a, 0, x, vy(v, num_attr(n, "y", 0)));
+out:
+	para_free(&a);
+	return rc;
+}
+
+/* Drawings span the content width, unless that makes them taller than a
+ * page. */
+static float drawing_scale(const struct pdf *p, xmlNodePtr n)
+{
+	double w = num_attr(n, "width", 0), h = num_attr(n, "height", 0);
+	float s;
+
+	if (w <= 0 || h <= 0)
+		return 0;
+	s = (p->right - p->left) / (float)w;
+	if ((float)h * s > p->top - p->bottom)
+		s = (p->top - p->bottom) / (float)h;
+	return s;
+}
+
+static int block_drawing(struct pdf *p, xmlNodePtr n)
+{
+	double w = num_attr(n, "width", 0), h = num_attr(n, "height", 0);
+	float cw = p->right - p->left;
+	struct view v;
+	xmlNodePtr c;
+
+	if (w <= 0 || h <= 0)
+		return bad_node(p, n, "no width or height on");
+	v.s = drawing_scale(p, n);
+	if (!p->fresh)
+		p->y -= 6;
+	if (ensure(p, (float)h * v.s) < 0)
+		return -1;
+	v.x0 = p->left + (cw - (float)w * v.s) / 2;
+	v.y0 = p->y;
+	for (c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(c, "rect"))
+			draw_rect(p, &v, c);
+		else if (is(c, "line"))
+			draw_linex(p, &v, c);
+		else if (is(c, "polyline"))
+			draw_polyline(p, &v, c);
+		else if (is(c, "circle"))
+			draw_circle(p, &v, c);
+		else if (is(c, "text")) {
+			if (draw_text(p, &v, c) < 0)
+				return -1;
+		} else
+			return bad_node(p, c, "unknown drawing element");
+	}
+	p->y -= (float)h * v.s + 10;
+	p->fresh = 0;
+	return hpdf_check(p);
+}
+
+/* ---- document --------------------------------------------------------- */
+
+static int block(struct pdf *p, xmlNodePtr n)
+{
+	if (is(n, "h1"))
+		return block_text(p, n, 1, 18, INK, 10, 6);
+	if (is(n, "h2"))
+		return block_text(p, n, 1, 13, INK, 12, 4);
+	if (is(n, "p"))
+		return block_text(p, n, 0, BODY_SIZE, INK, 4, 4);
+	if (is(n, "note"))
+		return block_text(p, n, 0, 7.5f, GREY, 2, 4);
+	if (is(n, "kpis"))
+		return block_kpis(p, n);
+	if (is(n, "table"))
+		return block_table(p, n);
+	if (is(n, "drawing"))
+		return block_drawing(p, n);
+	if (is(n, "page-break"))
+		return p->fresh ? 0 : new_page(p);
+	if (is(n, "header") || is(n, "footer"))
+		return 0;
+	return bad_node(p, n, "unknown element");
+}
+
+/* Replaces {page} and {pages} in `s`; caller frees. */
+static char *page_subst(const char *s, size_t page, size_t pages)
+{
+	size_t cap = strlen(s) * 2 + 64, len = 0;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	while (*s && len + 24 < cap) {
+		if (strncmp(s, "{page}", 6) == 0) {
+			len += (size_t)snprintf(out + len, cap - len, "%zu", page);
+			s += 6;
+		} else if (strncmp(s, "{pages}", 7) == 0) {
+			len += (size_t)snprintf(out + len, cap - len, "%zu", pages);
+			s += 7;
+		} else {
+			out[len++] = *s++;
+		}
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* Draws the header or footer on page i; one line, centred when footer. */
+static int running(struct pdf *p, xmlNodePtr n, size_t i, float base, int footer)
+{
+	char *s = node_text(p, n), *t = s ? page_subst(s, i + 1, p->npages) : NULL;
+	float cw = p->right - p->left;
+	struct para a;
+	int rc = -1;
+
+	xmlFree(s);
+	if (!t)
+		return no_memory(p);
+	if (para_make(p, t, 0, 7.5f, cw, &a) == 0) {
+		p->page = p->pages[i];
+		fill_color(p, GREY);
+		if (a.nl)
+			draw_line(p, &a, 0,
+				  p->left + (footer ? (cw - a.l[0].w) / 2 : 0), base);
+		para_free(&a);
+		rc = hpdf_check(p);
+	}
+	free(t);
+	return rc;
+}
+
+static int running_all(struct pdf *p)
+{
+	float head = p->top + 10, foot = p->bottom - 18;
+	size_t i;
+
+	head = head > p->ph - 14 ? p->ph - 14 : head;
+	foot = foot < 8 ? 8 : foot;
+	for (i = 0; i < p->npages; i++) {
+		if (p->header && running(p, p->header, i, head, 0) < 0)
+			return -1;
+		if (p->footer && running(p, p->footer, i, foot, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int page_geometry(struct pdf *p, xmlNodePtr root)
+{
+	double m = num_attr(root, "margin", 36);
+	float w = 595.276f, h = 841.89f, t;
+
+	if (attr_is(root, "size", "Letter")) {
+		w = 612;
+		h = 792;
+	} else if (xmlHasProp(root, (const xmlChar *)"size") &&
+		   !attr_is(root, "size", "A4")) {
+		return bad_node(p, root, "unknown size on");
+	}
+	if (!attr_is(root, "orientation", "portrait")) {
+		t = w;
+		w = h;
+		h = t;
+	}
+	if (m < 0 || m > 144)
+		m = 36;
+	p->pw = w;
+	p->ph = h;
+	p->left = (float)m;
+	p->right = w - (float)m;
+	p->top = h - (float)m;
+	p->bottom = (float)m;
+	return 0;
+}
+
+static int layout(struct pdf *p, xmlNodePtr root)
+{
+	xmlNodePtr n;
+
+	if (!root || !is(root, "document"))
+		return root ? bad_node(p, root, "expected <document>, not")
+			    : bp_err_set(p->err, BP_ECONFIG, "empty page document");
+	if (page_geometry(p, root) < 0 || new_page(p) < 0)
+		return -1;
+	/* The base font first, so a missing one fails even an empty page. */
+	if (font_load(p, &p->face[REGULAR].f[0]) < 0)
+		return -1;
+	for (n = root->children; n; n = n->next) {
+		if (is(n, "header"))
+			p->header = n;
+		else if (is(n, "footer"))
+			p->footer = n;
+	}
+	for (n = root->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && block(p, n) < 0)
+			return -1;
+	return running_all(p);
+}
+
+static void set_info(struct pdf *p, xmlNodePtr root, const bp_pdf_options *opt)
+{
+	xmlChar *title = root ? xmlGetProp(root, (const xmlChar *)"title") : NULL;
+	time_t t = opt && opt->created != BP_TIME_NONE ? (time_t)opt->created
+						     : time(NULL);
+	HPDF_Date d = {0};
+	struct tm tm;
+
+	if (opt && opt->title)
+		HPDF_SetInfoAttr(p->doc, HPDF_INFO_TITLE, opt->title);
+	else if (title)
+		HPDF_SetInfoAttr(p->doc, HPDF_INFO_TITLE, (const char *)title);
+	xmlFree(title);
+	HPDF_SetInfoAttr(p->doc, HPDF_INFO_CREATOR, "boardpack");
+	if (gmtime_r(&t, &tm)) {
+		d.year = tm.tm_year + 1900;
+		d.month = tm.tm_mon + 1;
+		d.day = tm.tm_mday;
+		d.hour = tm.tm_hour;
+		d.minutes = tm.tm_min;
+		d.seconds = tm.tm_sec;
+		d.ind = 'Z';
+		HPDF_SetInfoDateAttr(p->doc, HPDF_INFO_CREATION_DATE, d);
+		HPDF_SetInfoDateAttr(p->doc, HPDF_INFO_MOD_DATE, d);
+	}
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+static int write_all(int fd, const HPDF_BYTE *b, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copies libharu's in-memory stream to fd; -1 with errno or p->code. */
+static int copy_stream(struct pdf *p, int fd)
+{
+	HPDF_BYTE buf[65536];
+	HPDF_UINT32 n;
+	HPDF_STATUS st;
+
+	if (HPDF_SaveToStream(p->doc) != HPDF_OK)
+		return -1;
+	HPDF_ResetStream(p->doc);
+	for (;;) {
+		n = sizeof(buf);
+		st = HPDF_ReadFromStream(p->doc, buf, &n);
+		if (n && write_all(fd, buf, n) < 0)
+			return -1;
+		if (st == HPDF_STREAM_EOF)
+			return 0;
+		if (st != HPDF_OK)
+			return -1;
+	}
+}
+
+static int save(struct pdf *p, const char *out_path)
+{
+	size_t len = strlen(out_path) + 32;
+	char *tmp = malloc(len);
+	int fd = -1, rc = -1, e;
+
+	if (!tmp)
+		return no_memory(p);
+	snprintf(tmp, len, "%s.%ld.tmp", out_path, (long)getpid());
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		bp_err_set(p->err, BP_ECANTCREAT, "cannot create '%s': %s",
+			   out_path, strerror(errno));
+		goto out;
+	}
+	errno = 0;
+	if (copy_stream(p, fd) < 0 || fsync(fd) < 0 || close(fd) < 0) {
+		e = errno;
+		fd = -1;
+		if (hpdf_check(p) == 0)
+			bp_err_set(p->err, BP_ECANTCREAT, "cannot write '%s': %s",
+				   out_path, strerror(e ? e : EIO));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, out_path) < 0) {
+		bp_err_set(p->err, BP_ECANTCREAT, "cannot rename '%s' to '%s': %s",
+			   tmp, out_path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
+		 const bp_pdf_options *opt, bp_err *err)
+{
+	struct pdf p;
+	xmlNodePtr root = page_doc ? xmlDocGetRootElement(page_doc) : NULL;
+	int rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	p.err = err;
+	p.file = page_doc && page_doc->URL ? (const char *)page_doc->URL : NULL;
+	p.pick = calloc(2, 65536);
+	p.doc = HPDF_New(on_hpdf_error, &p);
+	if (!p.pick || !p.doc) {
+		no_memory(&p);
+		goto out;
+	}
+	fonts_init(&p, opt ? opt->font_path : NULL);
+	HPDF_SetCompressionMode(p.doc, HPDF_COMP_ALL);
+	HPDF_UseUTFEncodings(p.doc);
+	HPDF_SetCurrentEncoder(p.doc, "UTF-8");
+	if (hpdf_check(&p) < 0)
+		goto out;
+	set_info(&p, root, opt);
+	if (layout(&p, root) < 0 || hpdf_check(&p) < 0)
+		goto out;
+	rc = save(&p, out_path);
+out:
+	if (p.doc)
+		HPDF_Free(p.doc);
+	free(p.pages);
+	free(p.pick);
+	return rc;
+}

@@ -1,0 +1,1419 @@
+/*
+ * render.c - the template engine: metrics.xml + a template -> a document.
+ *
+ * The output is a new document built node by node from the template, never
+ * a copy edited in place, so nothing from the template (bp: attributes,
+ * namespace declarations) leaks into it unless it was meant to.  Data only
+ * ever enters as text nodes or attribute values: escaping is the
+ * serialiser's job, not the template author's.
+ */
+#include "render.h"
+#include "chart.h"
+#include "format.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlsave.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#ifndef BP_PREFIX
+#define BP_PREFIX "/usr/local"
+#endif
+
+#define MAX_INCLUDE_DEPTH 16
+#define SVG_NS "http://www.w3.org/2000/svg"
+
+typedef struct ctx {
+	xmlXPathContextPtr xp;
+	const char *currency;     /* run/@currency, points into metrics */
+	const char *language;     /* run/@language */
+	xmlChar *currency_s, *language_s;
+	const char *file;         /* the template being expanded */
+	int depth;
+	char xpath_msg[512];      /* last libxml2 XPath error */
+	bp_err *err;
+} ctx;
+
+static int expand_node(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+		       xmlNodePtr here);
+
+static int is_bp(xmlNodePtr n)
+{
+	return n && n->ns && xmlStrEqual(n->ns->href, BAD_CAST BP_TEMPLATE_NS);
+}
+
+static int is_bp_attr(xmlAttrPtr a)
+{
+	return a->ns && xmlStrEqual(a->ns->href, BAD_CAST BP_TEMPLATE_NS);
+}
+
+static int cfail(ctx *c, xmlNodePtr at, const char *fmt, const char *what,
+		 const char *detail)
+{
+	return bp_err_at(c->err, BP_ECONFIG, c->file, at ? xmlGetLineNo(at) : 0,
+			 0, fmt, what ? what : "", detail ? detail : "");
+}
+
+static int oom(ctx *c)
+{
+	return bp_err_set(c->err, BP_ESOFTWARE, "out of memory while rendering");
+}
+
+/* ---- XPath extension functions ---- */
+
+/* libxml2 reports some evaluation errors (an unknown function) through
+ * the generic handler: keep the text for our message instead of stderr. */
+static void generic_error(void *data, const char *fmt, ...)
+{
+	ctx *c = data;
+	size_t n = strlen(c->xpath_msg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->xpath_msg + n, sizeof(c->xpath_msg) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(c->xpath_msg);
+	while (n && (c->xpath_msg[n - 1] == '\n' || c->xpath_msg[n - 1] == ' '))
+		c->xpath_msg[--n] = '\0';
+}
+
+static void xpath_error(void *data, xmlErrorPtr e)
+{
+	ctx *c = data;
+	size_t n;
+
+	if (c->xpath_msg[0])
+		return;
+	snprintf(c->xpath_msg, sizeof(c->xpath_msg), "%s",
+		 e && e->message ? e->message : "xpath error");
+	n = strlen(c->xpath_msg);
+	while (n && (c->xpath_msg[n - 1] == '\n' || c->xpath_msg[n - 1] == ' '))
+		c->xpath_msg[--n] = '\0';
+}
+
+/* Pops an argument as a number; NAN when empty, absent or not a number. */
+static double pop_number(xmlXPathParserContextPtr p)
+{
+	xmlChar *s = xmlXPathPopString(p);
+	char *end;
+	double v = NAN;
+
+	if (s && *s) {
+		v = strtod((const char *)s, &end);
+		while (*end == ' ' || *end == '\t' || *end == '\n')
+			end++;
+		if (*end || end == (char *)s)
+			v = NAN;
+	}
+	xmlFree(s);
+	return v;
+}
+
+static void push_text(xmlXPathParserContextPtr p, const char *s)
+{
+	valuePush(p, xmlXPathNewString(BAD_CAST(s ? s : "")));
+}
+
+static ctx *ctx_of(xmlXPathParserContextPtr p)
+{
+	return p->context->userData;
+}
+
+/* Pops an optional trailing decimals argument when nargs == max. */
+static int pop_decimals(xmlXPathParserContextPtr p, int nargs, int max,
+			int dflt)
+{
+	double d;
+
+	if (nargs < max)
+		return dflt;
+	d = xmlXPathPopNumber(p);
+	return isnan(d) || d < 0 ? 0 : d > 6 ? 6 : (int)d;
+}
+
+static void fn_int(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	char buf[64];
+
+	CHECK_ARITY(1);
+	bp_format_int(pop_number(ctxt), buf, sizeof(buf));
+	push_text(ctxt, buf);
+}
+
+static void fn_num(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	char buf[64];
+	int d;
+
+	if (nargs < 1 || nargs > 2) {
+		XP_ERROR(XPATH_INVALID_ARITY);
+	}
+	d = pop_decimals(ctxt, nargs, 2, 1);
+	bp_format_num(pop_number(ctxt), d, buf, sizeof(buf));
+	push_text(ctxt, buf);
+}
+
+static void fn_pct(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	char buf[64];
+	int d;
+
+	if (nargs < 1 || nargs > 2) {
+		XP_ERROR(XPATH_INVALID_ARITY);
+	}
+	d = pop_decimals(ctxt, nargs, 2, 1);
+	bp_format_pct(pop_number(ctxt), d, buf, sizeof(buf));
+	push_text(ctxt, buf);
+}
+
+static void fn_money(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	char buf[64];
+
+	CHECK_ARITY(1);
+	bp_format_money(pop_number(ctxt), ctx_of(ctxt)->currency, buf, sizeof(buf));
+	push_text(ctxt, buf);
+}
+
+static void fn_money_short(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	char buf[64];
+
+	CHECK_ARITY(1);
+	bp_format_money_short(pop_number(ctxt), ctx_of(ctxt)->currency, buf,
+			      sizeof(buf));
+	push_text(ctxt, buf);
+}
+
+static void fn_delta(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	char buf[64];
+	double a, b;
+
+	CHECK_ARITY(2);
+	b = pop_number(ctxt);
+	a = pop_number(ctxt);
+	bp_format_delta(a, b, buf, sizeof(buf));
+	push_text(ctxt, buf);
+}
+
+static void fn_delta_pt(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	char buf[64];
+	double a, b;
+
+	CHECK_ARITY(2);
+	b = pop_number(ctxt);
+	a = pop_number(ctxt);
+	bp_format_delta_pt(a, b, buf, sizeof(buf));
+	push_text(ctxt, buf);
+}
+
+/* Shared body of the string -> string functions. */
+static void string_fn(xmlXPathParserContextPtr ctxt, int nargs, int which)
+{
+	char buf[128] = "";
+	const char *lang;
+	const char *l;
+	xmlChar *s;
+
+	CHECK_ARITY(1);
+	s = xmlXPathPopString(ctxt);
+	lang = ctx_of(ctxt)->language;
+	if (s && *s) {
+		if (which == 0)
+			bp_format_month((char *)s, lang, 0, buf, sizeof(buf));
+		else if (which == 1)
+			bp_format_month((char *)s, lang, 1, buf, sizeof(buf));
+		else if (which == 2)
+			bp_format_date((char *)s, lang, buf, sizeof(buf));
+		else if ((l = bp_format_label((char *)s, lang)) != NULL)
+			snprintf(buf, sizeof(buf), "%s", l);
+		else
+			snprintf(buf, sizeof(buf), "%s", (char *)s);
+	}
+	xmlFree(s);
+	push_text(ctxt, buf);
+}
+
+static void fn_month_name(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	string_fn(ctxt, nargs, 0);
+}
+
+static void fn_month_short(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	string_fn(ctxt, nargs, 1);
+}
+
+static void fn_date(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	string_fn(ctxt, nargs, 2);
+}
+
+static void fn_label(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	string_fn(ctxt, nargs, 3);
+}
+
+static int register_functions(xmlXPathContextPtr xp)
+{
+	static const struct { const char *name; xmlXPathFunction fn; } f[] = {
+		{"int", fn_int}, {"num", fn_num}, {"pct", fn_pct},
+		{"money", fn_money}, {"money-short", fn_money_short},
+		{"delta", fn_delta}, {"delta-pt", fn_delta_pt},
+		{"month-name", fn_month_name}, {"month-short", fn_month_short},
+		{"date", fn_date}, {"label", fn_label},
+	};
+	size_t i;
+
+	if (xmlXPathRegisterNs(xp, BAD_CAST "bp", BAD_CAST BP_TEMPLATE_NS))
+		return -1;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (xmlXPathRegisterFuncNS(xp, BAD_CAST f[i].name,
+					   BAD_CAST BP_TEMPLATE_NS, f[i].fn))
+			return -1;
+	return 0;
+}
+
+/* ---- evaluation ---- */
+
+/* Evaluates expr with `here` as the context node.  Returns the object
+ * (caller frees) or NULL with BP_ECONFIG naming `at`'s line. */
+static xmlXPathObjectPtr eval(ctx *c, xmlNodePtr at, const char *what,
+			      const xmlChar *expr, xmlNodePtr here)
+{
+	xmlXPathCompExprPtr comp;
+	xmlXPathObjectPtr res = NULL;
+	char detail[700];
+
+	c->xpath_msg[0] = '\0';
+	c->xp->node = here;
+	comp = xmlXPathCtxtCompile(c->xp, expr);
+	if (comp) {
+		res = xmlXPathCompiledEval(comp, c->xp);
+		xmlXPathFreeCompExpr(comp);
+	}
+	if (res)
+		return res;
+	snprintf(detail, sizeof(detail), "\"%s\": %s", (const char *)expr,
+		 c->xpath_msg[0] ? c->xpath_msg : "cannot evaluate");
+	cfail(c, at, "bad xpath in %s %s", what, detail);
+	return NULL;
+}
+
+/* string(expr); NULL on error.  Caller frees with xmlFree. */
+static xmlChar *eval_string(ctx *c, xmlNodePtr at, const char *what,
+			    const xmlChar *expr, xmlNodePtr here)
+{
+	xmlXPathObjectPtr o = eval(c, at, what, expr, here);
+	xmlChar *s;
+
+	if (!o)
+		return NULL;
+	s = xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
+	if (!s)
+		oom(c);
+	return s;
+}
+
+static int eval_bool(ctx *c, xmlNodePtr at, const xmlChar *expr,
+		     xmlNodePtr here)
+{
+	xmlXPathObjectPtr o = eval(c, at, "bp:if", expr, here);
+	int b;
+
+	if (!o)
+		return -1;
+	b = xmlXPathCastToBoolean(o);
+	xmlXPathFreeObject(o);
+	return b;
+}
+
+/* ---- building the output ---- */
+
+/* The namespace `src` (from the template) as declared in the output at n,
+ * declaring it on n when nothing above does. */
+static xmlNsPtr out_ns(xmlNodePtr n, xmlNsPtr src)
+{
+	xmlNsPtr ns;
+
+	if (!src)
+		return NULL;
+	ns = xmlSearchNsByHref(n->doc, n, src->href);
+	return ns ? ns : xmlNewNs(n, src->href, src->prefix);
+}
+
+/* Checks the bp: attributes of t: each, if, text, attr-NAME. */
+static int check_bp_attrs(ctx *c, xmlNodePtr t)
+{
+	xmlAttrPtr a;
+
+	for (a = t->properties; a; a = a->next) {
+		const char *nm = (const char *)a->name;
+
+		if (!is_bp_attr(a))
+			continue;
+		if (strcmp(nm, "each") && strcmp(nm, "if") && strcmp(nm, "text") &&
+		    strcmp(nm, "as") &&
+		    (strncmp(nm, "attr-", 5) || !nm[5]))
+			return cfail(c, t, "unknown directive bp:%s on <%s>", nm,
+				     (const char *)t->name);
+	}
+	return 0;
+}
+
+/* Copies plain attributes, then evaluates bp:attr-NAME over them. */
+static int copy_attrs(ctx *c, xmlNodePtr t, xmlNodePtr n, xmlNodePtr here)
+{
+	xmlAttrPtr a;
+
+	for (a = t->properties; a; a = a->next) {
+		xmlChar *v;
+
+		if (is_bp_attr(a))
+			continue;
+		v = xmlNodeGetContent((xmlNodePtr)a);
+		if (!v || !xmlSetNsProp(n, out_ns(n, a->ns), a->name, v)) {
+			xmlFree(v);
+			return oom(c);
+		}
+		xmlFree(v);
+	}
+	for (a = t->properties; a; a = a->next) {
+		xmlChar *expr, *v;
+		xmlAttrPtr set;
+
+		if (!is_bp_attr(a) || strncmp((const char *)a->name, "attr-", 5))
+			continue;
+		expr = xmlNodeGetContent((xmlNodePtr)a);
+		v = expr ? eval_string(c, t, "bp:attr", expr, here) : NULL;
+		xmlFree(expr);
+		if (!v)
+			return c->err && c->err->code ? -1 : oom(c);
+		set = xmlSetProp(n, a->name + 5, v);
+		xmlFree(v);
+		if (!set)
+			return oom(c);
+	}
+	return 0;
+}
+
+static int add_text(ctx *c, xmlNodePtr parent, const xmlChar *s)
+{
+	xmlNodePtr tn = xmlNewDocText(parent->doc, s);
+
+	if (!tn || !xmlAddChild(parent, tn)) {
+		xmlFreeNode(tn);
+		return oom(c);
+	}
+	return 0;
+}
+
+/* One copy of element t (bp:each already resolved) under parent. */
+static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+		       xmlNodePtr here)
+{
+	xmlChar *cond = xmlGetNsProp(t, BAD_CAST "if", BAD_CAST BP_TEMPLATE_NS);
+	xmlChar *txt = NULL, *val = NULL;
+	xmlNodePtr n, ch;
+	int rc = -1, keep;
+
+	if (cond) {
+		keep = eval_bool(c, t, cond, here);
+		if (keep <= 0) {
+			rc = keep;
+			goto out;
+		}
+	}
+	n = xmlNewDocNode(parent->doc, NULL, t->name, NULL);
+	if (!n || !xmlAddChild(parent, n)) {
+		xmlFreeNode(n);
+		oom(c);
+		goto out;
+	}
+	xmlSetNs(n, is_bp(t) ? NULL : out_ns(n, t->ns));
+	if (copy_attrs(c, t, n, here) < 0)
+		goto out;
+	txt = xmlGetNsProp(t, BAD_CAST "text", BAD_CAST BP_TEMPLATE_NS);
+	if (txt) {
+		val = eval_string(c, t, "bp:text", txt, here);
+		rc = val ? add_text(c, n, val) : -1;
+		goto out;
+	}
+	for (ch = t->children; ch; ch = ch->next)
+		if (expand_node(c, ch, n, here) < 0)
+			goto out;
+	rc = 0;
+out:
+	xmlFree(cond);
+	xmlFree(txt);
+	xmlFree(val);
+	return rc;
+}
+
+static void set_number_var(ctx *c, const char *name, double v)
+{
+	xmlXPathRegisterVariable(c->xp, BAD_CAST name, xmlXPathNewFloat(v));
+}
+
+/* Repeats t per node of bp:each, with $i and $n; restores outer ones. */
+static int expand_each(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+		       xmlNodePtr here, const xmlChar *expr)
+{
+	xmlXPathObjectPtr set = eval(c, t, "bp:each", expr, here);
+	xmlXPathObjectPtr oi, on, oa;
+	xmlChar *as;
+	int i, count, rc = 0;
+
+	if (!set)
+		return -1;
+	if (set->type != XPATH_NODESET) {
+		xmlXPathFreeObject(set);
+		return cfail(c, t, "bp:each \"%s\" is not a node-set%s",
+			     (const char *)expr, "");
+	}
+	as = xmlGetNsProp(t, BAD_CAST "as", BAD_CAST BP_TEMPLATE_NS);
+	oi = xmlXPathVariableLookup(c->xp, BAD_CAST "i");
+	on = xmlXPathVariableLookup(c->xp, BAD_CAST "n");
+	oa = as ? xmlXPathVariableLookup(c->xp, as) : NULL;
+	count = set->nodesetval ? set->nodesetval->nodeNr : 0;
+	for (i = 0; i < count && rc == 0; i++) {
+		xmlNodePtr node = set->nodesetval->nodeTab[i];
+
+		set_number_var(c, "i", i + 1);
+		set_number_var(c, "n", count);
+		if (as)
+			xmlXPathRegisterVariable(c->xp, as, xmlXPathNewNodeSet(node));
+		rc = expand_once(c, t, parent, node);
+	}
+	xmlXPathRegisterVariable(c->xp, BAD_CAST "i", oi);
+	xmlXPathRegisterVariable(c->xp, BAD_CAST "n", on);
+	if (as)
+		xmlXPathRegisterVariable(c->xp, as, oa);
+	xmlFree(as);
+	xmlXPathFreeObject(set);
+	return rc;
+}
+
+static int expand_bp(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+		     xmlNodePtr here);
+
+static int expand_node(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+		       xmlNodePtr here)
+{
+	xmlChar *each;
+	int rc;
+
+	if (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE)
+		return add_text(c, parent, t->content);
+	if (t->type != XML_ELEMENT_NODE)
+		return 0;
+	if (is_bp(t))
+		return expand_bp(c, t, parent, here);
+	if (check_bp_attrs(c, t) < 0)
+		return -1;
+	each = xmlGetNsProp(t, BAD_CAST "each", BAD_CAST BP_TEMPLATE_NS);
+	if (!each)
+		return expand_once(c, t, parent, here);
+	rc = expand_each(c, t, parent, here, each);
+	xmlFree(each);
+	return rc;
+}
+
+/* ---- template files ---- */
+
+/* Parses a template.  Returns the document or NULL with `code` (BP_ENOINPUT
+ * for a missing top-level file, BP_ECONFIG otherwise). */
+static xmlDocPtr parse_template(const char *path, int missing_code,
+				bp_err *err)
+{
+	xmlParserCtxtPtr pc;
+	xmlDocPtr doc;
+	xmlErrorPtr e;
+
+	if (access(path, R_OK) != 0)
+		return bp_err_at(err, missing_code, path, 0, 0,
+				 "cannot read template: %s", strerror(errno)),
+		       NULL;
+	pc = xmlNewParserCtxt();
+	if (!pc)
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory"), NULL;
+	doc = xmlCtxtReadFile(pc, path, "UTF-8",
+			      XML_PARSE_NONET | XML_PARSE_NOERROR |
+			      XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+	if (!doc || !xmlDocGetRootElement(doc)) {
+		e = xmlCtxtGetLastError(pc);
+		bp_err_at(err, BP_ECONFIG, path, e ? e->line : 0,
+			  e ? e->int2 : 0, "template is not well-formed xml: %s",
+			  e && e->message ? e->message : "empty document");
+		if (err) {
+			size_t n = strlen(err->msg);
+
+			while (n && err->msg[n - 1] == '\n')
+				err->msg[--n] = '\0';
+		}
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	xmlFreeParserCtxt(pc);
+	return doc;
+}
+
+/* The folder part of path, "." when none. */
+static void dir_of(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(out, size, ".");
+	else if (slash == path)
+		snprintf(out, size, "/");
+	else
+		snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
+static int expand_children(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+			   xmlNodePtr here)
+{
+	xmlNodePtr ch;
+
+	for (ch = t->children; ch; ch = ch->next)
+		if (expand_node(c, ch, parent, here) < 0)
+			return -1;
+	return 0;
+}
+
+/* <bp:include href="file"/>: a sibling template's root, expanded here.  A
+ * root <bp:fragment> contributes its children, so a file may hold several
+ * sections. */
+static int expand_include(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+			  xmlNodePtr here)
+{
+	xmlChar *href = xmlGetProp(t, BAD_CAST "href");
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	const char *saved = c->file;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root;
+	int rc = -1;
+
+	if (!href || !*href || strchr((char *)href, '/')) {
+		cfail(c, t, "bp:include needs href naming a file in the same folder%s%s",
+		      "", "");
+		goto out;
+	}
+	if (c->depth >= MAX_INCLUDE_DEPTH) {
+		cfail(c, t, "bp:include of '%s' nests too deep (a cycle?)%s",
+		      (char *)href, "");
+		goto out;
+	}
+	dir_of(c->file, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, (char *)href);
+	doc = parse_template(path, BP_ECONFIG, c->err);
+	if (!doc) {
+		if (access(path, R_OK) != 0)
+			cfail(c, t, "bp:include: cannot read '%s'%s", path, "");
+		goto out;
+	}
+	root = xmlDocGetRootElement(doc);
+	c->file = path;
+	c->depth++;
+	if (is_bp(root) && xmlStrEqual(root->name, BAD_CAST "fragment"))
+		rc = expand_children(c, root, parent, here);
+	else
+		rc = expand_node(c, root, parent, here);
+	c->depth--;
+	c->file = saved;
+out:
+	xmlFree(href);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+			xmlNodePtr here);
+
+static int expand_bp(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+		     xmlNodePtr here)
+{
+	const char *nm = (const char *)t->name;
+	xmlChar *cond;
+	int keep = 1;
+
+	cond = xmlGetNsProp(t, BAD_CAST "if", BAD_CAST BP_TEMPLATE_NS);
+	if (!cond)
+		cond = xmlGetProp(t, BAD_CAST "if");
+	if (cond)
+		keep = eval_bool(c, t, cond, here);
+	xmlFree(cond);
+	if (keep <= 0)
+		return keep;
+	if (strcmp(nm, "include") == 0)
+		return expand_include(c, t, parent, here);
+	if (strcmp(nm, "chart") == 0)
+		return expand_chart(c, t, parent, here);
+	if (strcmp(nm, "fragment") == 0)
+		return expand_children(c, t, parent, here);
+	return cfail(c, t, "unknown directive <bp:%s>%s", nm, "");
+}
+
+/* ---- charts ---- */
+
+typedef struct strlist { char **s; size_t n, cap; } strlist;
+
+static void strlist_free(strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->s[i]);
+	free(l->s);
+}
+
+/* Index of s in l, appended when new; -1 when out of memory. */
+static long intern(strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->s[i], s) == 0)
+			return (long)i;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **p = realloc(l->s, cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		l->s = p;
+		l->cap = cap;
+	}
+	if (!(l->s[l->n] = strdup(s)))
+		return -1;
+	return (long)l->n++;
+}
+
+typedef struct point { long cat, ser; double y, target; } point;
+
+typedef struct chart_data {
+	strlist cats, series;
+	point *pts;
+	size_t n, cap;
+} chart_data;
+
+static void chart_data_free(chart_data *d)
+{
+	strlist_free(&d->cats);
+	strlist_free(&d->series);
+	free(d->pts);
+}
+
+typedef struct fmt_ctx { int kind; const char *currency; } fmt_ctx;
+
+enum { F_AUTO, F_INT, F_NUM, F_MONEY, F_MONEY_SHORT, F_PCT };
+
+static int chart_fmt(double v, char *buf, size_t size, void *p)
+{
+	const fmt_ctx *f = p;
+
+	switch (f->kind) {
+	case F_INT: return bp_format_int(v, buf, size);
+	case F_NUM: return bp_format_num(v, 1, buf, size);
+	case F_MONEY: return bp_format_money(v, f->currency, buf, size);
+	case F_MONEY_SHORT: return bp_format_money_short(v, f->currency, buf, size);
+	case F_PCT: return bp_format_pct(v, 1, buf, size);
+	default:
+		return v == floor(v) ? bp_format_int(v, buf, size)
+				     : bp_format_num(v, 2, buf, size);
+	}
+}
+
+static double to_number(const xmlChar *s)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return NAN;
+	v = strtod((const char *)s, &end);
+	return *end || end == (const char *)s ? NAN : v;
+}
+
+static const char *const chart_attrs[] = {
+	"type", "rows", "x", "y", "series", "target", "format", "width",
+	"height", "title", "target-label", "if", NULL
+};
+
+static int check_chart_attrs(ctx *c, xmlNodePtr t)
+{
+	xmlAttrPtr a;
+	size_t i;
+
+	for (a = t->properties; a; a = a->next) {
+		for (i = 0; chart_attrs[i]; i++)
+			if (strcmp((const char *)a->name, chart_attrs[i]) == 0)
+				break;
+		if (!chart_attrs[i] || (a->ns && !is_bp_attr(a)))
+			return cfail(c, t, "unknown attribute '%s' on <bp:chart>%s",
+				     (const char *)a->name, "");
+	}
+	return 0;
+}
+
+/* Evaluates x, y, series, target for one row into d. */
+static int gather_row(ctx *c, xmlNodePtr t, xmlNodePtr row, chart_data *d)
+{
+	static const char *const names[4] = {"x", "y", "series", "target"};
+	xmlChar *v[4] = {NULL, NULL, NULL, NULL};
+	int i, rc = -1;
+	point *pt;
+
+	for (i = 0; i < 4; i++) {
+		xmlChar *expr = xmlGetProp(t, BAD_CAST names[i]);
+
+		if (!expr)
+			continue;
+		v[i] = eval_string(c, t, "bp:chart", expr, row);
+		xmlFree(expr);
+		if (!v[i])
+			goto out;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		point *p = realloc(d->pts, cap * sizeof(*p));
+
+		if (!p) {
+			oom(c);
+			goto out;
+		}
+		d->pts = p;
+		d->cap = cap;
+	}
+	pt = &d->pts[d->n];
+	pt->cat = intern(&d->cats, v[0] ? (char *)v[0] : "");
+	pt->ser = intern(&d->series, v[2] ? (char *)v[2] : "");
+	pt->y = to_number(v[1]);
+	pt->target = to_number(v[3]);
+	if (pt->cat < 0 || pt->ser < 0) {
+		oom(c);
+		goto out;
+	}
+	d->n++;
+	rc = 0;
+out:
+	for (i = 0; i < 4; i++)
+		xmlFree(v[i]);
+	return rc;
+}
+
+static int gather(ctx *c, xmlNodePtr t, xmlNodePtr here, chart_data *d)
+{
+	xmlChar *rows = xmlGetProp(t, BAD_CAST "rows");
+	xmlChar *y = xmlGetProp(t, BAD_CAST "y");
+	xmlXPathObjectPtr set = NULL, saved;
+	int i, rc = -1;
+
+	if (!rows || !y || !xmlHasProp(t, BAD_CAST "x")) {
+		cfail(c, t, "<bp:chart> needs rows, x and y%s%s", "", "");
+		goto out;
+	}
+	set = eval(c, t, "bp:chart rows", rows, here);
+	if (!set)
+		goto out;
+	if (set->type != XPATH_NODESET) {
+		cfail(c, t, "bp:chart rows \"%s\" is not a node-set%s",
+		      (char *)rows, "");
+		goto out;
+	}
+	saved = xmlXPathVariableLookup(c->xp, BAD_CAST "row");
+	for (i = 0; set->nodesetval && i < set->nodesetval->nodeNr; i++) {
+		xmlNodePtr row = set->nodesetval->nodeTab[i];
+
+		/* $row lets x, y and target reach other parts of metrics.xml
+		 * keyed by this row (XPath 1.0 has no current()) */
+		xmlXPathRegisterVariable(c->xp, BAD_CAST "row",
+					 xmlXPathNewNodeSet(row));
+		if (gather_row(c, t, row, d) < 0)
+			break;
+	}
+	xmlXPathRegisterVariable(c->xp, BAD_CAST "row", saved);
+	if (set->nodesetval && i < set->nodesetval->nodeNr)
+		goto out;
+	rc = 0;
+out:
+	xmlFree(rows);
+	xmlFree(y);
+	xmlXPathFreeObject(set);
+	return rc;
+}
+
+static int chart_type(const char *s, bp_chart_type *out)
+{
+	static const struct { const char *name; bp_chart_type t; } m[] = {
+		{"bar", BP_CHART_BAR}, {"line", BP_CHART_LINE},
+		{"stacked-bar", BP_CHART_STACKED_BAR},
+		{"heatmap", BP_CHART_HEATMAP}, {"funnel", BP_CHART_FUNNEL},
+	};
+	size_t i;
+
+	for (i = 0; s && i < sizeof(m) / sizeof(m[0]); i++) {
+		if (strcmp(s, m[i].name) == 0) {
+			*out = m[i].t;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int format_kind(const char *s)
+{
+	static const char *const k[] = {"auto", "int", "num", "money",
+					"money-short", "pct"};
+	size_t i;
+
+	for (i = 0; s && i < sizeof(k) / sizeof(k[0]); i++)
+		if (strcmp(s, k[i]) == 0)
+			return (int)i;
+	return s ? -1 : F_AUTO;
+}
+
+/* A coordinate with at most two decimals and no trailing zeros. */
+static void coord(double v, char *buf, size_t size)
+{
+	size_t n;
+
+	snprintf(buf, size, "%.2f", fabs(v) < 0.005 ? 0.0 : v);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n && buf[n - 1] == '.')
+		buf[--n] = '\0';
+}
+
+static int set_num(xmlNodePtr n, const char *name, double v)
+{
+	char buf[48];
+
+	coord(v, buf, sizeof(buf));
+	return xmlSetProp(n, BAD_CAST name, BAD_CAST buf) ? 0 : -1;
+}
+
+static int set_color(xmlNodePtr n, const char *name, unsigned rgb)
+{
+	char buf[8];
+
+	snprintf(buf, sizeof(buf), "#%06X", rgb & 0xFFFFFFu);
+	return xmlSetProp(n, BAD_CAST name, BAD_CAST buf) ? 0 : -1;
+}
+
+static int shape_points(xmlNodePtr n, const bp_shape *s)
+{
+	size_t i, len = 0, cap = s->npts * 40 + 1;
+	char *buf = malloc(cap), x[24], y[24];
+	int rc;
+
+	if (!buf)
+		return -1;
+	buf[0] = '\0';
+	for (i = 0; i < s->npts; i++) {
+		coord(s->pts[2 * i], x, sizeof(x));
+		coord(s->pts[2 * i + 1], y, sizeof(y));
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s,%s",
+					i ? " " : "", x, y);
+	}
+	rc = xmlSetProp(n, BAD_CAST "points", BAD_CAST buf) ? 0 : -1;
+	free(buf);
+	return rc;
+}
+
+static int shape_attrs(xmlNodePtr n, const bp_shape *s)
+{
+	static const char *const anchors[] = {"start", "middle", "end"};
+	int rc = 0;
+
+	switch (s->kind) {
+	case BP_SHAPE_RECT:
+		rc |= set_num(n, "x", s->x) | set_num(n, "y", s->y) |
+		      set_num(n, "width", s->w) | set_num(n, "height", s->h) |
+		      set_color(n, "fill", s->fill);
+		if (s->has_stroke)
+			rc |= set_color(n, "stroke", s->stroke);
+		break;
+	case BP_SHAPE_LINE:
+		rc |= set_num(n, "x1", s->x) | set_num(n, "y1", s->y) |
+		      set_num(n, "x2", s->x2) | set_num(n, "y2", s->y2);
+		break;
+	case BP_SHAPE_POLYLINE:
+		rc |= shape_points(n, s) |
+		      (xmlSetProp(n, BAD_CAST "fill", BAD_CAST "none") ? 0 : -1);
+		break;
+	case BP_SHAPE_CIRCLE:
+		rc |= set_num(n, "cx", s->x) | set_num(n, "cy", s->y) |
+		      set_num(n, "r", s->r) | set_color(n, "fill", s->fill);
+		break;
+	case BP_SHAPE_TEXT:
+		rc |= set_num(n, "x", s->x) | set_num(n, "y", s->y) |
+		      set_num(n, "font-size", s->font_size) |
+		      set_color(n, "fill", s->fill) |
+		      (xmlSetProp(n, BAD_CAST "text-anchor",
+				  BAD_CAST anchors[s->anchor % 3]) ? 0 : -1);
+		if (s->bold && !xmlSetProp(n, BAD_CAST "font-weight", BAD_CAST "bold"))
+			rc = -1;
+		break;
+	}
+	if (s->kind == BP_SHAPE_LINE || s->kind == BP_SHAPE_POLYLINE) {
+		rc |= set_color(n, "stroke", s->stroke) |
+		      set_num(n, "stroke-width", s->stroke_width);
+		if (s->dashed && !xmlSetProp(n, BAD_CAST "stroke-dasharray",
+					     BAD_CAST "4 3"))
+			rc = -1;
+	}
+	if (s->opacity < 1.0)
+		rc |= set_num(n, "opacity", s->opacity);
+	return rc;
+}
+
+/* The <drawing> element of a chart, in no namespace. */
+static xmlNodePtr drawing_of(xmlDocPtr doc, const bp_chart *ch)
+{
+	static const char *const names[] = {"rect", "line", "polyline",
+					    "circle", "text"};
+	xmlNodePtr d = xmlNewDocNode(doc, NULL, BAD_CAST "drawing", NULL);
+	size_t i;
+
+	if (!d || set_num(d, "width", ch->width) || set_num(d, "height", ch->height))
+		goto fail;
+	for (i = 0; i < ch->n; i++) {
+		const bp_shape *s = &ch->shapes[i];
+		xmlNodePtr n = xmlNewDocNode(doc, NULL, BAD_CAST names[s->kind],
+					     NULL);
+
+		if (!n || !xmlAddChild(d, n)) {
+			xmlFreeNode(n);
+			goto fail;
+		}
+		if (shape_attrs(n, s) < 0)
+			goto fail;
+		if (s->kind == BP_SHAPE_TEXT &&
+		    !xmlAddChild(n, xmlNewDocText(doc, BAD_CAST s->text)))
+			goto fail;
+	}
+	return d;
+fail:
+	xmlFreeNode(d);
+	return NULL;
+}
+
+/* Lays the gathered points out as the series x categories matrix. */
+static int chart_input(chart_data *d, bp_chart_input *in, double **vals,
+		       double **targets)
+{
+	size_t i, total = d->series.n * d->cats.n;
+	int any_target = 0;
+
+	*vals = malloc((total ? total : 1) * sizeof(double));
+	*targets = malloc((d->cats.n ? d->cats.n : 1) * sizeof(double));
+	if (!*vals || !*targets)
+		return -1;
+	for (i = 0; i < total; i++)
+		(*vals)[i] = NAN;
+	for (i = 0; i < d->cats.n; i++)
+		(*targets)[i] = NAN;
+	for (i = 0; i < d->n; i++) {
+		const point *p = &d->pts[i];
+		double *v = &(*vals)[p->ser * d->cats.n + p->cat];
+
+		if (!isnan(p->y))
+			*v = isnan(*v) ? p->y : *v + p->y;
+		if (!isnan(p->target) && isnan((*targets)[p->cat])) {
+			(*targets)[p->cat] = p->target;
+			any_target = 1;
+		}
+	}
+	in->ncats = d->cats.n;
+	in->cats = (const char *const *)d->cats.s;
+	in->nseries = d->series.n ? d->series.n : 1;
+	in->series = (const char *const *)d->series.s;
+	in->values = *vals;
+	in->target = any_target ? *targets : NULL;
+	return 0;
+}
+
+static double num_attr(xmlNodePtr t, const char *name)
+{
+	xmlChar *s = xmlGetProp(t, BAD_CAST name);
+	double v = to_number(s);
+
+	xmlFree(s);
+	return isnan(v) ? 0 : v;
+}
+
+static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+			xmlNodePtr here)
+{
+	xmlChar *type = xmlGetProp(t, BAD_CAST "type");
+	xmlChar *format = xmlGetProp(t, BAD_CAST "format");
+	xmlChar *title = xmlGetProp(t, BAD_CAST "title");
+	xmlChar *tlabel = xmlGetProp(t, BAD_CAST "target-label");
+	bp_chart_input in;
+	chart_data d;
+	fmt_ctx f;
+	double *vals = NULL, *targets = NULL;
+	bp_chart *ch = NULL;
+	xmlNodePtr dn;
+	int rc = -1;
+
+	memset(&in, 0, sizeof(in));
+	memset(&d, 0, sizeof(d));
+	if (check_chart_attrs(c, t) < 0)
+		goto out;
+	if (chart_type((char *)type, &in.type) < 0) {
+		cfail(c, t, "unknown chart type '%s'%s", type ? (char *)type : "",
+		      " (bar, line, stacked-bar, heatmap, funnel)");
+		goto out;
+	}
+	f.kind = format_kind((char *)format);
+	f.currency = c->currency;
+	if (f.kind < 0) {
+		cfail(c, t, "unknown chart format '%s'%s", (char *)format,
+		      " (auto, int, num, money, money-short, pct)");
+		goto out;
+	}
+	if (gather(c, t, here, &d) < 0)
+		goto out;
+	if (chart_input(&d, &in, &vals, &targets) < 0) {
+		oom(c);
+		goto out;
+	}
+	in.width = num_attr(t, "width");
+	in.height = num_attr(t, "height");
+	in.title = (char *)title;
+	in.target_label = (char *)tlabel;
+	in.fmt = chart_fmt;
+	in.fmt_ctx = &f;
+	ch = bp_chart_build(&in, c->err);
+	if (!ch)
+		goto out;
+	dn = drawing_of(parent->doc, ch);
+	if (!dn || !xmlAddChild(parent, dn)) {
+		xmlFreeNode(dn);
+		oom(c);
+		goto out;
+	}
+	rc = 0;
+out:
+	bp_chart_free(ch);
+	free(vals);
+	free(targets);
+	chart_data_free(&d);
+	xmlFree(type);
+	xmlFree(format);
+	xmlFree(title);
+	xmlFree(tlabel);
+	return rc;
+}
+
+/* ---- public API ---- */
+
+static int ctx_init(ctx *c, xmlDocPtr metrics, bp_err *err)
+{
+	xmlXPathObjectPtr o;
+
+	memset(c, 0, sizeof(*c));
+	c->err = err;
+	c->xp = xmlXPathNewContext(metrics);
+	if (!c->xp || register_functions(c->xp) < 0)
+		return oom(c);
+	c->xp->userData = c;
+	c->xp->error = xpath_error;
+	o = xmlXPathEvalExpression(BAD_CAST "string(/metrics/run/@currency)", c->xp);
+	c->currency_s = o ? xmlXPathCastToString(o) : NULL;
+	xmlXPathFreeObject(o);
+	o = xmlXPathEvalExpression(BAD_CAST "string(/metrics/run/@language)", c->xp);
+	c->language_s = o ? xmlXPathCastToString(o) : NULL;
+	xmlXPathFreeObject(o);
+	if (!c->currency_s || !c->language_s)
+		return oom(c);
+	c->currency = (char *)c->currency_s;
+	c->language = (char *)c->language_s;
+	return 0;
+}
+
+static void ctx_free(ctx *c)
+{
+	xmlXPathFreeContext(c->xp);
+	xmlFree(c->currency_s);
+	xmlFree(c->language_s);
+}
+
+xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
+			   bp_err *err)
+{
+	xmlGenericErrorFunc saved_fn = xmlGenericError;
+	void *saved_data = xmlGenericErrorContext;
+	xmlDocPtr tpl = NULL, out = NULL;
+	xmlNodePtr holder = NULL, root;
+	ctx c;
+
+	xmlSetGenericErrorFunc(&c, generic_error);
+	if (ctx_init(&c, metrics, err) < 0)
+		goto fail;
+	tpl = parse_template(template_path, BP_ENOINPUT, err);
+	if (!tpl)
+		goto fail;
+	c.file = template_path;
+	out = xmlNewDoc(BAD_CAST "1.0");
+	/* a scratch parent, because the root may repeat or vanish (bp:if) */
+	holder = out ? xmlNewDocNode(out, NULL, BAD_CAST "holder", NULL) : NULL;
+	if (!holder) {
+		oom(&c);
+		goto fail;
+	}
+	xmlDocSetRootElement(out, holder);
+	if (expand_node(&c, xmlDocGetRootElement(tpl), holder,
+			(xmlNodePtr)metrics) < 0)
+		goto fail;
+	for (root = holder->children; root && root->type != XML_ELEMENT_NODE;)
+		root = root->next;
+	if (!root || root->next) {
+		cfail(&c, xmlDocGetRootElement(tpl),
+		      "template must expand to exactly one root element%s%s", "", "");
+		goto fail;
+	}
+	xmlUnlinkNode(root);
+	xmlDocSetRootElement(out, root);
+	xmlReconciliateNs(out, root);
+	xmlFreeNode(holder);
+	goto done;
+fail:
+	xmlFreeDoc(out);
+	out = NULL;
+done:
+	xmlFreeDoc(tpl);
+	ctx_free(&c);
+	xmlSetGenericErrorFunc(saved_data, saved_fn);
+	return out;
+}
+
+/* Turns every <drawing> into an inline <svg>, children moved into the SVG
+ * namespace; the shapes need no other change (the vocabularies match). */
+static int drawings_to_svg(xmlNodePtr n)
+{
+	xmlNodePtr ch;
+	xmlNsPtr ns;
+	xmlChar *w, *h;
+	char vb[128];
+
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (n->ns || !xmlStrEqual(n->name, BAD_CAST "drawing")) {
+			if (drawings_to_svg(n->children) < 0)
+				return -1;
+			continue;
+		}
+		ns = xmlNewNs(n, BAD_CAST SVG_NS, NULL);
+		if (!ns)
+			return -1;
+		xmlNodeSetName(n, BAD_CAST "svg");
+		xmlSetNs(n, ns);
+		w = xmlGetProp(n, BAD_CAST "width");
+		h = xmlGetProp(n, BAD_CAST "height");
+		snprintf(vb, sizeof(vb), "0 0 %s %s", w ? (char *)w : "0",
+			 h ? (char *)h : "0");
+		xmlFree(w);
+		xmlFree(h);
+		if (!xmlSetProp(n, BAD_CAST "viewBox", BAD_CAST vb) ||
+		    !xmlSetProp(n, BAD_CAST "role", BAD_CAST "img"))
+			return -1;
+		for (ch = n->children; ch; ch = ch->next)
+			if (ch->type == XML_ELEMENT_NODE)
+				xmlSetNs(ch, ns);
+	}
+	return 0;
+}
+
+char *bp_render_html_buffer(xmlDocPtr metrics, const char *template_path,
+			    size_t *len, bp_err *err)
+{
+	static const char doctype[] = "<!DOCTYPE html>\n";
+	xmlDocPtr doc = bp_render_expand(metrics, template_path, err);
+	xmlBufferPtr buf = NULL;
+	xmlSaveCtxtPtr save;
+	char *out = NULL;
+	size_t n;
+
+	if (!doc)
+		return NULL;
+	buf = xmlBufferCreate();
+	if (!buf || drawings_to_svg(xmlDocGetRootElement(doc)) < 0)
+		goto oom;
+	/* XHTML rules: void elements as <br />, empty others as <p></p>, so
+	 * the file reads the same to an HTML parser and to an XML one */
+	save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL | XML_SAVE_XHTML);
+	if (!save || xmlSaveDoc(save, doc) < 0 || xmlSaveClose(save) < 0)
+		goto oom;
+	n = (size_t)xmlBufferLength(buf);
+	out = malloc(sizeof(doctype) + n);
+	if (!out)
+		goto oom;
+	memcpy(out, doctype, sizeof(doctype) - 1);
+	memcpy(out + sizeof(doctype) - 1, xmlBufferContent(buf), n);
+	out[sizeof(doctype) - 1 + n] = '\0';
+	if (len)
+		*len = sizeof(doctype) - 1 + n;
+	goto done;
+oom:
+	bp_err_set(err, BP_ESOFTWARE, "out of memory while writing html");
+done:
+	xmlBufferFree(buf);
+	xmlFreeDoc(doc);
+	return out;
+}
+
+/* Writes data to path through a temporary file in the same folder. */
+static int write_atomic(const char *path, const char *data, size_t len,
+			bp_err *err)
+{
+	char tmp[PATH_MAX];
+	FILE *f = NULL;
+	int fd, rc = -1;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return bp_err_at(err, BP_ECANTCREAT, path, 0, 0, "path too long");
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return bp_err_at(err, BP_ECANTCREAT, path, 0, 0,
+				 "cannot create temporary file: %s", strerror(errno));
+	f = fdopen(fd, "wb");
+	if (!f) {
+		close(fd);
+		goto fail;
+	}
+	if (fchmod(fd, 0644) != 0 || fwrite(data, 1, len, f) != len ||
+	    fflush(f) != 0 || fsync(fd) != 0)
+		goto fail;
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto fail;
+	}
+	f = NULL;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	return 0;
+fail:
+	rc = bp_err_at(err, BP_ECANTCREAT, path, 0, 0, "cannot write: %s",
+		       strerror(errno));
+	if (f)
+		fclose(f);
+	unlink(tmp);
+	return rc;
+}
+
+int bp_render_html(xmlDocPtr metrics, const char *template_path,
+		   const char *out_path, bp_err *err)
+{
+	size_t len = 0;
+	char *html = bp_render_html_buffer(metrics, template_path, &len, err);
+	int rc;
+
+	if (!html)
+		return -1;
+	rc = write_atomic(out_path, html, len, err);
+	free(html);
+	return rc;
+}
+
+xmlDocPtr bp_render_load_metrics(const char *path, bp_err *err)
+{
+	xmlParserCtxtPtr pc;
+	xmlDocPtr doc;
+	xmlErrorPtr e;
+
+	if (access(path, R_OK) != 0)
+		return bp_err_at(err, BP_ENOINPUT, path, 0, 0, "cannot read: %s",
+				 strerror(errno)), NULL;
+	pc = xmlNewParserCtxt();
+	if (!pc)
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory"), NULL;
+	doc = xmlCtxtReadFile(pc, path, NULL,
+			      XML_PARSE_NONET | XML_PARSE_NOERROR |
+			      XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+	if (!doc) {
+		e = xmlCtxtGetLastError(pc);
+		bp_err_at(err, BP_EDATA, path, e ? e->line : 0, e ? e->int2 : 0,
+			  "metrics file is not well-formed xml");
+	}
+	xmlFreeParserCtxt(pc);
+	return doc;
+}
+
+static int has_report(const char *base, const char *lang, char *out,
+		      size_t size)
+{
+	char probe[PATH_MAX * 2];
+
+	if (!base || !*base)
+		return 0;
+	if (snprintf(probe, sizeof(probe), "%s/%s/report.html", base, lang) >=
+	    (int)sizeof(probe) || access(probe, R_OK) != 0)
+		return 0;
+	return snprintf(out, size, "%s/%s", base, lang) < (int)size;
+}
+
+/* Fills bases[] with the candidate folders, in search order. */
+static int template_bases(const char *config_templates, const char *exe_path,
+			  char bases[5][PATH_MAX])
+{
+	char dir[PATH_MAX];
+	int n = 0;
+
+	if (config_templates && *config_templates)
+		snprintf(bases[n++], PATH_MAX, "%s", config_templates);
+	if (getenv("BOARDPACK_TEMPLATES") && *getenv("BOARDPACK_TEMPLATES"))
+		snprintf(bases[n++], PATH_MAX, "%s", getenv("BOARDPACK_TEMPLATES"));
+	if (exe_path && strchr(exe_path, '/')) {
+		dir_of(exe_path, dir, sizeof(dir));
+		snprintf(bases[n++], PATH_MAX, "%.*s/../templates",
+			 PATH_MAX - 16, dir);
+		snprintf(bases[n++], PATH_MAX, "%.*s/../share/boardpack/templates",
+			 PATH_MAX - 32, dir);
+	}
+	snprintf(bases[n++], PATH_MAX, "%s/share/boardpack/templates", BP_PREFIX);
+	return n;
+}
+
+int bp_render_template_dir(const char *config_templates, const char *language,
+			   const char *exe_path, char *out, size_t size,
+			   bp_err *err)
+{
+	static char bases[5][PATH_MAX];
+	const char *lang = language && *language ? language : "en";
+	char tried[900] = "";
+	int n, i, pass;
+
+	n = template_bases(config_templates, exe_path, bases);
+	for (pass = 0; pass < 2; pass++) {
+		const char *l = pass ? "en" : lang;
+
+		for (i = 0; i < n; i++)
+			if (has_report(bases[i], l, out, size))
+				return pass;
+	}
+	for (i = 0; i < n; i++)
+		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried),
+			 "%s%s", i ? ", " : "", bases[i]);
+	return bp_err_set(err, BP_ENOINPUT,
+			  "no templates for language '%s' (looked in %s)", lang,
+			  tried);
+}

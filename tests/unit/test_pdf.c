@@ -1,0 +1,612 @@
+/*
+ * test_pdf.c - the PDF layout, checked with poppler's tools as the oracle:
+ * pdftotext (text and word boxes), pdffonts (embedding), pdfinfo
+ * (metadata, page size and count).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "pdf.h"
+#include "render.h"
+
+#define FIX "tests/fixtures/pdf/"
+#define CFF_FONT "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+/* 2026-11-01T06:00:03Z: 20758 days after 1970-01-01 (56 years with 14
+ * leap days to 2026-01-01 = 20454, plus 304 days to November 1st), times
+ * 86400, plus 6 h 3 s. */
+#define NOV_1_2026_0600 ((bp_time)20758 * 86400 + 6 * 3600 + 3)
+
+static char dir[64];
+static char out[128];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/bp-test-pdf-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(out, sizeof(out), "%s/report.pdf", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[160];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Runs a shell command and returns its stdout (caller frees). */
+static char *run(const char *fmt, ...)
+{
+	char cmd[1024], buf[4096];
+	size_t len = 0, n;
+	char *s = NULL;
+	va_list ap;
+	FILE *fp;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fp = popen(cmd, "r");
+	assert_non_null(fp);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		s = realloc(s, len + n + 1);
+		assert_non_null(s);
+		memcpy(s + len, buf, n);
+		len += n;
+	}
+	pclose(fp);
+	s = realloc(s, len + 1);
+	assert_non_null(s);
+	s[len] = '\0';
+	return s;
+}
+
+static int render_file(const char *fixture, const bp_pdf_options *opt,
+		       bp_err *err)
+{
+	xmlDocPtr doc = xmlReadFile(fixture, NULL, XML_PARSE_NONET);
+	int rc;
+
+	assert_non_null(doc);
+	rc = bp_pdf_write(doc, out, opt, err);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static void render_ok(const char *fixture)
+{
+	bp_err err = {0};
+
+	if (render_file(fixture, NULL, &err) != 0)
+		fail_msg("bp_pdf_write: %s", err.msg);
+}
+
+static void render_string(const char *xml)
+{
+	xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "mem.xml", NULL, 0);
+	bp_err err = {0};
+
+	assert_non_null(doc);
+	if (bp_pdf_write(doc, out, NULL, &err) != 0)
+		fail_msg("bp_pdf_write: %s", err.msg);
+	xmlFreeDoc(doc);
+}
+
+static char *page_text(int page)
+{
+	return run("pdftotext -layout -f %d -l %d '%s' - 2>/dev/null", page,
+		   page, out);
+}
+
+static long page_count(void)
+{
+	char *info = run("pdfinfo '%s' 2>/dev/null", out);
+	char *p = strstr(info, "\nPages:");
+	long n = p ? strtol(p + 7, NULL, 10) : -1;
+
+	free(info);
+	return n;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle))) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static size_t dir_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* The word boxes of the whole file: calls fn for each word. */
+struct box {
+	double x0, y0, x1, y1, pw, ph;
+	char text[256];
+};
+
+static size_t for_each_word(void (*fn)(const struct box *, void *), void *arg)
+{
+	char *html = run("pdftotext -bbox '%s' - 2>/dev/null", out);
+	char *line = html, *nl;
+	struct box b = {0};
+	size_t n = 0;
+	char *gt;
+
+	for (; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (sscanf(line, " <page width=\"%lf\" height=\"%lf\"", &b.pw,
+			   &b.ph) == 2)
+			continue;
+		if (sscanf(line, " <word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\"",
+			   &b.x0, &b.y0, &b.x1, &b.y1) != 4)
+			continue;
+		gt = strchr(line, '>');
+		snprintf(b.text, sizeof(b.text), "%s", gt ? gt + 1 : "");
+		if (strchr(b.text, '<'))
+			*strchr(b.text, '<') = '\0';
+		fn(&b, arg);
+		n++;
+	}
+	free(html);
+	return n;
+}
+
+static void word_inside_margins(const struct box *b, void *arg)
+{
+	double margin = *(double *)arg;
+
+	if (b->x0 < margin - 0.5 || b->x1 > b->pw - margin + 0.5 ||
+	    b->y0 < 0 || b->y1 > b->ph)
+		fail_msg("word '%s' at x %.1f..%.1f y %.1f..%.1f is outside the page body",
+			 b->text, b->x0, b->x1, b->y0, b->y1);
+}
+
+/* ---- text and fonts ---------------------------------------------------- */
+
+static void test_pdf_text_has_english_korean_and_chinese(void **state)
+{
+	char *t;
+
+	(void)state;
+	render_ok(FIX "mixed.xml");
+	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	assert_non_null(strstr(t, "Board report October 2026"));
+	assert_non_null(strstr(t, "신규 리드"));
+	assert_non_null(strstr(t, "유료 소셜"));
+	assert_non_null(strstr(t, "渠道"));
+	assert_non_null(strstr(t, "₩12,000,000"));
+	assert_non_null(strstr(t, "1,234"));
+	free(t);
+}
+
+static void test_pdf_fonts_are_embedded(void **state)
+{
+	char *t, *line, *emb;
+	size_t col, rows = 0;
+
+	(void)state;
+	render_ok(FIX "mixed.xml");
+	t = run("pdffonts '%s' 2>/dev/null", out);
+	emb = strstr(t, " emb ");
+	assert_non_null(emb);
+	col = (size_t)(emb - t) + 1;
+	assert_non_null(strstr(t, "DejaVuSans"));
+	assert_non_null(strstr(t, "NanumGothic"));
+	line = strchr(strchr(t, '\n') + 1, '\n') + 1;   /* past the rule */
+	for (; *line; line = strchr(line, '\n') + 1) {
+		assert_true(strlen(line) > col + 3);
+		assert_memory_equal(line + col, "yes", 3);
+		rows++;
+		if (!strchr(line, '\n'))
+			break;
+		if (!strchr(line, '\n')[1])
+			break;
+	}
+	assert_true(rows >= 2);
+	free(t);
+}
+
+static void test_pdf_info_has_title_date_and_landscape_a4(void **state)
+{
+	bp_pdf_options opt = {NULL, NOV_1_2026_0600, NULL};
+	bp_err err = {0};
+	double w = 0, h = 0;
+	char *t, *p;
+
+	(void)state;
+	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), 0);
+	t = run("pdfinfo -isodates '%s' 2>/dev/null", out);
+	assert_non_null(strstr(t, "Title:           Acme — Board Funnel\n"));
+	assert_non_null(strstr(t, "CreationDate:    2026-11-01T06:00:03Z"));
+	p = strstr(t, "Page size:");
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, "Page size: %lf x %lf", &w, &h), 2);
+	assert_int_equal((long)(w + 0.5), 842);
+	assert_int_equal((long)(h + 0.5), 595);
+	assert_int_equal(page_count(), 2);
+	free(t);
+}
+
+static void test_pdf_title_option_overrides_document(void **state)
+{
+	bp_pdf_options opt = {"보드 리포트 2026-10", BP_TIME_NONE, NULL};
+	bp_err err = {0};
+	char *t;
+
+	(void)state;
+	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), 0);
+	t = run("pdfinfo '%s' 2>/dev/null", out);
+	assert_non_null(strstr(t, "Title:           보드 리포트 2026-10\n"));
+	free(t);
+}
+
+static void test_pdf_portrait_letter_when_document_says(void **state)
+{
+	char *t;
+
+	(void)state;
+	render_string("<document size='Letter' orientation='portrait'>"
+		      "<p>x</p></document>");
+	t = run("pdfinfo '%s' 2>/dev/null", out);
+	assert_non_null(strstr(t, "612 x 792 pts"));
+	free(t);
+}
+
+static void test_pdf_page_numbers_in_footer(void **state)
+{
+	char *p1, *p2;
+
+	(void)state;
+	render_ok(FIX "mixed.xml");
+	p1 = page_text(1);
+	p2 = page_text(2);
+	assert_non_null(strstr(p1, "Page 1 of 2"));
+	assert_non_null(strstr(p2, "Page 2 of 2"));
+	assert_null(strstr(p1, "{page"));
+	assert_non_null(strstr(p2, "generated 2026-11-01 06:00 UTC"));
+	free(p1);
+	free(p2);
+}
+
+/* ---- layout ------------------------------------------------------------- */
+
+static void test_pdf_paragraph_wraps_inside_margins(void **state)
+{
+	double margin = 36;
+	char *t;
+
+	(void)state;
+	render_ok(FIX "mixed.xml");
+	assert_true(for_each_word(word_inside_margins, &margin) > 50);
+	/* The 44-word paragraph cannot fit on one 770-point line. */
+	t = page_text(1);
+	assert_non_null(strstr(t, "rather than run past the"));
+	assert_null(strstr(t, "past the right margin of the landscape"));
+	free(t);
+}
+
+static void count_lines(const struct box *b, void *arg)
+{
+	double *last = arg;
+
+	if (b->y0 != last[0]) {
+		last[0] = b->y0;
+		last[1]++;
+	}
+}
+
+static void test_pdf_cjk_text_breaks_between_characters(void **state)
+{
+	char doc[8192] = "<document margin='36'><p>";
+	double margin = 36, lines[2] = {-1, 0};
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200; i++)
+		strcat(doc, "渠道");
+	strcat(doc, "</p></document>");
+	render_string(doc);
+	for_each_word(word_inside_margins, &margin);
+	for_each_word(count_lines, lines);
+	/* 400 ideographs of 10 points, 770 points a line: at least 5 lines. */
+	assert_true(lines[1] >= 5);
+}
+
+static void number_right_edge(const struct box *b, void *arg)
+{
+	double *x = arg;
+
+	if (strcmp(b->text, "12,345") == 0)
+		x[0] = b->x1;
+	if (strcmp(b->text, "Words") == 0)
+		x[1] = b->x0;
+}
+
+static void test_pdf_numbers_right_aligned_by_default(void **state)
+{
+	double x[2] = {0, 0};
+
+	(void)state;
+	render_string("<document margin='36'><table widths='1 1'>"
+		      "<tr><td>Words</td><td>12,345</td></tr></table></document>");
+	for_each_word(number_right_edge, x);
+	/* Columns 36..421 and 421..806, 4 points of padding. */
+	assert_true(x[0] > 801 && x[0] <= 802.5);
+	assert_true(x[1] >= 39.5 && x[1] < 41);
+}
+
+static void test_pdf_long_table_repeats_header_on_each_page(void **state)
+{
+	long pages, i;
+	char *t, want[32];
+
+	(void)state;
+	render_ok(FIX "long-table.xml");
+	pages = page_count();
+	/* 300 rows of about 19 points in 523 points: 11 or more pages. */
+	assert_true(pages >= 11);
+	for (i = 1; i <= pages; i++) {
+		t = page_text((int)i);
+		assert_int_equal(count(t, "Channel name"), 1);
+		snprintf(want, sizeof(want), "%ld / %ld", i, pages);
+		assert_non_null(strstr(t, want));
+		free(t);
+	}
+}
+
+static void test_pdf_long_table_has_every_row_once(void **state)
+{
+	char *t, want[32];
+	double margin = 36;
+	int i;
+
+	(void)state;
+	render_ok(FIX "long-table.xml");
+	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	for (i = 1; i <= 300; i++) {
+		snprintf(want, sizeof(want), "row %04d ", i);
+		if (count(t, want) != 1)
+			fail_msg("'%s' appears %zu times", want, count(t, want));
+	}
+	assert_int_equal(count(t, "row 0"), 300);
+	free(t);
+	for_each_word(word_inside_margins, &margin);
+}
+
+static void test_pdf_drawing_moves_to_new_page_when_short_of_room(void **state)
+{
+	char doc[8192] = "<document margin='36'>";
+	char *p1, *p2;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20; i++)
+		strcat(doc, "<p>Filler paragraph.</p>");
+	strcat(doc, "<drawing width='640' height='280'>"
+		    "<rect x='0' y='0' width='640' height='280' fill='#eeeeee'/>"
+		    "<text x='320' y='140' font-size='12' text-anchor='middle'>"
+		    "ChartLabel</text></drawing></document>");
+	render_string(doc);
+	assert_int_equal(page_count(), 2);
+	p1 = page_text(1);
+	p2 = page_text(2);
+	assert_null(strstr(p1, "ChartLabel"));
+	assert_non_null(strstr(p2, "ChartLabel"));
+	free(p1);
+	free(p2);
+}
+
+static void test_pdf_page_break_starts_new_page(void **state)
+{
+	(void)state;
+	render_string("<document><p>one</p><page-break/><page-break/>"
+		      "<p>two</p></document>");
+	/* A break on a fresh page adds nothing. */
+	assert_int_equal(page_count(), 2);
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+static void test_pdf_missing_font_names_the_path(void **state)
+{
+	bp_pdf_options opt = {NULL, BP_TIME_NONE, "/nonexistent/bp-font.ttf"};
+	bp_err err = {0};
+
+	(void)state;
+	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_string_equal(err.msg, "font '/nonexistent/bp-font.ttf' not found");
+	assert_int_equal(dir_entries(dir), 0);
+}
+
+static void test_pdf_postscript_outline_font_refused(void **state)
+{
+	bp_pdf_options opt = {NULL, BP_TIME_NONE, CFF_FONT};
+	bp_err err = {0};
+
+	(void)state;
+	if (access(CFF_FONT, R_OK) != 0)
+		skip();
+	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.msg, CFF_FONT));
+	assert_non_null(strstr(err.msg, "no TrueType outlines"));
+}
+
+static void test_pdf_font_override_is_used(void **state)
+{
+	bp_pdf_options opt = {NULL, BP_TIME_NONE,
+			      "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"};
+	bp_err err = {0};
+	char *t;
+
+	(void)state;
+	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), 0);
+	t = run("pdffonts '%s' 2>/dev/null", out);
+	/* Every Latin letter NanumGothic has comes from it: DejaVu only
+	 * draws what Nanum lacks (none here), so it is not in the file. */
+	assert_non_null(strstr(t, "NanumGothic"));
+	assert_null(strstr(t, "DejaVuSans,Book"));
+	free(t);
+}
+
+static void test_pdf_output_dir_missing_fails_cleanly(void **state)
+{
+	bp_err err = {0};
+	xmlDocPtr doc = xmlReadFile(FIX "mixed.xml", NULL, 0);
+	char path[160];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/no/such/dir/report.pdf", dir);
+	assert_int_equal(bp_pdf_write(doc, path, NULL, &err), -1);
+	xmlFreeDoc(doc);
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	assert_non_null(strstr(err.msg, path));
+	assert_int_equal(dir_entries(dir), 0);
+}
+
+static void test_pdf_unreplaceable_output_leaves_no_temp_file(void **state)
+{
+	bp_err err = {0};
+
+	(void)state;
+	/* A directory where the file should go: the temporary file is
+	 * written, the rename fails, and the temporary file must go. */
+	assert_int_equal(mkdir(out, 0755), 0);
+	assert_int_equal(render_file(FIX "mixed.xml", NULL, &err), -1);
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	assert_int_equal(dir_entries(dir), 1);
+}
+
+static void test_pdf_unknown_element_names_file_and_line(void **state)
+{
+	bp_err err = {0};
+
+	(void)state;
+	assert_int_equal(render_file(FIX "unknown.xml", NULL, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_string_equal(err.file, FIX "unknown.xml");
+	assert_int_equal(err.line, 4);
+	assert_string_equal(err.msg, "unknown element <marquee> in the page document");
+	assert_int_equal(dir_entries(dir), 0);
+}
+
+/* ---- templates ---------------------------------------------------------- */
+
+static double expand_and_render(const char *lang)
+{
+	char tpl[128];
+	bp_err err = {0};
+	xmlDocPtr metrics, page;
+	struct timespec a, b;
+	int rc;
+
+	snprintf(tpl, sizeof(tpl), "templates/%s/report.pdf.xml", lang);
+	metrics = xmlReadFile("tests/fixtures/metrics-sample.xml", NULL, 0);
+	assert_non_null(metrics);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	page = bp_render_expand(metrics, tpl, &err);
+	if (!page)
+		fail_msg("expand %s: %s:%ld: %s", tpl, err.file, err.line, err.msg);
+	rc = bp_pdf_write(page, out, NULL, &err);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	xmlFreeDoc(page);
+	xmlFreeDoc(metrics);
+	if (rc != 0)
+		fail_msg("bp_pdf_write %s: %s", tpl, err.msg);
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+static void test_pdf_english_template_renders_sample(void **state)
+{
+	double margin = 36;
+	char *t;
+
+	(void)state;
+	expand_and_render("en");
+	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	assert_non_null(strstr(t, "Acme — Board Funnel"));
+	assert_non_null(strstr(t, "October 2026"));
+	assert_non_null(strstr(t, "Cohort funnel"));
+	assert_non_null(strstr(t, "Organic search"));
+	assert_non_null(strstr(t, "Metric definitions"));
+	assert_null(strstr(t, "{page"));
+	free(t);
+	for_each_word(word_inside_margins, &margin);
+}
+
+static void test_pdf_korean_template_renders_sample(void **state)
+{
+	char *t;
+
+	(void)state;
+	expand_and_render("ko");
+	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	assert_non_null(strstr(t, "신규 리드"));
+	assert_non_null(strstr(t, "코호트 퍼널"));
+	assert_non_null(strstr(t, "지표 정의"));
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pdf_text_has_english_korean_and_chinese, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_fonts_are_embedded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_info_has_title_date_and_landscape_a4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_title_option_overrides_document, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_portrait_letter_when_document_says, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_page_numbers_in_footer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_paragraph_wraps_inside_margins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_cjk_text_breaks_between_characters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_numbers_right_aligned_by_default, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_long_table_repeats_header_on_each_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_long_table_has_every_row_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_drawing_moves_to_new_page_when_short_of_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_page_break_starts_new_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_missing_font_names_the_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_postscript_outline_font_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_font_override_is_used, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_output_dir_missing_fails_cleanly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_unreplaceable_output_leaves_no_temp_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_unknown_element_names_file_and_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_english_template_renders_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_korean_template_renders_sample, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
