@@ -4,10 +4,10 @@
 . "$BP_SRCDIR/tests/integration/lib.sh"
 
 demo_data "$T/www"
-start_https "$T/www"
 export BOARDPACK_RETRY_BASE_MS=50
 export BP_TEST_TOKEN="tok-$(date +%s)-s3cret"
 export CRM_TOKEN="$BP_TEST_TOKEN"
+start_https "$T/www"
 
 # config CA CONTACTS_PATH TRAFFIC_PATH OUT
 config() {

@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""A local SMTP server for boardpack's tests (Debian's python3-aiosmtpd).
+
+    smtp_server.py --out DIR --port-file FILE --log FILE
+                   [--cert PEM --key PEM] [--tls starttls|smtps|none]
+                   [--auth] [--busy N]
+
+Binds 127.0.0.1 on a port the kernel picks and writes that port to
+--port-file (atomically, so a test polling for the file never reads half a
+number).
+
+--tls starttls (the default) offers STARTTLS and refuses every mail command
+before it (530); smtps speaks TLS from the first byte (implicit TLS); none
+is plain SMTP without STARTTLS.  starttls and smtps need --cert and --key
+(tests/integration/make_ca.sh makes them).
+
+--auth requires AUTH (LOGIN or PLAIN) as $BP_TEST_SMTP_USER with password
+$BP_TEST_SMTP_PASSWORD before MAIL; without it any client may send.
+
+--busy N answers "421" to the first N connections and closes them (a
+transient failure), then behaves normally.
+
+Recipients whose address starts with "reject" get "550"; the others are
+accepted.  Each message received is saved, as the raw bytes of DATA, to
+DIR/1.eml, DIR/2.eml, ... (written to a temporary name, then renamed).
+
+Events are appended to --log, one line each, tab-separated:
+    CONNECT  N  busy|ok
+    AUTH     LOGIN-NAME  ok|failed        (never the password)
+    MAIL     ADDRESS
+    RCPT     ADDRESS  accepted|rejected
+    DATA     FILE-NAME
+so a test can check the envelope (Bcc recipients appear only here).
+
+Exits cleanly (status 0) on SIGTERM or SIGINT.
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import ssl
+import sys
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class State:
+    def __init__(self, args):
+        self.args = args
+        self.connections = 0
+        self.messages = 0
+
+    def log(self, *fields):
+        with open(self.args.log, "a", encoding="utf-8") as f:
+            f.write("\t".join(str(x) for x in fields) + "\n")
+
+
+class Handler:
+    def __init__(self, state):
+        self.state = state
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        if self.state.args.auth and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        self.state.log("MAIL", address)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        if address.lower().startswith("reject"):
+            self.state.log("RCPT", address, "rejected")
+            return "550 5.1.1 No such user here"
+        self.state.log("RCPT", address, "accepted")
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        st = self.state
+        st.messages += 1
+        name = "%d.eml" % st.messages
+        path = os.path.join(st.args.out, name)
+        with open(path + ".tmp", "wb") as f:
+            f.write(envelope.original_content)
+        os.rename(path + ".tmp", path)
+        st.log("DATA", name)
+        return "250 OK: queued"
+
+
+class Busy(asyncio.Protocol):
+    """Greets with 421 and hangs up, as a server under load does."""
+
+    def connection_made(self, transport):
+        transport.write(b"421 4.3.2 Too busy, try again later\r\n")
+        transport.close()
+
+
+def authenticator(state):
+    want_user = os.environ.get("BP_TEST_SMTP_USER", "\0").encode()
+    want_pass = os.environ.get("BP_TEST_SMTP_PASSWORD", "\0").encode()
+
+    def check(server, session, envelope, mechanism, auth_data):
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        ok = auth_data.login == want_user and auth_data.password == want_pass
+        state.log("AUTH", auth_data.login.decode("utf-8", "replace"),
+                  "ok" if ok else "failed")
+        return AuthResult(success=ok, handled=False)
+
+    return check
+
+
+def factory(state, tls_ctx):
+    args = state.args
+    handler = Handler(state)
+
+    def make():
+        state.connections += 1
+        if state.connections <= args.busy:
+            state.log("CONNECT", state.connections, "busy")
+            return Busy()
+        state.log("CONNECT", state.connections, "ok")
+        kw = {}
+        if args.tls == "starttls":
+            kw = {"tls_context": tls_ctx, "require_starttls": True}
+        return SMTP(handler, hostname="bp-test.localhost",
+                    authenticator=authenticator(state),
+                    auth_required=args.auth,
+                    # Implicit TLS is TLS too, though aiosmtpd only counts
+                    # STARTTLS.
+                    auth_require_tls=args.tls == "starttls",
+                    **kw)
+
+    return make
+
+
+def write_port(path, port):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="ascii") as f:
+        f.write("%d\n" % port)
+    os.rename(tmp, path)
+
+
+async def serve(state):
+    args = state.args
+    loop = asyncio.get_running_loop()
+    tls_ctx = None
+    if args.tls != "none":
+        tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls_ctx.load_cert_chain(args.cert, args.key)
+    srv = await loop.create_server(
+        factory(state, tls_ctx), "127.0.0.1", 0,
+        ssl=tls_ctx if args.tls == "smtps" else None)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    write_port(args.port_file, srv.sockets[0].getsockname()[1])
+    await stop.wait()
+    srv.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--tls", choices=("starttls", "smtps", "none"),
+                    default="starttls")
+    ap.add_argument("--auth", action="store_true")
+    ap.add_argument("--busy", type=int, default=0)
+    args = ap.parse_args()
+    # aiosmtpd warns about its own deprecated attribute on every AUTH.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
+    if args.tls != "none" and not (args.cert and args.key):
+        ap.error("--tls %s needs --cert and --key" % args.tls)
+    os.makedirs(args.out, exist_ok=True)
+    asyncio.run(serve(State(args)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
