@@ -24,8 +24,7 @@ typedef struct bp_run_info {
 typedef struct bp_source_file {
 	const bp_source *src;
 	const char *file;      /* path inside the snapshot: "sources/crm.csv" */
-	unsigned long long bytes;
-	char sha256[65];
+	unsigned long long bytes;   /* digests are in MANIFEST.sha256 */
 } bp_source_file;
 
 /* Builds metrics.xml.  Returns NULL when out of memory (err set).  The

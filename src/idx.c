@@ -6,9 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An empty slot is all zero bytes, so a fresh table is calloc'd and the
+ * emptiness test reads the slot the probe needs anyway (no side array,
+ * no second cache miss). */
+#define EMPTY 0
+#define NUMERIC 1
+
 typedef struct slot {
 	uint64_t key;    /* the number, or the string's hash */
-	uint32_t str;    /* 0: numeric key; else arena offset + 1 */
+	uint32_t str;    /* EMPTY, NUMERIC, or arena offset + 2 */
 	uint32_t value;
 } slot;
 
@@ -18,7 +24,6 @@ struct bp_idx {
 	size_t count;
 	char *arena;     /* strings: uint32 length, then bytes */
 	size_t arena_len, arena_cap;
-	unsigned char *used; /* one bit would do; a byte keeps it simple */
 };
 
 static uint64_t mix(uint64_t x)
@@ -71,8 +76,7 @@ bp_idx *bp_idx_new(void)
 		return NULL;
 	ix->cap = 1024;
 	ix->slots = calloc(ix->cap, sizeof(slot));
-	ix->used = calloc(ix->cap, 1);
-	if (!ix->slots || !ix->used) {
+	if (!ix->slots) {
 		bp_idx_free(ix);
 		return NULL;
 	}
@@ -84,7 +88,6 @@ void bp_idx_free(bp_idx *ix)
 	if (!ix)
 		return;
 	free(ix->slots);
-	free(ix->used);
 	free(ix->arena);
 	free(ix);
 }
@@ -92,7 +95,7 @@ void bp_idx_free(bp_idx *ix)
 static int str_equal(const bp_idx *ix, uint32_t str, const char *s, size_t n)
 {
 	uint32_t len;
-	const char *p = ix->arena + str - 1;
+	const char *p = ix->arena + str - 2;
 
 	memcpy(&len, p, sizeof(len));
 	return len == n && memcmp(p + sizeof(len), s, n) == 0;
@@ -106,11 +109,11 @@ static size_t probe(const bp_idx *ix, uint64_t key, int numeric,
 	size_t mask = ix->cap - 1;
 	size_t i = (size_t)(numeric ? mix(key) : key) & mask;
 
-	while (ix->used[i]) {
+	while (ix->slots[i].str != EMPTY) {
 		const slot *sl = &ix->slots[i];
 
-		if (sl->key == key && (numeric ? sl->str == 0 :
-				       sl->str != 0 && str_equal(ix, sl->str, s, n)))
+		if (sl->key == key && (numeric ? sl->str == NUMERIC :
+				       sl->str != NUMERIC && str_equal(ix, sl->str, s, n)))
 			return i;
 		i = (i + 1) & mask;
 	}
@@ -121,29 +124,22 @@ static int grow(bp_idx *ix)
 {
 	size_t cap = ix->cap * 2, i, mask = cap - 1;
 	slot *slots = calloc(cap, sizeof(slot));
-	unsigned char *used = calloc(cap, 1);
 
-	if (!slots || !used) {
-		free(slots);
-		free(used);
+	if (!slots)
 		return -1;
-	}
 	for (i = 0; i < ix->cap; i++) {
 		const slot *sl = &ix->slots[i];
 		size_t j;
 
-		if (!ix->used[i])
+		if (sl->str == EMPTY)
 			continue;
-		j = (size_t)(sl->str == 0 ? mix(sl->key) : sl->key) & mask;
-		while (used[j])
+		j = (size_t)(sl->str == NUMERIC ? mix(sl->key) : sl->key) & mask;
+		while (slots[j].str != EMPTY)
 			j = (j + 1) & mask;
 		slots[j] = *sl;
-		used[j] = 1;
 	}
 	free(ix->slots);
-	free(ix->used);
 	ix->slots = slots;
-	ix->used = used;
 	ix->cap = cap;
 	return 0;
 }
@@ -153,7 +149,7 @@ static int arena_add(bp_idx *ix, const char *s, size_t n, uint32_t *str)
 	uint32_t len = (uint32_t)n;
 	size_t need = ix->arena_len + sizeof(len) + n;
 
-	if (n > UINT32_MAX || need >= UINT32_MAX)
+	if (n > UINT32_MAX || need >= UINT32_MAX - 2)
 		return -1;
 	if (need > ix->arena_cap) {
 		size_t cap = ix->arena_cap ? ix->arena_cap : 4096;
@@ -169,7 +165,7 @@ static int arena_add(bp_idx *ix, const char *s, size_t n, uint32_t *str)
 	}
 	memcpy(ix->arena + ix->arena_len, &len, sizeof(len));
 	memcpy(ix->arena + ix->arena_len + sizeof(len), s, n);
-	*str = (uint32_t)ix->arena_len + 1;
+	*str = (uint32_t)ix->arena_len + 2;
 	ix->arena_len = need;
 	return 0;
 }
@@ -183,7 +179,7 @@ int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value)
 	if (!numeric)
 		key = hash_bytes(id, n);
 	i = probe(ix, key, numeric, id, n);
-	if (!ix->used[i])
+	if (ix->slots[i].str == EMPTY)
 		return 0;
 	*value = ix->slots[i].value;
 	return 1;
@@ -195,12 +191,12 @@ int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
 	uint64_t key;
 	int numeric = numeric_id(id, n, &key);
 	size_t i;
-	uint32_t str = 0;
+	uint32_t str = NUMERIC;
 
 	if (!numeric)
 		key = hash_bytes(id, n);
 	i = probe(ix, key, numeric, id, n);
-	if (ix->used[i]) {
+	if (ix->slots[i].str != EMPTY) {
 		if (old)
 			*old = ix->slots[i].value;
 		return 0;
@@ -213,7 +209,6 @@ int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
 		i = probe(ix, key, numeric, id, n);
 	}
 	ix->slots[i] = (slot){ key, str, value };
-	ix->used[i] = 1;
 	ix->count++;
 	return 1;
 }
@@ -225,5 +220,5 @@ size_t bp_idx_count(const bp_idx *ix)
 
 size_t bp_idx_bytes(const bp_idx *ix)
 {
-	return ix->cap * (sizeof(slot) + 1) + ix->arena_cap;
+	return ix->cap * sizeof(slot) + ix->arena_cap;
 }

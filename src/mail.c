@@ -572,6 +572,23 @@ static int pick_attachments(message *m, const bp_email *e, const char *dir,
 	return 0;
 }
 
+/* Mail lines end in CRLF; with bare LFs curl's quoted-printable encoder
+ * writes every line break as "=0A" and the source becomes unreadable. */
+static char *to_crlf(char *s)
+{
+	sbuf b = { 0 };
+
+	if (!s)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		if (*p == '\n' && (p == s || p[-1] != '\r'))
+			sb_add(&b, "\r", 1);
+		sb_add(&b, p, 1);
+	}
+	free(s);
+	return sb_take(&b);
+}
+
 static int prepare_bodies(message *m, const bp_email *e, const char *dir,
 			  const char *period, bp_err *err)
 {
@@ -590,7 +607,8 @@ static int prepare_bodies(message *m, const bp_email *e, const char *dir,
 		sb_puts(&text, plain);
 		if (notes.len)
 			sb_printf(&text, "\n%s", notes.s);
-		if (!(m->html = html_with_notes(html, notes.s ? notes.s : "")))
+		m->html = to_crlf(html_with_notes(html, notes.s ? notes.s : ""));
+		if (!m->html)
 			goto out;
 	} else {
 		file_list(&text, dir, period);
@@ -598,7 +616,7 @@ static int prepare_bodies(message *m, const bp_email *e, const char *dir,
 			sb_printf(&text, "\n%s", notes.s);
 	}
 	text.oom = text.oom || notes.oom;
-	m->text = sb_take(&text);
+	m->text = to_crlf(sb_take(&text));
 	text.s = NULL;
 	rc = m->text ? 0 : -1;
 out:

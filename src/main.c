@@ -26,7 +26,6 @@
 #include "model.h"
 #include "pdf.h"
 #include "render.h"
-#include "sha256.h"
 #include "snapshot.h"
 
 #ifndef BP_VERSION
@@ -264,17 +263,24 @@ static void archive_name(const bp_source *src, char *buf, size_t size)
 	snprintf(buf, size, "%s%s", src->id, ext);
 }
 
-/* Copies a download into the snapshot, hashing it on the way. */
-static int archive_copy(const char *from, const char *to, bp_source_file *sf,
+/* Puts a download into the snapshot: a hard link when the cache and the
+ * snapshot share a file system (no copy of a large export; the cache is
+ * only ever replaced by rename, so the snapshot's bytes never change),
+ * else a copy. */
+static int archive_file(const char *from, const char *to, bp_source_file *sf,
 			bp_err *err)
 {
-	int in = -1, out = -1, rc = -1;
 	static char buf[1 << 16];
-	bp_sha256 sha;
-	unsigned char digest[32];
+	struct stat st;
+	int in = -1, out = -1, rc = -1;
 	ssize_t n;
-	int i;
 
+	if (stat(from, &st) < 0)
+		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
+				  strerror(errno));
+	sf->bytes = (unsigned long long)st.st_size;
+	if (link(from, to) == 0)
+		return 0;
 	in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
 		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from, strerror(errno));
@@ -285,24 +291,17 @@ static int archive_copy(const char *from, const char *to, bp_source_file *sf,
 		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", to, strerror(errno));
 		goto out;
 	}
-	bp_sha256_init(&sha);
-	sf->bytes = 0;
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
 		if (write(out, buf, (size_t)n) != n) {
 			bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", to,
 				   strerror(errno));
 			goto out;
 		}
-		bp_sha256_update(&sha, buf, (size_t)n);
-		sf->bytes += (unsigned long long)n;
 	}
 	if (n < 0) {
 		bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s", from, strerror(errno));
 		goto out;
 	}
-	bp_sha256_final(&sha, digest);
-	for (i = 0; i < 32; i++)
-		snprintf(sf->sha256 + 2 * i, 3, "%02x", digest[i]);
 	rc = 0;
 out:
 	if (in >= 0)
@@ -406,7 +405,7 @@ static int read_sources(run_state *s, bp_err *err)
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		s->files[i].src = &cfg->sources[i];
 		s->files[i].file = s->names[i];
-		rc = from ? archive_copy(from, path, &s->files[i], err) :
+		rc = from ? archive_file(from, path, &s->files[i], err) :
 			    bp_err_set(err, BP_ESOFTWARE, "out of memory");
 		free(from);
 		if (rc < 0)

@@ -382,8 +382,6 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		xmlNewProp(a, BAD_CAST "file", BAD_CAST files[i].file);
 		snprintf(bytes, sizeof(bytes), "%llu", files[i].bytes);
 		xmlNewProp(a, BAD_CAST "bytes", BAD_CAST bytes);
-		if (files[i].sha256[0])
-			xmlNewProp(a, BAD_CAST "sha256", BAD_CAST files[i].sha256);
 	}
 }
 

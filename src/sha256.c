@@ -49,7 +49,7 @@ static void store_be32(unsigned char *p, uint32_t v)
 /* One 512-bit block, FIPS 180-4 section 6.2.2. */
 static void compress(uint32_t h[8], const unsigned char block[64])
 {
-	uint32_t w[64], v[8], t1, t2;
+	uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
 	int i;
 
 	for (i = 0; i < 16; i++)
@@ -59,19 +59,26 @@ static void compress(uint32_t h[8], const unsigned char block[64])
 		uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
-	memcpy(v, h, sizeof(v));
+	a = h[0]; b = h[1]; c = h[2]; d = h[3];
+	e = h[4]; f = h[5]; g = h[6]; hh = h[7];
 	for (i = 0; i < 64; i++) {
-		uint32_t e = v[4], a = v[0];
-		uint32_t ch = (e & v[5]) ^ (~e & v[6]);
-		uint32_t maj = (a & v[1]) ^ (a & v[2]) ^ (v[1] & v[2]);
-		t1 = v[7] + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ch + K[i] + w[i];
-		t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + maj;
-		memmove(v + 1, v, 7 * sizeof(v[0]));
-		v[4] += t1;
-		v[0] = t1 + t2;
+		/* Named registers rather than an array shifted each round: the
+		 * shift was a memmove call per round, most of the time spent. */
+		t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) +
+		     ((e & f) ^ (~e & g)) + K[i] + w[i];
+		t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) +
+		     ((a & b) ^ (a & c) ^ (b & c));
+		hh = g;
+		g = f;
+		f = e;
+		e = d + t1;
+		d = c;
+		c = b;
+		b = a;
+		a = t1 + t2;
 	}
-	for (i = 0; i < 8; i++)
-		h[i] += v[i];
+	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
+	h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
 void bp_sha256_init(bp_sha256 *c)
