@@ -38,4 +38,13 @@ xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 int bp_model_write(xmlDocPtr metrics, const bp_config *cfg,
 		   const bp_funnel *f, const char *dir, bp_err *err);
 
+/* Records in `metrics` how every cohort's counts changed since the
+ * snapshot `prev` (its metrics.xml document; `prev_stamp` its folder
+ * name, e.g. "2026-10-01T060003Z"): a <drift> element holding one
+ * <change> per (cohort, channel, count) that differs, as a signed
+ * difference.  Cohorts absent from either document are not compared.
+ * Returns 0, or -1 when out of memory. */
+int bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp,
+		   bp_err *err);
+
 #endif

@@ -84,4 +84,12 @@ int bp_snapshot_verify(const char *dir, bp_err *err);
  * also when `output_dir` cannot be read or memory runs out. */
 char *bp_snapshot_previous(const char *output_dir, const char *before);
 
+/* Retention: removes committed snapshots whose stamp is more than
+ * `keep_months` months before `now`, except the latest snapshot of each
+ * period folder, which is always kept.  Returns how many were removed
+ * (0 when keep_months <= 0), or -1 with BP_ECANTCREAT when one could not
+ * be removed (the others are still tried). */
+int bp_snapshot_prune(const char *output_dir, int keep_months, bp_time now,
+		      bp_err *err);
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -23,6 +24,7 @@
 #include "funnel.h"
 #include "ingest.h"
 #include "log.h"
+#include "mail.h"
 #include "model.h"
 #include "pdf.h"
 #include "render.h"
@@ -34,7 +36,8 @@
 
 static const char usage_text[] =
 "usage: boardpack run    -c FILE [--period YYYY-MM] [--as-of TIMESTAMP]\n"
-"                        [--no-email] [--offline] [-q|-v]\n"
+"                        [--no-email] [--offline] [--resend]\n"
+"                        [--from-snapshot DIR] [-q|-v]\n"
 "       boardpack check  -c FILE\n"
 "       boardpack fetch  -c FILE\n"
 "       boardpack verify SNAPSHOT_DIR\n"
@@ -46,10 +49,10 @@ static const char help_text[] =
 "cohort funnels by creation month, channel CAC, and a dated snapshot.\n"
 "\n"
 "Commands:\n"
-"  run      fetch every source, compute the numbers for the period and write\n"
-"           a new snapshot <output>/<YYYY-MM>/<UTC time>/ holding\n"
-"           cohorts.csv, channels.csv, metrics.xml and sources/; prints the\n"
-"           snapshot's path last\n"
+"  run      fetch every source, compute the numbers for the period, write a\n"
+"           new snapshot <output>/<YYYY-MM>/<UTC time>/ (report.html,\n"
+"           report.pdf, email.html, cohorts.csv, channels.csv, metrics.xml,\n"
+"           sources/, MANIFEST.sha256) and email it; prints its path last\n"
 "  check    validate the config and print the resolved sources, channels,\n"
 "           period and window, without fetching\n"
 "  fetch    download every source into <output>/.cache/ and stop\n"
@@ -64,7 +67,10 @@ static const char help_text[] =
 "                        (2026-10-15, 2026-10-15T12:00, ...+09:00); default:\n"
 "                        the end of the period, or now if that is earlier\n"
 "  --offline             use the last complete download of each source\n"
+"  --from-snapshot DIR   rebuild from the exports archived in snapshot DIR\n"
+"                        (no network; its period and as_of unless given)\n"
 "  --no-email            do not send the report after the run\n"
+"  --resend              email even when this period was already sent\n"
 "  -q, --quiet           only errors and the one-line summary\n"
 "  -v, --verbose         more detail on stderr\n"
 "\n"
@@ -72,6 +78,8 @@ static const char help_text[] =
 "  boardpack check -c boardpack.xml\n"
 "  boardpack run -c boardpack.xml --period 2026-10\n"
 "  boardpack run -c boardpack.xml --period 2026-07 --as-of 2026-08-01 --offline\n"
+"  boardpack verify reports/2026-10/2026-11-01T060003Z\n"
+"  boardpack send -c boardpack.xml reports/2026-10/2026-11-01T060003Z\n"
 "\n"
 "Exit status: 0 done, 64 usage, 65 bad input data, 66 input missing,\n"
 "69 source or server unavailable, 73 cannot write output, 75 try again\n"
@@ -81,8 +89,10 @@ typedef struct options {
 	const char *config;
 	const char *period;
 	const char *as_of;
+	const char *from_snapshot;
 	int no_email;
 	int offline;
+	int resend;
 } options;
 
 static int fail(const bp_err *e)
@@ -112,6 +122,8 @@ static int parse_options(int argc, char **argv, options *o, int *first_arg)
 		{ "as-of", required_argument, NULL, 'a' },
 		{ "no-email", no_argument, NULL, 'n' },
 		{ "offline", no_argument, NULL, 'o' },
+		{ "from-snapshot", required_argument, NULL, 'f' },
+		{ "resend", no_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -128,6 +140,8 @@ static int parse_options(int argc, char **argv, options *o, int *first_arg)
 		case 'a': o->as_of = optarg; break;
 		case 'n': o->no_email = 1; break;
 		case 'o': o->offline = 1; break;
+		case 'f': o->from_snapshot = optarg; break;
+		case 'r': o->resend = 1; break;
 		case 'q': bp_log_set_level(BP_LOG_QUIET); break;
 		case 'v': bp_log_set_level(BP_LOG_VERBOSE); break;
 		case 'h': fputs(help_text, stdout); exit(0);
@@ -313,6 +327,7 @@ out:
 }
 
 typedef struct run_state {
+	const char *from_snapshot; /* read sources from here, not the cache */
 	bp_config *cfg;
 	timing t;
 	char *cache;
@@ -397,10 +412,16 @@ static int read_sources(run_state *s, bp_err *err)
 		return bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", dir,
 				  strerror(errno));
 	for (i = 0; i < cfg->n_sources; i++) {
-		char *from = bp_fetch_path(s->cache, &cfg->sources[i]);
+		char *from;
 		int rc;
 
 		archive_name(&cfg->sources[i], name, sizeof(name));
+		if (s->from_snapshot) {
+			snprintf(path, sizeof(path), "%s/sources/%s", s->from_snapshot, name);
+			from = strdup(path);
+		} else {
+			from = bp_fetch_path(s->cache, &cfg->sources[i]);
+		}
 		snprintf(s->names[i], sizeof(s->names[i]), "sources/%s", name);
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		s->files[i].src = &cfg->sources[i];
@@ -471,6 +492,103 @@ static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 	return rc;
 }
 
+/* The attribute `name` of run/ in DIR/metrics.xml, into buf ("" when
+ * absent).  Returns 0, or -1 with BP_ENOINPUT. */
+static int snapshot_run_attr(const char *dir, const char *name, char *buf,
+			     size_t size, bp_err *err)
+{
+	char path[4200];
+	xmlDocPtr doc;
+	xmlNodePtr n;
+
+	snprintf(path, sizeof(path), "%s/metrics.xml", dir);
+	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+			  XML_PARSE_NOWARNING);
+	if (!doc)
+		return bp_err_set(err, BP_ENOINPUT, "cannot read '%s': not a "
+				  "boardpack snapshot", path);
+	buf[0] = '\0';
+	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
+		xmlChar *v;
+
+		if (n->type != XML_ELEMENT_NODE || strcmp((char *)n->name, "run"))
+			continue;
+		v = xmlGetProp(n, BAD_CAST name);
+		if (v)
+			snprintf(buf, size, "%s", (char *)v);
+		xmlFree(v);
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+/* Adds to `metrics` how cohorts changed since the latest earlier snapshot.
+ * A previous snapshot that cannot be read is reported and skipped: drift
+ * is information, not a reason to fail the month's run. */
+static void add_drift(const bp_config *cfg, xmlDocPtr metrics)
+{
+	char *prev = bp_snapshot_previous(cfg->output_dir, NULL);
+	char path[4200];
+	xmlDocPtr doc;
+	bp_err err = { 0 };
+
+	if (!prev)
+		return;
+	snprintf(path, sizeof(path), "%s/metrics.xml", prev);
+	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+			  XML_PARSE_NOWARNING);
+	if (!doc)
+		bp_log_warn("cannot read '%s': no drift since that snapshot", path);
+	else if (bp_model_drift(metrics, doc, strrchr(prev, '/') + 1, &err) < 0)
+		bp_log_warn("%s", err.msg);
+	else
+		bp_log_info("compared with the snapshot %s", prev);
+	xmlFreeDoc(doc);
+	free(prev);
+}
+
+/* 1 when a snapshot of `period` other than `except` records a
+ * successful send. */
+static int period_sent(const char *output_dir, const char *period,
+		       const char *except)
+{
+	char dir[4096], path[4400];
+	DIR *d;
+	struct dirent *e;
+	int sent = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", output_dir, period);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!sent && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (strcmp(path, except) != 0 && bp_mail_was_sent(path))
+			sent = 1;
+	}
+	closedir(d);
+	return sent;
+}
+
+/* Emails snapshot `dir`.  Returns 0, or -1 with err. */
+static int deliver(const bp_config *cfg, const char *dir, const char *period,
+		   bp_err *err)
+{
+	char *report = NULL;
+
+	if (bp_mail_send(cfg, dir, period, &report, err) < 0)
+		return -1;
+	if (report)
+		bp_log_warn("%s", report);
+	fprintf(stderr, "boardpack: %s: emailed to %zu recipient(s)%s\n", period,
+		cfg->email->n_to + cfg->email->n_cc + cfg->email->n_bcc,
+		report ? ", some rejected" : "");
+	free(report);
+	return 0;
+}
+
 static double seconds(void)
 {
 	struct timespec ts;
@@ -496,6 +614,30 @@ static void log_timing(const run_state *s, const double *t)
 		     t[5] - t[4], rows, bytes, bp_ingest_index_bytes(s->ingest));
 }
 
+/* Starts the snapshot.  Names are stamped to the second, so a run that
+ * follows another within the same second waits for the next one rather
+ * than fail; the commit's no-replace rename still guards against a
+ * concurrent run. */
+static int begin_snapshot(run_state *s, const char *period, bp_err *err)
+{
+	struct stat st;
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		s->snap = bp_snapshot_begin(s->cfg->output_dir, period, s->t.now, err);
+		if (!s->snap)
+			return -1;
+		if (stat(bp_snapshot_path(s->snap), &st) < 0)
+			return 0;
+		bp_snapshot_abort(s->snap);
+		s->snap = NULL;
+		sleep(1);
+		s->t.now = (bp_time)time(NULL);
+	}
+	return bp_err_set(err, BP_ETEMPFAIL, "a snapshot of %s stamped this "
+			  "second already exists; try again", period);
+}
+
 static int cmd_run(const options *o)
 {
 	run_state s = { 0 };
@@ -506,11 +648,27 @@ static int cmd_run(const options *o)
 	double t[6];
 	int rc = 0;
 
+	options opt = *o;
+	char snap_period[16], snap_as_of[64];
+
 	t[0] = seconds();
 	s.cfg = bp_config_load(o->config, &err);
 	if (!s.cfg)
 		return fail(&err);
-	if (resolve_timing(s.cfg, o, &s.t, &err) < 0)
+	s.from_snapshot = o->from_snapshot;
+	if (o->from_snapshot) {
+		/* The numbers the board saw: that snapshot's period and as_of. */
+		if (snapshot_run_attr(o->from_snapshot, "period", snap_period,
+				      sizeof(snap_period), &err) < 0 ||
+		    snapshot_run_attr(o->from_snapshot, "as-of", snap_as_of,
+				      sizeof(snap_as_of), &err) < 0)
+			goto failed;
+		if (!opt.period && snap_period[0])
+			opt.period = snap_period;
+		if (!opt.as_of && snap_as_of[0])
+			opt.as_of = snap_as_of;
+	}
+	if (resolve_timing(s.cfg, &opt, &s.t, &err) < 0)
 		goto failed;
 	bp_month_format(s.t.period, period);
 	s.cache = cache_dir(s.cfg);
@@ -527,11 +685,10 @@ static int cmd_run(const options *o)
 	if (!s.ingest)
 		goto failed;
 
-	if (bp_fetch_all(s.cfg, s.cache, o->offline, &err) < 0)
+	if (!o->from_snapshot && bp_fetch_all(s.cfg, s.cache, o->offline, &err) < 0)
 		goto failed;
 	t[1] = seconds();
-	s.snap = bp_snapshot_begin(s.cfg->output_dir, period, s.t.now, &err);
-	if (!s.snap)
+	if (begin_snapshot(&s, period, &err) < 0)
 		goto failed;
 	if (read_sources(&s, &err) < 0)
 		goto failed;
@@ -545,6 +702,7 @@ static int cmd_run(const options *o)
 				   s.cfg->n_sources, &info, &err);
 	if (!s.metrics)
 		goto failed;
+	add_drift(s.cfg, s.metrics);
 	if (bp_model_write(s.metrics, s.cfg, s.funnel, bp_snapshot_tmpdir(s.snap),
 			   &err) < 0)
 		goto failed;
@@ -566,10 +724,22 @@ static int cmd_run(const options *o)
 	log_timing(&s, t);
 	fprintf(stderr, "boardpack: %s: %zu sources read, snapshot written\n",
 		period, s.cfg->n_sources);
+	if (bp_snapshot_prune(s.cfg->output_dir, s.cfg->keep_months, s.t.now,
+			      &err) < 0)
+		bp_log_warn("%s", err.msg);
+	rc = 0;
+	if (s.cfg->email && !o->no_email) {
+		if (!o->resend && period_sent(s.cfg->output_dir, period, final))
+			bp_log_info("%s was already emailed; not sending again "
+				    "(--resend to send anyway)", period);
+		else if (deliver(s.cfg, final, period, &err) < 0)
+			rc = fail(&err);
+	}
+	/* The snapshot exists even when the email failed: `send` retries. */
 	printf("%s\n", final);
 	free(final);
 	run_state_free(&s);
-	return 0;
+	return rc;
 failed:
 	free(final);
 	rc = fail(&err);
@@ -612,6 +782,45 @@ static int cmd_verify(int argc, char **argv, int first)
 	return 0;
 }
 
+static int cmd_send(const options *o, int argc, char **argv, int first)
+{
+	bp_err err = { 0 };
+	bp_config *cfg;
+	char dir[4096], *slash;
+	const char *period;
+	int rc = 0;
+
+	if (argc - first != 1)
+		return usage_error("%s", "send takes -c FILE and one SNAPSHOT_DIR");
+	snprintf(dir, sizeof(dir), "%s", argv[first]);
+	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+		dir[strlen(dir) - 1] = '\0';
+	cfg = bp_config_load(o->config, &err);
+	if (!cfg)
+		return fail(&err);
+	if (!cfg->email) {
+		bp_err_at(&err, BP_ECONFIG, cfg->path, 0, 0, "no <email> element: "
+			  "nowhere to send the report");
+		rc = fail(&err);
+		goto out;
+	}
+	/* The layout is <output>/<period>/<stamp>: the parent names the period. */
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	period = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : slash ? dir : "";
+	if (bp_month_parse(period, &(bp_month){ 0 }) < 0) {
+		bp_err_set(&err, BP_EUSAGE, "'%s' is not a snapshot folder "
+			   "(<output>/<YYYY-MM>/<stamp>)", argv[first]);
+		rc = fail(&err);
+	} else if (deliver(cfg, argv[first], period, &err) < 0) {
+		rc = fail(&err);
+	}
+out:
+	bp_config_free(cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	options o = { 0 };
@@ -649,10 +858,9 @@ int main(int argc, char **argv)
 		rc = need_config(&o) ? BP_EUSAGE : cmd_fetch(&o);
 	else if (strcmp(cmd, "verify") == 0)
 		rc = cmd_verify(argc, argv, first);
-	else if (strcmp(cmd, "send") == 0) {
-		fprintf(stderr, "boardpack: send is not available in this version\n");
-		rc = BP_EUSAGE;
-	} else
+	else if (strcmp(cmd, "send") == 0)
+		rc = need_config(&o) ? BP_EUSAGE : cmd_send(&o, argc, argv, first);
+	else
 		rc = usage_error("unknown command '%s'", cmd);
 	curl_global_cleanup();
 	xmlCleanupParser();

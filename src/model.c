@@ -457,6 +457,104 @@ xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 	return doc;
 }
 
+/* ---- drift since the previous snapshot ---- */
+
+/* The first child element of the root called `name`, or NULL. */
+static xmlNodePtr section(xmlDocPtr doc, const char *name);
+
+static const char *const drift_cols[] = {
+	"contacts", "leads", "mqls", "sqls", "opportunities", "customers",
+	"won_deals", "won_revenue"
+};
+
+/* The previous document's cohort row for (cohort, channel), or NULL.
+ * Rows are written in (cohort, channel) order, so one forward scan over
+ * both documents would do; a lookup keeps this short and the documents
+ * hold at most a few thousand rows. */
+static xmlNodePtr find_cohort(xmlNodePtr rows, const xmlChar *cohort,
+			      const xmlChar *channel)
+{
+	xmlNodePtr r;
+
+	for (r = rows ? rows->children : NULL; r; r = r->next) {
+		xmlChar *c = xmlGetProp(r, BAD_CAST "cohort");
+		xmlChar *ch = xmlGetProp(r, BAD_CAST "channel");
+		int hit = c && ch && xmlStrEqual(c, cohort) && xmlStrEqual(ch, channel);
+
+		xmlFree(c);
+		xmlFree(ch);
+		if (hit)
+			return r;
+	}
+	return NULL;
+}
+
+static void drift_row(xmlNodePtr drift, xmlNodePtr now, xmlNodePtr then,
+		      const xmlChar *cohort, const xmlChar *channel)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(drift_cols) / sizeof(drift_cols[0]); k++) {
+		xmlChar *a = xmlGetProp(now, BAD_CAST drift_cols[k]);
+		xmlChar *b = xmlGetProp(then, BAD_CAST drift_cols[k]);
+
+		if (a && b && !xmlStrEqual(a, b)) {
+			xmlNodePtr c = xmlNewChild(drift, NULL, BAD_CAST "change", NULL);
+			double d = strtod((char *)a, NULL) - strtod((char *)b, NULL);
+			char buf[48];
+
+			xmlNewProp(c, BAD_CAST "cohort", cohort);
+			xmlNewProp(c, BAD_CAST "channel", channel);
+			xmlNewProp(c, BAD_CAST "metric", BAD_CAST drift_cols[k]);
+			xmlNewProp(c, BAD_CAST "before", b);
+			xmlNewProp(c, BAD_CAST "after", a);
+			if (strcmp(drift_cols[k], "won_revenue") == 0)
+				snprintf(buf, sizeof(buf), "%+.2f", d);
+			else
+				snprintf(buf, sizeof(buf), "%+.0f", d);
+			xmlNewProp(c, BAD_CAST "change", BAD_CAST buf);
+		}
+		xmlFree(a);
+		xmlFree(b);
+	}
+}
+
+int bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp,
+		   bp_err *err)
+{
+	xmlNodePtr root = xmlDocGetRootElement(metrics);
+	xmlNodePtr drift = xmlNewChild(root, NULL, BAD_CAST "drift", NULL);
+	xmlNodePtr prun = section(prev, "run");
+	xmlNodePtr now = section(metrics, "cohorts"), then = section(prev, "cohorts");
+	xmlNodePtr r;
+	static const char *const run_attrs[] = { "period", "as-of", "generated" };
+	size_t k;
+
+	if (!drift)
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	xmlNewProp(drift, BAD_CAST "previous", BAD_CAST prev_stamp);
+	for (k = 0; prun && k < 3; k++) {
+		xmlChar *v = xmlGetProp(prun, BAD_CAST run_attrs[k]);
+		char name[32];
+
+		snprintf(name, sizeof(name), "previous-%s", run_attrs[k]);
+		if (v)
+			xmlNewProp(drift, BAD_CAST name, v);
+		xmlFree(v);
+	}
+	for (r = now ? now->children : NULL; r; r = r->next) {
+		xmlChar *cohort = xmlGetProp(r, BAD_CAST "cohort");
+		xmlChar *channel = xmlGetProp(r, BAD_CAST "channel");
+		xmlNodePtr old = cohort && channel ? find_cohort(then, cohort, channel) : NULL;
+
+		if (old)
+			drift_row(drift, r, old, cohort, channel);
+		xmlFree(cohort);
+		xmlFree(channel);
+	}
+	return 0;
+}
+
 /* ---- CSV from the document ---- */
 
 static void csv_field(FILE *out, const char *s)

@@ -842,3 +842,79 @@ char *bp_snapshot_previous(const char *output_dir, const char *before)
 	free(period_dir);
 	return res;
 }
+
+/* ---- retention ----------------------------------------------------- */
+
+static int cmp_desc(const void *a, const void *b)
+{
+	return -strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Removes the old snapshots of one period folder, all but its latest. */
+static int prune_period(const char *period_dir, const char *cutoff, bp_err *err)
+{
+	struct paths names = { 0 };
+	DIR *d = opendir(period_dir);
+	struct dirent *e;
+	size_t i;
+	int removed = 0, failed = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (is_stamp(e->d_name) && paths_push(&names, NULL, e->d_name) < 0)
+			failed = 1;
+	closedir(d);
+	qsort(names.v, names.n, sizeof(names.v[0]), cmp_desc);
+	for (i = 1; i < names.n; i++) {
+		char *path;
+
+		if (strcmp(names.v[i], cutoff) >= 0)
+			continue;
+		path = join(period_dir, names.v[i]);
+		if (!path || remove_tree(path) < 0) {
+			bp_err_set(err, BP_ECANTCREAT, "cannot remove old snapshot "
+				   "'%s': %s", path ? path : names.v[i], strerror(errno));
+			failed = 1;
+		} else {
+			removed++;
+		}
+		free(path);
+	}
+	paths_free(&names);
+	return failed ? -1 : removed;
+}
+
+int bp_snapshot_prune(const char *output_dir, int keep_months, bp_time now,
+		      bp_err *err)
+{
+	char cutoff[STAMP_LEN + 1];
+	DIR *d;
+	struct dirent *e;
+	int total = 0, failed = 0;
+
+	if (keep_months <= 0)
+		return 0;
+	/* Months as 30.44 days: retention needs no calendar precision. */
+	if (format_stamp(now - (bp_time)keep_months * 2629746, cutoff) < 0)
+		return bp_err_set(err, BP_ESOFTWARE, "cannot format a time stamp");
+	d = opendir(output_dir);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		char *period_dir;
+		int n;
+
+		if (!is_period(e->d_name))
+			continue;
+		period_dir = join(output_dir, e->d_name);
+		n = period_dir ? prune_period(period_dir, cutoff, err) : -1;
+		free(period_dir);
+		if (n < 0)
+			failed = 1;
+		else
+			total += n;
+	}
+	closedir(d);
+	return failed ? -1 : total;
+}

@@ -42,6 +42,7 @@ import os
 import signal
 import ssl
 import sys
+import warnings
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -177,6 +178,9 @@ def main():
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated attribute on every AUTH.
     logging.getLogger("mail.log").setLevel(logging.ERROR)
+    # With implicit TLS the whole session is encrypted, which aiosmtpd's
+    # AUTH-without-TLS warning does not know.
+    warnings.filterwarnings("ignore", message="Requiring AUTH while not")
     if args.tls != "none" and not (args.cert and args.key):
         ap.error("--tls %s needs --cert and --key" % args.tls)
     os.makedirs(args.out, exist_ok=True)

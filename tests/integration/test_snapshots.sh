@@ -1,0 +1,81 @@
+# Snapshots: verify catches a one-byte change, drift between two runs with
+# different as_of is the difference of their cohort tables, --from-snapshot
+# reproduces the numbers without the network, retention keeps the latest
+# snapshot of every month.
+. "$BP_SRCDIR/tests/integration/lib.sh"
+
+demo_data "$T/data" 1500
+sed -e "s|<output dir=\"reports\"/>|<output dir=\"$T/reports\"/>|" \
+    -e "s|demo-data/|$T/data/|g" "$BP_SRCDIR/examples/demo.xml" >"$T/cfg.xml"
+
+# Two runs of September: as the board saw it mid-month, then at month end.
+expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-09 --as-of 2026-09-15 --no-email
+first=$(tail -n 1 "$T/out")
+
+expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email
+second=$(tail -n 1 "$T/out")
+[ "$first" != "$second" ] || fail "two runs wrote the same snapshot"
+
+# verify: passes, then names the file after a one-byte change.
+expect_status 0 "$BP" verify "$second"
+(cd "$second" && sha256sum --quiet -c MANIFEST.sha256) || fail "sha256sum -c rejects the manifest"
+cp -r "$second" "$T/tampered"
+chmod -R u+w "$T/tampered"
+printf 'X' | dd of="$T/tampered/cohorts.csv" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_status 65 "$BP" verify "$T/tampered"
+grep -q "cohorts.csv" "$T/err" || fail "verify does not name the changed file: $(cat "$T/err")"
+
+# Drift: every <change> of the second snapshot equals the difference of the
+# two cohorts.csv files, and every difference is listed.
+"$PY" - "$first" "$second" <<'PYEOF' || fail "drift does not match the cohort tables"
+import csv, sys, xml.etree.ElementTree as ET
+a, b = sys.argv[1], sys.argv[2]
+def table(d):
+    with open(f"{d}/cohorts.csv", newline="") as f:
+        return {(r["cohort"], r["channel"]): r for r in csv.DictReader(f)}
+old, new = table(a), table(b)
+cols = ["contacts", "leads", "mqls", "sqls", "opportunities", "customers",
+        "won_deals", "won_revenue"]
+want = {}
+for k, r in new.items():
+    for c in cols:
+        if k in old and old[k][c] != r[c]:
+            want[(k[0], k[1], c)] = float(r[c]) - float(old[k][c])
+drift = ET.parse(f"{b}/metrics.xml").getroot().find("drift")
+assert drift is not None, "no <drift> element"
+assert drift.get("previous") == a.rstrip("/").split("/")[-1], drift.get("previous")
+got = {(c.get("cohort"), c.get("channel"), c.get("metric")): float(c.get("change"))
+       for c in drift.findall("change")}
+assert want, "the two runs should differ"
+missing = set(want) - set(got)
+extra = set(got) - set(want)
+wrong = [k for k in want if k in got and abs(want[k] - got[k]) > 1e-9]
+assert not missing and not extra and not wrong, (missing, extra, wrong)
+print(f"drift: {len(got)} changes, all equal to the tables' differences")
+PYEOF
+
+# --from-snapshot: no sources reachable, same numbers.
+mv "$T/data" "$T/data-gone"
+expect_status 0 "$BP" run -c "$T/cfg.xml" --from-snapshot "$first" --no-email
+again=$(tail -n 1 "$T/out")
+case "$again" in "$T/reports/2026-09/"*) ;; *) fail "re-render not filed under 2026-09: $again" ;; esac
+cmp "$first/cohorts.csv" "$again/cohorts.csv" || fail "re-rendered cohorts differ"
+cmp "$first/channels.csv" "$again/channels.csv" || fail "re-rendered channels differ"
+mv "$T/data-gone" "$T/data"
+
+# Retention: with keep-months="1", old snapshots go, but never the latest
+# of a month.  Make two "old" copies of a September snapshot and one of
+# an old month.
+for stamp in 2025-01-01T000000Z 2025-01-02T000000Z; do
+	cp -r "$first" "$T/reports/2026-09/$stamp"
+done
+mkdir -p "$T/reports/2024-12"
+cp -r "$first" "$T/reports/2024-12/2025-01-01T000000Z"
+sed -i "s|<output dir=\"$T/reports\"/>|<output dir=\"$T/reports\" keep-months=\"1\"/>|" "$T/cfg.xml"
+sleep 1
+expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email --offline
+[ -d "$T/reports/2024-12/2025-01-01T000000Z" ] || fail "retention removed the only snapshot of 2024-12"
+[ ! -e "$T/reports/2026-09/2025-01-01T000000Z" ] || fail "retention kept an old snapshot"
+[ ! -e "$T/reports/2026-09/2025-01-02T000000Z" ] || fail "retention kept an old snapshot"
+[ -d "$second" ] || fail "retention removed a recent snapshot"
+echo ok
