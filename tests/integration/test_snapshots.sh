@@ -54,6 +54,20 @@ assert not missing and not extra and not wrong, (missing, extra, wrong)
 print(f"drift: {len(got)} changes, all equal to the tables' differences")
 PYEOF
 
+# The report says what changed: one line per change of the `all` rows.
+pdftotext "$second/report.pdf" "$T/second.txt" 2>/dev/null
+grep -q "Changes since the previous snapshot" "$T/second.txt" || fail "the PDF does not show drift"
+grep -q "Changes since the previous snapshot" "$second/report.html" || fail "the HTML does not show drift"
+"$PY" - "$second" "$T/second.txt" <<'PYEOF' || fail "the PDF's drift lines differ from metrics.xml"
+import sys, xml.etree.ElementTree as ET
+d = ET.parse(f"{sys.argv[1]}/metrics.xml").getroot().find("drift")
+text = " ".join(open(sys.argv[2], encoding="utf-8").read().split())
+for c in d.findall("change"):
+    if c.get("channel") == "all":
+        want = f"cohort {c.get('change')} "
+        assert want in text and f"({c.get('before')} → {c.get('after')})" in text, want
+PYEOF
+
 # --from-snapshot: no sources reachable, same numbers.
 mv "$T/data" "$T/data-gone"
 expect_status 0 "$BP" run -c "$T/cfg.xml" --from-snapshot "$first" --no-email
