@@ -16,7 +16,8 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxml2 -lcurl)
 
 WARN = -Wall -Wextra -Wpedantic -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) \
+	-DBP_PREFIX='"$(PREFIX)"' $(CFLAGS)
 LIBS = $(PKG_LIBS) -lhpdf -lm
 
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -76,9 +77,10 @@ bench: deps
 	@scripts/bench
 
 install: build/boardpack
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/boardpack
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/boardpack/templates
 	install -m 755 build/boardpack $(DESTDIR)$(PREFIX)/bin/boardpack
-	cp -R templates/. $(DESTDIR)$(PREFIX)/share/boardpack/templates 2>/dev/null || true
+	install -m 755 cron/boardpack-monthly $(DESTDIR)$(PREFIX)/bin/boardpack-monthly
+	cp -R templates/. $(DESTDIR)$(PREFIX)/share/boardpack/templates/
 
 clean:
 	rm -rf build
