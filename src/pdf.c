@@ -34,6 +34,7 @@ enum { REGULAR, BOLD };
 
 struct font {
 	const char *path;
+	char found[512];  /* the path fontconfig gave, when the usual one is missing */
 	int state;        /* 0 untried, 1 loaded, -1 unusable */
 	int missing;      /* the file does not exist */
 	int required;     /* unusable is an error */
@@ -315,12 +316,45 @@ static int font_load(struct pdf *p, struct font *f)
 	return 0;
 }
 
+/* Where fontconfig keeps `family` (a TrueType file), into buf; 0 when
+ * fc-match is missing or names another kind of file. */
+static int fc_match(const char *family, char *buf, size_t size)
+{
+	char cmd[256];
+	FILE *fp;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "fc-match -f '%%{file}' '%s:fontformat=TrueType' "
+		 "2>/dev/null", family);
+	fp = popen(cmd, "r");
+	if (!fp)
+		return 0;
+	n = fread(buf, 1, size - 1, fp);
+	buf[n] = '\0';
+	pclose(fp);
+	return n > 0 && buf[0] == '/';
+}
+
+/* Adds a font by its usual Debian path; when that file is missing and
+ * `family` is given, by the file fontconfig has for that family. */
+static void face_add_family(struct face *fc, const char *path,
+			    const char *family, int required, int extra)
+{
+	struct font *f;
+
+	if (fc->n >= FONT_MAX)
+		return;
+	f = &fc->f[fc->n++];
+	*f = (struct font){ .path = path, .required = required, .extra = extra };
+	if (family && access(path, R_OK) != 0 &&
+	    fc_match(family, f->found, sizeof(f->found)))
+		f->path = f->found;
+}
+
 static void face_add(struct face *fc, const char *path, int required,
 		     int extra)
 {
-	if (fc->n < FONT_MAX)
-		fc->f[fc->n++] = (struct font){
-			.path = path, .required = required, .extra = extra};
+	face_add_family(fc, path, NULL, required, extra);
 }
 
 static void fonts_init(struct pdf *p, const char *override)
@@ -331,15 +365,19 @@ static void fonts_init(struct pdf *p, const char *override)
 		face_add(r, override, 1, 0);
 		face_add(b, override, 1, 0);
 	}
-	face_add(r, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", !override, 0);
-	face_add(r, "/usr/share/fonts/truetype/nanum/NanumGothic.ttf", 0, 0);
+	face_add_family(r, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+			"DejaVu Sans", !override, 0);
+	face_add_family(r, "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
+			"NanumGothic", 0, 0);
 	face_add(r, "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 0, 0);
 	/* TrueType CJK fonts used when installed: they cover the simplified
 	 * Chinese and kana that NanumGothic lacks, where Noto's CFF cannot. */
 	face_add(r, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, 1);
 	face_add(r, "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, 1);
-	face_add(b, "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 0, 0);
-	face_add(b, "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf", 0, 0);
+	face_add_family(b, "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+			"DejaVu Sans:bold", 0, 0);
+	face_add_family(b, "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf",
+			"NanumGothic:bold", 0, 0);
 }
 
 static struct font *face_find(struct pdf *p, struct face *fc, uint32_t cp,
