@@ -28,6 +28,12 @@ int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value);
 int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
 	       uint32_t *old);
 
+/* Makes room for `n` IDs in all, so that inserting them never rehashes
+ * (a rehash of a large index costs as much as building it, and holds the
+ * old and new tables at once).  Returns 0, or -1 when out of memory (the
+ * index is unchanged and still usable). */
+int bp_idx_reserve(bp_idx *ix, size_t n);
+
 /* Number of IDs and bytes held (for the benchmark's bytes-per-contact). */
 size_t bp_idx_count(const bp_idx *ix);
 size_t bp_idx_bytes(const bp_idx *ix);

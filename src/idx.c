@@ -120,9 +120,9 @@ static size_t probe(const bp_idx *ix, uint64_t key, int numeric,
 	return i;
 }
 
-static int grow(bp_idx *ix)
+static int rehash(bp_idx *ix, size_t cap)
 {
-	size_t cap = ix->cap * 2, i, mask = cap - 1;
+	size_t i, mask = cap - 1;
 	slot *slots = calloc(cap, sizeof(slot));
 
 	if (!slots)
@@ -142,6 +142,23 @@ static int grow(bp_idx *ix)
 	ix->slots = slots;
 	ix->cap = cap;
 	return 0;
+}
+
+static int grow(bp_idx *ix)
+{
+	return rehash(ix, ix->cap * 2);
+}
+
+int bp_idx_reserve(bp_idx *ix, size_t n)
+{
+	size_t cap = ix->cap;
+
+	while (cap / 2 < n) {
+		if (cap > SIZE_MAX / 4 / sizeof(slot))
+			return -1;
+		cap *= 2;
+	}
+	return cap == ix->cap ? 0 : rehash(ix, cap);
 }
 
 static int arena_add(bp_idx *ix, const char *s, size_t n, uint32_t *str)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csv.h"
 #include "date.h"
@@ -939,7 +940,26 @@ void bp_quality_clear(bp_quality *q)
 	memset(q, 0, sizeof(*q));
 }
 
-static int read_rows(reader *r, bp_err *err)
+/* After the first rows of a contacts file, sizes the contact index for
+ * the whole file from its size and the bytes per row so far, so the index
+ * is built once instead of rehashed as it grows.  An estimate too small
+ * only means the usual growth; too large costs untouched memory. */
+#define SIZING_ROWS 4096
+
+static void size_index(reader *r, unsigned long long file_bytes)
+{
+	unsigned long long used = bp_csv_bytes(r->csv);
+	double per_row;
+
+	if (!used || file_bytes <= used)
+		return;
+	per_row = (double)used / (double)r->q->rows_read;
+	bp_idx_reserve(r->in->contacts,
+		       bp_idx_count(r->in->contacts) +
+		       (size_t)((double)(file_bytes - used) / per_row * 1.05));
+}
+
+static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 {
 	bp_idx *seen = NULL;
 	int rc;
@@ -948,6 +968,8 @@ static int read_rows(reader *r, bp_err *err)
 		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
 	while ((rc = bp_csv_next(r->csv, &r->fields, &r->n, err)) > 0) {
 		r->q->rows_read++;
+		if (r->q->rows_read == SIZING_ROWS && r->src->kind == BP_SRC_CONTACTS)
+			size_index(r, file_bytes);
 		if (is_footer(r->fields, r->n)) {
 			r->q->footer_rows++;
 			continue;
@@ -971,6 +993,7 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	reader *r = calloc(1, sizeof(*r));
 	bp_field *hdr;
 	size_t n_hdr;
+	struct stat st;
 	int rc = -1;
 
 	if (!r)
@@ -1002,7 +1025,8 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	}
 	if (map_columns(r, hdr, n_hdr, err) < 0)
 		goto out;
-	rc = read_rows(r, err);
+	rc = read_rows(r, stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0,
+		       err);
 	q->bytes = bp_csv_bytes(r->csv);
 	collect_unmatched(r);
 out:

@@ -93,6 +93,28 @@ static void test_idx_survives_growth(void **state)
 	bp_idx_free(ix);
 }
 
+static void test_idx_reserve_avoids_rehash(void **state)
+{
+	bp_idx *ix = bp_idx_new();
+	char id[32];
+	size_t bytes;
+	uint32_t i;
+
+	(void)state;
+	put(ix, "1", 1, 1);
+	assert_int_equal(bp_idx_reserve(ix, 50000), 0);
+	bytes = bp_idx_bytes(ix);
+	assert_true(bytes >= 50000 * 2 * 16);
+	for (i = 2; i <= 50000; i++) {
+		snprintf(id, sizeof(id), "%u", i);
+		put(ix, id, i, 1);
+	}
+	assert_int_equal(bp_idx_bytes(ix), bytes);
+	assert_int_equal(get(ix, "1"), 1);
+	assert_int_equal(get(ix, "50000"), 50000);
+	bp_idx_free(ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_idx_duplicate_keeps_first_value),
 		cmocka_unit_test(test_idx_twenty_digit_id_is_a_string),
 		cmocka_unit_test(test_idx_survives_growth),
+		cmocka_unit_test(test_idx_reserve_avoids_rehash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -51,6 +52,7 @@ static struct {
 	char dir[64], srcdir[256];
 	char ca[128], other_ca[128], oracle[128];
 	server tls, smtps, plain;
+	server extra;   /* one test's own server, stopped by its teardown */
 	int snaps;
 } S;
 
@@ -277,6 +279,9 @@ static int start_server(server *srv, const char *name, const char *tls,
 	if (srv->pid < 0)
 		return -1;
 	if (srv->pid == 0) {
+		/* A test binary that crashes must not leave servers behind
+		 * (they would also hold its output pipe open). */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -304,6 +309,29 @@ static void stop_server(server *srv)
 		waitpid(srv->pid, NULL, 0);
 		srv->pid = 0;
 	}
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	stop_server(&S.tls);
+	stop_server(&S.smtps);
+	stop_server(&S.plain);
+	if (S.dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", S.dir);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int stop_extra(void **state)
+{
+	(void)state;
+	stop_server(&S.extra);
+	return 0;
 }
 
 static int group_setup(void **state)
@@ -337,23 +365,10 @@ static int group_setup(void **state)
 	if (system(cmd) != 0 || write_file(S.oracle, ORACLE, 0644) < 0)
 		return -1;
 	if (start_server(&S.tls, "starttls", "starttls", 1, 0) < 0 ||
-	    start_server(&S.smtps, "smtps", "smtps", 1, 0) < 0)
+	    start_server(&S.smtps, "smtps", "smtps", 1, 0) < 0 ||
+	    start_server(&S.plain, "plain", "none", 0, 0) < 0) {
+		group_teardown(state);
 		return -1;
-	return start_server(&S.plain, "plain", "none", 0, 0);
-}
-
-static int group_teardown(void **state)
-{
-	char cmd[256];
-
-	(void)state;
-	stop_server(&S.tls);
-	stop_server(&S.smtps);
-	stop_server(&S.plain);
-	if (S.dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", S.dir);
-		if (system(cmd) != 0)
-			return -1;
 	}
 	return 0;
 }
@@ -692,20 +707,19 @@ static void test_mail_server_down_is_unavailable_and_logged(void **state)
 
 static void test_mail_421_greeting_is_retried(void **state)
 {
-	server busy = { 0 };
+	server *busy = &S.extra;
 	fixture f;
 	bp_err err;
 	char dir[128], *log, *slog;
 
 	(void)state;
-	assert_int_equal(start_server(&busy, "busy1", "starttls", 1, 1), 0);
+	assert_int_equal(start_server(busy, "busy1", "starttls", 1, 1), 0);
 	make_snapshot(dir, sizeof(dir), 1, 100);
-	fixture_init(&f, &busy, "smtp");
+	fixture_init(&f, busy, "smtp");
 	assert_int_equal(mail_send(&f, dir, NULL, &err), 0);
-	slog = slurp(busy.log);
-	stop_server(&busy);
+	slog = slurp(busy->log);
 	assert_has(slog, "CONNECT\t1\tbusy\nCONNECT\t2\tok\n");
-	assert_int_equal(messages(&busy), 1);
+	assert_int_equal(messages(busy), 1);
 	log = delivery_log(dir);
 	assert_int_equal(count_lines(log, ""), 2);
 	assert_has(log, "\tfailed\t-\t-\tSMTP server smtp://127.0.0.1:");
@@ -719,18 +733,17 @@ static void test_mail_421_greeting_is_retried(void **state)
 
 static void test_mail_421_every_time_is_temporary_failure(void **state)
 {
-	server busy = { 0 };
+	server *busy = &S.extra;
 	fixture f;
 	bp_err err;
 	char dir[128], *log, *slog;
 
 	(void)state;
-	assert_int_equal(start_server(&busy, "busy9", "starttls", 1, 9), 0);
+	assert_int_equal(start_server(busy, "busy9", "starttls", 1, 9), 0);
 	make_snapshot(dir, sizeof(dir), 1, 100);
-	fixture_init(&f, &busy, "smtp");
+	fixture_init(&f, busy, "smtp");
 	assert_int_equal(mail_send(&f, dir, NULL, &err), -1);
-	slog = slurp(busy.log);
-	stop_server(&busy);
+	slog = slurp(busy->log);
 	assert_int_equal(err.code, BP_ETEMPFAIL);
 	assert_has(err.msg, "421");
 	assert_int_equal(count_lines(slog, "CONNECT\t"), 1 + BP_MAIL_RETRIES);
@@ -1041,8 +1054,10 @@ int main(void)
 		cmocka_unit_test(test_mail_rejected_recipient_reported_others_delivered),
 		cmocka_unit_test(test_mail_every_recipient_rejected_is_unavailable),
 		cmocka_unit_test(test_mail_server_down_is_unavailable_and_logged),
-		cmocka_unit_test(test_mail_421_greeting_is_retried),
-		cmocka_unit_test(test_mail_421_every_time_is_temporary_failure),
+		cmocka_unit_test_teardown(test_mail_421_greeting_is_retried,
+					  stop_extra),
+		cmocka_unit_test_teardown(
+			test_mail_421_every_time_is_temporary_failure, stop_extra),
 		cmocka_unit_test(test_mail_smtps_delivers),
 		cmocka_unit_test(test_mail_wrong_ca_is_unavailable_without_retry),
 		cmocka_unit_test(test_mail_server_without_starttls_refused),
