@@ -582,9 +582,9 @@ static int deliver(const bp_config *cfg, const char *dir, const char *period,
 		return -1;
 	if (report)
 		bp_log_warn("%s", report);
-	fprintf(stderr, "boardpack: %s: emailed to %zu recipient(s)%s\n", period,
-		cfg->email->n_to + cfg->email->n_cc + cfg->email->n_bcc,
-		report ? ", some rejected" : "");
+	fprintf(stderr, "boardpack: %s: emailed; the server took it for %s\n",
+		period, report ? "some recipients (rejected ones above)" :
+		"every recipient");
 	free(report);
 	return 0;
 }

@@ -3,7 +3,7 @@
 
     smtp_server.py --out DIR --port-file FILE --log FILE
                    [--cert PEM --key PEM] [--tls starttls|smtps|none]
-                   [--auth] [--busy N]
+                   [--auth] [--busy N] [--tempfail-data N]
 
 Binds 127.0.0.1 on a port the kernel picks and writes that port to
 --port-file (atomically, so a test polling for the file never reads half a
@@ -18,7 +18,8 @@ is plain SMTP without STARTTLS.  starttls and smtps need --cert and --key
 $BP_TEST_SMTP_PASSWORD before MAIL; without it any client may send.
 
 --busy N answers "421" to the first N connections and closes them (a
-transient failure), then behaves normally.
+transient failure), then behaves normally.  --tempfail-data N answers
+"451" at the end of the first N messages (nothing saved), then accepts.
 
 Recipients whose address starts with "reject" get "550"; the others are
 accepted.  Each message received is saved, as the raw bytes of DATA, to
@@ -29,7 +30,7 @@ Events are appended to --log, one line each, tab-separated:
     AUTH     LOGIN-NAME  ok|failed        (never the password)
     MAIL     ADDRESS
     RCPT     ADDRESS  accepted|rejected
-    DATA     FILE-NAME
+    DATA     FILE-NAME        (or "-  tempfail")
 so a test can check the envelope (Bcc recipients appear only here).
 
 Exits cleanly (status 0) on SIGTERM or SIGINT.
@@ -52,6 +53,7 @@ class State:
         self.args = args
         self.connections = 0
         self.messages = 0
+        self.data_seen = 0
 
     def log(self, *fields):
         with open(self.args.log, "a", encoding="utf-8") as f:
@@ -82,6 +84,10 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         st = self.state
+        st.data_seen += 1
+        if st.data_seen <= st.args.tempfail_data:
+            st.log("DATA", "-", "tempfail")
+            return "451 4.3.0 Queue full, try again later"
         st.messages += 1
         name = "%d.eml" % st.messages
         path = os.path.join(st.args.out, name)
@@ -175,6 +181,7 @@ def main():
                     default="starttls")
     ap.add_argument("--auth", action="store_true")
     ap.add_argument("--busy", type=int, default=0)
+    ap.add_argument("--tempfail-data", type=int, default=0)
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated attribute on every AUTH.
     logging.getLogger("mail.log").setLevel(logging.ERROR)

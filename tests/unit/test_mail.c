@@ -248,10 +248,12 @@ static const char ORACLE[] =
 
 /* ---- the servers --------------------------------------------------------- */
 
-static int start_server(server *srv, const char *name, const char *tls,
-			int auth, int busy)
+/* `busy`: connections answered 421; `tempfail`: messages answered 451. */
+static int start_server2(server *srv, const char *name, const char *tls,
+			 int auth, int busy, int tempfail)
 {
 	char script[512], cert[128], key[128], portfile[128], nbusy[16];
+	char ntemp[16];
 	const char *argv[20];
 	int k = 0;
 
@@ -263,6 +265,7 @@ static int start_server(server *srv, const char *name, const char *tls,
 	snprintf(srv->out, sizeof(srv->out), "%s/mail-%s", S.dir, name);
 	snprintf(srv->log, sizeof(srv->log), "%s/smtp-%s.log", S.dir, name);
 	snprintf(nbusy, sizeof(nbusy), "%d", busy);
+	snprintf(ntemp, sizeof(ntemp), "%d", tempfail);
 	argv[k++] = "/usr/bin/python3";
 	argv[k++] = script;
 	argv[k++] = "--out"; argv[k++] = srv->out;
@@ -272,6 +275,7 @@ static int start_server(server *srv, const char *name, const char *tls,
 	argv[k++] = "--key"; argv[k++] = key;
 	argv[k++] = "--tls"; argv[k++] = tls;
 	argv[k++] = "--busy"; argv[k++] = nbusy;
+	argv[k++] = "--tempfail-data"; argv[k++] = ntemp;
 	if (auth)
 		argv[k++] = "--auth";
 	argv[k] = NULL;
@@ -300,6 +304,12 @@ static int start_server(server *srv, const char *name, const char *tls,
 		usleep(20000);
 	}
 	return -1;
+}
+
+static int start_server(server *srv, const char *name, const char *tls,
+			int auth, int busy)
+{
+	return start_server2(srv, name, tls, auth, busy, 0);
 }
 
 static void stop_server(server *srv)
@@ -754,6 +764,32 @@ static void test_mail_421_every_time_is_temporary_failure(void **state)
 	free(slog);
 }
 
+static void test_mail_451_after_data_is_retried(void **state)
+{
+	server *srv = &S.extra;
+	fixture f;
+	bp_err err;
+	char dir[128], *log, *slog, *facts;
+
+	(void)state;
+	assert_int_equal(start_server2(srv, "tempfail", "starttls", 1, 0, 1), 0);
+	make_snapshot(dir, sizeof(dir), 1, 100);
+	fixture_init(&f, srv, "smtp");
+	assert_int_equal(mail_send(&f, dir, NULL, &err), 0);
+	slog = slurp(srv->log);
+	assert_int_equal(count_lines(slog, "DATA\t-\ttempfail\n"), 1);
+	assert_int_equal(messages(srv), 1);
+	facts = parse_message(srv, 1, dir);
+	assert_has(facts, "attachment=report.pdf application/pdf equal\n");
+	log = delivery_log(dir);
+	assert_int_equal(count_lines(log, ""), 2);
+	assert_has(log, "451 4.3.0 Queue full, try again later");
+	assert_true(bp_mail_was_sent(dir));
+	free(facts);
+	free(log);
+	free(slog);
+}
+
 static void test_mail_smtps_delivers(void **state)
 {
 	fixture f;
@@ -1058,6 +1094,8 @@ int main(void)
 					  stop_extra),
 		cmocka_unit_test_teardown(
 			test_mail_421_every_time_is_temporary_failure, stop_extra),
+		cmocka_unit_test_teardown(test_mail_451_after_data_is_retried,
+					  stop_extra),
 		cmocka_unit_test(test_mail_smtps_delivers),
 		cmocka_unit_test(test_mail_wrong_ca_is_unavailable_without_retry),
 		cmocka_unit_test(test_mail_server_without_starttls_refused),
