@@ -18,7 +18,7 @@ WARN = -Wall -Wextra -Wpedantic -Werror
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) \
 	-DBP_PREFIX='"$(PREFIX)"' $(CFLAGS)
-LIBS = $(PKG_LIBS) -lhpdf -lm
+LIBS = $(PKG_LIBS) -lhpdf -lm -pthread
 
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 TEST_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) -O1 -g $(SAN)

@@ -20,6 +20,8 @@
 #ifndef BP_SNAPSHOT_H
 #define BP_SNAPSHOT_H
 
+#include <stddef.h>
+
 #include "date.h"
 #include "err.h"
 
@@ -42,6 +44,14 @@ const char *bp_snapshot_tmpdir(const bp_snapshot *s);
 /* The final path the snapshot will have once committed
  * ("<output>/<period>/<stamp>").  Owned by `s`: copy it before commit. */
 const char *bp_snapshot_path(const bp_snapshot *s);
+
+/* Starts hashing the files `rel` (paths inside the temporary folder,
+ * complete and never changed again) in a background thread, so a large
+ * export is hashed on another core while the run parses it.  The commit
+ * waits for the thread and uses those digests; a file the thread could not
+ * read is hashed again at commit.  Call at most once.  Returns 0, or -1
+ * when the thread cannot start (the commit then hashes everything). */
+int bp_snapshot_prehash(bp_snapshot *s, const char *const *rel, size_t n);
 
 /* Writes MANIFEST.sha256, fsyncs every file and folder, renames into
  * place with renameat2(RENAME_NOREPLACE) and fsyncs the period and output

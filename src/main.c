@@ -432,6 +432,15 @@ static int read_sources(run_state *s, bp_err *err)
 		if (rc < 0)
 			return -1;
 	}
+	{
+		const char **rel = calloc(cfg->n_sources, sizeof(*rel));
+
+		for (i = 0; rel && i < cfg->n_sources; i++)
+			rel[i] = s->names[i];
+		if (!rel || bp_snapshot_prehash(s->snap, rel, cfg->n_sources) < 0)
+			bp_log_debug("hashing the sources at commit instead");
+		free(rel);
+	}
 	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		for (i = 0; i < cfg->n_sources; i++) {
 			const bp_source *src = &cfg->sources[i];

@@ -16,6 +16,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -32,11 +33,23 @@
 #define DELIVERY_LOG "delivery.log"
 #define STAMP_LEN 18 /* YYYY-MM-DDTHHMMSSZ */
 
+/* Files hashed in a background thread while the run goes on (the raw
+ * exports, the largest files, are hashed while they are being parsed). */
+struct prehash {
+	pthread_t thread;
+	int running;
+	const char *dir;
+	char **rel;
+	char (*hex)[65];  /* "" when that file could not be hashed */
+	size_t n;
+};
+
 struct bp_snapshot {
 	char *output_dir;
 	char *period_dir;
 	char *tmpdir;
 	char *path;
+	struct prehash ph;
 };
 
 /* ---- small helpers ------------------------------------------------- */
@@ -377,10 +390,25 @@ static bp_snapshot *snapshot_new(const char *output_dir, const char *period,
 	return s;
 }
 
+static void prehash_finish(struct prehash *ph)
+{
+	size_t i;
+
+	if (ph->running)
+		pthread_join(ph->thread, NULL);
+	ph->running = 0;
+	for (i = 0; i < ph->n; i++)
+		free(ph->rel[i]);
+	free(ph->rel);
+	free(ph->hex);
+	memset(ph, 0, sizeof(*ph));
+}
+
 static void snapshot_free(bp_snapshot *s)
 {
 	if (!s)
 		return;
+	prehash_finish(&s->ph);
 	free(s->output_dir);
 	free(s->period_dir);
 	free(s->tmpdir);
@@ -438,6 +466,7 @@ void bp_snapshot_abort(bp_snapshot *s)
 {
 	if (!s)
 		return;
+	prehash_finish(&s->ph);
 	remove_tree(s->tmpdir);
 	snapshot_free(s);
 }
@@ -452,14 +481,30 @@ static int listable(const char *rel)
 }
 
 /* Hashes one file, flushes it to disk and makes it read-only. */
-static int seal_file(int root, const char *rel, char hex[65])
+/* The digest the background thread computed for `rel`, or NULL. */
+static const char *prehashed(const struct prehash *ph, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < ph->n; i++)
+		if (strcmp(ph->rel[i], rel) == 0 && ph->hex[i][0])
+			return ph->hex[i];
+	return NULL;
+}
+
+static int seal_file(int root, const char *rel, const struct prehash *ph,
+		     char hex[65])
 {
 	int fd = openat(root, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	const char *known = prehashed(ph, rel);
 	int rc = -1, saved;
 
 	if (fd < 0)
 		return -1;
-	if (bp_sha256_fd(fd, hex) == 0 && fsync(fd) == 0 && fchmod(fd, 0444) == 0)
+	if (known)
+		memcpy(hex, known, 65);
+	if ((known || bp_sha256_fd(fd, hex) == 0) && fsync(fd) == 0 &&
+	    fchmod(fd, 0444) == 0)
 		rc = 0;
 	saved = errno;
 	close(fd);
@@ -467,7 +512,8 @@ static int seal_file(int root, const char *rel, char hex[65])
 	return rc;
 }
 
-static int write_lines(int root, const struct tree *t, FILE *out, bp_err *err)
+static int write_lines(int root, const struct tree *t, const struct prehash *ph,
+		       FILE *out, bp_err *err)
 {
 	char hex[65];
 	size_t i;
@@ -477,7 +523,7 @@ static int write_lines(int root, const struct tree *t, FILE *out, bp_err *err)
 		if (!listable(rel))
 			return bp_err_set(err, BP_ECANTCREAT,
 					  "file name '%s' cannot be listed in a manifest", rel);
-		if (seal_file(root, rel, hex) < 0)
+		if (seal_file(root, rel, ph, hex) < 0)
 			return bp_err_set(err, BP_ECANTCREAT, "cannot seal '%s': %s",
 					  rel, strerror(errno));
 		fprintf(out, "%s  %s\n", hex, rel);
@@ -487,7 +533,8 @@ static int write_lines(int root, const struct tree *t, FILE *out, bp_err *err)
 
 /* Writes MANIFEST.sha256 under a temporary name, flushes it, then renames
  * it, so a manifest that exists is always complete. */
-static int write_manifest(int root, const struct tree *t, bp_err *err)
+static int write_manifest(int root, const struct tree *t,
+			  const struct prehash *ph, bp_err *err)
 {
 	FILE *out = NULL;
 	int fd, rc = -1;
@@ -500,7 +547,7 @@ static int write_manifest(int root, const struct tree *t, bp_err *err)
 			close(fd);
 		return -1;
 	}
-	if (write_lines(root, t, out, err) < 0)
+	if (write_lines(root, t, ph, out, err) < 0)
 		goto out;
 	if (fflush(out) != 0 || fsync(fd) != 0 || fchmod(fd, 0444) != 0) {
 		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", MANIFEST,
@@ -536,7 +583,7 @@ static int sync_dirs(int root, const struct tree *t)
 	return fsync(root);
 }
 
-static int seal_tree(const char *dir, bp_err *err)
+static int seal_tree(const char *dir, const struct prehash *ph, bp_err *err)
 {
 	struct tree t;
 	int root = -1, rc = -1;
@@ -555,7 +602,7 @@ static int seal_tree(const char *dir, bp_err *err)
 		bp_err_set(err, BP_ECANTCREAT, "cannot open '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	if (write_manifest(root, &t, err) < 0)
+	if (write_manifest(root, &t, ph, err) < 0)
 		goto out;
 	if (sync_dirs(root, &t) < 0) {
 		bp_err_set(err, BP_ECANTCREAT, "cannot flush '%s': %s", dir, strerror(errno));
@@ -596,7 +643,11 @@ int bp_snapshot_commit(bp_snapshot *s, bp_err *err)
 {
 	int rc = -1;
 
-	if (seal_tree(s->tmpdir, err) < 0)
+	if (s->ph.running) {
+		pthread_join(s->ph.thread, NULL);
+		s->ph.running = 0;
+	}
+	if (seal_tree(s->tmpdir, &s->ph, err) < 0)
 		goto fail;
 	if (rename_noreplace(s->tmpdir, s->path) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
@@ -841,6 +892,54 @@ char *bp_snapshot_previous(const char *output_dir, const char *before)
 	res = period_dir ? join(period_dir, best) : NULL;
 	free(period_dir);
 	return res;
+}
+
+/* ---- hashing ahead ------------------------------------------------- */
+
+static void *prehash_run(void *arg)
+{
+	struct prehash *ph = arg;
+	size_t i;
+
+	for (i = 0; i < ph->n; i++) {
+		char *path = join(ph->dir, ph->rel[i]);
+
+		if (!path || bp_sha256_file(path, ph->hex[i]) < 0)
+			ph->hex[i][0] = '\0';
+		free(path);
+	}
+	return NULL;
+}
+
+int bp_snapshot_prehash(bp_snapshot *s, const char *const *rel, size_t n)
+{
+	struct prehash *ph = &s->ph;
+	size_t i;
+
+	if (ph->running || ph->n || n == 0)
+		return -1;
+	ph->rel = calloc(n, sizeof(*ph->rel));
+	ph->hex = calloc(n, sizeof(*ph->hex));
+	if (!ph->rel || !ph->hex)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		ph->rel[i] = strdup(rel[i]);
+		if (!ph->rel[i])
+			goto fail;
+	}
+	ph->n = n;
+	ph->dir = s->tmpdir;
+	if (pthread_create(&ph->thread, NULL, prehash_run, ph) != 0)
+		goto fail;
+	ph->running = 1;
+	return 0;
+fail:
+	for (i = 0; ph->rel && i < n; i++)
+		free(ph->rel[i]);
+	free(ph->rel);
+	free(ph->hex);
+	memset(ph, 0, sizeof(*ph));
+	return -1;
 }
 
 /* ---- retention ----------------------------------------------------- */

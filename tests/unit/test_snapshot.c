@@ -179,6 +179,40 @@ static void test_snapshot_commit_writes_sorted_manifest(void **state)
 			    D_448 "  sources/crm.csv\n");
 }
 
+/* Digests from the background thread land in the manifest exactly as
+ * the commit's own would; a listed file that does not exist is ignored. */
+static void test_snapshot_prehash_gives_the_same_manifest(void **state)
+{
+	static const char *const rel[] = { "sources/crm.csv", "cohorts.csv", "nope" };
+	bp_err err = { 0 };
+	bp_snapshot *s = bp_snapshot_begin(*state, "2026-10", OCT_END, &err);
+	char path[1024];
+
+	assert_non_null(s);
+	fill(bp_snapshot_tmpdir(s));
+	assert_int_equal(bp_snapshot_prehash(s, rel, 3), 0);
+	assert_int_equal(bp_snapshot_prehash(s, rel, 1), -1); /* once only */
+	snprintf(path, sizeof(path), "%s", bp_snapshot_path(s));
+	assert_int_equal(bp_snapshot_commit(s, &err), 0);
+	assert_string_equal(read_all(path_of(path, "MANIFEST.sha256")),
+			    D_ABC "  cohorts.csv\n"
+			    D_EMPTY "  sources-old.txt\n"
+			    D_448 "  sources/crm.csv\n");
+}
+
+static void test_snapshot_abort_waits_for_prehash(void **state)
+{
+	static const char *const rel[] = { "sources/crm.csv" };
+	bp_err err = { 0 };
+	bp_snapshot *s = bp_snapshot_begin(*state, "2026-10", OCT_END, &err);
+
+	assert_non_null(s);
+	fill(bp_snapshot_tmpdir(s));
+	assert_int_equal(bp_snapshot_prehash(s, rel, 1), 0);
+	bp_snapshot_abort(s);
+	assert_int_equal(count_entries(path_of(*state, "2026-10")), 0);
+}
+
 static void test_snapshot_manifest_accepted_by_sha256sum(void **state)
 {
 	const char *snap = committed(*state);
@@ -539,6 +573,8 @@ int main(void)
 		T(test_snapshot_begin_creates_temp_folder_in_period),
 		T(test_snapshot_begin_rejects_malformed_period),
 		T(test_snapshot_commit_writes_sorted_manifest),
+		T(test_snapshot_prehash_gives_the_same_manifest),
+		T(test_snapshot_abort_waits_for_prehash),
 		T(test_snapshot_manifest_accepted_by_sha256sum),
 		T(test_snapshot_commit_makes_files_read_only),
 		T(test_snapshot_commit_leaves_only_the_snapshot),
