@@ -28,6 +28,11 @@ int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value);
 int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
 	       uint32_t *old);
 
+/* Starts loading the slot where `id` would be, so the cache miss of a
+ * large index overlaps with the caller's other work on the row before it
+ * calls bp_idx_get or bp_idx_put.  A hint: no effect on results. */
+void bp_idx_prefetch(const bp_idx *ix, const char *id, size_t n);
+
 /* Makes room for `n` IDs in all, so that inserting them never rehashes
  * (a rehash of a large index costs as much as building it, and holds the
  * old and new tables at once).  Returns 0, or -1 when out of memory (the

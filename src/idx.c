@@ -187,6 +187,19 @@ static int arena_add(bp_idx *ix, const char *s, size_t n, uint32_t *str)
 	return 0;
 }
 
+void bp_idx_prefetch(const bp_idx *ix, const char *id, size_t n)
+{
+	uint64_t key;
+	int numeric = numeric_id(id, n, &key);
+	size_t i = (size_t)(numeric ? mix(key) : hash_bytes(id, n)) & (ix->cap - 1);
+
+#if defined(__GNUC__)
+	__builtin_prefetch(&ix->slots[i], 1, 1);
+#else
+	(void)i;
+#endif
+}
+
 int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value)
 {
 	uint64_t key;
