@@ -32,6 +32,15 @@ int bp_num_missing(const char *s, size_t n);
  * four decimals are rounded half away from zero. */
 int bp_num_money(const char *s, size_t n, bp_money *out);
 
+/* bp_num_money, also giving the currency mark the text carried, as
+ * written ("USD", "$", "US$", "\xE2\x82\xA9"), or "" when it had none. */
+int bp_num_money_mark(const char *s, size_t n, bp_money *out, char mark[8]);
+
+/* 1 when a currency mark from bp_num_money_mark can stand for the ISO
+ * 4217 `code`: no mark, the code itself, or a symbol used for it ("$" for
+ * USD, CAD, AUD...; "\xE2\x82\xA9" for KRW); 0 otherwise. */
+int bp_num_currency_ok(const char *mark, const char *code);
+
 /* A count: an integer with optional thousands separators ("8,833").  A
  * fractional part is an error. */
 int bp_num_count(const char *s, size_t n, int64_t *out);

@@ -558,13 +558,22 @@ static int date_value(reader *r, int f, int required, bp_time *t, bp_err *err)
 			 "2026-10-31 14:05 (set format= on <column> for others)");
 }
 
-/* A money field: 1 parsed, 0 missing, -1 error (err set). */
+/* A money field: 1 parsed, 0 missing, -1 error (err set).  A currency
+ * written with the amount must be the report's: there is no rate to
+ * convert with. */
 static int money_value(reader *r, int f, bp_money *m, bp_err *err)
 {
 	const bp_field *v = get(r, f);
-	char buf[64];
-	int rc = bp_num_money(v->p, v->n, m);
+	char buf[64], mark[8];
+	int rc = bp_num_money_mark(v->p, v->n, m, mark);
 
+	if (rc > 0 && !bp_num_currency_ok(mark, r->in->cfg->currency))
+		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+				 col_of(r, f), "amount '%s' in column '%s' is in %s "
+				 "but the report currency is %s: export in %s or set "
+				 "report/@currency", shown(v, buf, sizeof(buf)),
+				 r->header_name[f], mark, r->in->cfg->currency,
+				 r->in->cfg->currency);
 	if (rc >= 0)
 		return rc;
 	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), col_of(r, f),

@@ -270,11 +270,12 @@ static size_t currency_suffix(const char *s, size_t n)
 /* Strips sign, parentheses and currency around a money amount; returns
  * 1 for a negative amount, 0 otherwise, -1 when the decorations are not
  * well formed. */
-static int strip_money(const char **s, size_t *n)
+static int strip_money(const char **s, size_t *n, char mark[8])
 {
 	int neg = 0;
 	size_t k;
 
+	mark[0] = '\0';
 	if (*n >= 2 && **s == '(' && (*s)[*n - 1] == ')') {
 		neg = 1;
 		++*s;
@@ -284,12 +285,15 @@ static int strip_money(const char **s, size_t *n)
 	neg ^= strip_sign(s, n);
 	k = currency_prefix(*s, *n);
 	if (k) {
+		snprintf(mark, 8, "%.*s", (int)(k < 7 ? k : 7), *s);
 		*s += k;
 		*n -= k;
 		trim(s, n);
 		neg ^= strip_sign(s, n);
 	} else {
 		k = currency_suffix(*s, *n);
+		if (k)
+			snprintf(mark, 8, "%.*s", (int)(k < 7 ? k : 7), *s + *n - k);
 		*n -= k;
 		trim(s, n);
 	}
@@ -312,12 +316,13 @@ static int64_t frac_units(const digits *d)
 	return v;
 }
 
-int bp_num_money(const char *s, size_t n, bp_money *out)
+int bp_num_money_mark(const char *s, size_t n, bp_money *out, char mark[8])
 {
 	digits d;
 	int64_t ip, fp;
 	int neg;
 
+	mark[0] = '\0';
 	if (plain_digits(s, n, &ip) && ip <= INT64_MAX / BP_MONEY_SCALE) {
 		*out = ip * BP_MONEY_SCALE;
 		return 1;
@@ -325,7 +330,7 @@ int bp_num_money(const char *s, size_t n, bp_money *out)
 	if (bp_num_missing(s, n))
 		return 0;
 	trim(&s, &n);
-	neg = strip_money(&s, &n);
+	neg = strip_money(&s, &n, mark);
 	if (split_number(s, n, &d) < 0 || int_part(&d, &ip) < 0)
 		return -1;
 	fp = d.dec ? frac_units(&d) : 0;
@@ -335,6 +340,49 @@ int bp_num_money(const char *s, size_t n, bp_money *out)
 	if (neg)
 		*out = -*out;
 	return 1;
+}
+
+int bp_num_money(const char *s, size_t n, bp_money *out)
+{
+	char mark[8];
+
+	return bp_num_money_mark(s, n, out, mark);
+}
+
+/* Symbols and the ISO 4217 codes each may stand for. */
+static const struct {
+	const char *symbol, *codes;
+} symbol_codes[] = {
+	{ "$", "USD CAD AUD NZD SGD HKD TWD MXN" },
+	{ "US$", "USD" }, { "C$", "CAD" }, { "A$", "AUD" }, { "NZ$", "NZD" },
+	{ "S$", "SGD" }, { "HK$", "HKD" }, { "NT$", "TWD" }, { "R$", "BRL" },
+	{ "\xE2\x82\xAC", "EUR" }, { "\xC2\xA3", "GBP" },
+	{ "\xC2\xA5", "JPY CNY" }, { "\xEF\xBF\xA5", "JPY CNY" },
+	{ "\xE5\x86\x86", "JPY" }, { "\xE5\x85\x83", "CNY" },
+	{ "\xE2\x82\xA9", "KRW" }, { "\xEF\xBF\xA6", "KRW" },
+	{ "\xE2\x82\xB9", "INR" }, { "\xE2\x82\xBD", "RUB" },
+	{ "\xE2\x82\xBA", "TRY" }, { "\xE2\x82\xAB", "VND" },
+	{ "\xE2\x82\xB1", "PHP" }, { "\xE2\x82\xAA", "ILS" },
+	{ "\xE0\xB8\xBF", "THB" },
+};
+
+int bp_num_currency_ok(const char *mark, const char *code)
+{
+	size_t i, n = strlen(code);
+
+	if (!mark[0] || strcmp(mark, code) == 0)
+		return 1;
+	for (i = 0; i < sizeof(symbol_codes) / sizeof(symbol_codes[0]); i++) {
+		const char *c = symbol_codes[i].codes;
+
+		if (strcmp(mark, symbol_codes[i].symbol) != 0)
+			continue;
+		for (; *c; c += c[n] ? n + 1 : n)
+			if (strncmp(c, code, n) == 0 && (c[n] == ' ' || !c[n]))
+				return 1;
+		return 0;
+	}
+	return 0;
 }
 
 int bp_num_count(const char *s, size_t n, int64_t *out)

@@ -242,6 +242,19 @@ static void test_ingest_bad_money_is_fatal_with_place(void **state)
 	assert_non_null(strstr(x->err.msg, "bad money amount '12abc'"));
 }
 
+static void test_ingest_foreign_currency_in_amount_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 1, "Record ID,Deal Stage,Close Date,Amount\n"
+				    "9,Closed Won,2026-10-05,$100\n"
+				    "10,Closed Won,2026-10-05,EUR 1200\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 26);
+	assert_non_null(strstr(x->err.msg, "is in EUR but the report currency is USD"));
+}
+
 static void test_ingest_meta_currency_from_header_must_match(void **state)
 {
 	fx *x = *state;
@@ -289,6 +302,7 @@ int main(void)
 		T(test_ingest_column_override_with_date_format),
 		T(test_ingest_deal_joins_by_contact_column_and_by_contact_list),
 		T(test_ingest_bad_money_is_fatal_with_place),
+		T(test_ingest_foreign_currency_in_amount_is_fatal),
 		T(test_ingest_meta_currency_from_header_must_match),
 		T(test_ingest_google_ads_preamble_separators_and_footer),
 	};

@@ -294,6 +294,39 @@ static void test_num_format_money_extremes(void **state)
 	expect_format(INT64_MIN, "-922337203685477.58");
 }
 
+static void test_num_money_mark_reports_currency(void **state)
+{
+	char mark[8];
+	bp_money m;
+
+	(void)state;
+	assert_int_equal(bp_num_money_mark("EUR 1,200", 9, &m, mark), 1);
+	assert_string_equal(mark, "EUR");
+	assert_int_equal(m, 1200 * BP_MONEY_SCALE);
+	assert_int_equal(bp_num_money_mark("\xE2\x82\xA9" "500", 6, &m, mark), 1);
+	assert_string_equal(mark, "\xE2\x82\xA9");
+	assert_int_equal(bp_num_money_mark("12.50 USD", 9, &m, mark), 1);
+	assert_string_equal(mark, "USD");
+	assert_int_equal(bp_num_money_mark("1234", 4, &m, mark), 1);
+	assert_string_equal(mark, "");
+}
+
+static void test_num_currency_ok_maps_symbols_to_codes(void **state)
+{
+	(void)state;
+	assert_true(bp_num_currency_ok("", "KRW"));
+	assert_true(bp_num_currency_ok("KRW", "KRW"));
+	assert_false(bp_num_currency_ok("EUR", "USD"));
+	assert_true(bp_num_currency_ok("$", "USD"));
+	assert_true(bp_num_currency_ok("$", "CAD"));
+	assert_false(bp_num_currency_ok("$", "KRW"));
+	assert_true(bp_num_currency_ok("\xE2\x82\xA9", "KRW"));
+	assert_false(bp_num_currency_ok("\xE2\x82\xAC", "USD"));
+	assert_true(bp_num_currency_ok("\xC2\xA5", "JPY"));
+	assert_true(bp_num_currency_ok("\xC2\xA5", "CNY"));
+	assert_false(bp_num_currency_ok("US$", "CAD"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +343,8 @@ int main(void)
 		cmocka_unit_test(test_num_money_plain),
 		cmocka_unit_test(test_num_money_thousands_and_decimals),
 		cmocka_unit_test(test_num_money_dollar),
+		cmocka_unit_test(test_num_money_mark_reports_currency),
+		cmocka_unit_test(test_num_currency_ok_maps_symbols_to_codes),
 		cmocka_unit_test(test_num_money_won_sign),
 		cmocka_unit_test(test_num_money_currency_code_before),
 		cmocka_unit_test(test_num_money_currency_after),
