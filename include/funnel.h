@@ -64,6 +64,7 @@ typedef struct bp_funnel {
 	bp_month first;       /* the window's first month */
 	int n_months;
 	int n_channels;
+	int engaged_known;       /* a traffic source had engaged sessions */
 	bp_cohort_cell *cohort;  /* [n_months * n_channels] */
 	bp_month_cell *month;    /* [n_months * n_channels] */
 } bp_funnel;

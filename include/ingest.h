@@ -37,6 +37,7 @@ typedef struct bp_quality {
 	int64_t after_as_of;        /* rows with a date after as_of */
 	int64_t unmatched_rows;     /* rows put in `other` by no rule */
 	int64_t won_without_amount;
+	int64_t won_without_close_date; /* won deals with no usable close date */
 	int64_t unknown_contact;    /* won deals without a known contact */
 	bp_unmatched *unmatched;    /* distinct values, most first after finish */
 	size_t n_unmatched;

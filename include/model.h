@@ -35,8 +35,7 @@ xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 
 /* Writes cohorts.csv, channels.csv and metrics.xml into `dir`.
  * Returns 0, or -1 with BP_ECANTCREAT. */
-int bp_model_write(xmlDocPtr metrics, const bp_config *cfg,
-		   const bp_funnel *f, const char *dir, bp_err *err);
+int bp_model_write(xmlDocPtr metrics, const char *dir, bp_err *err);
 
 /* Records in `metrics` how every cohort's counts changed since the
  * snapshot `prev` (its metrics.xml document; `prev_stamp` its folder

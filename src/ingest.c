@@ -175,6 +175,7 @@ typedef struct reader {
 	int col[MAX_FIELDS];           /* field -> column, -1 when absent */
 	const char *fmt[MAX_FIELDS];   /* field -> date format, NULL: auto */
 	const char *header_name[MAX_FIELDS];
+	int timed[MAX_FIELDS];         /* the last date read had a time of day */
 	char norm[MAX_FIELDS][MAX_ALIASES][160];
 	int n_norm[MAX_FIELDS];
 	char currency[8];              /* from a header like "Amount spent (USD)" */
@@ -185,8 +186,8 @@ typedef struct reader {
 
 /* ---- small text helpers ---- */
 
-/* Header normalisation: ASCII lowercase, hyphens and underscores as
- * spaces, runs of blanks as one, no blanks at either end. */
+/* Header normalisation: ASCII lowercase, hyphens as spaces, runs of
+ * blanks as one, no blanks at either end. */
 static void normalise(const char *s, size_t n, char *out, size_t size)
 {
 	size_t o = 0, i;
@@ -539,6 +540,7 @@ static int date_value(reader *r, int f, int required, bp_time *t, bp_err *err)
 	*t = BP_TIME_NONE;
 	if (rc > 0) {
 		*t = bp_civil_to_time(&c, r->src_tz, r->in->f->tz);
+		r->timed[f] = c.has_time;
 		return 1;
 	}
 	if (rc == 0 && !required)
@@ -637,8 +639,9 @@ static int is_footer(const bp_field *fields, size_t n)
 	s = fields[0].p;
 	len = fields[0].n;
 	trim(&s, &len);
+	/* "Total", "Total: Account": not "Total Recall Promo", a campaign. */
 	if (len >= 5 && strncasecmp(s, "total", 5) == 0 &&
-	    (len == 5 || s[5] == ':' || s[5] == ' '))
+	    (len == 5 || s[5] == ':'))
 		return 1;
 	return (len >= 24 && strncmp(s, "Confidential Information", 24) == 0) ||
 	       (len >= 9 && strncmp(s, "Copyright", 9) == 0);
@@ -682,22 +685,47 @@ static const int contact_stage_field[BP_NSTAGES] = {
 	C_LEAD, C_MQL, C_SQL, C_OPP, C_CUSTOMER
 };
 
+/* The local calendar day of t in the report's zone. */
+static int64_t local_day(const bp_tz *tz, bp_time t)
+{
+	int64_t local = t + bp_tz_offset(tz, t);
+
+	return local / 86400 - (local % 86400 < 0);
+}
+
+/* Whether stage s was reached before the contact was created.  A date
+ * without a time means that whole day, so it is compared by day: a lead
+ * "on 2026-10-31" is not before a creation at 10:00 that day. */
+static int before_create(const reader *r, const bp_contact *c, int s)
+{
+	int f = contact_stage_field[s];
+
+	if (r->timed[f] && r->timed[C_CREATED])
+		return c->stage[s] < c->created;
+	return local_day(r->in->f->tz, c->stage[s]) <
+	       local_day(r->in->f->tz, c->created);
+}
+
 static int contact_row(reader *r, bp_err *err)
 {
 	bp_funnel *f = r->in->f;
 	const bp_field *id = get(r, C_ID);
 	bp_contact c;
 	bp_time evangelist;
-	int s, late = 0, rc;
+	int s, late = 0, early = 0, rc;
 	uint32_t ref;
 
-	if (id->n == 0) {
+	const char *idp = id->p;
+	size_t idn = id->n;
+
+	trim(&idp, &idn);
+	if (idn == 0) {
 		r->q->missing_id++;
 		return 0;
 	}
 	/* The index lookup below misses the cache; start it now so the miss
 	 * overlaps with parsing the row's dates. */
-	bp_idx_prefetch(r->in->contacts, id->p, id->n);
+	bp_idx_prefetch(r->in->contacts, idp, idn);
 	if (date_value(r, C_CREATED, 1, &c.created, err) < 0)
 		return -1;
 	for (s = 0; s < BP_NSTAGES; s++)
@@ -711,17 +739,18 @@ static int contact_row(reader *r, bp_err *err)
 	for (s = 0; s < BP_NSTAGES; s++) {
 		if (c.stage[s] == BP_TIME_NONE)
 			continue;
-		if (c.stage[s] < c.created)
-			r->q->stage_before_create++;
+		if (before_create(r, &c, s))
+			early = 1;
 		if (c.stage[s] > f->as_of)
 			late = 1;
 	}
+	r->q->stage_before_create += early;
 	if (c.created > f->as_of)
 		late = 1;
 
 	ref = c.created > f->as_of ? REF_FUTURE :
 	      pack_ref(bp_month_of(f->tz, c.created), c.channel);
-	rc = bp_idx_put(r->in->contacts, id->p, id->n, ref, NULL);
+	rc = bp_idx_put(r->in->contacts, idp, idn, ref, NULL);
 	if (rc < 0)
 		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
 	if (rc == 0) {
@@ -758,7 +787,7 @@ static int is_won(const reader *r, const bp_field *stage)
 
 /* The ref of the deal's contact: the first ID in its own contact column,
  * else the contact that listed the deal.  Returns 0 when none is known. */
-static int deal_contact(reader *r, const bp_field *id, uint32_t *ref)
+static int deal_contact(reader *r, const char *id, size_t id_n, uint32_t *ref)
 {
 	const bp_field *v = get(r, D_CONTACTS);
 	const char *p = v->p, *end = v->p + v->n, *q = p;
@@ -770,23 +799,29 @@ static int deal_contact(reader *r, const bp_field *id, uint32_t *ref)
 	trim(&p, &n);
 	if (n && bp_idx_get(r->in->contacts, p, n, ref))
 		return *ref != REF_FUTURE;
-	if (bp_idx_get(r->in->deal_refs, id->p, id->n, ref))
+	if (bp_idx_get(r->in->deal_refs, id, id_n, ref))
 		return *ref != REF_FUTURE;
 	return 0;
 }
 
+/* A deal row.  Open and lost deals are used (they are correctly not
+ * won); a won deal is used only when it counts: closed by as_of, with a
+ * close date and an amount. */
 static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 {
 	const bp_field *id = get(r, D_ID);
+	const char *idp = id->p;
+	size_t idn = id->n;
 	bp_deal d = { 0 };
 	uint32_t ref;
 	int rc;
 
-	if (id->n == 0) {
+	trim(&idp, &idn);
+	if (idn == 0) {
 		r->q->missing_id++;
 		return 0;
 	}
-	rc = bp_idx_put(seen, id->p, id->n, 0, NULL);
+	rc = bp_idx_put(seen, idp, idn, 0, NULL);
 	if (rc < 0)
 		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
 	if (rc == 0) {
@@ -801,10 +836,15 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 	if (d.has_amount && check_currency(r, D_CURRENCY, err) < 0)
 		return -1;
 	date_value(r, D_CLOSED, 0, &d.closed, err);
-	r->q->rows_used++;
-	if (!d.won)
+	if (!d.won) {
+		r->q->rows_used++;
 		return 0;
-	if (d.closed != BP_TIME_NONE && d.closed > r->in->f->as_of) {
+	}
+	if (d.closed == BP_TIME_NONE) {
+		r->q->won_without_close_date++;
+		return 0;
+	}
+	if (d.closed > r->in->f->as_of) {
 		r->q->after_as_of++;
 		return 0;
 	}
@@ -814,11 +854,12 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 	}
 	d.channel = r->in->other;
 	d.cohort = BP_MONTH_NONE;
-	if (deal_contact(r, id, &ref))
+	if (deal_contact(r, idp, idn, &ref))
 		unpack_ref(ref, &d.cohort, &d.channel);
 	else
 		r->q->unknown_contact++;
 	bp_funnel_add_deal(r->in->f, &d);
+	r->q->rows_used++;
 	return 0;
 }
 
@@ -1037,6 +1078,9 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	}
 	if (map_columns(r, hdr, n_hdr, err) < 0)
 		goto out;
+	/* Without engaged sessions there is no bounce rate, not 100%. */
+	if (src->kind == BP_SRC_TRAFFIC && r->col[T_ENGAGED] >= 0)
+		in->f->engaged_known = 1;
 	rc = read_rows(r, stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0,
 		       err);
 	q->bytes = bp_csv_bytes(r->csv);

@@ -712,8 +712,7 @@ static int cmd_run(const options *o)
 	if (!s.metrics)
 		goto failed;
 	add_drift(s.cfg, s.metrics);
-	if (bp_model_write(s.metrics, s.cfg, s.funnel, bp_snapshot_tmpdir(s.snap),
-			   &err) < 0)
+	if (bp_model_write(s.metrics, bp_snapshot_tmpdir(s.snap), &err) < 0)
 		goto failed;
 
 	t[3] = seconds();

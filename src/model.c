@@ -125,9 +125,9 @@ static void cohort_row(xmlNodePtr parent, const char *month, const char *ch,
 
 /* One economics row.  `extra` is the non-ad cost added on `all`; `key` and
  * `value` name the row ("channel", id) or ("group", name). */
-static void econ_row(xmlNodePtr parent, const bp_config *cfg, const char *month,
-		     const char *key, const char *value, const bp_month_cell *c,
-		     bp_money extra)
+static void econ_row(xmlNodePtr parent, const bp_config *cfg,
+		     const bp_funnel *f, const char *month, const char *key,
+		     const char *value, const bp_month_cell *c, bp_money extra)
 {
 	xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST "row", NULL);
 	static const char *const new_cols[BP_NSTAGES] = {
@@ -172,8 +172,9 @@ static void econ_row(xmlNodePtr parent, const bp_config *cfg, const char *month,
 	set_int(n, "sessions", c->sessions);
 	set_int(n, "new_users", c->new_users);
 	set_int(n, "engaged_sessions", c->engaged_sessions);
-	set_ratio(n, "bounce_rate", (double)(c->sessions - c->engaged_sessions),
-		  (double)c->sessions, 6);
+	if (f->engaged_known)
+		set_ratio(n, "bounce_rate", (double)(c->sessions - c->engaged_sessions),
+			  (double)c->sessions, 6);
 }
 
 static bp_money extra_cost(const bp_config *cfg, bp_month m)
@@ -257,13 +258,14 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 		for (ch = 0; ch < f->n_channels; ch++) {
 			cohort_row(coh, month, cfg->channels[ch].id,
 				   bp_funnel_cohort(f, m, ch));
-			econ_row(eco, cfg, month, "channel", cfg->channels[ch].id,
+			econ_row(eco, cfg, f, month, "channel", cfg->channels[ch].id,
 				 bp_funnel_month(f, m, ch), 0);
 		}
 		bp_funnel_sum_cohort(f, i, &call);
 		cohort_row(coh, month, "all", &call);
 		bp_funnel_sum_month(f, i, &mall);
-		econ_row(eco, cfg, month, "channel", "all", &mall, extra_cost(cfg, m));
+		econ_row(eco, cfg, f, month, "channel", "all", &mall,
+			 extra_cost(cfg, m));
 
 		for (g = 0; g < cfg->n_channels; g++) {
 			bp_month_cell sum = { 0 };
@@ -274,7 +276,7 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 			for (ch = 0; ch < f->n_channels; ch++)
 				if (strcmp(cfg->channels[ch].group, name) == 0)
 					add_month_cell(&sum, bp_funnel_month(f, m, ch));
-			econ_row(grp, cfg, month, "group", name, &sum, 0);
+			econ_row(grp, cfg, f, month, "group", name, &sum, 0);
 		}
 	}
 }
@@ -368,6 +370,7 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		set_int(s, "after-as-of", q[i].after_as_of);
 		set_int(s, "unmatched-rows", q[i].unmatched_rows);
 		set_int(s, "won-without-amount", q[i].won_without_amount);
+		set_int(s, "won-without-close-date", q[i].won_without_close_date);
 		set_int(s, "unknown-contact", q[i].unknown_contact);
 		for (k = 0; k < q[i].n_unmatched; k++) {
 			xmlNodePtr u = xmlNewChild(s, NULL, BAD_CAST "unmatched", NULL);
@@ -613,13 +616,10 @@ static xmlNodePtr section(xmlDocPtr doc, const char *name)
 	return NULL;
 }
 
-int bp_model_write(xmlDocPtr metrics, const bp_config *cfg,
-		   const bp_funnel *f, const char *dir, bp_err *err)
+int bp_model_write(xmlDocPtr metrics, const char *dir, bp_err *err)
 {
 	char path[4096];
 
-	(void)cfg;
-	(void)f;
 	snprintf(path, sizeof(path), "%s/cohorts.csv", dir);
 	if (write_csv(section(metrics, "cohorts"), cohort_cols, CSV_COHORT_COLS,
 		      path, err) < 0)

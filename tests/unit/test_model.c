@@ -66,6 +66,7 @@ static int setup(void **state)
 	x->cfg.n_targets = 1;
 	x->tz = bp_tz_load("UTC", &err);
 	x->f = bp_funnel_new(x->tz, 0, oct, 1, 2);
+	x->f->engaged_known = 1;
 
 	p = bp_funnel_month(x->f, oct, 0);
 	p->spend = 1000 * BP_MONEY_SCALE;
@@ -178,6 +179,19 @@ static void test_model_zero_denominator_is_absent(void **state)
 	assert_string_equal(econ(x, "other", "cpl"), "0.00");
 }
 
+static void test_model_no_bounce_rate_without_engaged_sessions(void **state)
+{
+	fixture *x = *state;
+	bp_run_info run = { 0, 2026 * 12 + 9, 0, "test" };
+	bp_err err = { 0 };
+
+	xmlFreeDoc(x->doc);
+	x->f->engaged_known = 0;
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &err);
+	assert_null(econ(x, "paid", "bounce_rate"));
+	assert_string_equal(econ(x, "paid", "sessions"), "1000");
+}
+
 static void test_model_all_row_adds_non_ad_costs(void **state)
 {
 	fixture *x = *state;
@@ -221,7 +235,7 @@ static void test_model_csv_columns_and_empty_ratio(void **state)
 	int found = 0;
 
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(bp_model_write(x->doc, &x->cfg, x->f, dir, &err), 0);
+	assert_int_equal(bp_model_write(x->doc, dir, &err), 0);
 	snprintf(path, sizeof(path), "%s/cohorts.csv", dir);
 	in = fopen(path, "r");
 	assert_non_null(in);
@@ -257,6 +271,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_model_deal_economics_and_payback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_zero_denominator_is_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_all_row_adds_non_ad_costs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_no_bounce_rate_without_engaged_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_target_attainment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_csv_columns_and_empty_ratio, setup, teardown),
 	};
