@@ -370,21 +370,33 @@ static int cmp_unmatched(const void *a, const void *b)
 	return strcmp(x->value, y->value);
 }
 
+/* The values past the cache's capacity are counted but not kept: one
+ * entry says how many rows they hold. */
+#define MORE_VALUES "(more values)"
+
 static void collect_unmatched(reader *r)
 {
 	value_map *m = &r->values;
 	size_t i, k = 0;
+	int64_t listed = 0;
 
 	if (!m->e)
 		return;
 	for (i = 0; i < m->cap; i++)
-		if (m->e[i].s && !m->e[i].matched)
+		if (m->e[i].s && !m->e[i].matched) {
 			k++;
+			listed += m->e[i].count;
+		}
 	if (!k)
 		return;
-	r->q->unmatched = calloc(k, sizeof(*r->q->unmatched));
+	r->q->unmatched = calloc(k + 1, sizeof(*r->q->unmatched));
 	if (!r->q->unmatched)
 		return;
+	if (r->q->unmatched_rows > listed) {
+		r->q->unmatched[0].value = strdup(MORE_VALUES);
+		r->q->unmatched[0].count = r->q->unmatched_rows - listed;
+		r->q->n_unmatched = r->q->unmatched[0].value != NULL;
+	}
 	for (i = 0; i < m->cap; i++) {
 		if (!m->e[i].s || m->e[i].matched)
 			continue;

@@ -82,8 +82,8 @@ static const char help_text[] =
 "  boardpack send -c boardpack.xml reports/2026-10/2026-11-01T060003Z\n"
 "\n"
 "Exit status: 0 done, 64 usage, 65 bad input data, 66 input missing,\n"
-"69 source or server unavailable, 73 cannot write output, 75 try again\n"
-"later, 78 bad configuration.\n";
+"69 source or server unavailable, 70 internal error (out of memory),\n"
+"73 cannot write output, 75 try again later, 78 bad configuration.\n";
 
 typedef struct options {
 	const char *config;
@@ -193,7 +193,49 @@ static int resolve_timing(const bp_config *cfg, const options *o, timing *t,
 		if (t->now < t->as_of)
 			t->as_of = t->now;
 	}
+	/* A month that has not begun has no numbers, and neither has a
+	 * period seen from before it started: both are mistakes to say. */
+	if (t->period > bp_month_of(t->tz, t->now)) {
+		char now[8];
+
+		bp_month_format(bp_month_of(t->tz, t->now), now);
+		return bp_err_set(err, BP_EUSAGE, "--period %s has not begun (it is "
+				  "%s in %s)", o->period, now, bp_tz_name(t->tz));
+	}
+	if (t->as_of < bp_month_start(t->tz, t->period)) {
+		char month[8];
+
+		bp_month_format(t->period, month);
+		return bp_err_set(err, BP_EUSAGE, "--as-of %s is before the period "
+				  "%s begins", o->as_of, month);
+	}
 	return 0;
+}
+
+/* What errors call a source's file: its local path for file:// URLs, else
+ * the URL without query or fragment (where tokens sometimes hide). */
+static void display_name(const bp_source *src, char *buf, size_t size)
+{
+	const char *u = src->url;
+	size_t n;
+
+	if (strncmp(u, "file://", 7) == 0) {
+		snprintf(buf, size, "%s", u + 7);
+		return;
+	}
+	n = strcspn(u, "?#");
+	{
+		const char *host = strstr(u, "://");
+		const char *at = host ? memchr(host, '@', n - (size_t)(host - u)) : NULL;
+
+		/* Never show credentials written into the URL. */
+		if (at && !memchr(host + 3, '/', (size_t)(at - host - 3))) {
+			snprintf(buf, size, "%.*s%.*s", (int)(host + 3 - u), u,
+				 (int)(n - (size_t)(at + 1 - u)), at + 1);
+			return;
+		}
+	}
+	snprintf(buf, size, "%.*s", (int)n, u);
 }
 
 /* ---- check ---- */
@@ -229,8 +271,11 @@ static int cmd_check(const options *o)
 	for (i = 0; i < cfg->n_sources; i++) {
 		const bp_source *s = &cfg->sources[i];
 
+		char url[1024];
+
+		display_name(s, url, sizeof(url));
 		printf("  %-10s %-8s preset %-10s %s", s->id,
-		       bp_source_kind_name(s->kind), s->preset, s->url);
+		       bp_source_kind_name(s->kind), s->preset, url);
 		if (s->kind == BP_SRC_SPEND && s->channel >= 0)
 			printf(" -> %s", cfg->channels[s->channel].id);
 		printf("\n");
@@ -359,32 +404,6 @@ static void run_state_free(run_state *s)
 	bp_config_free(s->cfg);
 }
 
-/* What errors call a source's file: its local path for file:// URLs, else
- * the URL without query or fragment (where tokens sometimes hide). */
-static void display_name(const bp_source *src, char *buf, size_t size)
-{
-	const char *u = src->url;
-	size_t n;
-
-	if (strncmp(u, "file://", 7) == 0) {
-		snprintf(buf, size, "%s", u + 7);
-		return;
-	}
-	n = strcspn(u, "?#");
-	{
-		const char *host = strstr(u, "://");
-		const char *at = host ? memchr(host, '@', n - (size_t)(host - u)) : NULL;
-
-		/* Never show credentials written into the URL. */
-		if (at && !memchr(host + 3, '/', (size_t)(at - host - 3))) {
-			snprintf(buf, size, "%.*s%.*s", (int)(host + 3 - u), u,
-				 (int)(n - (size_t)(at + 1 - u)), at + 1);
-			return;
-		}
-	}
-	snprintf(buf, size, "%.*s", (int)n, u);
-}
-
 /* Adds the source id to an error about its data. */
 static void name_source(bp_err *err, const bp_source *src)
 {
@@ -456,6 +475,15 @@ static int read_sources(run_state *s, bp_err *err)
 				name_source(err, src);
 				return -1;
 			}
+			/* An export with a header and nothing else is almost
+			 * always a failed export: contacts make every number. */
+			if (src->kind == BP_SRC_CONTACTS && s->quality[i].rows_read == 0)
+				return bp_err_at(err, BP_EDATA, name, 0, 0, "no contacts "
+						 "after the header: is the export empty? "
+						 "(source '%s')", src->id);
+			if (s->quality[i].rows_used == 0)
+				bp_log_warn("source '%s' (%s): no row counts for this run",
+					    src->id, name);
 			bp_log_debug("%s: %lld rows read, %lld used", src->id,
 				     (long long)s->quality[i].rows_read,
 				     (long long)s->quality[i].rows_used);
@@ -531,24 +559,60 @@ static int snapshot_run_attr(const char *dir, const char *name, char *buf,
 	return 0;
 }
 
-/* Adds to `metrics` how cohorts changed since the latest earlier snapshot.
- * A previous snapshot that cannot be read is reported and skipped: drift
- * is information, not a reason to fail the month's run. */
-static void add_drift(const bp_config *cfg, xmlDocPtr metrics)
+/* The metrics.xml of snapshot `dir` when its as_of is not later than
+ * `as_of`, else NULL (unreadable ones are reported and skipped). */
+static xmlDocPtr earlier_metrics(const char *dir, bp_time as_of,
+				 const bp_tz *tz)
 {
-	char *prev = bp_snapshot_previous(cfg->output_dir, NULL);
 	char path[4200];
 	xmlDocPtr doc;
-	bp_err err = { 0 };
+	xmlNodePtr n;
+	bp_time then = BP_TIME_NONE;
 
-	if (!prev)
-		return;
-	snprintf(path, sizeof(path), "%s/metrics.xml", prev);
+	snprintf(path, sizeof(path), "%s/metrics.xml", dir);
 	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
 			  XML_PARSE_NOWARNING);
-	if (!doc)
+	if (!doc) {
 		bp_log_warn("cannot read '%s': no drift since that snapshot", path);
-	else if (bp_model_drift(metrics, doc, strrchr(prev, '/') + 1, &err) < 0)
+		return NULL;
+	}
+	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
+		xmlChar *v;
+
+		if (n->type != XML_ELEMENT_NODE || strcmp((char *)n->name, "run"))
+			continue;
+		v = xmlGetProp(n, BAD_CAST "as-of");
+		if (!v || bp_time_parse_arg((char *)v, tz, &then) < 0)
+			then = BP_TIME_NONE;
+		xmlFree(v);
+	}
+	if (then == BP_TIME_NONE || then > as_of) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* Adds to `metrics` how cohorts changed since the latest earlier snapshot
+ * that saw the data no later than this run does (re-running an old month
+ * is not compared with a newer view of it).  Drift is information, not a
+ * reason to fail the month's run. */
+static void add_drift(const bp_config *cfg, xmlDocPtr metrics, bp_time as_of,
+		      const bp_tz *tz)
+{
+	char *prev = bp_snapshot_previous(cfg->output_dir, NULL);
+	xmlDocPtr doc = NULL;
+	bp_err err = { 0 };
+
+	while (prev && !(doc = earlier_metrics(prev, as_of, tz))) {
+		char *older = bp_snapshot_previous(cfg->output_dir, prev);
+
+		free(prev);
+		prev = older;
+	}
+	if (!prev)
+		return;
+	if (bp_model_drift(metrics, doc, strrchr(prev, '/') + 1, &err) < 0)
 		bp_log_warn("%s", err.msg);
 	else
 		bp_log_info("compared with the snapshot %s", prev);
@@ -711,7 +775,7 @@ static int cmd_run(const options *o)
 				   s.cfg->n_sources, &info, &err);
 	if (!s.metrics)
 		goto failed;
-	add_drift(s.cfg, s.metrics);
+	add_drift(s.cfg, s.metrics, s.t.as_of, s.t.tz);
 	if (bp_model_write(s.metrics, bp_snapshot_tmpdir(s.snap), &err) < 0)
 		goto failed;
 
@@ -858,7 +922,13 @@ int main(int argc, char **argv)
 
 	LIBXML_TEST_VERSION;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (strcmp(cmd, "run") == 0)
+	if ((strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 ||
+	     strcmp(cmd, "fetch") == 0) && first < argc)
+		rc = usage_error("unexpected argument '%s'", argv[first]);
+	else if (o.period && bp_month_parse(o.period, &(bp_month){ 0 }) < 0)
+		rc = usage_error("bad --period '%s': expected YYYY-MM, e.g. 2026-10",
+				 o.period);
+	else if (strcmp(cmd, "run") == 0)
 		rc = need_config(&o) ? BP_EUSAGE : cmd_run(&o);
 	else if (strcmp(cmd, "check") == 0)
 		rc = need_config(&o) ? BP_EUSAGE : cmd_check(&o);

@@ -468,6 +468,8 @@ void bp_snapshot_abort(bp_snapshot *s)
 		return;
 	prehash_finish(&s->ph);
 	remove_tree(s->tmpdir);
+	/* A failed first run of a month leaves no empty month folder. */
+	rmdir(s->period_dir);
 	snapshot_free(s);
 }
 

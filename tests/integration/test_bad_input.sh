@@ -61,4 +61,22 @@ mkdir -p "$T/utf16"
 printf '\377\376R\000e\000c\000o\000r\000d\000 \000I\000D\000\n' >"$T/utf16/contacts.csv"
 run_case utf16 65 "UTF-16" hubspot
 
+mkdir -p "$T/headeronly"
+printf '%s\n' "$H" >"$T/headeronly/contacts.csv"
+run_case headeronly 65 "contacts.csv: no contacts after the header" hubspot
+[ ! -e "$T/headeronly/reports/2026-10" ] || fail "a failed run left a month folder"
+
+# Usage mistakes: exit 64 before anything is read.
+expect_status 64 "$BP" run -c "$T/date/cfg.xml" --period 2026-13 --no-email
+expect_status 64 "$BP" run -c "$T/date/cfg.xml" --period 2999-01 --no-email
+grep -q "has not begun" "$T/err" || fail "a future period is not explained: $(cat "$T/err")"
+expect_status 64 "$BP" run -c "$T/date/cfg.xml" --period 2026-10 --as-of 2026-09-01 --no-email
+expect_status 64 "$BP" check -c "$T/date/cfg.xml" stray
+expect_status 64 "$BP" run --period 2026-10
+
+# check never shows a secret written into a URL's query string.
+sed 's|url="contacts.csv"|url="https://crm.example/export.csv?api_key=TOPSECRET"|' \
+	"$T/date/cfg.xml" >"$T/date/secret.xml"
+expect_status 0 "$BP" check -c "$T/date/secret.xml"
+grep -q TOPSECRET "$T/out" "$T/err" && fail "check printed a secret"
 echo ok

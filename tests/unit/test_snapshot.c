@@ -210,7 +210,7 @@ static void test_snapshot_abort_waits_for_prehash(void **state)
 	fill(bp_snapshot_tmpdir(s));
 	assert_int_equal(bp_snapshot_prehash(s, rel, 1), 0);
 	bp_snapshot_abort(s);
-	assert_int_equal(count_entries(path_of(*state, "2026-10")), 0);
+	assert_false(exists(path_of(*state, "2026-10")));
 }
 
 static void test_snapshot_manifest_accepted_by_sha256sum(void **state)
@@ -298,7 +298,7 @@ static void test_snapshot_commit_refuses_symlink(void **state)
 	assert_int_equal(bp_snapshot_commit(s, &err), -1);
 	assert_int_equal(err.code, BP_ECANTCREAT);
 	assert_non_null(strstr(err.msg, "'sources/link.csv'"));
-	assert_int_equal(count_entries(path_of(root, "2026-10")), 0);
+	assert_false(exists(path_of(root, "2026-10")));
 }
 
 static void test_snapshot_abort_leaves_nothing(void **state)
@@ -310,7 +310,7 @@ static void test_snapshot_abort_leaves_nothing(void **state)
 	assert_non_null(s);
 	fill(bp_snapshot_tmpdir(s));
 	bp_snapshot_abort(s);
-	assert_int_equal(count_entries(path_of(root, "2026-10")), 0);
+	assert_false(exists(path_of(root, "2026-10")));
 }
 
 static void test_snapshot_abort_accepts_null(void **state)
