@@ -65,6 +65,10 @@ typedef struct bp_funnel {
 	int n_months;
 	int n_channels;
 	int engaged_known;       /* a traffic source had engaged sessions */
+	/* The last month looked up and its bounds: rows come roughly in date
+	 * order, so most lookups hit it and skip the time-zone search. */
+	bp_month cached;
+	bp_time cached_lo, cached_hi;
 	bp_cohort_cell *cohort;  /* [n_months * n_channels] */
 	bp_month_cell *month;    /* [n_months * n_channels] */
 } bp_funnel;
@@ -79,6 +83,9 @@ void bp_funnel_free(bp_funnel *f);
  * window or the channel out of range. */
 bp_cohort_cell *bp_funnel_cohort(const bp_funnel *f, bp_month m, int channel);
 bp_month_cell *bp_funnel_month(const bp_funnel *f, bp_month m, int channel);
+
+/* The month of instant t in the funnel's zone (bp_month_of, remembered). */
+bp_month bp_funnel_month_of(bp_funnel *f, bp_time t);
 
 /* Effective dates per METRICS.md: eff[S] is the earliest date among S and
  * every later stage, counting only dates <= as_of; BP_TIME_NONE when the

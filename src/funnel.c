@@ -35,6 +35,8 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 	f->first = last - (n_months - 1);
 	f->n_months = n_months;
 	f->n_channels = n_channels;
+	f->cached_lo = 1;
+	f->cached_hi = 0;   /* empty: the first lookup fills it */
 	f->cohort = calloc(cells, sizeof(*f->cohort));
 	f->month = calloc(cells, sizeof(*f->month));
 	if (!f->cohort || !f->month) {
@@ -76,6 +78,16 @@ bp_month_cell *bp_funnel_month(const bp_funnel *f, bp_month m, int channel)
 	return i < 0 ? NULL : &f->month[i];
 }
 
+bp_month bp_funnel_month_of(bp_funnel *f, bp_time t)
+{
+	if (t < f->cached_lo || t > f->cached_hi) {
+		f->cached = bp_month_of(f->tz, t);
+		f->cached_lo = bp_month_start(f->tz, f->cached);
+		f->cached_hi = bp_month_end(f->tz, f->cached);
+	}
+	return f->cached;
+}
+
 void bp_funnel_effective(const bp_contact *c, bp_time as_of,
 			 bp_time eff[BP_NSTAGES])
 {
@@ -104,7 +116,7 @@ int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c)
 		return 0;
 	bp_funnel_effective(c, f->as_of, eff);
 
-	cc = bp_funnel_cohort(f, bp_month_of(f->tz, c->created), c->channel);
+	cc = bp_funnel_cohort(f, bp_funnel_month_of(f, c->created), c->channel);
 	if (cc) {
 		cc->contacts++;
 		for (s = 0; s < BP_NSTAGES; s++)
@@ -117,7 +129,7 @@ int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c)
 
 		if (eff[s] == BP_TIME_NONE)
 			continue;
-		mc = bp_funnel_month(f, bp_month_of(f->tz, eff[s]), c->channel);
+		mc = bp_funnel_month(f, bp_funnel_month_of(f, eff[s]), c->channel);
 		if (!mc)
 			continue;
 		mc->entered[s]++;
@@ -137,7 +149,7 @@ int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d)
 	if (!d->won || !d->has_amount || d->closed == BP_TIME_NONE ||
 	    d->closed > f->as_of)
 		return 0;
-	mc = bp_funnel_month(f, bp_month_of(f->tz, d->closed), d->channel);
+	mc = bp_funnel_month(f, bp_funnel_month_of(f, d->closed), d->channel);
 	if (mc) {
 		mc->won_deals++;
 		mc->won_revenue += d->amount;

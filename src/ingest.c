@@ -176,6 +176,11 @@ typedef struct reader {
 	const char *fmt[MAX_FIELDS];   /* field -> date format, NULL: auto */
 	const char *header_name[MAX_FIELDS];
 	int timed[MAX_FIELDS];         /* the last date read had a time of day */
+	/* The day of the last "YYYY-MM-DD HH:MM" read in the source's zone,
+	 * when that day has no offset change: the next stamp of the same day
+	 * is then its midnight plus the time, without the full parse. */
+	char day_key[10];
+	bp_time day_midnight;
 	char norm[MAX_FIELDS][MAX_ALIASES][160];
 	int n_norm[MAX_FIELDS];
 	char currency[8];              /* from a header like "Amount spent (USD)" */
@@ -542,17 +547,66 @@ static long col_of(const reader *r, int f)
 /* A date field.  Returns 1 with *t set, 0 when missing, and -1 when the
  * text is not a date: for a required field that is an error (err set),
  * for an optional one it is counted and treated as missing (returns 0). */
+/* Whether v is "YYYY-MM-DD HH:MM" (HubSpot's export form). */
+static int export_stamp(const bp_field *v)
+{
+	static const char shape[] = "dddd-dd-dd dd:dd";
+	size_t i;
+
+	if (v->n != 16)
+		return 0;
+	for (i = 0; i < 16; i++)
+		if (shape[i] == 'd' ? (unsigned)(v->p[i] - '0') > 9 : v->p[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+/* The instant of an export stamp from the remembered day, or
+ * BP_TIME_NONE when it is of another day (or not a valid time). */
+static bp_time stamp_from_day(const reader *r, const bp_field *v)
+{
+	int h = (v->p[11] - '0') * 10 + (v->p[12] - '0');
+	int m = (v->p[14] - '0') * 10 + (v->p[15] - '0');
+
+	if (memcmp(v->p, r->day_key, 10) != 0 || h > 23 || m > 59)
+		return BP_TIME_NONE;
+	return r->day_midnight + h * 3600 + m * 60;
+}
+
+/* Remembers the day of a parsed export stamp when its offset holds from
+ * 00:00 to 23:59. */
+static void remember_day(reader *r, const bp_field *v, const bp_civil *c)
+{
+	int64_t midnight = bp_days_from_civil(c->y, c->mon, c->d) * 86400;
+	bp_time t0 = bp_tz_from_local(r->src_tz, midnight);
+	bp_time t1 = bp_tz_from_local(r->src_tz, midnight + 86340);
+
+	if (t1 - t0 != 86340) {
+		r->day_key[0] = '\0';
+		return;
+	}
+	memcpy(r->day_key, v->p, 10);
+	r->day_midnight = t0;
+}
+
 static int date_value(reader *r, int f, int required, bp_time *t, bp_err *err)
 {
 	const bp_field *v = get(r, f);
 	bp_civil c;
 	char buf[64];
-	int rc = bp_date_parse(v->p, v->n, r->fmt[f], &c);
+	int stamp = !r->fmt[f] && export_stamp(v), rc;
 
+	if (stamp && (*t = stamp_from_day(r, v)) != BP_TIME_NONE) {
+		r->timed[f] = 1;
+		return 1;
+	}
+	rc = bp_date_parse(v->p, v->n, r->fmt[f], &c);
 	*t = BP_TIME_NONE;
 	if (rc > 0) {
 		*t = bp_civil_to_time(&c, r->src_tz, r->in->f->tz);
 		r->timed[f] = c.has_time;
+		if (stamp && !c.has_offset)
+			remember_day(r, v, &c);
 		return 1;
 	}
 	if (rc == 0 && !required)
@@ -761,7 +815,7 @@ static int contact_row(reader *r, bp_err *err)
 		late = 1;
 
 	ref = c.created > f->as_of ? REF_FUTURE :
-	      pack_ref(bp_month_of(f->tz, c.created), c.channel);
+	      pack_ref(bp_funnel_month_of(f, c.created), c.channel);
 	rc = bp_idx_put(r->in->contacts, idp, idn, ref, NULL);
 	if (rc < 0)
 		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
@@ -901,7 +955,7 @@ static int spend_row(reader *r, bp_err *err)
 		return 0;
 	}
 	r->q->rows_used++;
-	bp_funnel_add_spend(r->in->f, bp_month_of(r->in->f->tz, day),
+	bp_funnel_add_spend(r->in->f, bp_funnel_month_of(r->in->f, day),
 			    r->src->channel, cost, impressions, clicks);
 	return 0;
 }
@@ -924,7 +978,7 @@ static int traffic_row(reader *r, bp_err *err)
 		return 0;
 	}
 	r->q->rows_used++;
-	bp_funnel_add_traffic(r->in->f, bp_month_of(r->in->f->tz, day), channel,
+	bp_funnel_add_traffic(r->in->f, bp_funnel_month_of(r->in->f, day), channel,
 			      sessions, new_users, engaged);
 	return 0;
 }

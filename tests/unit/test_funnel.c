@@ -245,6 +245,35 @@ static void test_funnel_spend_outside_window_ignored(void **state)
 	bp_tz_free(tz);
 }
 
+/* The remembered month lookup agrees with the time-zone search for
+ * instants in any order, across DST changes and month edges. */
+static void test_funnel_cached_month_equals_lookup(void **state)
+{
+	bp_err err = { 0 };
+	bp_tz *ny = bp_tz_load("America/New_York", &err);
+	bp_funnel *f;
+	uint64_t r = 88172645463325252ULL;
+	int i;
+
+	(void)state;
+	assert_non_null(ny);
+	f = bp_funnel_new(ny, T(2027, 1, 1, 0), M(2026, 12), 12, 1);
+	for (i = 0; i < 200000; i++) {
+		bp_time t;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		/* Mostly near the previous instant, sometimes far away. */
+		t = T(2024, 1, 1, 0) + (bp_time)(r % (3ULL * 365 * 86400));
+		if (i % 3)
+			t = bp_month_start(ny, bp_month_of(ny, t)) + (bp_time)(r % 7) - 3;
+		assert_int_equal(bp_funnel_month_of(f, t), bp_month_of(ny, t));
+	}
+	bp_funnel_free(f);
+	bp_tz_free(ny);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_funnel_deal_without_contact_has_no_cohort),
 		cmocka_unit_test(test_funnel_lost_or_amountless_deal_not_counted),
 		cmocka_unit_test(test_funnel_spend_outside_window_ignored),
+		cmocka_unit_test(test_funnel_cached_month_equals_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,6 +136,32 @@ static void test_ingest_header_found_by_name_in_any_order_and_spelling(void **st
 	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 9), PAID)->reached[BP_LEAD], 1);
 }
 
+/* Stamps of one day in the source's zone: the remembered day gives the
+ * same instants as the full parse, across a month edge in UTC and on a
+ * day when the clocks change. */
+static void test_ingest_source_zone_stamps_same_day(void **state)
+{
+	fx *x = *state;
+
+	bp_ingest_free(x->in);
+	x->src[0].timezone = "America/New_York";
+	x->in = bp_ingest_new(&x->cfg, x->f, &x->err);
+	assert_non_null(x->in);
+	/* EDT is UTC-4: 19:00 is 23:00 UTC on the 30th; 20:00 and later are
+	 * October in UTC. */
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-09-30 19:00,Paid search,2026-09-30 21:00,,\n"
+		"2,2026-09-30 21:00,Paid search,2026-09-30 19:00,,\n"
+		"3,2026-09-30 20:59,Paid search,,,\n"
+		"4,2026-09-30 20:00,Paid search,,,\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, 2026 * 12 + 8, PAID)->contacts, 1);
+	assert_int_equal(bp_funnel_cohort(x->f, 2026 * 12 + 9, PAID)->contacts, 3);
+	/* Contact 1's lead date is in October (UTC), contact 2's in September. */
+	assert_int_equal(bp_funnel_month(x->f, 2026 * 12 + 9, PAID)->entered[BP_LEAD], 1);
+	assert_int_equal(bp_funnel_month(x->f, 2026 * 12 + 8, PAID)->entered[BP_LEAD], 1);
+	assert_int_equal(x->q[0].stage_before_create, 1);
+}
+
 static void test_ingest_duplicate_record_id_keeps_first(void **state)
 {
 	fx *x = *state;
@@ -294,6 +320,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_ingest_rules_map_sources_and_count_unmatched),
 		T(test_ingest_header_found_by_name_in_any_order_and_spelling),
+		T(test_ingest_source_zone_stamps_same_day),
 		T(test_ingest_duplicate_record_id_keeps_first),
 		T(test_ingest_bad_optional_date_counted_as_missing),
 		T(test_ingest_stage_before_create_kept_and_counted),
