@@ -22,6 +22,7 @@
 #define MAX_FIELDS 12
 #define MAX_ALIASES 8
 #define MAX_PREAMBLE 50
+#define DAY_CACHE 1024
 #define MAX_CACHED_VALUES 4096
 /* A contact that exists in the file but not for this run (created after
  * as_of): deals joined to it are treated as having no known contact. */
@@ -176,11 +177,11 @@ typedef struct reader {
 	const char *fmt[MAX_FIELDS];   /* field -> date format, NULL: auto */
 	const char *header_name[MAX_FIELDS];
 	int timed[MAX_FIELDS];         /* the last date read had a time of day */
-	/* The day of the last "YYYY-MM-DD HH:MM" read in the source's zone,
-	 * when that day has no offset change: the next stamp of the same day
-	 * is then its midnight plus the time, without the full parse. */
-	char day_key[10];
-	bp_time day_midnight;
+	/* Days of "YYYY-MM-DD HH:MM" stamps already read in the source's
+	 * zone, when the day has no offset change: another stamp of the same
+	 * day is its midnight plus the time, without the full parse.
+	 * Direct-mapped on the date; a key of 0 is an empty entry. */
+	struct { int32_t key; bp_time midnight; } days[DAY_CACHE];
 	char norm[MAX_FIELDS][MAX_ALIASES][160];
 	int n_norm[MAX_FIELDS];
 	char currency[8];              /* from a header like "Amount spent (USD)" */
@@ -561,16 +562,26 @@ static int export_stamp(const bp_field *v)
 	return 1;
 }
 
-/* The instant of an export stamp from the remembered day, or
- * BP_TIME_NONE when it is of another day (or not a valid time). */
+static int32_t day_key(const char *p)
+{
+	int32_t y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
+		    (p[3] - '0');
+
+	return (y * 12 + (p[5] - '0') * 10 + (p[6] - '0')) * 32 +
+	       (p[8] - '0') * 10 + (p[9] - '0');
+}
+
+/* The instant of an export stamp from a remembered day, or BP_TIME_NONE
+ * when its day is not remembered (or the time is not valid). */
 static bp_time stamp_from_day(const reader *r, const bp_field *v)
 {
+	int32_t key = day_key(v->p);
 	int h = (v->p[11] - '0') * 10 + (v->p[12] - '0');
 	int m = (v->p[14] - '0') * 10 + (v->p[15] - '0');
 
-	if (memcmp(v->p, r->day_key, 10) != 0 || h > 23 || m > 59)
+	if (r->days[key % DAY_CACHE].key != key || h > 23 || m > 59)
 		return BP_TIME_NONE;
-	return r->day_midnight + h * 3600 + m * 60;
+	return r->days[key % DAY_CACHE].midnight + h * 3600 + m * 60;
 }
 
 /* Remembers the day of a parsed export stamp when its offset holds from
@@ -580,13 +591,12 @@ static void remember_day(reader *r, const bp_field *v, const bp_civil *c)
 	int64_t midnight = bp_days_from_civil(c->y, c->mon, c->d) * 86400;
 	bp_time t0 = bp_tz_from_local(r->src_tz, midnight);
 	bp_time t1 = bp_tz_from_local(r->src_tz, midnight + 86340);
+	int32_t key = day_key(v->p);
 
-	if (t1 - t0 != 86340) {
-		r->day_key[0] = '\0';
+	if (t1 - t0 != 86340 || key <= 0)
 		return;
-	}
-	memcpy(r->day_key, v->p, 10);
-	r->day_midnight = t0;
+	r->days[key % DAY_CACHE].key = key;
+	r->days[key % DAY_CACHE].midnight = t0;
 }
 
 static int date_value(reader *r, int f, int required, bp_time *t, bp_err *err)
