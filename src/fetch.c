@@ -10,6 +10,7 @@
  * failure stops every transfer.
  */
 #include "fetch.h"
+#include "secret.h"
 #include "log.h"
 
 #include <curl/curl.h>
@@ -34,7 +35,6 @@
 #define MAX_REDIRECTS 5L
 #define BACKOFF_CAP_MS 60000L
 #define RETRY_AFTER_CAP_S 300L
-#define TOKEN_FILE_MAX 8192
 #define HEAD_SIZE 512
 
 enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE };
@@ -177,60 +177,7 @@ static const char *need_env(const bp_source *src, const char *what,
 	return v;
 }
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
 
-/* Reads a token file that only its owner may read.  Returns the token
- * with trailing blanks and newlines removed (caller wipes and frees), or
- * NULL with BP_ECONFIG. */
-static char *read_token_file(const bp_source *src, bp_err *err)
-{
-	const char *path = src->token_file;
-	char *buf = NULL;
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		bp_err_set(err, BP_ECONFIG, "cannot open token file '%s' of "
-			   "source '%s': %s", path, src->id, strerror(errno));
-		goto out;
-	}
-	/* fstat on the open file, so the file checked is the file read. */
-	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
-		bp_err_set(err, BP_ECONFIG, "token file '%s' of source '%s' is "
-			   "readable by group or others (chmod 600 it)", path,
-			   src->id);
-		goto out;
-	}
-	buf = malloc(TOKEN_FILE_MAX + 1);
-	if (!buf) {
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
-		goto out;
-	}
-	n = read(fd, buf, TOKEN_FILE_MAX);
-	if (n < 0)
-		n = 0;
-	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
-		n--;
-	buf[n] = '\0';
-	if (n == 0 || strchr(buf, '\n')) {
-		bp_err_set(err, BP_ECONFIG, "token file '%s' of source '%s' "
-			   "does not hold one token on one line", path, src->id);
-		explicit_bzero(buf, TOKEN_FILE_MAX + 1);
-		free(buf);
-		buf = NULL;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return buf;
-}
 
 /* Sets the credentials of `j` on its easy handle. */
 static int set_auth(job *j, bp_err *err)
@@ -244,7 +191,11 @@ static int set_auth(job *j, bp_err *err)
 		if (!(j->token = strdup(v)))
 			return bp_err_set(err, BP_ESOFTWARE, "out of memory");
 	} else if (src->token_file) {
-		if (!(j->token = read_token_file(src, err)))
+		char owner[300];
+
+		snprintf(owner, sizeof(owner), "source '%s'", src->id);
+		if (!(j->token = bp_secret_read_file(src->token_file, "token",
+						     owner, err)))
 			return -1;
 	}
 	if (j->token) {
@@ -706,7 +657,7 @@ static void free_jobs(run *r)
 			abandon(r, j);
 			curl_easy_cleanup(j->easy);
 		}
-		wipe_free(j->token);
+		bp_secret_free(j->token);
 		free(j->final_path);
 		free(j->part_path);
 	}

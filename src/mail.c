@@ -8,6 +8,7 @@
  * is paired with the reply that follows it (curl does not pipeline SMTP).
  */
 #include "mail.h"
+#include "secret.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -31,7 +32,6 @@
 #endif
 
 #define DEFAULT_SUBJECT "{title} \xe2\x80\x94 {period}"
-#define PASSWORD_FILE_MAX 4096
 #define REPLY_MAX 200
 
 /* ---- a growable string ---------------------------------------------------- */
@@ -710,13 +710,6 @@ typedef struct target {
 	char *user, *password;
 } target;
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
 
 static int is_local_host(const char *h)
 {
@@ -781,47 +774,6 @@ static char *need_env(const char *attr, const char *name, bp_err *err)
 	return s;
 }
 
-/* The password in a file only its owner may read, trailing blanks
- * dropped (caller wipes and frees); NULL with BP_ECONFIG. */
-static char *read_password_file(const char *path, bp_err *err)
-{
-	char *buf = NULL;
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		bp_err_set(err, BP_ECONFIG, "cannot open password file '%s' of "
-			   "<email>: %s", path, strerror(errno));
-		goto out;
-	}
-	/* fstat on the open file, so the file checked is the file read. */
-	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
-		bp_err_set(err, BP_ECONFIG, "password file '%s' of <email> is "
-			   "readable by group or others (chmod 600 it)", path);
-		goto out;
-	}
-	if (!(buf = calloc(1, PASSWORD_FILE_MAX + 1))) {
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
-		goto out;
-	}
-	n = read(fd, buf, PASSWORD_FILE_MAX);
-	if (n < 0)
-		n = 0;
-	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
-		n--;
-	buf[n] = '\0';
-	if (n == 0 || strchr(buf, '\n')) {
-		bp_err_set(err, BP_ECONFIG, "password file '%s' of <email> does "
-			   "not hold one password on one line", path);
-		wipe_free(buf);
-		buf = NULL;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return buf;
-}
 
 static int load_credentials(const bp_email *e, target *t, bp_err *err)
 {
@@ -831,7 +783,8 @@ static int load_credentials(const bp_email *e, target *t, bp_err *err)
 		if (!(t->password = need_env("password-env", e->password_env, err)))
 			return -1;
 	} else if (e->password_file) {
-		if (!(t->password = read_password_file(e->password_file, err)))
+		if (!(t->password = bp_secret_read_file(e->password_file,
+							"password", "<email>", err)))
 			return -1;
 	}
 	if (!t->user != !t->password)
@@ -1273,8 +1226,8 @@ out:
 	if (logfd >= 0)
 		close(logfd);
 	message_free(&m);
-	wipe_free(t.user);
-	wipe_free(t.password);
+	bp_secret_free(t.user);
+	bp_secret_free(t.password);
 	free(a.r);
 	return rc;
 }
