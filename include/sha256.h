@@ -12,6 +12,8 @@ typedef struct bp_sha256 {
 	uint64_t len;
 	unsigned char buf[64];
 	size_t n;
+	int hw;     /* use the CPU's SHA instructions; bp_sha256_init sets it
+		     * when the CPU has them (tests clear it to compare) */
 } bp_sha256;
 
 void bp_sha256_init(bp_sha256 *c);
