@@ -164,6 +164,17 @@ struct bp_ingest {
 	int other;          /* the `other` channel */
 };
 
+/* A parsed contact waiting for its index slot to reach the cache. */
+#define LOOKAHEAD 16
+typedef struct pending {
+	bp_contact c;
+	uint32_t ref;
+	int late, early;
+	uint16_t idn, dealsn;
+	char id[40];
+	char deals[120];
+} pending;
+
 /* The state of reading one file. */
 typedef struct reader {
 	bp_ingest *in;
@@ -188,6 +199,8 @@ typedef struct reader {
 	bp_field *fields;
 	size_t n;
 	value_map values;
+	pending ahead[LOOKAHEAD];      /* contacts not yet committed */
+	int ahead_first, ahead_n;
 } reader;
 
 /* ---- small text helpers ---- */
@@ -782,15 +795,61 @@ static int before_create(const reader *r, const bp_contact *c, int s)
 	       local_day(r->in->f->tz, c->created);
 }
 
+/* Adds a parsed contact: the index first (a repeated ID is skipped), then
+ * its deal list, then the funnel.  `id` and `deals` may point into the
+ * pending entry or the reader's current record. */
+static int commit_contact(reader *r, const pending *p, const char *id,
+			  size_t idn, const bp_field *deals, bp_err *err)
+{
+	int rc = bp_idx_put(r->in->contacts, id, idn, p->ref, NULL);
+
+	if (rc < 0)
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	if (rc == 0) {
+		r->q->duplicates++;
+		return 0;
+	}
+	if (deals->n && remember_deals(r, deals, p->ref) < 0)
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	r->q->after_as_of += p->late;
+	r->q->stage_before_create += p->early;
+	if (bp_funnel_add_contact(r->in->f, &p->c))
+		r->q->rows_used++;
+	return 0;
+}
+
+static int commit_oldest(reader *r, bp_err *err)
+{
+	const pending *p = &r->ahead[r->ahead_first];
+	bp_field deals = { p->deals, p->dealsn };
+
+	r->ahead_first = (r->ahead_first + 1) % LOOKAHEAD;
+	r->ahead_n--;
+	return commit_contact(r, p, p->id, p->idn, &deals, err);
+}
+
+/* Commits every contact still waiting (at the end of the file, and
+ * before a contact too large to wait). */
+static int flush_contacts(reader *r, bp_err *err)
+{
+	while (r->ahead_n)
+		if (commit_oldest(r, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* A contact row.  Looking an ID up in an index of millions misses the
+ * cache every time, so each parsed contact waits LOOKAHEAD rows with its
+ * slot prefetched before it is committed: the misses overlap with the
+ * parsing of the rows in between.  Order is kept, so of two rows with
+ * the same ID the later one is still the one skipped. */
 static int contact_row(reader *r, bp_err *err)
 {
 	bp_funnel *f = r->in->f;
-	const bp_field *id = get(r, C_ID);
-	bp_contact c;
+	const bp_field *id = get(r, C_ID), *deals = get(r, C_DEALS);
+	pending *p;
 	bp_time evangelist;
-	int s, late = 0, early = 0, rc;
-	uint32_t ref;
-
+	int s;
 	const char *idp = id->p;
 	size_t idn = id->n;
 
@@ -799,45 +858,46 @@ static int contact_row(reader *r, bp_err *err)
 		r->q->missing_id++;
 		return 0;
 	}
-	/* The index lookup below misses the cache; start it now so the miss
-	 * overlaps with parsing the row's dates. */
-	bp_idx_prefetch(r->in->contacts, idp, idn);
-	if (date_value(r, C_CREATED, 1, &c.created, err) < 0)
+	if (r->ahead_n == LOOKAHEAD && commit_oldest(r, err) < 0)
+		return -1;
+	p = &r->ahead[(r->ahead_first + r->ahead_n) % LOOKAHEAD];
+	p->early = p->late = 0;
+	if (date_value(r, C_CREATED, 1, &p->c.created, err) < 0)
 		return -1;
 	for (s = 0; s < BP_NSTAGES; s++)
-		date_value(r, contact_stage_field[s], 0, &c.stage[s], err);
+		date_value(r, contact_stage_field[s], 0, &p->c.stage[s], err);
 	date_value(r, C_EVANGELIST, 0, &evangelist, err);
-	if (evangelist != BP_TIME_NONE &&
-	    (c.stage[BP_CUSTOMER] == BP_TIME_NONE || evangelist < c.stage[BP_CUSTOMER]))
-		c.stage[BP_CUSTOMER] = evangelist;
-	c.channel = channel_of(r, get(r, C_SOURCE));
-
+	if (evangelist != BP_TIME_NONE && (p->c.stage[BP_CUSTOMER] == BP_TIME_NONE ||
+					   evangelist < p->c.stage[BP_CUSTOMER]))
+		p->c.stage[BP_CUSTOMER] = evangelist;
+	p->c.channel = channel_of(r, get(r, C_SOURCE));
 	for (s = 0; s < BP_NSTAGES; s++) {
-		if (c.stage[s] == BP_TIME_NONE)
+		if (p->c.stage[s] == BP_TIME_NONE)
 			continue;
-		if (before_create(r, &c, s))
-			early = 1;
-		if (c.stage[s] > f->as_of)
-			late = 1;
+		if (before_create(r, &p->c, s))
+			p->early = 1;
+		if (p->c.stage[s] > f->as_of)
+			p->late = 1;
 	}
-	r->q->stage_before_create += early;
-	if (c.created > f->as_of)
-		late = 1;
+	if (p->c.created > f->as_of)
+		p->late = 1;
+	p->ref = p->c.created > f->as_of ? REF_FUTURE :
+		 pack_ref(bp_funnel_month_of(f, p->c.created), p->c.channel);
 
-	ref = c.created > f->as_of ? REF_FUTURE :
-	      pack_ref(bp_funnel_month_of(f, c.created), c.channel);
-	rc = bp_idx_put(r->in->contacts, idp, idn, ref, NULL);
-	if (rc < 0)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
-	if (rc == 0) {
-		r->q->duplicates++;
-		return 0;
+	if (idn > sizeof(p->id) || deals->n > sizeof(p->deals)) {
+		/* Too large to wait: commit everything before it, then it. */
+		pending big = *p;
+
+		if (flush_contacts(r, err) < 0)
+			return -1;
+		return commit_contact(r, &big, idp, idn, deals, err);
 	}
-	if (get(r, C_DEALS)->n && remember_deals(r, get(r, C_DEALS), ref) < 0)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
-	r->q->after_as_of += late;
-	if (bp_funnel_add_contact(f, &c))
-		r->q->rows_used++;
+	memcpy(p->id, idp, idn);
+	p->idn = (uint16_t)idn;
+	memcpy(p->deals, deals->p, deals->n);
+	p->dealsn = (uint16_t)deals->n;
+	bp_idx_prefetch(r->in->contacts, p->id, p->idn);
+	r->ahead_n++;
 	return 0;
 }
 
@@ -1113,6 +1173,8 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 			break;
 	}
 	bp_idx_free(seen);
+	if (rc == 0 && flush_contacts(r, err) < 0)
+		rc = -1;
 	return rc < 0 ? -1 : 0;
 }
 

@@ -175,6 +175,36 @@ static void test_ingest_duplicate_record_id_keeps_first(void **state)
 	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 9), ORGANIC)->contacts, 0);
 }
 
+/* Contacts wait a few rows before they are committed; duplicates near and
+ * far, and IDs or deal lists too long to wait, keep the file's order. */
+static void test_ingest_order_kept_across_lookahead(void **state)
+{
+	fx *x = *state;
+	char text[8192], *o = text;
+	int i;
+
+	o += sprintf(o, CONTACT_HEADER);
+	for (i = 1; i <= 40; i++)
+		o += sprintf(o, "%d,2026-10-01 10:00,Paid search,,,\n", i);
+	/* 3 rows back, 30 rows back: both later rows are the duplicates. */
+	o += sprintf(o, "38,2026-09-01 10:00,Organic search,,,\n");
+	o += sprintf(o, "10,2026-09-01 10:00,Organic search,,,\n");
+	o += sprintf(o, "id-with-a-very-long-name-that-cannot-wait-0001,2026-09-02 10:00,Organic search,,,\n");
+	o += sprintf(o, "id-with-a-very-long-name-that-cannot-wait-0001,2026-10-02 10:00,Paid search,,,\n");
+	o += sprintf(o, "99,2026-09-03 10:00,Organic search,,,\"");
+	for (i = 0; i < 40; i++)
+		o += sprintf(o, "%d;", 5000 + i);
+	o += sprintf(o, "777\"\n");
+	assert_int_equal(feed(x, 0, text), 0);
+	assert_int_equal(x->q[0].duplicates, 3);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->contacts, 40);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 9), ORGANIC)->contacts, 2);
+	/* The long deal list was remembered: deal 777 joins contact 99. */
+	assert_int_equal(feed(x, 1, "Record ID,Deal Stage,Close Date,Amount\n"
+				    "777,Closed Won,2026-10-05,100\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 9), ORGANIC)->won_deals, 1);
+}
+
 static void test_ingest_bad_optional_date_counted_as_missing(void **state)
 {
 	fx *x = *state;
@@ -322,6 +352,7 @@ int main(void)
 		T(test_ingest_header_found_by_name_in_any_order_and_spelling),
 		T(test_ingest_source_zone_stamps_same_day),
 		T(test_ingest_duplicate_record_id_keeps_first),
+		T(test_ingest_order_kept_across_lookahead),
 		T(test_ingest_bad_optional_date_counted_as_missing),
 		T(test_ingest_stage_before_create_kept_and_counted),
 		T(test_ingest_bad_create_date_is_fatal_with_place),
