@@ -22,4 +22,10 @@ void bp_log_debug(const char *fmt, ...) BP_PRINTF(1, 2);
 /* Always printed, even when quiet ("boardpack: warning: ..."). */
 void bp_log_warn(const char *fmt, ...) BP_PRINTF(1, 2);
 
+/* A progress line for long work, redrawn in place; printed only when
+ * stderr is a terminal and the level is NORMAL or above.  End it with
+ * bp_log_progress_done(), which moves to a new line if one was drawn. */
+void bp_log_progress(const char *fmt, ...) BP_PRINTF(1, 2);
+void bp_log_progress_done(void);
+
 #endif

@@ -17,6 +17,7 @@
 #include "csv.h"
 #include "date.h"
 #include "idx.h"
+#include "log.h"
 #include "num.h"
 
 #define MAX_FIELDS 12
@@ -1159,6 +1160,10 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 		r->q->rows_read++;
 		if (r->q->rows_read == SIZING_ROWS && r->src->kind == BP_SRC_CONTACTS)
 			size_index(r, file_bytes);
+		if ((r->q->rows_read & 0x3FFFF) == 0 && file_bytes)
+			bp_log_progress("reading %s: %.0f%% (%lld rows)", r->src->id,
+					100.0 * (double)bp_csv_bytes(r->csv) /
+					(double)file_bytes, (long long)r->q->rows_read);
 		if (is_footer(r->fields, r->n)) {
 			r->q->footer_rows++;
 			continue;
@@ -1172,6 +1177,7 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 		if (rc < 0)
 			break;
 	}
+	bp_log_progress_done();
 	bp_idx_free(seen);
 	if (rc == 0 && flush_contacts(r, err) < 0)
 		rc = -1;

@@ -5,8 +5,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static int level = BP_LOG_NORMAL;
+static int progress_shown;
 
 void bp_log_set_level(int l) { level = l; }
 int bp_log_level(void) { return level; }
@@ -47,4 +49,27 @@ void bp_log_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("warning: ", fmt, ap);
 	va_end(ap);
+}
+
+void bp_log_progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < BP_LOG_NORMAL || !isatty(STDERR_FILENO))
+		return;
+	fputs("\rboardpack: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\033[K", stderr);
+	fflush(stderr);
+	progress_shown = 1;
+}
+
+void bp_log_progress_done(void)
+{
+	if (!progress_shown)
+		return;
+	fputc('\n', stderr);
+	progress_shown = 0;
 }
