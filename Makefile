@@ -76,6 +76,14 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench
 
+# libFuzzer on the csv reader and on the date and number parsers,
+# FUZZ_SECONDS each (default 600); an input that crashes is kept in
+# build/fuzz/.
+FUZZ_SECONDS ?= 600
+
+fuzz: build/bp-gen
+	@tests/fuzz/run $(FUZZ_SECONDS)
+
 install: build/boardpack
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/boardpack/templates
 	install -m 755 build/boardpack $(DESTDIR)$(PREFIX)/bin/boardpack

@@ -90,7 +90,8 @@ long bp_csv_col(const bp_csv *r, size_t i);
 /* The delimiter in use ('\0' before the header is found). */
 char bp_csv_delimiter(const bp_csv *r);
 
-/* Bytes of input consumed so far (for throughput figures). */
+/* Bytes of the input that the records returned so far took (the whole
+ * file once the end is reached): for throughput figures and estimates. */
 unsigned long long bp_csv_bytes(const bp_csv *r);
 
 #endif

@@ -845,5 +845,12 @@ char bp_csv_delimiter(const bp_csv *r)
 
 unsigned long long bp_csv_bytes(const bp_csv *r)
 {
-	return r->nbytes;
+	/* Read from the file, less what waits in the buffer: what the records
+	 * so far took.  UTF-16 is decoded on the way, so there the buffer's
+	 * share is only an estimate. */
+	unsigned long long waiting = r->end - r->pos;
+
+	if (r->enc != ENC_UTF8)
+		waiting *= 2;
+	return waiting < r->nbytes ? r->nbytes - waiting : 0;
 }
