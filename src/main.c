@@ -760,9 +760,9 @@ static int cmd_run(const options *o)
 
 	if (!o->from_snapshot && bp_fetch_all(s.cfg, s.cache, o->offline, &err) < 0)
 		goto failed;
-	t[1] = seconds();
 	if (begin_snapshot(&s, period, &err) < 0)
 		goto failed;
+	t[1] = seconds();
 	if (read_sources(&s, &err) < 0)
 		goto failed;
 	t[2] = seconds();
