@@ -51,6 +51,18 @@ bp_time bp_tz_from_local(const bp_tz *tz, int64_t local);
 /* The local calendar month of instant t in tz. */
 bp_month bp_month_of(const bp_tz *tz, bp_time t);
 
+/* A remembered month and its bounds, for callers that look up many
+ * instants of the same months: most lookups then skip the zone search.
+ * Start it with BP_MONTH_CACHE_INIT; one per thread. */
+typedef struct bp_month_cache {
+	bp_month month;
+	bp_time lo, hi;
+} bp_month_cache;
+#define BP_MONTH_CACHE_INIT { 0, 1, 0 }
+
+/* bp_month_of(tz, t), through the cache `c`. */
+bp_month bp_month_of_cached(const bp_tz *tz, bp_month_cache *c, bp_time t);
+
 /* The first instant of month m in tz, and the last second of it.  When
  * midnight is skipped, the month starts at the transition. */
 bp_time bp_month_start(const bp_tz *tz, bp_month m);

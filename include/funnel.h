@@ -65,10 +65,8 @@ typedef struct bp_funnel {
 	int n_months;
 	int n_channels;
 	int engaged_known;       /* a traffic source had engaged sessions */
-	/* The last month looked up and its bounds: rows come roughly in date
-	 * order, so most lookups hit it and skip the time-zone search. */
-	bp_month cached;
-	bp_time cached_lo, cached_hi;
+	/* Rows come roughly in date order: most month lookups hit the last. */
+	bp_month_cache months;
 	bp_cohort_cell *cohort;  /* [n_months * n_channels] */
 	bp_month_cell *month;    /* [n_months * n_channels] */
 } bp_funnel;

@@ -1203,3 +1203,13 @@ int bp_time_parse_arg(const char *s, const bp_tz *tz, bp_time *out)
 							       c.d) + 1) * DAY) - 1;
 	return 0;
 }
+
+bp_month bp_month_of_cached(const bp_tz *tz, bp_month_cache *c, bp_time t)
+{
+	if (t < c->lo || t > c->hi) {
+		c->month = bp_month_of(tz, t);
+		c->lo = bp_month_start(tz, c->month);
+		c->hi = bp_month_end(tz, c->month);
+	}
+	return c->month;
+}

@@ -35,8 +35,7 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 	f->first = last - (n_months - 1);
 	f->n_months = n_months;
 	f->n_channels = n_channels;
-	f->cached_lo = 1;
-	f->cached_hi = 0;   /* empty: the first lookup fills it */
+	f->months = (bp_month_cache)BP_MONTH_CACHE_INIT;
 	f->cohort = calloc(cells, sizeof(*f->cohort));
 	f->month = calloc(cells, sizeof(*f->month));
 	if (!f->cohort || !f->month) {
@@ -80,12 +79,7 @@ bp_month_cell *bp_funnel_month(const bp_funnel *f, bp_month m, int channel)
 
 bp_month bp_funnel_month_of(bp_funnel *f, bp_time t)
 {
-	if (t < f->cached_lo || t > f->cached_hi) {
-		f->cached = bp_month_of(f->tz, t);
-		f->cached_lo = bp_month_start(f->tz, f->cached);
-		f->cached_hi = bp_month_end(f->tz, f->cached);
-	}
-	return f->cached;
+	return bp_month_of_cached(f->tz, &f->months, t);
 }
 
 void bp_funnel_effective(const bp_contact *c, bp_time as_of,
