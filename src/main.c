@@ -529,21 +529,22 @@ static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 	return rc;
 }
 
-/* The attribute `name` of run/ in DIR/metrics.xml, into buf ("" when
- * absent).  Returns 0, or -1 with BP_ENOINPUT. */
-static int snapshot_run_attr(const char *dir, const char *name, char *buf,
-			     size_t size, bp_err *err)
+/* Snapshot `dir`'s metrics.xml, or NULL when it cannot be read. */
+static xmlDocPtr read_metrics(const char *dir)
 {
 	char path[4200];
-	xmlDocPtr doc;
-	xmlNodePtr n;
 
 	snprintf(path, sizeof(path), "%s/metrics.xml", dir);
-	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-			  XML_PARSE_NOWARNING);
-	if (!doc)
-		return bp_err_set(err, BP_ENOINPUT, "cannot read '%s': not a "
-				  "boardpack snapshot", path);
+	return xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+			   XML_PARSE_NOWARNING);
+}
+
+/* The attribute `name` of the document's run element into buf ("" when
+ * absent). */
+static void run_attr(xmlDocPtr doc, const char *name, char *buf, size_t size)
+{
+	xmlNodePtr n;
+
 	buf[0] = '\0';
 	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
 		xmlChar *v;
@@ -555,8 +556,6 @@ static int snapshot_run_attr(const char *dir, const char *name, char *buf,
 			snprintf(buf, size, "%s", (char *)v);
 		xmlFree(v);
 	}
-	xmlFreeDoc(doc);
-	return 0;
 }
 
 /* The metrics.xml of snapshot `dir` when its as_of is not later than
@@ -564,29 +563,17 @@ static int snapshot_run_attr(const char *dir, const char *name, char *buf,
 static xmlDocPtr earlier_metrics(const char *dir, bp_time as_of,
 				 const bp_tz *tz)
 {
-	char path[4200];
-	xmlDocPtr doc;
-	xmlNodePtr n;
-	bp_time then = BP_TIME_NONE;
+	xmlDocPtr doc = read_metrics(dir);
+	char text[64];
+	bp_time then;
 
-	snprintf(path, sizeof(path), "%s/metrics.xml", dir);
-	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-			  XML_PARSE_NOWARNING);
 	if (!doc) {
-		bp_log_warn("cannot read '%s': no drift since that snapshot", path);
+		bp_log_warn("cannot read '%s/metrics.xml': no drift since that "
+			    "snapshot", dir);
 		return NULL;
 	}
-	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
-		xmlChar *v;
-
-		if (n->type != XML_ELEMENT_NODE || strcmp((char *)n->name, "run"))
-			continue;
-		v = xmlGetProp(n, BAD_CAST "as-of");
-		if (!v || bp_time_parse_arg((char *)v, tz, &then) < 0)
-			then = BP_TIME_NONE;
-		xmlFree(v);
-	}
-	if (then == BP_TIME_NONE || then > as_of) {
+	run_attr(doc, "as-of", text, sizeof(text));
+	if (!text[0] || bp_time_parse_arg(text, tz, &then) < 0 || then > as_of) {
 		xmlFreeDoc(doc);
 		return NULL;
 	}
@@ -731,11 +718,16 @@ static int cmd_run(const options *o)
 	s.from_snapshot = o->from_snapshot;
 	if (o->from_snapshot) {
 		/* The numbers the board saw: that snapshot's period and as_of. */
-		if (snapshot_run_attr(o->from_snapshot, "period", snap_period,
-				      sizeof(snap_period), &err) < 0 ||
-		    snapshot_run_attr(o->from_snapshot, "as-of", snap_as_of,
-				      sizeof(snap_as_of), &err) < 0)
+		xmlDocPtr doc = read_metrics(o->from_snapshot);
+
+		if (!doc) {
+			bp_err_set(&err, BP_ENOINPUT, "cannot read '%s/metrics.xml': "
+				   "not a boardpack snapshot", o->from_snapshot);
 			goto failed;
+		}
+		run_attr(doc, "period", snap_period, sizeof(snap_period));
+		run_attr(doc, "as-of", snap_as_of, sizeof(snap_as_of));
+		xmlFreeDoc(doc);
 		if (!opt.period && snap_period[0])
 			opt.period = snap_period;
 		if (!opt.as_of && snap_as_of[0])
