@@ -698,6 +698,48 @@ static int begin_snapshot(run_state *s, const char *period, bp_err *err)
 			  "second already exists; try again", period);
 }
 
+/* With --from-snapshot, that snapshot's period and as_of stand unless
+ * given: the numbers the board saw.  The buffers hold the texts. */
+static int snapshot_defaults(options *opt, char period[16], char as_of[64],
+			     bp_err *err)
+{
+	xmlDocPtr doc = read_metrics(opt->from_snapshot);
+
+	if (!doc)
+		return bp_err_set(err, BP_ENOINPUT, "cannot read '%s/metrics.xml': "
+				  "not a boardpack snapshot", opt->from_snapshot);
+	run_attr(doc, "period", period, 16);
+	run_attr(doc, "as-of", as_of, 64);
+	xmlFreeDoc(doc);
+	if (!opt->period && period[0])
+		opt->period = period;
+	if (!opt->as_of && as_of[0])
+		opt->as_of = as_of;
+	return 0;
+}
+
+/* After a committed snapshot: retention, then the email unless this
+ * period was already sent.  Returns the exit status. */
+static int after_snapshot(run_state *s, const options *o, const char *period,
+			  const char *path)
+{
+	bp_err err = { 0 };
+
+	if (bp_snapshot_prune(s->cfg->output_dir, s->cfg->keep_months, s->t.now,
+			      &err) < 0)
+		bp_log_warn("%s", err.msg);
+	if (!s->cfg->email || o->no_email)
+		return 0;
+	if (!o->resend && period_sent(s->cfg->output_dir, period, path)) {
+		bp_log_info("%s was already emailed; not sending again "
+			    "(--resend to send anyway)", period);
+		return 0;
+	}
+	if (deliver(s->cfg, path, period, &err) < 0)
+		return fail(&err);
+	return 0;
+}
+
 static int cmd_run(const options *o)
 {
 	run_state s = { 0 };
@@ -716,23 +758,9 @@ static int cmd_run(const options *o)
 	if (!s.cfg)
 		return fail(&err);
 	s.from_snapshot = o->from_snapshot;
-	if (o->from_snapshot) {
-		/* The numbers the board saw: that snapshot's period and as_of. */
-		xmlDocPtr doc = read_metrics(o->from_snapshot);
-
-		if (!doc) {
-			bp_err_set(&err, BP_ENOINPUT, "cannot read '%s/metrics.xml': "
-				   "not a boardpack snapshot", o->from_snapshot);
-			goto failed;
-		}
-		run_attr(doc, "period", snap_period, sizeof(snap_period));
-		run_attr(doc, "as-of", snap_as_of, sizeof(snap_as_of));
-		xmlFreeDoc(doc);
-		if (!opt.period && snap_period[0])
-			opt.period = snap_period;
-		if (!opt.as_of && snap_as_of[0])
-			opt.as_of = snap_as_of;
-	}
+	if (o->from_snapshot && snapshot_defaults(&opt, snap_period,
+						  snap_as_of, &err) < 0)
+		goto failed;
 	if (resolve_timing(s.cfg, &opt, &s.t, &err) < 0)
 		goto failed;
 	bp_month_format(s.t.period, period);
@@ -788,17 +816,7 @@ static int cmd_run(const options *o)
 	log_timing(&s, t);
 	fprintf(stderr, "boardpack: %s: %zu sources read, snapshot written\n",
 		period, s.cfg->n_sources);
-	if (bp_snapshot_prune(s.cfg->output_dir, s.cfg->keep_months, s.t.now,
-			      &err) < 0)
-		bp_log_warn("%s", err.msg);
-	rc = 0;
-	if (s.cfg->email && !o->no_email) {
-		if (!o->resend && period_sent(s.cfg->output_dir, period, final))
-			bp_log_info("%s was already emailed; not sending again "
-				    "(--resend to send anyway)", period);
-		else if (deliver(s.cfg, final, period, &err) < 0)
-			rc = fail(&err);
-	}
+	rc = after_snapshot(&s, o, period, final);
 	/* The snapshot exists even when the email failed: `send` retries. */
 	printf("%s\n", final);
 	free(final);
