@@ -311,8 +311,10 @@ char *bp_mail_encode_header(const char *text)
 	sbuf b = { 0 };
 	int ascii = 1;
 
+	/* Control characters (a line break would start a new header) are
+	 * encoded too, so text from the config can never add a header. */
 	for (size_t i = 0; i < len; i++)
-		if (p[i] >= 0x80)
+		if (p[i] >= 0x7f || p[i] < 0x20)
 			ascii = 0;
 	if (ascii)
 		return strdup(text);

@@ -746,7 +746,11 @@ static double to_number(const xmlChar *s)
 	if (!s || !*s)
 		return NAN;
 	v = strtod((const char *)s, &end);
-	return *end || end == (const char *)s ? NAN : v;
+	/* Infinite or denormal values have no place on an axis. */
+	if (*end || end == (const char *)s || !isfinite(v) ||
+	    (v != 0 && fabs(v) < 1e-300))
+		return NAN;
+	return v;
 }
 
 static const char *const chart_attrs[] = {

@@ -34,9 +34,15 @@ char *bp_secret_read_file(const char *path, const char *kind,
 		goto out;
 	}
 	/* fstat on the open file, so the file checked is the file read. */
-	if (fstat(fd, &st) < 0 || (st.st_mode & 077)) {
-		bp_err_set(err, BP_ECONFIG, "%s file '%s' of %s is readable by "
-			   "group or others (chmod 600 it)", kind, path, owner);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		bp_err_set(err, BP_ECONFIG, "%s file '%s' of %s is not a regular "
+			   "file", kind, path, owner);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		bp_err_set(err, BP_ECONFIG, "%s file '%s' of %s may be read or "
+			   "written by group or others (chmod 600 it)", kind, path,
+			   owner);
 		goto out;
 	}
 	buf = calloc(1, SECRET_FILE_MAX + 1);
@@ -45,8 +51,13 @@ char *bp_secret_read_file(const char *path, const char *kind,
 		goto out;
 	}
 	n = read(fd, buf, SECRET_FILE_MAX);
-	if (n < 0)
-		n = 0;
+	if (n < 0) {
+		bp_err_set(err, BP_ECONFIG, "cannot read %s file '%s' of %s: %s",
+			   kind, path, owner, strerror(errno));
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
 	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
 		n--;
 	buf[n] = '\0';

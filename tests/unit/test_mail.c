@@ -415,6 +415,20 @@ static void test_mail_encode_header_leaves_ascii_alone(void **state)
 	free(s);
 }
 
+/* A line break in a title from the config cannot start a header of its
+ * own: control characters force the encoded form. */
+static void test_mail_encode_header_line_break_cannot_inject(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = bp_mail_encode_header("Report\r\nX-Injected: yes");
+	assert_non_null(s);
+	assert_null(strstr(s, "X-Injected"));
+	assert_non_null(strstr(s, "=?UTF-8?B?"));
+	free(s);
+}
+
 static void test_mail_encode_header_korean_is_one_encoded_word(void **state)
 {
 	char *s;
@@ -550,7 +564,7 @@ static void test_mail_password_file_readable_by_group_refused(void **state)
 	f.email.password_file = pw;
 	assert_int_equal(mail_send(&f, dir, NULL, &err), -1);
 	assert_int_equal(err.code, BP_ECONFIG);
-	assert_has(err.msg, "readable by group or others");
+	assert_has(err.msg, "may be read or written by group or others");
 	assert_int_equal(messages(&S.tls), before);
 	log = delivery_log(dir);
 	assert_int_equal(count_lines(log, ""), 1);
@@ -1077,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_mail_html_to_text_strips_tags_and_collapses_blanks),
 		cmocka_unit_test(test_mail_html_to_text_decodes_numeric_entities),
 		cmocka_unit_test(test_mail_encode_header_leaves_ascii_alone),
+		cmocka_unit_test(test_mail_encode_header_line_break_cannot_inject),
 		cmocka_unit_test(test_mail_encode_header_korean_is_one_encoded_word),
 		cmocka_unit_test(test_mail_encode_header_splits_between_characters),
 		cmocka_unit_test(test_mail_starttls_message_has_headers_and_parts),
