@@ -505,12 +505,29 @@ static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 	int rc;
 
 	exe[n > 0 ? n : 0] = '\0';
-	rc = bp_render_template_dir(cfg->templates, cfg->language,
-				    n > 0 ? exe : NULL, tdir, sizeof(tdir), err);
-	if (rc < 0)
-		return -1;
-	if (rc == 1)
-		bp_log_warn("no '%s' templates; using English ones", cfg->language);
+	if (cfg->templates) {
+		/* The user's own folder, and only it: a copy of one language's
+		 * folder, or a folder with one per language. */
+		struct stat st;
+
+		snprintf(tdir, sizeof(tdir), "%s/%s", cfg->templates, cfg->language);
+		snprintf(tpl, sizeof(tpl), "%s/report.html", tdir);
+		if (stat(tpl, &st) < 0)
+			snprintf(tdir, sizeof(tdir), "%s", cfg->templates);
+		snprintf(tpl, sizeof(tpl), "%s/report.html", tdir);
+		if (stat(tpl, &st) < 0)
+			return bp_err_at(err, BP_ECONFIG, cfg->path, 0, 0, "template "
+					 "folder '%s' has no report.html (nor %s/"
+					 "report.html)", cfg->templates, cfg->language);
+	} else {
+		rc = bp_render_template_dir(NULL, cfg->language, n > 0 ? exe : NULL,
+					    tdir, sizeof(tdir), err);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			bp_log_warn("no '%s' templates; using English ones",
+				    cfg->language);
+	}
 	snprintf(tpl, sizeof(tpl), "%s/report.html", tdir);
 	snprintf(out, sizeof(out), "%s/report.html", dir);
 	if (bp_render_html(metrics, tpl, out, err) < 0)
@@ -891,11 +908,13 @@ static int cmd_send(const options *o, int argc, char **argv, int first)
 	if (slash)
 		*slash = '\0';
 	period = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : slash ? dir : "";
+	/* Only a complete, unchanged snapshot goes to the board. */
 	if (bp_month_parse(period, &(bp_month){ 0 }) < 0) {
 		bp_err_set(&err, BP_EUSAGE, "'%s' is not a snapshot folder "
 			   "(<output>/<YYYY-MM>/<stamp>)", argv[first]);
 		rc = fail(&err);
-	} else if (deliver(cfg, argv[first], period, &err) < 0) {
+	} else if (bp_snapshot_verify(argv[first], &err) < 0 ||
+		   deliver(cfg, argv[first], period, &err) < 0) {
 		rc = fail(&err);
 	}
 out:

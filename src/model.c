@@ -300,6 +300,22 @@ static xmlNodePtr econ_find(xmlNodePtr eco, const char *month, const char *ch)
 	return NULL;
 }
 
+/* Costs, durations and the bounce rate are better when lower. */
+static int lower_is_better(const char *col)
+{
+	static const char *const lower[] = {
+		"spend", "cost", "cpc", "cpl", "cost_per_mql", "cost_per_sql",
+		"cost_per_opportunity", "cac", "cac_payback_months",
+		"avg_sales_cycle_days", "bounce_rate"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lower) / sizeof(lower[0]); i++)
+		if (strcmp(col, lower[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void add_targets(xmlNodePtr root, const bp_config *cfg)
 {
 	xmlNodePtr eco = NULL, ts, n;
@@ -333,10 +349,18 @@ static void add_targets(xmlNodePtr root, const bp_config *cfg)
 		xmlNewProp(tn, BAD_CAST "value", BAD_CAST val);
 		row = eco ? econ_find(eco, month, ch) : NULL;
 		actual = row ? xmlGetProp(row, BAD_CAST col) : NULL;
+		xmlNewProp(tn, BAD_CAST "better",
+			   BAD_CAST (lower_is_better(col) ? "lower" : "higher"));
 		if (actual) {
+			double a = strtod((char *)actual, NULL);
+
 			xmlNewProp(tn, BAD_CAST "actual", actual);
-			set_ratio(tn, "attainment", strtod((char *)actual, NULL),
-				  t->value, 6);
+			/* 100% is on target and more is better, either way: for a
+			 * cost, a CAC of half the target is 200% attained. */
+			if (lower_is_better(col))
+				set_ratio(tn, "attainment", t->value, a, 6);
+			else
+				set_ratio(tn, "attainment", a, t->value, 6);
 			xmlFree(actual);
 		}
 	}

@@ -74,6 +74,13 @@ expect_status 64 "$BP" run -c "$T/date/cfg.xml" --period 2026-10 --as-of 2026-09
 expect_status 64 "$BP" check -c "$T/date/cfg.xml" stray
 expect_status 64 "$BP" run --period 2026-10
 
+# A template folder of one's own is used or refused, never silently
+# replaced by the built-in one.
+sed 's|<report |<report templates="no-such-folder" |' "$T/date/cfg.xml" >"$T/date/tpl.xml"
+printf '%s\n"1","2026-10-01 10:00","Paid search",""\n' "$H" >"$T/date/contacts.csv"
+expect_status 78 "$BP" run -c "$T/date/tpl.xml" --period 2026-10 --no-email
+grep -q "no-such-folder" "$T/err" || fail "the missing template folder is not named: $(cat "$T/err")"
+
 # check never shows a secret written into a URL's query string.
 sed 's|url="contacts.csv"|url="https://crm.example/export.csv?api_key=TOPSECRET"|' \
 	"$T/date/cfg.xml" >"$T/date/secret.xml"

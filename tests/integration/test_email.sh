@@ -85,4 +85,10 @@ expect_status 0 "$BP" send -c "$T/cfg.xml" "$snap"
 m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
 sys.exit(0 if "2026-09" in m["Subject"] else 1)' "$T/mail-later/1.eml" || fail "send used the wrong period"
 grep -q "sent" "$snap/delivery.log" || fail "delivery.log does not record the later send"
+
+# Only a complete snapshot is sent: not a folder that merely sits under a
+# month, nor a snapshot changed since it was made.
+mkdir -p "$T/reports/2026-09/junk"
+expect_status 66 "$BP" send -c "$T/cfg.xml" "$T/reports/2026-09/junk"
+[ ! -e "$T/mail-later/2.eml" ] || fail "a folder that is no snapshot was mailed"
 echo ok

@@ -28,7 +28,7 @@ typedef struct fixture {
 	bp_channel channels[2];
 	bp_source deals;
 	bp_cost cost;
-	bp_target target;
+	bp_target target[2];
 	bp_tz *tz;
 	bp_funnel *f;
 	xmlDocPtr doc;
@@ -48,7 +48,8 @@ static int setup(void **state)
 	x->deals.id = "deals";
 	x->deals.preset = "hubspot";
 	x->cost = (bp_cost){ oct, 500 * BP_MONEY_SCALE, "SDR" };
-	x->target = (bp_target){ oct, "customers", NULL, 4 };
+	x->target[0] = (bp_target){ oct, "customers", NULL, 4 };
+	x->target[1] = (bp_target){ oct, "cac", NULL, 1000 };
 	x->cfg.title = "Test";
 	x->cfg.timezone = "UTC";
 	x->cfg.currency = "USD";
@@ -62,8 +63,8 @@ static int setup(void **state)
 	x->cfg.n_sources = 1;
 	x->cfg.costs = &x->cost;
 	x->cfg.n_costs = 1;
-	x->cfg.targets = &x->target;
-	x->cfg.n_targets = 1;
+	x->cfg.targets = x->target;
+	x->cfg.n_targets = 2;
 	x->tz = bp_tz_load("UTC", &err);
 	x->f = bp_funnel_new(x->tz, 0, oct, 1, 2);
 	x->f->engaged_known = 1;
@@ -226,6 +227,26 @@ static void test_model_target_attainment(void **state)
 	xmlFree(att);
 }
 
+/* For a cost, attainment is target over actual: a CAC of 500 against a
+ * target of 1000 is 200% attained. */
+static void test_model_target_attainment_lower_is_better(void **state)
+{
+	fixture *x = *state;
+	xmlNodePtr s, t = NULL;
+	xmlChar *att, *better;
+
+	for (s = xmlDocGetRootElement(x->doc)->children; s; s = s->next)
+		if (strcmp((const char *)s->name, "targets") == 0)
+			t = s->children->next;
+	assert_non_null(t);
+	att = xmlGetProp(t, BAD_CAST "attainment");
+	better = xmlGetProp(t, BAD_CAST "better");
+	assert_string_equal((char *)att, "2.000000");
+	assert_string_equal((char *)better, "lower");
+	xmlFree(att);
+	xmlFree(better);
+}
+
 static void test_model_csv_columns_and_empty_ratio(void **state)
 {
 	fixture *x = *state;
@@ -273,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_model_all_row_adds_non_ad_costs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_no_bounce_rate_without_engaged_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_target_attainment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_target_attainment_lower_is_better, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_csv_columns_and_empty_ratio, setup, teardown),
 	};
 
