@@ -760,8 +760,13 @@ static int check_listed(int root, FILE *in, const char *manifest,
 
 	while (rc == 0 && (n = getline(&line, &cap, in)) >= 0) {
 		lineno++;
+		/* As sha256sum: LF or CRLF line ends, blank lines skipped. */
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
 		rc = parse_line(line, manifest, lineno, &path, err);
 		if (rc == 0) {
 			line[64] = '\0';

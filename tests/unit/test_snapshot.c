@@ -451,6 +451,23 @@ static void test_snapshot_verify_accepts_sha256sum_output(void **state)
 	assert_int_equal(bp_snapshot_verify(dir, &err), 0);
 }
 
+/* A manifest with CRLF line ends and a blank line, which sha256sum -c
+ * accepts, verifies here too. */
+static void test_snapshot_verify_accepts_crlf_and_blank_lines(void **state)
+{
+	char dir[1024], cmd[1400];
+	bp_err err = { 0 };
+
+	snprintf(dir, sizeof(dir), "%s/snap", (const char *)*state);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	fill(dir);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sha256sum cohorts.csv sources-old.txt "
+		 "sources/crm.csv | sed 's/$/\\r/' > M && printf '\\r\\n' >> M && "
+		 "mv M MANIFEST.sha256 && sha256sum --quiet -c MANIFEST.sha256", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(bp_snapshot_verify(dir, &err), 0);
+}
+
 static void test_snapshot_verify_rejects_parent_path(void **state)
 {
 	const char *root = *state;
@@ -591,6 +608,7 @@ int main(void)
 		T(test_snapshot_verify_names_added_file),
 		T(test_snapshot_verify_ignores_delivery_log),
 		T(test_snapshot_verify_accepts_sha256sum_output),
+		T(test_snapshot_verify_accepts_crlf_and_blank_lines),
 		T(test_snapshot_verify_rejects_parent_path),
 		T(test_snapshot_verify_rejects_absolute_path),
 		T(test_snapshot_verify_rejects_short_digest),
