@@ -87,6 +87,27 @@ static void generic_error(void *data, const char *fmt, ...)
 		c->xpath_msg[--n] = '\0';
 }
 
+/* libxml2 often reports XPath errors with a code and no text. */
+static const char *xpath_problem(int code)
+{
+	switch (code) {
+	case XML_XPATH_EXPR_ERROR: return "invalid expression";
+	case XML_XPATH_UNFINISHED_LITERAL_ERROR: return "unfinished string";
+	case XML_XPATH_START_LITERAL_ERROR: return "a string must start with a quote";
+	case XML_XPATH_VARIABLE_REF_ERROR: return "bad variable reference";
+	case XML_XPATH_UNDEF_VARIABLE_ERROR: return "undefined variable";
+	case XML_XPATH_INVALID_PREDICATE_ERROR: return "invalid predicate";
+	case XML_XPATH_INVALID_TYPE: return "a value of the wrong type";
+	case XML_XPATH_INVALID_OPERAND: return "invalid operand";
+	case XML_XPATH_INVALID_ARITY: return "wrong number of arguments";
+	case XML_XPATH_UNKNOWN_FUNC_ERROR: return "unknown function";
+	case XML_XPATH_UNDEF_PREFIX_ERROR: return "undefined namespace prefix";
+	case XML_XPATH_UNCLOSED_ERROR: return "unclosed bracket or parenthesis";
+	case XML_XPATH_INVALID_CHAR_ERROR: return "invalid character";
+	default: return "xpath error";
+	}
+}
+
 static void xpath_error(void *data, xmlErrorPtr e)
 {
 	ctx *c = data;
@@ -94,8 +115,11 @@ static void xpath_error(void *data, xmlErrorPtr e)
 
 	if (c->xpath_msg[0])
 		return;
-	snprintf(c->xpath_msg, sizeof(c->xpath_msg), "%s",
-		 e && e->message ? e->message : "xpath error");
+	if (e && e->message)
+		snprintf(c->xpath_msg, sizeof(c->xpath_msg), "%s", e->message);
+	else
+		snprintf(c->xpath_msg, sizeof(c->xpath_msg), "%s at character %d",
+			 xpath_problem(e ? e->code : -1), e ? e->int1 + 1 : 0);
 	n = strlen(c->xpath_msg);
 	while (n && (c->xpath_msg[n - 1] == '\n' || c->xpath_msg[n - 1] == ' '))
 		c->xpath_msg[--n] = '\0';

@@ -204,6 +204,19 @@ static void test_render_bad_xpath_names_file_and_line(void **state)
 	assert_non_null(strstr(err.msg, "count((("));
 }
 
+/* An undefined variable is named as such, with where it is. */
+static void test_render_undefined_variable_says_so(void **state)
+{
+	bp_err err = {0};
+	char *out = expand(*state, HEAD "\n<a bp:text=\"concat('x', $nope)\"/></r>",
+			   &err);
+
+	assert_null(out);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.msg, "undefined variable"));
+}
+
 static void test_render_unknown_bp_attribute_is_error(void **state)
 {
 	bp_err err = {0};
@@ -380,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_render_hostile_value_stays_text),
 		cmocka_unit_test(test_render_bp_namespace_removed),
 		cmocka_unit_test(test_render_bad_xpath_names_file_and_line),
+		cmocka_unit_test(test_render_undefined_variable_says_so),
 		cmocka_unit_test(test_render_unknown_bp_attribute_is_error),
 		cmocka_unit_test(test_render_missing_include_is_error),
 		cmocka_unit_test(test_render_unknown_chart_type_is_error),
