@@ -818,6 +818,8 @@ typedef struct attempt {
 	size_t n, sent;
 	long waiting;          /* index of the RCPT awaiting its reply, -1 */
 	char last[REPLY_MAX];  /* the server's last reply line */
+	char first_bad[REPLY_MAX]; /* its first 4xx/5xx reply not to a RCPT:
+				    * the cause (the last is often to QUIT) */
 	char curl_msg[CURL_ERROR_SIZE];
 	CURLcode rc;
 	long code;             /* the last SMTP reply code */
@@ -858,6 +860,8 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t n,
 			r->code = atoi(a->last);
 			snprintf(r->reply, sizeof(r->reply), "%s", a->last);
 			a->waiting = -1;
+		} else if (atoi(a->last) >= 400 && !a->first_bad[0]) {
+			snprintf(a->first_bad, sizeof(a->first_bad), "%s", a->last);
 		}
 	}
 	return 0;
@@ -946,7 +950,7 @@ static int attempt_once(const bp_email *e, const target *t, const message *m,
 
 	a->sent = 0;
 	a->waiting = -1;
-	a->last[0] = a->curl_msg[0] = '\0';
+	a->last[0] = a->curl_msg[0] = a->first_bad[0] = '\0';
 	a->code = 0;
 	for (size_t i = 0; i < a->n; i++)
 		a->r[i].code = 0, a->r[i].reply[0] = '\0';
@@ -1004,7 +1008,12 @@ static int attempt_error(const attempt *a, const target *t, int tries,
 			 bp_err *err)
 {
 	const char *why = a->curl_msg[0] ? a->curl_msg : curl_easy_strerror(a->rc);
+	const char *reply = a->first_bad[0] ? a->first_bad : a->last;
 
+	if (atoi(reply) == 530)
+		return bp_err_set(err, BP_ECONFIG, "SMTP server %s requires a "
+				  "login (set user-env and password-env or "
+				  "password-file on <email>): %s", t->shown, reply);
 	if (a->rc == CURLE_LOGIN_DENIED)
 		return bp_err_set(err, BP_ECONFIG, "SMTP server %s refused the "
 				  "login: %s", t->shown, a->last[0] ? a->last : why);
@@ -1017,10 +1026,10 @@ static int attempt_error(const attempt *a, const target *t, int tries,
 				  "every recipient: %s", t->shown, a->last);
 	if (a->code >= 400 && a->code < 500)
 		return bp_err_set(err, BP_ETEMPFAIL, "SMTP server %s: %s (after "
-				  "%d attempts)", t->shown, a->last, tries);
+				  "%d attempts)", t->shown, reply, tries);
 	if (a->code >= 500)
 		return bp_err_set(err, BP_EUNAVAIL, "SMTP server %s: %s",
-				  t->shown, a->last);
+				  t->shown, reply);
 	if (transient(a))
 		return bp_err_set(err, BP_EUNAVAIL, "cannot reach SMTP server "
 				  "%s: %s (after %d attempts)", t->shown, why,

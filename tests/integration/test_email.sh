@@ -91,4 +91,10 @@ grep -q "sent" "$snap/delivery.log" || fail "delivery.log does not record the la
 mkdir -p "$T/reports/2026-09/junk"
 expect_status 66 "$BP" send -c "$T/cfg.xml" "$T/reports/2026-09/junk"
 [ ! -e "$T/mail-later/2.eml" ] || fail "a folder that is no snapshot was mailed"
+
+# A server that wants a login, and a config without one: a config error
+# that says so, not the server's goodbye.
+sed -i 's| user-env="SMTP_USER" password-env="SMTP_PASSWORD"||' "$T/cfg.xml"
+expect_status 78 "$BP" send -c "$T/cfg.xml" "$snap"
+grep -q "requires a login" "$T/err" || fail "a missing login is not explained: $(cat "$T/err")"
 echo ok
