@@ -127,4 +127,7 @@ void bp_funnel_add_traffic(bp_funnel *f, bp_month m, int channel,
 void bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out);
 void bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out);
 
+/* Adds every count of c to `to` (the sums behind `all` and the groups). */
+void bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c);
+
 #endif

@@ -199,25 +199,29 @@ void bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out)
 	}
 }
 
+void bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c)
+{
+	int s;
+
+	to->spend += c->spend;
+	to->impressions += c->impressions;
+	to->clicks += c->clicks;
+	for (s = 0; s < BP_NSTAGES; s++)
+		to->entered[s] += c->entered[s];
+	to->won_deals += c->won_deals;
+	to->won_revenue += c->won_revenue;
+	to->cycle_seconds += c->cycle_seconds;
+	to->cycle_contacts += c->cycle_contacts;
+	to->sessions += c->sessions;
+	to->new_users += c->new_users;
+	to->engaged_sessions += c->engaged_sessions;
+}
+
 void bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out)
 {
-	int ch, s;
+	int ch;
 
 	*out = (bp_month_cell){0};
-	for (ch = 0; ch < f->n_channels; ch++) {
-		const bp_month_cell *c = &f->month[i * f->n_channels + ch];
-
-		out->spend += c->spend;
-		out->impressions += c->impressions;
-		out->clicks += c->clicks;
-		for (s = 0; s < BP_NSTAGES; s++)
-			out->entered[s] += c->entered[s];
-		out->won_deals += c->won_deals;
-		out->won_revenue += c->won_revenue;
-		out->cycle_seconds += c->cycle_seconds;
-		out->cycle_contacts += c->cycle_contacts;
-		out->sessions += c->sessions;
-		out->new_users += c->new_users;
-		out->engaged_sessions += c->engaged_sessions;
-	}
+	for (ch = 0; ch < f->n_channels; ch++)
+		bp_month_cell_add(out, &f->month[i * f->n_channels + ch]);
 }

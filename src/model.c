@@ -188,24 +188,6 @@ static bp_money extra_cost(const bp_config *cfg, bp_month m)
 	return sum;
 }
 
-static void add_month_cell(bp_month_cell *to, const bp_month_cell *c)
-{
-	int s;
-
-	to->spend += c->spend;
-	to->impressions += c->impressions;
-	to->clicks += c->clicks;
-	for (s = 0; s < BP_NSTAGES; s++)
-		to->entered[s] += c->entered[s];
-	to->won_deals += c->won_deals;
-	to->won_revenue += c->won_revenue;
-	to->cycle_seconds += c->cycle_seconds;
-	to->cycle_contacts += c->cycle_contacts;
-	to->sessions += c->sessions;
-	to->new_users += c->new_users;
-	to->engaged_sessions += c->engaged_sessions;
-}
-
 /* ---- document sections ---- */
 
 static int group_seen(const bp_config *cfg, size_t upto, const char *g)
@@ -275,7 +257,7 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 				continue;
 			for (ch = 0; ch < f->n_channels; ch++)
 				if (strcmp(cfg->channels[ch].group, name) == 0)
-					add_month_cell(&sum, bp_funnel_month(f, m, ch));
+					bp_month_cell_add(&sum, bp_funnel_month(f, m, ch));
 			econ_row(grp, cfg, f, month, "group", name, &sum, 0);
 		}
 	}
