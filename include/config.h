@@ -45,6 +45,7 @@ typedef struct bp_source {
 	char *id;           /* default: the kind name ("contacts") */
 	char *url;          /* https://, http:// (only with insecure_http) or an
 			       absolute, percent-encoded file:// URL */
+	char *url_given;    /* the url attribute as written, for messages */
 	char *preset;       /* "hubspot", "google-ads", "linkedin", "meta", "ga4",
 			       "csv"; default hubspot (contacts, deals), ga4 */
 	char *timezone;     /* NULL: the report's */
@@ -54,6 +55,9 @@ typedef struct bp_source {
 	int insecure_http;  /* plain http:// allowed */
 	int channel;        /* spend: channel index; -1 elsewhere */
 	int amount_monthly; /* deals: amount="monthly" (default annual) */
+	char *pipeline;     /* contacts: the lifecycle stage pipeline's name in
+			       'Date entered "Lead (...)"' headers; NULL:
+			       HubSpot's "Lifecycle Stage Pipeline" */
 	char **won_stages;  /* deals: extra won stage names */
 	size_t n_won_stages;
 	bp_rule *rules;     /* contacts/traffic: configured rules, then defaults */
@@ -106,6 +110,7 @@ typedef struct bp_config {
 	char *currency;     /* default "USD" */
 	char *language;     /* default "en" */
 	int months;         /* window length, default 12 */
+	int funnel_mode;    /* bp_funnel_mode: report/@funnel, default cumulative */
 	double gross_margin;
 	int has_gross_margin;
 	char *templates;    /* template folder, NULL: built-in for language */
@@ -143,6 +148,10 @@ const bp_source *bp_config_source(const bp_config *cfg, bp_source_kind kind);
 
 /* The column override for `field` in `src`, or NULL. */
 const bp_column *bp_source_column(const bp_source *src, const char *field);
+
+/* The local path of a file:// source, decoded; NULL for other schemes or
+ * when out of memory.  Caller frees. */
+char *bp_source_path(const bp_source *src);
 
 /* "contacts", "deals", "spend", "traffic". */
 const char *bp_source_kind_name(bp_source_kind kind);

@@ -24,6 +24,9 @@
 
 typedef struct bp_csv bp_csv;
 
+/* bp_err.sub of the header search's two failures. */
+enum { BP_CSV_EMPTY = 1, BP_CSV_NO_HEADER = 2 };
+
 /* One field of the current record: UTF-8, unquoted, NUL-terminated.
  * `p` points into the reader's buffer and stays valid until the next call
  * to bp_csv_next() or bp_csv_close(). */
@@ -51,6 +54,12 @@ bp_csv *bp_csv_open_mem(const void *data, size_t size, const char *name,
 /* Frees the reader and closes its file.  Accepts NULL. */
 void bp_csv_close(bp_csv *r);
 
+/* Sees each line starting with '#' that bp_csv_header() skips, as
+ * decoded text without its line end (GA4 writes its date range there:
+ * "# Start date: 20261001").  `line` is valid during the call only. */
+typedef void (*bp_csv_comment_fn)(void *ctx, const char *line, size_t n);
+void bp_csv_on_comment(bp_csv *r, bp_csv_comment_fn fn, void *ctx);
+
 /* Finds the header row: skips blank lines and lines starting with '#',
  * picks the delimiter of each remaining line (the most frequent of tab,
  * ';' and ',' outside quotes; ',' when none), splits it and asks `is_header`.
@@ -59,8 +68,9 @@ void bp_csv_close(bp_csv *r);
  * (valid until the next call).  Gives up after `max_lines` lines that are
  * not the header (no limit when `max_lines` <= 0); blank and '#' lines do
  * not count.  Returns 0 on success, -1 on error: BP_EDATA "file is
- * empty" or "no header row found in the first N lines" (the caller usually
- * replaces the latter with a message naming the columns it expected). */
+ * empty" (sub BP_CSV_EMPTY) or "no header row found in the first N lines"
+ * (sub BP_CSV_NO_HEADER; the caller usually replaces it with a message
+ * naming the columns it expected). */
 int bp_csv_header(bp_csv *r, bp_csv_header_fn is_header, void *ctx,
 		  int max_lines, bp_field **fields, size_t *n, bp_err *err);
 

@@ -31,6 +31,9 @@ typedef struct bp_err {
 	long line;       /* 1-based, 0 when unknown */
 	long col;        /* 1-based, 0 when unknown */
 	char msg[1024];  /* lowercase, says what went wrong first */
+	char source[64]; /* the config's id of the source at fault, "" when none */
+	int sub;         /* a module's own refinement of `code`, 0 when none:
+			    callers decide on it, never on the text */
 } bp_err;
 
 #if defined(__GNUC__)
@@ -42,8 +45,9 @@ typedef struct bp_err {
 /* Clears `e` (code 0, empty message).  Accepts NULL. */
 void bp_err_clear(bp_err *e);
 
-/* Sets code and message; clears file/line/col.  Returns -1 so callers can
- * write `return bp_err_set(err, BP_EDATA, "...")`.  Accepts a NULL `e`. */
+/* Sets code and message; clears file/line/col, source and sub.  Returns
+ * -1 so callers can write `return bp_err_set(err, BP_EDATA, "...")`.
+ * Accepts a NULL `e`. */
 int bp_err_set(bp_err *e, int code, const char *fmt, ...) BP_PRINTF(3, 4);
 
 /* Like bp_err_set, with the place in a file the error is about.  `file` may
@@ -51,7 +55,12 @@ int bp_err_set(bp_err *e, int code, const char *fmt, ...) BP_PRINTF(3, 4);
 int bp_err_at(bp_err *e, int code, const char *file, long line, long col,
 	      const char *fmt, ...) BP_PRINTF(6, 7);
 
-/* Writes "file:line:col: msg" (parts that are unknown left out) into buf. */
+/* Names the source an error is about (its config id); the formatted
+ * message ends with " (source 'id')".  Keeps the rest of `e`. */
+void bp_err_source(bp_err *e, const char *id);
+
+/* Writes "file:line:col: msg (source 'id')" (parts that are unknown left
+ * out) into buf. */
 void bp_err_format(const bp_err *e, char *buf, size_t size);
 
 #endif

@@ -26,6 +26,17 @@ enum bp_stage {
 	BP_NSTAGES
 };
 
+/* How "reached stage S" is decided (METRICS.md, report/@funnel). */
+typedef enum bp_funnel_mode {
+	BP_FUNNEL_CUMULATIVE,  /* the effective date: a skipped stage counts */
+	BP_FUNNEL_ANY,         /* the stage's own date */
+	BP_FUNNEL_ORDERED,     /* own dates for lead..S, none earlier than the last */
+	BP_FUNNEL_NMODES
+} bp_funnel_mode;
+
+/* "cumulative", "any", "ordered"; NULL for anything else. */
+const char *bp_funnel_mode_name(bp_funnel_mode mode);
+
 /* Stage names as METRICS.md writes them: "lead", "mql", ... */
 const char *bp_stage_name(int stage);
 
@@ -46,17 +57,37 @@ typedef struct bp_cohort_cell {
 	bp_money won_revenue;
 } bp_cohort_cell;
 
-/* Numbers per (calendar month, channel). */
+/* Numbers per (calendar month, channel).  Figures a source's export may
+ * lack (clicks, new users, engaged sessions) sum only the sources that
+ * have the column; the ratios over them keep their own like-for-like
+ * bases (the impressions and spend of the sources with clicks, the
+ * sessions of the sources with engaged sessions). */
 typedef struct bp_month_cell {
 	bp_money spend;
 	int64_t impressions, clicks;
+	int64_t ctr_impressions;      /* impressions of rows with clicks */
+	bp_money cpc_spend;           /* spend of rows with clicks */
 	int64_t entered[BP_NSTAGES];
 	int64_t won_deals;
 	bp_money won_revenue;
 	int64_t cycle_seconds;   /* sum of (customer date - create date) */
 	int64_t cycle_contacts;  /* how many contacts that sum covers */
 	int64_t sessions, new_users, engaged_sessions;
+	int64_t bounce_sessions;      /* sessions of rows with engaged sessions */
 } bp_month_cell;
+
+/* What the sources of a channel have: a figure no source of the channel
+ * has is absent, never 0 (METRICS.md, "Columns an export lacks"). */
+enum {
+	BP_HAS_IMPRESSIONS = 1 << 0,
+	BP_HAS_CLICKS = 1 << 1,
+	BP_HAS_NEW_USERS = 1 << 2,
+	BP_HAS_ENGAGED = 1 << 3,
+	BP_HAS_SPEND = 1 << 4,    /* a spend source feeds the channel */
+	BP_HAS_TRAFFIC = 1 << 5   /* a traffic source feeds the channel */
+};
+#define BP_HAS_ALL_SPEND (BP_HAS_SPEND | BP_HAS_IMPRESSIONS | BP_HAS_CLICKS)
+#define BP_HAS_ALL_TRAFFIC (BP_HAS_TRAFFIC | BP_HAS_NEW_USERS | BP_HAS_ENGAGED)
 
 typedef struct bp_funnel {
 	const bp_tz *tz;
@@ -64,14 +95,16 @@ typedef struct bp_funnel {
 	bp_month first;       /* the window's first month */
 	int n_months;
 	int n_channels;
-	int engaged_known;       /* a traffic source had engaged sessions */
+	bp_funnel_mode mode;     /* BP_FUNNEL_CUMULATIVE unless set */
+	unsigned *has;           /* [n_channels] BP_HAS_* of the channel's sources */
 	/* Rows come roughly in date order: most month lookups hit the last. */
 	bp_month_cache months;
 	bp_cohort_cell *cohort;  /* [n_months * n_channels] */
 	bp_month_cell *month;    /* [n_months * n_channels] */
 } bp_funnel;
 
-/* Allocates a zeroed funnel for the `n_months` months ending with `last`.
+/* Allocates a zeroed funnel for the `n_months` months ending with `last`,
+ * in the cumulative mode (set `mode` before adding contacts for another).
  * `tz` must outlive it.  Returns NULL when out of memory. */
 bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 			 int n_months, int n_channels);
@@ -91,8 +124,16 @@ bp_month bp_funnel_month_of(bp_funnel *f, bp_time t);
 void bp_funnel_effective(const bp_contact *c, bp_time as_of,
 			 bp_time eff[BP_NSTAGES]);
 
-/* Adds a contact.  A contact created after as_of does not exist: nothing
- * is added and 0 is returned.  Otherwise returns 1 (whether or not its
+/* The date each stage is reached by under `mode`, counting only dates
+ * <= as_of; BP_TIME_NONE when not reached.  Cumulative: the effective
+ * date; any: the stage's own date; ordered: the stage's own date when
+ * every stage from lead to it has one, each no earlier than the one
+ * before. */
+void bp_funnel_reached(const bp_contact *c, bp_time as_of, bp_funnel_mode mode,
+		       bp_time at[BP_NSTAGES]);
+
+/* Adds a contact, under the funnel's mode.  A contact created after as_of
+ * does not exist: nothing is added and 0 is returned.  Otherwise returns 1 (whether or not its
  * cohort or stage months fall in the window). */
 int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c);
 
@@ -113,14 +154,27 @@ typedef struct bp_deal {
  * Returns 1 when counted, 0 when not. */
 int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d);
 
-/* Adds one spend row (a calendar month and channel). */
-void bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
-			 bp_money spend, int64_t impressions, int64_t clicks);
+/* Records that a source with the columns `has` (BP_HAS_*) feeds
+ * `channel` (-1: every channel, as a traffic source's rules may), whether
+ * or not any of its rows fall in the window. */
+void bp_funnel_declare(bp_funnel *f, int channel, unsigned has);
 
-/* Adds one traffic row. */
+/* Adds one spend row (a calendar month and channel) from a source whose
+ * export has the columns `has`; a column it lacks adds nothing. */
+void bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
+			 bp_money spend, int64_t impressions, int64_t clicks,
+			 unsigned has);
+
+/* Adds one traffic row, likewise. */
 void bp_funnel_add_traffic(bp_funnel *f, bp_month m, int channel,
 			   int64_t sessions, int64_t new_users,
-			   int64_t engaged_sessions);
+			   int64_t engaged_sessions, unsigned has);
+
+/* The BP_HAS_* of the `all` row (every channel), and of the channels for
+ * which `in(ctx, channel)` is true (a group). */
+unsigned bp_funnel_has_all(const bp_funnel *f);
+unsigned bp_funnel_has_where(const bp_funnel *f, int (*in)(void *, int),
+			     void *ctx);
 
 /* Sums the cells of every channel for month index i (0 = first) into out:
  * the `all` row. */

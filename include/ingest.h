@@ -2,15 +2,25 @@
  * ingest.h - reads each source's export with its preset and feeds the
  * funnel.
  *
- * Columns are found by header name (a preset's aliases compared case-
- * insensitively, hyphens as spaces, runs of spaces as one; a <column>
- * override replaces them), never by position.  Rows stream through: the
- * only memory that grows with the file is the contact index the deal join
+ * A preset is the list of fields a kind of export has, each with the
+ * header names it goes by in the wild.  Columns are found by header name
+ * (compared case-insensitively, hyphens and double quotes ignored, runs of
+ * spaces as one; a <column> override replaces the preset's names), never
+ * by position.  When a file has two headers for one field (HubSpot's
+ * current and older labels side by side), the name listed first in the
+ * preset wins, wherever its column is.  Rows stream through: the only
+ * memory that grows with the file is the contact index the deal join
  * needs.  Contacts must be read before deals.
  *
- * Data quality is counted per source (struct bp_quality); fatal problems
- * (a missing required column, an unparseable create date or money amount,
- * a foreign currency) stop with BP_EDATA naming the file, line and column.
+ * Data quality is counted per source (struct bp_quality), and what looks
+ * wrong without being fatal (an empty export, stages that disagree with
+ * the lifecycle stage, totals that disagree with the rows) is a warning
+ * in it.  Fatal problems (missing required columns, an unparseable create
+ * date or money amount, a foreign currency, an export whose rows cannot
+ * be put in months) stop with BP_EDATA naming the file, line and column,
+ * with err->source set to the source's id.
+ *
+ * This module owns the presets: config asks it which names exist.
  */
 #ifndef BP_INGEST_H
 #define BP_INGEST_H
@@ -20,10 +30,59 @@
 #include "err.h"
 #include "funnel.h"
 
+/* ---- presets ---- */
+
+/* Whether `name` is a preset for sources of `kind`. */
+int bp_preset_exists(bp_source_kind kind, const char *name);
+
+/* The preset a source of `kind` gets when it names none. */
+const char *bp_preset_default(bp_source_kind kind);
+
+/* The names of the presets for `kind`, joined with ", " into buf. */
+void bp_preset_list(bp_source_kind kind, char *buf, size_t size);
+
+/* Field i of preset `name` for `kind`: its id (what <column field="...">
+ * names), or NULL when i is past the last field or the preset is unknown.
+ * *required is set to 1 when a file must have it. */
+const char *bp_preset_field(bp_source_kind kind, const char *name, size_t i,
+			    int *required);
+
+/* The k-th header name field i goes by, in order of preference; NULL
+ * after the last. */
+const char *bp_preset_header(bp_source_kind kind, const char *name, size_t i,
+			     size_t k);
+
+/* ---- data quality ---- */
+
 typedef struct bp_unmatched {
 	char *value;
 	int64_t count;
 } bp_unmatched;
+
+/* How one field of the preset was found in the header. */
+typedef struct bp_mapped {
+	const char *field;   /* the field id (static) */
+	char *header;        /* the header as written in the file; NULL: absent */
+	int required;
+	int by_range;        /* absent, and the export's date range stands in */
+} bp_mapped;
+
+/* A total row the export carries ("Total: Account"), against the rows. */
+typedef struct bp_total {
+	char *label;
+	bp_money cost, rows_cost;
+	int64_t impressions, rows_impressions;
+	int64_t clicks, rows_clicks;
+	int has_impressions, has_clicks;
+	int matches;
+} bp_total;
+
+/* What looks wrong but does not stop the run.  `code` is stable (the
+ * report and tests key on it); `text` is a sentence for people. */
+typedef struct bp_warning {
+	const char *code;
+	char *text;
+} bp_warning;
 
 typedef struct bp_quality {
 	const bp_source *src;
@@ -38,11 +97,31 @@ typedef struct bp_quality {
 	int64_t unmatched_rows;     /* rows put in `other` by no rule */
 	int64_t won_without_amount;
 	int64_t won_without_close_date; /* won deals with no usable close date */
-	int64_t unknown_contact;    /* won deals without a known contact */
+	int64_t unknown_contact;    /* won deals whose contact ID is not in contacts */
+	int64_t no_association;     /* won deals neither export links to a contact */
+	int64_t notes_rows;         /* rows under the table (after an empty row) */
+	int64_t stage_mismatch[BP_NSTAGES]; /* lifecycle stage X, no date for X or later */
+	int64_t stage_mismatch_rows;
+	int empty_export;           /* the export says its period had no data */
+	char *range;                /* the export's own date range when its rows
+				       are dated by it ("July 8, 2025 - July 31, 2025") */
 	bp_unmatched *unmatched;    /* distinct values, most first after finish */
 	size_t n_unmatched;
+	bp_mapped *map;             /* one per preset field, preset order */
+	size_t n_map;
+	bp_total *totals;
+	size_t n_totals;
+	bp_warning *warnings;
+	size_t n_warnings;
 	unsigned long long bytes;   /* bytes read */
 } bp_quality;
+
+/* The warning with `code` in q, or NULL. */
+const bp_warning *bp_quality_warning(const bp_quality *q, const char *code);
+
+void bp_quality_clear(bp_quality *q);
+
+/* ---- reading ---- */
 
 typedef struct bp_ingest bp_ingest;
 
@@ -52,14 +131,13 @@ bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err);
 void bp_ingest_free(bp_ingest *in);
 
 /* Reads `path`, the download of `src`; errors call it `name`.  Fills `q`
- * (zero it first; free with bp_quality_clear).  Returns 0 or -1. */
+ * (zero it first; free with bp_quality_clear), also when it fails: the
+ * mapping found so far stays in q->map.  Returns 0 or -1. */
 int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		     const char *name, bp_quality *q, bp_err *err);
 
 /* Contacts held in the join index so far, and its size in bytes. */
 size_t bp_ingest_index_count(const bp_ingest *in);
 size_t bp_ingest_index_bytes(const bp_ingest *in);
-
-void bp_quality_clear(bp_quality *q);
 
 #endif

@@ -32,6 +32,9 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "funnel.h"
+#include "ingest.h"
+
 #define NS "urn:boardpack:config:1"
 
 #define DEF_TIMEOUT 300
@@ -80,15 +83,6 @@ static const struct defchan {
 static const char *const kind_names[] = { "contacts", "deals", "spend",
 					  "traffic" };
 
-/* Presets per source kind; the first is the default where the schema
- * leaves `preset` optional. */
-static const char *const presets[][5] = {
-	{ "hubspot", "csv", NULL },
-	{ "hubspot", "csv", NULL },
-	{ "google-ads", "linkedin", "meta", "csv", NULL },
-	{ "ga4", "csv", NULL },
-};
-
 /* Columns of cohorts.csv and channels.csv a target may name. */
 static const char *const metrics[] = {
 	"contacts", "leads", "mqls", "sqls", "opportunities", "customers",
@@ -129,6 +123,7 @@ struct elem_spec {
 
 static const char *const v_amount[] = { "annual", "monthly", NULL };
 static const char *const v_tls[] = { "required", "none", NULL };
+static const char *const v_funnel[] = { "cumulative", "any", "ordered", NULL };
 
 #define A_OPT(n, t) { n, t, 0, 0, 0, NULL }
 #define A_REQ(n, t) { n, t, 1, 0, 0, NULL }
@@ -140,7 +135,7 @@ static const struct attr_spec a_report[] = {
 	A_OPT("currency", V_CURRENCY), A_INT("months", 1, 120),
 	A_OPT("language", V_LANG), A_OPT("gross-margin", V_MARGIN),
 	A_OPT("templates", V_TEXT), A_OPT("font", V_TEXT),
-	A_OPT("ca-file", V_TEXT), A_END
+	A_OPT("ca-file", V_TEXT), { "funnel", V_ENUM, 0, 0, 0, v_funnel }, A_END
 };
 static const struct attr_spec a_channel[] = {
 	A_REQ("id", V_CHANID), A_OPT("label", V_TEXT), A_OPT("group", V_TEXT),
@@ -155,6 +150,9 @@ static const struct attr_spec a_source[] = {
 	A_INT("retries", 0, 20), A_END
 };
 static const struct attr_spec a_preset[] = { A_OPT("preset", V_TEXT), A_END };
+static const struct attr_spec a_contacts[] = {
+	A_OPT("preset", V_TEXT), A_OPT("pipeline", V_TEXT), A_END
+};
 static const struct attr_spec a_deals[] = {
 	A_OPT("preset", V_TEXT), { "amount", V_ENUM, 0, 0, 0, v_amount }, A_END
 };
@@ -206,7 +204,7 @@ static const struct elem_spec elems[] = {
 	{ "channels", { a_none }, c_channels, 0, 0, "channel" },
 	{ "channel", { a_channel }, NULL, 0, 0, NULL },
 	{ "sources", { a_none }, c_sources, 0, 0, NULL },
-	{ "contacts", { a_source, a_preset }, c_ruled, 0, 0, NULL },
+	{ "contacts", { a_source, a_contacts }, c_ruled, 0, 0, NULL },
 	{ "deals", { a_source, a_deals }, c_deals, 0, 0, NULL },
 	{ "spend", { a_source, a_spend }, c_spend, 0, 0, NULL },
 	{ "traffic", { a_source, a_preset }, c_ruled, 0, 0, NULL },
@@ -1048,6 +1046,32 @@ static char *resolve_file_url(struct ld *ld, const char *u)
 	return file_url(ld->cfg->dir, rest);
 }
 
+char *bp_source_path(const bp_source *src)
+{
+	const char *p;
+	char *out, *o;
+
+	if (strncmp(src->url, "file://", 7) != 0)
+		return NULL;
+	p = src->url + 7;
+	out = o = malloc(strlen(p) + 1);
+	if (!out)
+		return NULL;
+	for (; *p; p++) {
+		if (p[0] == '%' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])) {
+			char hex[3] = { p[1], p[2], '\0' };
+
+			*o++ = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* Secrets belong in the environment or a private file: a URL is printed
  * by `boardpack check` and in logs. */
 static int has_userinfo(const char *u, size_t scheme)
@@ -1116,6 +1140,19 @@ static int check_tz(struct ld *ld, const xmlNode *n, const char *name)
 	return 0;
 }
 
+/* report/@funnel; the schema allows only the mode names. */
+static int funnel_prop(struct ld *ld, const xmlNode *n)
+{
+	char *v = prop(ld, n, "funnel");
+	int mode;
+
+	for (mode = 0; v && mode < BP_FUNNEL_NMODES; mode++)
+		if (!strcmp(v, bp_funnel_mode_name((bp_funnel_mode)mode)))
+			break;
+	free(v);
+	return v && mode < BP_FUNNEL_NMODES ? mode : BP_FUNNEL_CUMULATIVE;
+}
+
 static int load_report(struct ld *ld, const xmlNode *root)
 {
 	bp_config *cfg = ld->cfg;
@@ -1127,6 +1164,7 @@ static int load_report(struct ld *ld, const xmlNode *root)
 	cfg->currency = prop_or(ld, n, "currency", "USD");
 	cfg->language = prop_or(ld, n, "language", "en");
 	cfg->months = (int)int_prop(ld, n, "months", 12);
+	cfg->funnel_mode = funnel_prop(ld, n);
 	cfg->templates = path_prop(ld, n, "templates");
 	cfg->font = path_prop(ld, n, "font");
 	cfg->ca_file = path_prop(ld, n, "ca-file");
@@ -1362,11 +1400,42 @@ static int check_preset(struct ld *ld, const xmlNode *n, const bp_source *s)
 {
 	char list[128];
 
-	if (in_list(presets[s->kind], s->preset))
+	if (bp_preset_exists(s->kind, s->preset))
 		return 0;
-	join_list(presets[s->kind], list, sizeof(list));
+	bp_preset_list(s->kind, list, sizeof(list));
 	return fail(ld, n, "preset", "unknown preset '%s' for a %s source: expected one of %s",
 		    s->preset, bp_source_kind_name(s->kind), list);
+}
+
+/* A <column> must name a field the source's preset has. */
+static int check_columns(struct ld *ld, const xmlNode *n, const bp_source *s)
+{
+	const xmlNode *c;
+	size_t k, i;
+
+	for (c = n->children, k = 0; c; c = c->next) {
+		char list[512];
+		size_t o = 0;
+		const char *f;
+
+		if (!is_name(c, "column"))
+			continue;
+		for (i = 0; (f = bp_preset_field(s->kind, s->preset, i, NULL)); i++)
+			if (!strcmp(f, s->columns[k].field))
+				break;
+		if (f) {
+			k++;
+			continue;
+		}
+		for (i = 0; (f = bp_preset_field(s->kind, s->preset, i, NULL)) &&
+		     o < sizeof(list); i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+					      i ? ", " : "", f);
+		return fail(ld, c, "field", "unknown field '%s' for the %s %s preset: expected one of %s",
+			    s->columns[k].field, s->preset,
+			    bp_source_kind_name(s->kind), list);
+	}
+	return 0;
 }
 
 static int check_unique_id(struct ld *ld, const xmlNode *n,
@@ -1386,7 +1455,9 @@ static void source_attrs(struct ld *ld, const xmlNode *n, bp_source *s)
 	const char *kind = bp_source_kind_name(s->kind);
 
 	s->id = prop_or(ld, n, "id", kind);
-	s->preset = prop_or(ld, n, "preset", presets[s->kind][0]);
+	s->preset = prop_or(ld, n, "preset", bp_preset_default(s->kind));
+	if (s->kind == BP_SRC_CONTACTS)
+		s->pipeline = prop(ld, n, "pipeline");
 	s->timezone = prop(ld, n, "timezone");
 	s->ca_file = path_prop(ld, n, "ca-file");
 	if (!s->ca_file)
@@ -1408,7 +1479,7 @@ static int source_url(struct ld *ld, const xmlNode *n, bp_source *s)
 	if (!raw)
 		return oom(ld);
 	s->url = resolve_url(ld, n, raw, s->insecure_http);
-	free(raw);
+	s->url_given = raw;
 	return s->url ? 0 : -1;
 }
 
@@ -1434,7 +1505,7 @@ static int load_source(struct ld *ld, const xmlNode *n, bp_source *s)
 		return oom(ld);
 	if (check_unique_id(ld, n, s) < 0 || check_preset(ld, n, s) < 0 ||
 	    check_tz(ld, n, s->timezone) < 0 || source_url(ld, n, s) < 0 ||
-	    load_columns(ld, s, n) < 0)
+	    load_columns(ld, s, n) < 0 || check_columns(ld, n, s) < 0)
 		return -1;
 	if (s->kind == BP_SRC_SPEND)
 		return spend_channel(ld, n, s);
@@ -1814,6 +1885,8 @@ static void free_source(bp_source *s)
 	free(s->id);
 	free(s->url);
 	free(s->preset);
+	free(s->pipeline);
+	free(s->url_given);
 	free(s->timezone);
 	free(s->ca_file);
 	free(s->token_env);

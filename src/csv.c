@@ -75,6 +75,9 @@ struct bp_csv {
 	long rec_breaks;    /* line breaks inside it, terminator included */
 
 	unsigned long long nbytes;
+
+	bp_csv_comment_fn on_comment; /* sees each '#' line before the header */
+	void *comment_ctx;
 };
 
 static int oom(bp_err *err)
@@ -584,6 +587,13 @@ static int record_step(bp_csv *r, void *arg, bp_err *err)
 
 /* Skips blank lines and lines starting with '#'; *seen is set when there
  * was one of the latter. */
+/* Hands a '#' line (without its line end) to the caller's hook. */
+static void comment(const bp_csv *r, const char *p, const char *end)
+{
+	if (r->on_comment)
+		r->on_comment(r->comment_ctx, p, (size_t)(end - p));
+}
+
 static int junk_step(bp_csv *r, void *seen, bp_err *err)
 {
 	(void)err;
@@ -601,11 +611,13 @@ static int junk_step(bp_csv *r, void *seen, bp_err *err)
 		if (p >= end) {
 			if (!r->eof)
 				return ST_NEED;
+			comment(r, r->buf + r->pos, end);
 			r->pos = r->end;
 			return ST_END;
 		}
 		if (*p == '\r' && p + 1 >= end && !r->eof)
 			return ST_NEED;
+		comment(r, r->buf + r->pos, p);
 		p += (*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
 		r->pos = (size_t)(p - r->buf);
 		r->line++;
@@ -764,10 +776,21 @@ void bp_csv_set_max_record(bp_csv *r, size_t max)
 static int header_end(bp_csv *r, int seen, long last, bp_err *err)
 {
 	r->delim = '\0';
-	if (!seen)
-		return bp_err_at(err, BP_EDATA, r->name, 0, 0, "file is empty");
-	return bp_err_at(err, BP_EDATA, r->name, 0, 0,
-			 "no header row found in the first %ld lines", last);
+	if (!seen) {
+		bp_err_at(err, BP_EDATA, r->name, 0, 0, "file is empty");
+		err->sub = BP_CSV_EMPTY;
+		return -1;
+	}
+	bp_err_at(err, BP_EDATA, r->name, 0, 0,
+		  "no header row found in the first %ld lines", last);
+	err->sub = BP_CSV_NO_HEADER;
+	return -1;
+}
+
+void bp_csv_on_comment(bp_csv *r, bp_csv_comment_fn fn, void *ctx)
+{
+	r->on_comment = fn;
+	r->comment_ctx = ctx;
 }
 
 int bp_csv_header(bp_csv *r, bp_csv_header_fn is_header, void *ctx,

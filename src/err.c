@@ -22,6 +22,8 @@ static void vset(bp_err *e, int code, const char *file, long line, long col,
 	e->line = line;
 	e->col = col;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	e->source[0] = '\0';
+	e->sub = 0;
 }
 
 int bp_err_set(bp_err *e, int code, const char *fmt, ...)
@@ -49,14 +51,24 @@ int bp_err_at(bp_err *e, int code, const char *file, long line, long col,
 	return -1;
 }
 
+void bp_err_source(bp_err *e, const char *id)
+{
+	if (e)
+		snprintf(e->source, sizeof(e->source), "%s", id ? id : "");
+}
+
 void bp_err_format(const bp_err *e, char *buf, size_t size)
 {
-	if (!e->file[0])
-		snprintf(buf, size, "%s", e->msg);
-	else if (e->line && e->col)
-		snprintf(buf, size, "%s:%ld:%ld: %s", e->file, e->line, e->col, e->msg);
-	else if (e->line)
-		snprintf(buf, size, "%s:%ld: %s", e->file, e->line, e->msg);
+	char where[600] = "";
+
+	if (e->file[0] && e->line && e->col)
+		snprintf(where, sizeof(where), "%s:%ld:%ld: ", e->file, e->line, e->col);
+	else if (e->file[0] && e->line)
+		snprintf(where, sizeof(where), "%s:%ld: ", e->file, e->line);
+	else if (e->file[0])
+		snprintf(where, sizeof(where), "%s: ", e->file);
+	if (e->source[0])
+		snprintf(buf, size, "%s%s (source '%s')", where, e->msg, e->source);
 	else
-		snprintf(buf, size, "%s: %s", e->file, e->msg);
+		snprintf(buf, size, "%s%s", where, e->msg);
 }

@@ -12,6 +12,19 @@ static const char *const stage_names[BP_NSTAGES] = {
 	"lead", "mql", "sql", "opportunity", "customer"
 };
 
+static const char *const mode_names[BP_FUNNEL_NMODES] = {
+	[BP_FUNNEL_CUMULATIVE] = "cumulative",
+	[BP_FUNNEL_ANY] = "any",
+	[BP_FUNNEL_ORDERED] = "ordered",
+};
+
+const char *bp_funnel_mode_name(bp_funnel_mode mode)
+{
+	if ((int)mode < 0 || mode >= BP_FUNNEL_NMODES)
+		return NULL;
+	return mode_names[mode];
+}
+
 const char *bp_stage_name(int stage)
 {
 	if (stage < 0 || stage >= BP_NSTAGES)
@@ -38,7 +51,8 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 	f->months = (bp_month_cache)BP_MONTH_CACHE_INIT;
 	f->cohort = calloc(cells, sizeof(*f->cohort));
 	f->month = calloc(cells, sizeof(*f->month));
-	if (!f->cohort || !f->month) {
+	f->has = calloc((size_t)n_channels, sizeof(*f->has));
+	if (!f->cohort || !f->month || !f->has) {
 		bp_funnel_free(f);
 		return NULL;
 	}
@@ -51,6 +65,7 @@ void bp_funnel_free(bp_funnel *f)
 		return;
 	free(f->cohort);
 	free(f->month);
+	free(f->has);
 	free(f);
 }
 
@@ -100,6 +115,45 @@ void bp_funnel_effective(const bp_contact *c, bp_time as_of,
 	}
 }
 
+/* Own dates, each stage only when every one before it was reached no
+ * later: HubSpot's "contacts that have gone through all stages". */
+static void reached_ordered(const bp_contact *c, bp_time as_of,
+			    bp_time at[BP_NSTAGES])
+{
+	bp_time prev = BP_TIME_NONE;
+	int s, broken = 0;
+
+	for (s = 0; s < BP_NSTAGES; s++) {
+		bp_time t = c->stage[s];
+
+		if (t == BP_TIME_NONE || t > as_of ||
+		    (prev != BP_TIME_NONE && t < prev))
+			broken = 1;
+		at[s] = broken ? BP_TIME_NONE : t;
+		prev = t;
+	}
+}
+
+void bp_funnel_reached(const bp_contact *c, bp_time as_of, bp_funnel_mode mode,
+		       bp_time at[BP_NSTAGES])
+{
+	int s;
+
+	switch (mode) {
+	case BP_FUNNEL_ANY:
+		for (s = 0; s < BP_NSTAGES; s++)
+			at[s] = c->stage[s] != BP_TIME_NONE && c->stage[s] <= as_of ?
+				c->stage[s] : BP_TIME_NONE;
+		return;
+	case BP_FUNNEL_ORDERED:
+		reached_ordered(c, as_of, at);
+		return;
+	default:
+		bp_funnel_effective(c, as_of, at);
+		return;
+	}
+}
+
 int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c)
 {
 	bp_time eff[BP_NSTAGES];
@@ -108,7 +162,7 @@ int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c)
 
 	if (c->created > f->as_of)
 		return 0;
-	bp_funnel_effective(c, f->as_of, eff);
+	bp_funnel_reached(c, f->as_of, f->mode, eff);
 
 	cc = bp_funnel_cohort(f, bp_funnel_month_of(f, c->created), c->channel);
 	if (cc) {
@@ -158,29 +212,66 @@ int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d)
 	return 1;
 }
 
+void bp_funnel_declare(bp_funnel *f, int channel, unsigned has)
+{
+	int ch;
+
+	for (ch = 0; ch < f->n_channels; ch++)
+		if (channel < 0 || ch == channel)
+			f->has[ch] |= has;
+}
+
 void bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
-			 bp_money spend, int64_t impressions, int64_t clicks)
+			 bp_money spend, int64_t impressions, int64_t clicks,
+			 unsigned has)
 {
 	bp_month_cell *mc = bp_funnel_month(f, m, channel);
 
 	if (!mc)
 		return;
 	mc->spend += spend;
-	mc->impressions += impressions;
-	mc->clicks += clicks;
+	if (has & BP_HAS_IMPRESSIONS)
+		mc->impressions += impressions;
+	if (has & BP_HAS_CLICKS) {
+		mc->clicks += clicks;
+		mc->cpc_spend += spend;
+		if (has & BP_HAS_IMPRESSIONS)
+			mc->ctr_impressions += impressions;
+	}
 }
 
 void bp_funnel_add_traffic(bp_funnel *f, bp_month m, int channel,
 			   int64_t sessions, int64_t new_users,
-			   int64_t engaged_sessions)
+			   int64_t engaged_sessions, unsigned has)
 {
 	bp_month_cell *mc = bp_funnel_month(f, m, channel);
 
 	if (!mc)
 		return;
 	mc->sessions += sessions;
-	mc->new_users += new_users;
-	mc->engaged_sessions += engaged_sessions;
+	if (has & BP_HAS_NEW_USERS)
+		mc->new_users += new_users;
+	if (has & BP_HAS_ENGAGED) {
+		mc->engaged_sessions += engaged_sessions;
+		mc->bounce_sessions += sessions;
+	}
+}
+
+unsigned bp_funnel_has_where(const bp_funnel *f, int (*in)(void *, int),
+			     void *ctx)
+{
+	unsigned has = 0;
+	int ch;
+
+	for (ch = 0; ch < f->n_channels; ch++)
+		if (!in || in(ctx, ch))
+			has |= f->has[ch];
+	return has;
+}
+
+unsigned bp_funnel_has_all(const bp_funnel *f)
+{
+	return bp_funnel_has_where(f, NULL, NULL);
 }
 
 void bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out)
@@ -206,6 +297,8 @@ void bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c)
 	to->spend += c->spend;
 	to->impressions += c->impressions;
 	to->clicks += c->clicks;
+	to->ctr_impressions += c->ctr_impressions;
+	to->cpc_spend += c->cpc_spend;
 	for (s = 0; s < BP_NSTAGES; s++)
 		to->entered[s] += c->entered[s];
 	to->won_deals += c->won_deals;
@@ -215,6 +308,7 @@ void bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c)
 	to->sessions += c->sessions;
 	to->new_users += c->new_users;
 	to->engaged_sessions += c->engaged_sessions;
+	to->bounce_sessions += c->bounce_sessions;
 }
 
 void bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out)

@@ -2,13 +2,17 @@
  * ingest.c - presets, column mapping and row handling for each source kind.
  *
  * A preset is a list of fields, each with the header names it goes by in
- * the wild.  The header row is the first line (after any preamble) that
- * holds one of the required columns; every row after it is turned into a
- * contact, deal, spend or traffic record and added to the funnel.
+ * the wild, plus the quirks of its vendor's exports (a date range in the
+ * preamble instead of a day column, a row that says there was no data,
+ * total rows to check the rows against).  The header row is the first line
+ * (after any preamble) that holds one of the required columns; every row
+ * after it is turned into a contact, deal, spend or traffic record and
+ * added to the funnel.
  */
 #include "ingest.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,126 +24,283 @@
 #include "log.h"
 #include "num.h"
 
-#define MAX_FIELDS 12
+#define MAX_FIELDS 13
 #define MAX_ALIASES 8
 #define MAX_PREAMBLE 50
+#define NAME_LEN 160
 #define DAY_CACHE 1024
 #define MAX_CACHED_VALUES 4096
 /* A contact that exists in the file but not for this run (created after
  * as_of): deals joined to it are treated as having no known contact. */
 #define REF_FUTURE 0xFFFFFFFFu
+/* HubSpot's default lifecycle pipeline, as its current labels name it. */
+#define DEFAULT_PIPELINE "Lifecycle Stage Pipeline"
+/* The sanity checks on a whole export need enough rows to mean
+ * something, and tolerate a little disagreement. */
+#define ONE_VALUE_ROWS 50
+#define NO_WON_ROWS 50
+#define MISMATCH_SHARE 0.01
+/* What an error shows of a header row. */
+#define HEADER_LIST_LEN 320
 
 enum ftype { T_TEXT, T_DATE, T_MONEY, T_COUNT };
 
+enum {
+	F_REQUIRED = 1 << 0,
+	F_RANGE = 1 << 1     /* a required date the export's range may stand for */
+};
+
+/* A header name, and the date format its values have when it implies one
+ * ("Date + hour (YYYYMMDDHH)"). */
+typedef struct alias {
+	const char *name;
+	const char *format;
+} alias;
+
 typedef struct field_spec {
 	const char *field;
-	int required;
+	unsigned flags;
 	enum ftype type;
-	/* Header names, compared after normalisation; a trailing '*' matches
-	 * any header starting with the rest ("Amount spent (USD)"). */
-	const char *aliases[MAX_ALIASES];
+	/* In order of preference.  A trailing '*' matches any header starting
+	 * with the rest ("Amount spent (USD)"). */
+	alias aliases[MAX_ALIASES];
 } field_spec;
+
+/* What a vendor's exports do besides their columns. */
+enum {
+	Q_RANGE_LINE = 1 << 0,     /* a preamble line "July 8, 2025 - July 31, 2025" */
+	Q_RANGE_COMMENTS = 1 << 1, /* "# Start date: 20261001", "# End date: ..." */
+	Q_NO_DATA_ROW = 1 << 2,    /* "No data available." as the only row */
+	Q_EMPTY_PREAMBLE = 1 << 3, /* an empty period: the preamble and nothing else */
+	Q_TOTALS = 1 << 4,         /* "Total: Account" rows to check the rows against */
+	Q_NOTES = 1 << 5,          /* an empty row ends the table; notes may follow */
+	Q_SNAPSHOT = 1 << 6        /* stacked tables are a different export */
+};
 
 typedef struct preset {
 	bp_source_kind kind;
 	const char *name;
 	const field_spec *fields;
 	size_t n_fields;
+	unsigned quirks;
+	const char *vendor;        /* for messages: "Google Ads" */
+	const char *day_advice;    /* how to get a per-day column in its UI */
+	const char *export_advice; /* the export that has the columns */
 } preset;
 
 /* Field positions are fixed per kind, so row code can index by them. */
 enum { C_ID, C_CREATED, C_SOURCE, C_LEAD, C_MQL, C_SQL, C_OPP, C_CUSTOMER,
-       C_EVANGELIST, C_DEALS, C_N };
-enum { D_ID, D_STAGE, D_CLOSED, D_AMOUNT, D_CONTACTS, D_CURRENCY, D_N };
-enum { S_DATE, S_COST, S_IMPRESSIONS, S_CLICKS, S_CURRENCY, S_N };
+       C_EVANGELIST, C_DEALS, C_LIFECYCLE, C_DRILL1, C_DRILL2, C_N };
+enum { D_ID, D_STAGE, D_CLOSED, D_AMOUNT, D_CONTACTS, D_CURRENCY, D_CREATED,
+       D_N };
+enum { S_DATE, S_COST, S_IMPRESSIONS, S_CLICKS, S_CURRENCY, S_CAMPAIGN, S_N };
 enum { T_DATEF, T_CHANNEL, T_SESSIONS, T_ENGAGED, T_NEW_USERS, T_N };
 
+/* HubSpot's two generations of stage labels side by side: the current
+ * "Date entered" ones first (they also cover custom stages), then the API
+ * names, then the older "Became a ... Date" labels. */
+#define STAGE(id, label, api, old, oldapi) \
+	{ id, 0, T_DATE, { { "Date entered \"" label " (" DEFAULT_PIPELINE ")\"", NULL }, \
+			   { "hs_v2_date_entered_" api, NULL }, { old, NULL }, \
+			   { "hs_lifecyclestage_" oldapi "_date", NULL } } }
+
 static const field_spec hubspot_contacts[C_N] = {
-	{ "id", 1, T_TEXT, { "Record ID", "Contact ID", "hs_object_id", "vid" } },
-	{ "created", 1, T_DATE, { "Create Date", "createdate" } },
-	{ "source", 1, T_TEXT, { "Original Source", "Original Source Type",
-				 "hs_analytics_source" } },
-	{ "lead", 0, T_DATE, { "Became a Lead Date",
-			       "hs_lifecyclestage_lead_date" } },
-	{ "mql", 0, T_DATE, { "Became a Marketing Qualified Lead Date",
-			      "hs_lifecyclestage_marketingqualifiedlead_date" } },
-	{ "sql", 0, T_DATE, { "Became a Sales Qualified Lead Date",
-			      "hs_lifecyclestage_salesqualifiedlead_date" } },
-	{ "opportunity", 0, T_DATE, { "Became an Opportunity Date",
-				      "hs_lifecyclestage_opportunity_date" } },
-	{ "customer", 0, T_DATE, { "Became a Customer Date",
-				   "hs_lifecyclestage_customer_date" } },
-	{ "evangelist", 0, T_DATE, { "Became an Evangelist Date",
-				     "hs_lifecyclestage_evangelist_date" } },
-	{ "deals", 0, T_TEXT, { "Associated Deal IDs", "Associated Deal ID",
-				"Associated Deals", "Associated Deal" } },
+	[C_ID] = { "id", F_REQUIRED, T_TEXT, { { "Record ID", NULL },
+		{ "Contact ID", NULL }, { "hs_object_id", NULL }, { "vid", NULL } } },
+	[C_CREATED] = { "created", F_REQUIRED, T_DATE, { { "Create Date", NULL },
+		{ "createdate", NULL } } },
+	[C_SOURCE] = { "source", F_REQUIRED, T_TEXT, {
+		{ "Original Traffic Source", NULL }, { "Original Source", NULL },
+		{ "Original Source Type", NULL }, { "hs_analytics_source", NULL } } },
+	[C_LEAD] = STAGE("lead", "Lead", "lead", "Became a Lead Date", "lead"),
+	[C_MQL] = STAGE("mql", "Marketing Qualified Lead", "marketingqualifiedlead",
+			"Became a Marketing Qualified Lead Date",
+			"marketingqualifiedlead"),
+	[C_SQL] = STAGE("sql", "Sales Qualified Lead", "salesqualifiedlead",
+			"Became a Sales Qualified Lead Date", "salesqualifiedlead"),
+	[C_OPP] = STAGE("opportunity", "Opportunity", "opportunity",
+			"Became an Opportunity Date", "opportunity"),
+	[C_CUSTOMER] = STAGE("customer", "Customer", "customer",
+			     "Became a Customer Date", "customer"),
+	[C_EVANGELIST] = STAGE("evangelist", "Evangelist", "evangelist",
+			       "Became an Evangelist Date", "evangelist"),
+	[C_DEALS] = { "deals", 0, T_TEXT, { { "Associated Deal IDs", NULL },
+		{ "Associated Deal ID", NULL }, { "Associated Deals", NULL },
+		{ "Associated Deal", NULL } } },
+	[C_LIFECYCLE] = { "lifecycle_stage", 0, T_TEXT, {
+		{ "Lifecycle Stage", NULL }, { "lifecyclestage", NULL } } },
+	[C_DRILL1] = { "drill_down_1", 0, T_TEXT, {
+		{ "Original Traffic Source Drill-Down 1", NULL },
+		{ "Original Source Drill-Down 1", NULL },
+		{ "hs_analytics_source_data_1", NULL } } },
+	[C_DRILL2] = { "drill_down_2", 0, T_TEXT, {
+		{ "Original Traffic Source Drill-Down 2", NULL },
+		{ "Original Source Drill-Down 2", NULL },
+		{ "hs_analytics_source_data_2", NULL } } },
 };
 
 static const field_spec hubspot_deals[D_N] = {
-	{ "id", 1, T_TEXT, { "Record ID", "Deal ID", "hs_object_id" } },
-	{ "stage", 1, T_TEXT, { "Deal Stage", "dealstage" } },
-	{ "closed", 1, T_DATE, { "Close Date", "closedate" } },
-	{ "amount", 1, T_MONEY, { "Amount", "amount" } },
-	{ "contacts", 0, T_TEXT, { "Associated Contact IDs",
-				   "Associated Contact ID",
-				   "Associated Contacts", "Associated Contact" } },
-	{ "currency", 0, T_TEXT, { "Currency", "deal_currency_code",
-				   "Deal currency code" } },
+	[D_ID] = { "id", F_REQUIRED, T_TEXT, { { "Record ID", NULL },
+		{ "Deal ID", NULL }, { "hs_object_id", NULL } } },
+	[D_STAGE] = { "stage", F_REQUIRED, T_TEXT, { { "Deal Stage", NULL },
+		{ "dealstage", NULL } } },
+	[D_CLOSED] = { "closed", F_REQUIRED, T_DATE, { { "Close Date", NULL },
+		{ "closedate", NULL } } },
+	[D_AMOUNT] = { "amount", F_REQUIRED, T_MONEY, { { "Amount", NULL },
+		{ "amount", NULL } } },
+	[D_CONTACTS] = { "contacts", 0, T_TEXT, {
+		{ "Associated Contact IDs", NULL }, { "Associated Contact ID", NULL },
+		{ "Associated Contacts", NULL }, { "Associated Contact", NULL } } },
+	[D_CURRENCY] = { "currency", 0, T_TEXT, { { "Currency", NULL },
+		{ "deal_currency_code", NULL }, { "Deal currency code", NULL } } },
+	[D_CREATED] = { "created", 0, T_DATE, { { "Create Date", NULL },
+		{ "createdate", NULL } } },
 };
 
 static const field_spec google_ads[S_N] = {
-	{ "date", 1, T_DATE, { "Day", "Date", "일" } },
-	{ "cost", 1, T_MONEY, { "Cost", "비용" } },
-	{ "impressions", 0, T_COUNT, { "Impr.", "Impressions", "노출수" } },
-	{ "clicks", 0, T_COUNT, { "Clicks", "클릭수" } },
-	{ "currency", 0, T_TEXT, { "Currency code", "Currency", "통화 코드" } },
+	[S_DATE] = { "date", F_REQUIRED | F_RANGE, T_DATE, { { "Day", NULL },
+		{ "Date", NULL }, { "일", NULL } } },
+	[S_COST] = { "cost", F_REQUIRED, T_MONEY, { { "Cost", NULL }, { "비용", NULL } } },
+	[S_IMPRESSIONS] = { "impressions", 0, T_COUNT, { { "Impr.", NULL },
+		{ "Impressions", NULL }, { "노출수", NULL } } },
+	[S_CLICKS] = { "clicks", 0, T_COUNT, { { "Clicks", NULL }, { "클릭수", NULL } } },
+	[S_CURRENCY] = { "currency", 0, T_TEXT, { { "Currency code", NULL },
+		{ "Currency", NULL }, { "통화 코드", NULL } } },
+	[S_CAMPAIGN] = { "campaign", 0, T_TEXT, { { "Campaign", NULL },
+		{ "캠페인", NULL } } },
 };
 
 static const field_spec linkedin[S_N] = {
-	{ "date", 1, T_DATE, { "Start Date (in UTC)", "Start Date", "Date" } },
-	{ "cost", 1, T_MONEY, { "Total Spent", "Amount Spent", "Spent" } },
-	{ "impressions", 0, T_COUNT, { "Impressions" } },
-	{ "clicks", 0, T_COUNT, { "Clicks" } },
-	{ "currency", 0, T_TEXT, { "Currency" } },
+	[S_DATE] = { "date", F_REQUIRED, T_DATE, { { "Start Date (in UTC)", NULL },
+		{ "Start Date", NULL }, { "Date", NULL } } },
+	[S_COST] = { "cost", F_REQUIRED, T_MONEY, { { "Total Spent", NULL },
+		{ "Amount Spent", NULL }, { "Spent", NULL } } },
+	[S_IMPRESSIONS] = { "impressions", 0, T_COUNT, { { "Impressions", NULL } } },
+	[S_CLICKS] = { "clicks", 0, T_COUNT, { { "Clicks", NULL } } },
+	[S_CURRENCY] = { "currency", 0, T_TEXT, { { "Currency", NULL } } },
+	[S_CAMPAIGN] = { "campaign", 0, T_TEXT, { { "Campaign Name", NULL } } },
 };
 
 static const field_spec meta[S_N] = {
-	{ "date", 1, T_DATE, { "Reporting starts", "Day", "Date" } },
-	{ "cost", 1, T_MONEY, { "Amount spent*", "Amount spent" } },
-	{ "impressions", 0, T_COUNT, { "Impressions" } },
-	{ "clicks", 0, T_COUNT, { "Link clicks", "Clicks (all)", "Clicks" } },
-	{ "currency", 0, T_TEXT, { "Currency" } },
+	[S_DATE] = { "date", F_REQUIRED, T_DATE, { { "Reporting starts", NULL },
+		{ "Day", NULL }, { "Date", NULL } } },
+	[S_COST] = { "cost", F_REQUIRED, T_MONEY, { { "Amount spent*", NULL },
+		{ "Amount spent", NULL } } },
+	[S_IMPRESSIONS] = { "impressions", 0, T_COUNT, { { "Impressions", NULL } } },
+	[S_CLICKS] = { "clicks", 0, T_COUNT, { { "Link clicks", NULL },
+		{ "Clicks (all)", NULL }, { "Clicks", NULL } } },
+	[S_CURRENCY] = { "currency", 0, T_TEXT, { { "Currency", NULL } } },
+	[S_CAMPAIGN] = { "campaign", 0, T_TEXT, { { "Campaign name", NULL } } },
 };
 
 static const field_spec ga4[T_N] = {
-	{ "date", 1, T_DATE, { "Date", "Year month", "Month" } },
-	{ "channel", 1, T_TEXT, {
-		"Session primary channel group (Default channel group)",
-		"Session default channel group",
-		"Session primary channel group", "Default channel group",
-		"First user primary channel group (Default channel group)",
-		"First user default channel group" } },
-	{ "sessions", 1, T_COUNT, { "Sessions" } },
-	{ "engaged_sessions", 0, T_COUNT, { "Engaged sessions" } },
-	{ "new_users", 0, T_COUNT, { "New users" } },
+	[T_DATEF] = { "date", F_REQUIRED | F_RANGE, T_DATE, { { "Date", NULL },
+		{ "Date + hour (YYYYMMDDHH)", "%Y%m%d%H" },
+		{ "Date + hour", "%Y%m%d%H" }, { "Year month", "%Y%m" } } },
+	[T_CHANNEL] = { "channel", F_REQUIRED, T_TEXT, {
+		{ "Session primary channel group (Default channel group)", NULL },
+		{ "Session default channel group", NULL },
+		{ "Session primary channel group", NULL },
+		{ "Default channel group", NULL },
+		{ "First user primary channel group (Default channel group)", NULL },
+		{ "First user default channel group", NULL } } },
+	[T_SESSIONS] = { "sessions", F_REQUIRED, T_COUNT, { { "Sessions", NULL } } },
+	[T_ENGAGED] = { "engaged_sessions", 0, T_COUNT, {
+		{ "Engaged sessions", NULL } } },
+	[T_NEW_USERS] = { "new_users", 0, T_COUNT, { { "New users", NULL } } },
 };
 
-#define PRESET(k, n, f) { k, n, f, sizeof(f) / sizeof((f)[0]) }
+#define FIELDS(f) f, sizeof(f) / sizeof((f)[0])
+static const char gads_day[] = "in Google Ads, segment the report by Day "
+	"(Segments > Time > Day) and download it again";
+static const char ga4_day[] = "in GA4, add the Date dimension to the report "
+	"and export it again";
+static const char ga4_export[] = "export GA4's Traffic acquisition report "
+	"(Session default channel group and Sessions, with the Date dimension)";
+static const char hubspot_export[] = "add the missing properties to the "
+	"view in HubSpot and export it again";
+
 static const preset presets[] = {
-	PRESET(BP_SRC_CONTACTS, "hubspot", hubspot_contacts),
-	PRESET(BP_SRC_CONTACTS, "csv", hubspot_contacts),
-	PRESET(BP_SRC_DEALS, "hubspot", hubspot_deals),
-	PRESET(BP_SRC_DEALS, "csv", hubspot_deals),
-	PRESET(BP_SRC_SPEND, "google-ads", google_ads),
-	PRESET(BP_SRC_SPEND, "linkedin", linkedin),
-	PRESET(BP_SRC_SPEND, "meta", meta),
-	PRESET(BP_SRC_SPEND, "csv", google_ads),
-	PRESET(BP_SRC_TRAFFIC, "ga4", ga4),
-	PRESET(BP_SRC_TRAFFIC, "csv", ga4),
+	{ BP_SRC_CONTACTS, "hubspot", FIELDS(hubspot_contacts), 0, "HubSpot",
+	  NULL, hubspot_export },
+	{ BP_SRC_CONTACTS, "csv", FIELDS(hubspot_contacts), 0, NULL, NULL, NULL },
+	{ BP_SRC_DEALS, "hubspot", FIELDS(hubspot_deals), 0, "HubSpot", NULL,
+	  hubspot_export },
+	{ BP_SRC_DEALS, "csv", FIELDS(hubspot_deals), 0, NULL, NULL, NULL },
+	{ BP_SRC_SPEND, "google-ads", FIELDS(google_ads),
+	  Q_RANGE_LINE | Q_TOTALS, "Google Ads", gads_day, NULL },
+	{ BP_SRC_SPEND, "linkedin", FIELDS(linkedin), Q_EMPTY_PREAMBLE,
+	  "LinkedIn", NULL, NULL },
+	{ BP_SRC_SPEND, "meta", FIELDS(meta), Q_NO_DATA_ROW, "Meta", NULL, NULL },
+	{ BP_SRC_SPEND, "csv", FIELDS(google_ads), 0, NULL, NULL, NULL },
+	{ BP_SRC_TRAFFIC, "ga4", FIELDS(ga4),
+	  Q_RANGE_COMMENTS | Q_NOTES | Q_SNAPSHOT, "GA4", ga4_day, ga4_export },
+	{ BP_SRC_TRAFFIC, "csv", FIELDS(ga4), 0, NULL, NULL, NULL },
 };
+#define N_PRESETS (sizeof(presets) / sizeof(presets[0]))
 
-/* HubSpot's won stage as label and as internal id, after won_key(). */
+/* HubSpot's won and lost stages as label and as internal id, after
+ * stage_key(). */
 static const char *const won_stages[] = { "closedwon" };
+
+static const preset *preset_find(bp_source_kind kind, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < N_PRESETS; i++)
+		if (presets[i].kind == kind && strcmp(presets[i].name, name) == 0)
+			return &presets[i];
+	return NULL;
+}
+
+int bp_preset_exists(bp_source_kind kind, const char *name)
+{
+	return preset_find(kind, name) != NULL;
+}
+
+const char *bp_preset_default(bp_source_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < N_PRESETS; i++)
+		if (presets[i].kind == kind)
+			return presets[i].name;
+	return NULL;
+}
+
+void bp_preset_list(bp_source_kind kind, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (i = 0; i < N_PRESETS && o < size; i++)
+		if (presets[i].kind == kind)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s",
+					      o ? ", " : "", presets[i].name);
+}
+
+const char *bp_preset_field(bp_source_kind kind, const char *name, size_t i,
+			    int *required)
+{
+	const preset *p = preset_find(kind, name);
+
+	if (!p || i >= p->n_fields)
+		return NULL;
+	if (required)
+		*required = (p->fields[i].flags & F_REQUIRED) != 0;
+	return p->fields[i].field;
+}
+
+const char *bp_preset_header(bp_source_kind kind, const char *name, size_t i,
+			     size_t k)
+{
+	const preset *p = preset_find(kind, name);
+
+	if (!p || i >= p->n_fields || k >= MAX_ALIASES)
+		return NULL;
+	return p->fields[i].aliases[k].name;
+}
 
 /* A source value and the channel it maps to, cached because exports repeat
  * a handful of values over millions of rows. */
@@ -163,6 +324,7 @@ struct bp_ingest {
 	bp_idx *deal_refs;  /* deal ID -> packed ref, from contacts' deal lists */
 	bp_tz **tz;         /* per source; NULL means the report's */
 	int other;          /* the `other` channel */
+	int contacts_list_deals; /* a contacts export had an associated-deals column */
 };
 
 /* A parsed contact waiting for its index slot to reach the cache. */
@@ -175,6 +337,14 @@ typedef struct pending {
 	char id[40];
 	char deals[120];
 } pending;
+
+
+/* An export's own date range, from its preamble. */
+typedef struct range {
+	int from_known, to_known, all_time;
+	bp_civil from, to;
+	char text[96];      /* as the export wrote it */
+} range;
 
 /* The state of reading one file. */
 typedef struct reader {
@@ -194,7 +364,8 @@ typedef struct reader {
 	 * day is its midnight plus the time, without the full parse.
 	 * Direct-mapped on the date; a key of 0 is an empty entry. */
 	struct { int32_t key; bp_time midnight; } days[DAY_CACHE];
-	char norm[MAX_FIELDS][MAX_ALIASES][160];
+	char norm[MAX_FIELDS][MAX_ALIASES][NAME_LEN];
+	const char *alias_fmt[MAX_FIELDS][MAX_ALIASES];
 	int n_norm[MAX_FIELDS];
 	char currency[8];              /* from a header like "Amount spent (USD)" */
 	bp_field *fields;
@@ -202,12 +373,29 @@ typedef struct reader {
 	value_map values;
 	pending ahead[LOOKAHEAD];      /* contacts not yet committed */
 	int ahead_first, ahead_n;
+
+	/* What the preamble said. */
+	range range;
+	int start_comments;            /* GA4 "# Start date" lines seen */
+	int empty_mark;                /* a line an empty export begins with */
+	int pre_lines;                 /* lines before the header, '#' lines aside */
+	bp_time range_day;             /* the day rows without a date column get */
+	unsigned has;                  /* BP_HAS_* of this export's columns */
+	int in_notes;                  /* past the empty row that ends the table */
+	/* Sums over every data row, for the export's own total rows. */
+	bp_money sum_cost;
+	int64_t sum_impressions, sum_clicks;
+	int64_t costs_seen;            /* rows with a cost, empty ones aside */
+	int64_t won_seen, won_with_amount;
+	int64_t with_stage_date;       /* contacts with a date in any stage */
+	bp_time first_created;         /* the earliest create date read */
 } reader;
 
 /* ---- small text helpers ---- */
 
 /* Header normalisation: ASCII lowercase, hyphens as spaces, runs of
- * blanks as one, no blanks at either end. */
+ * blanks as one, no blanks at either end, double quotes dropped (HubSpot
+ * writes 'Date entered "Lead (...)"', a spreadsheet may not). */
 static void normalise(const char *s, size_t n, char *out, size_t size)
 {
 	size_t o = 0, i;
@@ -216,6 +404,8 @@ static void normalise(const char *s, size_t n, char *out, size_t size)
 	for (i = 0; i < n && o + 1 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		if (c == '"')
+			continue;
 		if (c == '-' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			space = o > 0;
 			continue;
@@ -239,7 +429,7 @@ static void trim(const char **s, size_t *n)
 }
 
 /* Lowercase letters and digits only: "Closed: won" -> "closedwon". */
-static void won_key(const char *s, size_t n, char *out, size_t size)
+static void stage_key(const char *s, size_t n, char *out, size_t size)
 {
 	size_t o = 0, i;
 
@@ -256,6 +446,54 @@ static const char *shown(const bp_field *f, char *buf, size_t size)
 		return f->p;
 	snprintf(buf, size, "%.*s...", (int)(size - 4), f->p);
 	return buf;
+}
+
+static int is_blank_row(const bp_field *fields, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *s = fields[i].p;
+		size_t len = fields[i].n;
+
+		trim(&s, &len);
+		if (len)
+			return 0;
+	}
+	return 1;
+}
+
+/* Appends a warning to q.  Out of memory loses the warning, not the run:
+ * the counts it is about are in q anyway. */
+static void warn(bp_quality *q, const char *code, const char *fmt, ...)
+	BP_PRINTF(3, 4);
+
+static void warn(bp_quality *q, const char *code, const char *fmt, ...)
+{
+	bp_warning *w = realloc(q->warnings, (q->n_warnings + 1) * sizeof(*w));
+	char buf[1024];
+	va_list ap;
+
+	if (!w)
+		return;
+	q->warnings = w;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	w[q->n_warnings].code = code;
+	w[q->n_warnings].text = strdup(buf);
+	if (w[q->n_warnings].text)
+		q->n_warnings++;
+}
+
+const bp_warning *bp_quality_warning(const bp_quality *q, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < q->n_warnings; i++)
+		if (strcmp(q->warnings[i].code, code) == 0)
+			return &q->warnings[i];
+	return NULL;
 }
 
 /* ---- value map (source value -> channel) ---- */
@@ -429,21 +667,88 @@ static void collect_unmatched(reader *r)
 	      cmp_unmatched);
 }
 
-/* ---- header ---- */
 
-static const preset *find_preset(const bp_source *src)
+/* ---- the preamble ---- */
+
+/* Reads "July 8, 2025 - July 31, 2025", "27 January 2026 - 23 February
+ * 2026" or "All time" into `rg`.  Returns 1 when the text is a range. */
+static int parse_range(const char *s, size_t n, range *rg)
 {
+	const char *dash;
 	size_t i;
 
-	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
-		if (presets[i].kind == src->kind &&
-		    strcmp(presets[i].name, src->preset) == 0)
-			return &presets[i];
-	return NULL;
+	trim(&s, &n);
+	if (n == 8 && strncasecmp(s, "All time", 8) == 0) {
+		rg->all_time = 1;
+		snprintf(rg->text, sizeof(rg->text), "%.*s", (int)n, s);
+		return 1;
+	}
+	for (dash = NULL, i = 0; i + 3 <= n; i++)
+		if (memcmp(s + i, " - ", 3) == 0)
+			dash = s + i;
+	if (!dash ||
+	    bp_date_parse(s, (size_t)(dash - s), NULL, &rg->from) <= 0 ||
+	    bp_date_parse(dash + 3, n - (size_t)(dash + 3 - s), NULL, &rg->to) <= 0)
+		return 0;
+	rg->from_known = rg->to_known = 1;
+	snprintf(rg->text, sizeof(rg->text), "%.*s", (int)n < 95 ? (int)n : 95, s);
+	return 1;
 }
 
+/* "# Start date: 20261001" and "# End date: 20261031" (GA4). */
+static void on_comment(void *ctx, const char *line, size_t n)
+{
+	reader *r = ctx;
+	static const char start[] = "Start date:", end[] = "End date:";
+	const char *s = line + 1;
+	size_t len = n - 1;
+	range *rg = &r->range;
+
+	if (!(r->p->quirks & Q_RANGE_COMMENTS))
+		return;
+	trim(&s, &len);
+	/* A spreadsheet's re-save adds delimiters to every line. */
+	while (len && (s[len - 1] == ',' || s[len - 1] == ';' || s[len - 1] == '\t'))
+		len--;
+	if (len > sizeof(start) - 1 &&
+	    strncasecmp(s, start, sizeof(start) - 1) == 0) {
+		r->start_comments++;
+		rg->from_known = bp_date_parse(s + sizeof(start) - 1,
+					       len - (sizeof(start) - 1), NULL,
+					       &rg->from) > 0;
+	} else if (len > sizeof(end) - 1 &&
+		   strncasecmp(s, end, sizeof(end) - 1) == 0) {
+		rg->to_known = bp_date_parse(s + sizeof(end) - 1,
+					     len - (sizeof(end) - 1), NULL,
+					     &rg->to) > 0;
+	}
+	if (rg->from_known && rg->to_known)
+		snprintf(rg->text, sizeof(rg->text), "%04d-%02d-%02d - %04d-%02d-%02d",
+			 rg->from.y, rg->from.mon, rg->from.d, rg->to.y,
+			 rg->to.mon, rg->to.d);
+}
+
+/* A preamble line (not the header): a date range, or the first line of an
+ * export of an empty period. */
+static void preamble_line(reader *r, const bp_field *fields, size_t n)
+{
+	const char *s = n ? fields[0].p : "";
+	size_t len = n ? fields[0].n : 0;
+
+	r->pre_lines++;
+	trim(&s, &len);
+	if ((r->p->quirks & Q_RANGE_LINE) && is_blank_row(fields + 1, n ? n - 1 : 0))
+		parse_range(s, len, &r->range);
+	if ((r->p->quirks & Q_EMPTY_PREAMBLE) && len >= 12 &&
+	    strncasecmp(s, "Report Start", 12) == 0)
+		r->empty_mark = 1;
+}
+
+/* ---- header ---- */
+
 /* Fills the normalised names each field goes by: the override's name
- * alone, or the preset's aliases plus the field name itself. */
+ * alone, or the preset's aliases plus the field name itself.  A custom
+ * lifecycle pipeline replaces HubSpot's default one in the stage labels. */
 static void prepare_names(reader *r)
 {
 	size_t f;
@@ -454,16 +759,29 @@ static void prepare_names(reader *r)
 		int k = 0, a;
 
 		r->fmt[f] = ov ? ov->format : NULL;
-		r->header_name[f] = fs->aliases[0];
+		r->header_name[f] = fs->aliases[0].name;
 		if (ov && ov->name) {
-			normalise(ov->name, strlen(ov->name), r->norm[f][k++], 160);
+			normalise(ov->name, strlen(ov->name), r->norm[f][k++], NAME_LEN);
 			r->header_name[f] = ov->name;
-		} else {
-			for (a = 0; a < MAX_ALIASES - 1 && fs->aliases[a]; a++)
-				normalise(fs->aliases[a], strlen(fs->aliases[a]),
-					  r->norm[f][k++], 160);
-			normalise(fs->field, strlen(fs->field), r->norm[f][k++], 160);
+			r->n_norm[f] = k;
+			continue;
 		}
+		for (a = 0; a < MAX_ALIASES - 1 && fs->aliases[a].name; a++) {
+			const char *name = fs->aliases[a].name;
+			const char *pl = strstr(name, DEFAULT_PIPELINE);
+			char custom[NAME_LEN];
+
+			if (pl && r->src->pipeline) {
+				snprintf(custom, sizeof(custom), "%.*s%s%s",
+					 (int)(pl - name), name, r->src->pipeline,
+					 pl + strlen(DEFAULT_PIPELINE));
+				name = custom;
+			}
+			r->alias_fmt[f][k] = fs->aliases[a].format;
+			normalise(name, strlen(name), r->norm[f][k++], NAME_LEN);
+		}
+		r->alias_fmt[f][k] = NULL;
+		normalise(fs->field, strlen(fs->field), r->norm[f][k++], NAME_LEN);
 		r->n_norm[f] = k;
 	}
 }
@@ -477,28 +795,31 @@ static int name_matches(const char *alias, const char *header)
 	return strcmp(alias, header) == 0;
 }
 
-static int field_matches(const reader *r, size_t f, const char *header)
+/* The alias of field f that `header` (normalised) is, or -1. */
+static int alias_of(const reader *r, size_t f, const char *header)
 {
 	int k;
 
 	for (k = 0; k < r->n_norm[f]; k++)
 		if (name_matches(r->norm[f][k], header))
-			return 1;
-	return 0;
+			return k;
+	return -1;
 }
 
 static int is_header(void *ctx, const bp_field *fields, size_t n)
 {
-	const reader *r = ctx;
-	char h[160];
+	reader *r = ctx;
+	char h[NAME_LEN];
 	size_t i, f;
 
 	for (i = 0; i < n; i++) {
 		normalise(fields[i].p, fields[i].n, h, sizeof(h));
 		for (f = 0; f < r->p->n_fields; f++)
-			if (r->p->fields[f].required && field_matches(r, f, h))
+			if ((r->p->fields[f].flags & F_REQUIRED) &&
+			    alias_of(r, f, h) >= 0)
 				return 1;
 	}
+	preamble_line(r, fields, n);
 	return 0;
 }
 
@@ -513,32 +834,142 @@ static void currency_from_header(reader *r, const bp_field *h)
 		snprintf(r->currency, sizeof(r->currency), "%.3s", open + 1);
 }
 
+/* "Record ID", "Create Date", ... (N columns): what the header holds, for
+ * an error that says what was found instead. */
+static void list_headers(const bp_field *hdr, size_t n, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && o + 40 < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s'%.*s'", i ? ", " : "",
+				      (int)(hdr[i].n < 60 ? hdr[i].n : 60), hdr[i].p);
+	if (i < n)
+		snprintf(buf + o, size - o, ", ... (%zu columns)", n);
+}
+
+/* Every required field the header lacks, in one message. */
+static int missing_columns(reader *r, const bp_field *hdr, size_t n, bp_err *err)
+{
+	char missing[512] = "", found[HEADER_LIST_LEN];
+	size_t f, o = 0, count = 0;
+	const char *first = NULL;
+
+	for (f = 0; f < r->p->n_fields; f++) {
+		if (!(r->p->fields[f].flags & F_REQUIRED) || r->col[f] >= 0 ||
+		    r->q->map[f].by_range)
+			continue;
+		if (!first)
+			first = r->p->fields[f].field;
+		count++;
+		if (o < sizeof(missing))
+			o += (size_t)snprintf(missing + o, sizeof(missing) - o,
+					      "%s'%s' (field '%s')", o ? ", " : "",
+					      r->header_name[f], r->p->fields[f].field);
+	}
+	if (!count)
+		return 0;
+	list_headers(hdr, n, found, sizeof(found));
+	bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), 0,
+		  "missing required column%s %s; the header has %s: %s, or "
+		  "name the column with <column field=\"%s\" name=\"...\"/>",
+		  count > 1 ? "s" : "", missing, found,
+		  r->p->export_advice ? r->p->export_advice :
+		  "export the missing columns", first);
+	return -1;
+}
+
+/* A contacts export needs at least one stage date: without any, every
+ * stage count would be a silent 0. */
+static int check_stage_columns(reader *r, bp_err *err)
+{
+	static const int stages[] = { C_LEAD, C_MQL, C_SQL, C_OPP, C_CUSTOMER,
+				      C_EVANGELIST };
+	char looked[400];
+	size_t i, o = 0;
+	int k;
+
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+		if (r->col[stages[i]] >= 0)
+			return 0;
+	for (k = 0; k < MAX_ALIASES && r->p->fields[C_LEAD].aliases[k].name &&
+	     o < sizeof(looked); k++)
+		o += (size_t)snprintf(looked + o, sizeof(looked) - o, "%s'%s'",
+				      k ? ", " : "",
+				      r->p->fields[C_LEAD].aliases[k].name);
+	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), 0,
+			 "no stage date column, so every stage count would be 0: "
+			 "looked for %s and the same forms for MQL, SQL, "
+			 "opportunity, customer and evangelist; add the 'Date "
+			 "entered' (or 'Became a ... Date') properties to the "
+			 "export, or name the columns with <column field=\"lead\" "
+			 "name='...'/>", looked);
+}
+
+/* An export without a per-day column: its preamble's range dates its
+ * rows when it lies inside one month. */
+static int date_by_range(reader *r, size_t f, bp_err *err)
+{
+	const range *rg = &r->range;
+
+	if (!(r->p->fields[f].flags & F_RANGE) || !(rg->all_time ||
+	    (rg->from_known && rg->to_known)))
+		return 0;
+	if (rg->all_time || rg->from.y != rg->to.y || rg->from.mon != rg->to.mon)
+		return bp_err_at(err, BP_EDATA, r->name, 0, 0,
+				 "no %s column, and the export covers '%s', more "
+				 "than one month, so its rows cannot be put in "
+				 "months: %s", r->header_name[f], rg->text,
+				 r->p->day_advice ? r->p->day_advice :
+				 "export one row per day");
+	r->range_day = bp_civil_to_time(&rg->to, r->src_tz, r->in->f->tz);
+	r->q->map[f].by_range = 1;
+	r->q->range = strdup(rg->text);
+	return r->q->range ? 1 : bp_err_set(err, BP_ESOFTWARE, "out of memory");
+}
+
+/* For each field, the header that is its most preferred name; a header
+ * repeated in the file (one export had two 'Billing Contact' columns)
+ * maps at its first place. */
 static int map_columns(reader *r, bp_field *hdr, size_t n, bp_err *err)
 {
-	char h[160];
+	char (*h)[NAME_LEN] = calloc(n ? n : 1, sizeof(*h));
 	size_t i, f;
+	int k, rc = 0;
 
-	for (f = 0; f < r->p->n_fields; f++)
+	if (!h)
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	for (i = 0; i < n; i++)
+		normalise(hdr[i].p, hdr[i].n, h[i], NAME_LEN);
+	for (f = 0; f < r->p->n_fields; f++) {
 		r->col[f] = -1;
-	for (i = 0; i < n; i++) {
-		normalise(hdr[i].p, hdr[i].n, h, sizeof(h));
-		for (f = 0; f < r->p->n_fields; f++) {
-			if (r->col[f] >= 0 || !field_matches(r, f, h))
-				continue;
-			r->col[f] = (int)i;
-			if (r->src->kind == BP_SRC_SPEND && f == S_COST)
-				currency_from_header(r, &hdr[i]);
-			break;
+		for (k = 0; k < r->n_norm[f] && r->col[f] < 0; k++)
+			for (i = 0; i < n; i++)
+				if (name_matches(r->norm[f][k], h[i])) {
+					r->col[f] = (int)i;
+					if (!r->fmt[f])
+						r->fmt[f] = r->alias_fmt[f][k];
+					break;
+				}
+		r->q->map[f].field = r->p->fields[f].field;
+		r->q->map[f].required = (r->p->fields[f].flags & F_REQUIRED) != 0;
+		if (r->col[f] >= 0) {
+			i = (size_t)r->col[f];
+			r->q->map[f].header = strndup(hdr[i].p, hdr[i].n);
+			if (!r->q->map[f].header)
+				rc = bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		} else if (rc == 0 && date_by_range(r, f, err) < 0) {
+			rc = -1;
 		}
 	}
-	for (f = 0; f < r->p->n_fields; f++)
-		if (r->p->fields[f].required && r->col[f] < 0)
-			return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
-					 0, "missing required column '%s' (%s %s "
-					 "field '%s'; name it with <column field=\"%s\" "
-					 "name=\"...\"/>)", r->header_name[f],
-					 r->p->name, bp_source_kind_name(r->src->kind),
-					 r->p->fields[f].field, r->p->fields[f].field);
+	r->q->n_map = r->p->n_fields;
+	free(h);
+	if (rc < 0 || missing_columns(r, hdr, n, err) < 0)
+		return -1;
+	if (r->src->kind == BP_SRC_SPEND && r->col[S_COST] >= 0)
+		currency_from_header(r, &hdr[r->col[S_COST]]);
+	if (r->src->kind == BP_SRC_CONTACTS)
+		return check_stage_columns(r, err);
 	return 0;
 }
 
@@ -559,9 +990,6 @@ static long col_of(const reader *r, int f)
 	return r->col[f] < 0 ? 0 : bp_csv_col(r->csv, (size_t)r->col[f]);
 }
 
-/* A date field.  Returns 1 with *t set, 0 when missing, and -1 when the
- * text is not a date: for a required field that is an error (err set),
- * for an optional one it is counted and treated as missing (returns 0). */
 /* Whether v is "YYYY-MM-DD HH:MM" (HubSpot's export form). */
 static int export_stamp(const bp_field *v)
 {
@@ -613,6 +1041,9 @@ static void remember_day(reader *r, const bp_field *v, const bp_civil *c)
 	r->days[key % DAY_CACHE].midnight = t0;
 }
 
+/* A date field.  Returns 1 with *t set, 0 when missing, and -1 when the
+ * text is not a date: for a required field that is an error (err set),
+ * for an optional one it is counted and treated as missing (returns 0). */
 static int date_value(reader *r, int f, int required, bp_time *t, bp_err *err)
 {
 	const bp_field *v = get(r, f);
@@ -698,12 +1129,15 @@ static int check_currency(reader *r, int f, bp_err *err)
 	const bp_field *v = get(r, f);
 	const char *s = v->p;
 	size_t n = v->n;
-	char buf[64];
+	const char *column = r->col[f] >= 0 ? r->q->map[f].header : NULL;
+	int money_col = r->src->kind == BP_SRC_SPEND ? S_COST : D_AMOUNT;
 
 	trim(&s, &n);
 	if (n == 0 && r->currency[0]) {
+		/* Only the cost header ("Amount spent (USD)") said it. */
 		s = r->currency;
 		n = strlen(s);
+		column = r->q->map[money_col].header;
 	}
 	if (n == 0 || bp_num_missing(s, n))
 		return 0;
@@ -712,10 +1146,11 @@ static int check_currency(reader *r, int f, bp_err *err)
 		return 0;
 	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
 			 r->col[f] >= 0 ? col_of(r, f) : 0,
-			 "amount in %s but the report currency is %s: export "
-			 "in %s or set report/@currency",
-			 n < sizeof(buf) ? s : shown(v, buf, sizeof(buf)),
-			 r->in->cfg->currency, r->in->cfg->currency);
+			 "currency '%.*s' in column '%s' is not the report "
+			 "currency %s: export in %s or set report/@currency",
+			 (int)(n < 40 ? n : 40), s,
+			 column ? column : "?", r->in->cfg->currency,
+			 r->in->cfg->currency);
 }
 
 /* Salesforce and Google Ads end with total and notice rows. */
@@ -736,6 +1171,7 @@ static int is_footer(const bp_field *fields, size_t n)
 	return (len >= 24 && strncmp(s, "Confidential Information", 24) == 0) ||
 	       (len >= 9 && strncmp(s, "Copyright", 9) == 0);
 }
+
 
 /* ---- contacts ---- */
 
@@ -772,8 +1208,53 @@ static int remember_deals(reader *r, const bp_field *v, uint32_t ref)
 }
 
 static const int contact_stage_field[BP_NSTAGES] = {
-	C_LEAD, C_MQL, C_SQL, C_OPP, C_CUSTOMER
+	[BP_LEAD] = C_LEAD, [BP_MQL] = C_MQL, [BP_SQL] = C_SQL,
+	[BP_OPPORTUNITY] = C_OPP, [BP_CUSTOMER] = C_CUSTOMER
 };
+
+/* The funnel stage a Lifecycle Stage value names (label or internal id),
+ * evangelist as customer; -1 for subscriber, other and custom stages. */
+static int lifecycle_stage(const bp_field *v)
+{
+	static const struct { const char *key; int stage; } names[] = {
+		{ "lead", BP_LEAD }, { "marketingqualifiedlead", BP_MQL },
+		{ "mql", BP_MQL }, { "salesqualifiedlead", BP_SQL },
+		{ "sql", BP_SQL }, { "opportunity", BP_OPPORTUNITY },
+		{ "customer", BP_CUSTOMER }, { "evangelist", BP_CUSTOMER },
+	};
+	char key[32];
+	size_t i;
+
+	if (v->n >= sizeof(key))
+		return -1;
+	stage_key(v->p, v->n, key, sizeof(key));
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(key, names[i].key) == 0)
+			return names[i].stage;
+	return -1;
+}
+
+/* A contact whose current stage is X must have a date for X or a later
+ * stage (whenever it was, as_of aside): one that has none is counted by
+ * its stage, and many of them mean the stage columns are not the ones the
+ * portal fills. */
+static void check_lifecycle(reader *r, const bp_contact *c)
+{
+	int now, s, dated = 0;
+
+	for (s = 0; s < BP_NSTAGES; s++)
+		if (c->stage[s] != BP_TIME_NONE)
+			dated = 1;
+	r->with_stage_date += dated;
+	if (r->col[C_LIFECYCLE] < 0 ||
+	    (now = lifecycle_stage(get(r, C_LIFECYCLE))) < 0)
+		return;
+	for (s = now; s < BP_NSTAGES; s++)
+		if (c->stage[s] != BP_TIME_NONE)
+			return;
+	r->q->stage_mismatch[now]++;
+	r->q->stage_mismatch_rows++;
+}
 
 /* The local calendar day of t in the report's zone. */
 static int64_t local_day(const bp_tz *tz, bp_time t)
@@ -880,6 +1361,9 @@ static int contact_row(reader *r, bp_err *err)
 		if (p->c.stage[s] > f->as_of)
 			p->late = 1;
 	}
+	check_lifecycle(r, &p->c);
+	if (r->first_created == BP_TIME_NONE || p->c.created < r->first_created)
+		r->first_created = p->c.created;
 	if (p->c.created > f->as_of)
 		p->late = 1;
 	p->ref = p->c.created > f->as_of ? REF_FUTURE :
@@ -902,6 +1386,7 @@ static int contact_row(reader *r, bp_err *err)
 	return 0;
 }
 
+
 /* ---- deals ---- */
 
 static int is_won(const reader *r, const bp_field *stage)
@@ -909,21 +1394,25 @@ static int is_won(const reader *r, const bp_field *stage)
 	char key[128], want[128];
 	size_t i;
 
-	won_key(stage->p, stage->n, key, sizeof(key));
+	stage_key(stage->p, stage->n, key, sizeof(key));
 	for (i = 0; i < sizeof(won_stages) / sizeof(won_stages[0]); i++)
 		if (strcmp(key, won_stages[i]) == 0)
 			return 1;
 	for (i = 0; i < r->src->n_won_stages; i++) {
-		won_key(r->src->won_stages[i], strlen(r->src->won_stages[i]),
-			want, sizeof(want));
+		stage_key(r->src->won_stages[i], strlen(r->src->won_stages[i]),
+			  want, sizeof(want));
 		if (strcmp(key, want) == 0)
 			return 1;
 	}
 	return 0;
 }
 
+enum { LINK_NONE = -1, LINK_UNKNOWN = 0, LINK_FOUND = 1 };
+
 /* The ref of the deal's contact: the first ID in its own contact column,
- * else the contact that listed the deal.  Returns 0 when none is known. */
+ * else the contact that listed the deal.  LINK_FOUND with *ref set,
+ * LINK_UNKNOWN when an ID was given but no contact of this run has it,
+ * LINK_NONE when neither export links the deal to anyone. */
 static int deal_contact(reader *r, const char *id, size_t id_n, uint32_t *ref)
 {
 	const bp_field *v = get(r, D_CONTACTS);
@@ -935,10 +1424,10 @@ static int deal_contact(reader *r, const char *id, size_t id_n, uint32_t *ref)
 	n = (size_t)(q - p);
 	trim(&p, &n);
 	if (n && bp_idx_get(r->in->contacts, p, n, ref))
-		return *ref != REF_FUTURE;
+		return *ref != REF_FUTURE ? LINK_FOUND : LINK_UNKNOWN;
 	if (bp_idx_get(r->in->deal_refs, id, id_n, ref))
-		return *ref != REF_FUTURE;
-	return 0;
+		return *ref != REF_FUTURE ? LINK_FOUND : LINK_UNKNOWN;
+	return n ? LINK_UNKNOWN : LINK_NONE;
 }
 
 /* A deal row.  Open and lost deals are used (they are correctly not
@@ -977,6 +1466,8 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 		r->q->rows_used++;
 		return 0;
 	}
+	r->won_seen++;
+	r->won_with_amount += d.has_amount;
 	if (d.closed == BP_TIME_NONE) {
 		r->q->won_without_close_date++;
 		return 0;
@@ -991,16 +1482,28 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 	}
 	d.channel = r->in->other;
 	d.cohort = BP_MONTH_NONE;
-	if (deal_contact(r, idp, idn, &ref))
-		unpack_ref(ref, &d.cohort, &d.channel);
-	else
-		r->q->unknown_contact++;
+	switch (deal_contact(r, idp, idn, &ref)) {
+	case LINK_FOUND: unpack_ref(ref, &d.cohort, &d.channel); break;
+	case LINK_UNKNOWN: r->q->unknown_contact++; break;
+	default: r->q->no_association++; break;
+	}
 	bp_funnel_add_deal(r->in->f, &d);
 	r->q->rows_used++;
 	return 0;
 }
 
 /* ---- spend and traffic ---- */
+
+/* The day a spend or traffic row is dated: its own date column, else the
+ * export's range (checked to lie inside one month). */
+static int row_day(reader *r, int f, bp_time *day, bp_err *err)
+{
+	if (r->col[f] < 0 && r->q->map[f].by_range) {
+		*day = r->range_day;
+		return 1;
+	}
+	return date_value(r, f, 1, day, err);
+}
 
 static int spend_row(reader *r, bp_err *err)
 {
@@ -1009,25 +1512,29 @@ static int spend_row(reader *r, bp_err *err)
 	int64_t impressions, clicks;
 	int rc;
 
-	if (date_value(r, S_DATE, 1, &day, err) < 0)
+	if (row_day(r, S_DATE, &day, err) < 0)
 		return -1;
 	rc = money_value(r, S_COST, &cost, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
 		cost = 0;
+	r->costs_seen += rc > 0;
 	if (count_value(r, S_IMPRESSIONS, &impressions, err) < 0 ||
 	    count_value(r, S_CLICKS, &clicks, err) < 0)
 		return -1;
 	if (cost && check_currency(r, S_CURRENCY, err) < 0)
 		return -1;
+	r->sum_cost += cost;
+	r->sum_impressions += impressions;
+	r->sum_clicks += clicks;
 	if (day > r->in->f->as_of) {
 		r->q->after_as_of++;
 		return 0;
 	}
 	r->q->rows_used++;
 	bp_funnel_add_spend(r->in->f, bp_funnel_month_of(r->in->f, day),
-			    r->src->channel, cost, impressions, clicks);
+			    r->src->channel, cost, impressions, clicks, r->has);
 	return 0;
 }
 
@@ -1037,7 +1544,7 @@ static int traffic_row(reader *r, bp_err *err)
 	int64_t sessions, engaged, new_users;
 	int channel;
 
-	if (date_value(r, T_DATEF, 1, &day, err) < 0)
+	if (row_day(r, T_DATEF, &day, err) < 0)
 		return -1;
 	if (count_value(r, T_SESSIONS, &sessions, err) < 0 ||
 	    count_value(r, T_ENGAGED, &engaged, err) < 0 ||
@@ -1050,7 +1557,221 @@ static int traffic_row(reader *r, bp_err *err)
 	}
 	r->q->rows_used++;
 	bp_funnel_add_traffic(r->in->f, bp_funnel_month_of(r->in->f, day), channel,
-			      sessions, new_users, engaged);
+			      sessions, new_users, engaged, r->has);
+	return 0;
+}
+
+/* ---- rows that are not records ---- */
+
+/* A total row the export adds ("Total: Account"), kept to compare with
+ * the sum of the rows once they are all read.  Subtotals by campaign type
+ * ("Total: Search") cover only some rows and are not compared. */
+static int total_row(reader *r, bp_err *err)
+{
+	static const char *const whole[] = { "Total: Account", "Total: Campaigns",
+					     "Total: Campaign" };
+	const char *s = r->n ? r->fields[0].p : "";
+	size_t len = r->n ? r->fields[0].n : 0, i;
+	bp_total *t;
+	int64_t v;
+
+	trim(&s, &len);
+	for (i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
+		if (len == strlen(whole[i]) && strncasecmp(s, whole[i], len) == 0)
+			break;
+	if (i == sizeof(whole) / sizeof(whole[0]))
+		return 0;
+	t = realloc(r->q->totals, (r->q->n_totals + 1) * sizeof(*t));
+	if (!t)
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	r->q->totals = t;
+	t += r->q->n_totals;
+	memset(t, 0, sizeof(*t));
+	if (!(t->label = strndup(s, len)))
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	r->q->n_totals++;
+	if (money_value(r, S_COST, &t->cost, err) < 0)
+		return -1;
+	t->has_impressions = r->col[S_IMPRESSIONS] >= 0 &&
+			     bp_num_count(get(r, S_IMPRESSIONS)->p,
+					  get(r, S_IMPRESSIONS)->n, &v) > 0;
+	if (t->has_impressions)
+		t->impressions = v;
+	t->has_clicks = r->col[S_CLICKS] >= 0 &&
+			bp_num_count(get(r, S_CLICKS)->p, get(r, S_CLICKS)->n, &v) > 0;
+	if (t->has_clicks)
+		t->clicks = v;
+	return 0;
+}
+
+/* Whether the row says the export's period had no data. */
+static int no_data_row(const reader *r)
+{
+	const char *s = r->n ? r->fields[0].p : "";
+	size_t len = r->n ? r->fields[0].n : 0;
+
+	trim(&s, &len);
+	return (r->p->quirks & Q_NO_DATA_ROW) && len == 18 &&
+	       strncasecmp(s, "No data available.", 18) == 0 &&
+	       is_blank_row(r->fields + 1, r->n - 1);
+}
+
+/* Rows that are not records: footers and totals, the "no data" row, and
+ * notes a spreadsheet user wrote under the table.  Returns 1 when the row
+ * was one of them, 0 when it is a record, -1 on error. */
+static int not_a_record(reader *r, bp_err *err)
+{
+	if (r->in_notes) {
+		r->q->notes_rows++;
+		return 1;
+	}
+	if ((r->p->quirks & Q_NOTES) && is_blank_row(r->fields, r->n)) {
+		r->in_notes = 1;
+		r->q->notes_rows++;
+		return 1;
+	}
+	if (is_footer(r->fields, r->n)) {
+		r->q->footer_rows++;
+		return (r->p->quirks & Q_TOTALS) && total_row(r, err) < 0 ? -1 : 1;
+	}
+	if (no_data_row(r)) {
+		r->q->empty_export = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- what the whole export says ---- */
+
+/* Whether a total the vendor rounded from exact costs can be the sum of
+ * `rows` costs each rounded to cents: half a cent per row, and per total. */
+static int money_close(bp_money total, bp_money sum, int64_t rows)
+{
+	bp_money d = total > sum ? total - sum : sum - total;
+
+	return d <= (BP_MONEY_SCALE / 200) * (rows + 1);
+}
+
+/* The export's own totals against the sum of its rows: a difference is
+ * rows left out (campaigns filtered from the view) or a file cut short. */
+static void compare_totals(reader *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->q->n_totals; i++) {
+		bp_total *t = &r->q->totals[i];
+		char want[48], got[48];
+
+		t->rows_cost = r->sum_cost;
+		t->rows_impressions = r->sum_impressions;
+		t->rows_clicks = r->sum_clicks;
+		t->matches = money_close(t->cost, r->sum_cost, r->costs_seen) &&
+			     (!t->has_impressions || t->impressions == r->sum_impressions) &&
+			     (!t->has_clicks || t->clicks == r->sum_clicks);
+		if (t->matches)
+			continue;
+		bp_num_format_money(t->cost, want, sizeof(want));
+		bp_num_format_money(r->sum_cost, got, sizeof(got));
+		warn(r->q, "totals-differ", "the export's '%s' row says cost %s and "
+		     "%lld impressions, but its rows add up to cost %s and %lld "
+		     "impressions: rows may be filtered out of the view",
+		     t->label, want, (long long)t->impressions, got,
+		     (long long)r->sum_impressions);
+	}
+}
+
+static double share(int64_t part, int64_t whole)
+{
+	return whole ? (double)part / (double)whole : 0;
+}
+
+/* A contacts export that reads but cannot be right: no contact by
+ * as_of (fatal: nothing to report), stage dates nowhere, one source for
+ * everyone, lifecycle stages the dates do not back. */
+static int check_contacts(reader *r, bp_err *err)
+{
+	bp_quality *q = r->q;
+	char when[BP_TIME_TEXT_SIZE], first[BP_TIME_TEXT_SIZE];
+	int s;
+
+	if (q->rows_read == 0)
+		return bp_err_at(err, BP_EDATA, r->name, 0, 0, "no contacts after "
+				 "the header: is the export empty?");
+	if (q->rows_used == 0 && r->first_created != BP_TIME_NONE) {
+		bp_time_format(r->in->f->as_of, r->in->f->tz, when, sizeof(when));
+		bp_time_format(r->first_created, r->in->f->tz, first, sizeof(first));
+		return bp_err_at(err, BP_EDATA, r->name, 0, 0, "no contact was "
+				 "created by as_of %s (the earliest create date is "
+				 "%s): check --period and --as-of", when, first);
+	}
+	if (r->with_stage_date == 0)
+		warn(q, "no-stage-dates", "no contact has a date in any stage "
+		     "column, so every stage count is 0: are these the columns "
+		     "the portal fills?");
+	if (q->rows_used >= ONE_VALUE_ROWS && r->values.count == 1)
+		warn(q, "one-source-value", "all %lld contacts have the same "
+		     "value in '%s': is that the right column?",
+		     (long long)q->rows_used, q->map[C_SOURCE].header);
+	if (share(q->stage_mismatch_rows, q->rows_read) > MISMATCH_SHARE) {
+		char by[200] = "";
+		size_t o = 0;
+
+		for (s = 0; s < BP_NSTAGES; s++)
+			if (q->stage_mismatch[s] && o < sizeof(by))
+				o += (size_t)snprintf(by + o, sizeof(by) - o, "%s%lld %s",
+						      o ? ", " : "",
+						      (long long)q->stage_mismatch[s],
+						      bp_stage_name(s));
+		warn(q, "stage-mismatch", "%lld contacts (%.1f%%) are at a "
+		     "lifecycle stage the export has no date for (%s): their "
+		     "stages are undercounted; are the stage columns complete?",
+		     (long long)q->stage_mismatch_rows,
+		     100.0 * share(q->stage_mismatch_rows, q->rows_read), by);
+	}
+	return 0;
+}
+
+static void check_deals(reader *r)
+{
+	bp_quality *q = r->q;
+
+	if (r->won_seen && !r->won_with_amount)
+		warn(q, "no-won-amounts", "none of the %lld won deals has an amount "
+		     "in '%s': won revenue, deal size and payback are missing",
+		     (long long)r->won_seen, q->map[D_AMOUNT].header);
+	if (!r->won_seen && q->rows_read >= NO_WON_ROWS)
+		warn(q, "no-won-deals", "none of the %lld deals is at a won stage: "
+		     "if the pipeline calls it something else, name it with "
+		     "<won-stage>", (long long)q->rows_read);
+	if (r->col[D_CONTACTS] < 0)
+		warn(q, "no-associations", "the deals export has no associated-"
+		     "contact column (such as '%s'): %s",
+		     r->p->fields[D_CONTACTS].aliases[0].name,
+		     r->in->contacts_list_deals ? "deals are joined through the "
+		     "contacts' associated deal IDs only" : "no deal can be put "
+		     "in a channel or cohort, so won deals count under 'other'");
+}
+
+/* Warnings any export can earn once its rows are read. */
+static int finish_source(reader *r, bp_err *err)
+{
+	bp_quality *q = r->q;
+
+	if (r->src->kind == BP_SRC_CONTACTS && check_contacts(r, err) < 0)
+		return -1;
+	if (r->src->kind == BP_SRC_DEALS)
+		check_deals(r);
+	if (r->src->kind == BP_SRC_SPEND && q->rows_used && !r->costs_seen)
+		warn(q, "no-amounts", "no row has a cost in '%s'",
+		     q->map[S_COST].header);
+	compare_totals(r);
+	if (q->empty_export)
+		warn(q, "empty-export", "the export says its period had no data: "
+		     "counted as zero rows");
+	else if (q->rows_used == 0 && q->rows_read > 0)
+		warn(q, "no-rows-in-run", "none of its %lld rows counts for this "
+		     "run (%lld dated after as_of)", (long long)q->rows_read,
+		     (long long)q->after_as_of);
 	return 0;
 }
 
@@ -1127,6 +1848,16 @@ void bp_quality_clear(bp_quality *q)
 	for (i = 0; i < q->n_unmatched; i++)
 		free(q->unmatched[i].value);
 	free(q->unmatched);
+	for (i = 0; i < q->n_map; i++)
+		free(q->map[i].header);
+	free(q->map);
+	for (i = 0; i < q->n_totals; i++)
+		free(q->totals[i].label);
+	free(q->totals);
+	for (i = 0; i < q->n_warnings; i++)
+		free(q->warnings[i].text);
+	free(q->warnings);
+	free(q->range);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -1164,8 +1895,10 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 			bp_log_progress("reading %s: %.0f%% (%lld rows)", r->src->id,
 					100.0 * (double)bp_csv_bytes(r->csv) /
 					(double)file_bytes, (long long)r->q->rows_read);
-		if (is_footer(r->fields, r->n)) {
-			r->q->footer_rows++;
+		rc = not_a_record(r, err);
+		if (rc != 0) {
+			if (rc < 0)
+				break;
 			continue;
 		}
 		switch (r->src->kind) {
@@ -1184,13 +1917,92 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The GA4 "Reports snapshot" export stacks a dozen small tables, each
+ * after its own date lines: not a traffic export, whatever its columns. */
+static int check_snapshot(const reader *r, bp_err *err)
+{
+	if (!(r->p->quirks & Q_SNAPSHOT) || r->start_comments < 2)
+		return 0;
+	return bp_err_at(err, BP_EDATA, r->name, 0, 0, "this is a %s 'Reports "
+			 "snapshot' export (several small tables, each with its "
+			 "own date lines), not a traffic report: %s", r->p->vendor,
+			 r->p->export_advice);
+}
+
+/* The header, or why there is none.  Returns 1 when found, 0 when the
+ * export is an empty period's (nothing to read), -1 on error. */
+static int find_header(reader *r, bp_field **hdr, size_t *n_hdr, bp_err *err)
+{
+	if (bp_csv_header(r->csv, is_header, r, MAX_PREAMBLE, hdr, n_hdr, err) == 0)
+		return check_snapshot(r, err) < 0 ? -1 : 1;
+	if (check_snapshot(r, err) < 0)
+		return -1;
+	if (err->sub != BP_CSV_NO_HEADER)
+		return -1;
+	/* LinkedIn writes an empty period as its preamble alone. */
+	if (r->empty_mark && r->pre_lines <= 6) {
+		bp_err_clear(err);
+		r->q->empty_export = 1;
+		return 0;
+	}
+	return bp_err_at(err, BP_EDATA, r->name, 0, 0, "no header row with a "
+			 "'%s' column in the first %d lines (is this a %s %s "
+			 "export?)", r->header_name[0], MAX_PREAMBLE, r->p->name,
+			 bp_source_kind_name(r->src->kind));
+}
+
+/* Which columns this export has, for the funnel: a figure no source of a
+ * channel has is absent there, never 0. */
+static void declare_columns(reader *r)
+{
+	if (r->src->kind == BP_SRC_SPEND) {
+		r->has = BP_HAS_SPEND |
+			 (r->col[S_IMPRESSIONS] >= 0 ? BP_HAS_IMPRESSIONS : 0) |
+			 (r->col[S_CLICKS] >= 0 ? BP_HAS_CLICKS : 0);
+		bp_funnel_declare(r->in->f, r->src->channel, r->has);
+	} else if (r->src->kind == BP_SRC_TRAFFIC) {
+		r->has = BP_HAS_TRAFFIC |
+			 (r->col[T_NEW_USERS] >= 0 ? BP_HAS_NEW_USERS : 0) |
+			 (r->col[T_ENGAGED] >= 0 ? BP_HAS_ENGAGED : 0);
+		bp_funnel_declare(r->in->f, -1, r->has);
+	} else if (r->src->kind == BP_SRC_CONTACTS && r->col[C_DEALS] >= 0) {
+		r->in->contacts_list_deals = 1;
+	}
+}
+
+static int read_source(reader *r, const char *path, bp_err *err)
+{
+	bp_field *hdr;
+	size_t n_hdr;
+	struct stat st;
+	int rc;
+
+	prepare_names(r);
+	r->q->map = calloc(r->p->n_fields, sizeof(*r->q->map));
+	if (!r->q->map)
+		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	r->csv = bp_csv_open(path, r->name, err);
+	if (!r->csv)
+		return -1;
+	bp_csv_on_comment(r->csv, on_comment, r);
+	rc = find_header(r, &hdr, &n_hdr, err);
+	if (rc <= 0)
+		return rc < 0 ? -1 : finish_source(r, err);
+	if (map_columns(r, hdr, n_hdr, err) < 0)
+		return -1;
+	declare_columns(r);
+	if (read_rows(r, stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0,
+		      err) < 0)
+		return -1;
+	r->q->bytes = bp_csv_bytes(r->csv);
+	collect_unmatched(r);
+	return finish_source(r, err);
+}
+
 int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		     const char *name, bp_quality *q, bp_err *err)
 {
 	reader *r = calloc(1, sizeof(*r));
-	bp_field *hdr;
-	size_t n_hdr;
-	struct stat st;
 	int rc = -1;
 
 	if (!r)
@@ -1199,37 +2011,18 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	r->src = src;
 	r->name = name;
 	r->q = q;
+	r->first_created = BP_TIME_NONE;
 	q->src = src;
 	r->src_tz = in->tz[src - in->cfg->sources] ?
 		    in->tz[src - in->cfg->sources] : in->f->tz;
-	r->p = find_preset(src);
-	if (!r->p) {
-		bp_err_set(err, BP_ECONFIG, "source '%s': unknown %s preset '%s'",
-			   src->id, bp_source_kind_name(src->kind), src->preset);
-		goto out;
-	}
-	prepare_names(r);
-	r->csv = bp_csv_open(path, name, err);
-	if (!r->csv)
-		goto out;
-	if (bp_csv_header(r->csv, is_header, r, MAX_PREAMBLE, &hdr, &n_hdr, err) < 0) {
-		if (strstr(err->msg, "no header row"))
-			bp_err_at(err, BP_EDATA, name, 0, 0, "no header row with a "
-				  "'%s' column in the first %d lines (is this a %s %s "
-				  "export?)", r->header_name[0], MAX_PREAMBLE,
-				  r->p->name, bp_source_kind_name(src->kind));
-		goto out;
-	}
-	if (map_columns(r, hdr, n_hdr, err) < 0)
-		goto out;
-	/* Without engaged sessions there is no bounce rate, not 100%. */
-	if (src->kind == BP_SRC_TRAFFIC && r->col[T_ENGAGED] >= 0)
-		in->f->engaged_known = 1;
-	rc = read_rows(r, stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0,
-		       err);
-	q->bytes = bp_csv_bytes(r->csv);
-	collect_unmatched(r);
-out:
+	r->p = preset_find(src->kind, src->preset);
+	if (!r->p)
+		bp_err_set(err, BP_ECONFIG, "unknown %s preset '%s'",
+			   bp_source_kind_name(src->kind), src->preset);
+	else
+		rc = read_source(r, path, err);
+	if (rc < 0)
+		bp_err_source(err, src->id);
 	values_free(&r->values);
 	bp_csv_close(r->csv);
 	free(r);

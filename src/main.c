@@ -220,7 +220,8 @@ static void display_name(const bp_source *src, char *buf, size_t size)
 	size_t n;
 
 	if (strncmp(u, "file://", 7) == 0) {
-		snprintf(buf, size, "%s", u + 7);
+		/* As the user wrote it, never percent-encoded. */
+		snprintf(buf, size, "%s", src->url_given ? src->url_given : u + 7);
 		return;
 	}
 	n = strcspn(u, "?#");
@@ -404,14 +405,14 @@ static void run_state_free(run_state *s)
 	bp_config_free(s->cfg);
 }
 
-/* Adds the source id to an error about its data. */
-static void name_source(bp_err *err, const bp_source *src)
+/* Prints what a source's data quality flags, once per warning. */
+static void print_warnings(const bp_quality *q, const char *name)
 {
-	size_t n = strlen(err->msg);
+	size_t i;
 
-	if (!strstr(err->msg, src->id))
-		snprintf(err->msg + n, sizeof(err->msg) - n, " (source '%s')",
-			 src->id);
+	for (i = 0; i < q->n_warnings; i++)
+		bp_log_warn("source '%s' (%s): %s", q->src->id, name,
+			    q->warnings[i].text);
 }
 
 /* Archives every source into the snapshot and reads it from there, so the
@@ -471,19 +472,9 @@ static int read_sources(run_state *s, bp_err *err)
 			display_name(src, name, sizeof(name));
 			bp_log_info("reading source '%s' (%s)", src->id, name);
 			if (bp_ingest_source(s->ingest, src, path, name,
-					     &s->quality[i], err) < 0) {
-				name_source(err, src);
+					     &s->quality[i], err) < 0)
 				return -1;
-			}
-			/* An export with a header and nothing else is almost
-			 * always a failed export: contacts make every number. */
-			if (src->kind == BP_SRC_CONTACTS && s->quality[i].rows_read == 0)
-				return bp_err_at(err, BP_EDATA, name, 0, 0, "no contacts "
-						 "after the header: is the export empty? "
-						 "(source '%s')", src->id);
-			if (s->quality[i].rows_used == 0)
-				bp_log_warn("source '%s' (%s): no row counts for this run",
-					    src->id, name);
+			print_warnings(&s->quality[i], name);
 			bp_log_debug("%s: %lld rows read, %lld used", src->id,
 				     (long long)s->quality[i].rows_read,
 				     (long long)s->quality[i].rows_used);
@@ -791,6 +782,7 @@ static int cmd_run(const options *o)
 		bp_err_set(&err, BP_ESOFTWARE, "out of memory");
 		goto failed;
 	}
+	s.funnel->mode = (bp_funnel_mode)s.cfg->funnel_mode;
 	s.ingest = bp_ingest_new(s.cfg, s.funnel, &err);
 	if (!s.ingest)
 		goto failed;
@@ -831,8 +823,8 @@ static int cmd_run(const options *o)
 	}
 	t[5] = seconds();
 	log_timing(&s, t);
-	fprintf(stderr, "boardpack: %s: %zu sources read, snapshot written\n",
-		period, s.cfg->n_sources);
+	fprintf(stderr, "boardpack: %s: %zu source%s read, snapshot written\n",
+		period, s.cfg->n_sources, s.cfg->n_sources == 1 ? "" : "s");
 	rc = after_snapshot(&s, o, period, final);
 	/* The snapshot exists even when the email failed: `send` retries. */
 	printf("%s\n", final);

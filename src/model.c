@@ -124,10 +124,11 @@ static void cohort_row(xmlNodePtr parent, const char *month, const char *ch,
 }
 
 /* One economics row.  `extra` is the non-ad cost added on `all`; `key` and
- * `value` name the row ("channel", id) or ("group", name). */
+ * `value` name the row ("channel", id) or ("group", name); `has` says
+ * which figures its sources have (BP_HAS_*): the others are absent. */
 static void econ_row(xmlNodePtr parent, const bp_config *cfg,
-		     const bp_funnel *f, const char *month, const char *key,
-		     const char *value, const bp_month_cell *c, bp_money extra)
+		     const char *month, const char *key, const char *value,
+		     const bp_month_cell *c, bp_money extra, unsigned has)
 {
 	xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST "row", NULL);
 	static const char *const new_cols[BP_NSTAGES] = {
@@ -146,9 +147,11 @@ static void econ_row(xmlNodePtr parent, const bp_config *cfg,
 	set_money(n, "spend", c->spend);
 	set_money(n, "cost", cost);
 	set_int(n, "impressions", c->impressions);
-	set_int(n, "clicks", c->clicks);
-	set_ratio(n, "ctr", (double)c->clicks, (double)c->impressions, 6);
-	set_money_div(n, "cpc", c->spend, c->clicks);
+	if (has & BP_HAS_CLICKS) {
+		set_int(n, "clicks", c->clicks);
+		set_ratio(n, "ctr", (double)c->clicks, (double)c->ctr_impressions, 6);
+		set_money_div(n, "cpc", c->cpc_spend, c->clicks);
+	}
 	for (s = 0; s < BP_NSTAGES; s++)
 		set_int(n, new_cols[s], c->entered[s]);
 	set_money_div(n, "cpl", cost, c->entered[BP_LEAD]);
@@ -170,11 +173,14 @@ static void econ_row(xmlNodePtr parent, const bp_config *cfg,
 		set_ratio(n, "cac_payback_months", cac, arpa * cfg->gross_margin, 2);
 	}
 	set_int(n, "sessions", c->sessions);
-	set_int(n, "new_users", c->new_users);
-	set_int(n, "engaged_sessions", c->engaged_sessions);
-	if (f->engaged_known)
-		set_ratio(n, "bounce_rate", (double)(c->sessions - c->engaged_sessions),
-			  (double)c->sessions, 6);
+	if (has & BP_HAS_NEW_USERS)
+		set_int(n, "new_users", c->new_users);
+	if (has & BP_HAS_ENGAGED) {
+		set_int(n, "engaged_sessions", c->engaged_sessions);
+		set_ratio(n, "bounce_rate",
+			  (double)(c->bounce_sessions - c->engaged_sessions),
+			  (double)c->bounce_sessions, 6);
+	}
 }
 
 static bp_money extra_cost(const bp_config *cfg, bp_month m)
@@ -240,25 +246,28 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 		for (ch = 0; ch < f->n_channels; ch++) {
 			cohort_row(coh, month, cfg->channels[ch].id,
 				   bp_funnel_cohort(f, m, ch));
-			econ_row(eco, cfg, f, month, "channel", cfg->channels[ch].id,
-				 bp_funnel_month(f, m, ch), 0);
+			econ_row(eco, cfg, month, "channel", cfg->channels[ch].id,
+				 bp_funnel_month(f, m, ch), 0, f->has[ch]);
 		}
 		bp_funnel_sum_cohort(f, i, &call);
 		cohort_row(coh, month, "all", &call);
 		bp_funnel_sum_month(f, i, &mall);
-		econ_row(eco, cfg, f, month, "channel", "all", &mall,
-			 extra_cost(cfg, m));
+		econ_row(eco, cfg, month, "channel", "all", &mall,
+			 extra_cost(cfg, m), bp_funnel_has_all(f));
 
 		for (g = 0; g < cfg->n_channels; g++) {
 			bp_month_cell sum = { 0 };
 			const char *name = cfg->channels[g].group;
+			unsigned has = 0;
 
 			if (group_seen(cfg, g, name))
 				continue;
 			for (ch = 0; ch < f->n_channels; ch++)
-				if (strcmp(cfg->channels[ch].group, name) == 0)
+				if (strcmp(cfg->channels[ch].group, name) == 0) {
 					bp_month_cell_add(&sum, bp_funnel_month(f, m, ch));
-			econ_row(grp, cfg, f, month, "group", name, &sum, 0);
+					has |= f->has[ch];
+				}
+			econ_row(grp, cfg, month, "group", name, &sum, 0, has);
 		}
 	}
 }
@@ -348,6 +357,73 @@ static void add_targets(xmlNodePtr root, const bp_config *cfg)
 	}
 }
 
+/* How the export's columns were found, its own totals, its mismatches by
+ * stage and its warnings, under the source's quality element. */
+static void add_source_detail(xmlNodePtr s, const bp_quality *q)
+{
+	size_t k;
+	int st;
+
+	for (k = 0; k < q->n_map; k++) {
+		xmlNodePtr c = xmlNewChild(s, NULL, BAD_CAST "field", NULL);
+
+		xmlNewProp(c, BAD_CAST "id", BAD_CAST q->map[k].field);
+		xmlNewProp(c, BAD_CAST "required", BAD_CAST (q->map[k].required ? "1" : "0"));
+		if (q->map[k].header)
+			xmlNewProp(c, BAD_CAST "header", BAD_CAST q->map[k].header);
+		else if (q->map[k].by_range)
+			xmlNewProp(c, BAD_CAST "by-range", BAD_CAST "1");
+	}
+	for (st = 0; st < BP_NSTAGES; st++) {
+		xmlNodePtr m;
+
+		if (!q->stage_mismatch[st])
+			continue;
+		m = xmlNewChild(s, NULL, BAD_CAST "stage-mismatch", NULL);
+		xmlNewProp(m, BAD_CAST "stage", BAD_CAST bp_stage_name(st));
+		set_int(m, "count", q->stage_mismatch[st]);
+	}
+	for (k = 0; k < q->n_totals; k++) {
+		const bp_total *t = &q->totals[k];
+		xmlNodePtr n = xmlNewChild(s, NULL, BAD_CAST "total", NULL);
+
+		xmlNewProp(n, BAD_CAST "label", BAD_CAST t->label);
+		set_money(n, "cost", t->cost);
+		set_money(n, "rows-cost", t->rows_cost);
+		if (t->has_impressions) {
+			set_int(n, "impressions", t->impressions);
+			set_int(n, "rows-impressions", t->rows_impressions);
+		}
+		if (t->has_clicks) {
+			set_int(n, "clicks", t->clicks);
+			set_int(n, "rows-clicks", t->rows_clicks);
+		}
+		xmlNewProp(n, BAD_CAST "matches", BAD_CAST (t->matches ? "1" : "0"));
+	}
+	for (k = 0; k < q->n_warnings; k++) {
+		xmlNodePtr w = xmlNewChild(s, NULL, BAD_CAST "warning", NULL);
+
+		xmlNewProp(w, BAD_CAST "code", BAD_CAST q->warnings[k].code);
+		xmlNodeAddContent(w, BAD_CAST q->warnings[k].text);
+	}
+}
+
+/* Every source's warnings in one place, for the report's first page. */
+static void add_warnings(xmlNodePtr root, const bp_quality *q, size_t n)
+{
+	xmlNodePtr ws = xmlNewChild(root, NULL, BAD_CAST "warnings", NULL);
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < q[i].n_warnings; k++) {
+			xmlNodePtr w = xmlNewChild(ws, NULL, BAD_CAST "warning", NULL);
+
+			xmlNewProp(w, BAD_CAST "source", BAD_CAST q[i].src->id);
+			xmlNewProp(w, BAD_CAST "code", BAD_CAST q[i].warnings[k].code);
+			xmlNodeAddContent(w, BAD_CAST q[i].warnings[k].text);
+		}
+}
+
 static void add_quality(xmlNodePtr root, const bp_quality *q,
 			const bp_source_file *files, size_t n)
 {
@@ -378,12 +454,20 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		set_int(s, "won-without-amount", q[i].won_without_amount);
 		set_int(s, "won-without-close-date", q[i].won_without_close_date);
 		set_int(s, "unknown-contact", q[i].unknown_contact);
+		set_int(s, "no-association", q[i].no_association);
+		set_int(s, "notes-rows", q[i].notes_rows);
+		set_int(s, "stage-mismatch", q[i].stage_mismatch_rows);
+		if (q[i].empty_export)
+			xmlNewProp(s, BAD_CAST "empty-export", BAD_CAST "1");
+		if (q[i].range)
+			xmlNewProp(s, BAD_CAST "dated-by-range", BAD_CAST q[i].range);
 		for (k = 0; k < q[i].n_unmatched; k++) {
 			xmlNodePtr u = xmlNewChild(s, NULL, BAD_CAST "unmatched", NULL);
 
 			xmlNewProp(u, BAD_CAST "value", BAD_CAST q[i].unmatched[k].value);
 			set_int(u, "count", q[i].unmatched[k].count);
 		}
+		add_source_detail(s, &q[i]);
 
 		xmlNewProp(a, BAD_CAST "id", BAD_CAST src->id);
 		xmlNewProp(a, BAD_CAST "kind", BAD_CAST bp_source_kind_name(src->kind));
@@ -435,6 +519,7 @@ static void add_run(xmlNodePtr root, const bp_config *cfg, const bp_funnel *f,
 	bp_month_format(f->first + f->n_months - 1, buf);
 	xmlNewProp(r, BAD_CAST "window-end", BAD_CAST buf);
 	set_int(r, "months", f->n_months);
+	xmlNewProp(r, BAD_CAST "funnel", BAD_CAST bp_funnel_mode_name(f->mode));
 
 	xmlNewProp(rep, BAD_CAST "title", BAD_CAST cfg->title);
 	if (cfg->has_gross_margin) {
@@ -463,6 +548,7 @@ xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 	add_costs(root, cfg);
 	add_targets(root, cfg);
 	add_quality(root, q, files, n_sources);
+	add_warnings(root, q, n_sources);
 	return doc;
 }
 

@@ -244,11 +244,15 @@ def main():
                     "Impressions", "Clicks", "paid_social"),
                    ("meta", "Reporting starts", "Amount spent (KRW)",
                     "Impressions", "Link clicks", "paid_social")]
+    # METRICS.md: a channel's clicks are those of its sources that have the
+    # column, and absent (with ctr and cpc) when none has it.
+    has_clicks = set()
     for name in sorted(os.listdir(src)):
         base = name.rsplit(".", 1)[0]
         for sid, dcol, ccol, icol, kcol, ch in spend_files:
             if base != sid:
                 continue
+            has_clicks.add(ch)
             for r in rows_after_header(os.path.join(src, name), dcol):
                 day = instant(r[dcol], tz)
                 if day > as_of:
@@ -296,10 +300,13 @@ def main():
                 cac = float(cost) / e["customer"]
                 arpa = float(e["won_revenue"]) / (per * e["won_deals"])
                 payback = ratio(cac, arpa * a.gross_margin, 2)
+            clicks = bool(has_clicks) if ch == "all" else ch in has_clicks
             want_channels.append([
                 mo, ch, fmt_money(e["spend"]), fmt_money(cost), str(e["impressions"]),
-                str(e["clicks"]), ratio(e["clicks"], e["impressions"]),
-                money_div(e["spend"], e["clicks"])] + [str(e[s]) for s in STAGES] + [
+                str(e["clicks"]) if clicks else "",
+                ratio(e["clicks"], e["impressions"]) if clicks else "",
+                money_div(e["spend"], e["clicks"]) if clicks else ""] +
+                [str(e[s]) for s in STAGES] + [
                 money_div(cost, e["lead"]), money_div(cost, e["mql"]),
                 money_div(cost, e["sql"]), money_div(cost, e["opportunity"]),
                 money_div(cost, e["customer"]), str(e["won_deals"]),

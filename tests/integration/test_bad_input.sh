@@ -40,7 +40,7 @@ printf '%s\n"1","2026-10-01 10:00","Paid search",""\n"2","2026-10-02 10:00"x,"Pa
 run_case quote 65 "contacts.csv:3:23: " hubspot
 
 mkdir -p "$T/money"
-printf '%s\n"1","2026-10-01 10:00","Paid search",""\n' "$H" >"$T/money/contacts.csv"
+printf '%s\n"1","2026-10-01 10:00","Paid search","2026-10-01 10:00"\n' "$H" >"$T/money/contacts.csv"
 printf 'Record ID,Deal Stage,Close Date,Amount\n9,Closed Won,2026-10-05,12abc\n' >"$T/money/deals.csv"
 run_case money 65 "deals.csv:2:25: bad money amount '12abc'" hubspot
 

@@ -229,10 +229,10 @@ static void test_funnel_spend_outside_window_ignored(void **state)
 	int64_t total = 0;
 
 	(void)state;
-	bp_funnel_add_spend(f, M(2026, 7), 0, 999, 10, 1);
-	bp_funnel_add_spend(f, M(2026, 8), 0, 300, 100, 7);
-	bp_funnel_add_spend(f, M(2026, 8), 1, 200, 50, 3);
-	bp_funnel_add_spend(f, M(2026, 11), 0, 999, 10, 1);
+	bp_funnel_add_spend(f, M(2026, 7), 0, 999, 10, 1, BP_HAS_ALL_SPEND);
+	bp_funnel_add_spend(f, M(2026, 8), 0, 300, 100, 7, BP_HAS_ALL_SPEND);
+	bp_funnel_add_spend(f, M(2026, 8), 1, 200, 50, 3, BP_HAS_ALL_SPEND);
+	bp_funnel_add_spend(f, M(2026, 11), 0, 999, 10, 1, BP_HAS_ALL_SPEND);
 	for (i = 0; i < 3; i++) {
 		bp_funnel_sum_month(f, i, &all);
 		total += all.spend;

@@ -255,8 +255,8 @@ static void test_ingest_column_override_with_date_format(void **state)
 	x->col = (bp_column){ "created", "Signup", "%d/%m/%Y" };
 	x->src[0].columns = &x->col;
 	x->src[0].n_columns = 1;
-	assert_int_equal(feed(x, 0, "Record ID,Signup,Original Source\n"
-				    "1,30/09/2026,Paid search\n"), 0);
+	assert_int_equal(feed(x, 0, "Record ID,Signup,Original Source,Became a Lead Date\n"
+				    "1,30/09/2026,Paid search,\n"), 0);
 	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 9), PAID)->contacts, 1);
 }
 

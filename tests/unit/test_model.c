@@ -67,12 +67,14 @@ static int setup(void **state)
 	x->cfg.n_targets = 2;
 	x->tz = bp_tz_load("UTC", &err);
 	x->f = bp_funnel_new(x->tz, 0, oct, 1, 2);
-	x->f->engaged_known = 1;
+	x->f->has[0] = x->f->has[1] = BP_HAS_ALL_SPEND | BP_HAS_ALL_TRAFFIC;
 
 	p = bp_funnel_month(x->f, oct, 0);
 	p->spend = 1000 * BP_MONEY_SCALE;
 	p->impressions = 50000;
 	p->clicks = 250;
+	p->ctr_impressions = p->impressions;
+	p->cpc_spend = p->spend;
 	p->entered[BP_LEAD] = 40;
 	p->entered[BP_MQL] = 10;
 	p->entered[BP_SQL] = 5;
@@ -85,6 +87,7 @@ static int setup(void **state)
 	p->sessions = 1000;
 	p->engaged_sessions = 600;
 	p->new_users = 800;
+	p->bounce_sessions = p->sessions;
 	o = bp_funnel_month(x->f, oct, 1);
 	o->entered[BP_LEAD] = 10;
 	o->entered[BP_CUSTOMER] = 1;
@@ -187,7 +190,8 @@ static void test_model_no_bounce_rate_without_engaged_sessions(void **state)
 	bp_err err = { 0 };
 
 	xmlFreeDoc(x->doc);
-	x->f->engaged_known = 0;
+	x->f->has[0] &= ~(unsigned)BP_HAS_ENGAGED;
+	x->f->has[1] &= ~(unsigned)BP_HAS_ENGAGED;
 	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &err);
 	assert_null(econ(x, "paid", "bounce_rate"));
 	assert_string_equal(econ(x, "paid", "sessions"), "1000");
