@@ -292,6 +292,17 @@ static const struct { const char *key, *en, *ko; } labels[] = {
 	{"unmatched-rows", "Unmatched source values", "규칙 불일치 값"},
 	{"won-without-amount", "Won deals without amount", "금액 없는 성사 거래"},
 	{"unknown-contact", "Deals with unknown contact", "연락처 불명 거래"},
+	{"no-association", "Deals linked to no contact", "연락처 연결 없는 거래"},
+	{"missing-id", "Rows without an ID", "ID 없는 행"},
+	{"won-without-close-date", "Won deals without close date", "마감일 없는 성사 거래"},
+	{"notes-rows", "Notes under the table", "표 아래 메모 행"},
+	{"stage-mismatch", "Stage without a date", "날짜 없는 현재 단계"},
+	{"funnel-cumulative", "Cumulative funnel: a contact that skipped a stage counts as having passed it, so conversions never exceed 100%.",
+	 "누적 퍼널: 단계를 건너뛴 연락처도 그 단계를 지난 것으로 셉니다(전환율은 100%를 넘지 않음)."},
+	{"funnel-any", "Funnel by each stage's own date (HubSpot's \"any stages\" report): a skipped stage is not counted.",
+	 "단계별 자체 날짜 기준 퍼널(HubSpot \"any stages\" 보고서): 건너뛴 단계는 세지 않습니다."},
+	{"funnel-ordered", "Funnel of contacts that went through every stage in order (HubSpot's \"all stages\" report).",
+	 "모든 단계를 순서대로 거친 연락처의 퍼널(HubSpot \"all stages\" 보고서)."},
 	{"months", "months", "개월"},
 };
 

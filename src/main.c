@@ -38,7 +38,7 @@ static const char usage_text[] =
 "usage: boardpack run    -c FILE [--period YYYY-MM] [--as-of TIMESTAMP]\n"
 "                        [--no-email] [--offline] [--resend]\n"
 "                        [--from-snapshot DIR] [-q|-v]\n"
-"       boardpack check  -c FILE\n"
+"       boardpack check  -c FILE [--fetch]\n"
 "       boardpack fetch  -c FILE\n"
 "       boardpack verify SNAPSHOT_DIR\n"
 "       boardpack send   -c FILE SNAPSHOT_DIR\n"
@@ -53,8 +53,11 @@ static const char help_text[] =
 "           new snapshot <output>/<YYYY-MM>/<UTC time>/ (report.html,\n"
 "           report.pdf, email.html, cohorts.csv, channels.csv, metrics.xml,\n"
 "           sources/, MANIFEST.sha256) and email it; prints its path last\n"
-"  check    validate the config and print the resolved sources, channels,\n"
-"           period and window, without fetching\n"
+"  check    validate the config, print the resolved channels, period and\n"
+"           window, and read each local source as run would: the header\n"
+"           each field maps to, what is missing, warnings; exits non-zero\n"
+"           when run would fail; --fetch also downloads remote sources\n"
+"           (into a temporary folder, not the cache) to read them\n"
 "  fetch    download every source into <output>/.cache/ and stop\n"
 "  verify   check a snapshot against its MANIFEST.sha256\n"
 "  send     email an existing snapshot\n"
@@ -71,6 +74,7 @@ static const char help_text[] =
 "                        (no network; its period and as_of unless given)\n"
 "  --no-email            do not send the report after the run\n"
 "  --resend              email even when this period was already sent\n"
+"  --fetch               (check) download remote sources to read them too\n"
 "  -q, --quiet           only errors and the one-line summary\n"
 "  -v, --verbose         more detail on stderr\n"
 "\n"
@@ -93,6 +97,7 @@ typedef struct options {
 	int no_email;
 	int offline;
 	int resend;
+	int fetch;       /* check --fetch */
 } options;
 
 static int fail(const bp_err *e)
@@ -124,6 +129,7 @@ static int parse_options(int argc, char **argv, options *o, int *first_arg)
 		{ "offline", no_argument, NULL, 'o' },
 		{ "from-snapshot", required_argument, NULL, 'f' },
 		{ "resend", no_argument, NULL, 'r' },
+		{ "fetch", no_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -142,6 +148,7 @@ static int parse_options(int argc, char **argv, options *o, int *first_arg)
 		case 'o': o->offline = 1; break;
 		case 'f': o->from_snapshot = optarg; break;
 		case 'r': o->resend = 1; break;
+		case 'F': o->fetch = 1; break;
 		case 'q': bp_log_set_level(BP_LOG_QUIET); break;
 		case 'v': bp_log_set_level(BP_LOG_VERBOSE); break;
 		case 'h': fputs(help_text, stdout); exit(0);
@@ -241,14 +248,175 @@ static void display_name(const bp_source *src, char *buf, size_t size)
 
 /* ---- check ---- */
 
+/* Contacts first: deals join to them. */
+static const bp_source_kind read_order[] = {
+	BP_SRC_CONTACTS, BP_SRC_DEALS, BP_SRC_SPEND, BP_SRC_TRAFFIC
+};
+
+/* How a source's columns were found, as check shows it. */
+static void print_mapping(const bp_quality *q)
+{
+	char absent[512] = "";
+	size_t k, o = 0;
+
+	for (k = 0; k < q->n_map; k++) {
+		const bp_mapped *m = &q->map[k];
+
+		if (m->header)
+			printf("      %-18s '%s'\n", m->field, m->header);
+		else if (m->by_range)
+			printf("      %-18s (none: the export's range '%s' dates its rows)\n",
+			       m->field, q->range ? q->range : "");
+		else if (!m->required && o < sizeof(absent))
+			o += (size_t)snprintf(absent + o, sizeof(absent) - o, "%s%s",
+					      o ? ", " : "", m->field);
+	}
+	if (o)
+		printf("      not in the export (optional): %s\n", absent);
+}
+
+/* Reads one source as run would, without writing anything, and prints
+ * what it found.  Returns 0, or the exit status run would end with. */
+static int check_source(const bp_config *cfg, bp_ingest *in,
+			const bp_source *src, const char *path, bp_quality *q)
+{
+	char name[1024], buf[2048];
+	bp_err err = { 0 };
+	size_t k;
+	int rc;
+
+	display_name(src, name, sizeof(name));
+	printf("  %-10s %-8s preset %-10s %s", src->id,
+	       bp_source_kind_name(src->kind), src->preset, name);
+	if (src->kind == BP_SRC_SPEND && src->channel >= 0)
+		printf(" -> %s", cfg->channels[src->channel].id);
+	printf("\n");
+	if (!path) {
+		printf("      not read: a remote source (check --fetch downloads it)\n");
+		return 0;
+	}
+	rc = bp_ingest_source(in, src, path, name, q, &err);
+	print_mapping(q);
+	if (rc < 0) {
+		bp_err_format(&err, buf, sizeof(buf));
+		printf("      error: %s\n", buf);
+		return err.code ? err.code : BP_ESOFTWARE;
+	}
+	printf("      %lld row%s read, %lld count%s for this run\n",
+	       (long long)q->rows_read, q->rows_read == 1 ? "" : "s",
+	       (long long)q->rows_used, q->rows_used == 1 ? "s" : "");
+	for (k = 0; k < q->n_warnings; k++)
+		printf("      warning: %s\n", q->warnings[k].text);
+	return 0;
+}
+
+/* Every source check can read without side effects: local files, and
+ * with --fetch the downloads in `fetched`.  Returns 0, or the status of
+ * the first source that would fail the run. */
+static int check_sources(const bp_config *cfg, const timing *t,
+			 const char *fetched, bp_err *err)
+{
+	bp_funnel *f = bp_funnel_new(t->tz, t->as_of, t->period, cfg->months,
+				     (int)cfg->n_channels);
+	bp_quality *q = calloc(cfg->n_sources + 1, sizeof(*q));
+	bp_ingest *in = NULL;
+	size_t i, k;
+	int rc = 0;
+
+	if (!f || !q) {
+		rc = bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		goto out;
+	}
+	f->mode = (bp_funnel_mode)cfg->funnel_mode;
+	in = bp_ingest_new(cfg, f, err);
+	if (!in) {
+		rc = -1;
+		goto out;
+	}
+	for (k = 0; k < sizeof(read_order) / sizeof(read_order[0]); k++)
+		for (i = 0; i < cfg->n_sources; i++) {
+			const bp_source *src = &cfg->sources[i];
+			char *path;
+			int st;
+
+			if (src->kind != read_order[k])
+				continue;
+			path = fetched ? bp_fetch_path(fetched, src) : bp_source_path(src);
+			st = check_source(cfg, in, src, path, &q[i]);
+			if (st && !rc)
+				rc = st;
+			free(path);
+		}
+out:
+	bp_ingest_free(in);
+	for (i = 0; q && i < cfg->n_sources; i++)
+		bp_quality_clear(&q[i]);
+	free(q);
+	bp_funnel_free(f);
+	return rc;
+}
+
+/* Removes the temporary download folder of check --fetch. */
+static void remove_fetched(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4400];
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+static void print_config(const bp_config *cfg, const timing *t)
+{
+	char buf[64], start[8], end[8];
+	size_t i;
+
+	printf("config:   %s\n", cfg->path);
+	printf("report:   %s (%s, %s, language %s, %s funnel)\n", cfg->title,
+	       cfg->timezone, cfg->currency, cfg->language,
+	       bp_funnel_mode_name((bp_funnel_mode)cfg->funnel_mode));
+	bp_month_format(t->period, buf);
+	printf("period:   %s\n", buf);
+	bp_time_format(t->as_of, t->tz, buf, sizeof(buf));
+	printf("as of:    %s\n", buf);
+	bp_month_format(t->period - cfg->months + 1, start);
+	bp_month_format(t->period, end);
+	printf("window:   %s to %s (%d months)\n", start, end, cfg->months);
+	printf("output:   %s\n", cfg->output_dir);
+	printf("channels:\n");
+	for (i = 0; i < cfg->n_channels; i++)
+		printf("  %-16s %-20s %s\n", cfg->channels[i].id,
+		       cfg->channels[i].label, cfg->channels[i].group);
+	for (i = 0; i < cfg->n_sources; i++) {
+		const bp_source *s = &cfg->sources[i];
+		size_t k;
+
+		for (k = 0; k < s->n_rules; k++)
+			bp_log_debug("source '%s': rule '%s' -> %s", s->id,
+				     s->rules[k].match,
+				     cfg->channels[s->rules[k].channel].id);
+	}
+	if (cfg->email)
+		printf("email:    %zu recipient(s) via %s\n", cfg->email->n_to +
+		       cfg->email->n_cc + cfg->email->n_bcc, cfg->email->url);
+	printf("sources:\n");
+}
+
 static int cmd_check(const options *o)
 {
 	bp_err err = { 0 };
 	bp_config *cfg;
 	timing t = { 0 };
-	char buf[64], start[8], end[8];
-	size_t i, k;
-	int rc = 0;
+	char fetched[] = "/tmp/boardpack-check-XXXXXX";
+	int rc = 0, made = 0;
 
 	cfg = bp_config_load(o->config, &err);
 	if (!cfg)
@@ -257,42 +425,32 @@ static int cmd_check(const options *o)
 		rc = fail(&err);
 		goto out;
 	}
-	printf("config:   %s\n", cfg->path);
-	printf("report:   %s (%s, %s, language %s)\n", cfg->title, cfg->timezone,
-	       cfg->currency, cfg->language);
-	bp_month_format(t.period, buf);
-	printf("period:   %s\n", buf);
-	bp_time_format(t.as_of, t.tz, buf, sizeof(buf));
-	printf("as of:    %s\n", buf);
-	bp_month_format(t.period - cfg->months + 1, start);
-	bp_month_format(t.period, end);
-	printf("window:   %s to %s (%d months)\n", start, end, cfg->months);
-	printf("output:   %s\n", cfg->output_dir);
-	printf("sources:\n");
-	for (i = 0; i < cfg->n_sources; i++) {
-		const bp_source *s = &cfg->sources[i];
-
-		char url[1024];
-
-		display_name(s, url, sizeof(url));
-		printf("  %-10s %-8s preset %-10s %s", s->id,
-		       bp_source_kind_name(s->kind), s->preset, url);
-		if (s->kind == BP_SRC_SPEND && s->channel >= 0)
-			printf(" -> %s", cfg->channels[s->channel].id);
-		printf("\n");
-		for (k = 0; k < s->n_rules; k++)
-			bp_log_debug("    rule '%s' -> %s", s->rules[k].match,
-				     cfg->channels[s->rules[k].channel].id);
+	if (o->fetch) {
+		/* Into a private folder of its own: check never touches the
+		 * cache that run and --offline rely on. */
+		if (!mkdtemp(fetched)) {
+			bp_err_set(&err, BP_ECANTCREAT, "cannot create '%s': %s",
+				   fetched, strerror(errno));
+			rc = fail(&err);
+			goto out;
+		}
+		made = 1;
+		if (bp_fetch_all(cfg, fetched, 0, &err) < 0) {
+			rc = fail(&err);
+			goto out;
+		}
 	}
-	printf("channels:\n");
-	for (i = 0; i < cfg->n_channels; i++)
-		printf("  %-16s %-20s %s\n", cfg->channels[i].id,
-		       cfg->channels[i].label, cfg->channels[i].group);
-	if (cfg->email)
-		printf("email:    %zu recipient(s) via %s\n", cfg->email->n_to +
-		       cfg->email->n_cc + cfg->email->n_bcc, cfg->email->url);
-	printf("config is valid\n");
+	print_config(cfg, &t);
+	rc = check_sources(cfg, &t, made ? fetched : NULL, &err);
+	if (rc < 0)
+		rc = fail(&err);
+	else if (rc)
+		printf("the config is valid, but a run would fail on the data above\n");
+	else
+		printf("config is valid\n");
 out:
+	if (made)
+		remove_fetched(fetched);
 	bp_tz_free(t.tz);
 	bp_config_free(cfg);
 	return rc;
@@ -421,9 +579,6 @@ static void print_warnings(const bp_quality *q, const char *name)
 static int read_sources(run_state *s, bp_err *err)
 {
 	const bp_config *cfg = s->cfg;
-	static const bp_source_kind order[] = {
-		BP_SRC_CONTACTS, BP_SRC_DEALS, BP_SRC_SPEND, BP_SRC_TRAFFIC
-	};
 	char dir[4096], path[4400], name[300];
 	size_t i, k;
 
@@ -461,11 +616,11 @@ static int read_sources(run_state *s, bp_err *err)
 			bp_log_debug("hashing the sources at commit instead");
 		free(rel);
 	}
-	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+	for (k = 0; k < sizeof(read_order) / sizeof(read_order[0]); k++) {
 		for (i = 0; i < cfg->n_sources; i++) {
 			const bp_source *src = &cfg->sources[i];
 
-			if (src->kind != order[k])
+			if (src->kind != read_order[k])
 				continue;
 			snprintf(path, sizeof(path), "%s/%s",
 				 bp_snapshot_tmpdir(s->snap), s->names[i]);

@@ -23,6 +23,7 @@
 #include <libxml/xmlerror.h>
 
 #include "config.h"
+#include "funnel.h"
 
 #define HEAD "<boardpack xmlns=\"urn:boardpack:config:1\">\n"
 #define CONTACTS "<sources><contacts url=\"https://crm.example/c.csv\"/></sources>\n"
@@ -1183,6 +1184,38 @@ static void test_config_helpers(void **state)
 	bp_config_free(NULL);
 }
 
+
+static void test_config_funnel_mode_and_pipeline(void **state)
+{
+	bp_config *cfg;
+
+	(void)state;
+	cfg = load_text_ok(HEAD "<report funnel=\"ordered\"/>\n"
+		"<sources><contacts url=\"https://crm.example/c.csv\" "
+		"pipeline=\"Partner Journey\"/></sources>\n" TAIL);
+	assert_int_equal(cfg->funnel_mode, BP_FUNNEL_ORDERED);
+	assert_string_equal(cfg->sources[0].pipeline, "Partner Journey");
+	assert_string_equal(cfg->sources[0].url_given, "https://crm.example/c.csv");
+	bp_config_free(cfg);
+	cfg = load_text_ok(HEAD CONTACTS TAIL);
+	assert_int_equal(cfg->funnel_mode, BP_FUNNEL_CUMULATIVE);
+	assert_null(cfg->sources[0].pipeline);
+	bp_config_free(cfg);
+	expect_error(HEAD "<report funnel=\"all\"/>\n" CONTACTS TAIL, 2,
+		"invalid value 'all' for attribute 'funnel': expected one of cumulative, any, ordered");
+}
+
+static void test_config_column_must_name_a_preset_field(void **state)
+{
+	(void)state;
+	expect_error(HEAD "<sources><contacts url=\"https://crm.example/c.csv\">\n"
+		"<column field=\"created_at\" name=\"Signup\"/>\n"
+		"</contacts></sources>\n" TAIL, 3,
+		"unknown field 'created_at' for the hubspot contacts preset: expected one of "
+		"id, created, source, lead, mql, sql, opportunity, customer, evangelist, "
+		"deals, lifecycle_stage, drill_down_1, drill_down_2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1255,6 +1288,8 @@ int main(void)
 		cmocka_unit_test(test_config_email_subject_newline_rejected),
 		cmocka_unit_test(test_config_tls_none_with_smtps),
 		cmocka_unit_test(test_config_helpers),
+		cmocka_unit_test(test_config_funnel_mode_and_pipeline),
+		cmocka_unit_test(test_config_column_must_name_a_preset_field),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

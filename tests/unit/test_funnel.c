@@ -274,6 +274,108 @@ static void test_funnel_cached_month_equals_lookup(void **state)
 	bp_tz_free(ny);
 }
 
+
+/* Five contacts created in October with skipped and out-of-order stages,
+ * counted under each funnel mode (METRICS.md, report/@funnel):
+ *   A  lead 1, MQL 5, SQL 7, no opportunity, customer 20
+ *   B  lead 2, customer 3 (MQL, SQL, opportunity skipped)
+ *   C  lead 10, MQL 5 (before the lead date), SQL 12
+ *   D  MQL 4 only
+ *   E  lead 1, MQL on 5 November (after as_of)
+ * By hand: cumulative 5/4/3/2/2, any 4/3/2/0/2, ordered 4/1/1/0/0. */
+static void add_mode_contacts(bp_funnel *f)
+{
+	static const int day[5][BP_NSTAGES] = {
+		{ 1, 5, 7, 0, 20 }, { 2, 0, 0, 0, 3 }, { 10, 5, 12, 0, 0 },
+		{ 0, 4, 0, 0, 0 }, { 1, 0, 0, 0, 0 },
+	};
+	int i, s;
+
+	for (i = 0; i < 5; i++) {
+		bp_contact c = contact(T(2026, 10, 1, 0), 0);
+
+		for (s = 0; s < BP_NSTAGES; s++)
+			if (day[i][s])
+				c.stage[s] = T(2026, 10, day[i][s], 12);
+		if (i == 4)
+			c.stage[BP_MQL] = T(2026, 11, 5, 12);
+		assert_int_equal(bp_funnel_add_contact(f, &c), 1);
+	}
+}
+
+static void check_mode(bp_funnel_mode mode, const int64_t want[BP_NSTAGES],
+		       int64_t want_cycle_contacts)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	int s;
+
+	f->mode = mode;
+	add_mode_contacts(f);
+	for (s = 0; s < BP_NSTAGES; s++) {
+		assert_int_equal(bp_funnel_cohort(f, M(2026, 10), 0)->reached[s], want[s]);
+		/* Every date here is in October: entered equals reached. */
+		assert_int_equal(bp_funnel_month(f, M(2026, 10), 0)->entered[s], want[s]);
+	}
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 0)->cycle_contacts,
+			 want_cycle_contacts);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_cumulative_mode_counts_skipped_stages(void **state)
+{
+	static const int64_t want[BP_NSTAGES] = { 5, 4, 3, 2, 2 };
+
+	(void)state;
+	check_mode(BP_FUNNEL_CUMULATIVE, want, 2);
+}
+
+static void test_funnel_any_mode_counts_own_dates(void **state)
+{
+	static const int64_t want[BP_NSTAGES] = { 4, 3, 2, 0, 2 };
+
+	(void)state;
+	check_mode(BP_FUNNEL_ANY, want, 2);
+}
+
+static void test_funnel_ordered_mode_needs_every_stage_in_order(void **state)
+{
+	static const int64_t want[BP_NSTAGES] = { 4, 1, 1, 0, 0 };
+
+	(void)state;
+	check_mode(BP_FUNNEL_ORDERED, want, 0);
+}
+
+/* In the any mode a stage enters the month of its own date, not of a
+ * later stage's. */
+static void test_funnel_any_mode_enters_by_own_date(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_contact c = contact(T(2026, 8, 1, 0), 0);
+
+	(void)state;
+	f->mode = BP_FUNNEL_ANY;
+	c.stage[BP_MQL] = T(2026, 10, 2, 0);
+	c.stage[BP_CUSTOMER] = T(2026, 9, 3, 0);
+	bp_funnel_add_contact(f, &c);
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 0)->entered[BP_MQL], 1);
+	assert_int_equal(bp_funnel_month(f, M(2026, 9), 0)->entered[BP_MQL], 0);
+	assert_int_equal(bp_funnel_month(f, M(2026, 9), 0)->entered[BP_CUSTOMER], 1);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
+static void test_funnel_mode_names(void **state)
+{
+	(void)state;
+	assert_string_equal(bp_funnel_mode_name(BP_FUNNEL_CUMULATIVE), "cumulative");
+	assert_string_equal(bp_funnel_mode_name(BP_FUNNEL_ANY), "any");
+	assert_string_equal(bp_funnel_mode_name(BP_FUNNEL_ORDERED), "ordered");
+	assert_null(bp_funnel_mode_name(BP_FUNNEL_NMODES));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +391,11 @@ int main(void)
 		cmocka_unit_test(test_funnel_lost_or_amountless_deal_not_counted),
 		cmocka_unit_test(test_funnel_spend_outside_window_ignored),
 		cmocka_unit_test(test_funnel_cached_month_equals_lookup),
+		cmocka_unit_test(test_funnel_cumulative_mode_counts_skipped_stages),
+		cmocka_unit_test(test_funnel_any_mode_counts_own_dates),
+		cmocka_unit_test(test_funnel_ordered_mode_needs_every_stage_in_order),
+		cmocka_unit_test(test_funnel_any_mode_enters_by_own_date),
+		cmocka_unit_test(test_funnel_mode_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,12 +22,12 @@ typedef struct fx {
 	bp_config cfg;
 	bp_channel ch[NCH];
 	bp_rule rules[3];
-	bp_source src[4];
+	bp_source src[6];
 	bp_column col;
 	bp_tz *tz;
 	bp_funnel *f;
 	bp_ingest *in;
-	bp_quality q[4];
+	bp_quality q[6];
 	char dir[64];
 	bp_err err;
 } fx;
@@ -53,13 +53,18 @@ static int setup(void **state)
 				 .preset = "meta", .channel = PAID };
 	x->src[3] = (bp_source){ .kind = BP_SRC_SPEND, .id = "gads",
 				 .preset = "google-ads", .channel = PAID };
+	x->src[4] = (bp_source){ .kind = BP_SRC_SPEND, .id = "li",
+				 .preset = "linkedin", .channel = PAID };
+	x->src[5] = (bp_source){ .kind = BP_SRC_TRAFFIC, .id = "ga4",
+				 .preset = "ga4", .rules = x->rules,
+				 .n_rules = 3, .channel = -1 };
 	x->cfg.timezone = "UTC";
 	x->cfg.currency = "USD";
 	x->cfg.months = 2;
 	x->cfg.channels = x->ch;
 	x->cfg.n_channels = NCH;
 	x->cfg.sources = x->src;
-	x->cfg.n_sources = 4;
+	x->cfg.n_sources = 6;
 	x->tz = bp_tz_load("UTC", &x->err);
 	x->f = bp_funnel_new(x->tz, bp_month_end(x->tz, M(2026, 10)), M(2026, 10),
 			     2, NCH);
@@ -77,7 +82,7 @@ static int teardown(void **state)
 	char cmd[128];
 	int i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 6; i++)
 		bp_quality_clear(&x->q[i]);
 	bp_ingest_free(x->in);
 	bp_funnel_free(x->f);
@@ -344,6 +349,372 @@ static void test_ingest_google_ads_preamble_separators_and_footer(void **state)
 	assert_int_equal(x->q[3].rows_used, 2);
 }
 
+
+/* ---- HubSpot's current labels ---- */
+
+#define CURRENT_HEADER "\"Record ID\",\"Create Date\",\"Original Traffic Source\"," \
+	"\"Date entered \"\"Lead (Lifecycle Stage Pipeline)\"\"\"," \
+	"\"Date entered \"\"Customer (Lifecycle Stage Pipeline)\"\"\"\n"
+
+static void test_ingest_current_hubspot_labels_read_without_config(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CURRENT_HEADER
+		"\"1\",\"2026-10-01 10:00\",\"Paid search\",\"2026-10-01 10:00\",\"\"\n"
+		"\"2\",\"2026-10-02 10:00\",\"Organic Search\",\"2026-10-02 10:00\",\"2026-10-20 09:00\"\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->reached[BP_LEAD], 1);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), ORGANIC)->reached[BP_CUSTOMER], 1);
+	assert_string_equal(x->q[0].map[2].header, "Original Traffic Source");
+}
+
+static void test_ingest_hs_v2_api_names_read(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, "hs_object_id,createdate,hs_analytics_source,"
+		"hs_v2_date_entered_lead,hs_v2_date_entered_marketingqualifiedlead\n"
+		"11,2026-10-01T01:00:00.000Z,PAID_SEARCH,2026-10-01T01:00:00Z,"
+		"2026-10-03T01:00:00.123Z\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->reached[BP_MQL], 1);
+}
+
+/* With both generations in one file, the current label wins wherever its
+ * column is: here its MQL date is in October, the older one's in
+ * September. */
+static void test_ingest_current_label_wins_over_older_one(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, "Record ID,Create Date,Original Source,"
+		"Became a Marketing Qualified Lead Date,"
+		"\"Date entered \"\"Marketing Qualified Lead (Lifecycle Stage Pipeline)\"\"\"\n"
+		"1,2026-09-01 10:00,Paid search,2026-09-02 10:00,2026-10-02 10:00\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->entered[BP_MQL], 1);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 9), PAID)->entered[BP_MQL], 0);
+}
+
+static void test_ingest_custom_pipeline_named_once(void **state)
+{
+	fx *x = *state;
+
+	x->src[0].pipeline = "Partner Journey";
+	assert_int_equal(feed(x, 0, "Record ID,Create Date,Original Source,"
+		"\"Date entered \"\"Lead (Partner Journey)\"\"\","
+		"\"Date entered \"\"Customer (Partner Journey)\"\"\"\n"
+		"1,2026-10-01 10:00,Paid search,2026-10-01 10:00,2026-10-09 10:00\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->reached[BP_CUSTOMER], 1);
+}
+
+/* ---- no silent zero funnel ---- */
+
+static void test_ingest_no_stage_column_is_fatal_and_lists_headers(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, "Record ID,Create Date,Original Traffic Source,Lifecycle Stage\n"
+		"1,2026-10-01 10:00,Paid search,Lead\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_non_null(strstr(x->err.msg, "no stage date column"));
+	assert_non_null(strstr(x->err.msg, "'Date entered \"Lead (Lifecycle Stage Pipeline)\"'"));
+	assert_non_null(strstr(x->err.msg, "'Became a Lead Date'"));
+	assert_string_equal(x->err.source, "crm");
+}
+
+static void test_ingest_lifecycle_stage_without_date_counted_and_warned(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, "Record ID,Create Date,Original Source,Lifecycle Stage,"
+		"Became a Lead Date,Became a Customer Date\n"
+		"1,2026-10-01 10:00,Paid search,customer,2026-10-01 10:00,\n"
+		"2,2026-10-01 10:00,Paid search,Customer,,2026-10-05 10:00\n"
+		"3,2026-10-01 10:00,Paid search,Marketing Qualified Lead,2026-10-01 10:00,\n"
+		"4,2026-10-01 10:00,Paid search,subscriber,,\n"), 0);
+	assert_int_equal(x->q[0].stage_mismatch[BP_CUSTOMER], 1);
+	assert_int_equal(x->q[0].stage_mismatch[BP_MQL], 1);
+	assert_int_equal(x->q[0].stage_mismatch_rows, 2);
+	assert_non_null(bp_quality_warning(&x->q[0], "stage-mismatch"));
+}
+
+static void test_ingest_every_contact_after_as_of_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-11-03 10:00,Paid search,2026-11-03 10:00,,\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_non_null(strstr(x->err.msg, "no contact was created by as_of"));
+}
+
+static void test_ingest_one_source_value_and_no_stage_dates_warned(void **state)
+{
+	fx *x = *state;
+	char text[8192];
+	size_t o;
+	int i;
+
+	o = (size_t)snprintf(text, sizeof(text), "%s", CONTACT_HEADER);
+	for (i = 0; i < 60; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "%d,2026-10-01 10:00,Offline sources,,,\n", i + 1);
+	assert_int_equal(feed(x, 0, text), 0);
+	assert_non_null(bp_quality_warning(&x->q[0], "one-source-value"));
+	assert_non_null(bp_quality_warning(&x->q[0], "no-stage-dates"));
+}
+
+static void test_ingest_won_deals_without_any_amount_warned(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER "1,2026-10-01 10:00,Paid search,2026-10-01 10:00,,\n"), 0);
+	assert_int_equal(feed(x, 1, "Record ID,Deal Stage,Close Date,Amount,Associated Contact IDs\n"
+		"7,Closed Won,2026-10-05,,1\n8,closedwon,2026-10-06,,1\n"), 0);
+	assert_int_equal(x->q[1].won_without_amount, 2);
+	assert_non_null(bp_quality_warning(&x->q[1], "no-won-amounts"));
+}
+
+static void test_ingest_deals_without_association_column_counted_apart(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER "1,2026-10-01 10:00,Paid search,2026-10-01 10:00,,\n"), 0);
+	assert_int_equal(feed(x, 1, "hs_object_id,dealstage,closedate,amount\n"
+		"7,closedwon,2026-10-05,100\n"), 0);
+	assert_int_equal(x->q[1].no_association, 1);
+	assert_int_equal(x->q[1].unknown_contact, 0);
+	assert_non_null(bp_quality_warning(&x->q[1], "no-associations"));
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), OTHER)->won_deals, 1);
+}
+
+/* ---- exports dated by their range ---- */
+
+static void test_ingest_google_ads_without_day_dated_by_range_in_one_month(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign report\n"
+		"\"October 3, 2026 - October 30, 2026\"\n"
+		"Campaign,Impr.,Clicks,Currency code,Cost\n"
+		"Brand,100,10,USD,12.50\nGeneric,200,5,USD,7.50\n"
+		"Total: Campaigns,300,15,USD,20.00\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->spend, 20 * BP_MONEY_SCALE);
+	assert_string_equal(x->q[3].range, "October 3, 2026 - October 30, 2026");
+	assert_int_equal(x->q[3].map[0].by_range, 1);
+	assert_null(bp_quality_warning(&x->q[3], "totals-differ"));
+}
+
+static void test_ingest_range_over_months_is_fatal_with_advice(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign report\n27 January 2026 - 23 February 2026\n"
+		"Campaign,Currency code,Cost\nBrand,USD,1.00\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_non_null(strstr(x->err.msg, "'27 January 2026 - 23 February 2026'"));
+	assert_non_null(strstr(x->err.msg, "segment the report by Day"));
+	assert_string_equal(x->err.source, "gads");
+}
+
+static void test_ingest_all_time_export_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign report\nAll time\n"
+		"Campaign,Currency code,Cost\nBrand,USD,1.00\n"), -1);
+	assert_non_null(strstr(x->err.msg, "'All time'"));
+}
+
+static void test_ingest_ga4_dated_by_comment_range(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 5, "# Report CSV Export\n# Start date: 20261001\n"
+		"# End date: 20261031\n"
+		"Session default channel group,Sessions,Engaged sessions\n"
+		"Paid Search,30,20\nOrganic Search,50,10\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->sessions, 30);
+	assert_non_null(x->q[5].range);
+	bp_quality_clear(&x->q[5]);
+	assert_int_equal(feed(x, 5, "# Start date: 20260925\n# End date: 20261002\n"
+		"Session default channel group,Sessions\nDirect,3\n"), -1);
+	assert_non_null(strstr(x->err.msg, "add the Date dimension"));
+}
+
+static void test_ingest_ga4_date_hour_and_year_month(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 5, "Session primary channel group (Default channel group),"
+		"Date + hour (YYYYMMDDHH),Sessions\nPaid Search,2026093023,4\n"
+		"Paid Search,2026100100,6\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 9), PAID)->sessions, 4);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->sessions, 6);
+	bp_quality_clear(&x->q[5]);
+	assert_int_equal(feed(x, 5, "Year month,Session default channel group,Sessions\n"
+		"202609,Paid Search,7\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 9), PAID)->sessions, 11);
+}
+
+static void test_ingest_ga4_reports_snapshot_refused(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 5, "# Start date: 20261001\n# End date: 20261031\n"
+		"Nth day,Users\n0000,1\n\n# Start date: 20261001\n# End date: 20261031\n"
+		"Session default channel group,Sessions\nDirect,3\n"), -1);
+	assert_non_null(strstr(x->err.msg, "Reports snapshot"));
+	assert_non_null(strstr(x->err.msg, "Traffic acquisition"));
+}
+
+static void test_ingest_ga4_notes_under_the_table_skipped(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 5, "Date,Session default channel group,Sessions,\n"
+		"20261001,Direct,3,\n,,,\n,,,\nmy note,,,\n0.5,,,\n"), 0);
+	assert_int_equal(x->q[5].notes_rows, 4);
+	assert_int_equal(x->q[5].rows_used, 1);
+}
+
+/* ---- empty periods ---- */
+
+static void test_ingest_meta_no_data_is_an_empty_period(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 2, "\"Reporting starts\",\"Reporting ends\",\"Campaign name\","
+		"Impressions,\"Amount spent (USD)\"\n\"No data available.\"\n"), 0);
+	assert_int_equal(x->q[2].empty_export, 1);
+	assert_int_equal(x->q[2].rows_used, 0);
+	assert_non_null(bp_quality_warning(&x->q[2], "empty-export"));
+}
+
+static void test_ingest_linkedin_preamble_only_is_an_empty_period(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 4, "Ad Performance Report (in UTC)\n"
+		"\"Report Start: August 18, 2019, 12:00 AM\"\n"
+		"\"Report End: September 16, 2019, 11:59 PM\"\n"
+		"\"Date Generated: September 16, 2019, 5:55 AM\"\n\n"), 0);
+	assert_int_equal(x->q[4].empty_export, 1);
+	assert_non_null(bp_quality_warning(&x->q[4], "empty-export"));
+}
+
+/* ---- absent columns and totals ---- */
+
+static void test_ingest_absent_clicks_declared_absent(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Day,Campaign,Impr.,Interactions,Currency code,Cost\n"
+		"2026-10-01,Video,1000,300,USD,5.00\n"), 0);
+	assert_false(x->f->has[PAID] & BP_HAS_CLICKS);
+	assert_true(x->f->has[PAID] & BP_HAS_IMPRESSIONS);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->clicks, 0);
+	assert_null(x->q[3].map[3].header);
+}
+
+/* Clicks from one source and none from another: CTR and CPC over the
+ * source that has them only. */
+static void test_ingest_ctr_like_for_like_over_sources_with_clicks(void **state)
+{
+	fx *x = *state;
+	bp_month_cell *mc;
+
+	assert_int_equal(feed(x, 3, "Day,Impr.,Currency code,Cost\n2026-10-01,1000,USD,5.00\n"), 0);
+	assert_int_equal(feed(x, 4, "Start Date (in UTC)\tImpressions\tClicks\tTotal Spent\n"
+		"10/02/2026\t100\t4\t2.00\n"), 0);
+	mc = bp_funnel_month(x->f, M(2026, 10), PAID);
+	assert_int_equal(mc->impressions, 1100);
+	assert_int_equal(mc->clicks, 4);
+	assert_int_equal(mc->ctr_impressions, 100);
+	assert_int_equal(mc->cpc_spend, 2 * BP_MONEY_SCALE);
+	assert_true(x->f->has[PAID] & BP_HAS_CLICKS);
+}
+
+static void test_ingest_account_total_that_differs_is_warned(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Day,Impr.,Clicks,Currency code,Cost\n"
+		"2026-10-01,100,1,USD,1.67\n2026-10-02,100,1,USD,0.91\n"
+		"Total: Campaigns,200,2,USD,2.57\n"
+		"Total: Account,250,3,USD,3.00\n"), 0);
+	assert_int_equal(x->q[3].n_totals, 2);
+	assert_int_equal(x->q[3].totals[0].matches, 1);   /* a cent of rounding */
+	assert_int_equal(x->q[3].totals[1].matches, 0);
+	assert_non_null(strstr(bp_quality_warning(&x->q[3], "totals-differ")->text,
+			       "'Total: Account'"));
+}
+
+/* ---- messages ---- */
+
+static void test_ingest_currency_error_names_the_column(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Day,Currency code,Cost\n2026-10-01,GBP,5.00\n"), -1);
+	assert_non_null(strstr(x->err.msg, "currency 'GBP' in column 'Currency code'"));
+	assert_string_equal(x->err.source, "gads");
+}
+
+/* ---- the README's preset tables ---- */
+
+/* The README lists every field of every preset with the header names it
+ * goes by, in this module's order: adding an alias without documenting
+ * it fails here. */
+static void test_ingest_readme_lists_every_preset_field(void **state)
+{
+	static const bp_source_kind kinds[] = { BP_SRC_CONTACTS, BP_SRC_DEALS,
+						BP_SRC_SPEND, BP_SRC_TRAFFIC };
+	static const char *const names[] = { "hubspot", "hubspot", "google-ads",
+					     "linkedin", "meta", "ga4" };
+	static const int kind_of[] = { 0, 1, 2, 2, 2, 3 };
+	const char *dir = getenv("BP_SRCDIR");
+	char path[512], *readme, heading[64];
+	FILE *in;
+	long n;
+	size_t p, i, k;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/README.md", dir ? dir : ".");
+	in = fopen(path, "rb");
+	assert_non_null(in);
+	fseek(in, 0, SEEK_END);
+	n = ftell(in);
+	rewind(in);
+	readme = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(readme, 1, (size_t)n, in), (size_t)n);
+	fclose(in);
+	for (p = 0; p < sizeof(names) / sizeof(names[0]); p++) {
+		bp_source_kind kind = kinds[kind_of[p]];
+		const char *section, *f;
+		int required;
+
+		snprintf(heading, sizeof(heading), "**`%s` %s**", names[p],
+			 bp_source_kind_name(kind));
+		section = strstr(readme, heading);
+		assert_non_null(section);
+		for (i = 0; (f = bp_preset_field(kind, names[p], i, &required)); i++) {
+			char want[512];
+			const char *h;
+			size_t o;
+
+			o = (size_t)snprintf(want, sizeof(want), "| `%s` | %s | ", f,
+					     required ? "yes" : "");
+			for (k = 0; (h = bp_preset_header(kind, names[p], i, k)); k++)
+				o += (size_t)snprintf(want + o, sizeof(want) - o,
+						      "%s`%s`", k ? ", " : "", h);
+			snprintf(want + o, sizeof(want) - o, " |\n");
+			if (!strstr(section, want))
+				fail_msg("README.md's %s table lacks: %s", heading, want);
+		}
+	}
+	free(readme);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -363,6 +734,30 @@ int main(void)
 		T(test_ingest_foreign_currency_in_amount_is_fatal),
 		T(test_ingest_meta_currency_from_header_must_match),
 		T(test_ingest_google_ads_preamble_separators_and_footer),
+		T(test_ingest_current_hubspot_labels_read_without_config),
+		T(test_ingest_hs_v2_api_names_read),
+		T(test_ingest_current_label_wins_over_older_one),
+		T(test_ingest_custom_pipeline_named_once),
+		T(test_ingest_no_stage_column_is_fatal_and_lists_headers),
+		T(test_ingest_lifecycle_stage_without_date_counted_and_warned),
+		T(test_ingest_every_contact_after_as_of_is_fatal),
+		T(test_ingest_one_source_value_and_no_stage_dates_warned),
+		T(test_ingest_won_deals_without_any_amount_warned),
+		T(test_ingest_deals_without_association_column_counted_apart),
+		T(test_ingest_google_ads_without_day_dated_by_range_in_one_month),
+		T(test_ingest_range_over_months_is_fatal_with_advice),
+		T(test_ingest_all_time_export_is_fatal),
+		T(test_ingest_ga4_dated_by_comment_range),
+		T(test_ingest_ga4_date_hour_and_year_month),
+		T(test_ingest_ga4_reports_snapshot_refused),
+		T(test_ingest_ga4_notes_under_the_table_skipped),
+		T(test_ingest_meta_no_data_is_an_empty_period),
+		T(test_ingest_linkedin_preamble_only_is_an_empty_period),
+		T(test_ingest_absent_clicks_declared_absent),
+		T(test_ingest_ctr_like_for_like_over_sources_with_clicks),
+		T(test_ingest_account_total_that_differs_is_warned),
+		T(test_ingest_currency_error_names_the_column),
+		T(test_ingest_readme_lists_every_preset_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
