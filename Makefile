@@ -49,7 +49,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 # The files that print the version or the commit are rebuilt when either
 # changes; the stamp holds both and is rewritten only when they differ.
 VERSION_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,\
-	$(shell grep -l 'BP_VERSION\|BP_COMMIT' $(SRC)))
+	$(shell grep -l 'BP_VERSION\|BP_COMMIT' $(SRC) </dev/null))
 # Man pages: man/NAME.SECTION, with @VERSION@ and @DATE@ (the day the page
 # last changed in git, else its file's date) filled in.
 MAN := $(patsubst man/%,$(BUILD)/man/%,$(wildcard man/*.[1-8]))
