@@ -6,7 +6,8 @@
 # - `boardpack-monthly --help`, boardpack-monthly(1) and cron/README.md
 #   name the same options and variables;
 # - every man page formats with `man -l` without a warning;
-# - the starting config that the package puts in /etc is valid;
+# - the starting config that the package puts in /etc, and the example of
+#   boardpack.xml(5), are valid;
 # - `boardpack --version` names VERSION and the commit of the checkout.
 # Each check is then run on altered copies, to show it can fail.
 . "$BP_SRCDIR/tests/integration/lib.sh"
@@ -77,9 +78,13 @@ printf '.TH X 1\n.SH NAME\nx \\- y\n.XY not a macro\n' >"$T/bad.1"
 LC_ALL=C.UTF-8 man --warnings -l "$T/bad.1" >/dev/null 2>"$T/man.err" || true
 [ -s "$T/man.err" ] || fail "man --warnings reports nothing on an unknown macro"
 
-# --- the starting config ---------------------------------------------------
+# --- the starting config and the man page's example are valid -------------
 expect_status 0 "$BP" check -c "$S/examples/boardpack.xml"
 grep -q "config is valid" "$T/out" || fail "check did not validate examples/boardpack.xml"
+sed -n '/^\.EX$/,/^\.EE$/p' "$S/man/boardpack.xml.5" |
+	sed '1d; $d; s/\\-/-/g; s/\\(em/—/g' >"$T/example.xml"
+grep -q '<sources>' "$T/example.xml" || fail "no example found in boardpack.xml(5)"
+expect_status 0 "$BP" check -c "$T/example.xml"
 
 # --- --version ---------------------------------------------------------------
 expect_status 0 "$BP" --version
