@@ -5,10 +5,26 @@
 #   make demo       install missing packages, generate demo exports, run
 #   make bench      throughput and memory figures
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb        build/boardpack_<version>_<arch>.deb (PREFIX=/usr)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
+# Where everything built goes; `make deb` builds in its own, with
+# PREFIX=/usr and Debian's hardening flags.
+BUILD ?= build
+
+# The version lives in VERSION alone.  The commit is the checkout's, with
+# -dirty when tracked files differ from it, and "unknown" in a tree that is
+# not its own git checkout (an unpacked tarball, even one unpacked inside
+# another repository).  Either can be given on the command line.
+VERSION := $(shell cat VERSION)
+ifeq ($(origin COMMIT),undefined)
+COMMIT := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+	c=$$(git rev-parse --short HEAD 2>/dev/null) && \
+	{ git diff --quiet HEAD -- 2>/dev/null && echo "$$c" || echo "$$c-dirty"; })
+COMMIT := $(if $(COMMIT),$(COMMIT),unknown)
+endif
 
 PKGS = libxml-2.0 libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
@@ -17,7 +33,8 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxml2 -lcurl)
 WARN = -Wall -Wextra -Wpedantic -Werror
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) \
-	-DBP_PREFIX='"$(PREFIX)"' $(CFLAGS)
+	-DBP_PREFIX='"$(PREFIX)"' -DBP_VERSION='"$(VERSION)"' \
+	-DBP_COMMIT='"$(COMMIT)"' $(CPPFLAGS) $(CFLAGS)
 LIBS = $(PKG_LIBS) -lhpdf -lm -pthread
 
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -25,23 +42,42 @@ TEST_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) -O1 -g $(SA
 
 SRC := $(sort $(wildcard src/*.c))
 LIB_SRC := $(filter-out src/main.c,$(SRC))
-OBJ := $(SRC:src/%.c=build/obj/%.o)
-LIB_OBJ := $(LIB_SRC:src/%.c=build/obj/%.o)
+OBJ := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 TOBJ := $(LIB_SRC:src/%.c=build/tobj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+# The files that print the version or the commit are rebuilt when either
+# changes; the stamp holds both and is rewritten only when they differ.
+VERSION_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,\
+	$(shell grep -l 'BP_VERSION\|BP_COMMIT' $(SRC) </dev/null))
+# Man pages: man/NAME.SECTION, with @VERSION@ and @DATE@ (the day the page
+# last changed in git, else its file's date) filled in.
+MAN := $(patsubst man/%,$(BUILD)/man/%,$(wildcard man/*.[1-8]))
 
 .SECONDARY:
 
-.PHONY: all deps check unit integration demo bench install clean fuzz
+.PHONY: all deps check unit integration demo bench install clean fuzz deb \
+	man print-version FORCE
 
-all: build/boardpack build/bp-gen
+all: $(BUILD)/boardpack build/bp-gen man
 
-build/boardpack: $(OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $(OBJ) $(LIBS)
+$(BUILD)/boardpack: $(OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
 
-build/obj/%.o: src/%.c $(wildcard include/*.h) | build/obj
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(VERSION_OBJ): $(BUILD)/version.stamp
+
+$(BUILD)/version.stamp: FORCE | $(BUILD)
+	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' >$@
+
+man: $(MAN)
+
+$(BUILD)/man/%: man/% VERSION | $(BUILD)/man
+	@d=$$(git log -1 --format=%cs -- $< 2>/dev/null); \
+	[ -n "$$d" ] || d=$$(date -u -r $< +%Y-%m-%d); \
+	sed -e 's/@VERSION@/$(VERSION)/g' -e "s/@DATE@/$$d/g" $< >$@
 
 build/tobj/%.o: src/%.c $(wildcard include/*.h) | build/tobj
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<
@@ -52,7 +88,7 @@ build/tests/%: tests/unit/%.c $(TOBJ) | build/tests
 build/bp-gen: examples/gen.c | build
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lm
 
-build build/obj build/tobj build/tests:
+$(sort build build/tobj build/tests $(BUILD) $(BUILD)/obj $(BUILD)/man):
 	mkdir -p $@
 
 # Installs whatever Debian packages the build and the tests need.
@@ -65,7 +101,7 @@ check: deps
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
-integration: build/boardpack build/bp-gen
+integration: build/boardpack build/bp-gen man
 	@tests/run-integration
 
 demo: deps
@@ -84,11 +120,27 @@ FUZZ_SECONDS ?= 600
 fuzz: build/bp-gen
 	@tests/fuzz/run $(FUZZ_SECONDS)
 
-install: build/boardpack
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/boardpack/templates
-	install -m 755 build/boardpack $(DESTDIR)$(PREFIX)/bin/boardpack
+# Man pages go to man/manN by their section; bash-completion looks for
+# completions under every share/ of XDG_DATA_DIRS, /usr/local/share too.
+install: $(BUILD)/boardpack $(MAN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/boardpack/templates \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 755 $(BUILD)/boardpack $(DESTDIR)$(PREFIX)/bin/boardpack
 	install -m 755 cron/boardpack-monthly $(DESTDIR)$(PREFIX)/bin/boardpack-monthly
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/boardpack/templates/
+	for m in $(MAN); do \
+		d=$(DESTDIR)$(PREFIX)/share/man/man$${m##*.}; \
+		install -d $$d && install -m 644 $$m $$d/ || exit 1; \
+	done
+	install -m 644 completion/boardpack \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/boardpack
+
+# The Debian package, built by scripts/build-deb in build/deb/.
+deb:
+	@scripts/build-deb
+
+print-version:
+	@echo '$(VERSION) $(COMMIT)'
 
 clean:
 	rm -rf build

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #ifndef BP_VERSION
-#define BP_VERSION "0.1.0"
+#define BP_VERSION "unknown"
 #endif
 
 #define CONNECT_TIMEOUT_S 30L

@@ -30,8 +30,12 @@
 #include "render.h"
 #include "snapshot.h"
 
+/* The Makefile passes both: VERSION's content and the git commit. */
 #ifndef BP_VERSION
-#define BP_VERSION "0.1.0"
+#define BP_VERSION "unknown"
+#endif
+#ifndef BP_COMMIT
+#define BP_COMMIT "unknown"
 #endif
 
 static const char usage_text[] =
@@ -1086,7 +1090,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {
-		printf("boardpack %s\n", BP_VERSION);
+		printf("boardpack %s (commit %s)\n", BP_VERSION, BP_COMMIT);
 		return 0;
 	}
 	if (!isatty(STDERR_FILENO))

@@ -124,6 +124,16 @@ BOARDPACK_LOCK_WAIT=1 expect_status 75 sh "$W" -c "$T/cfg.xml"
 grep -q 'gave up waiting 1s' "$T/err" || fail "no give-up message: $(cat "$T/err")"
 grep -q 'gave up waiting 1s' "$BOARDPACK_LOG" || fail "give-up not logged"
 
+# --- BOARDPACK_LOG=-: no log file, as under systemd ------------------------
+reset '65
+'
+mkdir "$T/nolog"
+(cd "$T/nolog" && BOARDPACK_LOG=- HOME="$T/nolog" XDG_STATE_HOME= \
+	expect_status 65 sh "$W" -c "$T/cfg.xml")
+[ -z "$(find "$T/nolog" -type f)" ] || fail "BOARDPACK_LOG=- wrote $(find "$T/nolog" -type f)"
+grep -q 'failed with exit 65' "$T/err" || fail "no summary without a log file: $(cat "$T/err")"
+grep -q 'full log:' "$T/err" && fail "the summary names a log file that is not there"
+
 # --- usage ------------------------------------------------------------------
 expect_status 64 sh "$W" --no-email
 expect_status 0 sh "$W" --help
