@@ -290,6 +290,35 @@ static void fn_label(xmlXPathParserContextPtr ctxt, int nargs)
 	string_fn(ctxt, nargs, 3);
 }
 
+/* bp:join(nodes[, separator]): the string values of the nodes, in
+ * document order, separated by ", " or the given text. */
+static void fn_join(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *sep = NULL, *out = NULL;
+	xmlNodeSetPtr set;
+	int i;
+
+	if (nargs < 1 || nargs > 2) {
+		xmlXPathSetArityError(ctxt);
+		return;
+	}
+	if (nargs == 2)
+		sep = xmlXPathPopString(ctxt);
+	set = xmlXPathPopNodeSet(ctxt);
+	for (i = 0; set && i < set->nodeNr; i++) {
+		xmlChar *v = xmlXPathCastNodeToString(set->nodeTab[i]);
+
+		if (i)
+			out = xmlStrcat(out, sep ? sep : BAD_CAST ", ");
+		out = xmlStrcat(out, v);
+		xmlFree(v);
+	}
+	xmlXPathFreeNodeSet(set);
+	xmlFree(sep);
+	push_text(ctxt, out ? (const char *)out : "");
+	xmlFree(out);
+}
+
 static int register_functions(xmlXPathContextPtr xp)
 {
 	static const struct { const char *name; xmlXPathFunction fn; } f[] = {
@@ -297,7 +326,7 @@ static int register_functions(xmlXPathContextPtr xp)
 		{"money", fn_money}, {"money-short", fn_money_short},
 		{"delta", fn_delta}, {"delta-pt", fn_delta_pt},
 		{"month-name", fn_month_name}, {"month-short", fn_month_short},
-		{"date", fn_date}, {"label", fn_label},
+		{"date", fn_date}, {"label", fn_label}, {"join", fn_join},
 	};
 	size_t i;
 
