@@ -78,8 +78,8 @@ typedef struct bp_chart {
 } bp_chart;
 
 /* Computes the geometry of a chart.  Returns a new chart (free it with
- * bp_chart_free), or NULL with BP_ESOFTWARE on out of memory and
- * BP_ECONFIG when the input is unusable (no series). */
+ * bp_chart_free), or NULL with BP_ECONFIG when the input is unusable (no
+ * series). */
 bp_chart *bp_chart_build(const bp_chart_input *in, bp_err *err);
 
 /* Frees a chart and everything in it.  Accepts NULL. */

@@ -105,7 +105,8 @@ typedef struct bp_funnel {
 
 /* Allocates a zeroed funnel for the `n_months` months ending with `last`,
  * in the cumulative mode (set `mode` before adding contacts for another).
- * `tz` must outlive it.  Returns NULL when out of memory. */
+ * `tz` must outlive it.  Returns NULL when n_months or n_channels is not
+ * positive. */
 bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 			 int n_months, int n_channels);
 void bp_funnel_free(bp_funnel *f);

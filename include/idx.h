@@ -15,7 +15,6 @@
 
 typedef struct bp_idx bp_idx;
 
-/* Returns NULL when out of memory. */
 bp_idx *bp_idx_new(void);
 void bp_idx_free(bp_idx *ix);
 
@@ -24,7 +23,8 @@ int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value);
 
 /* Inserts `id` with `value` unless present.  Returns 1 when inserted, 0
  * when the ID was already there (its value is left and written to *old
- * when old is not NULL), -1 when out of memory. */
+ * when old is not NULL), -1 when the IDs that are not numbers would
+ * take more than 4 GiB. */
 int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
 	       uint32_t *old);
 
@@ -35,8 +35,8 @@ void bp_idx_prefetch(const bp_idx *ix, const char *id, size_t n);
 
 /* Makes room for `n` IDs in all, so that inserting them never rehashes
  * (a rehash of a large index costs as much as building it, and holds the
- * old and new tables at once).  Returns 0, or -1 when out of memory (the
- * index is unchanged and still usable). */
+ * old and new tables at once).  Returns 0, or -1 when `n` is beyond any
+ * table this machine can address (the index is unchanged). */
 int bp_idx_reserve(bp_idx *ix, size_t n);
 
 /* Number of IDs and bytes held (for the benchmark's bytes-per-contact). */

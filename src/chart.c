@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 #define GRID_COLOR 0xE3E7EDu
 #define AXIS_COLOR 0x9AA3AEu
 #define LABEL_COLOR 0x4A5260u
@@ -28,7 +30,6 @@ typedef struct box { double x, y, w, h; } box;
 typedef struct build {
 	const bp_chart_input *in;
 	bp_chart *c;
-	int oom;
 } build;
 
 unsigned bp_chart_color(size_t i)
@@ -75,19 +76,7 @@ static bp_shape *add(build *b, bp_shape_kind kind)
 	bp_chart *c = b->c;
 	bp_shape *s;
 
-	if (b->oom)
-		return NULL;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		bp_shape *p = realloc(c->shapes, cap * sizeof(*p));
-
-		if (!p) {
-			b->oom = 1;
-			return NULL;
-		}
-		c->shapes = p;
-		c->cap = cap;
-	}
+	BP_GROW(c->shapes, c->n + 1, c->cap);
 	s = &c->shapes[c->n++];
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
@@ -100,9 +89,6 @@ static void rect(build *b, double x, double y, double w, double h,
 		 unsigned fill)
 {
 	bp_shape *s = add(b, BP_SHAPE_RECT);
-
-	if (!s)
-		return;
 	s->x = x;
 	s->y = y;
 	s->w = w;
@@ -114,9 +100,6 @@ static void line(build *b, double x1, double y1, double x2, double y2,
 		 unsigned color, double width, int dashed)
 {
 	bp_shape *s = add(b, BP_SHAPE_LINE);
-
-	if (!s)
-		return;
 	s->x = x1;
 	s->y = y1;
 	s->x2 = x2;
@@ -134,14 +117,7 @@ static void text(build *b, double x, double y, double size, int anchor,
 	if (!t || !*t)
 		return;
 	s = add(b, BP_SHAPE_TEXT);
-	if (!s)
-		return;
-	s->text = strdup(t);
-	if (!s->text) {
-		b->oom = 1;
-		b->c->n--;
-		return;
-	}
+	s->text = bp_xstrdup(t);
 	s->x = x;
 	s->y = y;
 	s->font_size = size;
@@ -399,14 +375,7 @@ static void polyline_runs(build *b, const box *p, const axis *a,
 		if (c - start < 2)
 			continue;
 		s = add(b, BP_SHAPE_POLYLINE);
-		if (!s)
-			return;
-		s->pts = malloc(2 * (c - start) * sizeof(double));
-		if (!s->pts) {
-			b->oom = 1;
-			b->c->n--;
-			return;
-		}
+		s->pts = bp_xreallocarray(NULL, 2 * (c - start), sizeof(double));
 		for (k = start; k < c; k++) {
 			s->pts[2 * (k - start)] = p->x + cw * (k + 0.5);
 			s->pts[2 * (k - start) + 1] = ypos(p, a, v[k]);
@@ -575,14 +544,12 @@ void bp_chart_free(bp_chart *c)
 
 bp_chart *bp_chart_build(const bp_chart_input *in, bp_err *err)
 {
-	build b = {in, NULL, 0};
+	build b = {in, NULL};
 	box p;
 
 	if (!in || in->nseries < 1 || (in->ncats && !in->values))
 		return bp_err_set(err, BP_ECONFIG, "chart has no series"), NULL;
-	b.c = calloc(1, sizeof(*b.c));
-	if (!b.c)
-		goto oom;
+	b.c = bp_xcalloc(1, sizeof(*b.c));
 	b.c->width = in->width > 0 ? in->width : 640;
 	b.c->height = in->height > 0 ? in->height : 280;
 	p.y = header(&b);
@@ -590,7 +557,7 @@ bp_chart *bp_chart_build(const bp_chart_input *in, bp_err *err)
 	p.w = b.c->width - p.x - 14;
 	p.h = b.c->height - p.y - 26;
 	if (in->ncats == 0 || p.w <= 0 || p.h <= 0)
-		goto done;
+		return b.c;
 	switch (in->type) {
 	case BP_CHART_BAR: bars(&b, &p); break;
 	case BP_CHART_STACKED_BAR: stacked(&b, &p); break;
@@ -598,12 +565,5 @@ bp_chart *bp_chart_build(const bp_chart_input *in, bp_err *err)
 	case BP_CHART_HEATMAP: heatmap(&b, p); break;
 	case BP_CHART_FUNNEL: funnel(&b, p); break;
 	}
-done:
-	if (b.oom)
-		goto oom;
 	return b.c;
-oom:
-	bp_chart_free(b.c);
-	bp_err_set(err, BP_ESOFTWARE, "out of memory while drawing a chart");
-	return NULL;
 }

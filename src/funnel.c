@@ -8,6 +8,8 @@
 
 #include <stdlib.h>
 
+#include "mem.h"
+
 static const char *const stage_names[BP_NSTAGES] = {
 	"lead", "mql", "sql", "opportunity", "customer"
 };
@@ -40,22 +42,16 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 
 	if (n_months <= 0 || n_channels <= 0)
 		return NULL;
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return NULL;
+	f = bp_xcalloc(1, sizeof(*f));
 	f->tz = tz;
 	f->as_of = as_of;
 	f->first = last - (n_months - 1);
 	f->n_months = n_months;
 	f->n_channels = n_channels;
 	f->months = (bp_month_cache)BP_MONTH_CACHE_INIT;
-	f->cohort = calloc(cells, sizeof(*f->cohort));
-	f->month = calloc(cells, sizeof(*f->month));
-	f->has = calloc((size_t)n_channels, sizeof(*f->has));
-	if (!f->cohort || !f->month || !f->has) {
-		bp_funnel_free(f);
-		return NULL;
-	}
+	f->cohort = bp_xcalloc(cells, sizeof(*f->cohort));
+	f->month = bp_xcalloc(cells, sizeof(*f->month));
+	f->has = bp_xcalloc((size_t)n_channels, sizeof(*f->has));
 	return f;
 }
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 /* An empty slot is all zero bytes, so a fresh table is calloc'd and the
  * emptiness test reads the slot the probe needs anyway (no side array,
  * no second cache miss). */
@@ -70,16 +72,10 @@ static int numeric_id(const char *s, size_t n, uint64_t *out)
 
 bp_idx *bp_idx_new(void)
 {
-	bp_idx *ix = calloc(1, sizeof(*ix));
+	bp_idx *ix = bp_xcalloc(1, sizeof(*ix));
 
-	if (!ix)
-		return NULL;
 	ix->cap = 1024;
-	ix->slots = calloc(ix->cap, sizeof(slot));
-	if (!ix->slots) {
-		bp_idx_free(ix);
-		return NULL;
-	}
+	ix->slots = bp_xcalloc(ix->cap, sizeof(slot));
 	return ix;
 }
 
@@ -127,13 +123,11 @@ static int fits(size_t cap, size_t n)
 	return n <= cap / 10 * 7;
 }
 
-static int rehash(bp_idx *ix, size_t cap)
+static void rehash(bp_idx *ix, size_t cap)
 {
 	size_t i, mask = cap - 1;
-	slot *slots = calloc(cap, sizeof(slot));
+	slot *slots = bp_xcalloc(cap, sizeof(slot));
 
-	if (!slots)
-		return -1;
 	for (i = 0; i < ix->cap; i++) {
 		const slot *sl = &ix->slots[i];
 		size_t j;
@@ -148,12 +142,6 @@ static int rehash(bp_idx *ix, size_t cap)
 	free(ix->slots);
 	ix->slots = slots;
 	ix->cap = cap;
-	return 0;
-}
-
-static int grow(bp_idx *ix)
-{
-	return rehash(ix, ix->cap * 2);
 }
 
 int bp_idx_reserve(bp_idx *ix, size_t n)
@@ -165,7 +153,9 @@ int bp_idx_reserve(bp_idx *ix, size_t n)
 			return -1;
 		cap *= 2;
 	}
-	return cap == ix->cap ? 0 : rehash(ix, cap);
+	if (cap != ix->cap)
+		rehash(ix, cap);
+	return 0;
 }
 
 static int arena_add(bp_idx *ix, const char *s, size_t n, uint32_t *str)
@@ -177,14 +167,9 @@ static int arena_add(bp_idx *ix, const char *s, size_t n, uint32_t *str)
 		return -1;
 	if (need > ix->arena_cap) {
 		size_t cap = ix->arena_cap ? ix->arena_cap : 4096;
-		char *a;
-
 		while (cap < need)
 			cap *= 2;
-		a = realloc(ix->arena, cap);
-		if (!a)
-			return -1;
-		ix->arena = a;
+		ix->arena = bp_xrealloc(ix->arena, cap);
 		ix->arena_cap = cap;
 	}
 	memcpy(ix->arena + ix->arena_len, &len, sizeof(len));
@@ -241,8 +226,7 @@ int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
 	if (!numeric && arena_add(ix, id, n, &str) < 0)
 		return -1;
 	if (!fits(ix->cap, ix->count + 1)) {
-		if (grow(ix) < 0)
-			return -1;
+		rehash(ix, ix->cap * 2);
 		i = probe(ix, key, numeric, id, n);
 	}
 	ix->slots[i] = (slot){ key, str, value };

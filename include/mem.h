@@ -1,0 +1,56 @@
+/*
+ * mem.h - allocation that does not fail.
+ *
+ * boardpack's out-of-memory policy, for every module and every library it
+ * uses: an allocation that cannot be satisfied ends the process at once
+ * with "boardpack: error: out of memory" and exit status 70, as git's
+ * xmalloc and redis's zmalloc do.  No caller checks for NULL, and no
+ * function returns NULL or an error for want of memory.  Nothing is left
+ * half-written by it: outputs are built under temporary names and only
+ * renamed into place when complete, so a process that ends here leaves at
+ * most a temporary folder, which the next run removes.
+ *
+ * bp_mem_init() routes libxml2's, libcurl's and jansson's allocations
+ * through the same functions, so their out-of-memory paths end the same
+ * way; libharu and OpenSSL take the functions where they are created.
+ *
+ * For tests, BOARDPACK_FAIL_ALLOC=N (read by bp_mem_init) makes the Nth
+ * allocation from then on fail as if memory had run out.
+ */
+#ifndef BP_MEM_H
+#define BP_MEM_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+void *bp_xmalloc(size_t n);
+void *bp_xcalloc(size_t n, size_t size);
+void *bp_xrealloc(void *p, size_t n);
+/* realloc for n elements of `size` bytes; the product is checked. */
+void *bp_xreallocarray(void *p, size_t n, size_t size);
+char *bp_xstrdup(const char *s);          /* NULL gives NULL */
+char *bp_xstrndup(const char *s, size_t n);
+char *bp_xasprintf(const char *fmt, ...) BP_PRINTF(1, 2);
+
+/* Ends the process as out of memory (the allocators call it). */
+_Noreturn void bp_oom(void);
+
+/* Installs the allocators above in the libraries and reads
+ * BOARDPACK_FAIL_ALLOC.  Call once, first thing in main. */
+void bp_mem_init(void);
+
+/* Makes room in the array `a` (of `cap` elements) for `n` elements,
+ * doubling as needed: one macro for every array that grows.  Arguments
+ * are evaluated more than once. */
+#define BP_GROW(a, n, cap) do { \
+	if ((n) > (cap)) { \
+		size_t bp_grow_cap_ = (cap) ? (cap) : 8; \
+		while (bp_grow_cap_ < (n)) \
+			bp_grow_cap_ *= 2; \
+		(a) = bp_xreallocarray((a), bp_grow_cap_, sizeof(*(a))); \
+		(cap) = bp_grow_cap_; \
+	} \
+} while (0)
+
+#endif
