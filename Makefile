@@ -40,8 +40,11 @@ LIBS = $(PKG_LIBS) -lhpdf -lm -pthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 TEST_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) -O1 -g $(SAN)
 
-SRC := $(sort $(wildcard src/*.c))
-LIB_SRC := $(filter-out src/main.c,$(SRC))
+# The modules, then the command line: main.c and one file per subcommand
+# under src/cmd/, which the unit tests do not link.
+CMD_SRC := src/main.c $(sort $(wildcard src/cmd/*.c))
+SRC := $(sort $(wildcard src/*.c)) $(filter-out src/main.c,$(CMD_SRC))
+LIB_SRC := $(filter-out $(CMD_SRC),$(SRC))
 OBJ := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 TOBJ := $(LIB_SRC:src/%.c=build/tobj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -64,7 +67,7 @@ all: $(BUILD)/boardpack build/bp-gen man
 $(BUILD)/boardpack: $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h src/cmd/*.h) | $(BUILD)/obj/cmd
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(VERSION_OBJ): $(BUILD)/version.stamp
@@ -88,7 +91,7 @@ build/tests/%: tests/unit/%.c $(TOBJ) | build/tests
 build/bp-gen: examples/gen.c | build
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lm
 
-$(sort build build/tobj build/tests $(BUILD) $(BUILD)/obj $(BUILD)/man):
+$(sort build build/tobj build/tests $(BUILD) $(BUILD)/obj $(BUILD)/obj/cmd $(BUILD)/man):
 	mkdir -p $@
 
 # Installs whatever Debian packages the build and the tests need.

@@ -11,10 +11,11 @@
  * never appear in messages or logs: URLs are shown without
  * "user:password@" and without their query string.
  *
- * Each source is downloaded to "<cache>/.<id>.part" and renamed to
- * "<cache>/<id>" only when complete and plausible (not empty, not an HTML
- * page, under the size cap), so an interrupted run never leaves a partial
- * file where a complete one is expected.  The cache folder is created
+ * Each source is downloaded to a staging file of this run's own
+ * ("<cache>/.<id>.XXXXXX", fs.h) and renamed to "<cache>/<id>" only when
+ * complete and plausible (not empty, not an HTML page, under the size
+ * cap), so an interrupted run never leaves a partial file where a
+ * complete one is expected, and two runs never write the same file.  The cache folder is created
  * owner-only (0700) and the files 0600: exports hold personal data.
  *
  * Timeouts: 30 s to connect, the source's timeout-s for the whole
@@ -35,8 +36,7 @@
 #include "config.h"
 #include "err.h"
 
-/* Where source `src` lands in `cache`: "<cache>/<id>".  Caller frees.
- * NULL when out of memory. */
+/* Where source `src` lands in `cache`: "<cache>/<id>".  Caller frees. */
 char *bp_fetch_path(const char *cache, const bp_source *src);
 
 /* Downloads every source of `cfg` into the folder `cache` (created with
@@ -54,10 +54,10 @@ char *bp_fetch_path(const char *cache, const bp_source *src);
  *   BP_EDATA      body empty, an HTML page, or larger than max_bytes
  *   BP_ENOINPUT   a file:// source that cannot be read
  *   BP_ECANTCREAT the cache cannot be created or written
- *   BP_ESOFTWARE  out of memory, libcurl cannot start
+ *   BP_ESOFTWARE  libcurl cannot start
  * The first permanent failure stops every other transfer.  On error no
  * source's earlier complete download is replaced by a partial one, and no
- * "*.part" file is left behind. */
+ * staging file is left behind. */
 int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
 		 bp_err *err);
 

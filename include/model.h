@@ -27,11 +27,10 @@ typedef struct bp_source_file {
 	unsigned long long bytes;   /* digests are in MANIFEST.sha256 */
 } bp_source_file;
 
-/* Builds metrics.xml.  Returns NULL when out of memory (err set).  The
- * caller frees the document with xmlFreeDoc(). */
+/* Builds metrics.xml.  The caller frees the document with xmlFreeDoc(). */
 xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 			 const bp_quality *q, const bp_source_file *files,
-			 size_t n_sources, const bp_run_info *run, bp_err *err);
+			 size_t n_sources, const bp_run_info *run);
 
 /* Writes cohorts.csv, channels.csv and metrics.xml into `dir`.
  * Returns 0, or -1 with BP_ECANTCREAT. */
@@ -41,9 +40,15 @@ int bp_model_write(xmlDocPtr metrics, const char *dir, bp_err *err);
  * snapshot `prev` (its metrics.xml document; `prev_stamp` its folder
  * name, e.g. "2026-10-01T060003Z"): a <drift> element holding one
  * <change> per (cohort, channel, count) that differs, as a signed
- * difference.  Cohorts absent from either document are not compared.
- * Returns 0, or -1 when out of memory. */
-int bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp,
-		   bp_err *err);
+ * difference.  Cohorts absent from either document are not compared. */
+void bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp);
+
+/* The metrics.xml of snapshot folder `dir`, or NULL when it cannot be
+ * read or parsed.  Free with xmlFreeDoc(). */
+xmlDocPtr bp_model_read(const char *dir);
+
+/* Attribute `name` of a metrics document's <run> element ("period",
+ * "as-of") into buf, "" when absent; cut to size - 1 bytes. */
+void bp_model_run_attr(xmlDocPtr doc, const char *name, char *buf, size_t size);
 
 #endif

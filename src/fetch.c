@@ -10,8 +10,13 @@
  * failure stops every transfer.
  */
 #include "fetch.h"
-#include "secret.h"
+
+#include "fs.h"
 #include "log.h"
+#include "mem.h"
+#include "net.h"
+#include "secret.h"
+#include "url.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -24,16 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef BP_VERSION
-#define BP_VERSION "unknown"
-#endif
-
 #define CONNECT_TIMEOUT_S 30L
 /* Export endpoints may think for a minute before the first byte. */
 #define LOW_SPEED_BYTES 1L
 #define LOW_SPEED_TIME_S 120L
 #define MAX_REDIRECTS 5L
-#define BACKOFF_CAP_MS 60000L
 #define RETRY_AFTER_CAP_S 300L
 #define HEAD_SIZE 512
 
@@ -42,11 +42,11 @@ enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE };
 typedef struct job {
 	const bp_source *src;
 	CURL *easy;
-	char *final_path, *part_path;
+	char *final_path;
+	bp_staged staged;       /* the download under its temporary name */
 	char url[512];          /* without userinfo and query, for messages */
 	char errbuf[CURL_ERROR_SIZE];
 	char *token;            /* secret: wiped before it is freed */
-	int fd;
 	enum job_state state;
 	int attempt;            /* attempts started so far */
 	long long start_at_ms;  /* when a waiting job may start */
@@ -80,40 +80,9 @@ static int has_prefix_ci(const char *s, const char *prefix)
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Copies `url` into buf without "user:password@" and without the query
- * string or fragment, which is where URLs carry secrets. */
-static void redact_url(const char *url, char *buf, size_t size)
-{
-	const char *p = strstr(url, "://");
-	const char *host = p ? p + 3 : url;
-	size_t auth_len = strcspn(host, "/?#");
-	const char *at = memchr(host, '@', auth_len);
-	size_t scheme_len = (size_t)(host - url);
-	const char *rest = at ? at + 1 : host;
-	size_t rest_len = strcspn(rest, "?#");
-
-	snprintf(buf, size, "%.*s%.*s", (int)scheme_len, url, (int)rest_len,
-		 rest);
-}
-
 char *bp_fetch_path(const char *cache, const bp_source *src)
 {
-	size_t n = strlen(cache) + strlen(src->id) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", cache, src->id);
-	return p;
-}
-
-static char *part_path(const char *cache, const bp_source *src)
-{
-	size_t n = strlen(cache) + strlen(src->id) + 8;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/.%s.part", cache, src->id);
-	return p;
+	return bp_fs_join(cache, src->id);
 }
 
 /* ---- checks made before any download ---------------------------------- */
@@ -130,26 +99,24 @@ static int check_id(const bp_source *src, bp_err *err)
 	return 0;
 }
 
-/* A missing CA bundle is a configuration mistake, not a TLS failure. */
 static int check_ca(const bp_config *cfg, const bp_source *src, bp_err *err)
 {
-	const char *ca = src->ca_file ? src->ca_file : cfg->ca_file;
+	char owner[300];
 
-	if (ca && access(ca, R_OK) < 0)
-		return bp_err_set(err, BP_ECONFIG, "cannot read ca-file '%s' of "
-				  "source '%s': %s", ca, src->id, strerror(errno));
-	return 0;
+	snprintf(owner, sizeof(owner), "source '%s'", src->id);
+	return bp_net_check_ca(src->ca_file ? src->ca_file : cfg->ca_file, owner,
+			       err);
 }
 
 static int check_scheme(const bp_source *src, bp_err *err)
 {
+	bp_scheme scheme = bp_url_scheme(src->url, NULL);
 	char shown[512];
 
-	if (has_prefix_ci(src->url, "https://") ||
-	    has_prefix_ci(src->url, "file://"))
+	if (scheme == BP_SCHEME_HTTPS || scheme == BP_SCHEME_FILE)
 		return 0;
-	redact_url(src->url, shown, sizeof(shown));
-	if (has_prefix_ci(src->url, "http://")) {
+	bp_url_shown(src->url, shown, sizeof(shown));
+	if (scheme == BP_SCHEME_HTTP) {
 		if (src->insecure_http)
 			return 0;
 		return bp_err_set(err, BP_ECONFIG,
@@ -166,18 +133,11 @@ static int check_scheme(const bp_source *src, bp_err *err)
 static const char *need_env(const bp_source *src, const char *what,
 			    const char *name, bp_err *err)
 {
-	const char *v = getenv(name);
+	char owner[300];
 
-	if (!v || !v[0]) {
-		bp_err_set(err, BP_ECONFIG,
-			   "environment variable '%s' (%s of source '%s') is "
-			   "not set", name, what, src->id);
-		return NULL;
-	}
-	return v;
+	snprintf(owner, sizeof(owner), "%s of source '%s'", what, src->id);
+	return bp_net_env(name, owner, err);
 }
-
-
 
 /* Sets the credentials of `j` on its easy handle. */
 static int set_auth(job *j, bp_err *err)
@@ -188,8 +148,7 @@ static int set_auth(job *j, bp_err *err)
 	if (src->token_env) {
 		if (!(v = need_env(src, "token-env", src->token_env, err)))
 			return -1;
-		if (!(j->token = strdup(v)))
-			return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		j->token = bp_xstrdup(v);
 	} else if (src->token_file) {
 		char owner[300];
 
@@ -214,72 +173,6 @@ static int set_auth(job *j, bp_err *err)
 		curl_easy_setopt(j->easy, CURLOPT_PASSWORD, v);
 	}
 	return 0;
-}
-
-/* ---- the cache folder ---------------------------------------------------- */
-
-/* mkdir -p, owner-only: exports hold personal data. */
-static int make_dirs(const char *path, bp_err *err)
-{
-	char *p;
-	int rc = -1;
-	struct stat st;
-
-	if (!path[0])
-		return bp_err_set(err, BP_ECANTCREAT, "no download cache folder");
-	if (!(p = strdup(path)))
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			bp_err_set(err, BP_ECANTCREAT, "cannot create folder "
-				   "'%s': %s", p, strerror(errno));
-			goto out;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot use '%s' as the download "
-			   "cache: not a folder", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(p);
-	return rc;
-}
-
-/* ---- the retry policy ---------------------------------------------------- */
-
-/* BOARDPACK_RETRY_BASE_MS shortens the backoff for tests. */
-static long retry_base_ms(void)
-{
-	const char *s = getenv("BOARDPACK_RETRY_BASE_MS");
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return 1000;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 0 || v > BACKOFF_CAP_MS)
-		return 1000;
-	return v;
-}
-
-/* base, 2 base, 4 base... for attempt 1, 2, 3..., capped. */
-static long backoff_ms(long base, int attempt)
-{
-	long d = base;
-
-	for (int i = 1; i < attempt && d < BACKOFF_CAP_MS; i++)
-		d *= 2;
-	return d < BACKOFF_CAP_MS ? d : BACKOFF_CAP_MS;
 }
 
 static int is_transient(CURLcode rc)
@@ -329,7 +222,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 		j->head_len += k;
 	}
 	while (done < n) {
-		ssize_t w = write(j->fd, data + done, n - done);
+		ssize_t w = write(j->staged.fd, data + done, n - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
@@ -371,7 +264,7 @@ static int set_options(const run *r, job *j, bp_err *err)
 	SET(CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S);
 	if (src->max_bytes > 0)
 		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)src->max_bytes);
-	SET(CURLOPT_USERAGENT, "boardpack/" BP_VERSION);
+	SET(CURLOPT_USERAGENT, bp_net_user_agent());
 	SET(CURLOPT_ACCEPT_ENCODING, "");
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_WRITEFUNCTION, on_write);
@@ -414,11 +307,10 @@ static int start_attempt(run *r, job *j, bp_err *err)
 {
 	CURLMcode mc;
 
-	j->fd = open(j->part_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		     0600);
-	if (j->fd < 0)
-		return bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s",
-				  j->part_path, strerror(errno));
+	/* A file of this run's own: two runs sharing a cache never write
+	 * into each other's download. */
+	if (bp_fs_stage(&j->staged, j->final_path, 0600, err) < 0)
+		return -1;
 	j->bytes = 0;
 	j->head_len = 0;
 	j->too_big = 0;
@@ -441,11 +333,7 @@ static int start_attempt(run *r, job *j, bp_err *err)
 static void abandon(run *r, job *j)
 {
 	curl_multi_remove_handle(r->multi, j->easy);
-	if (j->fd >= 0) {
-		close(j->fd);
-		j->fd = -1;
-		unlink(j->part_path);
-	}
+	bp_fs_abort(&j->staged);
 }
 
 /* Puts `j` back in the queue after the backoff, or after the server's
@@ -453,7 +341,7 @@ static void abandon(run *r, job *j)
  * monthly run for a day). */
 static void schedule_retry(run *r, job *j, const char *why)
 {
-	long delay = backoff_ms(r->base_ms, j->attempt);
+	long delay = bp_net_backoff_ms(r->base_ms, j->attempt);
 	curl_off_t after = 0;
 
 	if (curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &after) == CURLE_OK &&
@@ -493,7 +381,7 @@ static int failed_transfer(run *r, job *j, CURLcode rc, bp_err *err)
 
 	if (j->write_errno)
 		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s",
-				  j->part_path, strerror(j->write_errno));
+				  j->staged.tmp, strerror(j->write_errno));
 	if (j->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		return bp_err_set(err, BP_EDATA, "source '%s' (%s) is larger "
 				  "than %lld bytes", j->src->id, j->url,
@@ -548,19 +436,9 @@ static int keep_body(run *r, job *j, bp_err *err)
 		return bp_err_set(err, BP_EDATA, "source '%s' returned an HTML "
 				  "page, not an export (a login page?) (%s)",
 				  j->src->id, j->url);
-	if (fsync(j->fd) < 0)
-		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s",
-				  j->part_path, strerror(errno));
 	curl_multi_remove_handle(r->multi, j->easy);
-	close(j->fd);
-	j->fd = -1;
-	if (rename(j->part_path, j->final_path) < 0) {
-		int e = errno;
-		unlink(j->part_path);
-		return bp_err_set(err, BP_ECANTCREAT, "cannot rename '%s' to "
-				  "'%s': %s", j->part_path, j->final_path,
-				  strerror(e));
-	}
+	if (bp_fs_commit(&j->staged, err) < 0)
+		return -1;
 	j->state = JOB_DONE;
 	bp_log_info("fetched '%s': %lld bytes in %.1f s", j->src->id, j->bytes,
 		    secs);
@@ -636,14 +514,13 @@ static int drive(run *r, bp_err *err)
 static int prepare_job(run *r, job *j, const bp_source *src, bp_err *err)
 {
 	j->src = src;
-	j->fd = -1;
+	j->staged.fd = -1;
 	j->state = JOB_WAITING;
-	redact_url(src->url, j->url, sizeof(j->url));
+	bp_url_shown(src->url, j->url, sizeof(j->url));
 	j->final_path = bp_fetch_path(r->cache, src);
-	j->part_path = part_path(r->cache, src);
 	j->easy = curl_easy_init();
-	if (!j->final_path || !j->part_path || !j->easy)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	if (!j->easy)
+		return bp_err_set(err, BP_ESOFTWARE, "cannot start libcurl");
 	if (set_options(r, j, err) < 0 || set_auth(j, err) < 0)
 		return -1;
 	return 0;
@@ -659,7 +536,6 @@ static void free_jobs(run *r)
 		}
 		bp_secret_free(j->token);
 		free(j->final_path);
-		free(j->part_path);
 	}
 	free(r->jobs);
 	r->jobs = NULL;
@@ -675,8 +551,7 @@ static int check_offline(const bp_config *cfg, const char *cache, bp_err *err)
 
 		if (check_id(src, err) < 0)
 			return -1;
-		if (!(path = bp_fetch_path(cache, src)))
-			return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		path = bp_fetch_path(cache, src);
 		ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
 		free(path);
 		if (!ok)
@@ -685,17 +560,6 @@ static int check_offline(const bp_config *cfg, const char *cache, bp_err *err)
 					  "first)", src->id);
 	}
 	return 0;
-}
-
-/* Makes the renames durable: the folder's entries are data too. */
-static void sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
 }
 
 int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
@@ -711,16 +575,17 @@ int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
 		    check_scheme(&cfg->sources[i], err) < 0 ||
 		    check_ca(cfg, &cfg->sources[i], err) < 0)
 			return -1;
-	if (make_dirs(cache, err) < 0)
+	/* Owner-only: exports hold personal data. */
+	if (bp_fs_mkdirs(cache, 0700, err) < 0)
 		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return bp_err_set(err, BP_ESOFTWARE, "cannot initialise libcurl");
 	curl_ready = 1;
-	r.base_ms = retry_base_ms();
+	r.base_ms = bp_net_retry_base_ms();
 	r.multi = curl_multi_init();
-	r.jobs = calloc(cfg->n_sources ? cfg->n_sources : 1, sizeof(job));
-	if (!r.multi || !r.jobs) {
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	r.jobs = bp_xcalloc(cfg->n_sources, sizeof(job));
+	if (!r.multi) {
+		bp_err_set(err, BP_ESOFTWARE, "cannot start libcurl");
 		goto out;
 	}
 	for (r.n_jobs = 0; r.n_jobs < cfg->n_sources; r.n_jobs++)
@@ -730,7 +595,6 @@ int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
 			goto out;
 		}
 	rc = drive(&r, err);
-	sync_dir(cache);
 out:
 	free_jobs(&r);
 	if (r.multi)

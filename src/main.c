@@ -1,34 +1,21 @@
 /*
- * main.c - boardpack's command line: parses arguments, runs the pipeline
- * stages in order, prints errors and picks the exit status.  The only
- * file that prints errors or exits.
+ * main.c - boardpack's command line: the command table, the options, and
+ * the libraries' set-up.  Each command is a file of its own under
+ * src/cmd/ (cmd.h); this file only finds it and calls it.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
 
-#include "config.h"
-#include "date.h"
-#include "err.h"
-#include "fetch.h"
-#include "funnel.h"
-#include "ingest.h"
+#include "cmd/cmd.h"
 #include "log.h"
-#include "mail.h"
-#include "model.h"
-#include "pdf.h"
-#include "render.h"
-#include "snapshot.h"
+#include "mem.h"
 
 /* The Makefile passes both: VERSION's content and the git commit. */
 #ifndef BP_VERSION
@@ -93,37 +80,40 @@ static const char help_text[] =
 "69 source or server unavailable, 70 internal error (out of memory),\n"
 "73 cannot write output, 75 try again later, 78 bad configuration.\n";
 
-typedef struct options {
-	const char *config;
-	const char *period;
-	const char *as_of;
-	const char *from_snapshot;
-	int no_email;
-	int offline;
-	int resend;
-	int fetch;       /* check --fetch */
-} options;
+/* A subcommand: one line here and one file under src/cmd/.  `operands`
+ * is how many arguments it takes after its options; `needs_config` that
+ * -c FILE is required; `operands_error` what to say otherwise. */
+static const struct command {
+	const char *name;
+	int (*run)(const bp_opts *o);
+	int needs_config;
+	int operands;
+	const char *operands_error;
+} commands[] = {
+	{ "run", cmd_run, 1, 0, NULL },
+	{ "check", cmd_check, 1, 0, NULL },
+	{ "fetch", cmd_fetch, 1, 0, NULL },
+	{ "verify", cmd_verify, 0, 1, "verify takes one SNAPSHOT_DIR" },
+	{ "send", cmd_send, 1, 1, "send takes -c FILE and one SNAPSHOT_DIR" },
+};
 
-static int fail(const bp_err *e)
+static int usage_error(const char *fmt, ...) BP_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
 {
-	char buf[2048];
+	va_list ap;
 
-	bp_err_format(e, buf, sizeof(buf));
-	fprintf(stderr, "boardpack: error: %s\n", buf);
-	return e->code ? e->code : BP_ESOFTWARE;
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "boardpack: ");
-	fprintf(stderr, fmt, arg);
+	fputs("boardpack: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\n%s(boardpack --help explains every option)\n", usage_text);
 	return BP_EUSAGE;
 }
 
-/* Parses the options after the command word.  Returns 0, or an exit
- * status after printing the problem. */
-static int parse_options(int argc, char **argv, options *o, int *first_arg)
+/* Parses the options after the command word into o.  Returns 0, or an
+ * exit status after printing the problem. */
+static int parse_options(int argc, char **argv, bp_opts *o)
 {
 	static const struct option longs[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -160,966 +150,72 @@ static int parse_options(int argc, char **argv, options *o, int *first_arg)
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	*first_arg = optind;
+	o->argc = argc - optind;
+	o->argv = argv + optind;
 	return 0;
 }
 
-static int need_config(const options *o)
+/* What the command line must hold for `cmd`, before any work. */
+static int check_usage(const struct command *cmd, const bp_opts *o)
 {
-	if (!o->config)
+	bp_month m;
+
+	if (o->argc != cmd->operands) {
+		if (cmd->operands_error)
+			return usage_error("%s", cmd->operands_error);
+		return usage_error("unexpected argument '%s'", o->argv[0]);
+	}
+	if (o->period && bp_month_parse(o->period, &m) < 0)
+		return usage_error("bad --period '%s': expected YYYY-MM, e.g. 2026-10",
+				   o->period);
+	if (cmd->needs_config && !o->config)
 		return usage_error("%s", "missing -c FILE (the config)");
 	return 0;
 }
 
-/* ---- period and as_of ---- */
-
-typedef struct timing {
-	bp_tz *tz;
-	bp_time now;
-	bp_month period;
-	bp_time as_of;
-} timing;
-
-static int resolve_timing(const bp_config *cfg, const options *o, timing *t,
-			  bp_err *err)
-{
-	t->tz = bp_tz_load(cfg->timezone, err);
-	if (!t->tz)
-		return -1;
-	t->now = (bp_time)time(NULL);
-	if (o->period) {
-		if (bp_month_parse(o->period, &t->period) < 0)
-			return bp_err_set(err, BP_EUSAGE, "bad --period '%s': expected "
-					  "YYYY-MM, e.g. 2026-10", o->period);
-	} else {
-		t->period = bp_month_of(t->tz, t->now) - 1;
-	}
-	if (o->as_of) {
-		if (bp_time_parse_arg(o->as_of, t->tz, &t->as_of) < 0)
-			return bp_err_set(err, BP_EUSAGE, "bad --as-of '%s': expected "
-					  "a date or time like 2026-10-31 or "
-					  "2026-10-31T18:00:00+09:00", o->as_of);
-	} else {
-		t->as_of = bp_month_end(t->tz, t->period);
-		if (t->now < t->as_of)
-			t->as_of = t->now;
-	}
-	/* A month that has not begun has no numbers, and neither has a
-	 * period seen from before it started: both are mistakes to say. */
-	if (t->period > bp_month_of(t->tz, t->now)) {
-		char now[8];
-
-		bp_month_format(bp_month_of(t->tz, t->now), now);
-		return bp_err_set(err, BP_EUSAGE, "--period %s has not begun (it is "
-				  "%s in %s)", o->period, now, bp_tz_name(t->tz));
-	}
-	if (t->as_of < bp_month_start(t->tz, t->period)) {
-		char month[8];
-
-		bp_month_format(t->period, month);
-		return bp_err_set(err, BP_EUSAGE, "--as-of %s is before the period "
-				  "%s begins", o->as_of, month);
-	}
-	return 0;
-}
-
-/* What errors call a source's file: its local path for file:// URLs, else
- * the URL without query or fragment (where tokens sometimes hide). */
-static void display_name(const bp_source *src, char *buf, size_t size)
-{
-	const char *u = src->url;
-	size_t n;
-
-	if (strncmp(u, "file://", 7) == 0) {
-		/* As the user wrote it, never percent-encoded. */
-		snprintf(buf, size, "%s", src->url_given ? src->url_given : u + 7);
-		return;
-	}
-	n = strcspn(u, "?#");
-	{
-		const char *host = strstr(u, "://");
-		const char *at = host ? memchr(host, '@', n - (size_t)(host - u)) : NULL;
-
-		/* Never show credentials written into the URL. */
-		if (at && !memchr(host + 3, '/', (size_t)(at - host - 3))) {
-			snprintf(buf, size, "%.*s%.*s", (int)(host + 3 - u), u,
-				 (int)(n - (size_t)(at + 1 - u)), at + 1);
-			return;
-		}
-	}
-	snprintf(buf, size, "%.*s", (int)n, u);
-}
-
-/* ---- check ---- */
-
-/* Contacts first: deals join to them. */
-static const bp_source_kind read_order[] = {
-	BP_SRC_CONTACTS, BP_SRC_DEALS, BP_SRC_SPEND, BP_SRC_TRAFFIC
-};
-
-/* How a source's columns were found, as check shows it. */
-static void print_mapping(const bp_quality *q)
-{
-	char absent[512] = "";
-	size_t k, o = 0;
-
-	for (k = 0; k < q->n_map; k++) {
-		const bp_mapped *m = &q->map[k];
-
-		if (m->header)
-			printf("      %-18s '%s'\n", m->field, m->header);
-		else if (m->by_range)
-			printf("      %-18s (none: the export's range '%s' dates its rows)\n",
-			       m->field, q->range ? q->range : "");
-		else if (!m->required && o < sizeof(absent))
-			o += (size_t)snprintf(absent + o, sizeof(absent) - o, "%s%s",
-					      o ? ", " : "", m->field);
-	}
-	if (o)
-		printf("      not in the export (optional): %s\n", absent);
-}
-
-/* Reads one source as run would, without writing anything, and prints
- * what it found.  Returns 0, or the exit status run would end with. */
-static int check_source(const bp_config *cfg, bp_ingest *in,
-			const bp_source *src, const char *path, bp_quality *q)
-{
-	char name[1024], buf[2048];
-	bp_err err = { 0 };
-	size_t k;
-	int rc;
-
-	display_name(src, name, sizeof(name));
-	printf("  %-10s %-8s preset %-10s %s", src->id,
-	       bp_source_kind_name(src->kind), src->preset, name);
-	if (src->kind == BP_SRC_SPEND && src->channel >= 0)
-		printf(" -> %s", cfg->channels[src->channel].id);
-	printf("\n");
-	if (!path) {
-		printf("      not read: a remote source (check --fetch downloads it)\n");
-		return 0;
-	}
-	rc = bp_ingest_source(in, src, path, name, q, &err);
-	print_mapping(q);
-	if (rc < 0) {
-		bp_err_format(&err, buf, sizeof(buf));
-		printf("      error: %s\n", buf);
-		return err.code ? err.code : BP_ESOFTWARE;
-	}
-	printf("      %lld row%s read, %lld count%s for this run\n",
-	       (long long)q->rows_read, q->rows_read == 1 ? "" : "s",
-	       (long long)q->rows_used, q->rows_used == 1 ? "s" : "");
-	for (k = 0; k < q->n_warnings; k++)
-		printf("      warning: %s\n", q->warnings[k].text);
-	return 0;
-}
-
-/* Every source check can read without side effects: local files, and
- * with --fetch the downloads in `fetched`.  Returns 0, or the status of
- * the first source that would fail the run. */
-static int check_sources(const bp_config *cfg, const timing *t,
-			 const char *fetched, bp_err *err)
-{
-	bp_funnel *f = bp_funnel_new(t->tz, t->as_of, t->period, cfg->months,
-				     (int)cfg->n_channels);
-	bp_quality *q = calloc(cfg->n_sources + 1, sizeof(*q));
-	bp_ingest *in = NULL;
-	size_t i, k;
-	int rc = 0;
-
-	if (!f || !q) {
-		rc = bp_err_set(err, BP_ESOFTWARE, "out of memory");
-		goto out;
-	}
-	f->mode = (bp_funnel_mode)cfg->funnel_mode;
-	in = bp_ingest_new(cfg, f, err);
-	if (!in) {
-		rc = -1;
-		goto out;
-	}
-	for (k = 0; k < sizeof(read_order) / sizeof(read_order[0]); k++)
-		for (i = 0; i < cfg->n_sources; i++) {
-			const bp_source *src = &cfg->sources[i];
-			char *path;
-			int st;
-
-			if (src->kind != read_order[k])
-				continue;
-			path = fetched ? bp_fetch_path(fetched, src) : bp_source_path(src);
-			st = check_source(cfg, in, src, path, &q[i]);
-			if (st && !rc)
-				rc = st;
-			free(path);
-		}
-out:
-	bp_ingest_free(in);
-	for (i = 0; q && i < cfg->n_sources; i++)
-		bp_quality_clear(&q[i]);
-	free(q);
-	bp_funnel_free(f);
-	return rc;
-}
-
-/* Removes the temporary download folder of check --fetch. */
-static void remove_fetched(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4400];
-
-	while (d && (e = readdir(d)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
-static void print_config(const bp_config *cfg, const timing *t)
-{
-	char buf[64], start[8], end[8];
-	size_t i;
-
-	printf("config:   %s\n", cfg->path);
-	printf("report:   %s (%s, %s, language %s, %s funnel)\n", cfg->title,
-	       cfg->timezone, cfg->currency, cfg->language,
-	       bp_funnel_mode_name((bp_funnel_mode)cfg->funnel_mode));
-	bp_month_format(t->period, buf);
-	printf("period:   %s\n", buf);
-	bp_time_format(t->as_of, t->tz, buf, sizeof(buf));
-	printf("as of:    %s\n", buf);
-	bp_month_format(t->period - cfg->months + 1, start);
-	bp_month_format(t->period, end);
-	printf("window:   %s to %s (%d months)\n", start, end, cfg->months);
-	printf("output:   %s\n", cfg->output_dir);
-	printf("channels:\n");
-	for (i = 0; i < cfg->n_channels; i++)
-		printf("  %-16s %-20s %s\n", cfg->channels[i].id,
-		       cfg->channels[i].label, cfg->channels[i].group);
-	for (i = 0; i < cfg->n_sources; i++) {
-		const bp_source *s = &cfg->sources[i];
-		size_t k;
-
-		for (k = 0; k < s->n_rules; k++)
-			bp_log_debug("source '%s': rule '%s' -> %s", s->id,
-				     s->rules[k].match,
-				     cfg->channels[s->rules[k].channel].id);
-	}
-	if (cfg->email)
-		printf("email:    %zu recipient(s) via %s\n", cfg->email->n_to +
-		       cfg->email->n_cc + cfg->email->n_bcc, cfg->email->url);
-	printf("sources:\n");
-}
-
-static int cmd_check(const options *o)
-{
-	bp_err err = { 0 };
-	bp_config *cfg;
-	timing t = { 0 };
-	char fetched[] = "/tmp/boardpack-check-XXXXXX";
-	int rc = 0, made = 0;
-
-	cfg = bp_config_load(o->config, &err);
-	if (!cfg)
-		return fail(&err);
-	if (resolve_timing(cfg, o, &t, &err) < 0) {
-		rc = fail(&err);
-		goto out;
-	}
-	if (o->fetch) {
-		/* Into a private folder of its own: check never touches the
-		 * cache that run and --offline rely on. */
-		if (!mkdtemp(fetched)) {
-			bp_err_set(&err, BP_ECANTCREAT, "cannot create '%s': %s",
-				   fetched, strerror(errno));
-			rc = fail(&err);
-			goto out;
-		}
-		made = 1;
-		if (bp_fetch_all(cfg, fetched, 0, &err) < 0) {
-			rc = fail(&err);
-			goto out;
-		}
-	}
-	print_config(cfg, &t);
-	rc = check_sources(cfg, &t, made ? fetched : NULL, &err);
-	if (rc < 0)
-		rc = fail(&err);
-	else if (rc)
-		printf("the config is valid, but a run would fail on the data above\n");
-	else
-		printf("config is valid\n");
-out:
-	if (made)
-		remove_fetched(fetched);
-	bp_tz_free(t.tz);
-	bp_config_free(cfg);
-	return rc;
-}
-
-/* ---- run ---- */
-
-static char *cache_dir(const bp_config *cfg)
-{
-	size_t n = strlen(cfg->output_dir) + sizeof("/.cache");
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/.cache", cfg->output_dir);
-	return p;
-}
-
-/* The file name a source gets in the snapshot: its id plus the extension
- * of its URL (".csv" when it has none). */
-static void archive_name(const bp_source *src, char *buf, size_t size)
-{
-	const char *slash = strrchr(src->url, '/');
-	const char *dot = slash ? strrchr(slash, '.') : NULL;
-	const char *ext = ".csv";
-
-	if (dot && strlen(dot) <= 5 && !strpbrk(dot, "?#"))
-		ext = dot;
-	snprintf(buf, size, "%s%s", src->id, ext);
-}
-
-/* Puts a download into the snapshot: a hard link when the cache and the
- * snapshot share a file system (no copy of a large export; the cache is
- * only ever replaced by rename, so the snapshot's bytes never change),
- * else a copy. */
-static int archive_file(const char *from, const char *to, bp_source_file *sf,
-			bp_err *err)
-{
-	static char buf[1 << 16];
-	struct stat st;
-	int in = -1, out = -1, rc = -1;
-	ssize_t n;
-
-	if (stat(from, &st) < 0)
-		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
-				  strerror(errno));
-	sf->bytes = (unsigned long long)st.st_size;
-	if (link(from, to) == 0)
-		return 0;
-	in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from, strerror(errno));
-		goto out;
-	}
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (out < 0) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", to, strerror(errno));
-		goto out;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		if (write(out, buf, (size_t)n) != n) {
-			bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", to,
-				   strerror(errno));
-			goto out;
-		}
-	}
-	if (n < 0) {
-		bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s", from, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && close(out) != 0 && rc == 0)
-		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", to,
-				strerror(errno));
-	return rc;
-}
-
-typedef struct run_state {
-	const char *from_snapshot; /* read sources from here, not the cache */
-	bp_config *cfg;
-	timing t;
-	char *cache;
-	bp_snapshot *snap;
-	bp_funnel *funnel;
-	bp_ingest *ingest;
-	bp_quality *quality;
-	bp_source_file *files;
-	char (*names)[320];
-	xmlDocPtr metrics;
-} run_state;
-
-static void run_state_free(run_state *s)
+static const struct command *find_command(const char *name)
 {
 	size_t i;
 
-	if (s->quality)
-		for (i = 0; i < s->cfg->n_sources; i++)
-			bp_quality_clear(&s->quality[i]);
-	free(s->quality);
-	free(s->files);
-	free(s->names);
-	xmlFreeDoc(s->metrics);
-	bp_ingest_free(s->ingest);
-	bp_funnel_free(s->funnel);
-	bp_snapshot_abort(s->snap);
-	free(s->cache);
-	bp_tz_free(s->t.tz);
-	bp_config_free(s->cfg);
-}
-
-/* Prints what a source's data quality flags, once per warning. */
-static void print_warnings(const bp_quality *q, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < q->n_warnings; i++)
-		bp_log_warn("source '%s' (%s): %s", q->src->id, name,
-			    q->warnings[i].text);
-}
-
-/* Archives every source into the snapshot and reads it from there, so the
- * numbers come from exactly the bytes that are kept.  Contacts first:
- * deals join to them. */
-static int read_sources(run_state *s, bp_err *err)
-{
-	const bp_config *cfg = s->cfg;
-	char dir[4096], path[4400], name[300];
-	size_t i, k;
-
-	snprintf(dir, sizeof(dir), "%s/sources", bp_snapshot_tmpdir(s->snap));
-	if (mkdir(dir, 0755) < 0)
-		return bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", dir,
-				  strerror(errno));
-	for (i = 0; i < cfg->n_sources; i++) {
-		char *from;
-		int rc;
-
-		archive_name(&cfg->sources[i], name, sizeof(name));
-		if (s->from_snapshot) {
-			snprintf(path, sizeof(path), "%s/sources/%s", s->from_snapshot, name);
-			from = strdup(path);
-		} else {
-			from = bp_fetch_path(s->cache, &cfg->sources[i]);
-		}
-		snprintf(s->names[i], sizeof(s->names[i]), "sources/%s", name);
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		s->files[i].src = &cfg->sources[i];
-		s->files[i].file = s->names[i];
-		rc = from ? archive_file(from, path, &s->files[i], err) :
-			    bp_err_set(err, BP_ESOFTWARE, "out of memory");
-		free(from);
-		if (rc < 0)
-			return -1;
-	}
-	{
-		const char **rel = calloc(cfg->n_sources, sizeof(*rel));
-
-		for (i = 0; rel && i < cfg->n_sources; i++)
-			rel[i] = s->names[i];
-		if (!rel || bp_snapshot_prehash(s->snap, rel, cfg->n_sources) < 0)
-			bp_log_debug("hashing the sources at commit instead");
-		free(rel);
-	}
-	for (k = 0; k < sizeof(read_order) / sizeof(read_order[0]); k++) {
-		for (i = 0; i < cfg->n_sources; i++) {
-			const bp_source *src = &cfg->sources[i];
-
-			if (src->kind != read_order[k])
-				continue;
-			snprintf(path, sizeof(path), "%s/%s",
-				 bp_snapshot_tmpdir(s->snap), s->names[i]);
-			display_name(src, name, sizeof(name));
-			bp_log_info("reading source '%s' (%s)", src->id, name);
-			if (bp_ingest_source(s->ingest, src, path, name,
-					     &s->quality[i], err) < 0)
-				return -1;
-			print_warnings(&s->quality[i], name);
-			bp_log_debug("%s: %lld rows read, %lld used", src->id,
-				     (long long)s->quality[i].rows_read,
-				     (long long)s->quality[i].rows_used);
-		}
-	}
-	return 0;
-}
-
-/* Renders report.html, email.html and report.pdf from the templates of
- * the report's language into the snapshot folder `dir`. */
-static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
-			  const char *dir, bp_time now, bp_err *err)
-{
-	char tdir[4096], tpl[4200], out[4200];
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	bp_pdf_options opt = { cfg->title, now, cfg->font };
-	xmlDocPtr pages;
-	int rc;
-
-	exe[n > 0 ? n : 0] = '\0';
-	if (cfg->templates) {
-		/* The user's own folder, and only it: a copy of one language's
-		 * folder, or a folder with one per language. */
-		struct stat st;
-
-		snprintf(tdir, sizeof(tdir), "%s/%s", cfg->templates, cfg->language);
-		snprintf(tpl, sizeof(tpl), "%s/report.html", tdir);
-		if (stat(tpl, &st) < 0)
-			snprintf(tdir, sizeof(tdir), "%s", cfg->templates);
-		snprintf(tpl, sizeof(tpl), "%s/report.html", tdir);
-		if (stat(tpl, &st) < 0)
-			return bp_err_at(err, BP_ECONFIG, cfg->path, 0, 0, "template "
-					 "folder '%s' has no report.html (nor %s/"
-					 "report.html)", cfg->templates, cfg->language);
-	} else {
-		rc = bp_render_template_dir(NULL, cfg->language, n > 0 ? exe : NULL,
-					    tdir, sizeof(tdir), err);
-		if (rc < 0)
-			return -1;
-		if (rc == 1)
-			bp_log_warn("no '%s' templates; using English ones",
-				    cfg->language);
-	}
-	snprintf(tpl, sizeof(tpl), "%s/report.html", tdir);
-	snprintf(out, sizeof(out), "%s/report.html", dir);
-	if (bp_render_html(metrics, tpl, out, err) < 0)
-		return -1;
-	snprintf(tpl, sizeof(tpl), "%s/email.html", tdir);
-	snprintf(out, sizeof(out), "%s/email.html", dir);
-	if (bp_render_html(metrics, tpl, out, err) < 0)
-		return -1;
-	snprintf(tpl, sizeof(tpl), "%s/report.pdf.xml", tdir);
-	snprintf(out, sizeof(out), "%s/report.pdf", dir);
-	pages = bp_render_expand(metrics, tpl, err);
-	if (!pages)
-		return -1;
-	rc = bp_pdf_write(pages, out, &opt, err);
-	xmlFreeDoc(pages);
-	return rc;
-}
-
-/* Snapshot `dir`'s metrics.xml, or NULL when it cannot be read. */
-static xmlDocPtr read_metrics(const char *dir)
-{
-	char path[4200];
-
-	snprintf(path, sizeof(path), "%s/metrics.xml", dir);
-	return xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-			   XML_PARSE_NOWARNING);
-}
-
-/* The attribute `name` of the document's run element into buf ("" when
- * absent). */
-static void run_attr(xmlDocPtr doc, const char *name, char *buf, size_t size)
-{
-	xmlNodePtr n;
-
-	buf[0] = '\0';
-	for (n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
-		xmlChar *v;
-
-		if (n->type != XML_ELEMENT_NODE || strcmp((char *)n->name, "run"))
-			continue;
-		v = xmlGetProp(n, BAD_CAST name);
-		if (v)
-			snprintf(buf, size, "%s", (char *)v);
-		xmlFree(v);
-	}
-}
-
-/* The metrics.xml of snapshot `dir` when its as_of is not later than
- * `as_of`, else NULL (unreadable ones are reported and skipped). */
-static xmlDocPtr earlier_metrics(const char *dir, bp_time as_of,
-				 const bp_tz *tz)
-{
-	xmlDocPtr doc = read_metrics(dir);
-	char text[64];
-	bp_time then;
-
-	if (!doc) {
-		bp_log_warn("cannot read '%s/metrics.xml': no drift since that "
-			    "snapshot", dir);
-		return NULL;
-	}
-	run_attr(doc, "as-of", text, sizeof(text));
-	if (!text[0] || bp_time_parse_arg(text, tz, &then) < 0 || then > as_of) {
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
-}
-
-/* Adds to `metrics` how cohorts changed since the latest earlier snapshot
- * that saw the data no later than this run does (re-running an old month
- * is not compared with a newer view of it).  Drift is information, not a
- * reason to fail the month's run. */
-static void add_drift(const bp_config *cfg, xmlDocPtr metrics, bp_time as_of,
-		      const bp_tz *tz)
-{
-	char *prev = bp_snapshot_previous(cfg->output_dir, NULL);
-	xmlDocPtr doc = NULL;
-	bp_err err = { 0 };
-
-	while (prev && !(doc = earlier_metrics(prev, as_of, tz))) {
-		char *older = bp_snapshot_previous(cfg->output_dir, prev);
-
-		free(prev);
-		prev = older;
-	}
-	if (!prev)
-		return;
-	if (bp_model_drift(metrics, doc, strrchr(prev, '/') + 1, &err) < 0)
-		bp_log_warn("%s", err.msg);
-	else
-		bp_log_info("compared with the snapshot %s", prev);
-	xmlFreeDoc(doc);
-	free(prev);
-}
-
-/* 1 when a snapshot of `period` other than `except` records a
- * successful send. */
-static int period_sent(const char *output_dir, const char *period,
-		       const char *except)
-{
-	char dir[4096], path[4400];
-	DIR *d;
-	struct dirent *e;
-	int sent = 0;
-
-	snprintf(dir, sizeof(dir), "%s/%s", output_dir, period);
-	d = opendir(dir);
-	if (!d)
-		return 0;
-	while (!sent && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (strcmp(path, except) != 0 && bp_mail_was_sent(path))
-			sent = 1;
-	}
-	closedir(d);
-	return sent;
-}
-
-/* Emails snapshot `dir`.  Returns 0, or -1 with err. */
-static int deliver(const bp_config *cfg, const char *dir, const char *period,
-		   bp_err *err)
-{
-	char *report = NULL;
-
-	if (bp_mail_send(cfg, dir, period, &report, err) < 0)
-		return -1;
-	if (report)
-		bp_log_warn("%s", report);
-	fprintf(stderr, "boardpack: %s: emailed; the server took it for %s\n",
-		period, report ? "some recipients (rejected ones above)" :
-		"every recipient");
-	free(report);
-	return 0;
-}
-
-static double seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* One line of phase timings for `make bench` (shown with -v). */
-static void log_timing(const run_state *s, const double *t)
-{
-	long long rows = 0;
-	unsigned long long bytes = 0;
-	size_t i;
-
-	for (i = 0; i < s->cfg->n_sources; i++) {
-		rows += s->quality[i].rows_read;
-		bytes += s->quality[i].bytes;
-	}
-	bp_log_debug("timing: fetch=%.4f read=%.4f model=%.4f render=%.4f "
-		     "snapshot=%.4f rows=%lld bytes=%llu index_bytes=%zu",
-		     t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3],
-		     t[5] - t[4], rows, bytes, bp_ingest_index_bytes(s->ingest));
-}
-
-/* Starts the snapshot.  Names are stamped to the second, so a run that
- * follows another within the same second waits for the next one rather
- * than fail; the commit's no-replace rename still guards against a
- * concurrent run. */
-static int begin_snapshot(run_state *s, const char *period, bp_err *err)
-{
-	struct stat st;
-	int tries;
-
-	for (tries = 0; tries < 3; tries++) {
-		s->snap = bp_snapshot_begin(s->cfg->output_dir, period, s->t.now, err);
-		if (!s->snap)
-			return -1;
-		if (stat(bp_snapshot_path(s->snap), &st) < 0)
-			return 0;
-		bp_snapshot_abort(s->snap);
-		s->snap = NULL;
-		sleep(1);
-		s->t.now = (bp_time)time(NULL);
-	}
-	return bp_err_set(err, BP_ETEMPFAIL, "a snapshot of %s stamped this "
-			  "second already exists; try again", period);
-}
-
-/* With --from-snapshot, that snapshot's period and as_of stand unless
- * given: the numbers the board saw.  The buffers hold the texts. */
-static int snapshot_defaults(options *opt, char period[16], char as_of[64],
-			     bp_err *err)
-{
-	xmlDocPtr doc = read_metrics(opt->from_snapshot);
-
-	if (!doc)
-		return bp_err_set(err, BP_ENOINPUT, "cannot read '%s/metrics.xml': "
-				  "not a boardpack snapshot", opt->from_snapshot);
-	run_attr(doc, "period", period, 16);
-	run_attr(doc, "as-of", as_of, 64);
-	xmlFreeDoc(doc);
-	if (!opt->period && period[0])
-		opt->period = period;
-	if (!opt->as_of && as_of[0])
-		opt->as_of = as_of;
-	return 0;
-}
-
-/* After a committed snapshot: retention, then the email unless this
- * period was already sent.  Returns the exit status. */
-static int after_snapshot(run_state *s, const options *o, const char *period,
-			  const char *path)
-{
-	bp_err err = { 0 };
-
-	if (bp_snapshot_prune(s->cfg->output_dir, s->cfg->keep_months, s->t.now,
-			      &err) < 0)
-		bp_log_warn("%s", err.msg);
-	if (!s->cfg->email || o->no_email)
-		return 0;
-	if (!o->resend && period_sent(s->cfg->output_dir, period, path)) {
-		bp_log_info("%s was already emailed; not sending again "
-			    "(--resend to send anyway)", period);
-		return 0;
-	}
-	if (deliver(s->cfg, path, period, &err) < 0)
-		return fail(&err);
-	return 0;
-}
-
-static int cmd_run(const options *o)
-{
-	run_state s = { 0 };
-	bp_err err = { 0 };
-	bp_run_info info;
-	char period[8];
-	char *final = NULL;
-	double t[6];
-	int rc = 0;
-
-	options opt = *o;
-	char snap_period[16], snap_as_of[64];
-
-	t[0] = seconds();
-	s.cfg = bp_config_load(o->config, &err);
-	if (!s.cfg)
-		return fail(&err);
-	s.from_snapshot = o->from_snapshot;
-	if (o->from_snapshot && snapshot_defaults(&opt, snap_period,
-						  snap_as_of, &err) < 0)
-		goto failed;
-	if (resolve_timing(s.cfg, &opt, &s.t, &err) < 0)
-		goto failed;
-	bp_month_format(s.t.period, period);
-	s.cache = cache_dir(s.cfg);
-	s.quality = calloc(s.cfg->n_sources + 1, sizeof(*s.quality));
-	s.files = calloc(s.cfg->n_sources + 1, sizeof(*s.files));
-	s.names = calloc(s.cfg->n_sources + 1, sizeof(*s.names));
-	s.funnel = bp_funnel_new(s.t.tz, s.t.as_of, s.t.period, s.cfg->months,
-				 (int)s.cfg->n_channels);
-	if (!s.cache || !s.quality || !s.files || !s.names || !s.funnel) {
-		bp_err_set(&err, BP_ESOFTWARE, "out of memory");
-		goto failed;
-	}
-	s.funnel->mode = (bp_funnel_mode)s.cfg->funnel_mode;
-	s.ingest = bp_ingest_new(s.cfg, s.funnel, &err);
-	if (!s.ingest)
-		goto failed;
-
-	if (!o->from_snapshot && bp_fetch_all(s.cfg, s.cache, o->offline, &err) < 0)
-		goto failed;
-	if (begin_snapshot(&s, period, &err) < 0)
-		goto failed;
-	t[1] = seconds();
-	if (read_sources(&s, &err) < 0)
-		goto failed;
-	t[2] = seconds();
-
-	info.generated = s.t.now;
-	info.period = s.t.period;
-	info.as_of = s.t.as_of;
-	info.version = BP_VERSION;
-	s.metrics = bp_model_build(s.cfg, s.funnel, s.quality, s.files,
-				   s.cfg->n_sources, &info, &err);
-	if (!s.metrics)
-		goto failed;
-	add_drift(s.cfg, s.metrics, s.t.as_of, s.t.tz);
-	if (bp_model_write(s.metrics, bp_snapshot_tmpdir(s.snap), &err) < 0)
-		goto failed;
-
-	t[3] = seconds();
-	if (render_reports(s.cfg, s.metrics, bp_snapshot_tmpdir(s.snap), s.t.now,
-			   &err) < 0)
-		goto failed;
-	t[4] = seconds();
-	final = strdup(bp_snapshot_path(s.snap));
-	rc = bp_snapshot_commit(s.snap, &err);
-	s.snap = NULL;
-	if (rc < 0 || !final) {
-		if (!final)
-			bp_err_set(&err, BP_ESOFTWARE, "out of memory");
-		goto failed;
-	}
-	t[5] = seconds();
-	log_timing(&s, t);
-	fprintf(stderr, "boardpack: %s: %zu source%s read, snapshot written\n",
-		period, s.cfg->n_sources, s.cfg->n_sources == 1 ? "" : "s");
-	rc = after_snapshot(&s, o, period, final);
-	/* The snapshot exists even when the email failed: `send` retries. */
-	printf("%s\n", final);
-	free(final);
-	run_state_free(&s);
-	return rc;
-failed:
-	free(final);
-	rc = fail(&err);
-	run_state_free(&s);
-	return rc;
-}
-
-/* ---- fetch, verify, send ---- */
-
-static int cmd_fetch(const options *o)
-{
-	bp_err err = { 0 };
-	bp_config *cfg = bp_config_load(o->config, &err);
-	char *cache;
-	int rc = 0;
-
-	if (!cfg)
-		return fail(&err);
-	cache = cache_dir(cfg);
-	if (!cache)
-		bp_err_set(&err, BP_ESOFTWARE, "out of memory");
-	if (!cache || bp_fetch_all(cfg, cache, 0, &err) < 0)
-		rc = fail(&err);
-	else
-		printf("%s\n", cache);
-	free(cache);
-	bp_config_free(cfg);
-	return rc;
-}
-
-static int cmd_verify(int argc, char **argv, int first)
-{
-	bp_err err = { 0 };
-
-	if (argc - first != 1)
-		return usage_error("%s", "verify takes one SNAPSHOT_DIR");
-	if (bp_snapshot_verify(argv[first], &err) < 0)
-		return fail(&err);
-	printf("%s: every file matches MANIFEST.sha256\n", argv[first]);
-	return 0;
-}
-
-static int cmd_send(const options *o, int argc, char **argv, int first)
-{
-	bp_err err = { 0 };
-	bp_config *cfg;
-	char dir[4096], *slash;
-	const char *period;
-	int rc = 0;
-
-	if (argc - first != 1)
-		return usage_error("%s", "send takes -c FILE and one SNAPSHOT_DIR");
-	snprintf(dir, sizeof(dir), "%s", argv[first]);
-	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
-		dir[strlen(dir) - 1] = '\0';
-	cfg = bp_config_load(o->config, &err);
-	if (!cfg)
-		return fail(&err);
-	if (!cfg->email) {
-		bp_err_at(&err, BP_ECONFIG, cfg->path, 0, 0, "no <email> element: "
-			  "nowhere to send the report");
-		rc = fail(&err);
-		goto out;
-	}
-	/* The layout is <output>/<period>/<stamp>: the parent names the period. */
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	period = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : slash ? dir : "";
-	/* Only a complete, unchanged snapshot goes to the board. */
-	if (bp_month_parse(period, &(bp_month){ 0 }) < 0) {
-		bp_err_set(&err, BP_EUSAGE, "'%s' is not a snapshot folder "
-			   "(<output>/<YYYY-MM>/<stamp>)", argv[first]);
-		rc = fail(&err);
-	} else if (bp_snapshot_verify(argv[first], &err) < 0 ||
-		   deliver(cfg, argv[first], period, &err) < 0) {
-		rc = fail(&err);
-	}
-out:
-	bp_config_free(cfg);
-	return rc;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
-	options o = { 0 };
-	const char *cmd;
-	int first = 0, rc;
+	const struct command *cmd;
+	bp_opts o = { 0 };
+	int rc;
 
 	if (argc < 2)
 		return usage_error("%s", "missing command");
-	cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-	    strcmp(cmd, "help") == 0) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
 		fputs(usage_text, stdout);
 		fputs("\n", stdout);
 		fputs(help_text, stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "--version") == 0) {
+	if (!strcmp(argv[1], "--version")) {
 		printf("boardpack %s (commit %s)\n", BP_VERSION, BP_COMMIT);
 		return 0;
 	}
 	if (!isatty(STDERR_FILENO))
 		bp_log_set_level(BP_LOG_QUIET);
-	rc = parse_options(argc - 1, argv + 1, &o, &first);
+	rc = parse_options(argc - 1, argv + 1, &o);
 	if (rc)
 		return rc;
-	first += 1;
-
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return usage_error("unknown command '%s'", argv[1]);
+	rc = check_usage(cmd, &o);
+	if (rc)
+		return rc;
+	bp_mem_init();
 	LIBXML_TEST_VERSION;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if ((strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 ||
-	     strcmp(cmd, "fetch") == 0) && first < argc)
-		rc = usage_error("unexpected argument '%s'", argv[first]);
-	else if (o.period && bp_month_parse(o.period, &(bp_month){ 0 }) < 0)
-		rc = usage_error("bad --period '%s': expected YYYY-MM, e.g. 2026-10",
-				 o.period);
-	else if (strcmp(cmd, "run") == 0)
-		rc = need_config(&o) ? BP_EUSAGE : cmd_run(&o);
-	else if (strcmp(cmd, "check") == 0)
-		rc = need_config(&o) ? BP_EUSAGE : cmd_check(&o);
-	else if (strcmp(cmd, "fetch") == 0)
-		rc = need_config(&o) ? BP_EUSAGE : cmd_fetch(&o);
-	else if (strcmp(cmd, "verify") == 0)
-		rc = cmd_verify(argc, argv, first);
-	else if (strcmp(cmd, "send") == 0)
-		rc = need_config(&o) ? BP_EUSAGE : cmd_send(&o, argc, argv, first);
-	else
-		rc = usage_error("unknown command '%s'", cmd);
+	rc = cmd->run(&o);
 	curl_global_cleanup();
 	xmlCleanupParser();
 	return rc;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs.h"
 #include "num.h"
 
 #define CSV_COHORT_COLS 16
@@ -530,15 +531,11 @@ static void add_run(xmlNodePtr root, const bp_config *cfg, const bp_funnel *f,
 
 xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 			 const bp_quality *q, const bp_source_file *files,
-			 size_t n_sources, const bp_run_info *run, bp_err *err)
+			 size_t n_sources, const bp_run_info *run)
 {
 	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
 	xmlNodePtr root;
 
-	if (!doc) {
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
-		return NULL;
-	}
 	root = xmlNewNode(NULL, BAD_CAST "metrics");
 	xmlDocSetRootElement(doc, root);
 	xmlNewProp(root, BAD_CAST "version", BAD_CAST "1");
@@ -614,8 +611,7 @@ static void drift_row(xmlNodePtr drift, xmlNodePtr now, xmlNodePtr then,
 	}
 }
 
-int bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp,
-		   bp_err *err)
+void bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp)
 {
 	xmlNodePtr root = xmlDocGetRootElement(metrics);
 	xmlNodePtr drift = xmlNewChild(root, NULL, BAD_CAST "drift", NULL);
@@ -625,8 +621,6 @@ int bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp,
 	static const char *const run_attrs[] = { "period", "as-of", "generated" };
 	size_t k;
 
-	if (!drift)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
 	xmlNewProp(drift, BAD_CAST "previous", BAD_CAST prev_stamp);
 	for (k = 0; prun && k < 3; k++) {
 		xmlChar *v = xmlGetProp(prun, BAD_CAST run_attrs[k]);
@@ -647,7 +641,6 @@ int bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp,
 		xmlFree(cohort);
 		xmlFree(channel);
 	}
-	return 0;
 }
 
 /* ---- CSV from the document ---- */
@@ -706,6 +699,29 @@ static xmlNodePtr section(xmlDocPtr doc, const char *name)
 		    strcmp((const char *)n->name, name) == 0)
 			return n;
 	return NULL;
+}
+
+xmlDocPtr bp_model_read(const char *dir)
+{
+	char *path = bp_fs_join(dir, "metrics.xml");
+	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET |
+				    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+
+	free(path);
+	if (doc && !xmlDocGetRootElement(doc)) {
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+void bp_model_run_attr(xmlDocPtr doc, const char *name, char *buf, size_t size)
+{
+	xmlNodePtr run = section(doc, "run");
+	xmlChar *v = run ? xmlGetProp(run, BAD_CAST name) : NULL;
+
+	snprintf(buf, size, "%s", v ? (char *)v : "");
+	xmlFree(v);
 }
 
 int bp_model_write(xmlDocPtr metrics, const char *dir, bp_err *err)

@@ -94,7 +94,7 @@ static int setup(void **state)
 	o->won_deals = 1;
 	o->won_revenue = 12000 * BP_MONEY_SCALE;
 
-	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &err);
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run);
 	assert_non_null(x->doc);
 	*state = x;
 	return 0;
@@ -187,12 +187,11 @@ static void test_model_no_bounce_rate_without_engaged_sessions(void **state)
 {
 	fixture *x = *state;
 	bp_run_info run = { 0, 2026 * 12 + 9, 0, "test" };
-	bp_err err = { 0 };
 
 	xmlFreeDoc(x->doc);
 	x->f->has[0] &= ~(unsigned)BP_HAS_ENGAGED;
 	x->f->has[1] &= ~(unsigned)BP_HAS_ENGAGED;
-	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &err);
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run);
 	assert_null(econ(x, "paid", "bounce_rate"));
 	assert_string_equal(econ(x, "paid", "sessions"), "1000");
 }

@@ -1,0 +1,58 @@
+/*
+ * fs.h - files and folders, written so that nothing is ever half-written.
+ *
+ * Every file boardpack writes outside a snapshot's temporary folder is
+ * staged: written under a unique temporary name beside its final place
+ * (".<name>.XXXXXX", created with O_EXCL, so a link planted there is never
+ * followed and two processes never share one), flushed, and renamed into
+ * place only when complete.  Folders are made with one mode and one kind
+ * of error.  Paths are built with bp_fs_join, which never truncates.
+ *
+ * Errors: BP_ECANTCREAT naming the path and the system's reason.
+ */
+#ifndef BP_FS_H
+#define BP_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* "dir/name", allocated (mem.h: never NULL). */
+char *bp_fs_join(const char *dir, const char *name);
+
+/* mkdir -p: creates `path` and its missing parents with `mode`; an
+ * existing one must be a folder.  Returns 0 or -1. */
+int bp_fs_mkdirs(const char *path, mode_t mode, bp_err *err);
+
+/* fsync of a folder, so the names renamed into it survive a power loss.
+ * Returns 0 or -1 (err set; NULL err ignores the failure). */
+int bp_fs_sync_dir(const char *dir, bp_err *err);
+
+/* A file being written under its temporary name. */
+typedef struct bp_staged {
+	int fd;
+	char *tmp;      /* the temporary name */
+	char *path;     /* where it goes */
+} bp_staged;
+
+/* Starts `path`: creates its temporary file with `mode` (the folder must
+ * exist).  Returns 0 or -1.  End with bp_fs_commit or bp_fs_abort. */
+int bp_fs_stage(bp_staged *st, const char *path, mode_t mode, bp_err *err);
+
+/* Writes all of data (retrying short writes).  Returns 0 or -1. */
+int bp_fs_write(bp_staged *st, const void *data, size_t n, bp_err *err);
+
+/* Flushes, closes and renames the file into place, then flushes its
+ * folder.  Returns 0, or -1 after removing the temporary file; either way
+ * st is ended. */
+int bp_fs_commit(bp_staged *st, bp_err *err);
+
+/* Removes the temporary file and ends st.  Accepts an ended or zeroed st. */
+void bp_fs_abort(bp_staged *st);
+
+/* The whole of a small file, staged and committed. */
+int bp_fs_write_file(const char *path, const void *data, size_t n,
+		     mode_t mode, bp_err *err);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * cli.c - what boardpack's subcommands share (cmd.h): printing errors,
+ * the period and as_of, naming sources in messages, delivering a
+ * snapshot.
+ */
+#include "cmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "mail.h"
+#include "url.h"
+
+const bp_source_kind bp_cli_read_order[4] = {
+	BP_SRC_CONTACTS, BP_SRC_DEALS, BP_SRC_SPEND, BP_SRC_TRAFFIC
+};
+
+int bp_cli_fail(const bp_err *e)
+{
+	char buf[2048];
+
+	bp_err_format(e, buf, sizeof(buf));
+	fprintf(stderr, "boardpack: error: %s\n", buf);
+	return e->code ? e->code : BP_ESOFTWARE;
+}
+
+int bp_cli_timing(const bp_config *cfg, const bp_opts *o, bp_timing *t,
+		  bp_err *err)
+{
+	t->tz = bp_tz_load(cfg->timezone, err);
+	if (!t->tz)
+		return -1;
+	t->now = (bp_time)time(NULL);
+	if (o->period) {
+		if (bp_month_parse(o->period, &t->period) < 0)
+			return bp_err_set(err, BP_EUSAGE, "bad --period '%s': expected "
+					  "YYYY-MM, e.g. 2026-10", o->period);
+	} else {
+		t->period = bp_month_of(t->tz, t->now) - 1;
+	}
+	if (o->as_of) {
+		if (bp_time_parse_arg(o->as_of, t->tz, &t->as_of) < 0)
+			return bp_err_set(err, BP_EUSAGE, "bad --as-of '%s': expected "
+					  "a date or time like 2026-10-31 or "
+					  "2026-10-31T18:00:00+09:00", o->as_of);
+	} else {
+		t->as_of = bp_month_end(t->tz, t->period);
+		if (t->now < t->as_of)
+			t->as_of = t->now;
+	}
+	/* A month that has not begun has no numbers, and neither has a
+	 * period seen from before it started: both are mistakes to say. */
+	if (t->period > bp_month_of(t->tz, t->now)) {
+		char now[8];
+
+		bp_month_format(bp_month_of(t->tz, t->now), now);
+		return bp_err_set(err, BP_EUSAGE, "--period %s has not begun (it is "
+				  "%s in %s)", o->period, now, bp_tz_name(t->tz));
+	}
+	if (t->as_of < bp_month_start(t->tz, t->period)) {
+		char month[8];
+
+		bp_month_format(t->period, month);
+		return bp_err_set(err, BP_EUSAGE, "--as-of %s is before the period "
+				  "%s begins", o->as_of, month);
+	}
+	return 0;
+}
+
+void bp_cli_source_name(const bp_source *src, char *buf, size_t size)
+{
+	/* A path as the user wrote it, never percent-encoded. */
+	if (bp_url_scheme(src->url, NULL) == BP_SCHEME_FILE)
+		snprintf(buf, size, "%s", src->url_given ? src->url_given : src->url + 7);
+	else
+		bp_url_shown(src->url, buf, size);
+}
+
+void bp_cli_print_warnings(const bp_quality *q, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < q->n_warnings; i++)
+		bp_log_warn("source '%s' (%s): %s", q->src->id, name,
+			    q->warnings[i].text);
+}
+
+int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
+		   bp_err *err)
+{
+	char *report = NULL;
+
+	if (bp_mail_send(cfg, dir, period, &report, err) < 0)
+		return -1;
+	if (report)
+		bp_log_warn("%s", report);
+	fprintf(stderr, "boardpack: %s: emailed; the server took it for %s\n",
+		period, report ? "some recipients (rejected ones above)" :
+		"every recipient");
+	free(report);
+	return 0;
+}

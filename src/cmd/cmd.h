@@ -1,0 +1,69 @@
+/*
+ * cmd.h - what boardpack's subcommands share.
+ *
+ * One file per subcommand (src/cmd/<name>.c, cmd_<name>()), dispatched by
+ * main.c's command table.  These files and main.c are the only ones that
+ * print errors and pick the exit status; the modules below them report
+ * through bp_err.
+ */
+#ifndef BP_CMD_H
+#define BP_CMD_H
+
+#include "config.h"
+#include "date.h"
+#include "err.h"
+#include "ingest.h"
+
+/* The command line after the command word. */
+typedef struct bp_opts {
+	const char *config;         /* -c FILE */
+	const char *period;         /* --period YYYY-MM */
+	const char *as_of;          /* --as-of TIMESTAMP */
+	const char *from_snapshot;  /* run --from-snapshot DIR */
+	int no_email, offline, resend;
+	int fetch;                  /* check --fetch */
+	int argc;                   /* the operands after the options */
+	char **argv;
+} bp_opts;
+
+int cmd_run(const bp_opts *o);
+int cmd_check(const bp_opts *o);
+int cmd_fetch(const bp_opts *o);
+int cmd_verify(const bp_opts *o);
+int cmd_send(const bp_opts *o);
+
+/* Prints "boardpack: error: ..." and returns the exit status for it. */
+int bp_cli_fail(const bp_err *e);
+
+/* The period being reported, its as_of and the report's zone. */
+typedef struct bp_timing {
+	bp_tz *tz;
+	bp_time now;
+	bp_month period;
+	bp_time as_of;
+} bp_timing;
+
+/* Resolves --period (default: the last complete month in the report's
+ * zone) and --as-of (default: the period's last second, or now if that is
+ * earlier).  Returns 0, or -1 with BP_EUSAGE (a malformed value, a period
+ * that has not begun, an as_of before the period) or the zone's error.
+ * Free t->tz with bp_tz_free. */
+int bp_cli_timing(const bp_config *cfg, const bp_opts *o, bp_timing *t,
+		  bp_err *err);
+
+/* The order sources are read in: contacts first, as deals join to them. */
+extern const bp_source_kind bp_cli_read_order[4];
+
+/* What messages call a source: its path as written for a file, else its
+ * URL without credentials, query or fragment. */
+void bp_cli_source_name(const bp_source *src, char *buf, size_t size);
+
+/* Prints a source's data-quality warnings on stderr, one line each. */
+void bp_cli_print_warnings(const bp_quality *q, const char *name);
+
+/* Emails snapshot `dir` of `period` and says so on stderr.  Returns 0, or
+ * -1 with err. */
+int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
+		   bp_err *err);
+
+#endif

@@ -1,0 +1,536 @@
+/*
+ * run.c - `boardpack run`: the whole pipeline for one period.
+ *
+ * config -> fetch -> snapshot (sources archived first) -> ingest, read
+ * from the archived bytes -> model -> drift -> render -> commit ->
+ * retention -> mail.  Only the order lives here; each step is its module's.
+ */
+#include "cmd.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/tree.h>
+
+#include "fetch.h"
+#include "fs.h"
+#include "funnel.h"
+#include "log.h"
+#include "mail.h"
+#include "mem.h"
+#include "model.h"
+#include "pdf.h"
+#include "render.h"
+#include "snapshot.h"
+
+typedef struct run_state {
+	const char *from_snapshot; /* read sources from here, not the cache */
+	bp_config *cfg;
+	bp_timing t;
+	char *cache;
+	bp_snapshot *snap;
+	bp_funnel *funnel;
+	bp_ingest *ingest;
+	bp_quality *quality;
+	bp_source_file *files;
+	char **names;              /* each source's path inside the snapshot */
+	xmlDocPtr metrics;
+} run_state;
+
+static void run_state_free(run_state *s)
+{
+	size_t i;
+
+	for (i = 0; s->cfg && i < s->cfg->n_sources; i++) {
+		if (s->quality)
+			bp_quality_clear(&s->quality[i]);
+		if (s->names)
+			free(s->names[i]);
+	}
+	free(s->quality);
+	free(s->files);
+	free(s->names);
+	xmlFreeDoc(s->metrics);
+	bp_ingest_free(s->ingest);
+	bp_funnel_free(s->funnel);
+	bp_snapshot_abort(s->snap);
+	free(s->cache);
+	bp_tz_free(s->t.tz);
+	bp_config_free(s->cfg);
+}
+
+/* The file name a source gets in the snapshot: its id plus the extension
+ * of its URL (".csv" when it has none). */
+static char *archive_name(const bp_source *src)
+{
+	const char *slash = strrchr(src->url, '/');
+	const char *dot = slash ? strrchr(slash, '.') : NULL;
+	const char *ext = ".csv";
+
+	if (dot && strlen(dot) <= 5 && !strpbrk(dot, "?#"))
+		ext = dot;
+	return bp_xasprintf("%s%s", src->id, ext);
+}
+
+/* Puts a download into the snapshot: a hard link when the cache and the
+ * snapshot share a file system (no copy of a large export; the cache is
+ * only ever replaced by rename, so the snapshot's bytes never change),
+ * else a copy. */
+static int archive_file(const char *from, const char *to, bp_source_file *sf,
+			bp_err *err)
+{
+	enum { CHUNK = 1 << 16 };
+	struct stat st;
+	int in = -1, out = -1, rc = -1;
+	char *buf = NULL;
+	ssize_t n;
+
+	if (stat(from, &st) < 0)
+		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
+				  strerror(errno));
+	sf->bytes = (unsigned long long)st.st_size;
+	if (link(from, to) == 0)
+		return 0;
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from, strerror(errno));
+		goto out;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0) {
+		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", to, strerror(errno));
+		goto out;
+	}
+	buf = bp_xmalloc(CHUNK);
+	while ((n = read(in, buf, CHUNK)) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", to,
+				   strerror(errno));
+			goto out;
+		}
+	}
+	if (n < 0) {
+		bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s", from, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0 && rc == 0)
+		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", to,
+				strerror(errno));
+	return rc;
+}
+
+/* Archives every source into the snapshot, so the numbers come from
+ * exactly the bytes that are kept, and starts hashing them. */
+static int archive_sources(run_state *s, bp_err *err)
+{
+	const bp_config *cfg = s->cfg;
+	char *dir = bp_fs_join(bp_snapshot_tmpdir(s->snap), "sources");
+	size_t i;
+	int rc = -1;
+
+	if (mkdir(dir, 0755) < 0) {
+		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", dir,
+			   strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < cfg->n_sources; i++) {
+		char *name = archive_name(&cfg->sources[i]);
+		char *from = s->from_snapshot ?
+			     bp_xasprintf("%s/sources/%s", s->from_snapshot, name) :
+			     bp_fetch_path(s->cache, &cfg->sources[i]);
+		char *to = bp_fs_join(dir, name);
+		int st;
+
+		s->names[i] = bp_xasprintf("sources/%s", name);
+		s->files[i].src = &cfg->sources[i];
+		s->files[i].file = s->names[i];
+		st = archive_file(from, to, &s->files[i], err);
+		free(name);
+		free(from);
+		free(to);
+		if (st < 0)
+			goto out;
+	}
+	if (bp_snapshot_prehash(s->snap, (const char *const *)s->names,
+				cfg->n_sources) < 0)
+		bp_log_debug("hashing the sources at commit instead");
+	rc = 0;
+out:
+	free(dir);
+	return rc;
+}
+
+/* Reads every archived source, contacts first: deals join to them. */
+static int read_sources(run_state *s, bp_err *err)
+{
+	const bp_config *cfg = s->cfg;
+	size_t i, k;
+
+	if (archive_sources(s, err) < 0)
+		return -1;
+	for (k = 0; k < sizeof(bp_cli_read_order) / sizeof(bp_cli_read_order[0]); k++) {
+		for (i = 0; i < cfg->n_sources; i++) {
+			const bp_source *src = &cfg->sources[i];
+			char name[1024], *path;
+			int rc;
+
+			if (src->kind != bp_cli_read_order[k])
+				continue;
+			path = bp_fs_join(bp_snapshot_tmpdir(s->snap), s->names[i]);
+			bp_cli_source_name(src, name, sizeof(name));
+			bp_log_info("reading source '%s' (%s)", src->id, name);
+			rc = bp_ingest_source(s->ingest, src, path, name,
+					      &s->quality[i], err);
+			free(path);
+			if (rc < 0)
+				return -1;
+			bp_cli_print_warnings(&s->quality[i], name);
+			bp_log_debug("%s: %lld rows read, %lld used", src->id,
+				     (long long)s->quality[i].rows_read,
+				     (long long)s->quality[i].rows_used);
+		}
+	}
+	return 0;
+}
+
+/* The template folder of the report's language: the configured one, and
+ * only it (a copy of one language's folder, or one with a folder per
+ * language), else the installed one.  *dir is allocated. */
+static int find_templates(const bp_config *cfg, char **dir, bp_err *err)
+{
+	char exe[4096], found[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+	char *tpl;
+	int rc;
+
+	exe[n > 0 ? n : 0] = '\0';
+	if (!cfg->templates) {
+		rc = bp_render_template_dir(NULL, cfg->language, n > 0 ? exe : NULL,
+					    found, sizeof(found), err);
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			bp_log_warn("no '%s' templates; using English ones",
+				    cfg->language);
+		*dir = bp_xstrdup(found);
+		return 0;
+	}
+	*dir = bp_fs_join(cfg->templates, cfg->language);
+	tpl = bp_fs_join(*dir, "report.html");
+	if (stat(tpl, &st) < 0) {
+		free(*dir);
+		*dir = bp_xstrdup(cfg->templates);
+	}
+	free(tpl);
+	tpl = bp_fs_join(*dir, "report.html");
+	rc = stat(tpl, &st);
+	free(tpl);
+	if (rc < 0) {
+		free(*dir);
+		*dir = NULL;
+		return bp_err_at(err, BP_ECONFIG, cfg->path, 0, 0, "template "
+				 "folder '%s' has no report.html (nor %s/"
+				 "report.html)", cfg->templates, cfg->language);
+	}
+	return 0;
+}
+
+/* Renders report.html, email.html and report.pdf from the templates of
+ * the report's language into the snapshot folder `dir`. */
+static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
+			  const char *dir, bp_time now, bp_err *err)
+{
+	static const char *const html[] = { "report.html", "email.html" };
+	bp_pdf_options opt = { cfg->title, now, cfg->font };
+	char *tdir = NULL, *tpl, *out;
+	xmlDocPtr pages;
+	size_t i;
+	int rc = -1;
+
+	if (find_templates(cfg, &tdir, err) < 0)
+		return -1;
+	for (i = 0; i < sizeof(html) / sizeof(html[0]); i++) {
+		tpl = bp_fs_join(tdir, html[i]);
+		out = bp_fs_join(dir, html[i]);
+		rc = bp_render_html(metrics, tpl, out, err);
+		free(tpl);
+		free(out);
+		if (rc < 0)
+			goto done;
+	}
+	tpl = bp_fs_join(tdir, "report.pdf.xml");
+	pages = bp_render_expand(metrics, tpl, err);
+	free(tpl);
+	if (!pages) {
+		rc = -1;
+		goto done;
+	}
+	out = bp_fs_join(dir, "report.pdf");
+	rc = bp_pdf_write(pages, out, &opt, err);
+	free(out);
+	xmlFreeDoc(pages);
+done:
+	free(tdir);
+	return rc;
+}
+
+/* The metrics.xml of snapshot `dir` when its as_of is not later than
+ * `as_of`, else NULL (unreadable ones are reported and skipped). */
+static xmlDocPtr earlier_metrics(const char *dir, bp_time as_of,
+				 const bp_tz *tz)
+{
+	xmlDocPtr doc = bp_model_read(dir);
+	char text[64];
+	bp_time then;
+
+	if (!doc) {
+		bp_log_warn("cannot read '%s/metrics.xml': no drift since that "
+			    "snapshot", dir);
+		return NULL;
+	}
+	bp_model_run_attr(doc, "as-of", text, sizeof(text));
+	if (!text[0] || bp_time_parse_arg(text, tz, &then) < 0 || then > as_of) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* Adds to `metrics` how cohorts changed since the latest earlier snapshot
+ * that saw the data no later than this run does (re-running an old month
+ * is not compared with a newer view of it).  Drift is information, not a
+ * reason to fail the month's run. */
+static void add_drift(const bp_config *cfg, xmlDocPtr metrics, bp_time as_of,
+		      const bp_tz *tz)
+{
+	char *prev = bp_snapshot_previous(cfg->output_dir, NULL);
+	xmlDocPtr doc = NULL;
+
+	while (prev && !(doc = earlier_metrics(prev, as_of, tz))) {
+		char *older = bp_snapshot_previous(cfg->output_dir, prev);
+
+		free(prev);
+		prev = older;
+	}
+	if (!prev)
+		return;
+	bp_model_drift(metrics, doc, strrchr(prev, '/') + 1);
+	bp_log_info("compared with the snapshot %s", prev);
+	xmlFreeDoc(doc);
+	free(prev);
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One line of phase timings for `make bench` (shown with -v). */
+static void log_timing(const run_state *s, const double *t)
+{
+	long long rows = 0;
+	unsigned long long bytes = 0;
+	size_t i;
+
+	for (i = 0; i < s->cfg->n_sources; i++) {
+		rows += s->quality[i].rows_read;
+		bytes += s->quality[i].bytes;
+	}
+	bp_log_debug("timing: fetch=%.4f read=%.4f model=%.4f render=%.4f "
+		     "snapshot=%.4f rows=%lld bytes=%llu index_bytes=%zu",
+		     t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3],
+		     t[5] - t[4], rows, bytes, bp_ingest_index_bytes(s->ingest));
+}
+
+/* Starts the snapshot.  Names are stamped to the second, so a run that
+ * follows another within the same second waits for the next one rather
+ * than fail; the commit's no-replace rename still guards against a
+ * concurrent run. */
+static int begin_snapshot(run_state *s, const char *period, bp_err *err)
+{
+	struct stat st;
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		s->snap = bp_snapshot_begin(s->cfg->output_dir, period, s->t.now, err);
+		if (!s->snap)
+			return -1;
+		if (stat(bp_snapshot_path(s->snap), &st) < 0)
+			return 0;
+		bp_snapshot_abort(s->snap);
+		s->snap = NULL;
+		sleep(1);
+		s->t.now = (bp_time)time(NULL);
+	}
+	return bp_err_set(err, BP_ETEMPFAIL, "a snapshot of %s stamped this "
+			  "second already exists; try again", period);
+}
+
+/* With --from-snapshot, that snapshot's period and as_of stand unless
+ * given: the numbers the board saw.  The buffers hold the texts. */
+static int snapshot_defaults(bp_opts *opt, char period[16], char as_of[64],
+			     bp_err *err)
+{
+	xmlDocPtr doc = bp_model_read(opt->from_snapshot);
+
+	if (!doc)
+		return bp_err_set(err, BP_ENOINPUT, "cannot read '%s/metrics.xml': "
+				  "not a boardpack snapshot", opt->from_snapshot);
+	bp_model_run_attr(doc, "period", period, 16);
+	bp_model_run_attr(doc, "as-of", as_of, 64);
+	xmlFreeDoc(doc);
+	if (!opt->period && period[0])
+		opt->period = period;
+	if (!opt->as_of && as_of[0])
+		opt->as_of = as_of;
+	return 0;
+}
+
+/* 1 when a snapshot of `period` other than `except` records a
+ * successful send. */
+static int period_sent(const char *output_dir, const char *period,
+		       const char *except)
+{
+	char *dir = bp_fs_join(output_dir, period);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int sent = 0;
+
+	while (d && !sent && (e = readdir(d)) != NULL) {
+		char *path;
+
+		if (e->d_name[0] == '.')
+			continue;
+		path = bp_fs_join(dir, e->d_name);
+		sent = strcmp(path, except) != 0 && bp_mail_was_sent(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return sent;
+}
+
+/* After a committed snapshot: retention, then the email unless this
+ * period was already sent.  Returns the exit status. */
+static int after_snapshot(run_state *s, const bp_opts *o, const char *period,
+			  const char *path)
+{
+	bp_err err = { 0 };
+
+	if (bp_snapshot_prune(s->cfg->output_dir, s->cfg->keep_months, s->t.now,
+			      &err) < 0)
+		bp_log_warn("%s", err.msg);
+	if (!s->cfg->email || o->no_email)
+		return 0;
+	if (!o->resend && period_sent(s->cfg->output_dir, period, path)) {
+		bp_log_info("%s was already emailed; not sending again "
+			    "(--resend to send anyway)", period);
+		return 0;
+	}
+	if (bp_cli_deliver(s->cfg, path, period, &err) < 0)
+		return bp_cli_fail(&err);
+	return 0;
+}
+
+/* Config, timing and the empty state of the run. */
+static int prepare(run_state *s, const bp_opts *o, char period[8], bp_err *err)
+{
+	bp_opts opt = *o;
+	char snap_period[16], snap_as_of[64];
+
+	s->cfg = bp_config_load(o->config, err);
+	if (!s->cfg)
+		return -1;
+	s->from_snapshot = o->from_snapshot;
+	if (o->from_snapshot && snapshot_defaults(&opt, snap_period, snap_as_of,
+						  err) < 0)
+		return -1;
+	if (bp_cli_timing(s->cfg, &opt, &s->t, err) < 0)
+		return -1;
+	bp_month_format(s->t.period, period);
+	s->cache = bp_fs_join(s->cfg->output_dir, ".cache");
+	s->quality = bp_xcalloc(s->cfg->n_sources, sizeof(*s->quality));
+	s->files = bp_xcalloc(s->cfg->n_sources, sizeof(*s->files));
+	s->names = bp_xcalloc(s->cfg->n_sources, sizeof(*s->names));
+	s->funnel = bp_funnel_new(s->t.tz, s->t.as_of, s->t.period, s->cfg->months,
+				  (int)s->cfg->n_channels);
+	s->funnel->mode = (bp_funnel_mode)s->cfg->funnel_mode;
+	s->ingest = bp_ingest_new(s->cfg, s->funnel, err);
+	return s->ingest ? 0 : -1;
+}
+
+int cmd_run(const bp_opts *o)
+{
+	run_state s = { 0 };
+	bp_err err = { 0 };
+	bp_run_info info;
+	char period[8];
+	char *final = NULL;
+	double t[6];
+	int rc = 0;
+
+	t[0] = seconds();
+	if (prepare(&s, o, period, &err) < 0)
+		goto failed;
+	if (!o->from_snapshot && bp_fetch_all(s.cfg, s.cache, o->offline, &err) < 0)
+		goto failed;
+	if (begin_snapshot(&s, period, &err) < 0)
+		goto failed;
+	t[1] = seconds();
+	if (read_sources(&s, &err) < 0)
+		goto failed;
+	t[2] = seconds();
+
+	info.generated = s.t.now;
+	info.period = s.t.period;
+	info.as_of = s.t.as_of;
+	info.version = BP_VERSION;
+	s.metrics = bp_model_build(s.cfg, s.funnel, s.quality, s.files,
+				   s.cfg->n_sources, &info);
+	add_drift(s.cfg, s.metrics, s.t.as_of, s.t.tz);
+	if (bp_model_write(s.metrics, bp_snapshot_tmpdir(s.snap), &err) < 0)
+		goto failed;
+
+	t[3] = seconds();
+	if (render_reports(s.cfg, s.metrics, bp_snapshot_tmpdir(s.snap), s.t.now,
+			   &err) < 0)
+		goto failed;
+	t[4] = seconds();
+	final = bp_xstrdup(bp_snapshot_path(s.snap));
+	rc = bp_snapshot_commit(s.snap, &err);
+	s.snap = NULL;
+	if (rc < 0)
+		goto failed;
+	t[5] = seconds();
+	log_timing(&s, t);
+	fprintf(stderr, "boardpack: %s: %zu source%s read, snapshot written\n",
+		period, s.cfg->n_sources, s.cfg->n_sources == 1 ? "" : "s");
+	rc = after_snapshot(&s, o, period, final);
+	/* The snapshot exists even when the email failed: `send` retries. */
+	printf("%s\n", final);
+	free(final);
+	run_state_free(&s);
+	return rc;
+failed:
+	free(final);
+	rc = bp_cli_fail(&err);
+	run_state_free(&s);
+	return rc;
+}
