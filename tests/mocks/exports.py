@@ -30,8 +30,8 @@ def table(path, is_header):
     """(header, rows as dicts) of a delimited file, skipping lines before
     the first line for which is_header(fields) holds."""
     text = read_text(path)
-    first = text.split("\n", 1)[0]
-    delim = "\t" if first.count("\t") > first.count(",") else ","
+    head = text[:65536]
+    delim = "\t" if head.count("\t") > head.count(",") else ","
     lines = list(csv.reader(io.StringIO(text), delimiter=delim))
     for i, fields in enumerate(lines):
         if is_header(fields):

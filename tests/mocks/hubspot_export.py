@@ -66,6 +66,7 @@ class Task:
         self.name = None
         self.rows = 0
         self.failed = None
+        self.started = self.completed = None
 
 
 def tasks(mock):
@@ -213,12 +214,17 @@ def status(mock, req, m):
         "COMPLETE" if task.done.is_set() else "PROCESSING"
     if state == "COMPLETE" and task.failed:
         state = "CANCELED"
+    now = time.time()
+    if state != "PENDING" and task.started is None:
+        task.started = now
+    if state == "COMPLETE" and task.completed is None:
+        task.completed = now
     body = {"status": state, "requestedAt": iso_s(task.requested),
-            "startedAt": iso_s(task.requested + 1) if state != "PENDING"
+            "startedAt": iso_s(task.started),
+            "completedAt": iso_s(task.completed) if state == "COMPLETE"
             else None,
-            "completedAt": None, "numErrors": 0, "errors": [], "links": {}}
+            "numErrors": 0, "errors": [], "links": {}}
     if state == "COMPLETE":
-        body["completedAt"] = iso_s(time.time())
         body["result"] = result_url(mock, task)
     elif state == "CANCELED":
         body["numErrors"] = 1
