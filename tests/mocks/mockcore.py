@@ -233,15 +233,11 @@ class Rule:
                 return False
         return True
 
-    def fire(self):
-        """Counts a matching request; True when this one gets the reply."""
-        self.seen += 1
-        if self.seen < self.nth:
-            return False
-        if self.times >= 0 and self.used >= self.times:
-            return False
-        self.used += 1
-        return True
+    def eligible(self):
+        """Whether this rule would reply now: the nth matching request has
+        come and fewer than `times` replies were given."""
+        return self.seen >= self.nth and (self.times < 0 or
+                                          self.used < self.times)
 
 
 class Scenarios:
@@ -265,11 +261,17 @@ class Scenarios:
 
     def pick(self, req):
         """The rule that takes this request, or None.  Every matching rule
-        counts the request, so rules of several files stay independent."""
+        counts the request; the first eligible one, in load order, replies.
+        A rule whose nth request was taken by an earlier rule replies to the
+        next one instead, so quirks of several files follow one another."""
         chosen = None
         with self.lock:
             for rule in self.rules:
-                if rule.matches(req) and rule.fire() and chosen is None:
+                if not rule.matches(req):
+                    continue
+                rule.seen += 1
+                if chosen is None and rule.eligible():
+                    rule.used += 1
                     chosen = rule
         return chosen
 
