@@ -32,6 +32,7 @@ import ssl
 import sys
 import tempfile
 import threading
+import traceback
 
 import exports
 import ga4
@@ -42,7 +43,7 @@ import hubspot_export
 import hubspot_portal as hp
 import linkedin
 import meta
-from mockcore import Mock, Request, RequestLog, Settings
+from mockcore import Mock, Request, RequestLog, Settings, json_reply
 
 VENDORS = [hubspot, hubspot_export, google_oauth, google_ads, ga4, meta,
            linkedin]
@@ -74,7 +75,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         mock = self.server.mock
         req = Request(self.command, self.path, self.headers, self.read_body(),
                       self.server.port_name)
-        reply = mock.handle(req)
+        try:
+            reply = mock.handle(req)
+        except Exception:  # a bug in the mock: say so, keep serving
+            traceback.print_exc()
+            reply = json_reply(500, {"error": "vendor mock failed: %s" %
+                                     traceback.format_exc(limit=1)})
         if mock.log:
             mock.log.write(req, reply)
         if reply.close:
