@@ -54,6 +54,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "bp-vendor-mock"
     sys_version = ""
+    # Headers and body go out in separate writes; with Nagle's algorithm
+    # each keep-alive reply would wait for the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         pass
