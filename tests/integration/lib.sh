@@ -105,31 +105,32 @@ JSON
 # vendor_mock.py) on loopback, serving the bp-gen exports in DATA_DIR (may
 # be empty), with the test CA of start_https and mock_credentials.  Sets
 # MOCK_PORT, MOCK_URL, MOCK_LOG ($T/NAME.log, one JSON line per request)
-# and CA.  NAME tells several mocks of one test apart.
+# and CA.  NAME tells several mocks of one test apart.  A test that also
+# wants start_https calls it first: it makes a new CA.
 start_mock() {
-	name=$1 data=$2
+	mock_name=$1 mock_data=$2
 	shift 2
 	[ -s "$T/tls/ca.pem" ] ||
 		sh "$BP_SRCDIR/tests/integration/make_ca.sh" "$T/tls" >/dev/null
 	CA="$T/tls/ca.pem"
 	[ -s "$T/mock-creds.json" ] || mock_credentials "$T/mock-creds.json"
-	MOCK_LOG="$T/$name.log"
-	rm -f "$T/$name.port"
+	MOCK_LOG="$T/$mock_name.log"
+	rm -f "$T/$mock_name.port"
 	"$PY" "$BP_SRCDIR/tests/mocks/vendor_mock.py" \
 		--cert "$T/tls/server.pem" --key "$T/tls/server.key" \
-		--port-file "$T/$name.port" --log "$MOCK_LOG" \
-		--credentials "$T/mock-creds.json" ${data:+--data "$data"} "$@" \
-		2>"$T/$name.err" &
-	pid=$!
-	SERVER_PIDS="$SERVER_PIDS $pid"
+		--port-file "$T/$mock_name.port" --log "$MOCK_LOG" \
+		--credentials "$T/mock-creds.json" ${mock_data:+--data "$mock_data"} "$@" \
+		2>"$T/$mock_name.err" &
+	mock_pid=$!
+	SERVER_PIDS="$SERVER_PIDS $mock_pid"
 	i=0
-	while [ ! -s "$T/$name.port" ]; do
+	while [ ! -s "$T/$mock_name.port" ]; do
 		i=$((i + 1))
-		if [ $i -ge 100 ] || ! kill -0 "$pid" 2>/dev/null; then
-			fail "vendor mock did not start: $(cat "$T/$name.err")"
+		if [ $i -ge 100 ] || ! kill -0 "$mock_pid" 2>/dev/null; then
+			fail "vendor mock did not start: $(cat "$T/$mock_name.err")"
 		fi
 		sleep 0.1
 	done
-	MOCK_PORT=$(cat "$T/$name.port")
+	MOCK_PORT=$(cat "$T/$mock_name.port")
 	MOCK_URL="https://127.0.0.1:$MOCK_PORT"
 }

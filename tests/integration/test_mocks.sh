@@ -142,6 +142,11 @@ ok hs7 'd["total"] > 200 and d["paging"]["next"]["after"] == "200" and "associat
 ok hs7 'all(r["properties"]["createdate"] >= "2025-10-01" for r in d["results"])' "search filter"
 grep -qi '^X-HubSpot-RateLimit' "$T/hs7.hdr" && fail "search reply carries rate-limit headers"
 expect 400 hs8 "$A/crm/v3/objects/contacts/search" -H "$PAT" -d '{"limit":201}'
+# Contacts' modification date is lastmodifieddate; hs_lastmodifieddate is
+# accepted and silently finds the wrong records.
+expect 200 hs8a "$A/crm/v3/objects/contacts/search" -H "$PAT" \
+	-d '{"filterGroups":[{"filters":[{"propertyName":"hs_lastmodifieddate","operator":"GTE","value":"0"}]}]}'
+ok hs8a 'd["total"] == 0' "hs_lastmodifieddate on contacts"
 # Search allows 5 requests a second: a burst of 7 meets SECONDLY.
 curl -sS --cacert "$CA" -H "$PAT" -d '{"limit":1}' "$A/crm/v3/objects/deals/search" \
 	"$A/crm/v3/objects/deals/search" "$A/crm/v3/objects/deals/search" \

@@ -296,6 +296,11 @@ def compile_filter(kind, f):
     complaint."""
     name = f.get("propertyName") or f.get("property")
     op = f.get("operator", "EQ")
+    if kind == "contacts" and name == "hs_lastmodifieddate":
+        # Contacts have the property but do not keep it: HubSpot accepts
+        # the filter and silently finds the wrong records (here: none).
+        # Their modification date is lastmodifieddate.
+        return lambda r: False
     if name not in PROPS[kind]:
         raise ValueError("Property %s does not exist" % name)
     if op == "HAS_PROPERTY":
