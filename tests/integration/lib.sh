@@ -71,3 +71,66 @@ no_snapshot() {
 		[ -z "$left" ] || fail "files left behind in $1: $left"
 	fi
 }
+
+# mock_credentials FILE: the credentials the vendor mock accepts in tests
+# (tests/mocks/README.md), with a fresh service-account key pair in
+# $T/sa.key (PKCS#8, what a Google key file holds) and $T/sa.pub.
+mock_credentials() {
+	[ -s "$T/sa.key" ] || {
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+			-out "$T/sa.key" 2>/dev/null
+		openssl pkey -in "$T/sa.key" -pubout -out "$T/sa.pub"
+	}
+	cat >"$1" <<JSON
+{
+  "hubspot": {"private_app_tokens": ["pat-na1-11111111-2222-3333-4444-555555555555"],
+              "client_id": "hs-client-id", "client_secret": "hs-client-secret",
+              "refresh_token": "hs-refresh-token"},
+  "google": {"client_id": "123-test.apps.googleusercontent.com",
+             "client_secret": "g-client-secret", "refresh_token": "1//g-refresh-token",
+             "customer_ids": ["1234567890"], "login_customer_id": "9876543210",
+             "ga4_properties": ["123456789"],
+             "service_account": {"client_email": "boardpack@acme-test.iam.gserviceaccount.com",
+                                 "private_key_id": "test-key-1", "public_key": "$T/sa.pub"}},
+  "meta": {"access_tokens": ["EAAB-system-user-token"], "expired_tokens": ["EAAB-expired-token"],
+           "ad_accounts": ["1029384756"]},
+  "linkedin": {"client_id": "li-client-id", "client_secret": "li-client-secret",
+               "refresh_token": "AQW-refresh-token", "refresh_token_ttl": 31536000,
+               "ad_accounts": ["508812345"]}
+}
+JSON
+}
+
+# start_mock NAME DATA_DIR [OPTION...]: the vendor mock (tests/mocks/
+# vendor_mock.py) on loopback, serving the bp-gen exports in DATA_DIR (may
+# be empty), with the test CA of start_https and mock_credentials.  Sets
+# MOCK_PORT, MOCK_URL, MOCK_LOG ($T/NAME.log, one JSON line per request)
+# and CA.  NAME tells several mocks of one test apart.  A test that also
+# wants start_https calls it first: it makes a new CA.
+start_mock() {
+	mock_name=$1 mock_data=$2
+	shift 2
+	[ -s "$T/tls/ca.pem" ] ||
+		sh "$BP_SRCDIR/tests/integration/make_ca.sh" "$T/tls" >/dev/null
+	CA="$T/tls/ca.pem"
+	[ -s "$T/mock-creds.json" ] || mock_credentials "$T/mock-creds.json"
+	MOCK_LOG="$T/$mock_name.log"
+	rm -f "$T/$mock_name.port"
+	"$PY" "$BP_SRCDIR/tests/mocks/vendor_mock.py" \
+		--cert "$T/tls/server.pem" --key "$T/tls/server.key" \
+		--port-file "$T/$mock_name.port" --log "$MOCK_LOG" \
+		--credentials "$T/mock-creds.json" ${mock_data:+--data "$mock_data"} "$@" \
+		2>"$T/$mock_name.err" &
+	mock_pid=$!
+	SERVER_PIDS="$SERVER_PIDS $mock_pid"
+	i=0
+	while [ ! -s "$T/$mock_name.port" ]; do
+		i=$((i + 1))
+		if [ $i -ge 100 ] || ! kill -0 "$mock_pid" 2>/dev/null; then
+			fail "vendor mock did not start: $(cat "$T/$mock_name.err")"
+		fi
+		sleep 0.1
+	done
+	MOCK_PORT=$(cat "$T/$mock_name.port")
+	MOCK_URL="https://127.0.0.1:$MOCK_PORT"
+}
