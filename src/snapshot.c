@@ -786,7 +786,7 @@ int bp_snapshot_verify(const char *dir, bp_err *err)
 	struct paths listed = { 0 };
 	char *manifest = join(dir, MANIFEST);
 	FILE *in = NULL;
-	int root = -1, rc = -1;
+	int root, rc = -1;
 
 	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0) {
