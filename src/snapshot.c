@@ -749,6 +749,11 @@ static int check_listed(int root, FILE *in, const char *manifest,
 	if (rc == 0 && ferror(in))
 		rc = bp_err_set(err, BP_EDATA, "cannot read '%s': %s", manifest,
 				strerror(errno));
+	/* getline grows its buffer with libc's malloc: when it stops short of
+	 * the end for want of memory, that ends the process as any other
+	 * allocation does, rather than reading as a shorter manifest. */
+	else if (rc == 0 && !feof(in))
+		bp_oom();
 	free(line);
 	return rc;
 }
