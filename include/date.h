@@ -31,8 +31,7 @@ typedef struct bp_tz bp_tz;
  * NULL with BP_ECONFIG "unknown time zone 'NAME'" when the name is
  * absolute, contains "..", has no file, or the file is not valid TZif
  * (v1, v2, v3 or v4; its POSIX TZ footer governs instants after its last
- * transition); with BP_ESOFTWARE when out of memory.  The caller frees
- * the zone with bp_tz_free(). */
+ * transition).  The caller frees the zone with bp_tz_free(). */
 bp_tz *bp_tz_load(const char *name, bp_err *err);
 void bp_tz_free(bp_tz *tz);                 /* accepts NULL */
 const char *bp_tz_name(const bp_tz *tz);    /* owned by tz; NULL: "UTC" */

@@ -78,7 +78,8 @@
  *                 failure, no STARTTLS offered, every recipient rejected,
  *                 a 5xx reply
  *   BP_ETEMPFAIL  still a 4xx reply after the retries
- *   BP_ESOFTWARE  out of memory, libcurl cannot start */
+ *   BP_ESOFTWARE  libcurl cannot start, or cannot read an attachment it
+ *                 was given */
 int bp_mail_send(const bp_config *cfg, const char *dir, const char *period,
 		 char **report, bp_err *err);
 
@@ -87,13 +88,13 @@ int bp_mail_send(const bp_config *cfg, const char *dir, const char *period,
 int bp_mail_was_sent(const char *dir);
 
 /* The plain-text rendering of an HTML document described above.  Returns
- * a new string (caller frees), or NULL when out of memory. */
+ * a new string (caller frees). */
 char *bp_mail_html_to_text(const char *html);
 
 /* `text` as the value of a Subject header: unchanged when it is ASCII,
  * else RFC 2047 "=?UTF-8?B?...?=" words of at most 75 characters, never
  * splitting a UTF-8 sequence, separated by CRLF and a space (folding).
- * Returns a new string (caller frees), or NULL when out of memory. */
+ * Returns a new string (caller frees). */
 char *bp_mail_encode_header(const char *text);
 
 #endif

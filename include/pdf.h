@@ -55,8 +55,7 @@ typedef struct bp_pdf_options {
  *                 path), or the page document has an unknown element or a
  *                 bad attribute (file and line of the element);
  *   BP_ECANTCREAT the output cannot be written (no file is left behind);
- *   BP_ESOFTWARE  libharu failed (the message gives its error code) or
- *                 memory ran out.
+ *   BP_ESOFTWARE  libharu failed (the message gives its error code).
  * The caller keeps ownership of `page_doc`. */
 int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 		 const bp_pdf_options *opt, bp_err *err);

@@ -45,14 +45,15 @@
  * (the caller frees it with xmlFreeDoc), or NULL with BP_ECONFIG naming
  * the template file and line (bad XPath, unknown bp: directive, missing
  * include, unknown chart type), BP_ENOINPUT when the template cannot be
- * read, BP_ESOFTWARE when out of memory.  `metrics` is not modified. */
+ * read.  `metrics` is not modified. */
 xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
 			   bp_err *err);
 
 /* Expands an HTML template and serialises it: <!DOCTYPE html>, XHTML
  * syntax (so xmllint parses it), UTF-8, every <drawing> turned into an
  * inline <svg>.  Returns a malloc'd NUL-terminated buffer (caller frees)
- * and its length in *len, or NULL with an error as bp_render_expand. */
+ * and its length in *len, or NULL with an error as bp_render_expand (or
+ * BP_ESOFTWARE when libxml2 fails to serialise the document). */
 char *bp_render_html_buffer(xmlDocPtr metrics, const char *template_path,
 			    size_t *len, bp_err *err);
 
@@ -75,7 +76,8 @@ xmlDocPtr bp_render_load_metrics(const char *path, bp_err *err);
  * report.html exists.  When no base has the language, the same search is
  * made for "en".  Returns 0 (found the language), 1 (fell back to "en"),
  * or -1 with BP_ENOINPUT when nothing was found (the message lists the
- * places tried).  exe_path may be NULL. */
+ * places tried) or the folder found does not fit in `size` bytes (the
+ * message names it).  exe_path may be NULL. */
 int bp_render_template_dir(const char *config_templates, const char *language,
 			   const char *exe_path, char *out, size_t size,
 			   bp_err *err);

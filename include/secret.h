@@ -13,8 +13,8 @@
  * "source 'crm'").
  * Refused when the file is readable by group or others, empty, longer
  * than 8 KiB or more than one line.  Returns a new string (free with
- * bp_secret_free), or NULL with BP_ECONFIG (BP_ESOFTWARE when out of
- * memory).  The secret itself never appears in a message. */
+ * bp_secret_free), or NULL with BP_ECONFIG.  The secret itself never
+ * appears in a message. */
 char *bp_secret_read_file(const char *path, const char *kind,
 			  const char *owner, bp_err *err);
 

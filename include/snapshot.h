@@ -91,7 +91,7 @@ int bp_snapshot_verify(const char *dir, bp_err *err);
  * stamp count (temporary folders and anything else are ignored); stamps
  * compare as text.  If `before` is a path, only its last component is
  * compared.  Returns "<output_dir>/<period>/<stamp>"; caller frees.  NULL
- * also when `output_dir` cannot be read or memory runs out. */
+ * also when `output_dir` cannot be read. */
 char *bp_snapshot_previous(const char *output_dir, const char *before);
 
 /* Retention: removes committed snapshots whose stamp is more than

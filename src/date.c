@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 #define DAY 86400
 #define ZONEINFO_DIR "/usr/share/zoneinfo"
 #define TZIF_MAX_BYTES (256 * 1024) /* real ones are under 10 KiB */
@@ -404,8 +406,8 @@ static int type_offset(const unsigned char *types, size_t i, int32_t *off)
 	return 0;
 }
 
-/* Fills the transition table from one data block.  Returns 0, -1 on
- * malformed data, -2 when out of memory. */
+/* Fills the transition table from one data block.  Returns 0, or -1 on
+ * malformed data. */
 static int tzif_block(bp_tz *tz, const unsigned char *p,
 		      const struct tzif_counts *k, size_t tsize)
 {
@@ -424,10 +426,8 @@ static int tzif_block(bp_tz *tz, const unsigned char *p,
 		if (o != 0)
 			tz->is_utc = 0;
 	}
-	tz->at = malloc((k->time + 1) * sizeof(*tz->at));
-	tz->off = malloc((k->time + 1) * sizeof(*tz->off));
-	if (!tz->at || !tz->off)
-		return -2;
+	tz->at = bp_xreallocarray(NULL, k->time + 1, sizeof(*tz->at));
+	tz->off = bp_xreallocarray(NULL, k->time + 1, sizeof(*tz->off));
 	for (i = 0; i < k->time; i++) {
 		tz->at[i] = be_time(p + i * tsize, tsize);
 		if (idx[i] >= k->type || (i > 0 && tz->at[i] <= tz->at[i - 1]))
@@ -461,13 +461,12 @@ static int tzif_footer(bp_tz *tz, const unsigned char *b, size_t len,
 	return 0;
 }
 
-/* Returns 0, -1 when the data is not valid TZif, -2 when out of memory. */
+/* Returns 0, or -1 when the data is not valid TZif. */
 static int tzif_parse(bp_tz *tz, const unsigned char *b, size_t len)
 {
 	struct tzif_counts k;
 	size_t v1 = tzif_header(b, len, 0, 4, &k);
 	size_t pos, v2;
-	int rc;
 
 	if (v1 == 0) /* a valid block is never empty: it has a type */
 		return -1;
@@ -478,27 +477,16 @@ static int tzif_parse(bp_tz *tz, const unsigned char *b, size_t len)
 	v2 = tzif_header(b, len, pos, 8, &k);
 	if (v2 == 0)
 		return -1;
-	rc = tzif_block(tz, b + pos + 44, &k, 8);
-	if (rc < 0)
-		return rc;
+	if (tzif_block(tz, b + pos + 44, &k, 8) < 0)
+		return -1;
 	return tzif_footer(tz, b, len, pos + 44 + v2);
 }
 
-/* Makes room for `cap` transitions.  Returns 0, or -1 when out of memory
- * (the table is then unchanged, still owned by tz). */
-static int grow_table(bp_tz *tz, size_t cap)
+/* Makes room for `cap` transitions. */
+static void grow_table(bp_tz *tz, size_t cap)
 {
-	int64_t *at = realloc(tz->at, cap * sizeof(*at));
-	int32_t *off;
-
-	if (!at)
-		return -1;
-	tz->at = at;
-	off = realloc(tz->off, cap * sizeof(*off));
-	if (!off)
-		return -1;
-	tz->off = off;
-	return 0;
+	tz->at = bp_xreallocarray(tz->at, cap, sizeof(*tz->at));
+	tz->off = bp_xreallocarray(tz->off, cap, sizeof(*tz->off));
 }
 
 /* Adds a transition after the file's.  A year's end and the next year's
@@ -516,7 +504,7 @@ static void append_event(bp_tz *tz, int64_t at, int32_t off)
 
 /* Appends the rule's transitions after the file's last one, up to
  * RULE_HORIZON_YEAR, so that lookups there are a binary search. */
-static int expand_rule(bp_tz *tz)
+static void expand_rule(bp_tz *tz)
 {
 	int64_t limit = bp_days_from_civil(RULE_HORIZON_YEAR + 1, 1, 1) * DAY;
 	int64_t last;
@@ -528,11 +516,10 @@ static int expand_rule(bp_tz *tz)
 	 * the horizon is not needed: the rule will do. */
 	if (last >= limit || last < bp_days_from_civil(1800, 1, 1) * DAY) {
 		tz->horizon = last;
-		return 0;
+		return;
 	}
 	y0 = year_of(last) - 1;
-	if (grow_table(tz, tz->n + 2 * (size_t)(RULE_HORIZON_YEAR + 3 - y0)) < 0)
-		return -2;
+	grow_table(tz, tz->n + 2 * (size_t)(RULE_HORIZON_YEAR + 3 - y0));
 	for (y = y0; y <= RULE_HORIZON_YEAR + 2; y++) {
 		struct rule_event ev[2];
 
@@ -543,7 +530,6 @@ static int expand_rule(bp_tz *tz)
 					     tz->rule.dst : tz->rule.std);
 	}
 	tz->horizon = limit;
-	return 0;
 }
 
 static void set_horizon(bp_tz *tz)
@@ -572,7 +558,7 @@ static int name_ok(const char *s)
 }
 
 /* Reads a whole file of at most TZIF_MAX_BYTES.  Returns a malloc'd
- * buffer the caller frees, or NULL (too big, unreadable, out of memory). */
+ * buffer the caller frees, or NULL (too big, unreadable). */
 static unsigned char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -581,9 +567,7 @@ static unsigned char *slurp(const char *path, size_t *len)
 
 	if (!f)
 		goto out;
-	buf = malloc(TZIF_MAX_BYTES + 1);
-	if (!buf)
-		goto out;
+	buf = bp_xmalloc(TZIF_MAX_BYTES + 1);
 	n = fread(buf, 1, TZIF_MAX_BYTES + 1, f);
 	if (ferror(f) || n > TZIF_MAX_BYTES) {
 		free(buf);
@@ -598,15 +582,9 @@ out:
 
 static bp_tz *tz_new(const char *name)
 {
-	bp_tz *tz = calloc(1, sizeof(*tz));
+	bp_tz *tz = bp_xcalloc(1, sizeof(*tz));
 
-	if (!tz)
-		return NULL;
-	tz->name = strdup(name);
-	if (!tz->name) {
-		free(tz);
-		return NULL;
-	}
+	tz->name = bp_xstrdup(name);
 	tz->horizon = INT64_MAX;
 	tz->is_utc = 1;
 	return tz;
@@ -615,42 +593,35 @@ static bp_tz *tz_new(const char *name)
 bp_tz *bp_tz_load(const char *name, bp_err *err)
 {
 	const char *dir = getenv("TZDIR");
-	char path[4096];
+	char *path = NULL;
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	bp_tz *tz = NULL;
-	int rc = -1;
 
-	if (!name || !*name || strcmp(name, "UTC") == 0) {
-		tz = tz_new("UTC");
-		rc = tz ? 0 : -2;
-		goto out;
-	}
+	if (!name || !*name || strcmp(name, "UTC") == 0)
+		return tz_new("UTC");
 	if (!dir || !*dir)
 		dir = ZONEINFO_DIR;
-	if (!name_ok(name) || (size_t)snprintf(path, sizeof(path), "%s/%s",
-					       dir, name) >= sizeof(path))
-		goto out;
+	if (!name_ok(name))
+		goto fail;
+	path = bp_xasprintf("%s/%s", dir, name);
 	buf = slurp(path, &len);
 	if (!buf)
-		goto out;
+		goto fail;
 	tz = tz_new(name);
-	rc = tz ? tzif_parse(tz, buf, len) : -2;
-	if (rc == 0) {
-		set_horizon(tz);
-		if (tz->horizon == INT64_MAX && tz->rule.has_dst)
-			rc = expand_rule(tz);
-	}
-out:
+	if (tzif_parse(tz, buf, len) < 0)
+		goto fail;
+	set_horizon(tz);
+	if (tz->horizon == INT64_MAX && tz->rule.has_dst)
+		expand_rule(tz);
+	free(path);
 	free(buf);
-	if (rc == 0)
-		return tz;
+	return tz;
+fail:
+	free(path);
+	free(buf);
 	bp_tz_free(tz);
-	if (rc == -2)
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
-	else
-		bp_err_set(err, BP_ECONFIG, "unknown time zone '%.200s'",
-			   name);
+	bp_err_set(err, BP_ECONFIG, "unknown time zone '%.200s'", name);
 	return NULL;
 }
 

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mem.h"
+
 /* Renamed in libcurl 8.2; the misspelt name is all 7.88 has. */
 #if LIBCURL_VERSION_NUM >= 0x080200
 #define OPT_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLOWFAILS
@@ -39,27 +41,11 @@
 typedef struct sbuf {
 	char *s;
 	size_t len, cap;
-	int oom;
 } sbuf;
 
 static void sb_add(sbuf *b, const char *p, size_t n)
 {
-	char *s;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(s = realloc(b->s, cap))) {
-			b->oom = 1;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
+	BP_GROW(b->s, b->len + n + 1, b->cap);
 	memcpy(b->s + b->len, p, n);
 	b->len += n;
 	b->s[b->len] = '\0';
@@ -80,18 +66,13 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		b->oom = 1;
-		return;
-	}
+	if (n < 0)	/* as bp_xasprintf: a text too long to hold */
+		bp_oom();
 	if ((size_t)n < sizeof(small)) {
 		sb_add(b, small, (size_t)n);
 		return;
 	}
-	if (!(big = malloc((size_t)n + 1))) {
-		b->oom = 1;
-		return;
-	}
+	big = bp_xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(big, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -99,15 +80,10 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 	free(big);
 }
 
-/* The string (caller frees), or NULL when out of memory; an empty buffer
- * gives "". */
+/* The string (caller frees); an empty buffer gives "". */
 static char *sb_take(sbuf *b)
 {
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	return b->s ? b->s : strdup("");
+	return b->s ? b->s : bp_xstrdup("");
 }
 
 /* ---- HTML to plain text --------------------------------------------------- */
@@ -270,10 +246,8 @@ char *bp_mail_html_to_text(const char *html)
 			p++;
 		}
 	}
-	if (b.oom || !b.s) {
-		free(b.s);
-		return b.oom ? NULL : strdup("");
-	}
+	if (!b.s)
+		return bp_xstrdup("");
 	out = collapse(b.s);
 	free(b.s);
 	return out;
@@ -317,7 +291,7 @@ char *bp_mail_encode_header(const char *text)
 		if (p[i] >= 0x7f || p[i] < 0x20)
 			ascii = 0;
 	if (ascii)
-		return strdup(text);
+		return bp_xstrdup(text);
 	while (len > 0) {
 		n = len < max ? len : max;
 		/* Back off to the start of a UTF-8 sequence. */
@@ -373,7 +347,7 @@ static void mail_date(char *buf, size_t size, time_t now)
 		 tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void message_id(char *buf, size_t size, const char *from, time_t now)
+static void message_id(sbuf *b, const char *from, time_t now)
 {
 	const char *at = strchr(from, '@');
 	unsigned char r[8] = { 0 };
@@ -383,8 +357,8 @@ static void message_id(char *buf, size_t size, const char *from, time_t now)
 		v = (unsigned long long)now ^ ((unsigned long long)getpid() << 32);
 	for (size_t i = 0; i < sizeof(r); i++)
 		v = v << 8 ^ r[i];
-	snprintf(buf, size, "<boardpack.%lld.%d.%016llx@%s>", (long long)now,
-		 (int)getpid(), v, at ? at + 1 : "localhost");
+	sb_printf(b, "<boardpack.%lld.%d.%016llx@%s>", (long long)now,
+		  (int)getpid(), v, at ? at + 1 : "localhost");
 }
 
 static void add_list(sbuf *b, const char *name, char **addr, size_t n)
@@ -425,14 +399,10 @@ static void message_free(message *m)
 
 static char *path_in(const char *dir, const char *name)
 {
-	sbuf b = { 0 };
-
-	sb_printf(&b, "%s/%s", dir, name);
-	return sb_take(&b);
+	return bp_xasprintf("%s/%s", dir, name);
 }
 
-/* The whole file, NUL-terminated; NULL when it cannot be read (errno
- * set) or memory runs out (errno ENOMEM). */
+/* The whole file, NUL-terminated; NULL when it cannot be read. */
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -444,15 +414,12 @@ static char *slurp(const char *path)
 		return NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		sb_add(&b, chunk, n);
-	if (ferror(f) && !b.oom) {
+	if (ferror(f)) {
 		fclose(f);
 		free(b.s);
-		errno = EIO;
 		return NULL;
 	}
 	fclose(f);
-	if (b.oom)
-		errno = ENOMEM;
 	return sb_take(&b);
 }
 
@@ -486,8 +453,7 @@ static void file_list(sbuf *b, const char *dir, const char *period)
 		  "holds the data:\n\n    %s\n\n", period, dir);
 	while (d && (e = readdir(d)) && n < 256)
 		if (e->d_name[0] != '.' && strcmp(e->d_name, "delivery.log"))
-			if ((names[n] = strdup(e->d_name)))
-				n++;
+			names[n++] = bp_xstrdup(e->d_name);
 	if (d)
 		closedir(d);
 	qsort(names, n, sizeof(names[0]), by_name);
@@ -522,12 +488,9 @@ static char *html_with_notes(const char *html, const char *notes)
 		end = html + strlen(html);
 	sb_add(&b, html, (size_t)(end - html));
 	while (*p && (nl = strchr(p, '\n'))) {
-		char *line = strndup(p, (size_t)(nl - p));
+		char *line = bp_xstrndup(p, (size_t)(nl - p));
 		sb_puts(&b, "<p style=\"font-size:13px;color:#555\">");
-		if (line)
-			html_escape(&b, line);
-		else
-			b.oom = 1;
+		html_escape(&b, line);
 		sb_puts(&b, "</p>\n");
 		free(line);
 		p = nl + 1;
@@ -538,8 +501,8 @@ static char *html_with_notes(const char *html, const char *notes)
 
 /* Chooses the attachments within the size cap; writes a note line for
  * each file that is missing or left out. */
-static int pick_attachments(message *m, const bp_email *e, const char *dir,
-			    sbuf *notes)
+static void pick_attachments(message *m, const bp_email *e, const char *dir,
+			     sbuf *notes)
 {
 	static const struct { const char *name, *type, *what; } files[] = {
 		{ "report.pdf", "application/pdf", "The PDF report" },
@@ -552,8 +515,7 @@ static int pick_attachments(message *m, const bp_email *e, const char *dir,
 		char *path;
 		if (i == 1 && !e->attach_html)
 			break;
-		if (!(path = path_in(dir, files[i].name)))
-			return -1;
+		path = path_in(dir, files[i].name);
 		size = encoded_size(path);
 		if (size < 0) {
 			sb_printf(notes, "%s (%s) is missing from the snapshot; "
@@ -571,7 +533,6 @@ static int pick_attachments(message *m, const bp_email *e, const char *dir,
 			m->att[m->n_att++].type = files[i].type;
 		}
 	}
-	return 0;
 }
 
 /* Mail lines end in CRLF; with bare LFs curl's quoted-printable encoder
@@ -580,8 +541,6 @@ static char *to_crlf(char *s)
 {
 	sbuf b = { 0 };
 
-	if (!s)
-		return NULL;
 	for (const char *p = s; *p; p++) {
 		if (*p == '\n' && (p == s || p[-1] != '\r'))
 			sb_add(&b, "\r", 1);
@@ -591,117 +550,84 @@ static char *to_crlf(char *s)
 	return sb_take(&b);
 }
 
-static int prepare_bodies(message *m, const bp_email *e, const char *dir,
-			  const char *period, bp_err *err)
+static void prepare_bodies(message *m, const bp_email *e, const char *dir,
+			   const char *period)
 {
 	sbuf notes = { 0 }, text = { 0 };
-	char *path = path_in(dir, "email.html"), *html = NULL, *plain = NULL;
-	int rc = -1;
+	char *path = path_in(dir, "email.html"), *html, *plain = NULL;
 
-	if (!path || pick_attachments(m, e, dir, &notes) < 0 || notes.oom)
-		goto out;
+	pick_attachments(m, e, dir, &notes);
 	html = slurp(path);
-	if (!html && errno == ENOMEM)
-		goto out;
 	if (html) {
-		if (!(plain = bp_mail_html_to_text(html)))
-			goto out;
+		plain = bp_mail_html_to_text(html);
 		sb_puts(&text, plain);
 		if (notes.len)
 			sb_printf(&text, "\n%s", notes.s);
 		m->html = to_crlf(html_with_notes(html, notes.s ? notes.s : ""));
-		if (!m->html)
-			goto out;
 	} else {
 		file_list(&text, dir, period);
 		if (notes.len)
 			sb_printf(&text, "\n%s", notes.s);
 	}
-	text.oom = text.oom || notes.oom;
 	m->text = to_crlf(sb_take(&text));
-	text.s = NULL;
-	rc = m->text ? 0 : -1;
-out:
 	free(path);
 	free(html);
 	free(plain);
 	free(notes.s);
-	free(text.s);
-	if (rc < 0)
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
-	return rc;
 }
 
-static int append_header(struct curl_slist **list, sbuf *b)
+/* Appends the header held in `b` to `list` and empties `b`.  (libcurl
+ * allocates through bp_xmalloc, so curl_slist_append cannot fail.) */
+static void append_header(struct curl_slist **list, sbuf *b)
 {
-	struct curl_slist *l;
 	char *s = sb_take(b);
 
 	b->s = NULL;
 	b->len = b->cap = 0;
-	if (!s)
-		return -1;
-	l = curl_slist_append(*list, s);
+	*list = curl_slist_append(*list, s);
 	free(s);
-	if (!l)
-		return -1;
-	*list = l;
-	return 0;
 }
 
-static int prepare_headers(message *m, const bp_config *cfg,
-			   const char *period)
+static void prepare_headers(message *m, const bp_config *cfg,
+			    const char *period)
 {
 	const bp_email *e = cfg->email;
-	char date[64], mid[160];
-	char *subject = NULL, *enc = NULL;
+	char date[64];
+	char *subject, *enc;
 	sbuf b = { 0 };
 	time_t now = time(NULL);
-	int rc = -1;
 
 	subject = fill_subject(e->subject ? e->subject : DEFAULT_SUBJECT,
 			       cfg->title ? cfg->title : "Board report", period);
-	if (!subject || !(enc = bp_mail_encode_header(subject)))
-		goto out;
+	enc = bp_mail_encode_header(subject);
 	mail_date(date, sizeof(date), now);
-	message_id(mid, sizeof(mid), e->from, now);
 	sb_printf(&b, "From: %s", e->from);
-	if (append_header(&m->headers, &b) < 0)
-		goto out;
+	append_header(&m->headers, &b);
 	add_list(&b, "To", e->to, e->n_to);
-	if (b.len && append_header(&m->headers, &b) < 0)
-		goto out;
+	if (b.len)
+		append_header(&m->headers, &b);
 	add_list(&b, "Cc", e->cc, e->n_cc);
-	if (b.len && append_header(&m->headers, &b) < 0)
-		goto out;
+	if (b.len)
+		append_header(&m->headers, &b);
 	sb_printf(&b, "Subject: %s", enc);
-	if (append_header(&m->headers, &b) < 0)
-		goto out;
+	append_header(&m->headers, &b);
 	sb_printf(&b, "Date: %s", date);
-	if (append_header(&m->headers, &b) < 0)
-		goto out;
-	sb_printf(&b, "Message-ID: %s", mid);
-	rc = append_header(&m->headers, &b);
-out:
+	append_header(&m->headers, &b);
+	sb_puts(&b, "Message-ID: ");
+	message_id(&b, e->from, now);
+	append_header(&m->headers, &b);
 	free(subject);
 	free(enc);
-	free(b.s);
-	return rc;
 }
 
-static int prepare_rcpt(message *m, const bp_email *e)
+static void prepare_rcpt(message *m, const bp_email *e)
 {
 	char **lists[3] = { e->to, e->cc, e->bcc };
 	size_t counts[3] = { e->n_to, e->n_cc, e->n_bcc };
-	struct curl_slist *l;
 
 	for (size_t k = 0; k < 3; k++)
-		for (size_t i = 0; i < counts[k]; i++) {
-			if (!(l = curl_slist_append(m->rcpt, lists[k][i])))
-				return -1;
-			m->rcpt = l;
-		}
-	return 0;
+		for (size_t i = 0; i < counts[k]; i++)
+			m->rcpt = curl_slist_append(m->rcpt, lists[k][i]);
 }
 
 /* ---- transport and credentials -------------------------------------------- */
@@ -726,10 +652,6 @@ static int check_url(const bp_email *e, target *t, bp_err *err)
 	char *scheme = NULL, *host = NULL, *port = NULL;
 	int rc = -1;
 
-	if (!u) {
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
-		goto out;
-	}
 	if (!e->url || curl_url_set(u, CURLUPART_URL, e->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
@@ -764,16 +686,13 @@ out:
 static char *need_env(const char *attr, const char *name, bp_err *err)
 {
 	const char *v = getenv(name);
-	char *s;
 
 	if (!v || !v[0]) {
 		bp_err_set(err, BP_ECONFIG, "environment variable '%s' (%s of "
 			   "<email>) is not set", name, attr);
 		return NULL;
 	}
-	if (!(s = strdup(v)))
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
-	return s;
+	return bp_xstrdup(v);
 }
 
 
@@ -867,6 +786,9 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t n,
 	return 0;
 }
 
+/* The MIME tree of the message, or NULL when an attachment cannot be
+ * read or libcurl finds no randomness for a boundary.  (libcurl allocates
+ * through bp_xmalloc, so curl_mime_addpart cannot fail.) */
 static curl_mime *build_mime(CURL *h, const message *m)
 {
 	curl_mime *top = curl_mime_init(h), *alt = NULL;
@@ -875,31 +797,30 @@ static curl_mime *build_mime(CURL *h, const message *m)
 	if (!top)
 		return NULL;
 	if (m->html) {
-		if (!(alt = curl_mime_init(h)) || !(part = curl_mime_addpart(alt)))
+		if (!(alt = curl_mime_init(h)))
 			goto fail;
+		part = curl_mime_addpart(alt);
 		curl_mime_data(part, m->text, CURL_ZERO_TERMINATED);
 		curl_mime_type(part, "text/plain; charset=utf-8");
 		curl_mime_encoder(part, "quoted-printable");
-		if (!(part = curl_mime_addpart(alt)))
-			goto fail;
+		part = curl_mime_addpart(alt);
 		curl_mime_data(part, m->html, CURL_ZERO_TERMINATED);
 		curl_mime_type(part, "text/html; charset=utf-8");
 		curl_mime_encoder(part, "quoted-printable");
-		if (!(part = curl_mime_addpart(top)) ||
-		    curl_mime_subparts(part, alt) != CURLE_OK)
+		part = curl_mime_addpart(top);
+		if (curl_mime_subparts(part, alt) != CURLE_OK)
 			goto fail;
 		alt = NULL;   /* now owned by `top` */
 		curl_mime_type(part, "multipart/alternative");
 	} else {
-		if (!(part = curl_mime_addpart(top)))
-			goto fail;
+		part = curl_mime_addpart(top);
 		curl_mime_data(part, m->text, CURL_ZERO_TERMINATED);
 		curl_mime_type(part, "text/plain; charset=utf-8");
 		curl_mime_encoder(part, "quoted-printable");
 	}
 	for (size_t i = 0; i < m->n_att; i++) {
-		if (!(part = curl_mime_addpart(top)) ||
-		    curl_mime_filedata(part, m->att[i].path) != CURLE_OK)
+		part = curl_mime_addpart(top);
+		if (curl_mime_filedata(part, m->att[i].path) != CURLE_OK)
 			goto fail;
 		curl_mime_type(part, m->att[i].type);
 		curl_mime_encoder(part, "base64");
@@ -940,7 +861,8 @@ static void set_transport(CURL *h, const bp_email *e, const target *t,
 }
 
 /* Runs one SMTP session.  Returns 0 when it ran (a->rc says how it
- * went), -1 when the handle could not be set up. */
+ * went), -1 when libcurl could not start a handle or an attachment
+ * cannot be read. */
 static int attempt_once(const bp_email *e, const target *t, const message *m,
 			attempt *a)
 {
@@ -1077,8 +999,9 @@ static void log_line(int fd, const attempt *a, const char *error)
 	for (const char *p = error ? error : "-"; *p; p++)
 		sb_add(&b, strchr("\t\r\n", *p) ? " " : p, 1);
 	sb_puts(&b, "\n");
-	if (!b.oom && write(fd, b.s, b.len) != (ssize_t)b.len)
-		b.oom = 1;   /* nothing more to do: the send itself is decided */
+	if (write(fd, b.s, b.len) != (ssize_t)b.len) {
+		/* nothing more to do: the send itself is decided */
+	}
 	free(b.s);
 }
 
@@ -1155,8 +1078,7 @@ static int open_log(const char *dir, int *fd, bp_err *err)
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return bp_err_set(err, BP_ENOINPUT, "snapshot folder '%s' does "
 				  "not exist", dir);
-	if (!(path = path_in(dir, "delivery.log")))
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	path = path_in(dir, "delivery.log");
 	*fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		   0644);
 	if (*fd < 0)
@@ -1174,8 +1096,7 @@ static int init_replies(const bp_email *e, attempt *a, bp_err *err)
 	a->n = e->n_to + e->n_cc + e->n_bcc;
 	if (a->n == 0)
 		return bp_err_set(err, BP_ECONFIG, "<email> has no recipient");
-	if (!(a->r = calloc(a->n, sizeof(*a->r))))
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	a->r = bp_xcalloc(a->n, sizeof(*a->r));
 	for (size_t k = 0; k < e->n_to; k++)
 		a->r[i++].addr = e->to[k];
 	for (size_t k = 0; k < e->n_cc; k++)
@@ -1192,11 +1113,11 @@ static int prepare(const bp_config *cfg, const char *dir, const char *period,
 	const bp_email *e = cfg->email;
 
 	if (check_url(e, t, err) < 0 || check_ca(e, err) < 0 ||
-	    load_credentials(e, t, err) < 0 ||
-	    prepare_bodies(m, e, dir, period, err) < 0)
+	    load_credentials(e, t, err) < 0)
 		return -1;
-	if (prepare_headers(m, cfg, period) < 0 || prepare_rcpt(m, e) < 0)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	prepare_bodies(m, e, dir, period);
+	prepare_headers(m, cfg, period);
+	prepare_rcpt(m, e);
 	return 0;
 }
 
@@ -1227,9 +1148,8 @@ int bp_mail_send(const bp_config *cfg, const char *dir, const char *period,
 		goto out;
 	tried = 1;
 	rc = deliver(e, &t, &m, &a, logfd, err);
-	if (rc == 0 && report && count_accepted(&a) != a.n &&
-	    !(*report = rejected_report(&a)))
-		*report = strdup("rejected by the server: (out of memory)");
+	if (rc == 0 && report)
+		*report = rejected_report(&a);
 out:
 	/* deliver() logs its attempts; what failed before one is logged here. */
 	if (rc < 0 && !tried)

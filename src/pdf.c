@@ -24,6 +24,8 @@
 #include <hpdf.h>
 #include <hpdf_fontdef.h>
 
+#include "mem.h"
+
 #define FONT_MAX 6
 #define PAD 4.0f          /* table cell padding */
 #define BODY_SIZE 10.0f
@@ -133,9 +135,11 @@ static int bad_node(struct pdf *p, xmlNodePtr n, const char *what)
 			 (const char *)n->name);
 }
 
-static int no_memory(struct pdf *p)
+/* libharu's allocations follow boardpack's policy (mem.h): they never
+ * fail, so HPDF_FAILD_TO_ALLOC_MEM is never reported. */
+static void *hpdf_alloc(HPDF_UINT size)
 {
-	return bp_err_set(p->err, BP_ESOFTWARE, "out of memory laying out the pdf");
+	return bp_xmalloc(size);
 }
 
 /* ---- attributes ------------------------------------------------------ */
@@ -317,7 +321,8 @@ static int font_load(struct pdf *p, struct font *f)
 }
 
 /* Where fontconfig keeps `family` (a TrueType file), into buf; 0 when
- * fc-match is missing or names another kind of file. */
+ * fc-match is missing, names another kind of file, or names one whose
+ * path does not fit in buf. */
 static int fc_match(const char *family, char *buf, size_t size)
 {
 	char cmd[256];
@@ -329,9 +334,11 @@ static int fc_match(const char *family, char *buf, size_t size)
 	fp = popen(cmd, "r");
 	if (!fp)
 		return 0;
-	n = fread(buf, 1, size - 1, fp);
-	buf[n] = '\0';
+	n = fread(buf, 1, size, fp);
 	pclose(fp);
+	if (n == size)   /* a path cut short would name another file */
+		n = 0;
+	buf[n] = '\0';
 	return n > 0 && buf[0] == '/';
 }
 
@@ -503,9 +510,7 @@ static int text_build(struct pdf *p, const char *s, int bold, struct text *t)
 	struct glyph *g;
 
 	t->n = 0;
-	t->g = malloc(cap * sizeof(*t->g));
-	if (!t->g)
-		return no_memory(p);
+	t->g = bp_xreallocarray(NULL, cap, sizeof(*t->g));
 	while (u[i]) {
 		i += utf8_next(u + i, &cp);
 		if (cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0)
@@ -595,11 +600,7 @@ static int para_make(struct pdf *p, const char *s, int bold, float size,
 	a->size = size;
 	if (text_build(p, s, bold, &a->t) < 0)
 		return -1;
-	a->l = malloc((a->t.n + 1) * sizeof(*a->l));
-	if (!a->l) {
-		para_free(a);
-		return no_memory(p);
-	}
+	a->l = bp_xreallocarray(NULL, a->t.n + 1, sizeof(*a->l));
 	a->nl = wrap(&a->t, size, maxw, a->l);
 	return 0;
 }
@@ -635,34 +636,24 @@ static void draw_line(struct pdf *p, const struct para *a, size_t k, float x,
 	HPDF_Page_EndText(p->page);
 }
 
-/* Node text with white space collapsed; caller frees with xmlFree. */
-static char *node_text(struct pdf *p, xmlNodePtr n)
+/* Node text ("" for a node that has none); caller frees with xmlFree. */
+static char *node_text(xmlNodePtr n)
 {
 	xmlChar *s = xmlNodeGetContent(n);
 
-	if (!s)
-		s = xmlStrdup((const xmlChar *)"");
-	if (!s)
-		no_memory(p);
-	return (char *)s;
+	return (char *)(s ? s : xmlStrdup((const xmlChar *)""));
 }
 
 /* ---- pages ------------------------------------------------------------ */
 
 static int new_page(struct pdf *p)
 {
-	HPDF_Page *np;
-
-	if (p->npages == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 16;
-		np = realloc(p->pages, p->cap * sizeof(*np));
-		if (!np)
-			return no_memory(p);
-		p->pages = np;
-	}
+	BP_GROW(p->pages, p->npages + 1, p->cap);
 	p->page = HPDF_AddPage(p->doc);
 	if (!p->page)
-		return hpdf_check(p) < 0 ? -1 : no_memory(p);
+		return hpdf_check(p) < 0 ? -1
+					 : bp_err_set(p->err, BP_ESOFTWARE,
+						      "pdf library cannot add a page");
 	HPDF_Page_SetWidth(p->page, p->pw);
 	HPDF_Page_SetHeight(p->page, p->ph);
 	p->pages[p->npages++] = p->page;
@@ -700,14 +691,12 @@ static float keep_with_next(const struct pdf *p, xmlNodePtr n)
 static int block_text(struct pdf *p, xmlNodePtr n, int bold, float size,
 		      struct rgb color, float before, float after)
 {
-	char *s = node_text(p, n);
+	char *s = node_text(n);
 	struct para a;
 	float lh = size * LEADING;
 	size_t k;
 	int rc = -1;
 
-	if (!s)
-		return -1;
 	if (para_make(p, s, bold, size, p->right - p->left, &a) < 0)
 		goto out;
 	if (!p->fresh)
@@ -882,7 +871,7 @@ static void tokens(xmlNodePtr n, const char *name, char *out, size_t max,
 	xmlFree(v);
 }
 
-static int table_init(struct pdf *p, xmlNodePtr n, struct table *t)
+static void table_init(struct pdf *p, xmlNodePtr n, struct table *t)
 {
 	size_t i, c;
 	xmlNodePtr tr;
@@ -897,14 +886,12 @@ static int table_init(struct pdf *p, xmlNodePtr n, struct table *t)
 		t->nheads += attr_is(tr, "header", "1");
 	}
 	if (!t->ncols)
-		return 0;
-	t->x = calloc(t->ncols, sizeof(float));
-	t->w = calloc(t->ncols, sizeof(float));
-	t->align = calloc(t->ncols, 1);
-	t->heads = calloc(t->nheads + 1, sizeof(xmlNodePtr));
+		return;
+	t->x = bp_xcalloc(t->ncols, sizeof(float));
+	t->w = bp_xcalloc(t->ncols, sizeof(float));
+	t->align = bp_xcalloc(t->ncols, 1);
+	t->heads = bp_xcalloc(t->nheads + 1, sizeof(xmlNodePtr));
 	t->nheads = 0;
-	if (!t->x || !t->w || !t->align || !t->heads)
-		return no_memory(p);
 	for (i = 0; i < t->ncols; i++)
 		t->w[i] = 1;
 	tokens(n, "widths", NULL, t->ncols, t->w);
@@ -916,7 +903,6 @@ static int table_init(struct pdf *p, xmlNodePtr n, struct table *t)
 		t->x[i] = x;
 		x += t->w[i];
 	}
-	return 0;
 }
 
 static void table_free(struct table *t)
@@ -950,8 +936,7 @@ static float row_layout(struct pdf *p, const struct table *t, xmlNodePtr tr,
 	for (td = tr->children; td && i < t->ncols; td = td->next) {
 		if (!is(td, "td"))
 			continue;
-		if (!(s = node_text(p, td)))
-			return -1;
+		s = node_text(td);
 		rc = para_make(p, s, head, TABLE_SIZE, t->w[i] - 2 * PAD, &c[i].a);
 		c[i].heat = num_attr(td, "heat", -1);
 		c[i].right = t->align[i] == 'r' ||
@@ -1005,13 +990,11 @@ static void row_draw(struct pdf *p, const struct table *t, const struct cell *c,
  * repeated) when it does not fit. */
 static int table_row(struct pdf *p, struct table *t, xmlNodePtr tr, int repeat)
 {
-	struct cell *c = calloc(t->ncols, sizeof(*c));
+	struct cell *c = bp_xcalloc(t->ncols, sizeof(*c));
 	int head = attr_is(tr, "header", "1"), rc = -1;
 	float h;
 	size_t i;
 
-	if (!c)
-		return no_memory(p);
 	if ((h = row_layout(p, t, tr, c)) < 0)
 		goto out;
 	if (!p->fresh && p->y - h < p->bottom) {
@@ -1034,8 +1017,7 @@ static int block_table(struct pdf *p, xmlNodePtr n)
 	xmlNodePtr tr;
 	int rc = -1, head, body = 0;
 
-	if (table_init(p, n, &t) < 0)
-		goto out;
+	table_init(p, n, &t);
 	if (!p->fresh)
 		p->y -= 6;
 	for (tr = n->children; tr; tr = tr->next) {
@@ -1196,15 +1178,13 @@ static void draw_circle(struct pdf *p, const struct view *v, xmlNodePtr n)
 static int draw_text(struct pdf *p, const struct view *v, xmlNodePtr n)
 {
 	float size = (float)num_attr(n, "font-size", 10) * v->s;
-	char *s = node_text(p, n);
+	char *s = node_text(n);
 	struct para a;
 	struct rgb c;
 	float x, w = 0;
 	size_t i;
 	int rc;
 
-	if (!s)
-		return -1;
 	rc = para_make(p, s, attr_is(n, "font-weight", "bold"),
 		       size > 0.5f ? size : 0.5f, 1e9f, &a);
 	xmlFree(s);
@@ -1307,12 +1287,13 @@ static int block(struct pdf *p, xmlNodePtr n)
 /* Replaces {page} and {pages} in `s`; caller frees. */
 static char *page_subst(const char *s, size_t page, size_t pages)
 {
-	size_t cap = strlen(s) * 2 + 64, len = 0;
-	char *out = malloc(cap);
+	size_t cap = 0, len = 0;
+	char *out = NULL;
 
-	if (!out)
-		return NULL;
-	while (*s && len + 24 < cap) {
+	/* Room for the text, the terminator and one number at each step. */
+	BP_GROW(out, strlen(s) + 24, cap);
+	while (*s) {
+		BP_GROW(out, len + 24, cap);
 		if (strncmp(s, "{page}", 6) == 0) {
 			len += (size_t)snprintf(out + len, cap - len, "%zu", page);
 			s += 6;
@@ -1330,14 +1311,12 @@ static char *page_subst(const char *s, size_t page, size_t pages)
 /* Draws the header or footer on page i; one line, centred when footer. */
 static int running(struct pdf *p, xmlNodePtr n, size_t i, float base, int footer)
 {
-	char *s = node_text(p, n), *t = s ? page_subst(s, i + 1, p->npages) : NULL;
+	char *s = node_text(n), *t = page_subst(s, i + 1, p->npages);
 	float cw = p->right - p->left;
 	struct para a;
 	int rc = -1;
 
 	xmlFree(s);
-	if (!t)
-		return no_memory(p);
 	if (para_make(p, t, 0, 7.5f, cw, &a) == 0) {
 		p->page = p->pages[i];
 		fill_color(p, GREY);
@@ -1488,13 +1467,9 @@ static int copy_stream(struct pdf *p, int fd)
 
 static int save(struct pdf *p, const char *out_path)
 {
-	size_t len = strlen(out_path) + 32;
-	char *tmp = malloc(len);
+	char *tmp = bp_xasprintf("%s.%ld.tmp", out_path, (long)getpid());
 	int fd = -1, rc = -1, e;
 
-	if (!tmp)
-		return no_memory(p);
-	snprintf(tmp, len, "%s.%ld.tmp", out_path, (long)getpid());
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0) {
@@ -1537,12 +1512,10 @@ int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 	memset(&p, 0, sizeof(p));
 	p.err = err;
 	p.file = page_doc && page_doc->URL ? (const char *)page_doc->URL : NULL;
-	p.pick = calloc(2, 65536);
-	p.doc = HPDF_New(on_hpdf_error, &p);
-	if (!p.pick || !p.doc) {
-		no_memory(&p);
-		goto out;
-	}
+	p.pick = bp_xcalloc(2, 65536);
+	/* libharu fails to create a document only for want of memory, which
+	 * its allocator now never reports. */
+	p.doc = HPDF_NewEx(on_hpdf_error, hpdf_alloc, free, 0, &p);
 	fonts_init(&p, opt ? opt->font_path : NULL);
 	HPDF_SetCompressionMode(p.doc, HPDF_COMP_ALL);
 	HPDF_UseUTFEncodings(p.doc);
@@ -1554,8 +1527,7 @@ int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 		goto out;
 	rc = save(&p, out_path);
 out:
-	if (p.doc)
-		HPDF_Free(p.doc);
+	HPDF_Free(p.doc);
 	free(p.pages);
 	free(p.pick);
 	return rc;

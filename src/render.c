@@ -26,6 +26,8 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "mem.h"
+
 #ifndef BP_PREFIX
 #define BP_PREFIX "/usr/local"
 #endif
@@ -57,16 +59,18 @@ static int is_bp_attr(xmlAttrPtr a)
 	return a->ns && xmlStrEqual(a->ns->href, BAD_CAST BP_TEMPLATE_NS);
 }
 
-static int cfail(ctx *c, xmlNodePtr at, const char *fmt, const char *what,
-		 const char *detail)
+/* A BP_ECONFIG error at the template line of `at`.  Returns -1. */
+static int cfail(ctx *c, xmlNodePtr at, const char *fmt, ...) BP_PRINTF(3, 4);
+static int cfail(ctx *c, xmlNodePtr at, const char *fmt, ...)
 {
-	return bp_err_at(c->err, BP_ECONFIG, c->file, at ? xmlGetLineNo(at) : 0,
-			 0, fmt, what ? what : "", detail ? detail : "");
-}
+	char msg[sizeof(c->err->msg)];
+	va_list ap;
 
-static int oom(ctx *c)
-{
-	return bp_err_set(c->err, BP_ESOFTWARE, "out of memory while rendering");
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return bp_err_at(c->err, BP_ECONFIG, c->file, at ? xmlGetLineNo(at) : 0,
+			 0, "%s", msg);
 }
 
 /* ---- XPath extension functions ---- */
@@ -247,8 +251,7 @@ static void fn_delta_pt(xmlXPathParserContextPtr ctxt, int nargs)
 static void string_fn(xmlXPathParserContextPtr ctxt, int nargs, int which)
 {
 	char buf[128] = "";
-	const char *lang;
-	const char *l;
+	const char *lang, *out = buf;
 	xmlChar *s;
 
 	CHECK_ARITY(1);
@@ -261,13 +264,11 @@ static void string_fn(xmlXPathParserContextPtr ctxt, int nargs, int which)
 			bp_format_month((char *)s, lang, 1, buf, sizeof(buf));
 		else if (which == 2)
 			bp_format_date((char *)s, lang, buf, sizeof(buf));
-		else if ((l = bp_format_label((char *)s, lang)) != NULL)
-			snprintf(buf, sizeof(buf), "%s", l);
-		else
-			snprintf(buf, sizeof(buf), "%s", (char *)s);
+		else if (!(out = bp_format_label((char *)s, lang)))
+			out = (char *)s;
 	}
+	push_text(ctxt, out);
 	xmlFree(s);
-	push_text(ctxt, buf);
 }
 
 static void fn_month_name(xmlXPathParserContextPtr ctxt, int nargs)
@@ -319,7 +320,8 @@ static void fn_join(xmlXPathParserContextPtr ctxt, int nargs)
 	xmlFree(out);
 }
 
-static int register_functions(xmlXPathContextPtr xp)
+/* libxml2 allocates through bp_xmalloc, so registering cannot fail. */
+static void register_functions(xmlXPathContextPtr xp)
 {
 	static const struct { const char *name; xmlXPathFunction fn; } f[] = {
 		{"int", fn_int}, {"num", fn_num}, {"pct", fn_pct},
@@ -330,13 +332,10 @@ static int register_functions(xmlXPathContextPtr xp)
 	};
 	size_t i;
 
-	if (xmlXPathRegisterNs(xp, BAD_CAST "bp", BAD_CAST BP_TEMPLATE_NS))
-		return -1;
+	xmlXPathRegisterNs(xp, BAD_CAST "bp", BAD_CAST BP_TEMPLATE_NS);
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (xmlXPathRegisterFuncNS(xp, BAD_CAST f[i].name,
-					   BAD_CAST BP_TEMPLATE_NS, f[i].fn))
-			return -1;
-	return 0;
+		xmlXPathRegisterFuncNS(xp, BAD_CAST f[i].name,
+				       BAD_CAST BP_TEMPLATE_NS, f[i].fn);
 }
 
 /* ---- evaluation ---- */
@@ -348,7 +347,6 @@ static xmlXPathObjectPtr eval(ctx *c, xmlNodePtr at, const char *what,
 {
 	xmlXPathCompExprPtr comp;
 	xmlXPathObjectPtr res = NULL;
-	char detail[700];
 
 	c->xpath_msg[0] = '\0';
 	c->xp->node = here;
@@ -359,9 +357,8 @@ static xmlXPathObjectPtr eval(ctx *c, xmlNodePtr at, const char *what,
 	}
 	if (res)
 		return res;
-	snprintf(detail, sizeof(detail), "\"%s\": %s", (const char *)expr,
-		 c->xpath_msg[0] ? c->xpath_msg : "cannot evaluate");
-	cfail(c, at, "bad xpath in %s %s", what, detail);
+	cfail(c, at, "bad xpath in %s \"%s\": %s", what, (const char *)expr,
+	      c->xpath_msg[0] ? c->xpath_msg : "cannot evaluate");
 	return NULL;
 }
 
@@ -376,8 +373,6 @@ static xmlChar *eval_string(ctx *c, xmlNodePtr at, const char *what,
 		return NULL;
 	s = xmlXPathCastToString(o);
 	xmlXPathFreeObject(o);
-	if (!s)
-		oom(c);
 	return s;
 }
 
@@ -438,40 +433,28 @@ static int copy_attrs(ctx *c, xmlNodePtr t, xmlNodePtr n, xmlNodePtr here)
 		if (is_bp_attr(a))
 			continue;
 		v = xmlNodeGetContent((xmlNodePtr)a);
-		if (!v || !xmlSetNsProp(n, out_ns(n, a->ns), a->name, v)) {
-			xmlFree(v);
-			return oom(c);
-		}
+		xmlSetNsProp(n, out_ns(n, a->ns), a->name, v);
 		xmlFree(v);
 	}
 	for (a = t->properties; a; a = a->next) {
 		xmlChar *expr, *v;
-		xmlAttrPtr set;
 
 		if (!is_bp_attr(a) || strncmp((const char *)a->name, "attr-", 5))
 			continue;
 		expr = xmlNodeGetContent((xmlNodePtr)a);
-		v = expr ? eval_string(c, t, "bp:attr", expr, here) : NULL;
+		v = eval_string(c, t, "bp:attr", expr, here);
 		xmlFree(expr);
 		if (!v)
-			return c->err && c->err->code ? -1 : oom(c);
-		set = xmlSetProp(n, a->name + 5, v);
+			return -1;
+		xmlSetProp(n, a->name + 5, v);
 		xmlFree(v);
-		if (!set)
-			return oom(c);
 	}
 	return 0;
 }
 
-static int add_text(ctx *c, xmlNodePtr parent, const xmlChar *s)
+static void add_text(xmlNodePtr parent, const xmlChar *s)
 {
-	xmlNodePtr tn = xmlNewDocText(parent->doc, s);
-
-	if (!tn || !xmlAddChild(parent, tn)) {
-		xmlFreeNode(tn);
-		return oom(c);
-	}
-	return 0;
+	xmlAddChild(parent, xmlNewDocText(parent->doc, s));
 }
 
 /* One copy of element t (bp:each already resolved) under parent. */
@@ -491,18 +474,17 @@ static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		}
 	}
 	n = xmlNewDocNode(parent->doc, NULL, t->name, NULL);
-	if (!n || !xmlAddChild(parent, n)) {
-		xmlFreeNode(n);
-		oom(c);
-		goto out;
-	}
+	xmlAddChild(parent, n);
 	xmlSetNs(n, is_bp(t) ? NULL : out_ns(n, t->ns));
 	if (copy_attrs(c, t, n, here) < 0)
 		goto out;
 	txt = xmlGetNsProp(t, BAD_CAST "text", BAD_CAST BP_TEMPLATE_NS);
 	if (txt) {
 		val = eval_string(c, t, "bp:text", txt, here);
-		rc = val ? add_text(c, n, val) : -1;
+		if (!val)
+			goto out;
+		add_text(n, val);
+		rc = 0;
 		goto out;
 	}
 	for (ch = t->children; ch; ch = ch->next)
@@ -534,8 +516,8 @@ static int expand_each(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		return -1;
 	if (set->type != XPATH_NODESET) {
 		xmlXPathFreeObject(set);
-		return cfail(c, t, "bp:each \"%s\" is not a node-set%s",
-			     (const char *)expr, "");
+		return cfail(c, t, "bp:each \"%s\" is not a node-set",
+			     (const char *)expr);
 	}
 	as = xmlGetNsProp(t, BAD_CAST "as", BAD_CAST BP_TEMPLATE_NS);
 	oi = xmlXPathVariableLookup(c->xp, BAD_CAST "i");
@@ -569,8 +551,10 @@ static int expand_node(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	xmlChar *each;
 	int rc;
 
-	if (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE)
-		return add_text(c, parent, t->content);
+	if (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE) {
+		add_text(parent, t->content);
+		return 0;
+	}
 	if (t->type != XML_ELEMENT_NODE)
 		return 0;
 	if (is_bp(t))
@@ -601,8 +585,6 @@ static xmlDocPtr parse_template(const char *path, int missing_code,
 				 "cannot read template: %s", strerror(errno)),
 		       NULL;
 	pc = xmlNewParserCtxt();
-	if (!pc)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory"), NULL;
 	doc = xmlCtxtReadFile(pc, path, "UTF-8",
 			      XML_PARSE_NONET | XML_PARSE_NOERROR |
 			      XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
@@ -624,17 +606,14 @@ static xmlDocPtr parse_template(const char *path, int missing_code,
 	return doc;
 }
 
-/* The folder part of path, "." when none. */
-static void dir_of(const char *path, char *out, size_t size)
+/* The folder part of path, "." when none.  Caller frees. */
+static char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 
 	if (!slash)
-		snprintf(out, size, ".");
-	else if (slash == path)
-		snprintf(out, size, "/");
-	else
-		snprintf(out, size, "%.*s", (int)(slash - path), path);
+		return bp_xstrdup(".");
+	return bp_xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
 static int expand_children(ctx *c, xmlNodePtr t, xmlNodePtr parent,
@@ -655,28 +634,27 @@ static int expand_include(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 			  xmlNodePtr here)
 {
 	xmlChar *href = xmlGetProp(t, BAD_CAST "href");
-	char dir[PATH_MAX], path[PATH_MAX * 2];
+	char *dir = NULL, *path = NULL;
 	const char *saved = c->file;
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root;
 	int rc = -1;
 
 	if (!href || !*href || strchr((char *)href, '/')) {
-		cfail(c, t, "bp:include needs href naming a file in the same folder%s%s",
-		      "", "");
+		cfail(c, t, "bp:include needs href naming a file in the same folder");
 		goto out;
 	}
 	if (c->depth >= MAX_INCLUDE_DEPTH) {
-		cfail(c, t, "bp:include of '%s' nests too deep (a cycle?)%s",
-		      (char *)href, "");
+		cfail(c, t, "bp:include of '%s' nests too deep (a cycle?)",
+		      (char *)href);
 		goto out;
 	}
-	dir_of(c->file, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/%s", dir, (char *)href);
+	dir = dir_of(c->file);
+	path = bp_xasprintf("%s/%s", dir, (char *)href);
 	doc = parse_template(path, BP_ECONFIG, c->err);
 	if (!doc) {
 		if (access(path, R_OK) != 0)
-			cfail(c, t, "bp:include: cannot read '%s'%s", path, "");
+			cfail(c, t, "bp:include: cannot read '%s'", path);
 		goto out;
 	}
 	root = xmlDocGetRootElement(doc);
@@ -691,6 +669,8 @@ static int expand_include(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 out:
 	xmlFree(href);
 	xmlFreeDoc(doc);
+	free(dir);
+	free(path);
 	return rc;
 }
 
@@ -718,7 +698,7 @@ static int expand_bp(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		return expand_chart(c, t, parent, here);
 	if (strcmp(nm, "fragment") == 0)
 		return expand_children(c, t, parent, here);
-	return cfail(c, t, "unknown directive <bp:%s>%s", nm, "");
+	return cfail(c, t, "unknown directive <bp:%s>", nm);
 }
 
 /* ---- charts ---- */
@@ -734,7 +714,7 @@ static void strlist_free(strlist *l)
 	free(l->s);
 }
 
-/* Index of s in l, appended when new; -1 when out of memory. */
+/* Index of s in l, appended when new. */
 static long intern(strlist *l, const char *s)
 {
 	size_t i;
@@ -742,17 +722,8 @@ static long intern(strlist *l, const char *s)
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->s[i], s) == 0)
 			return (long)i;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **p = realloc(l->s, cap * sizeof(*p));
-
-		if (!p)
-			return -1;
-		l->s = p;
-		l->cap = cap;
-	}
-	if (!(l->s[l->n] = strdup(s)))
-		return -1;
+	BP_GROW(l->s, l->n + 1, l->cap);
+	l->s[l->n] = bp_xstrdup(s);
 	return (long)l->n++;
 }
 
@@ -821,8 +792,8 @@ static int check_chart_attrs(ctx *c, xmlNodePtr t)
 			if (strcmp((const char *)a->name, chart_attrs[i]) == 0)
 				break;
 		if (!chart_attrs[i] || (a->ns && !is_bp_attr(a)))
-			return cfail(c, t, "unknown attribute '%s' on <bp:chart>%s",
-				     (const char *)a->name, "");
+			return cfail(c, t, "unknown attribute '%s' on <bp:chart>",
+				     (const char *)a->name);
 	}
 	return 0;
 }
@@ -845,26 +816,12 @@ static int gather_row(ctx *c, xmlNodePtr t, xmlNodePtr row, chart_data *d)
 		if (!v[i])
 			goto out;
 	}
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 32;
-		point *p = realloc(d->pts, cap * sizeof(*p));
-
-		if (!p) {
-			oom(c);
-			goto out;
-		}
-		d->pts = p;
-		d->cap = cap;
-	}
+	BP_GROW(d->pts, d->n + 1, d->cap);
 	pt = &d->pts[d->n];
 	pt->cat = intern(&d->cats, v[0] ? (char *)v[0] : "");
 	pt->ser = intern(&d->series, v[2] ? (char *)v[2] : "");
 	pt->y = to_number(v[1]);
 	pt->target = to_number(v[3]);
-	if (pt->cat < 0 || pt->ser < 0) {
-		oom(c);
-		goto out;
-	}
 	d->n++;
 	rc = 0;
 out:
@@ -881,15 +838,15 @@ static int gather(ctx *c, xmlNodePtr t, xmlNodePtr here, chart_data *d)
 	int i, rc = -1;
 
 	if (!rows || !y || !xmlHasProp(t, BAD_CAST "x")) {
-		cfail(c, t, "<bp:chart> needs rows, x and y%s%s", "", "");
+		cfail(c, t, "<bp:chart> needs rows, x and y");
 		goto out;
 	}
 	set = eval(c, t, "bp:chart rows", rows, here);
 	if (!set)
 		goto out;
 	if (set->type != XPATH_NODESET) {
-		cfail(c, t, "bp:chart rows \"%s\" is not a node-set%s",
-		      (char *)rows, "");
+		cfail(c, t, "bp:chart rows \"%s\" is not a node-set",
+		      (char *)rows);
 		goto out;
 	}
 	saved = xmlXPathVariableLookup(c->xp, BAD_CAST "row");
@@ -957,30 +914,32 @@ static void coord(double v, char *buf, size_t size)
 		buf[--n] = '\0';
 }
 
-static int set_num(xmlNodePtr n, const char *name, double v)
+/* libxml2 allocates through bp_xmalloc: setting an attribute of an
+ * element cannot fail. */
+static void set_num(xmlNodePtr n, const char *name, double v)
 {
 	char buf[48];
 
 	coord(v, buf, sizeof(buf));
-	return xmlSetProp(n, BAD_CAST name, BAD_CAST buf) ? 0 : -1;
+	xmlSetProp(n, BAD_CAST name, BAD_CAST buf);
 }
 
-static int set_color(xmlNodePtr n, const char *name, unsigned rgb)
+static void set_color(xmlNodePtr n, const char *name, unsigned rgb)
 {
 	char buf[8];
 
 	snprintf(buf, sizeof(buf), "#%06X", rgb & 0xFFFFFFu);
-	return xmlSetProp(n, BAD_CAST name, BAD_CAST buf) ? 0 : -1;
+	xmlSetProp(n, BAD_CAST name, BAD_CAST buf);
 }
 
-static int shape_points(xmlNodePtr n, const bp_shape *s)
+static void shape_points(xmlNodePtr n, const bp_shape *s)
 {
-	size_t i, len = 0, cap = s->npts * 40 + 1;
-	char *buf = malloc(cap), x[24], y[24];
-	int rc;
+	char x[24], y[24];
+	/* coord() writes at most 23 characters: a pair and its separators
+	 * always fit. */
+	size_t i, len = 0, cap = s->npts * (sizeof(x) + sizeof(y)) + 1;
+	char *buf = bp_xmalloc(cap);
 
-	if (!buf)
-		return -1;
 	buf[0] = '\0';
 	for (i = 0; i < s->npts; i++) {
 		coord(s->pts[2 * i], x, sizeof(x));
@@ -988,56 +947,59 @@ static int shape_points(xmlNodePtr n, const bp_shape *s)
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s,%s",
 					i ? " " : "", x, y);
 	}
-	rc = xmlSetProp(n, BAD_CAST "points", BAD_CAST buf) ? 0 : -1;
+	xmlSetProp(n, BAD_CAST "points", BAD_CAST buf);
 	free(buf);
-	return rc;
 }
 
-static int shape_attrs(xmlNodePtr n, const bp_shape *s)
+static void shape_attrs(xmlNodePtr n, const bp_shape *s)
 {
 	static const char *const anchors[] = {"start", "middle", "end"};
-	int rc = 0;
 
 	switch (s->kind) {
 	case BP_SHAPE_RECT:
-		rc |= set_num(n, "x", s->x) | set_num(n, "y", s->y) |
-		      set_num(n, "width", s->w) | set_num(n, "height", s->h) |
-		      set_color(n, "fill", s->fill);
+		set_num(n, "x", s->x);
+		set_num(n, "y", s->y);
+		set_num(n, "width", s->w);
+		set_num(n, "height", s->h);
+		set_color(n, "fill", s->fill);
 		if (s->has_stroke)
-			rc |= set_color(n, "stroke", s->stroke);
+			set_color(n, "stroke", s->stroke);
 		break;
 	case BP_SHAPE_LINE:
-		rc |= set_num(n, "x1", s->x) | set_num(n, "y1", s->y) |
-		      set_num(n, "x2", s->x2) | set_num(n, "y2", s->y2);
+		set_num(n, "x1", s->x);
+		set_num(n, "y1", s->y);
+		set_num(n, "x2", s->x2);
+		set_num(n, "y2", s->y2);
 		break;
 	case BP_SHAPE_POLYLINE:
-		rc |= shape_points(n, s) |
-		      (xmlSetProp(n, BAD_CAST "fill", BAD_CAST "none") ? 0 : -1);
+		shape_points(n, s);
+		xmlSetProp(n, BAD_CAST "fill", BAD_CAST "none");
 		break;
 	case BP_SHAPE_CIRCLE:
-		rc |= set_num(n, "cx", s->x) | set_num(n, "cy", s->y) |
-		      set_num(n, "r", s->r) | set_color(n, "fill", s->fill);
+		set_num(n, "cx", s->x);
+		set_num(n, "cy", s->y);
+		set_num(n, "r", s->r);
+		set_color(n, "fill", s->fill);
 		break;
 	case BP_SHAPE_TEXT:
-		rc |= set_num(n, "x", s->x) | set_num(n, "y", s->y) |
-		      set_num(n, "font-size", s->font_size) |
-		      set_color(n, "fill", s->fill) |
-		      (xmlSetProp(n, BAD_CAST "text-anchor",
-				  BAD_CAST anchors[s->anchor % 3]) ? 0 : -1);
-		if (s->bold && !xmlSetProp(n, BAD_CAST "font-weight", BAD_CAST "bold"))
-			rc = -1;
+		set_num(n, "x", s->x);
+		set_num(n, "y", s->y);
+		set_num(n, "font-size", s->font_size);
+		set_color(n, "fill", s->fill);
+		xmlSetProp(n, BAD_CAST "text-anchor",
+			   BAD_CAST anchors[s->anchor % 3]);
+		if (s->bold)
+			xmlSetProp(n, BAD_CAST "font-weight", BAD_CAST "bold");
 		break;
 	}
 	if (s->kind == BP_SHAPE_LINE || s->kind == BP_SHAPE_POLYLINE) {
-		rc |= set_color(n, "stroke", s->stroke) |
-		      set_num(n, "stroke-width", s->stroke_width);
-		if (s->dashed && !xmlSetProp(n, BAD_CAST "stroke-dasharray",
-					     BAD_CAST "4 3"))
-			rc = -1;
+		set_color(n, "stroke", s->stroke);
+		set_num(n, "stroke-width", s->stroke_width);
+		if (s->dashed)
+			xmlSetProp(n, BAD_CAST "stroke-dasharray", BAD_CAST "4 3");
 	}
 	if (s->opacity < 1.0)
-		rc |= set_num(n, "opacity", s->opacity);
-	return rc;
+		set_num(n, "opacity", s->opacity);
 }
 
 /* The <drawing> element of a chart, in no namespace. */
@@ -1048,40 +1010,31 @@ static xmlNodePtr drawing_of(xmlDocPtr doc, const bp_chart *ch)
 	xmlNodePtr d = xmlNewDocNode(doc, NULL, BAD_CAST "drawing", NULL);
 	size_t i;
 
-	if (!d || set_num(d, "width", ch->width) || set_num(d, "height", ch->height))
-		goto fail;
+	set_num(d, "width", ch->width);
+	set_num(d, "height", ch->height);
 	for (i = 0; i < ch->n; i++) {
 		const bp_shape *s = &ch->shapes[i];
 		xmlNodePtr n = xmlNewDocNode(doc, NULL, BAD_CAST names[s->kind],
 					     NULL);
 
-		if (!n || !xmlAddChild(d, n)) {
-			xmlFreeNode(n);
-			goto fail;
-		}
-		if (shape_attrs(n, s) < 0)
-			goto fail;
-		if (s->kind == BP_SHAPE_TEXT &&
-		    !xmlAddChild(n, xmlNewDocText(doc, BAD_CAST s->text)))
-			goto fail;
+		xmlAddChild(d, n);
+		shape_attrs(n, s);
+		if (s->kind == BP_SHAPE_TEXT)
+			xmlAddChild(n, xmlNewDocText(doc, BAD_CAST s->text));
 	}
 	return d;
-fail:
-	xmlFreeNode(d);
-	return NULL;
 }
 
 /* Lays the gathered points out as the series x categories matrix. */
-static int chart_input(chart_data *d, bp_chart_input *in, double **vals,
-		       double **targets)
+static void chart_input(chart_data *d, bp_chart_input *in, double **vals,
+			double **targets)
 {
 	size_t i, total = d->series.n * d->cats.n;
 	int any_target = 0;
 
-	*vals = malloc((total ? total : 1) * sizeof(double));
-	*targets = malloc((d->cats.n ? d->cats.n : 1) * sizeof(double));
-	if (!*vals || !*targets)
-		return -1;
+	*vals = bp_xreallocarray(NULL, total ? total : 1, sizeof(double));
+	*targets = bp_xreallocarray(NULL, d->cats.n ? d->cats.n : 1,
+				    sizeof(double));
 	for (i = 0; i < total; i++)
 		(*vals)[i] = NAN;
 	for (i = 0; i < d->cats.n; i++)
@@ -1103,7 +1056,6 @@ static int chart_input(chart_data *d, bp_chart_input *in, double **vals,
 	in->series = (const char *const *)d->series.s;
 	in->values = *vals;
 	in->target = any_target ? *targets : NULL;
-	return 0;
 }
 
 static double num_attr(xmlNodePtr t, const char *name)
@@ -1127,7 +1079,6 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	fmt_ctx f;
 	double *vals = NULL, *targets = NULL;
 	bp_chart *ch = NULL;
-	xmlNodePtr dn;
 	int rc = -1;
 
 	memset(&in, 0, sizeof(in));
@@ -1135,23 +1086,20 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	if (check_chart_attrs(c, t) < 0)
 		goto out;
 	if (chart_type((char *)type, &in.type) < 0) {
-		cfail(c, t, "unknown chart type '%s'%s", type ? (char *)type : "",
-		      " (bar, line, stacked-bar, heatmap, funnel)");
+		cfail(c, t, "unknown chart type '%s' (bar, line, stacked-bar, "
+		      "heatmap, funnel)", type ? (char *)type : "");
 		goto out;
 	}
 	f.kind = format_kind((char *)format);
 	f.currency = c->currency;
 	if (f.kind < 0) {
-		cfail(c, t, "unknown chart format '%s'%s", (char *)format,
-		      " (auto, int, num, money, money-short, pct)");
+		cfail(c, t, "unknown chart format '%s' (auto, int, num, money, "
+		      "money-short, pct)", (char *)format);
 		goto out;
 	}
 	if (gather(c, t, here, &d) < 0)
 		goto out;
-	if (chart_input(&d, &in, &vals, &targets) < 0) {
-		oom(c);
-		goto out;
-	}
+	chart_input(&d, &in, &vals, &targets);
 	in.width = num_attr(t, "width");
 	in.height = num_attr(t, "height");
 	in.title = (char *)title;
@@ -1161,12 +1109,7 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	ch = bp_chart_build(&in, c->err);
 	if (!ch)
 		goto out;
-	dn = drawing_of(parent->doc, ch);
-	if (!dn || !xmlAddChild(parent, dn)) {
-		xmlFreeNode(dn);
-		oom(c);
-		goto out;
-	}
+	xmlAddChild(parent, drawing_of(parent->doc, ch));
 	rc = 0;
 out:
 	bp_chart_free(ch);
@@ -1182,28 +1125,25 @@ out:
 
 /* ---- public API ---- */
 
-static int ctx_init(ctx *c, xmlDocPtr metrics, bp_err *err)
+static void ctx_init(ctx *c, xmlDocPtr metrics, bp_err *err)
 {
 	xmlXPathObjectPtr o;
 
 	memset(c, 0, sizeof(*c));
 	c->err = err;
 	c->xp = xmlXPathNewContext(metrics);
-	if (!c->xp || register_functions(c->xp) < 0)
-		return oom(c);
+	register_functions(c->xp);
 	c->xp->userData = c;
 	c->xp->error = xpath_error;
+	/* string() of a NULL object is "" */
 	o = xmlXPathEvalExpression(BAD_CAST "string(/metrics/run/@currency)", c->xp);
-	c->currency_s = o ? xmlXPathCastToString(o) : NULL;
+	c->currency_s = xmlXPathCastToString(o);
 	xmlXPathFreeObject(o);
 	o = xmlXPathEvalExpression(BAD_CAST "string(/metrics/run/@language)", c->xp);
-	c->language_s = o ? xmlXPathCastToString(o) : NULL;
+	c->language_s = xmlXPathCastToString(o);
 	xmlXPathFreeObject(o);
-	if (!c->currency_s || !c->language_s)
-		return oom(c);
 	c->currency = (char *)c->currency_s;
 	c->language = (char *)c->language_s;
-	return 0;
 }
 
 static void ctx_free(ctx *c)
@@ -1219,23 +1159,18 @@ xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
 	xmlGenericErrorFunc saved_fn = xmlGenericError;
 	void *saved_data = xmlGenericErrorContext;
 	xmlDocPtr tpl = NULL, out = NULL;
-	xmlNodePtr holder = NULL, root;
+	xmlNodePtr holder, root;
 	ctx c;
 
 	xmlSetGenericErrorFunc(&c, generic_error);
-	if (ctx_init(&c, metrics, err) < 0)
-		goto fail;
+	ctx_init(&c, metrics, err);
 	tpl = parse_template(template_path, BP_ENOINPUT, err);
 	if (!tpl)
 		goto fail;
 	c.file = template_path;
 	out = xmlNewDoc(BAD_CAST "1.0");
 	/* a scratch parent, because the root may repeat or vanish (bp:if) */
-	holder = out ? xmlNewDocNode(out, NULL, BAD_CAST "holder", NULL) : NULL;
-	if (!holder) {
-		oom(&c);
-		goto fail;
-	}
+	holder = xmlNewDocNode(out, NULL, BAD_CAST "holder", NULL);
 	xmlDocSetRootElement(out, holder);
 	if (expand_node(&c, xmlDocGetRootElement(tpl), holder,
 			(xmlNodePtr)metrics) < 0)
@@ -1244,7 +1179,7 @@ xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
 		root = root->next;
 	if (!root || root->next) {
 		cfail(&c, xmlDocGetRootElement(tpl),
-		      "template must expand to exactly one root element%s%s", "", "");
+		      "template must expand to exactly one root element");
 		goto fail;
 	}
 	xmlUnlinkNode(root);
@@ -1263,8 +1198,11 @@ done:
 }
 
 /* Turns every <drawing> into an inline <svg>, children moved into the SVG
- * namespace; the shapes need no other change (the vocabularies match). */
-static int drawings_to_svg(xmlNodePtr n)
+ * namespace; the shapes need no other change (the vocabularies match).
+ * An output <drawing> never declares a default namespace of its own (the
+ * expansion declares only the prefixes its attributes use), so declaring
+ * SVG's cannot fail. */
+static void drawings_to_svg(xmlNodePtr n)
 {
 	xmlNodePtr ch;
 	xmlNsPtr ns;
@@ -1275,13 +1213,10 @@ static int drawings_to_svg(xmlNodePtr n)
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		if (n->ns || !xmlStrEqual(n->name, BAD_CAST "drawing")) {
-			if (drawings_to_svg(n->children) < 0)
-				return -1;
+			drawings_to_svg(n->children);
 			continue;
 		}
 		ns = xmlNewNs(n, BAD_CAST SVG_NS, NULL);
-		if (!ns)
-			return -1;
 		xmlNodeSetName(n, BAD_CAST "svg");
 		xmlSetNs(n, ns);
 		w = xmlGetProp(n, BAD_CAST "width");
@@ -1290,14 +1225,12 @@ static int drawings_to_svg(xmlNodePtr n)
 			 h ? (char *)h : "0");
 		xmlFree(w);
 		xmlFree(h);
-		if (!xmlSetProp(n, BAD_CAST "viewBox", BAD_CAST vb) ||
-		    !xmlSetProp(n, BAD_CAST "role", BAD_CAST "img"))
-			return -1;
+		xmlSetProp(n, BAD_CAST "viewBox", BAD_CAST vb);
+		xmlSetProp(n, BAD_CAST "role", BAD_CAST "img");
 		for (ch = n->children; ch; ch = ch->next)
 			if (ch->type == XML_ELEMENT_NODE)
 				xmlSetNs(ch, ns);
 	}
-	return 0;
 }
 
 char *bp_render_html_buffer(xmlDocPtr metrics, const char *template_path,
@@ -1305,33 +1238,33 @@ char *bp_render_html_buffer(xmlDocPtr metrics, const char *template_path,
 {
 	static const char doctype[] = "<!DOCTYPE html>\n";
 	xmlDocPtr doc = bp_render_expand(metrics, template_path, err);
-	xmlBufferPtr buf = NULL;
+	xmlBufferPtr buf;
 	xmlSaveCtxtPtr save;
 	char *out = NULL;
 	size_t n;
+	int saved;
 
 	if (!doc)
 		return NULL;
 	buf = xmlBufferCreate();
-	if (!buf || drawings_to_svg(xmlDocGetRootElement(doc)) < 0)
-		goto oom;
+	drawings_to_svg(xmlDocGetRootElement(doc));
 	/* XHTML rules: void elements as <br />, empty others as <p></p>, so
 	 * the file reads the same to an HTML parser and to an XML one */
 	save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL | XML_SAVE_XHTML);
-	if (!save || xmlSaveDoc(save, doc) < 0 || xmlSaveClose(save) < 0)
-		goto oom;
+	saved = xmlSaveDoc(save, doc);
+	if (xmlSaveClose(save) < 0 || saved < 0) {
+		bp_err_at(err, BP_ESOFTWARE, template_path, 0, 0,
+			  "libxml2 cannot serialise the html expanded from "
+			  "this template");
+		goto done;
+	}
 	n = (size_t)xmlBufferLength(buf);
-	out = malloc(sizeof(doctype) + n);
-	if (!out)
-		goto oom;
+	out = bp_xmalloc(sizeof(doctype) + n);
 	memcpy(out, doctype, sizeof(doctype) - 1);
 	memcpy(out + sizeof(doctype) - 1, xmlBufferContent(buf), n);
 	out[sizeof(doctype) - 1 + n] = '\0';
 	if (len)
 		*len = sizeof(doctype) - 1 + n;
-	goto done;
-oom:
-	bp_err_set(err, BP_ESOFTWARE, "out of memory while writing html");
 done:
 	xmlBufferFree(buf);
 	xmlFreeDoc(doc);
@@ -1342,16 +1275,17 @@ done:
 static int write_atomic(const char *path, const char *data, size_t len,
 			bp_err *err)
 {
-	char tmp[PATH_MAX];
+	char *tmp = bp_xasprintf("%s.tmp.XXXXXX", path);
 	FILE *f = NULL;
 	int fd, rc = -1;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return bp_err_at(err, BP_ECANTCREAT, path, 0, 0, "path too long");
 	fd = mkstemp(tmp);
-	if (fd < 0)
-		return bp_err_at(err, BP_ECANTCREAT, path, 0, 0,
-				 "cannot create temporary file: %s", strerror(errno));
+	if (fd < 0) {
+		rc = bp_err_at(err, BP_ECANTCREAT, path, 0, 0,
+			       "cannot create temporary file: %s", strerror(errno));
+		free(tmp);
+		return rc;
+	}
 	f = fdopen(fd, "wb");
 	if (!f) {
 		close(fd);
@@ -1367,6 +1301,7 @@ static int write_atomic(const char *path, const char *data, size_t len,
 	f = NULL;
 	if (rename(tmp, path) != 0)
 		goto fail;
+	free(tmp);
 	return 0;
 fail:
 	rc = bp_err_at(err, BP_ECANTCREAT, path, 0, 0, "cannot write: %s",
@@ -1374,6 +1309,7 @@ fail:
 	if (f)
 		fclose(f);
 	unlink(tmp);
+	free(tmp);
 	return rc;
 }
 
@@ -1401,8 +1337,6 @@ xmlDocPtr bp_render_load_metrics(const char *path, bp_err *err)
 		return bp_err_at(err, BP_ENOINPUT, path, 0, 0, "cannot read: %s",
 				 strerror(errno)), NULL;
 	pc = xmlNewParserCtxt();
-	if (!pc)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory"), NULL;
 	doc = xmlCtxtReadFile(pc, path, NULL,
 			      XML_PARSE_NONET | XML_PARSE_NOERROR |
 			      XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
@@ -1415,38 +1349,40 @@ xmlDocPtr bp_render_load_metrics(const char *path, bp_err *err)
 	return doc;
 }
 
-static int has_report(const char *base, const char *lang, char *out,
-		      size_t size)
+/* 1 when <base>/<lang>/report.html can be read. */
+static int has_report(const char *base, const char *lang)
 {
-	char probe[PATH_MAX * 2];
+	char *probe;
+	int ok;
 
 	if (!base || !*base)
 		return 0;
-	if (snprintf(probe, sizeof(probe), "%s/%s/report.html", base, lang) >=
-	    (int)sizeof(probe) || access(probe, R_OK) != 0)
-		return 0;
-	return snprintf(out, size, "%s/%s", base, lang) < (int)size;
+	probe = bp_xasprintf("%s/%s/report.html", base, lang);
+	ok = access(probe, R_OK) == 0;
+	free(probe);
+	return ok;
 }
 
-/* Fills bases[] with the candidate folders, in search order. */
+/* Fills bases[] with the candidate folders, in search order (caller
+ * frees each). */
 static int template_bases(const char *config_templates, const char *exe_path,
-			  char bases[5][PATH_MAX])
+			  char *bases[5])
 {
-	char dir[PATH_MAX];
+	const char *env = getenv("BOARDPACK_TEMPLATES");
+	char *dir;
 	int n = 0;
 
 	if (config_templates && *config_templates)
-		snprintf(bases[n++], PATH_MAX, "%s", config_templates);
-	if (getenv("BOARDPACK_TEMPLATES") && *getenv("BOARDPACK_TEMPLATES"))
-		snprintf(bases[n++], PATH_MAX, "%s", getenv("BOARDPACK_TEMPLATES"));
+		bases[n++] = bp_xstrdup(config_templates);
+	if (env && *env)
+		bases[n++] = bp_xstrdup(env);
 	if (exe_path && strchr(exe_path, '/')) {
-		dir_of(exe_path, dir, sizeof(dir));
-		snprintf(bases[n++], PATH_MAX, "%.*s/../templates",
-			 PATH_MAX - 16, dir);
-		snprintf(bases[n++], PATH_MAX, "%.*s/../share/boardpack/templates",
-			 PATH_MAX - 32, dir);
+		dir = dir_of(exe_path);
+		bases[n++] = bp_xasprintf("%s/../templates", dir);
+		bases[n++] = bp_xasprintf("%s/../share/boardpack/templates", dir);
+		free(dir);
 	}
-	snprintf(bases[n++], PATH_MAX, "%s/share/boardpack/templates", BP_PREFIX);
+	bases[n++] = bp_xstrdup(BP_PREFIX "/share/boardpack/templates");
 	return n;
 }
 
@@ -1454,23 +1390,33 @@ int bp_render_template_dir(const char *config_templates, const char *language,
 			   const char *exe_path, char *out, size_t size,
 			   bp_err *err)
 {
-	static char bases[5][PATH_MAX];
+	char *bases[5];
 	const char *lang = language && *language ? language : "en";
 	char tried[900] = "";
-	int n, i, pass;
+	int n, i, pass, rc = -1;
 
 	n = template_bases(config_templates, exe_path, bases);
 	for (pass = 0; pass < 2; pass++) {
 		const char *l = pass ? "en" : lang;
 
-		for (i = 0; i < n; i++)
-			if (has_report(bases[i], l, out, size))
-				return pass;
+		for (i = 0; i < n; i++) {
+			if (!has_report(bases[i], l))
+				continue;
+			if ((size_t)snprintf(out, size, "%s/%s", bases[i], l) >= size)
+				bp_err_set(err, BP_ENOINPUT, "template folder "
+					   "'%s/%s' is too long a path", bases[i], l);
+			else
+				rc = pass;
+			goto done;
+		}
 	}
 	for (i = 0; i < n; i++)
 		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried),
 			 "%s%s", i ? ", " : "", bases[i]);
-	return bp_err_set(err, BP_ENOINPUT,
-			  "no templates for language '%s' (looked in %s)", lang,
-			  tried);
+	bp_err_set(err, BP_ENOINPUT,
+		   "no templates for language '%s' (looked in %s)", lang, tried);
+done:
+	for (i = 0; i < n; i++)
+		free(bases[i]);
+	return rc;
 }

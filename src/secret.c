@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mem.h"
+
 #define SECRET_FILE_MAX 8192
 
 void bp_secret_free(char *s)
@@ -45,11 +47,7 @@ char *bp_secret_read_file(const char *path, const char *kind,
 			   owner);
 		goto out;
 	}
-	buf = calloc(1, SECRET_FILE_MAX + 1);
-	if (!buf) {
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
-		goto out;
-	}
+	buf = bp_xcalloc(1, SECRET_FILE_MAX + 1);
 	n = read(fd, buf, SECRET_FILE_MAX);
 	if (n < 0) {
 		bp_err_set(err, BP_ECONFIG, "cannot read %s file '%s' of %s: %s",

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mem.h"
+
 #define MANIFEST "MANIFEST.sha256"
 #define MANIFEST_TMP ".MANIFEST.sha256.tmp"
 #define DELIVERY_LOG "delivery.log"
@@ -57,10 +59,8 @@ struct bp_snapshot {
 static char *join(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + 2);
+	char *s = bp_xmalloc(la + lb + 2);
 
-	if (!s)
-		return NULL;
 	memcpy(s, a, la);
 	s[la] = '/';
 	memcpy(s + la + 1, b, lb + 1);
@@ -71,12 +71,10 @@ static char *join(const char *a, const char *b)
  * with errno set (ENOTDIR when something in the way is not a folder). */
 static int mkdir_p(const char *path)
 {
-	char *p = strdup(path), *s;
+	char *p = bp_xstrdup(path), *s;
 	struct stat st;
 	int rc = -1;
 
-	if (!p)
-		return -1;
 	for (s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;
@@ -210,24 +208,10 @@ struct tree {
 	struct paths other;  /* links, devices, sockets: never in a snapshot */
 };
 
-static int paths_push(struct paths *p, const char *prefix, const char *name)
+static void paths_push(struct paths *p, const char *prefix, const char *name)
 {
-	char *s = prefix ? join(prefix, name) : strdup(name);
-
-	if (!s)
-		return -1;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 16;
-		char **v = realloc(p->v, cap * sizeof(*v));
-		if (!v) {
-			free(s);
-			return -1;
-		}
-		p->v = v;
-		p->cap = cap;
-	}
-	p->v[p->n++] = s;
-	return 0;
+	BP_GROW(p->v, p->n + 1, p->cap);
+	p->v[p->n++] = prefix ? join(prefix, name) : bp_xstrdup(name);
 }
 
 static void paths_free(struct paths *p)
@@ -278,12 +262,16 @@ static int walk_entry(int fd, const char *prefix, const char *name,
 
 	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
-	if (S_ISREG(st.st_mode))
-		return is_unsealed(prefix, name) ? 0 : paths_push(&t->files, prefix, name);
-	if (!S_ISDIR(st.st_mode))
-		return paths_push(&t->other, prefix, name);
-	if (paths_push(&t->dirs, prefix, name) < 0)
-		return -1;
+	if (S_ISREG(st.st_mode)) {
+		if (!is_unsealed(prefix, name))
+			paths_push(&t->files, prefix, name);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		paths_push(&t->other, prefix, name);
+		return 0;
+	}
+	paths_push(&t->dirs, prefix, name);
 	rel = t->dirs.v[t->dirs.n - 1];
 	sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sub < 0)
@@ -367,26 +355,13 @@ static void remove_stale(const char *period_dir)
 static bp_snapshot *snapshot_new(const char *output_dir, const char *period,
 				 const char *stamp)
 {
-	bp_snapshot *s = calloc(1, sizeof(*s));
-	char name[64];
+	bp_snapshot *s = bp_xcalloc(1, sizeof(*s));
 
-	if (!s)
-		return NULL;
-	snprintf(name, sizeof(name), ".tmp-%s-%ld", stamp, (long)getpid());
-	s->output_dir = strdup(output_dir);
+	s->output_dir = bp_xstrdup(output_dir);
 	s->period_dir = join(output_dir, period);
-	if (s->period_dir) {
-		s->tmpdir = join(s->period_dir, name);
-		s->path = join(s->period_dir, stamp);
-	}
-	if (!s->output_dir || !s->tmpdir || !s->path) {
-		free(s->output_dir);
-		free(s->period_dir);
-		free(s->tmpdir);
-		free(s->path);
-		free(s);
-		return NULL;
-	}
+	s->tmpdir = bp_xasprintf("%s/.tmp-%s-%ld", s->period_dir, stamp,
+				 (long)getpid());
+	s->path = join(s->period_dir, stamp);
 	return s;
 }
 
@@ -431,10 +406,6 @@ bp_snapshot *bp_snapshot_begin(const char *output_dir, const char *period,
 		return NULL;
 	}
 	s = snapshot_new(output_dir, period, stamp);
-	if (!s) {
-		bp_err_set(err, BP_ECANTCREAT, "out of memory");
-		return NULL;
-	}
 	if (mkdir_p(s->period_dir) < 0) {
 		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s",
 			   s->period_dir, strerror(errno));
@@ -772,12 +743,17 @@ static int check_listed(int root, FILE *in, const char *manifest,
 			line[64] = '\0';
 			rc = check_file(root, path, line, err);
 		}
-		if (rc == 0 && paths_push(listed, NULL, path) < 0)
-			rc = bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		if (rc == 0)
+			paths_push(listed, NULL, path);
 	}
 	if (rc == 0 && ferror(in))
 		rc = bp_err_set(err, BP_EDATA, "cannot read '%s': %s", manifest,
 				strerror(errno));
+	/* getline grows its buffer with libc's malloc: when it stops short of
+	 * the end for want of memory, that ends the process as any other
+	 * allocation does, rather than reading as a shorter manifest. */
+	else if (rc == 0 && !feof(in))
+		bp_oom();
 	free(line);
 	return rc;
 }
@@ -815,10 +791,8 @@ int bp_snapshot_verify(const char *dir, bp_err *err)
 	struct paths listed = { 0 };
 	char *manifest = join(dir, MANIFEST);
 	FILE *in = NULL;
-	int root = -1, rc = -1;
+	int root, rc = -1;
 
-	if (!manifest)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
 	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0) {
 		bp_err_set(err, BP_ENOINPUT, "cannot open snapshot '%s': %s", dir,
@@ -879,7 +853,7 @@ static void scan_period(int outfd, const char *period, const char *before,
 
 char *bp_snapshot_previous(const char *output_dir, const char *before)
 {
-	char best[STAMP_LEN + 1] = "", best_period[256] = "", *period_dir, *res;
+	char best[STAMP_LEN + 1] = "", best_period[256] = "";
 	const char *slash = before ? strrchr(before, '/') : NULL;
 	DIR *d = opendir(output_dir);
 	struct dirent *e;
@@ -895,10 +869,7 @@ char *bp_snapshot_previous(const char *output_dir, const char *before)
 	closedir(d);
 	if (!best[0])
 		return NULL;
-	period_dir = join(output_dir, best_period);
-	res = period_dir ? join(period_dir, best) : NULL;
-	free(period_dir);
-	return res;
+	return bp_xasprintf("%s/%s/%s", output_dir, best_period, best);
 }
 
 /* ---- hashing ahead ------------------------------------------------- */
@@ -911,7 +882,7 @@ static void *prehash_run(void *arg)
 	for (i = 0; i < ph->n; i++) {
 		char *path = join(ph->dir, ph->rel[i]);
 
-		if (!path || bp_sha256_file(path, ph->hex[i]) < 0)
+		if (bp_sha256_file(path, ph->hex[i]) < 0)
 			ph->hex[i][0] = '\0';
 		free(path);
 	}
@@ -925,28 +896,18 @@ int bp_snapshot_prehash(bp_snapshot *s, const char *const *rel, size_t n)
 
 	if (ph->running || ph->n || n == 0)
 		return -1;
-	ph->rel = calloc(n, sizeof(*ph->rel));
-	ph->hex = calloc(n, sizeof(*ph->hex));
-	if (!ph->rel || !ph->hex)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		ph->rel[i] = strdup(rel[i]);
-		if (!ph->rel[i])
-			goto fail;
-	}
+	ph->rel = bp_xcalloc(n, sizeof(*ph->rel));
+	ph->hex = bp_xcalloc(n, sizeof(*ph->hex));
+	for (i = 0; i < n; i++)
+		ph->rel[i] = bp_xstrdup(rel[i]);
 	ph->n = n;
 	ph->dir = s->tmpdir;
-	if (pthread_create(&ph->thread, NULL, prehash_run, ph) != 0)
-		goto fail;
+	if (pthread_create(&ph->thread, NULL, prehash_run, ph) != 0) {
+		prehash_finish(ph);
+		return -1;
+	}
 	ph->running = 1;
 	return 0;
-fail:
-	for (i = 0; ph->rel && i < n; i++)
-		free(ph->rel[i]);
-	free(ph->rel);
-	free(ph->hex);
-	memset(ph, 0, sizeof(*ph));
-	return -1;
 }
 
 /* ---- retention ----------------------------------------------------- */
@@ -968,8 +929,8 @@ static int prune_period(const char *period_dir, const char *cutoff, bp_err *err)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) != NULL)
-		if (is_stamp(e->d_name) && paths_push(&names, NULL, e->d_name) < 0)
-			failed = 1;
+		if (is_stamp(e->d_name))
+			paths_push(&names, NULL, e->d_name);
 	closedir(d);
 	qsort(names.v, names.n, sizeof(names.v[0]), cmp_desc);
 	for (i = 1; i < names.n; i++) {
@@ -978,9 +939,9 @@ static int prune_period(const char *period_dir, const char *cutoff, bp_err *err)
 		if (strcmp(names.v[i], cutoff) >= 0)
 			continue;
 		path = join(period_dir, names.v[i]);
-		if (!path || remove_tree(path) < 0) {
+		if (remove_tree(path) < 0) {
 			bp_err_set(err, BP_ECANTCREAT, "cannot remove old snapshot "
-				   "'%s': %s", path ? path : names.v[i], strerror(errno));
+				   "'%s': %s", path, strerror(errno));
 			failed = 1;
 		} else {
 			removed++;
@@ -1014,7 +975,7 @@ int bp_snapshot_prune(const char *output_dir, int keep_months, bp_time now,
 		if (!is_period(e->d_name))
 			continue;
 		period_dir = join(output_dir, e->d_name);
-		n = period_dir ? prune_period(period_dir, cutoff, err) : -1;
+		n = prune_period(period_dir, cutoff, err);
 		free(period_dir);
 		if (n < 0)
 			failed = 1;

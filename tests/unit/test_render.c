@@ -381,6 +381,25 @@ static void test_render_template_dir_search_order(void **state)
 	assert_non_null(strstr(out, "/tpls/ko"));
 }
 
+static void test_render_template_dir_too_long_for_buffer_is_error(void **state)
+{
+	fx *f = *state;
+	char base[128], sub[160], out[8];
+	bp_err err = {0};
+
+	snprintf(base, sizeof(base), "%s/long", f->dir);
+	assert_int_equal(mkdir(base, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/en", base);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	tpl(f, "long/en/report.html", "");
+	unsetenv("BOARDPACK_TEMPLATES");
+	/* the folder is found but does not fit: an error naming it, never a
+	 * path cut short */
+	assert_int_equal(bp_render_template_dir(base, "en", NULL, out, sizeof(out), &err), -1);
+	assert_int_equal(err.code, BP_ENOINPUT);
+	assert_non_null(strstr(err.msg, "/long/en' is too long a path"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_render_email_uses_no_svg_style_or_script),
 		cmocka_unit_test(test_render_korean_report_has_korean_labels),
 		cmocka_unit_test(test_render_template_dir_search_order),
+		cmocka_unit_test(test_render_template_dir_too_long_for_buffer_is_error),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
