@@ -133,7 +133,7 @@ typedef struct bp_config {
  * BP_ENOINPUT when the file cannot be read, BP_ECONFIG (file, line and
  * what was expected) when it is not valid (not well-formed XML also
  * gives the column; an error about an attribute gives that attribute's
- * line), BP_ESOFTWARE when out of memory.  Free with bp_config_free().
+ * line).  Free with bp_config_free().
  * libxml2's error handlers are replaced during the call and restored
  * after, so libxml2 prints nothing; the parser is not cleaned up (that is
  * main's job, once, at exit). */
@@ -149,8 +149,8 @@ const bp_source *bp_config_source(const bp_config *cfg, bp_source_kind kind);
 /* The column override for `field` in `src`, or NULL. */
 const bp_column *bp_source_column(const bp_source *src, const char *field);
 
-/* The local path of a file:// source, decoded; NULL for other schemes or
- * when out of memory.  Caller frees. */
+/* The local path of a file:// source, decoded; NULL for other schemes.
+ * Caller frees. */
 char *bp_source_path(const bp_source *src);
 
 /* "contacts", "deals", "spend", "traffic". */

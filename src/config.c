@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -29,11 +30,13 @@
 
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
+#include <libxml/xmlregexp.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
 #include "funnel.h"
 #include "ingest.h"
+#include "mem.h"
 
 #define NS "urn:boardpack:config:1"
 
@@ -97,141 +100,9 @@ static const char *const metrics[] = {
 };
 
 /* ------------------------------------------------------------------ */
-/* The explanation table: the schema's elements, in words.            */
-
-enum vtype {
-	V_TEXT, V_ID, V_CHANID, V_BOOL, V_INT, V_DEC, V_MARGIN, V_MONTH,
-	V_CURRENCY, V_LANG, V_ENUM
-};
-
-struct attr_spec {
-	const char *name;
-	enum vtype type;
-	int required;
-	long long lo, hi;            /* V_INT */
-	const char *const *choices;  /* V_ENUM */
-};
-
-struct elem_spec {
-	const char *name;
-	const struct attr_spec *attrs[3]; /* lists, each ended by {NULL} */
-	const char *const *children;      /* NULL: none allowed */
-	int once;                         /* each child at most once */
-	int text;                         /* holds text, not elements */
-	const char *needs;                /* a child it must have */
-};
-
-static const char *const v_amount[] = { "annual", "monthly", NULL };
-static const char *const v_tls[] = { "required", "none", NULL };
-static const char *const v_funnel[] = { "cumulative", "any", "ordered", NULL };
-
-#define A_OPT(n, t) { n, t, 0, 0, 0, NULL }
-#define A_REQ(n, t) { n, t, 1, 0, 0, NULL }
-#define A_INT(n, lo, hi) { n, V_INT, 0, lo, hi, NULL }
-#define A_END { NULL, V_TEXT, 0, 0, 0, NULL }
-
-static const struct attr_spec a_report[] = {
-	A_OPT("title", V_TEXT), A_OPT("timezone", V_TEXT),
-	A_OPT("currency", V_CURRENCY), A_INT("months", 1, 120),
-	A_OPT("language", V_LANG), A_OPT("gross-margin", V_MARGIN),
-	A_OPT("templates", V_TEXT), A_OPT("font", V_TEXT),
-	A_OPT("ca-file", V_TEXT), { "funnel", V_ENUM, 0, 0, 0, v_funnel }, A_END
-};
-static const struct attr_spec a_channel[] = {
-	A_REQ("id", V_CHANID), A_OPT("label", V_TEXT), A_OPT("group", V_TEXT),
-	A_END
-};
-static const struct attr_spec a_source[] = {
-	A_OPT("id", V_ID), A_REQ("url", V_TEXT), A_OPT("ca-file", V_TEXT),
-	A_OPT("timezone", V_TEXT), A_OPT("token-env", V_TEXT),
-	A_OPT("token-file", V_TEXT), A_OPT("user-env", V_TEXT),
-	A_OPT("password-env", V_TEXT), A_OPT("insecure-http", V_BOOL),
-	A_INT("timeout", 1, 86400), A_INT("max-bytes", 1, LLONG_MAX),
-	A_INT("retries", 0, 20), A_END
-};
-static const struct attr_spec a_preset[] = { A_OPT("preset", V_TEXT), A_END };
-static const struct attr_spec a_contacts[] = {
-	A_OPT("preset", V_TEXT), A_OPT("pipeline", V_TEXT), A_END
-};
-static const struct attr_spec a_deals[] = {
-	A_OPT("preset", V_TEXT), { "amount", V_ENUM, 0, 0, 0, v_amount }, A_END
-};
-static const struct attr_spec a_spend[] = {
-	A_REQ("preset", V_TEXT), A_REQ("channel", V_CHANID), A_END
-};
-static const struct attr_spec a_rule[] = {
-	A_REQ("match", V_TEXT), A_REQ("channel", V_CHANID), A_END
-};
-static const struct attr_spec a_column[] = {
-	A_REQ("field", V_TEXT), A_OPT("name", V_TEXT), A_OPT("format", V_TEXT),
-	A_END
-};
-static const struct attr_spec a_cost[] = {
-	A_REQ("month", V_MONTH), A_REQ("amount", V_DEC), A_OPT("label", V_TEXT),
-	A_END
-};
-static const struct attr_spec a_target[] = {
-	A_REQ("month", V_MONTH), A_REQ("metric", V_TEXT), A_REQ("value", V_DEC),
-	A_OPT("channel", V_CHANID), A_END
-};
-static const struct attr_spec a_output[] = {
-	A_OPT("dir", V_TEXT), A_INT("keep-months", 0, 1200), A_END
-};
-static const struct attr_spec a_email[] = {
-	A_REQ("url", V_TEXT), A_REQ("from", V_TEXT), A_OPT("user-env", V_TEXT),
-	A_OPT("password-env", V_TEXT), A_OPT("password-file", V_TEXT),
-	{ "tls", V_ENUM, 0, 0, 0, v_tls }, A_OPT("ca-file", V_TEXT),
-	A_INT("max-bytes", 1, LLONG_MAX), A_OPT("attach-html", V_BOOL),
-	A_OPT("subject", V_TEXT), A_END
-};
-static const struct attr_spec a_none[] = { A_END };
-
-static const char *const c_root[] = { "report", "channels", "sources", "costs",
-				      "targets", "output", "email", NULL };
-static const char *const c_channels[] = { "channel", NULL };
-static const char *const c_sources[] = { "contacts", "deals", "spend",
-					 "traffic", NULL };
-static const char *const c_ruled[] = { "channel-rule", "column", NULL };
-static const char *const c_deals[] = { "won-stage", "column", NULL };
-static const char *const c_spend[] = { "column", NULL };
-static const char *const c_costs[] = { "cost", NULL };
-static const char *const c_targets[] = { "target", NULL };
-static const char *const c_email[] = { "to", "cc", "bcc", NULL };
-
-static const struct elem_spec elems[] = {
-	{ "boardpack", { a_none }, c_root, 1, 0, "sources" },
-	{ "report", { a_report }, NULL, 0, 0, NULL },
-	{ "channels", { a_none }, c_channels, 0, 0, "channel" },
-	{ "channel", { a_channel }, NULL, 0, 0, NULL },
-	{ "sources", { a_none }, c_sources, 0, 0, NULL },
-	{ "contacts", { a_source, a_contacts }, c_ruled, 0, 0, NULL },
-	{ "deals", { a_source, a_deals }, c_deals, 0, 0, NULL },
-	{ "spend", { a_source, a_spend }, c_spend, 0, 0, NULL },
-	{ "traffic", { a_source, a_preset }, c_ruled, 0, 0, NULL },
-	{ "channel-rule", { a_rule }, NULL, 0, 0, NULL },
-	{ "column", { a_column }, NULL, 0, 0, NULL },
-	{ "won-stage", { a_none }, NULL, 0, 1, NULL },
-	{ "costs", { a_none }, c_costs, 0, 0, NULL },
-	{ "cost", { a_cost }, NULL, 0, 0, NULL },
-	{ "targets", { a_none }, c_targets, 0, 0, NULL },
-	{ "target", { a_target }, NULL, 0, 0, NULL },
-	{ "output", { a_output }, NULL, 0, 0, NULL },
-	{ "email", { a_email }, c_email, 0, 0, "to" },
-	{ "to", { a_none }, NULL, 0, 1, NULL },
-	{ "cc", { a_none }, NULL, 0, 1, NULL },
-	{ "bcc", { a_none }, NULL, 0, 1, NULL },
-};
-#define N_ELEMS (sizeof(elems) / sizeof(elems[0]))
-
-/* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
 
-static char *xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-/* A copy of s[0..n) without surrounding blanks; NULL when out of memory. */
+/* A copy of s without surrounding blanks. */
 static char *trimmed(const char *s)
 {
 	size_t n = strlen(s);
@@ -242,7 +113,7 @@ static char *trimmed(const char *s)
 	}
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
-	return strndup(s, n);
+	return bp_xstrndup(s, n);
 }
 
 static int in_list(const char *const *list, const char *s)
@@ -251,17 +122,6 @@ static int in_list(const char *const *list, const char *s)
 		if (strcmp(*list, s) == 0)
 			return 1;
 	return 0;
-}
-
-/* Writes "a, b, c" into buf. */
-static void join_list(const char *const *list, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (; *list && len < size; list++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s",
-					len ? ", " : "", *list);
 }
 
 static int is_name(const xmlNode *n, const char *name)
@@ -355,41 +215,6 @@ static int decimal_money(const char *s, bp_money *out)
 	}
 	*out = neg ? -v : v;
 	return 0;
-}
-
-static int all_chars(const char *s, const char *extra, int upper, int lower)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isdigit(c) || strchr(extra, c) ||
-		    (upper && isupper(c)) || (lower && islower(c)))
-			continue;
-		return 0;
-	}
-	return 1;
-}
-
-static int is_month_text(const char *s)
-{
-	return strlen(s) == 7 && isdigit((unsigned char)s[0]) &&
-	       isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
-	       isdigit((unsigned char)s[3]) && s[4] == '-' &&
-	       ((s[5] == '0' && s[6] >= '1' && s[6] <= '9') ||
-		(s[5] == '1' && s[6] >= '0' && s[6] <= '2'));
-}
-
-static int is_lang(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n != 2 && n != 5)
-		return 0;
-	if (!islower((unsigned char)s[0]) || !islower((unsigned char)s[1]))
-		return 0;
-	return n == 2 || (s[2] == '-' && isupper((unsigned char)s[3]) &&
-			  isupper((unsigned char)s[4]));
 }
 
 /* ------------------------------------------------------------------ */
@@ -530,34 +355,304 @@ static void no_generic_error(void *ctx, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ */
 /* Explaining a schema failure                                        */
+/*                                                                    */
+/* libxml2 says "Element x failed to validate attributes".  To say    */
+/* which attribute and what it should hold, the config is walked      */
+/* against the schema itself (bp_config_schema): which attributes and */
+/* child elements each element has, which are required, what values  */
+/* fit.  A value type may carry the words for its expected values as  */
+/* a note:expect attribute; the others are put in words from their    */
+/* facets.  The schema is the one place an element or attribute is    */
+/* written down.                                                      */
+
+#define RNG_NS "http://relaxng.org/ns/structure/1.0"
+#define NOTE_NS "urn:boardpack:config-notes:1"
 
 struct ex {
 	const char *path;
 	bp_err *err;
 	const struct text *src;
+	xmlDoc *rng;                  /* the schema, as a document */
 };
 
-static const struct elem_spec *elem_spec(const char *name)
-{
-	size_t i;
+/* What the schema allows inside one element. */
+struct shape {
+	const xmlNode *attrs[48];     /* <attribute> patterns */
+	int attr_required[48];
+	size_t n_attrs;
+	const char *kids[24];         /* child element names */
+	int kid_required[24], kid_repeats[24];
+	size_t n_kids;
+	const char *one_of[8];        /* a required choice of these */
+	size_t n_one_of;
+	int text;                     /* holds a value, not elements */
+};
 
-	for (i = 0; i < N_ELEMS; i++)
-		if (strcmp(elems[i].name, name) == 0)
-			return &elems[i];
+static int rng_is(const xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && n->ns &&
+	       !strcmp((const char *)n->ns->href, RNG_NS) &&
+	       (!name || !strcmp((const char *)n->name, name));
+}
+
+static const char *rng_name(const xmlNode *n)
+{
+	const xmlAttr *a;
+
+	for (a = n->properties; a; a = a->next)
+		if (!a->ns && !strcmp((const char *)a->name, "name") &&
+		    a->children && a->children->content)
+			return (const char *)a->children->content;
+	return "";
+}
+
+/* The schema note `name` on n, or NULL. */
+static const char *rng_note(const xmlNode *n, const char *name)
+{
+	const xmlAttr *a;
+
+	for (a = n ? n->properties : NULL; a; a = a->next)
+		if (a->ns && !strcmp((const char *)a->ns->href, NOTE_NS) &&
+		    !strcmp((const char *)a->name, name) && a->children)
+			return (const char *)a->children->content;
 	return NULL;
 }
 
-static const struct attr_spec *attr_spec(const struct elem_spec *s,
-					 const char *name)
+static const xmlNode *rng_first(const xmlNode *n)
 {
-	const struct attr_spec *a;
-	int i;
+	const xmlNode *c;
 
-	for (i = 0; i < 3 && s->attrs[i]; i++)
-		for (a = s->attrs[i]; a->name; a++)
-			if (strcmp(a->name, name) == 0)
-				return a;
+	for (c = n ? n->children : NULL; c; c = c->next)
+		if (rng_is(c, NULL))
+			return c;
 	return NULL;
+}
+
+static const xmlNode *rng_define(const struct ex *x, const char *name)
+{
+	const xmlNode *c;
+
+	for (c = rng_first(xmlDocGetRootElement(x->rng)); c; c = c->next)
+		if (rng_is(c, "define") && !strcmp(rng_name(c), name))
+			return c;
+	return NULL;
+}
+
+/* The <element> pattern named `name` anywhere in the schema. */
+static const xmlNode *rng_element(const xmlNode *n, const char *name)
+{
+	const xmlNode *c, *hit;
+
+	for (c = n; c; c = c->next) {
+		if (!rng_is(c, NULL))
+			continue;
+		if (rng_is(c, "element") && !strcmp(rng_name(c), name))
+			return c;
+		if ((hit = rng_element(c->children, name)))
+			return hit;
+	}
+	return NULL;
+}
+
+/* Collects what a content pattern allows, following refs, not entering
+ * child elements.  `optional` and `repeats` say what the patterns around
+ * it make of what it holds. */
+static void walk(const struct ex *x, const xmlNode *pat, int optional,
+		 int repeats, struct shape *sh, int depth)
+{
+	const xmlNode *c;
+
+	for (c = pat ? pat->children : NULL; c && depth < 16; c = c->next) {
+		if (!rng_is(c, NULL))
+			continue;
+		if (rng_is(c, "attribute") && sh->n_attrs < 48) {
+			sh->attr_required[sh->n_attrs] = !optional;
+			sh->attrs[sh->n_attrs++] = c;
+		} else if (rng_is(c, "element") && sh->n_kids < 24) {
+			sh->kid_required[sh->n_kids] = !optional;
+			sh->kid_repeats[sh->n_kids] = repeats;
+			sh->kids[sh->n_kids++] = rng_name(c);
+		} else if (rng_is(c, "ref")) {
+			const xmlNode *d = rng_define(x, rng_name(c));
+			const xmlNode *first = rng_first(d);
+
+			if (first && (rng_is(first, "data") || rng_is(first, "value") ||
+				      rng_is(first, "text")))
+				sh->text = 1;
+			else
+				walk(x, d, optional, repeats, sh, depth + 1);
+		} else if (rng_is(c, "data") || rng_is(c, "text") ||
+			   rng_is(c, "value")) {
+			sh->text = 1;
+		} else if (rng_is(c, "oneOrMore") && !optional &&
+			   rng_is(rng_first(c), "choice")) {
+			/* "one or more of these": each is optional, the
+			 * group is not. */
+			struct shape group = { 0 };
+			size_t k;
+
+			walk(x, rng_first(c), 1, 1, &group, depth + 1);
+			for (k = 0; k < group.n_kids && sh->n_one_of < 8; k++)
+				sh->one_of[sh->n_one_of++] = group.kids[k];
+			walk(x, rng_first(c), 1, 1, sh, depth + 1);
+		} else {
+			int opt = optional || rng_is(c, "optional") ||
+				  rng_is(c, "zeroOrMore") || rng_is(c, "choice");
+			int rep = repeats || rng_is(c, "zeroOrMore") ||
+				  rng_is(c, "oneOrMore");
+
+			walk(x, c, opt, rep, sh, depth + 1);
+		}
+	}
+}
+
+static void shape_of(const struct ex *x, const char *element, struct shape *sh)
+{
+	memset(sh, 0, sizeof(*sh));
+	walk(x, rng_element(xmlDocGetRootElement(x->rng), element), 0, 0, sh, 0);
+}
+
+/* The value pattern of an <attribute> (or a define's), following a ref;
+ * *note gets the nearest note:expect on the way. */
+static const xmlNode *value_pattern(const struct ex *x, const xmlNode *attr,
+				    const char **note)
+{
+	const xmlNode *p = rng_first(attr);
+
+	*note = rng_note(attr, "expect");
+	if (rng_is(p, "ref")) {
+		const xmlNode *d = rng_define(x, rng_name(p));
+
+		if (!*note)
+			*note = rng_note(d, "expect");
+		p = rng_first(d);
+	}
+	return p;
+}
+
+/* The text of <param name="name"> of a <data> pattern, or NULL. */
+static const char *param(const xmlNode *data, const char *name)
+{
+	const xmlNode *c;
+
+	for (c = rng_first(data); c; c = c->next)
+		if (rng_is(c, "param") && !strcmp(rng_name(c), name) &&
+		    c->children)
+			return (const char *)c->children->content;
+	return NULL;
+}
+
+static const char *data_type(const xmlNode *data)
+{
+	const xmlAttr *a;
+
+	for (a = data->properties; a; a = a->next)
+		if (!strcmp((const char *)a->name, "type") && a->children)
+			return (const char *)a->children->content;
+	return "";
+}
+
+/* "a, b, c" of a <choice> of <value>s. */
+static void join_values(const xmlNode *choice, char *buf, size_t size)
+{
+	const xmlNode *c;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (c = rng_first(choice); c && o < size; c = c->next)
+		if (rng_is(c, "value") && c->children)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? ", " : "",
+					      (const char *)c->children->content);
+}
+
+/* What the attribute's values look like, for "expected ...". */
+static void expected(const struct ex *x, const xmlNode *attr, char *buf,
+		     size_t size)
+{
+	const char *note, *lo, *hi;
+	const xmlNode *p = value_pattern(x, attr, &note);
+	const char *t = rng_is(p, "data") ? data_type(p) : "";
+	char list[200];
+
+	if (note) {
+		snprintf(buf, size, "%s", note);
+	} else if (rng_is(p, "choice")) {
+		join_values(p, list, sizeof(list));
+		snprintf(buf, size, "one of %s", list);
+	} else if (!strcmp(t, "boolean")) {
+		snprintf(buf, size, "true or false");
+	} else if (!strcmp(t, "integer") || !strcmp(t, "long")) {
+		lo = param(p, "minInclusive");
+		hi = param(p, "maxInclusive");
+		if (lo && hi)
+			snprintf(buf, size, "an integer from %s to %s", lo, hi);
+		else
+			snprintf(buf, size, "a whole number of at least %s", lo ? lo : "0");
+	} else {
+		snprintf(buf, size, "a non-empty value");
+	}
+}
+
+/* XML Schema's own regular expressions, as RELAX NG applies them. */
+static int pattern_ok(const char *pattern, const char *v)
+{
+	xmlRegexpPtr re = xmlRegexpCompile(BAD_CAST pattern);
+	int ok = re && xmlRegexpExec(re, BAD_CAST v) == 1;
+
+	xmlRegFreeRegexp(re);
+	return ok;
+}
+
+static int number_ok(const xmlNode *data, const char *v)
+{
+	const char *t = data_type(data), *b;
+	int integer = !strcmp(t, "integer") || !strcmp(t, "long");
+	double d;
+
+	if (integer ? !is_int_text(v) : !is_decimal(v))
+		return 0;
+	d = decimal_value(v);
+	if (integer && strlen(v) > 18)
+		return 0;
+	return (!(b = param(data, "minInclusive")) || d >= decimal_value(b)) &&
+	       (!(b = param(data, "maxInclusive")) || d <= decimal_value(b)) &&
+	       (!(b = param(data, "minExclusive")) || d > decimal_value(b)) &&
+	       (!(b = param(data, "maxExclusive")) || d < decimal_value(b));
+}
+
+static int value_ok(const struct ex *x, const xmlNode *attr, const char *v)
+{
+	const char *note, *t, *min, *pat;
+	const xmlNode *p = value_pattern(x, attr, &note), *c;
+
+	if (rng_is(p, "choice")) {
+		for (c = rng_first(p); c; c = c->next)
+			if (rng_is(c, "value") && c->children &&
+			    !strcmp((const char *)c->children->content, v))
+				return 1;
+		return 0;
+	}
+	if (!rng_is(p, "data"))
+		return 1;
+	t = data_type(p);
+	if (!strcmp(t, "boolean"))
+		return !strcmp(v, "true") || !strcmp(v, "false") ||
+		       !strcmp(v, "1") || !strcmp(v, "0");
+	if (!strcmp(t, "integer") || !strcmp(t, "long") || !strcmp(t, "decimal"))
+		return number_ok(p, v);
+	min = param(p, "minLength");
+	pat = param(p, "pattern");
+	return (!min || strlen(v) >= (size_t)atoi(min)) && (!pat || pattern_ok(pat, v));
+}
+
+/* Whether a value is "a non-empty value" and nothing more. */
+static int plain_text(const struct ex *x, const xmlNode *attr)
+{
+	const char *note;
+	const xmlNode *p = value_pattern(x, attr, &note);
+
+	return !note && rng_is(p, "data") && !param(p, "pattern") &&
+	       !strcmp(data_type(p), "token");
 }
 
 /* Sets `err` about element `n`, or its attribute `attr` when not NULL. */
@@ -587,130 +682,50 @@ static int ex_fail(const struct ex *x, const xmlNode *n, const char *attr,
 	return rc;
 }
 
-/* What a value of type `a` looks like, for "expected ..." messages. */
-static void expected(const struct attr_spec *a, char *buf, size_t size)
+static int ex_attr(const struct ex *x, const xmlNode *n, const struct shape *sh,
+		   const xmlAttr *attr)
 {
-	char list[128];
-
-	switch (a->type) {
-	case V_TEXT: snprintf(buf, size, "a non-empty value"); break;
-	case V_ID:
-		snprintf(buf, size, "a letter or digit, then letters, digits, '_', '.' or '-'");
-		break;
-	case V_CHANID:
-		snprintf(buf, size, "a channel id of lowercase letters, digits and '_'");
-		break;
-	case V_BOOL: snprintf(buf, size, "true or false"); break;
-	case V_INT:
-		if (a->hi == LLONG_MAX)
-			snprintf(buf, size, "a whole number of at least %lld", a->lo);
-		else
-			snprintf(buf, size, "an integer from %lld to %lld",
-				 a->lo, a->hi);
-		break;
-	case V_DEC: snprintf(buf, size, "a number such as 1200.50"); break;
-	case V_MARGIN:
-		snprintf(buf, size, "a number greater than 0 and at most 1, such as 0.8");
-		break;
-	case V_MONTH: snprintf(buf, size, "a month as YYYY-MM, such as 2026-10"); break;
-	case V_CURRENCY:
-		snprintf(buf, size, "a three-letter currency code such as USD");
-		break;
-	case V_LANG: snprintf(buf, size, "a language code such as en or ko-KR"); break;
-	case V_ENUM:
-		join_list(a->choices, list, sizeof(list));
-		snprintf(buf, size, "one of %s", list);
-		break;
-	}
-}
-
-static int int_in_range(const char *v, long long lo, long long hi)
-{
-	long long n;
-	char *end;
-
-	if (!is_int_text(v))
-		return 0;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	return errno == 0 && n >= lo && n <= hi;
-}
-
-static int value_ok(const struct attr_spec *a, const char *v)
-{
-	double d;
-
-	switch (a->type) {
-	case V_TEXT: return *v != '\0';
-	case V_ID: return isalnum((unsigned char)*v) && all_chars(v, "_.-", 1, 1);
-	case V_CHANID: return all_chars(v, "_", 0, 1);
-	case V_BOOL:
-		return !strcmp(v, "true") || !strcmp(v, "false") ||
-		       !strcmp(v, "1") || !strcmp(v, "0");
-	case V_INT: return int_in_range(v, a->lo, a->hi);
-	case V_DEC: return is_decimal(v);
-	case V_MARGIN:
-		if (!is_decimal(v))
-			return 0;
-		d = decimal_value(v);
-		return d > 0 && d <= 1;
-	case V_MONTH: return is_month_text(v);
-	case V_CURRENCY: return strlen(v) == 3 && all_chars(v, "", 1, 0) &&
-				!isdigit((unsigned char)v[0]) &&
-				!isdigit((unsigned char)v[1]) &&
-				!isdigit((unsigned char)v[2]);
-	case V_LANG: return is_lang(v);
-	case V_ENUM: return in_list(a->choices, v);
-	}
-	return 0;
-}
-
-static int ex_attr(const struct ex *x, const xmlNode *n,
-		   const struct elem_spec *s, const xmlAttr *attr)
-{
-	const struct attr_spec *a = NULL;
+	const xmlNode *a = NULL;
 	char want[256], *raw, *v;
+	size_t k;
 	int ok;
 
-	if (!attr->ns)
-		a = attr_spec(s, (const char *)attr->name);
+	for (k = 0; !attr->ns && k < sh->n_attrs; k++)
+		if (!strcmp(rng_name(sh->attrs[k]), (const char *)attr->name))
+			a = sh->attrs[k];
 	if (!a)
 		return ex_fail(x, n, (const char *)attr->name,
-			       "element '%s': unknown attribute '%s%s%s'", s->name,
+			       "element '%s': unknown attribute '%s%s%s'", n->name,
 			       attr->ns && attr->ns->prefix ? (const char *)attr->ns->prefix : "",
 			       attr->ns && attr->ns->prefix ? ":" : "", attr->name);
 	raw = (char *)xmlNodeListGetString(n->doc, attr->children, 1);
 	v = trimmed(raw ? raw : "");
 	xmlFree(raw);
-	if (!v)
-		return bp_err_set(x->err, BP_ESOFTWARE, "out of memory");
-	ok = value_ok(a, v);
-	expected(a, want, sizeof(want));
-	if (!ok && a->type == V_TEXT)
-		ex_fail(x, n, a->name, "element '%s': attribute '%s' must not be empty",
-			s->name, a->name);
+	ok = value_ok(x, a, v);
+	expected(x, a, want, sizeof(want));
+	if (!ok && plain_text(x, a))
+		ex_fail(x, n, (const char *)attr->name, "element '%s': attribute '%s' "
+			"must not be empty", n->name, attr->name);
 	else if (!ok)
-		ex_fail(x, n, a->name, "invalid value '%s' for attribute '%s': expected %s",
-			v, a->name, want);
+		ex_fail(x, n, (const char *)attr->name, "invalid value '%s' for "
+			"attribute '%s': expected %s", v, attr->name, want);
 	free(v);
 	return ok ? 0 : -1;
 }
 
-static int ex_attrs(const struct ex *x, const xmlNode *n,
-		    const struct elem_spec *s)
+static int ex_attrs(const struct ex *x, const xmlNode *n, const struct shape *sh)
 {
-	const struct attr_spec *a;
 	const xmlAttr *attr;
-	int i;
+	size_t k;
 
 	for (attr = n->properties; attr; attr = attr->next)
-		if (ex_attr(x, n, s, attr) < 0)
+		if (ex_attr(x, n, sh, attr) < 0)
 			return -1;
-	for (i = 0; i < 3 && s->attrs[i]; i++)
-		for (a = s->attrs[i]; a->name; a++)
-			if (a->required && !xmlHasNsProp(n, BAD_CAST a->name, NULL))
-				return ex_fail(x, n, NULL, "element '%s': attribute '%s' is required",
-					       s->name, a->name);
+	for (k = 0; k < sh->n_attrs; k++)
+		if (sh->attr_required[k] &&
+		    !xmlHasNsProp(n, BAD_CAST rng_name(sh->attrs[k]), NULL))
+			return ex_fail(x, n, NULL, "element '%s': attribute '%s' is "
+				       "required", n->name, rng_name(sh->attrs[k]));
 	return 0;
 }
 
@@ -729,62 +744,86 @@ static int has_text(const xmlNode *n)
 	return 0;
 }
 
-static int ex_elem(const struct ex *x, const xmlNode *n,
-		   const struct elem_spec *s);
+/* "a, b, c" of names. */
+static void join_names(const char *const *names, size_t n, char *buf,
+		       size_t size)
+{
+	size_t i, o = 0;
 
-static int ex_child(const struct ex *x, const xmlNode *n,
-		    const struct elem_spec *s, const xmlNode *c)
+	buf[0] = '\0';
+	for (i = 0; i < n && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? ", " : "",
+				      names[i]);
+}
+
+static int ex_elem(const struct ex *x, const xmlNode *n);
+
+static int ex_child(const struct ex *x, const xmlNode *n, const struct shape *sh,
+		    const xmlNode *c)
 {
 	char list[256];
 	const xmlNode *prev;
+	size_t k;
 
 	if (!c->ns || strcmp((const char *)c->ns->href, NS) != 0)
 		return ex_fail(x, c, NULL, "element '%s' is not in namespace '%s'",
 			       c->name, NS);
-	if (!s->children || !in_list(s->children, (const char *)c->name)) {
-		if (!s->children)
-			return ex_fail(x, c, NULL, "element '%s' must not contain elements (found '%s')",
-				       s->name, c->name);
-		join_list(s->children, list, sizeof(list));
-		return ex_fail(x, c, NULL, "unexpected element '%s' in '%s': expected one of %s",
-			       c->name, s->name, list);
+	for (k = 0; k < sh->n_kids; k++)
+		if (!strcmp(sh->kids[k], (const char *)c->name))
+			break;
+	if (k == sh->n_kids) {
+		if (!sh->n_kids)
+			return ex_fail(x, c, NULL, "element '%s' must not contain "
+				       "elements (found '%s')", n->name, c->name);
+		join_names(sh->kids, sh->n_kids, list, sizeof(list));
+		return ex_fail(x, c, NULL, "unexpected element '%s' in '%s': "
+			       "expected one of %s", c->name, n->name, list);
 	}
-	for (prev = n->children; s->once && prev != c; prev = prev->next)
+	for (prev = n->children; !sh->kid_repeats[k] && prev != c; prev = prev->next)
 		if (is_name(prev, (const char *)c->name))
-			return ex_fail(x, c, NULL, "element '%s' appears twice in '%s' (first at line %ld)",
-				       c->name, s->name, node_line(x->src, prev));
-	return ex_elem(x, c, elem_spec((const char *)c->name));
+			return ex_fail(x, c, NULL, "element '%s' appears twice in '%s' "
+				       "(first at line %ld)", c->name, n->name,
+				       node_line(x->src, prev));
+	return ex_elem(x, c);
 }
 
-static int ex_elem(const struct ex *x, const xmlNode *n,
-		   const struct elem_spec *s)
+static int ex_elem(const struct ex *x, const xmlNode *n)
 {
+	char list[256];
+	struct shape sh;
 	const xmlNode *c;
+	size_t k;
 
-	if (ex_attrs(x, n, s) < 0)
+	shape_of(x, (const char *)n->name, &sh);
+	if (ex_attrs(x, n, &sh) < 0)
 		return -1;
 	for (c = n->children; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && ex_child(x, n, s, c) < 0)
+		if (c->type == XML_ELEMENT_NODE && ex_child(x, n, &sh, c) < 0)
 			return -1;
-	if (s->text && !has_text(n))
-		return ex_fail(x, n, NULL, "element '%s' must not be empty", s->name);
-	if (!s->text && has_text(n))
-		return ex_fail(x, n, NULL, "element '%s' must not contain text", s->name);
-	if (s->needs && !first_child(n, s->needs))
-		return ex_fail(x, n, NULL, "element '%s' needs a <%s> element",
-			       s->name, s->needs);
-	if (!strcmp(s->name, "sources") && !xmlFirstElementChild((xmlNode *)n))
-		return ex_fail(x, n, NULL, "element 'sources' needs at least one of contacts, deals, spend, traffic");
+	if (sh.text && !has_text(n))
+		return ex_fail(x, n, NULL, "element '%s' must not be empty", n->name);
+	if (!sh.text && has_text(n))
+		return ex_fail(x, n, NULL, "element '%s' must not contain text", n->name);
+	for (k = 0; k < sh.n_kids; k++)
+		if (sh.kid_required[k] && !first_child(n, sh.kids[k]))
+			return ex_fail(x, n, NULL, "element '%s' needs a <%s> element",
+				       n->name, sh.kids[k]);
+	if (sh.n_one_of && !xmlFirstElementChild((xmlNode *)n)) {
+		join_names(sh.one_of, sh.n_one_of, list, sizeof(list));
+		return ex_fail(x, n, NULL, "element '%s' needs at least one of %s",
+			       n->name, list);
+	}
 	return 0;
 }
 
-/* Sets `err` from the first fault the table finds, or else from what
- * libxml2 said.  Always returns -1. */
+/* Sets `err` from the first fault the schema walk finds, or else from
+ * what libxml2 said.  Always returns -1. */
 static int explain(xmlDoc *doc, const char *path, const struct text *src,
 		   const struct xerr *xe, bp_err *err)
 {
-	struct ex x = { path, err, src };
+	struct ex x = { path, err, src, NULL };
 	xmlNode *root = xmlDocGetRootElement(doc);
+	int rc;
 
 	if (!is_name(root, "boardpack"))
 		return ex_fail(&x, root, NULL, "root element is '%s': expected 'boardpack'",
@@ -792,7 +831,11 @@ static int explain(xmlDoc *doc, const char *path, const struct text *src,
 	if (!root->ns || strcmp((const char *)root->ns->href, NS) != 0)
 		return ex_fail(&x, root, NULL, "root element 'boardpack' is not in namespace '%s': write <boardpack xmlns=\"%s\">",
 			       NS, NS);
-	if (ex_elem(&x, root, &elems[0]) < 0)
+	x.rng = xmlReadMemory(bp_config_schema, (int)strlen(bp_config_schema),
+			      "schema.rng", NULL, XML_PARSE_NONET);
+	rc = x.rng ? ex_elem(&x, root) : 0;
+	xmlFreeDoc(x.rng);
+	if (rc < 0)
 		return -1;
 	return bp_err_at(err, BP_ECONFIG, path, xe->line, 0, "%s",
 			 xe->msg[0] ? xe->msg : "does not match the config schema");
@@ -810,17 +853,13 @@ static int validate(xmlDoc *doc, const char *path, const struct text *src,
 
 	pc = xmlRelaxNGNewMemParserCtxt(bp_config_schema,
 					(int)strlen(bp_config_schema));
-	if (!pc) {
-		bp_err_set(err, BP_ESOFTWARE, "out of memory");
-		goto out;
-	}
 	xmlRelaxNGSetParserStructuredErrors(pc, on_xml_error, &xe);
 	rng = xmlRelaxNGParse(pc);
 	if (rng)
 		vc = xmlRelaxNGNewValidCtxt(rng);
 	if (!vc) {
 		bp_err_set(err, BP_ESOFTWARE, "internal error: the config schema does not load: %s",
-			   xe.msg[0] ? xe.msg : "out of memory");
+			   xe.msg[0] ? xe.msg : "no details");
 		goto out;
 	}
 	xmlRelaxNGSetValidStructuredErrors(vc, on_xml_error, &xe);
@@ -843,7 +882,6 @@ struct ld {
 	bp_err *err;
 	const struct text *src;
 	bp_config *cfg;
-	int oom;
 };
 
 static int fail(struct ld *ld, const xmlNode *n, const char *attr,
@@ -861,33 +899,18 @@ static int fail(struct ld *ld, const xmlNode *n, const char *attr,
 	return rc;
 }
 
-static int oom(struct ld *ld)
-{
-	return bp_err_set(ld->err, BP_ESOFTWARE, "out of memory");
-}
-
-static char *dup_or_oom(struct ld *ld, const char *s)
-{
-	char *d = xstrdup(s);
-
-	if (s && !d)
-		ld->oom = 1;
-	return d;
-}
-
-/* The attribute's value without surrounding blanks, or NULL when absent
- * (or out of memory: ld->oom is then set).  The caller frees. */
+/* The attribute's value without surrounding blanks, or NULL when absent.
+ * The caller frees. */
 static char *prop(struct ld *ld, const xmlNode *n, const char *name)
 {
 	xmlChar *raw = n ? xmlGetNoNsProp(n, BAD_CAST name) : NULL;
 	char *v;
 
+	(void)ld;
 	if (!raw)
 		return NULL;
 	v = trimmed((const char *)raw);
 	xmlFree(raw);
-	if (!v)
-		ld->oom = 1;
 	return v;
 }
 
@@ -896,7 +919,7 @@ static char *prop_or(struct ld *ld, const xmlNode *n, const char *name,
 {
 	char *v = prop(ld, n, name);
 
-	return v || ld->oom ? v : dup_or_oom(ld, def);
+	return v ? v : bp_xstrdup(def);
 }
 
 static long long int_prop(struct ld *ld, const xmlNode *n, const char *name,
@@ -922,22 +945,18 @@ static int bool_prop(struct ld *ld, const xmlNode *n, const char *name)
 static char *text_of(struct ld *ld, const xmlNode *n)
 {
 	xmlChar *raw = xmlNodeGetContent(n);
-	char *v = raw ? trimmed((const char *)raw) : NULL;
+	char *v = trimmed(raw ? (const char *)raw : "");
 
+	(void)ld;
 	xmlFree(raw);
-	if (!v)
-		ld->oom = 1;
 	return v;
 }
 
 static char *join_path(const char *dir, const char *rel)
 {
 	size_t n = strlen(dir);
-	char *p = malloc(n + strlen(rel) + 2);
 
-	if (p)
-		sprintf(p, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", rel);
-	return p;
+	return bp_xasprintf("%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", rel);
 }
 
 /* `p` made absolute against the config folder; NULL stays NULL. */
@@ -952,8 +971,6 @@ static char *abs_path(struct ld *ld, char *p)
 		rel += 2;
 	r = join_path(ld->cfg->dir, rel);
 	free(p);
-	if (!r)
-		ld->oom = 1;
 	return r;
 }
 
@@ -965,10 +982,8 @@ static char *path_prop(struct ld *ld, const xmlNode *n, const char *name)
 /* The absolute folder of the config file; NULL with errno set. */
 static char *config_dir(const char *path)
 {
-	char *copy = strdup(path), *slash, *dir;
+	char *copy = bp_xstrdup(path), *slash, *dir;
 
-	if (!copy)
-		return NULL;
 	slash = strrchr(copy, '/');
 	if (slash == copy)
 		slash[1] = '\0';
@@ -1000,11 +1015,9 @@ static char *file_url(const char *dir, const char *rest)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(dir), k = 0;
-	char *u = malloc(7 + 3 * n + 1 + (rest ? strlen(rest) : 0) + 1);
+	char *u = bp_xmalloc(7 + 3 * n + 1 + (rest ? strlen(rest) : 0) + 1);
 	const unsigned char *p;
 
-	if (!u)
-		return NULL;
 	memcpy(u, "file://", 7);
 	k = 7;
 	for (p = (const unsigned char *)dir; *p; p++) {
@@ -1054,9 +1067,7 @@ char *bp_source_path(const bp_source *src)
 	if (strncmp(src->url, "file://", 7) != 0)
 		return NULL;
 	p = src->url + 7;
-	out = o = malloc(strlen(p) + 1);
-	if (!out)
-		return NULL;
+	out = o = bp_xmalloc(strlen(p) + 1);
 	for (; *p; p++) {
 		if (p[0] == '%' && isxdigit((unsigned char)p[1]) &&
 		    isxdigit((unsigned char)p[2])) {
@@ -1099,14 +1110,14 @@ static char *resolve_url(struct ld *ld, const xmlNode *n, const char *u,
 		return NULL;
 	}
 	if (k == 0) {
-		path = abs_path(ld, dup_or_oom(ld, u));
+		path = abs_path(ld, bp_xstrdup(u));
 		r = path ? file_url(path, NULL) : NULL;
 		free(path);
 	} else if (k == 4 && !strncasecmp(u, "file", 4)) {
 		r = resolve_file_url(ld, u);
 	} else if ((k == 5 && !strncasecmp(u, "https", 5)) ||
 		   (k == 4 && !strncasecmp(u, "http", 4) && insecure)) {
-		r = strdup(u);
+		r = bp_xstrdup(u);
 	} else if (k == 4 && !strncasecmp(u, "http", 4)) {
 		fail(ld, n, "url", "element '%s': plain http:// url without insecure-http=\"true\": use https://, or set insecure-http=\"true\" to allow it",
 		     n->name);
@@ -1116,8 +1127,6 @@ static char *resolve_url(struct ld *ld, const xmlNode *n, const char *u,
 		     n->name, (int)k, u);
 		return NULL;
 	}
-	if (!r)
-		oom(ld);
 	return r;
 }
 
@@ -1173,8 +1182,6 @@ static int load_report(struct ld *ld, const xmlNode *root)
 		cfg->has_gross_margin = 1;
 		free(gm);
 	}
-	if (ld->oom)
-		return oom(ld);
 	return check_tz(ld, n, n ? cfg->timezone : NULL);
 }
 
@@ -1197,9 +1204,9 @@ static void add_channel(struct ld *ld, const char *id, char *label,
 	const struct defchan *d = defchan(id);
 	bp_channel *c = &ld->cfg->channels[ld->cfg->n_channels++];
 
-	c->id = dup_or_oom(ld, id);
-	c->label = label ? label : dup_or_oom(ld, d ? d->label : id);
-	c->group = group ? group : dup_or_oom(ld, d ? d->group : "Other");
+	c->id = bp_xstrdup(id);
+	c->label = label ? label : bp_xstrdup(d ? d->label : id);
+	c->group = group ? group : bp_xstrdup(d ? d->group : "Other");
 }
 
 static int channel_from_node(struct ld *ld, const xmlNode *n)
@@ -1208,8 +1215,7 @@ static int channel_from_node(struct ld *ld, const xmlNode *n)
 	int rc = 0;
 	size_t i;
 
-	if (!id)
-		return oom(ld);
+	assert(id);   /* the schema requires it */
 	if (!strcmp(id, "all"))
 		rc = fail(ld, n, "id", "channel id 'all' is reserved: it is the total over every channel");
 	for (i = 0; rc == 0 && i < ld->cfg->n_channels; i++)
@@ -1270,9 +1276,7 @@ static int load_channels(struct ld *ld, const xmlNode *root)
 	const xmlNode *list = first_child(root, "channels"), *c;
 	size_t i, max = (list ? count_children(list, "channel") : 0) + N_DEFCHANS;
 
-	cfg->channels = calloc(max, sizeof(*cfg->channels));
-	if (!cfg->channels)
-		return oom(ld);
+	cfg->channels = bp_xcalloc(max, sizeof(*cfg->channels));
 	if (!list)
 		for (i = 0; i < N_DEFCHANS; i++)
 			add_channel(ld, defchans[i].id, NULL, NULL);
@@ -1284,7 +1288,7 @@ static int load_channels(struct ld *ld, const xmlNode *root)
 	if (bp_config_channel(cfg, "other") < 0)
 		add_channel(ld, "other", NULL, NULL);
 	other_last(cfg);
-	return ld->oom ? oom(ld) : 0;
+	return 0;
 }
 
 /* The index of the channel named by attribute `attr` of `n`, or -1 with
@@ -1311,10 +1315,9 @@ static int add_rule(struct ld *ld, bp_source *s, const char *match, int ch)
 {
 	bp_rule *r = &s->rules[s->n_rules];
 
-	r->match = strdup(match);
+	(void)ld;
+	r->match = bp_xstrdup(match);
 	r->channel = ch;
-	if (!r->match)
-		return oom(ld);
 	s->n_rules++;
 	return 0;
 }
@@ -1324,9 +1327,7 @@ static int rule_from_node(struct ld *ld, bp_source *s, const xmlNode *n)
 	char *match = prop(ld, n, "match"), *ch = prop(ld, n, "channel");
 	int k = -1, rc = -1;
 
-	if (ld->oom)
-		oom(ld);
-	else if ((k = channel_ref(ld, n, ch)) >= 0)
+	if ((k = channel_ref(ld, n, ch)) >= 0)
 		rc = add_rule(ld, s, match, k);
 	free(match);
 	free(ch);
@@ -1343,9 +1344,7 @@ static int load_rules(struct ld *ld, bp_source *s, const xmlNode *n)
 	const char *const *m;
 	const xmlNode *c;
 
-	s->rules = calloc(max ? max : 1, sizeof(*s->rules));
-	if (!s->rules)
-		return oom(ld);
+	s->rules = bp_xcalloc(max ? max : 1, sizeof(*s->rules));
 	for (c = n->children; c; c = c->next)
 		if (is_name(c, "channel-rule") && rule_from_node(ld, s, c) < 0)
 			return -1;
@@ -1368,9 +1367,7 @@ static int load_columns(struct ld *ld, bp_source *s, const xmlNode *n)
 	const xmlNode *c;
 	bp_column *col;
 
-	s->columns = calloc(max ? max : 1, sizeof(*s->columns));
-	if (!s->columns)
-		return oom(ld);
+	s->columns = bp_xcalloc(max ? max : 1, sizeof(*s->columns));
 	for (c = n->children; c; c = c->next) {
 		if (!is_name(c, "column"))
 			continue;
@@ -1379,7 +1376,7 @@ static int load_columns(struct ld *ld, bp_source *s, const xmlNode *n)
 		col->name = prop(ld, c, "name");
 		col->format = prop(ld, c, "format");
 	}
-	return ld->oom ? oom(ld) : 0;
+	return 0;
 }
 
 static int load_won_stages(struct ld *ld, bp_source *s, const xmlNode *n)
@@ -1387,13 +1384,11 @@ static int load_won_stages(struct ld *ld, bp_source *s, const xmlNode *n)
 	size_t max = count_children(n, "won-stage");
 	const xmlNode *c;
 
-	s->won_stages = calloc(max ? max : 1, sizeof(*s->won_stages));
-	if (!s->won_stages)
-		return oom(ld);
+	s->won_stages = bp_xcalloc(max ? max : 1, sizeof(*s->won_stages));
 	for (c = n->children; c; c = c->next)
 		if (is_name(c, "won-stage"))
 			s->won_stages[s->n_won_stages++] = text_of(ld, c);
-	return ld->oom ? oom(ld) : 0;
+	return 0;
 }
 
 static int check_preset(struct ld *ld, const xmlNode *n, const bp_source *s)
@@ -1461,7 +1456,7 @@ static void source_attrs(struct ld *ld, const xmlNode *n, bp_source *s)
 	s->timezone = prop(ld, n, "timezone");
 	s->ca_file = path_prop(ld, n, "ca-file");
 	if (!s->ca_file)
-		s->ca_file = dup_or_oom(ld, ld->cfg->ca_file);
+		s->ca_file = bp_xstrdup(ld->cfg->ca_file);
 	s->token_env = prop(ld, n, "token-env");
 	s->token_file = path_prop(ld, n, "token-file");
 	s->user_env = prop(ld, n, "user-env");
@@ -1476,8 +1471,7 @@ static int source_url(struct ld *ld, const xmlNode *n, bp_source *s)
 {
 	char *raw = prop(ld, n, "url");
 
-	if (!raw)
-		return oom(ld);
+	assert(raw);   /* the schema requires it */
 	s->url = resolve_url(ld, n, raw, s->insecure_http);
 	s->url_given = raw;
 	return s->url ? 0 : -1;
@@ -1488,7 +1482,7 @@ static int spend_channel(struct ld *ld, const xmlNode *n, bp_source *s)
 	char *ch = prop(ld, n, "channel");
 
 	if (!ch)
-		return ld->oom ? oom(ld) : fail(ld, n, NULL, "element 'spend': attribute 'channel' is required");
+		return fail(ld, n, NULL, "element 'spend': attribute 'channel' is required");
 	s->channel = channel_ref(ld, n, ch);
 	free(ch);
 	return s->channel >= 0 ? 0 : -1;
@@ -1501,8 +1495,6 @@ static int load_source(struct ld *ld, const xmlNode *n, bp_source *s)
 	s->line = node_line(ld->src, n);
 	s->channel = -1;
 	source_attrs(ld, n, s);
-	if (ld->oom)
-		return oom(ld);
 	if (check_unique_id(ld, n, s) < 0 || check_preset(ld, n, s) < 0 ||
 	    check_tz(ld, n, s->timezone) < 0 || source_url(ld, n, s) < 0 ||
 	    load_columns(ld, s, n) < 0 || check_columns(ld, n, s) < 0)
@@ -1540,9 +1532,7 @@ static int load_sources(struct ld *ld, const xmlNode *root)
 
 	for (c = list->children; c; c = c->next)
 		max += kind_of(c, &kind) == 0;
-	cfg->sources = calloc(max ? max : 1, sizeof(*cfg->sources));
-	if (!cfg->sources)
-		return oom(ld);
+	cfg->sources = bp_xcalloc(max ? max : 1, sizeof(*cfg->sources));
 	for (c = list->children; c; c = c->next) {
 		if (kind_of(c, &kind) < 0)
 			continue;
@@ -1563,8 +1553,7 @@ static int month_prop(struct ld *ld, const xmlNode *n, bp_month *m)
 	char *v = prop(ld, n, "month");
 	int rc = 0;
 
-	if (!v)
-		return oom(ld);
+	assert(v);   /* the schema requires it */
 	if (bp_month_parse(v, m) < 0)
 		rc = fail(ld, n, "month", "invalid value '%s' for attribute 'month': expected a month as YYYY-MM, such as 2026-10",
 			  v);
@@ -1578,9 +1567,8 @@ static int cost_from_node(struct ld *ld, const xmlNode *n, bp_cost *c)
 	int rc = -1;
 
 	c->label = prop_or(ld, n, "label", "Other costs");
-	if (ld->oom || !amount)
-		oom(ld);
-	else if (decimal_money(amount, &c->amount) < 0)
+	assert(amount);   /* the schema requires it */
+	if (decimal_money(amount, &c->amount) < 0)
 		fail(ld, n, "amount", "invalid value '%s' for attribute 'amount': the number is too large",
 		     amount);
 	else
@@ -1595,9 +1583,7 @@ static int load_costs(struct ld *ld, const xmlNode *root)
 	const xmlNode *list = first_child(root, "costs"), *c;
 	size_t max = count_children(list, "cost");
 
-	cfg->costs = calloc(max ? max : 1, sizeof(*cfg->costs));
-	if (!cfg->costs)
-		return oom(ld);
+	cfg->costs = bp_xcalloc(max ? max : 1, sizeof(*cfg->costs));
 	for (c = list ? list->children : NULL; c; c = c->next)
 		if (is_name(c, "cost") &&
 		    cost_from_node(ld, c, &cfg->costs[cfg->n_costs++]) < 0)
@@ -1614,8 +1600,7 @@ static int target_from_node(struct ld *ld, const xmlNode *n, bp_target *t)
 	if (value)
 		t->value = decimal_value(value);
 	free(value);
-	if (ld->oom || !t->metric)
-		return oom(ld);
+	assert(t->metric);   /* the schema requires it */
 	if (month_prop(ld, n, &t->month) < 0)
 		return -1;
 	if (!in_list(metrics, t->metric))
@@ -1634,9 +1619,7 @@ static int load_targets(struct ld *ld, const xmlNode *root)
 	const xmlNode *list = first_child(root, "targets"), *c;
 	size_t max = count_children(list, "target");
 
-	cfg->targets = calloc(max ? max : 1, sizeof(*cfg->targets));
-	if (!cfg->targets)
-		return oom(ld);
+	cfg->targets = bp_xcalloc(max ? max : 1, sizeof(*cfg->targets));
 	for (c = list ? list->children : NULL; c; c = c->next)
 		if (is_name(c, "target") &&
 		    target_from_node(ld, c, &cfg->targets[cfg->n_targets++]) < 0)
@@ -1650,7 +1633,7 @@ static int load_output(struct ld *ld, const xmlNode *root)
 
 	ld->cfg->output_dir = abs_path(ld, prop_or(ld, n, "dir", "reports"));
 	ld->cfg->keep_months = (int)int_prop(ld, n, "keep-months", 0);
-	return ld->oom ? oom(ld) : 0;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1689,15 +1672,11 @@ static int load_recipients(struct ld *ld, const xmlNode *n, const char *name,
 	const xmlNode *c;
 	char *a, what[16];
 
-	*out = calloc(max ? max : 1, sizeof(**out));
-	if (!*out)
-		return oom(ld);
+	*out = bp_xcalloc(max ? max : 1, sizeof(**out));
 	for (c = n->children; c; c = c->next) {
 		if (!is_name(c, name))
 			continue;
 		a = text_of(ld, c);
-		if (!a)
-			return oom(ld);
 		(*out)[(*count)++] = a;
 		snprintf(what, sizeof(what), "<%s>", name);
 		if (check_address(ld, c, NULL, what, a) < 0)
@@ -1711,8 +1690,7 @@ static int email_url(struct ld *ld, const xmlNode *n, bp_email *e)
 	size_t k;
 
 	e->url = prop(ld, n, "url");
-	if (!e->url)
-		return oom(ld);
+	assert(e->url);   /* the schema requires it */
 	k = scheme_len(e->url);
 	if (k && has_userinfo(e->url, k))
 		return fail(ld, n, "url", "element 'email': the url holds a user name or password: use user-env and password-env instead");
@@ -1737,7 +1715,7 @@ static void email_attrs(struct ld *ld, const xmlNode *n, bp_email *e)
 	e->password_file = path_prop(ld, n, "password-file");
 	e->ca_file = path_prop(ld, n, "ca-file");
 	if (!e->ca_file)
-		e->ca_file = dup_or_oom(ld, ld->cfg->ca_file);
+		e->ca_file = bp_xstrdup(ld->cfg->ca_file);
 	e->subject = prop(ld, n, "subject");
 	e->max_bytes = int_prop(ld, n, "max-bytes", DEF_MAIL_MAX_BYTES);
 	e->attach_html = bool_prop(ld, n, "attach-html");
@@ -1750,12 +1728,9 @@ static int load_email(struct ld *ld, const xmlNode *root)
 
 	if (!n)
 		return 0;
-	e = ld->cfg->email = calloc(1, sizeof(*e));
-	if (!e)
-		return oom(ld);
+	e = ld->cfg->email = bp_xcalloc(1, sizeof(*e));
 	email_attrs(ld, n, e);
-	if (ld->oom || !e->from)
-		return oom(ld);
+	assert(e->from);   /* the schema requires it */
 	if (email_url(ld, n, e) < 0 || check_address(ld, n, "from", "attribute 'from'", e->from) < 0)
 		return -1;
 	if (e->subject && has_ctl(e->subject))
@@ -1773,17 +1748,13 @@ static int load_email(struct ld *ld, const xmlNode *root)
 static bp_config *build(xmlDoc *doc, const char *path,
 			 const struct text *src, bp_err *err)
 {
-	struct ld ld = { path, err, src, NULL, 0 };
+	struct ld ld = { path, err, src, NULL };
 	const xmlNode *root = xmlDocGetRootElement(doc);
 
-	ld.cfg = calloc(1, sizeof(*ld.cfg));
-	if (!ld.cfg) {
-		oom(&ld);
-		return NULL;
-	}
-	ld.cfg->path = strdup(path);
+	ld.cfg = bp_xcalloc(1, sizeof(*ld.cfg));
+	ld.cfg->path = bp_xstrdup(path);
 	ld.cfg->dir = config_dir(path);
-	if (!ld.cfg->path || !ld.cfg->dir) {
+	if (!ld.cfg->dir) {
 		bp_err_set(err, BP_ENOINPUT, "cannot resolve the folder of config '%s': %s",
 			   path, strerror(errno));
 		goto fail;
@@ -1812,10 +1783,9 @@ static int read_config(const char *path, struct text *t, bp_err *err)
 	if (!f)
 		return bp_err_set(err, BP_ENOINPUT, "cannot read config '%s': %s",
 				  path, strerror(errno));
-	buf = malloc(MAX_CONFIG_BYTES + 1);
-	if (buf)
-		n = fread(buf, 1, MAX_CONFIG_BYTES + 1, f);
-	e = !buf ? ENOMEM : ferror(f) ? (errno ? errno : EIO) : 0;
+	buf = bp_xmalloc(MAX_CONFIG_BYTES + 1);
+	n = fread(buf, 1, MAX_CONFIG_BYTES + 1, f);
+	e = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
 	if (e || n > MAX_CONFIG_BYTES) {
 		free(buf);

@@ -2,9 +2,11 @@
  * config_schema.c - the RELAX NG schema of the config file, compiled into
  * the binary so a config is checked the same way wherever boardpack runs.
  *
- * config.c keeps a table of the same elements and attributes that only
- * serves to explain a failure in plain words; this schema is what decides.
- * Change both together (tests/unit/test_config.c covers each attribute).
+ * It is the one place an element or attribute is written down: config.c
+ * explains a failure by walking this same grammar, and a value type's
+ * words for what it expects ("a month as YYYY-MM, such as 2026-10") are
+ * note:expect attributes here, which RELAX NG ignores.  The man page
+ * boardpack.xml(5) is checked against it by tests/integration/test_docs.sh.
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 
 const char bp_config_schema[] =
 "<grammar xmlns='http://relaxng.org/ns/structure/1.0'\n"
+"  xmlns:note='urn:boardpack:config-notes:1'\n"
 "  ns='urn:boardpack:config:1'\n"
 "  datatypeLibrary='http://www.w3.org/2001/XMLSchema-datatypes'>\n"
 "<start>\n"
@@ -35,13 +38,13 @@ const char bp_config_schema[] =
 "<define name='text'><data type='token'>"
 "<param name='minLength'>1</param></data></define>\n"
 "<define name='bool'><data type='boolean'/></define>\n"
-"<define name='id'><data type='token'>"
+"<define name='id' note:expect=\"a letter or digit, then letters, digits, '_', '.' or '-'\"><data type='token'>"
 "<param name='pattern'>[A-Za-z0-9][A-Za-z0-9_.\\-]*</param></data></define>\n"
-"<define name='chanid'><data type='token'>"
+"<define name='chanid' note:expect=\"a channel id of lowercase letters, digits and '_'\"><data type='token'>"
 "<param name='pattern'>[a-z0-9_]+</param></data></define>\n"
-"<define name='month'><data type='token'>"
+"<define name='month' note:expect='a month as YYYY-MM, such as 2026-10'><data type='token'>"
 "<param name='pattern'>[0-9]{4}-(0[1-9]|1[0-2])</param></data></define>\n"
-"<define name='number'><data type='decimal'/></define>\n"
+"<define name='number' note:expect='a number such as 1200.50'><data type='decimal'/></define>\n"
 "<define name='bytes'><data type='long'>"
 "<param name='minInclusive'>1</param></data></define>\n"
 
@@ -50,14 +53,14 @@ const char bp_config_schema[] =
 " <element name='report'>\n"
 "  <optional><attribute name='title'><ref name='text'/></attribute></optional>\n"
 "  <optional><attribute name='timezone'><ref name='text'/></attribute></optional>\n"
-"  <optional><attribute name='currency'><data type='token'>"
+"  <optional><attribute name='currency' note:expect='a three-letter currency code such as USD'><data type='token'>"
 "<param name='pattern'>[A-Z]{3}</param></data></attribute></optional>\n"
 "  <optional><attribute name='months'><data type='integer'>"
 "<param name='minInclusive'>1</param><param name='maxInclusive'>120</param>"
 "</data></attribute></optional>\n"
-"  <optional><attribute name='language'><data type='token'>"
+"  <optional><attribute name='language' note:expect='a language code such as en or ko-KR'><data type='token'>"
 "<param name='pattern'>[a-z]{2}(-[A-Z]{2})?</param></data></attribute></optional>\n"
-"  <optional><attribute name='gross-margin'><data type='decimal'>"
+"  <optional><attribute name='gross-margin' note:expect='a number greater than 0 and at most 1, such as 0.8'><data type='decimal'>"
 "<param name='minExclusive'>0</param><param name='maxInclusive'>1</param>"
 "</data></attribute></optional>\n"
 "  <optional><attribute name='templates'><ref name='text'/></attribute></optional>\n"
