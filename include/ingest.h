@@ -125,8 +125,8 @@ void bp_quality_clear(bp_quality *q);
 
 typedef struct bp_ingest bp_ingest;
 
-/* Prepares ingestion for `cfg` into `f`.  Returns NULL when out of memory
- * or when a source's time zone cannot be loaded (err set). */
+/* Prepares ingestion for `cfg` into `f`.  Returns NULL when a source's
+ * time zone cannot be loaded (err set). */
 bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err);
 void bp_ingest_free(bp_ingest *in);
 

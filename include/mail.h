@@ -87,6 +87,11 @@ int bp_mail_send(const bp_config *cfg, const char *dir, const char *period,
  * (no log, unreadable log, only failures). */
 int bp_mail_was_sent(const char *dir);
 
+/* 1 when a snapshot of `period` under `output_dir`, other than the one at
+ * `except`, records a successful send; else 0. */
+int bp_mail_period_sent(const char *output_dir, const char *period,
+			const char *except);
+
 /* The plain-text rendering of an HTML document described above.  Returns
  * a new string (caller frees). */
 char *bp_mail_html_to_text(const char *html);

@@ -82,4 +82,15 @@ int bp_render_template_dir(const char *config_templates, const char *language,
 			   const char *exe_path, char *out, size_t size,
 			   bp_err *err);
 
+/* The template folder a run uses, allocated into *dir.  A configured
+ * folder (report/@templates) is used as it is, and only it: a copy of one
+ * language's folder, or a folder holding one per language; one without a
+ * report.html is BP_ECONFIG naming `config_path`.  Without one, the
+ * installed folders are searched as bp_render_template_dir does, from this
+ * executable's place; *fell_back is set when the language had none and
+ * English is used.  Returns 0 or -1 (err set). */
+int bp_render_find_templates(const char *templates, const char *language,
+			     const char *config_path, char **dir,
+			     int *fell_back, bp_err *err);
+
 #endif

@@ -22,6 +22,7 @@
 #include "date.h"
 #include "idx.h"
 #include "log.h"
+#include "mem.h"
 #include "num.h"
 
 #define MAX_FIELDS 13
@@ -463,27 +464,23 @@ static int is_blank_row(const bp_field *fields, size_t n)
 	return 1;
 }
 
-/* Appends a warning to q.  Out of memory loses the warning, not the run:
- * the counts it is about are in q anyway. */
+/* Appends a warning to q. */
 static void warn(bp_quality *q, const char *code, const char *fmt, ...)
 	BP_PRINTF(3, 4);
 
 static void warn(bp_quality *q, const char *code, const char *fmt, ...)
 {
-	bp_warning *w = realloc(q->warnings, (q->n_warnings + 1) * sizeof(*w));
+	bp_warning *w;
 	char buf[1024];
 	va_list ap;
 
-	if (!w)
-		return;
-	q->warnings = w;
+	q->warnings = bp_xreallocarray(q->warnings, q->n_warnings + 1, sizeof(*w));
+	w = &q->warnings[q->n_warnings++];
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	w[q->n_warnings].code = code;
-	w[q->n_warnings].text = strdup(buf);
-	if (w[q->n_warnings].text)
-		q->n_warnings++;
+	w->code = code;
+	w->text = bp_xstrdup(buf);
 }
 
 const bp_warning *bp_quality_warning(const bp_quality *q, const char *code)
@@ -538,7 +535,7 @@ static int rule_channel(const bp_source *src, const char *s, size_t n, int *ch)
 }
 
 /* Finds the entry for a value, adding it when there is room.  Returns NULL
- * when the map is full or out of memory; the caller then scans the rules. */
+ * when the map is full; the caller then scans the rules. */
 static value_entry *values_get(value_map *m, const bp_source *src, int other,
 			       const char *s, size_t n)
 {
@@ -546,9 +543,7 @@ static value_entry *values_get(value_map *m, const bp_source *src, int other,
 
 	if (!m->e) {
 		m->cap = 64;
-		m->e = calloc(m->cap, sizeof(*m->e));
-		if (!m->e)
-			return NULL;
+		m->e = bp_xcalloc(m->cap, sizeof(*m->e));
 	}
 	i = hash_ci(s, n) & (m->cap - 1);
 	while (m->e[i].s) {
@@ -559,11 +554,9 @@ static value_entry *values_get(value_map *m, const bp_source *src, int other,
 	if (m->count >= MAX_CACHED_VALUES)
 		return NULL;
 	if ((m->count + 1) * 2 > m->cap) {
-		value_map bigger = { calloc(m->cap * 2, sizeof(*m->e)), m->cap * 2, 0 };
+		value_map bigger = { bp_xcalloc(m->cap * 2, sizeof(*m->e)), m->cap * 2, 0 };
 		size_t j;
 
-		if (!bigger.e)
-			return NULL;
 		for (j = 0; j < m->cap; j++) {
 			size_t k;
 
@@ -581,11 +574,7 @@ static value_entry *values_get(value_map *m, const bp_source *src, int other,
 		while (m->e[i].s)
 			i = (i + 1) & (m->cap - 1);
 	}
-	m->e[i].s = malloc(n + 1);
-	if (!m->e[i].s)
-		return NULL;
-	memcpy(m->e[i].s, s, n);
-	m->e[i].s[n] = '\0';
+	m->e[i].s = bp_xstrndup(s, n);
 	m->e[i].n = n;
 	m->e[i].matched = rule_channel(src, s, n, &m->e[i].channel);
 	if (!m->e[i].matched)
@@ -647,13 +636,11 @@ static void collect_unmatched(reader *r)
 		}
 	if (!k)
 		return;
-	r->q->unmatched = calloc(k + 1, sizeof(*r->q->unmatched));
-	if (!r->q->unmatched)
-		return;
+	r->q->unmatched = bp_xcalloc(k + 1, sizeof(*r->q->unmatched));
 	if (r->q->unmatched_rows > listed) {
-		r->q->unmatched[0].value = strdup(MORE_VALUES);
+		r->q->unmatched[0].value = bp_xstrdup(MORE_VALUES);
 		r->q->unmatched[0].count = r->q->unmatched_rows - listed;
-		r->q->n_unmatched = r->q->unmatched[0].value != NULL;
+		r->q->n_unmatched = 1;
 	}
 	for (i = 0; i < m->cap; i++) {
 		if (!m->e[i].s || m->e[i].matched)
@@ -924,8 +911,8 @@ static int date_by_range(reader *r, size_t f, bp_err *err)
 				 "export one row per day");
 	r->range_day = bp_civil_to_time(&rg->to, r->src_tz, r->in->f->tz);
 	r->q->map[f].by_range = 1;
-	r->q->range = strdup(rg->text);
-	return r->q->range ? 1 : bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	r->q->range = bp_xstrdup(rg->text);
+	return 1;
 }
 
 /* For each field, the header that is its most preferred name; a header
@@ -933,12 +920,10 @@ static int date_by_range(reader *r, size_t f, bp_err *err)
  * maps at its first place. */
 static int map_columns(reader *r, bp_field *hdr, size_t n, bp_err *err)
 {
-	char (*h)[NAME_LEN] = calloc(n ? n : 1, sizeof(*h));
+	char (*h)[NAME_LEN] = bp_xcalloc(n, sizeof(*h));
 	size_t i, f;
 	int k, rc = 0;
 
-	if (!h)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
 	for (i = 0; i < n; i++)
 		normalise(hdr[i].p, hdr[i].n, h[i], NAME_LEN);
 	for (f = 0; f < r->p->n_fields; f++) {
@@ -955,9 +940,7 @@ static int map_columns(reader *r, bp_field *hdr, size_t n, bp_err *err)
 		r->q->map[f].required = (r->p->fields[f].flags & F_REQUIRED) != 0;
 		if (r->col[f] >= 0) {
 			i = (size_t)r->col[f];
-			r->q->map[f].header = strndup(hdr[i].p, hdr[i].n);
-			if (!r->q->map[f].header)
-				rc = bp_err_set(err, BP_ESOFTWARE, "out of memory");
+			r->q->map[f].header = bp_xstrndup(hdr[i].p, hdr[i].n);
 		} else if (rc == 0 && date_by_range(r, f, err) < 0) {
 			rc = -1;
 		}
@@ -1277,6 +1260,14 @@ static int before_create(const reader *r, const bp_contact *c, int s)
 	       local_day(r->in->f->tz, c->created);
 }
 
+/* The ID index holds at most 4 GiB of IDs that are not numbers. */
+static int too_many_ids(const reader *r, bp_err *err)
+{
+	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), 0,
+			 "too many record IDs: more than 4 GiB of IDs that are "
+			 "not numbers");
+}
+
 /* Adds a parsed contact: the index first (a repeated ID is skipped), then
  * its deal list, then the funnel.  `id` and `deals` may point into the
  * pending entry or the reader's current record. */
@@ -1286,13 +1277,13 @@ static int commit_contact(reader *r, const pending *p, const char *id,
 	int rc = bp_idx_put(r->in->contacts, id, idn, p->ref, NULL);
 
 	if (rc < 0)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		return too_many_ids(r, err);
 	if (rc == 0) {
 		r->q->duplicates++;
 		return 0;
 	}
 	if (deals->n && remember_deals(r, deals, p->ref) < 0)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		return too_many_ids(r, err);
 	r->q->after_as_of += p->late;
 	r->q->stage_before_create += p->early;
 	if (bp_funnel_add_contact(r->in->f, &p->c))
@@ -1449,7 +1440,7 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 	}
 	rc = bp_idx_put(seen, idp, idn, 0, NULL);
 	if (rc < 0)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+		return too_many_ids(r, err);
 	if (rc == 0) {
 		r->q->duplicates++;
 		return 0;
@@ -1581,15 +1572,11 @@ static int total_row(reader *r, bp_err *err)
 			break;
 	if (i == sizeof(whole) / sizeof(whole[0]))
 		return 0;
-	t = realloc(r->q->totals, (r->q->n_totals + 1) * sizeof(*t));
-	if (!t)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
-	r->q->totals = t;
-	t += r->q->n_totals;
+	r->q->totals = bp_xreallocarray(r->q->totals, r->q->n_totals + 1,
+					sizeof(*t));
+	t = &r->q->totals[r->q->n_totals++];
 	memset(t, 0, sizeof(*t));
-	if (!(t->label = strndup(s, len)))
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
-	r->q->n_totals++;
+	t->label = bp_xstrndup(s, len);
 	if (money_value(r, S_COST, &t->cost, err) < 0)
 		return -1;
 	t->has_impressions = r->col[S_IMPRESSIONS] >= 0 &&
@@ -1779,19 +1766,15 @@ static int finish_source(reader *r, bp_err *err)
 
 bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err)
 {
-	bp_ingest *in = calloc(1, sizeof(*in));
+	bp_ingest *in = bp_xcalloc(1, sizeof(*in));
 	size_t i;
 
-	if (!in)
-		goto oom;
 	in->cfg = cfg;
 	in->f = f;
 	in->other = (int)cfg->n_channels - 1;
 	in->contacts = bp_idx_new();
 	in->deal_refs = bp_idx_new();
-	in->tz = calloc(cfg->n_sources ? cfg->n_sources : 1, sizeof(*in->tz));
-	if (!in->contacts || !in->deal_refs || !in->tz)
-		goto oom;
+	in->tz = bp_xcalloc(cfg->n_sources, sizeof(*in->tz));
 	if (cfg->n_channels > 0xFFF) {
 		bp_err_set(err, BP_ECONFIG, "too many channels (%zu; at most %d)",
 			   cfg->n_channels, 0xFFF);
@@ -1807,8 +1790,6 @@ bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err)
 			goto fail;
 	}
 	return in;
-oom:
-	bp_err_set(err, BP_ESOFTWARE, "out of memory");
 fail:
 	bp_ingest_free(in);
 	return NULL;
@@ -1885,8 +1866,8 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 	bp_idx *seen = NULL;
 	int rc;
 
-	if (r->src->kind == BP_SRC_DEALS && !(seen = bp_idx_new()))
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	if (r->src->kind == BP_SRC_DEALS)
+		seen = bp_idx_new();
 	while ((rc = bp_csv_next(r->csv, &r->fields, &r->n, err)) > 0) {
 		r->q->rows_read++;
 		if (r->q->rows_read == SIZING_ROWS && r->src->kind == BP_SRC_CONTACTS)
@@ -1978,9 +1959,7 @@ static int read_source(reader *r, const char *path, bp_err *err)
 	int rc;
 
 	prepare_names(r);
-	r->q->map = calloc(r->p->n_fields, sizeof(*r->q->map));
-	if (!r->q->map)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
+	r->q->map = bp_xcalloc(r->p->n_fields, sizeof(*r->q->map));
 	r->csv = bp_csv_open(path, r->name, err);
 	if (!r->csv)
 		return -1;
@@ -2002,11 +1981,9 @@ static int read_source(reader *r, const char *path, bp_err *err)
 int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		     const char *name, bp_quality *q, bp_err *err)
 {
-	reader *r = calloc(1, sizeof(*r));
+	reader *r = bp_xcalloc(1, sizeof(*r));
 	int rc = -1;
 
-	if (!r)
-		return bp_err_set(err, BP_ESOFTWARE, "out of memory");
 	r->in = in;
 	r->src = src;
 	r->name = name;

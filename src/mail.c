@@ -8,6 +8,8 @@
  * is paired with the reply that follows it (curl does not pipeline SMTP).
  */
 #include "mail.h"
+
+#include "fs.h"
 #include "secret.h"
 
 #include <ctype.h>
@@ -1177,5 +1179,28 @@ int bp_mail_was_sent(const char *dir)
 			sent = 1;
 	free(path);
 	free(log);
+	return sent;
+}
+
+int bp_mail_period_sent(const char *output_dir, const char *period,
+			const char *except)
+{
+	char *dir = bp_fs_join(output_dir, period);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int sent = 0;
+
+	while (d && !sent && (e = readdir(d)) != NULL) {
+		char *path;
+
+		if (e->d_name[0] == '.')
+			continue;
+		path = bp_fs_join(dir, e->d_name);
+		sent = strcmp(path, except) != 0 && bp_mail_was_sent(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
 	return sent;
 }

@@ -8,6 +8,8 @@
  * serialiser's job, not the template author's.
  */
 #include "render.h"
+
+#include "fs.h"
 #include "chart.h"
 #include "format.h"
 
@@ -1419,4 +1421,38 @@ done:
 	for (i = 0; i < n; i++)
 		free(bases[i]);
 	return rc;
+}
+
+int bp_render_find_templates(const char *templates, const char *language,
+			     const char *config_path, char **dir,
+			     int *fell_back, bp_err *err)
+{
+	char exe[4096], found[4096];
+	ssize_t n;
+	int rc;
+
+	*fell_back = 0;
+	if (templates) {
+		if (has_report(templates, language)) {
+			*dir = bp_fs_join(templates, language);
+			return 0;
+		}
+		if (has_report(templates, ".")) {
+			*dir = bp_xstrdup(templates);
+			return 0;
+		}
+		*dir = NULL;
+		return bp_err_at(err, BP_ECONFIG, config_path, 0, 0, "template "
+				 "folder '%s' has no report.html (nor %s/report.html)",
+				 templates, language);
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	rc = bp_render_template_dir(NULL, language, n > 0 ? exe : NULL, found,
+				    sizeof(found), err);
+	if (rc < 0)
+		return -1;
+	*fell_back = rc == 1;
+	*dir = bp_xstrdup(found);
+	return 0;
 }

@@ -7,7 +7,6 @@
  */
 #include "cmd.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -205,49 +204,6 @@ static int read_sources(run_state *s, bp_err *err)
 	return 0;
 }
 
-/* The template folder of the report's language: the configured one, and
- * only it (a copy of one language's folder, or one with a folder per
- * language), else the installed one.  *dir is allocated. */
-static int find_templates(const bp_config *cfg, char **dir, bp_err *err)
-{
-	char exe[4096], found[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct stat st;
-	char *tpl;
-	int rc;
-
-	exe[n > 0 ? n : 0] = '\0';
-	if (!cfg->templates) {
-		rc = bp_render_template_dir(NULL, cfg->language, n > 0 ? exe : NULL,
-					    found, sizeof(found), err);
-		if (rc < 0)
-			return -1;
-		if (rc == 1)
-			bp_log_warn("no '%s' templates; using English ones",
-				    cfg->language);
-		*dir = bp_xstrdup(found);
-		return 0;
-	}
-	*dir = bp_fs_join(cfg->templates, cfg->language);
-	tpl = bp_fs_join(*dir, "report.html");
-	if (stat(tpl, &st) < 0) {
-		free(*dir);
-		*dir = bp_xstrdup(cfg->templates);
-	}
-	free(tpl);
-	tpl = bp_fs_join(*dir, "report.html");
-	rc = stat(tpl, &st);
-	free(tpl);
-	if (rc < 0) {
-		free(*dir);
-		*dir = NULL;
-		return bp_err_at(err, BP_ECONFIG, cfg->path, 0, 0, "template "
-				 "folder '%s' has no report.html (nor %s/"
-				 "report.html)", cfg->templates, cfg->language);
-	}
-	return 0;
-}
-
 /* Renders report.html, email.html and report.pdf from the templates of
  * the report's language into the snapshot folder `dir`. */
 static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
@@ -258,10 +214,13 @@ static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 	char *tdir = NULL, *tpl, *out;
 	xmlDocPtr pages;
 	size_t i;
-	int rc = -1;
+	int rc = -1, fell_back;
 
-	if (find_templates(cfg, &tdir, err) < 0)
+	if (bp_render_find_templates(cfg->templates, cfg->language, cfg->path,
+				     &tdir, &fell_back, err) < 0)
 		return -1;
+	if (fell_back)
+		bp_log_warn("no '%s' templates; using English ones", cfg->language);
 	for (i = 0; i < sizeof(html) / sizeof(html[0]); i++) {
 		tpl = bp_fs_join(tdir, html[i]);
 		out = bp_fs_join(dir, html[i]);
@@ -402,31 +361,6 @@ static int snapshot_defaults(bp_opts *opt, char period[16], char as_of[64],
 	return 0;
 }
 
-/* 1 when a snapshot of `period` other than `except` records a
- * successful send. */
-static int period_sent(const char *output_dir, const char *period,
-		       const char *except)
-{
-	char *dir = bp_fs_join(output_dir, period);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int sent = 0;
-
-	while (d && !sent && (e = readdir(d)) != NULL) {
-		char *path;
-
-		if (e->d_name[0] == '.')
-			continue;
-		path = bp_fs_join(dir, e->d_name);
-		sent = strcmp(path, except) != 0 && bp_mail_was_sent(path);
-		free(path);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-	return sent;
-}
-
 /* After a committed snapshot: retention, then the email unless this
  * period was already sent.  Returns the exit status. */
 static int after_snapshot(run_state *s, const bp_opts *o, const char *period,
@@ -439,7 +373,7 @@ static int after_snapshot(run_state *s, const bp_opts *o, const char *period,
 		bp_log_warn("%s", err.msg);
 	if (!s->cfg->email || o->no_email)
 		return 0;
-	if (!o->resend && period_sent(s->cfg->output_dir, period, path)) {
+	if (!o->resend && bp_mail_period_sent(s->cfg->output_dir, period, path)) {
 		bp_log_info("%s was already emailed; not sending again "
 			    "(--resend to send anyway)", period);
 		return 0;
