@@ -64,6 +64,8 @@ typedef struct bp_cohort_cell {
  * sessions of the sources with engaged sessions). */
 typedef struct bp_month_cell {
 	bp_money spend;
+	bp_money cost;                /* spend plus the <cost> entries that land
+				       on the row: set by the model */
 	int64_t impressions, clicks;
 	int64_t ctr_impressions;      /* impressions of rows with clicks */
 	bp_money cpc_spend;           /* spend of rows with clicks */

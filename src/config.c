@@ -37,6 +37,7 @@
 #include "funnel.h"
 #include "ingest.h"
 #include "mem.h"
+#include "metric.h"
 
 #define NS "urn:boardpack:config:1"
 
@@ -86,19 +87,6 @@ static const struct defchan {
 static const char *const kind_names[] = { "contacts", "deals", "spend",
 					  "traffic" };
 
-/* Columns of cohorts.csv and channels.csv a target may name. */
-static const char *const metrics[] = {
-	"contacts", "leads", "mqls", "sqls", "opportunities", "customers",
-	"contact_to_lead", "lead_to_mql", "mql_to_sql", "sql_to_opportunity",
-	"opportunity_to_customer", "lead_to_customer", "won_deals",
-	"won_revenue", "spend", "cost", "impressions", "clicks", "ctr", "cpc",
-	"new_leads", "new_mqls", "new_sqls", "new_opportunities",
-	"new_customers", "cpl", "cost_per_mql", "cost_per_sql",
-	"cost_per_opportunity", "cac", "avg_deal_size", "avg_sales_cycle_days",
-	"new_mrr", "arpa", "cac_payback_months", "sessions", "new_users",
-	"engaged_sessions", "bounce_rate", NULL
-};
-
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
 
@@ -114,14 +102,6 @@ static char *trimmed(const char *s)
 	while (n && isspace((unsigned char)s[n - 1]))
 		n--;
 	return bp_xstrndup(s, n);
-}
-
-static int in_list(const char *const *list, const char *s)
-{
-	for (; *list; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
 }
 
 static int is_name(const xmlNode *n, const char *name)
@@ -1603,7 +1583,7 @@ static int target_from_node(struct ld *ld, const xmlNode *n, bp_target *t)
 	assert(t->metric);   /* the schema requires it */
 	if (month_prop(ld, n, &t->month) < 0)
 		return -1;
-	if (!in_list(metrics, t->metric))
+	if (!bp_metric_target(t->metric))
 		return fail(ld, n, "metric", "unknown metric '%s': expected a column of cohorts.csv or channels.csv, such as mqls, new_leads, spend or cac",
 			    t->metric);
 	if (t->channel && !strcmp(t->channel, "all")) {

@@ -15,27 +15,8 @@
 #include <string.h>
 
 #include "fs.h"
+#include "metric.h"
 #include "num.h"
-
-#define CSV_COHORT_COLS 16
-#define CSV_ECON_COLS 29
-
-static const char *const cohort_cols[CSV_COHORT_COLS] = {
-	"cohort", "channel", "contacts", "leads", "mqls", "sqls",
-	"opportunities", "customers", "contact_to_lead", "lead_to_mql",
-	"mql_to_sql", "sql_to_opportunity", "opportunity_to_customer",
-	"lead_to_customer", "won_deals", "won_revenue"
-};
-
-static const char *const econ_cols[CSV_ECON_COLS] = {
-	"month", "channel", "spend", "cost", "impressions", "clicks", "ctr",
-	"cpc", "new_leads", "new_mqls", "new_sqls", "new_opportunities",
-	"new_customers", "cpl", "cost_per_mql", "cost_per_sql",
-	"cost_per_opportunity", "cac", "won_deals", "won_revenue",
-	"avg_deal_size", "avg_sales_cycle_days", "new_mrr", "arpa",
-	"cac_payback_months", "sessions", "new_users", "engaged_sessions",
-	"bounce_rate"
-};
 
 /* ---- attribute writers: absent when the value does not exist ---- */
 
@@ -97,90 +78,89 @@ static double money_d(bp_money m)
 
 /* ---- rows ---- */
 
+/* What a row's figures are computed from, besides its cell. */
+typedef struct row_ctx {
+	const bp_config *cfg;
+	int64_t per;       /* months an amount covers: 12 annual, 1 monthly */
+	unsigned has;      /* BP_HAS_* of the row's sources */
+} row_ctx;
+
+/* The rules of METRICS.md that are not one quotient: MRR and ARPA from
+ * the deal amounts' period, CAC payback over the gross margin, and the
+ * bounce rate as GA4 defines it. */
+static void special(xmlNodePtr n, const bp_metric *m, const bp_month_cell *c,
+		    const row_ctx *x)
+{
+	if (!strcmp(m->name, "new_mrr")) {
+		set_money_div(n, m->name, c->won_revenue, x->per);
+	} else if (!strcmp(m->name, "arpa")) {
+		set_money_div(n, m->name, c->won_revenue, x->per * c->won_deals);
+	} else if (!strcmp(m->name, "cac_payback_months")) {
+		double cac, arpa;
+
+		if (!x->cfg->has_gross_margin || !c->entered[BP_CUSTOMER] ||
+		    !c->won_deals)
+			return;
+		cac = money_d(c->cost) / (double)c->entered[BP_CUSTOMER];
+		arpa = money_d(c->won_revenue) / (double)(x->per * c->won_deals);
+		set_ratio(n, m->name, cac, arpa * x->cfg->gross_margin, 2);
+	} else if (!strcmp(m->name, "bounce_rate")) {
+		set_ratio(n, m->name, (double)(c->bounce_sessions - c->engaged_sessions),
+			  (double)c->bounce_sessions, 6);
+	}
+}
+
+/* One figure of a row, by its kind; nothing when it does not exist. */
+static void figure(xmlNodePtr n, const bp_metric *m, long long num,
+		   long long den)
+{
+	switch (m->kind) {
+	case BP_KIND_COUNT: set_int(n, m->name, num); break;
+	case BP_KIND_MONEY: set_money(n, m->name, num); break;
+	case BP_KIND_RATIO: set_ratio(n, m->name, (double)num, (double)den, 6); break;
+	case BP_KIND_MONEY_PER: set_money_div(n, m->name, num, den); break;
+	case BP_KIND_DAYS:
+		set_ratio(n, m->name, (double)num, (double)den * 86400.0, 1);
+		break;
+	case BP_KIND_SPECIAL: break;
+	}
+}
+
 static void cohort_row(xmlNodePtr parent, const char *month, const char *ch,
 		       const bp_cohort_cell *c)
 {
 	xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST "row", NULL);
-	static const char *const stage_cols[BP_NSTAGES] = {
-		"leads", "mqls", "sqls", "opportunities", "customers"
-	};
-	int s;
+	const bp_metric *m;
+	size_t i, count;
 
 	xmlNewProp(n, BAD_CAST "cohort", BAD_CAST month);
 	xmlNewProp(n, BAD_CAST "channel", BAD_CAST ch);
-	set_int(n, "contacts", c->contacts);
-	for (s = 0; s < BP_NSTAGES; s++)
-		set_int(n, stage_cols[s], c->reached[s]);
-	set_ratio(n, "contact_to_lead", (double)c->reached[BP_LEAD], (double)c->contacts, 6);
-	set_ratio(n, "lead_to_mql", (double)c->reached[BP_MQL], (double)c->reached[BP_LEAD], 6);
-	set_ratio(n, "mql_to_sql", (double)c->reached[BP_SQL], (double)c->reached[BP_MQL], 6);
-	set_ratio(n, "sql_to_opportunity", (double)c->reached[BP_OPPORTUNITY],
-		  (double)c->reached[BP_SQL], 6);
-	set_ratio(n, "opportunity_to_customer", (double)c->reached[BP_CUSTOMER],
-		  (double)c->reached[BP_OPPORTUNITY], 6);
-	set_ratio(n, "lead_to_customer", (double)c->reached[BP_CUSTOMER],
-		  (double)c->reached[BP_LEAD], 6);
-	set_int(n, "won_deals", c->won_deals);
-	set_money(n, "won_revenue", c->won_revenue);
+	for (m = bp_metrics(&count), i = 0; i < count; i++, m++)
+		if (m->section == BP_SECTION_COHORT)
+			figure(n, m, bp_metric_base_cohort(c, m->num),
+			       bp_metric_base_cohort(c, m->den));
 }
 
-/* One economics row.  `extra` is the non-ad cost added on `all`; `key` and
- * `value` name the row ("channel", id) or ("group", name); `has` says
- * which figures its sources have (BP_HAS_*): the others are absent. */
-static void econ_row(xmlNodePtr parent, const bp_config *cfg,
-		     const char *month, const char *key, const char *value,
-		     const bp_month_cell *c, bp_money extra, unsigned has)
+/* One economics row.  `key` and `value` name the row ("channel", id) or
+ * ("group", name); its cell's cost is set. */
+static void econ_row(xmlNodePtr parent, const row_ctx *x, const char *month,
+		     const char *key, const char *value, const bp_month_cell *c)
 {
 	xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST "row", NULL);
-	static const char *const new_cols[BP_NSTAGES] = {
-		"new_leads", "new_mqls", "new_sqls", "new_opportunities",
-		"new_customers"
-	};
-	const bp_source *deals = bp_config_source(cfg, BP_SRC_DEALS);
-	/* Deal amounts are annual contract values unless the config says
-	 * monthly; MRR is the monthly figure. */
-	int64_t per = deals && deals->amount_monthly ? 1 : 12;
-	bp_money cost = c->spend + extra;
-	int s;
+	const bp_metric *m;
+	size_t i, count;
 
 	xmlNewProp(n, BAD_CAST "month", BAD_CAST month);
 	xmlNewProp(n, BAD_CAST key, BAD_CAST value);
-	set_money(n, "spend", c->spend);
-	set_money(n, "cost", cost);
-	set_int(n, "impressions", c->impressions);
-	if (has & BP_HAS_CLICKS) {
-		set_int(n, "clicks", c->clicks);
-		set_ratio(n, "ctr", (double)c->clicks, (double)c->ctr_impressions, 6);
-		set_money_div(n, "cpc", c->cpc_spend, c->clicks);
-	}
-	for (s = 0; s < BP_NSTAGES; s++)
-		set_int(n, new_cols[s], c->entered[s]);
-	set_money_div(n, "cpl", cost, c->entered[BP_LEAD]);
-	set_money_div(n, "cost_per_mql", cost, c->entered[BP_MQL]);
-	set_money_div(n, "cost_per_sql", cost, c->entered[BP_SQL]);
-	set_money_div(n, "cost_per_opportunity", cost, c->entered[BP_OPPORTUNITY]);
-	set_money_div(n, "cac", cost, c->entered[BP_CUSTOMER]);
-	set_int(n, "won_deals", c->won_deals);
-	set_money(n, "won_revenue", c->won_revenue);
-	set_money_div(n, "avg_deal_size", c->won_revenue, c->won_deals);
-	set_ratio(n, "avg_sales_cycle_days", (double)c->cycle_seconds,
-		  (double)c->cycle_contacts * 86400.0, 1);
-	set_money_div(n, "new_mrr", c->won_revenue, per);
-	set_money_div(n, "arpa", c->won_revenue, per * c->won_deals);
-	if (cfg->has_gross_margin && c->entered[BP_CUSTOMER] && c->won_deals) {
-		double cac = money_d(cost) / (double)c->entered[BP_CUSTOMER];
-		double arpa = money_d(c->won_revenue) / (double)(per * c->won_deals);
-
-		set_ratio(n, "cac_payback_months", cac, arpa * cfg->gross_margin, 2);
-	}
-	set_int(n, "sessions", c->sessions);
-	if (has & BP_HAS_NEW_USERS)
-		set_int(n, "new_users", c->new_users);
-	if (has & BP_HAS_ENGAGED) {
-		set_int(n, "engaged_sessions", c->engaged_sessions);
-		set_ratio(n, "bounce_rate",
-			  (double)(c->bounce_sessions - c->engaged_sessions),
-			  (double)c->bounce_sessions, 6);
+	for (m = bp_metrics(&count), i = 0; i < count; i++, m++) {
+		if (m->section != BP_SECTION_ECONOMICS ||
+		    (m->needs & ~BP_NEEDS_COST & ~x->has))
+			continue;
+		if (m->kind == BP_KIND_SPECIAL)
+			special(n, m, c, x);
+		else
+			figure(n, m, bp_metric_base_month(c, m->num),
+			       bp_metric_base_month(c, m->den));
 	}
 }
 
@@ -225,6 +205,15 @@ static void add_channels(xmlNodePtr root, const bp_config *cfg)
 	}
 }
 
+/* Months an amount covers: deal amounts are annual contract values
+ * unless the config says monthly. */
+static int64_t amount_months(const bp_config *cfg)
+{
+	const bp_source *deals = bp_config_source(cfg, BP_SRC_DEALS);
+
+	return deals && deals->amount_monthly ? 1 : 12;
+}
+
 static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 			const bp_funnel *f)
 {
@@ -232,6 +221,7 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 	xmlNodePtr coh = xmlNewChild(root, NULL, BAD_CAST "cohorts", NULL);
 	xmlNodePtr eco = xmlNewChild(root, NULL, BAD_CAST "economics", NULL);
 	xmlNodePtr grp = xmlNewChild(root, NULL, BAD_CAST "groups-economics", NULL);
+	row_ctx x = { cfg, amount_months(cfg), 0 };
 	int i, ch;
 	size_t g;
 
@@ -239,7 +229,7 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 		bp_month m = f->first + i;
 		char month[8];
 		bp_cohort_cell call;
-		bp_month_cell mall;
+		bp_month_cell mall, c;
 
 		bp_month_format(m, month);
 		xmlNewProp(xmlNewChild(win, NULL, BAD_CAST "month", NULL),
@@ -247,28 +237,32 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 		for (ch = 0; ch < f->n_channels; ch++) {
 			cohort_row(coh, month, cfg->channels[ch].id,
 				   bp_funnel_cohort(f, m, ch));
-			econ_row(eco, cfg, month, "channel", cfg->channels[ch].id,
-				 bp_funnel_month(f, m, ch), 0, f->has[ch]);
+			c = *bp_funnel_month(f, m, ch);
+			c.cost = c.spend;
+			x.has = f->has[ch];
+			econ_row(eco, &x, month, "channel", cfg->channels[ch].id, &c);
 		}
 		bp_funnel_sum_cohort(f, i, &call);
 		cohort_row(coh, month, "all", &call);
 		bp_funnel_sum_month(f, i, &mall);
-		econ_row(eco, cfg, month, "channel", "all", &mall,
-			 extra_cost(cfg, m), bp_funnel_has_all(f));
+		mall.cost = mall.spend + extra_cost(cfg, m);
+		x.has = bp_funnel_has_all(f);
+		econ_row(eco, &x, month, "channel", "all", &mall);
 
 		for (g = 0; g < cfg->n_channels; g++) {
 			bp_month_cell sum = { 0 };
 			const char *name = cfg->channels[g].group;
-			unsigned has = 0;
 
 			if (group_seen(cfg, g, name))
 				continue;
+			x.has = 0;
 			for (ch = 0; ch < f->n_channels; ch++)
 				if (strcmp(cfg->channels[ch].group, name) == 0) {
 					bp_month_cell_add(&sum, bp_funnel_month(f, m, ch));
-					has |= f->has[ch];
+					x.has |= f->has[ch];
 				}
-			econ_row(grp, cfg, month, "group", name, &sum, 0, has);
+			sum.cost = sum.spend;
+			econ_row(grp, &x, month, "group", name, &sum);
 		}
 	}
 }
@@ -292,64 +286,70 @@ static xmlNodePtr econ_find(xmlNodePtr eco, const char *month, const char *ch)
 	return NULL;
 }
 
-/* Costs, durations and the bounce rate are better when lower. */
-static int lower_is_better(const char *col)
+/* The row of cohorts for (cohort, channel), or NULL. */
+static xmlNodePtr cohort_find(xmlNodePtr coh, const char *month, const char *ch)
 {
-	static const char *const lower[] = {
-		"spend", "cost", "cpc", "cpl", "cost_per_mql", "cost_per_sql",
-		"cost_per_opportunity", "cac", "cac_payback_months",
-		"avg_sales_cycle_days", "bounce_rate"
-	};
-	size_t i;
+	xmlNodePtr n;
 
-	for (i = 0; i < sizeof(lower) / sizeof(lower[0]); i++)
-		if (strcmp(col, lower[i]) == 0)
-			return 1;
-	return 0;
+	for (n = coh->children; n; n = n->next) {
+		xmlChar *m = xmlGetProp(n, BAD_CAST "cohort");
+		xmlChar *c = xmlGetProp(n, BAD_CAST "channel");
+		int hit = m && c && strcmp((char *)m, month) == 0 &&
+			  strcmp((char *)c, ch) == 0;
+
+		xmlFree(m);
+		xmlFree(c);
+		if (hit)
+			return n;
+	}
+	return NULL;
+}
+
+static xmlNodePtr child_named(xmlNodePtr root, const char *name)
+{
+	xmlNodePtr n;
+
+	for (n = root->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name))
+			return n;
+	return NULL;
 }
 
 static void add_targets(xmlNodePtr root, const bp_config *cfg)
 {
-	xmlNodePtr eco = NULL, ts, n;
+	xmlNodePtr eco = child_named(root, "economics");
+	xmlNodePtr coh = child_named(root, "cohorts");
+	xmlNodePtr ts = xmlNewChild(root, NULL, BAD_CAST "targets", NULL);
 	size_t i;
 
-	for (n = root->children; n; n = n->next)
-		if (strcmp((const char *)n->name, "economics") == 0)
-			eco = n;
-	ts = xmlNewChild(root, NULL, BAD_CAST "targets", NULL);
 	for (i = 0; i < cfg->n_targets; i++) {
 		const bp_target *t = &cfg->targets[i];
+		const bp_metric *m = bp_metric_target(t->metric);
 		const char *ch = t->channel ? t->channel : "all";
-		static const char *const short_names[] = {
-			"leads", "mqls", "sqls", "opportunities", "customers"
-		};
-		char month[8], col[64], val[64];
-		xmlNodePtr row, tn;
+		char month[8], val[64];
+		xmlNodePtr row = NULL, tn;
 		xmlChar *actual;
-		size_t k;
 
 		bp_month_format(t->month, month);
-		snprintf(col, sizeof(col), "%s", t->metric);
-		for (k = 0; k < 5; k++)
-			if (strcmp(t->metric, short_names[k]) == 0)
-				snprintf(col, sizeof(col), "new_%s", short_names[k]);
 		tn = xmlNewChild(ts, NULL, BAD_CAST "target", NULL);
 		xmlNewProp(tn, BAD_CAST "month", BAD_CAST month);
-		xmlNewProp(tn, BAD_CAST "metric", BAD_CAST col);
+		xmlNewProp(tn, BAD_CAST "metric", BAD_CAST (m ? m->name : t->metric));
 		xmlNewProp(tn, BAD_CAST "channel", BAD_CAST ch);
 		snprintf(val, sizeof(val), "%.15g", t->value);
 		xmlNewProp(tn, BAD_CAST "value", BAD_CAST val);
-		row = eco ? econ_find(eco, month, ch) : NULL;
-		actual = row ? xmlGetProp(row, BAD_CAST col) : NULL;
+		if (m)
+			row = m->section == BP_SECTION_ECONOMICS ?
+			      econ_find(eco, month, ch) : cohort_find(coh, month, ch);
+		actual = row ? xmlGetProp(row, BAD_CAST m->name) : NULL;
 		xmlNewProp(tn, BAD_CAST "better",
-			   BAD_CAST (lower_is_better(col) ? "lower" : "higher"));
+			   BAD_CAST (m && m->better == BP_BETTER_LOWER ? "lower" : "higher"));
 		if (actual) {
 			double a = strtod((char *)actual, NULL);
 
 			xmlNewProp(tn, BAD_CAST "actual", actual);
 			/* 100% is on target and more is better, either way: for a
 			 * cost, a CAC of half the target is 200% attained. */
-			if (lower_is_better(col))
+			if (m->better == BP_BETTER_LOWER)
 				set_ratio(tn, "attainment", t->value, a, 6);
 			else
 				set_ratio(tn, "attainment", a, t->value, 6);
@@ -554,11 +554,6 @@ xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 /* The first child element of the root called `name`, or NULL. */
 static xmlNodePtr section(xmlDocPtr doc, const char *name);
 
-static const char *const drift_cols[] = {
-	"contacts", "leads", "mqls", "sqls", "opportunities", "customers",
-	"won_deals", "won_revenue"
-};
-
 /* The previous document's cohort row for (cohort, channel), or NULL.
  * Rows are written in (cohort, channel) order, so one forward scan over
  * both documents would do; a lookup keeps this short and the documents
@@ -584,11 +579,17 @@ static xmlNodePtr find_cohort(xmlNodePtr rows, const xmlChar *cohort,
 static void drift_row(xmlNodePtr drift, xmlNodePtr now, xmlNodePtr then,
 		      const xmlChar *cohort, const xmlChar *channel)
 {
-	size_t k;
+	const bp_metric *m;
+	size_t k, count;
 
-	for (k = 0; k < sizeof(drift_cols) / sizeof(drift_cols[0]); k++) {
-		xmlChar *a = xmlGetProp(now, BAD_CAST drift_cols[k]);
-		xmlChar *b = xmlGetProp(then, BAD_CAST drift_cols[k]);
+	/* The cohort's counts and money, not its ratios: they follow. */
+	for (m = bp_metrics(&count), k = 0; k < count; k++, m++) {
+		xmlChar *a, *b;
+
+		if (m->section != BP_SECTION_COHORT || m->kind == BP_KIND_RATIO)
+			continue;
+		a = xmlGetProp(now, BAD_CAST m->name);
+		b = xmlGetProp(then, BAD_CAST m->name);
 
 		if (a && b && !xmlStrEqual(a, b)) {
 			xmlNodePtr c = xmlNewChild(drift, NULL, BAD_CAST "change", NULL);
@@ -597,10 +598,10 @@ static void drift_row(xmlNodePtr drift, xmlNodePtr now, xmlNodePtr then,
 
 			xmlNewProp(c, BAD_CAST "cohort", cohort);
 			xmlNewProp(c, BAD_CAST "channel", channel);
-			xmlNewProp(c, BAD_CAST "metric", BAD_CAST drift_cols[k]);
+			xmlNewProp(c, BAD_CAST "metric", BAD_CAST m->name);
 			xmlNewProp(c, BAD_CAST "before", b);
 			xmlNewProp(c, BAD_CAST "after", a);
-			if (strcmp(drift_cols[k], "won_revenue") == 0)
+			if (m->kind == BP_KIND_MONEY)
 				snprintf(buf, sizeof(buf), "%+.2f", d);
 			else
 				snprintf(buf, sizeof(buf), "%+.0f", d);
@@ -660,29 +661,46 @@ static void csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static int write_csv(xmlNodePtr section, const char *const *cols, size_t n,
+/* One CSV file of a section of metrics.xml: the row's key columns, then
+ * every metric of the section, in the table's order. */
+static int write_csv(xmlNodePtr rows, const char *key, bp_section sec,
 		     const char *path, bp_err *err)
 {
 	FILE *out = fopen(path, "w");
+	const bp_metric *metrics, *m;
+	size_t i, count;
 	xmlNodePtr row;
-	size_t i;
 
 	if (!out)
 		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", path,
 				  strerror(errno));
-	for (i = 0; i < n; i++) {
-		fputs(cols[i], out);
-		fputc(i + 1 < n ? ',' : '\n', out);
-	}
-	for (row = section->children; row; row = row->next) {
-		for (i = 0; i < n; i++) {
-			xmlChar *v = xmlGetProp(row, BAD_CAST cols[i]);
+	metrics = bp_metrics(&count);
+	fprintf(out, "%s,channel", key);
+	for (m = metrics, i = 0; i < count; i++, m++)
+		if (m->section == sec)
+			fprintf(out, ",%s", m->name);
+	fputc('\n', out);
+	for (row = rows->children; row; row = row->next) {
+		xmlChar *k = xmlGetProp(row, BAD_CAST key);
+		xmlChar *ch = xmlGetProp(row, BAD_CAST "channel");
 
+		csv_field(out, k ? (const char *)k : "");
+		fputc(',', out);
+		csv_field(out, ch ? (const char *)ch : "");
+		xmlFree(k);
+		xmlFree(ch);
+		for (m = metrics, i = 0; i < count; i++, m++) {
+			xmlChar *v;
+
+			if (m->section != sec)
+				continue;
+			fputc(',', out);
+			v = xmlGetProp(row, BAD_CAST m->name);
 			if (v)
 				csv_field(out, (const char *)v);
 			xmlFree(v);
-			fputc(i + 1 < n ? ',' : '\n', out);
 		}
+		fputc('\n', out);
 	}
 	if (ferror(out) | (fclose(out) != 0))
 		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", path,
@@ -726,18 +744,19 @@ void bp_model_run_attr(xmlDocPtr doc, const char *name, char *buf, size_t size)
 
 int bp_model_write(xmlDocPtr metrics, const char *dir, bp_err *err)
 {
-	char path[4096];
+	char *path = bp_fs_join(dir, "cohorts.csv");
+	int rc = write_csv(section(metrics, "cohorts"), "cohort",
+			   BP_SECTION_COHORT, path, err);
 
-	snprintf(path, sizeof(path), "%s/cohorts.csv", dir);
-	if (write_csv(section(metrics, "cohorts"), cohort_cols, CSV_COHORT_COLS,
-		      path, err) < 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/channels.csv", dir);
-	if (write_csv(section(metrics, "economics"), econ_cols, CSV_ECON_COLS,
-		      path, err) < 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/metrics.xml", dir);
-	if (xmlSaveFormatFileEnc(path, metrics, "UTF-8", 1) < 0)
-		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s'", path);
-	return 0;
+	free(path);
+	path = bp_fs_join(dir, "channels.csv");
+	if (rc == 0)
+		rc = write_csv(section(metrics, "economics"), "month",
+			       BP_SECTION_ECONOMICS, path, err);
+	free(path);
+	path = bp_fs_join(dir, "metrics.xml");
+	if (rc == 0 && xmlSaveFormatFileEnc(path, metrics, "UTF-8", 1) < 0)
+		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s'", path);
+	free(path);
+	return rc;
 }
