@@ -60,6 +60,8 @@ typedef struct bp_source {
 			       HubSpot's "Lifecycle Stage Pipeline" */
 	char **won_stages;  /* deals: extra won stage names */
 	size_t n_won_stages;
+	char **lost_stages; /* deals: extra lost stage names */
+	size_t n_lost_stages;
 	bp_rule *rules;     /* contacts/traffic: configured rules, then defaults */
 	size_t n_rules;
 	bp_column *columns;
@@ -80,13 +82,16 @@ typedef struct bp_cost {
 	bp_month month;
 	bp_money amount;
 	char *label;        /* default "Other costs" */
+	int channel;        /* the channel it is assigned to, or -1 */
+	char *group;        /* or the group, or NULL: then `all` only */
 } bp_cost;
 
 typedef struct bp_target {
-	bp_month month;
+	bp_month month;     /* a month's target, or the quarter's first month */
 	char *metric;       /* a channels.csv column name, e.g. "mqls", "new_leads", "cac" */
 	char *channel;      /* NULL: all */
 	double value;
+	int quarter;        /* 1: a quarter's target (three months from month) */
 } bp_target;
 
 typedef struct bp_email {

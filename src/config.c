@@ -1228,25 +1228,36 @@ static void other_last(bp_config *cfg)
  * <channels> does not list is added after the listed ones: a config that
  * lists only the channels it relabels still gets the others it uses
  * (DESIGN.md's example lists paid_search and uses paid_social). */
+/* A channel of METRICS.md's defaults that the element names. */
+static void add_if_default(struct ld *ld, const xmlNode *n)
+{
+	xmlChar *id = xmlGetProp(n, BAD_CAST "channel");
+
+	if (id && defchan((const char *)id) &&
+	    bp_config_channel(ld->cfg, (const char *)id) < 0)
+		add_channel(ld, (const char *)id, NULL, NULL);
+	xmlFree(id);
+}
+
 static void add_referenced_defaults(struct ld *ld, const xmlNode *root)
 {
 	const xmlNode *sources = first_child(root, "sources"), *s, *r;
+	static const char *const lists[][2] = { { "costs", "cost" },
+						{ "targets", "target" } };
+	size_t k;
 
+	for (k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		for (r = first_child(first_child(root, lists[k][0]), lists[k][1]);
+		     r; r = r->next)
+			if (is_name(r, lists[k][1]))
+				add_if_default(ld, r);
 	for (s = sources ? sources->children : NULL; s; s = s->next) {
 		if (s->type != XML_ELEMENT_NODE)
 			continue;
-		for (r = s; r; r = r == s ? s->children : r->next) {
-			xmlChar *id;
-
-			if (r->type != XML_ELEMENT_NODE ||
-			    (r != s && !is_name(r, "channel-rule")))
-				continue;
-			id = xmlGetProp(r, BAD_CAST "channel");
-			if (id && defchan((const char *)id) &&
-			    bp_config_channel(ld->cfg, (const char *)id) < 0)
-				add_channel(ld, (const char *)id, NULL, NULL);
-			xmlFree(id);
-		}
+		for (r = s; r; r = r == s ? s->children : r->next)
+			if (r->type == XML_ELEMENT_NODE &&
+			    (r == s || is_name(r, "channel-rule")))
+				add_if_default(ld, r);
 	}
 }
 
@@ -1286,6 +1297,27 @@ static int channel_ref(struct ld *ld, const xmlNode *n, const char *id)
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
 					i ? ", " : "", ld->cfg->channels[i].id);
 	return fail(ld, n, "channel", "unknown channel '%s': expected one of %s", id, list);
+}
+
+/* A cost's group must be some channel's. */
+static int group_ref(struct ld *ld, const xmlNode *n, const char *group)
+{
+	char list[768];
+	size_t i, k, len = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < ld->cfg->n_channels; i++) {
+		if (!strcmp(ld->cfg->channels[i].group, group))
+			return 0;
+		for (k = 0; k < i; k++)
+			if (!strcmp(ld->cfg->channels[k].group, ld->cfg->channels[i].group))
+				break;
+		if (k == i && len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+						len ? ", " : "", ld->cfg->channels[i].group);
+	}
+	return fail(ld, n, "group", "unknown group '%s': expected one of %s", group,
+		    list);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1359,15 +1391,24 @@ static int load_columns(struct ld *ld, bp_source *s, const xmlNode *n)
 	return 0;
 }
 
-static int load_won_stages(struct ld *ld, bp_source *s, const xmlNode *n)
+/* The texts of the children called `name`. */
+static char **load_texts(struct ld *ld, const xmlNode *n, const char *name,
+			 size_t *count)
 {
-	size_t max = count_children(n, "won-stage");
+	char **list = bp_xcalloc(count_children(n, name), sizeof(*list));
 	const xmlNode *c;
 
-	s->won_stages = bp_xcalloc(max ? max : 1, sizeof(*s->won_stages));
+	*count = 0;
 	for (c = n->children; c; c = c->next)
-		if (is_name(c, "won-stage"))
-			s->won_stages[s->n_won_stages++] = text_of(ld, c);
+		if (is_name(c, name))
+			list[(*count)++] = text_of(ld, c);
+	return list;
+}
+
+static int load_stages(struct ld *ld, bp_source *s, const xmlNode *n)
+{
+	s->won_stages = load_texts(ld, n, "won-stage", &s->n_won_stages);
+	s->lost_stages = load_texts(ld, n, "lost-stage", &s->n_lost_stages);
 	return 0;
 }
 
@@ -1486,7 +1527,7 @@ static int load_source(struct ld *ld, const xmlNode *n, bp_source *s)
 	amount = prop(ld, n, "amount");
 	s->amount_monthly = amount && !strcmp(amount, "monthly");
 	free(amount);
-	return load_won_stages(ld, s, n);
+	return load_stages(ld, s, n);
 }
 
 static int kind_of(const xmlNode *n, bp_source_kind *kind)
@@ -1541,19 +1582,46 @@ static int month_prop(struct ld *ld, const xmlNode *n, bp_month *m)
 	return rc;
 }
 
+/* quarter="2026-Q4": the quarter's first month. */
+static int quarter_prop(struct ld *ld, const xmlNode *n, bp_month *m)
+{
+	char *v = prop(ld, n, "quarter");
+	int ok = v && strlen(v) == 7 && v[4] == '-' && v[5] == 'Q' &&
+		 v[6] >= '1' && v[6] <= '4';
+	char month[16];
+
+	if (ok) {
+		snprintf(month, sizeof(month), "%.4s-%02u", v,
+			 (unsigned)(v[6] - '1') * 3 + 1);
+		ok = bp_month_parse(month, m) == 0;
+	}
+	if (!ok)
+		fail(ld, n, "quarter", "invalid value '%s' for attribute 'quarter': "
+		     "expected a quarter as YYYY-Qn, such as 2026-Q4", v ? v : "");
+	free(v);
+	return ok ? 0 : -1;
+}
+
 static int cost_from_node(struct ld *ld, const xmlNode *n, bp_cost *c)
 {
 	char *amount = prop(ld, n, "amount");
 	int rc = -1;
 
+	char *channel = prop(ld, n, "channel");
+
 	c->label = prop_or(ld, n, "label", "Other costs");
+	c->group = prop(ld, n, "group");
+	c->channel = -1;
 	assert(amount);   /* the schema requires it */
 	if (decimal_money(amount, &c->amount) < 0)
 		fail(ld, n, "amount", "invalid value '%s' for attribute 'amount': the number is too large",
 		     amount);
-	else
-		rc = month_prop(ld, n, &c->month);
+	else if (month_prop(ld, n, &c->month) == 0 &&
+		 (!channel || (c->channel = channel_ref(ld, n, channel)) >= 0) &&
+		 (!c->group || group_ref(ld, n, c->group) == 0))
+		rc = 0;
 	free(amount);
+	free(channel);
 	return rc;
 }
 
@@ -1581,8 +1649,15 @@ static int target_from_node(struct ld *ld, const xmlNode *n, bp_target *t)
 		t->value = decimal_value(value);
 	free(value);
 	assert(t->metric);   /* the schema requires it */
-	if (month_prop(ld, n, &t->month) < 0)
+	if (xmlHasProp(n, BAD_CAST "quarter")) {
+		if (quarter_prop(ld, n, &t->month) < 0)
+			return -1;
+		t->quarter = 1;
+	} else if (!xmlHasProp(n, BAD_CAST "month")) {
+		return fail(ld, n, NULL, "element 'target' needs a month or a quarter attribute");
+	} else if (month_prop(ld, n, &t->month) < 0) {
 		return -1;
+	}
 	if (!bp_metric_target(t->metric))
 		return fail(ld, n, "metric", "unknown metric '%s': expected a column of cohorts.csv or channels.csv, such as mqls, new_leads, spend or cac",
 			    t->metric);
@@ -1846,6 +1921,9 @@ static void free_source(bp_source *s)
 	for (i = 0; i < s->n_won_stages; i++)
 		free(s->won_stages[i]);
 	free(s->won_stages);
+	for (i = 0; i < s->n_lost_stages; i++)
+		free(s->lost_stages[i]);
+	free(s->lost_stages);
 	for (i = 0; i < s->n_rules; i++)
 		free(s->rules[i].match);
 	free(s->rules);
@@ -1898,8 +1976,10 @@ void bp_config_free(bp_config *cfg)
 		free(cfg->channels[i].group);
 	}
 	free(cfg->channels);
-	for (i = 0; i < cfg->n_costs; i++)
+	for (i = 0; i < cfg->n_costs; i++) {
 		free(cfg->costs[i].label);
+		free(cfg->costs[i].group);
+	}
 	free(cfg->costs);
 	for (i = 0; i < cfg->n_targets; i++) {
 		free(cfg->targets[i].metric);

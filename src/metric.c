@@ -11,6 +11,7 @@
 #define LOWER BP_BETTER_LOWER
 #define HIGHER BP_BETTER_HIGHER
 #define CLICKS BP_HAS_CLICKS
+#define COST BP_NEEDS_COST
 
 static const bp_metric table[] = {
 	/* cohorts.csv */
@@ -41,18 +42,18 @@ static const bp_metric table[] = {
 	{ "new_sqls", E, BP_KIND_COUNT, B_NEW_SQLS, B_NONE, 0, HIGHER },
 	{ "new_opportunities", E, BP_KIND_COUNT, B_NEW_OPPORTUNITIES, B_NONE, 0, HIGHER },
 	{ "new_customers", E, BP_KIND_COUNT, B_NEW_CUSTOMERS, B_NONE, 0, HIGHER },
-	{ "cpl", E, BP_KIND_MONEY_PER, B_COST, B_NEW_LEADS, 0, LOWER },
-	{ "cost_per_mql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_MQLS, 0, LOWER },
-	{ "cost_per_sql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_SQLS, 0, LOWER },
-	{ "cost_per_opportunity", E, BP_KIND_MONEY_PER, B_COST, B_NEW_OPPORTUNITIES, 0, LOWER },
-	{ "cac", E, BP_KIND_MONEY_PER, B_COST, B_NEW_CUSTOMERS, 0, LOWER },
+	{ "cpl", E, BP_KIND_MONEY_PER, B_COST, B_NEW_LEADS, COST, LOWER },
+	{ "cost_per_mql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_MQLS, COST, LOWER },
+	{ "cost_per_sql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_SQLS, COST, LOWER },
+	{ "cost_per_opportunity", E, BP_KIND_MONEY_PER, B_COST, B_NEW_OPPORTUNITIES, COST, LOWER },
+	{ "cac", E, BP_KIND_MONEY_PER, B_COST, B_NEW_CUSTOMERS, COST, LOWER },
 	{ "won_deals", E, BP_KIND_COUNT, B_WON_DEALS, B_NONE, 0, HIGHER },
 	{ "won_revenue", E, BP_KIND_MONEY, B_WON_REVENUE, B_NONE, 0, HIGHER },
 	{ "avg_deal_size", E, BP_KIND_MONEY_PER, B_WON_REVENUE, B_WON_DEALS, 0, HIGHER },
 	{ "avg_sales_cycle_days", E, BP_KIND_DAYS, B_CYCLE_SECONDS, B_CYCLE_CONTACTS, 0, LOWER },
 	{ "new_mrr", E, BP_KIND_SPECIAL, B_WON_REVENUE, B_NONE, 0, HIGHER },
 	{ "arpa", E, BP_KIND_SPECIAL, B_WON_REVENUE, B_WON_DEALS, 0, HIGHER },
-	{ "cac_payback_months", E, BP_KIND_SPECIAL, B_COST, B_NEW_CUSTOMERS, 0, LOWER },
+	{ "cac_payback_months", E, BP_KIND_SPECIAL, B_COST, B_NEW_CUSTOMERS, COST, LOWER },
 	{ "sessions", E, BP_KIND_COUNT, B_SESSIONS, B_NONE, 0, HIGHER },
 	{ "new_users", E, BP_KIND_COUNT, B_NEW_USERS, B_NONE, BP_HAS_NEW_USERS, HIGHER },
 	{ "engaged_sessions", E, BP_KIND_COUNT, B_ENGAGED_SESSIONS, B_NONE, BP_HAS_ENGAGED, HIGHER },

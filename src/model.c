@@ -153,8 +153,7 @@ static void econ_row(xmlNodePtr parent, const row_ctx *x, const char *month,
 	xmlNewProp(n, BAD_CAST "month", BAD_CAST month);
 	xmlNewProp(n, BAD_CAST key, BAD_CAST value);
 	for (m = bp_metrics(&count), i = 0; i < count; i++, m++) {
-		if (m->section != BP_SECTION_ECONOMICS ||
-		    (m->needs & ~BP_NEEDS_COST & ~x->has))
+		if (m->section != BP_SECTION_ECONOMICS || (m->needs & ~x->has))
 			continue;
 		if (m->kind == BP_KIND_SPECIAL)
 			special(n, m, c, x);
@@ -164,15 +163,60 @@ static void econ_row(xmlNodePtr parent, const row_ctx *x, const char *month,
 	}
 }
 
-static bp_money extra_cost(const bp_config *cfg, bp_month m)
+/* Which <cost> entries a row takes (METRICS.md, "Costs that are not ad
+ * spend"): a channel's row those that name it; a group's those that name
+ * its group or one of its channels; `all` every one. */
+typedef struct cost_scope {
+	int channel;           /* >= 0: a channel's row */
+	const char *group;     /* non-NULL: a group's row */
+} cost_scope;
+
+static int cost_lands(const bp_config *cfg, const bp_cost *c, cost_scope sc)
+{
+	if (sc.channel >= 0)
+		return c->channel == sc.channel;
+	if (sc.group)
+		return (c->group && !strcmp(c->group, sc.group)) ||
+		       (c->channel >= 0 && !strcmp(cfg->channels[c->channel].group,
+						   sc.group));
+	return 1;
+}
+
+/* The <cost> entries of month m a row takes. */
+static bp_money row_costs(const bp_config *cfg, bp_month m, cost_scope sc)
 {
 	bp_money sum = 0;
 	size_t i;
 
 	for (i = 0; i < cfg->n_costs; i++)
-		if (cfg->costs[i].month == m)
+		if (cfg->costs[i].month == m && cost_lands(cfg, &cfg->costs[i], sc))
 			sum += cfg->costs[i].amount;
 	return sum;
+}
+
+/* Whether anything can carry a cost to a row: a spend source of its
+ * channels, or a <cost> entry for it (or, for a channel, for its group),
+ * in any month.  Without, its cost-based figures are absent: an organic
+ * channel never shows a CPL of 0. */
+static int carries_cost(const bp_config *cfg, const bp_funnel *f, cost_scope sc)
+{
+	size_t i;
+	int ch;
+
+	for (ch = 0; ch < f->n_channels; ch++)
+		if ((f->has[ch] & BP_HAS_SPEND) &&
+		    (sc.channel >= 0 ? ch == sc.channel : !sc.group ||
+		     !strcmp(cfg->channels[ch].group, sc.group)))
+			return 1;
+	for (i = 0; i < cfg->n_costs; i++) {
+		const bp_cost *c = &cfg->costs[i];
+
+		if (cost_lands(cfg, c, sc) ||
+		    (sc.channel >= 0 && c->group &&
+		     !strcmp(c->group, cfg->channels[sc.channel].group)))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- document sections ---- */
@@ -222,6 +266,7 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 	xmlNodePtr eco = xmlNewChild(root, NULL, BAD_CAST "economics", NULL);
 	xmlNodePtr grp = xmlNewChild(root, NULL, BAD_CAST "groups-economics", NULL);
 	row_ctx x = { cfg, amount_months(cfg), 0 };
+	const cost_scope all = { -1, NULL };
 	int i, ch;
 	size_t g;
 
@@ -235,34 +280,38 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 		xmlNewProp(xmlNewChild(win, NULL, BAD_CAST "month", NULL),
 			   BAD_CAST "id", BAD_CAST month);
 		for (ch = 0; ch < f->n_channels; ch++) {
+			cost_scope sc = { ch, NULL };
+
 			cohort_row(coh, month, cfg->channels[ch].id,
 				   bp_funnel_cohort(f, m, ch));
 			c = *bp_funnel_month(f, m, ch);
-			c.cost = c.spend;
-			x.has = f->has[ch];
+			c.cost = c.spend + row_costs(cfg, m, sc);
+			x.has = f->has[ch] |
+				(carries_cost(cfg, f, sc) ? BP_NEEDS_COST : 0);
 			econ_row(eco, &x, month, "channel", cfg->channels[ch].id, &c);
 		}
 		bp_funnel_sum_cohort(f, i, &call);
 		cohort_row(coh, month, "all", &call);
 		bp_funnel_sum_month(f, i, &mall);
-		mall.cost = mall.spend + extra_cost(cfg, m);
-		x.has = bp_funnel_has_all(f);
+		mall.cost = mall.spend + row_costs(cfg, m, all);
+		x.has = bp_funnel_has_all(f) |
+			(carries_cost(cfg, f, all) ? BP_NEEDS_COST : 0);
 		econ_row(eco, &x, month, "channel", "all", &mall);
 
 		for (g = 0; g < cfg->n_channels; g++) {
 			bp_month_cell sum = { 0 };
-			const char *name = cfg->channels[g].group;
+			cost_scope sc = { -1, cfg->channels[g].group };
 
-			if (group_seen(cfg, g, name))
+			if (group_seen(cfg, g, sc.group))
 				continue;
-			x.has = 0;
+			x.has = carries_cost(cfg, f, sc) ? BP_NEEDS_COST : 0;
 			for (ch = 0; ch < f->n_channels; ch++)
-				if (strcmp(cfg->channels[ch].group, name) == 0) {
+				if (strcmp(cfg->channels[ch].group, sc.group) == 0) {
 					bp_month_cell_add(&sum, bp_funnel_month(f, m, ch));
 					x.has |= f->has[ch];
 				}
-			sum.cost = sum.spend;
-			econ_row(grp, &x, month, "group", name, &sum);
+			sum.cost = sum.spend + row_costs(cfg, m, sc);
+			econ_row(grp, &x, month, "group", sc.group, &sum);
 		}
 	}
 }

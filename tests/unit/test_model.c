@@ -47,9 +47,9 @@ static int setup(void **state)
 	x->deals.kind = BP_SRC_DEALS;
 	x->deals.id = "deals";
 	x->deals.preset = "hubspot";
-	x->cost = (bp_cost){ oct, 500 * BP_MONEY_SCALE, "SDR" };
-	x->target[0] = (bp_target){ oct, "customers", NULL, 4 };
-	x->target[1] = (bp_target){ oct, "cac", NULL, 1000 };
+	x->cost = (bp_cost){ oct, 500 * BP_MONEY_SCALE, "SDR", -1, NULL };
+	x->target[0] = (bp_target){ oct, "customers", NULL, 4, 0 };
+	x->target[1] = (bp_target){ oct, "cac", NULL, 1000, 0 };
 	x->cfg.title = "Test";
 	x->cfg.timezone = "UTC";
 	x->cfg.currency = "USD";
