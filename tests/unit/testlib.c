@@ -278,6 +278,17 @@ const char *tl_srcdir(void)
 	return s && *s ? s : ".";
 }
 
+const char *tl_src_file_at(const char *file, int line, const char *rel)
+{
+	const char *path = tl_path_at(file, line, tl_srcdir(), rel);
+
+	if (access(path, R_OK) < 0)
+		failed_at(file, line, "cannot find '%s' (%s): run from the "
+			  "repository root or set BP_SRCDIR", path,
+			  strerror(errno));
+	return path;
+}
+
 const char *tl_python(void)
 {
 	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
@@ -339,8 +350,8 @@ static int run_argv(const char *const argv[])
 
 void tl_make_ca_at(const char *file, int line, const char *dir)
 {
-	const char *script = tl_path_at(file, line, tl_srcdir(),
-					"tests/integration/make_ca.sh");
+	const char *script = tl_src_file_at(file, line,
+					    "tests/integration/make_ca.sh");
 	const char *argv[] = { "sh", script, dir, NULL };
 	int status = run_argv(argv);
 

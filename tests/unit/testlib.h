@@ -25,8 +25,8 @@
  * Each tl_x below is a macro that passes __FILE__ and __LINE__ to
  * tl_x_at(); call tl_x.
  *
- * Memory: what a helper returns as char * is the caller's to free(), except
- * tl_path, tl_srcdir and tl_python, which return storage of their own.
+ * Memory: what a helper returns as char * is the caller's to free(); the
+ * const char * of tl_path, tl_src_file, tl_srcdir and tl_python is not.
  * Helpers never return NULL unless their comment says when.
  *
  * Paths: tests run from the repository root, or with BP_SRCDIR set to it
@@ -116,6 +116,12 @@ size_t tl_count(const char *hay, const char *needle);
 
 /* The repository root: $BP_SRCDIR, else ".". */
 const char *tl_srcdir(void);
+
+/* The path of `rel`, a file of the repository, under tl_srcdir(), as
+ * tl_path returns it.  Fails when the file is not there, saying to run
+ * from the repository root or set BP_SRCDIR. */
+#define tl_src_file(rel) tl_src_file_at(__FILE__, __LINE__, rel)
+const char *tl_src_file_at(const char *file, int line, const char *rel);
 
 /* The Python interpreter the test servers run under: /usr/bin/python3 when
  * it is there (a virtualenv's python3 may lack the Debian modules), else
