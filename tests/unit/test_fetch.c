@@ -13,12 +13,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -786,17 +783,11 @@ static void test_fetch_connection_refused_is_unavailable(void **state)
 	bp_source src;
 	bp_err err;
 	char url[256], cache[160];
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd, port;
 
 	(void)state;
-	/* A port the kernel just handed out and nobody listens on. */
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x.csv",
-		 ntohs(sa.sin_port));
+	port = tl_refused_port(&fd);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x.csv", port);
 	cache_path(cache, sizeof(cache), "refused");
 	src_init(&src, "crm", url);
 	src.retries = 1;

@@ -15,12 +15,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -524,20 +521,16 @@ static void test_mail_password_absent_from_log_and_errors(void **state)
 	fixture f;
 	bp_err err;
 	char dir[128], *log;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd, port;
 
 	(void)state;
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	fixture_init(&f, &S.tls, "smtp");
 	assert_int_equal(mail_send(&f, dir, NULL, &err), 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = tl_refused_port(&fd);
 	/* Credentials in the URL too: they must not be shown either. */
 	snprintf(f.url, sizeof(f.url), "smtp://" USER ":" PASSWORD
-		 "@127.0.0.1:%d", ntohs(sa.sin_port));
+		 "@127.0.0.1:%d", port);
 	assert_int_equal(mail_send(&f, dir, NULL, &err), -1);
 	close(fd);
 	assert_lacks(err.msg, PASSWORD);
@@ -611,18 +604,13 @@ static void test_mail_server_down_is_unavailable_and_logged(void **state)
 	fixture f;
 	bp_err err;
 	char dir[128], *log;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd, port;
 
 	(void)state;
-	/* A port the kernel just handed out and nobody listens on. */
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = tl_refused_port(&fd);
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	fixture_init(&f, &S.tls, "smtp");
-	snprintf(f.url, sizeof(f.url), "smtp://127.0.0.1:%d", ntohs(sa.sin_port));
+	snprintf(f.url, sizeof(f.url), "smtp://127.0.0.1:%d", port);
 	assert_int_equal(mail_send(&f, dir, NULL, &err), -1);
 	close(fd);
 	assert_int_equal(err.code, BP_EUNAVAIL);

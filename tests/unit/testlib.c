@@ -11,16 +11,19 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -442,6 +445,26 @@ pid_t tl_server_start_at(const char *file, int line, const char *const argv[],
 	tl_server_stop(pid);
 	failed_at(file, line, "'%s' did not write '%s' within %d s", what,
 		  port_file, PORT_POLLS * (PORT_POLL_US / 1000) / 1000);
+}
+
+int tl_refused_port_at(const char *file, int line, int *fd)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int e;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0)
+		failed_at(file, line, "cannot make a socket: %s", strerror(errno));
+	if (bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(*fd, (struct sockaddr *)&sa, &len) < 0) {
+		e = errno;
+		close(*fd);
+		failed_at(file, line, "cannot bind a loopback port: %s",
+			  strerror(e));
+	}
+	return ntohs(sa.sin_port);
 }
 
 void tl_server_stop(pid_t pid)

@@ -157,6 +157,12 @@ void tl_make_ca_at(const char *file, int line, const char *dir);
 pid_t tl_server_start_at(const char *file, int line, const char *const argv[],
 			 const char *port_file, int *port);
 
+/* A loopback port that refuses connections: bound by the new socket *fd,
+ * so no other program takes it meanwhile, but not listening.  The caller
+ * closes *fd when done. */
+#define tl_refused_port(fd) tl_refused_port_at(__FILE__, __LINE__, fd)
+int tl_refused_port_at(const char *file, int line, int *fd);
+
 /* Stops a server tl_server_start started (SIGTERM) and waits for it.
  * A pid of 0 or less is no operation. */
 void tl_server_stop(pid_t pid);
