@@ -45,6 +45,8 @@ import threading
 import time
 import urllib.parse
 
+from serverlib import QuietServer, write_port
+
 COUNTS = {}
 COUNTS_LOCK = threading.Lock()
 LOG_LOCK = threading.Lock()
@@ -182,21 +184,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_file(path.lstrip("/"))
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        # Failed handshakes are what some tests provoke: no tracebacks.
-        pass
-
-
-def write_port(path, port):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % port)
-    os.rename(tmp, path)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
@@ -207,7 +194,7 @@ def main():
     ap.add_argument("--plain", action="store_true")
     args = ap.parse_args()
 
-    srv = Server(("127.0.0.1", 0), Handler)
+    srv = QuietServer(("127.0.0.1", 0), Handler)
     srv.root = args.root
     srv.log_path = args.log
     if not args.plain:
