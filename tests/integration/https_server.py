@@ -38,14 +38,13 @@ import base64
 import email.utils
 import http.server
 import os
-import signal
 import ssl
 import sys
 import threading
 import time
 import urllib.parse
 
-from serverlib import QuietServer, write_port
+from serverlib import QuietServer, exit_on_signals, write_port
 
 COUNTS = {}
 COUNTS_LOCK = threading.Lock()
@@ -205,11 +204,7 @@ def main():
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
                                      do_handshake_on_connect=False)
 
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    exit_on_signals()
     write_port(args.port_file, srv.server_address[1])
     try:
         srv.serve_forever(poll_interval=0.2)

@@ -8,6 +8,7 @@ tl_server_start), so the file must never be seen half-written.
 
 import http.server
 import os
+import signal
 
 
 class QuietServer(http.server.ThreadingHTTPServer):
@@ -26,3 +27,13 @@ def write_port(path, port):
     with open(tmp, "w", encoding="ascii") as f:
         f.write("%d\n" % port)
     os.rename(tmp, path)
+
+
+def exit_on_signals():
+    """Makes SIGTERM (what the tests stop a server with) and SIGINT end
+    the server cleanly: SystemExit(0) out of serve_forever."""
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)

@@ -27,7 +27,6 @@ import http.server
 import json
 import os
 import shutil
-import signal
 import ssl
 import sys
 import tempfile
@@ -49,7 +48,7 @@ import hubspot_portal as hp
 import linkedin
 import meta
 from mockcore import Mock, Request, RequestLog, Settings, json_reply
-from serverlib import QuietServer, write_port
+from serverlib import QuietServer, exit_on_signals, write_port
 
 VENDORS = [hubspot, hubspot_export, google_oauth, google_ads, ga4, meta,
            linkedin]
@@ -254,11 +253,7 @@ def main(argv):
     dl = serve("download", mock, ctx)
     threading.Thread(target=dl.serve_forever, args=(0.2,), daemon=True).start()
 
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    exit_on_signals()
     if args.download_port_file:
         write_port(args.download_port_file, mock.ports["download"])
     write_port(args.port_file, mock.ports["api"])
