@@ -14,7 +14,11 @@
  *
  * The Makefile builds testlib.c once (build/tests/testlib.o, with the
  * tests' sanitizers) and links it into every build/tests/test_*, so a new
- * tests/unit/test_<module>.c needs no Makefile change.
+ * tests/unit/test_<module>.c needs no Makefile change; `make unit` runs
+ * them all, `make build/tests/test_x && build/tests/test_x` one.
+ *
+ * What goes here: a helper as soon as a second test file needs it, with
+ * the tl_ prefix.  A helper one file alone uses stays static in it.
  *
  * Failures: a helper that cannot do its job (a file that cannot be
  * written, a server that does not start) fails the running test, setup or
@@ -22,8 +26,8 @@
  * test that called the helper, with what went wrong and the path it
  * concerns.  So a helper's result never needs checking; the functions
  * that may legitimately find nothing (tl_try_read_file, tl_exists) say so.
- * Each tl_x below is a macro that passes __FILE__ and __LINE__ to
- * tl_x_at(); call tl_x.
+ * A helper that can fail is a macro, tl_x, passing __FILE__ and __LINE__
+ * to tl_x_at(): call tl_x.
  *
  * Memory: what a helper returns as char * is the caller's to free(); the
  * const char * of tl_path, tl_src_file, tl_srcdir and tl_python is not.
