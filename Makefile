@@ -85,8 +85,15 @@ $(BUILD)/man/%: man/% VERSION | $(BUILD)/man
 build/tobj/%.o: src/%.c $(wildcard include/*.h) | build/tobj
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<
 
-build/tests/%: tests/unit/%.c $(TOBJ) | build/tests
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(TOBJ) $(LIBS) -lcmocka
+# The helpers the unit tests share (tests/unit/testlib.h), built once and
+# linked into each; a change to them rebuilds every test.
+TESTLIB := build/tests/testlib.o
+
+$(TESTLIB): tests/unit/testlib.c tests/unit/testlib.h | build/tests
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+build/tests/%: tests/unit/%.c tests/unit/testlib.h $(TESTLIB) $(TOBJ) | build/tests
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(TESTLIB) $(TOBJ) $(LIBS) -lcmocka
 
 build/bp-gen: examples/gen.c | build
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lm

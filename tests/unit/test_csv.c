@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "testlib.h"
 
 static bp_err err;
 
@@ -242,13 +243,9 @@ static void test_csv_utf16_lone_low_surrogate(void **state)
 static char *temp_file(FILE **fp)
 {
 	static char path[64];
-	int fd;
 
 	snprintf(path, sizeof(path), "/tmp/test_csv_XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	*fp = fdopen(fd, "wb");
-	assert_non_null(*fp);
+	*fp = tl_tmpfile(path);
 	return path;
 }
 
