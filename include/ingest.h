@@ -97,8 +97,9 @@ typedef struct bp_quality {
 	int64_t unmatched_rows;     /* rows put in `other` by no rule */
 	int64_t won_without_amount;
 	int64_t won_without_close_date; /* won deals with no usable close date */
-	int64_t unknown_contact;    /* won deals whose contact ID is not in contacts */
-	int64_t no_association;     /* won deals neither export links to a contact */
+	int64_t lost_without_close_date; /* lost deals with none: never open */
+	int64_t unknown_contact;    /* deals whose contact ID is not in contacts */
+	int64_t no_association;     /* deals neither export links to a contact */
 	int64_t notes_rows;         /* rows under the table (after an empty row) */
 	int64_t stage_mismatch[BP_NSTAGES]; /* lifecycle stage X, no date for X or later */
 	int64_t stage_mismatch_rows;

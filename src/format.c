@@ -295,6 +295,7 @@ static const struct { const char *key, *en, *ko; } labels[] = {
 	{"no-association", "Deals linked to no contact", "연락처 연결 없는 거래"},
 	{"missing-id", "Rows without an ID", "ID 없는 행"},
 	{"won-without-close-date", "Won deals without close date", "마감일 없는 성사 거래"},
+	{"lost-without-close-date", "Lost deals without close date", "마감일 없는 실패 거래"},
 	{"notes-rows", "Notes under the table", "표 아래 메모 행"},
 	{"stage-mismatch", "Stage without a date", "날짜 없는 현재 단계"},
 	{"funnel-cumulative", "Cumulative funnel: a contact that skipped a stage counts as having passed it, so conversions never exceed 100%.",

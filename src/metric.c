@@ -58,6 +58,11 @@ static const bp_metric table[] = {
 	{ "new_users", E, BP_KIND_COUNT, B_NEW_USERS, B_NONE, BP_HAS_NEW_USERS, HIGHER },
 	{ "engaged_sessions", E, BP_KIND_COUNT, B_ENGAGED_SESSIONS, B_NONE, BP_HAS_ENGAGED, HIGHER },
 	{ "bounce_rate", E, BP_KIND_SPECIAL, B_ENGAGED_SESSIONS, B_BOUNCE_SESSIONS, BP_HAS_ENGAGED, LOWER },
+	{ "pipeline_created", E, BP_KIND_MONEY, B_PIPELINE_CREATED, B_NONE, 0, HIGHER },
+	{ "lost_deals", E, BP_KIND_COUNT, B_LOST_DEALS, B_NONE, 0, LOWER },
+	{ "win_rate", E, BP_KIND_RATIO, B_WON_DEALS, B_DECIDED_DEALS, 0, HIGHER },
+	{ "open_pipeline", E, BP_KIND_MONEY, B_OPEN_PIPELINE, B_NONE, BP_STOCK, HIGHER },
+	{ "roas", E, BP_KIND_RATIO, B_WON_REVENUE, B_SPEND, 0, HIGHER },
 };
 #define N_METRICS (sizeof(table) / sizeof(table[0]))
 
@@ -138,6 +143,10 @@ long long bp_metric_base_month(const bp_month_cell *c, bp_base b)
 	case B_NEW_USERS: return c->new_users;
 	case B_ENGAGED_SESSIONS: return c->engaged_sessions;
 	case B_BOUNCE_SESSIONS: return c->bounce_sessions;
+	case B_LOST_DEALS: return c->lost_deals;
+	case B_DECIDED_DEALS: return c->won_deals + c->lost_deals;
+	case B_PIPELINE_CREATED: return c->pipeline_created;
+	case B_OPEN_PIPELINE: return c->open_pipeline;
 	default: return 0;
 	}
 }

@@ -153,7 +153,8 @@ static void econ_row(xmlNodePtr parent, const row_ctx *x, const char *month,
 	xmlNewProp(n, BAD_CAST "month", BAD_CAST month);
 	xmlNewProp(n, BAD_CAST key, BAD_CAST value);
 	for (m = bp_metrics(&count), i = 0; i < count; i++, m++) {
-		if (m->section != BP_SECTION_ECONOMICS || (m->needs & ~x->has))
+		if (m->section != BP_SECTION_ECONOMICS ||
+		    (m->flags & BP_NEEDS & ~x->has))
 			continue;
 		if (m->kind == BP_KIND_SPECIAL)
 			special(n, m, c, x);
@@ -503,6 +504,7 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		set_int(s, "unmatched-rows", q[i].unmatched_rows);
 		set_int(s, "won-without-amount", q[i].won_without_amount);
 		set_int(s, "won-without-close-date", q[i].won_without_close_date);
+		set_int(s, "lost-without-close-date", q[i].lost_without_close_date);
 		set_int(s, "unknown-contact", q[i].unknown_contact);
 		set_int(s, "no-association", q[i].no_association);
 		set_int(s, "notes-rows", q[i].notes_rows);

@@ -122,6 +122,13 @@ def fmt_money(d):
     return str(d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def month_end(month, tz):
+    """The last second of month `YYYY-MM` in tz."""
+    y, m = map(int, month.split("-"))
+    ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+    return dt.datetime(ny, nm, 1, tzinfo=tz) - dt.timedelta(seconds=1)
+
+
 def money_div(num, den):
     if den == 0:
         return ""
@@ -174,7 +181,8 @@ def main():
     econ = {(mo, ch): {"spend": Decimal(0), "impressions": 0, "clicks": 0,
                        **{s: 0 for s in STAGES}, "won_deals": 0,
                        "won_revenue": Decimal(0), "cycle": 0, "cycle_n": 0,
-                       "sessions": 0, "new_users": 0, "engaged": 0}
+                       "sessions": 0, "new_users": 0, "engaged": 0,
+                       "pipeline": Decimal(0), "lost": 0, "open": Decimal(0)}
             for mo in months for ch in CHANNELS}
 
     contacts = {}   # id -> (cohort month or None, channel, exists)
@@ -226,18 +234,36 @@ def main():
         if not did or did in seen:
             continue
         seen.add(did)
-        if re.sub(r"[^a-z0-9]", "", r["Deal Stage"].lower()) != "closedwon":
-            continue
+        stage = re.sub(r"[^a-z0-9]", "", r["Deal Stage"].lower())
+        won, lost = stage == "closedwon", stage == "closedlost"
         amount = money(r["Amount"])
         closed = instant(r["Close Date"], tz)
-        if amount is None or closed is None or closed > as_of:
-            continue
+        created = instant(r.get("Create Date"), tz)
         first = re.split(r"[;,]", r.get("Associated Contact IDs") or "")[0].strip()
         owner = first if first in contacts else deal_owner.get(did)
         if owner in contacts and contacts[owner][2]:
             co, ch, _ = contacts[owner]
         else:
             co, ch = None, "other"
+        # Pipeline: every deal, in its contact's channel.
+        if created is not None and created <= as_of and amount is not None:
+            k = (month_of(created, tz), ch)
+            if k in econ:
+                econ[k]["pipeline"] += amount
+        if amount is not None and created is not None and \
+                not ((won or lost) and closed is None):
+            shut = closed if (won or lost) and closed <= as_of else None
+            for mo in months:
+                k = (mo, ch)
+                end = min(month_end(mo, tz), as_of)
+                if created <= end and (shut is None or shut > end):
+                    econ[k]["open"] += amount
+        if lost and closed is not None and closed <= as_of:
+            k = (month_of(closed, tz), ch)
+            if k in econ:
+                econ[k]["lost"] += 1
+        if not won or amount is None or closed is None or closed > as_of:
+            continue
         k = (month_of(closed, tz), ch)
         if k in econ:
             econ[k]["won_deals"] += 1
@@ -333,7 +359,11 @@ def main():
                 money_div(e["won_revenue"], per),
                 money_div(e["won_revenue"], per * e["won_deals"]), payback,
                 str(e["sessions"]), str(e["new_users"]), str(e["engaged"]),
-                ratio(e["sessions"] - e["engaged"], e["sessions"])])
+                ratio(e["sessions"] - e["engaged"], e["sessions"]),
+                fmt_money(e["pipeline"]), str(e["lost"]),
+                ratio(e["won_deals"], e["won_deals"] + e["lost"]),
+                fmt_money(e["open"]),
+                ratio(float(e["won_revenue"]), float(e["spend"]))])
 
     bad = 0
     for fname, want in (("cohorts.csv", want_cohorts), ("channels.csv", want_channels)):
