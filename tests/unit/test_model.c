@@ -281,7 +281,9 @@ static void test_model_csv_columns_and_empty_ratio(void **state)
 	assert_non_null(in);
 	assert_non_null(fgets(line, sizeof(line), in));
 	assert_non_null(strstr(line, "month,channel,spend,cost,impressions,clicks,ctr,cpc,"));
-	assert_non_null(strstr(line, ",sessions,new_users,engaged_sessions,bounce_rate\n"));
+	/* METRICS.md: the pipeline columns are appended after the others. */
+	assert_non_null(strstr(line, ",sessions,new_users,engaged_sessions,bounce_rate,"
+			       "pipeline_created,lost_deals,win_rate,open_pipeline,roas\n"));
 	fclose(in);
 	tl_rmtree(dir);
 	free(dir);
