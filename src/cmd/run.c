@@ -403,7 +403,8 @@ static int prepare(run_state *s, const bp_opts *o, char period[8], bp_err *err)
 	s->quality = bp_xcalloc(s->cfg->n_sources, sizeof(*s->quality));
 	s->files = bp_xcalloc(s->cfg->n_sources, sizeof(*s->files));
 	s->names = bp_xcalloc(s->cfg->n_sources, sizeof(*s->names));
-	s->funnel = bp_funnel_new(s->t.tz, s->t.as_of, s->t.period, s->cfg->months,
+	s->funnel = bp_funnel_new(s->t.tz, s->t.as_of, s->t.period,
+				  s->cfg->months + BP_MODEL_LOOKBACK,
 				  (int)s->cfg->n_channels);
 	s->funnel->mode = (bp_funnel_mode)s->cfg->funnel_mode;
 	s->ingest = bp_ingest_new(s->cfg, s->funnel, err);
