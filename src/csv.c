@@ -11,6 +11,17 @@
  * The first pass jumps from one interesting byte to the next (delimiter,
  * quote, line end) sixteen bytes at a time where SSE2 is available; that is
  * what keeps a 1M-row export near the speed of reading it.
+ *
+ * A caller that needs only some columns says so (bp_csv_project), and the
+ * fields between them are passed 64 bytes at a time without being looked
+ * at one by one: a bit mask per byte class, quotes turned into "inside a
+ * quoted field" by a prefix XOR, delimiters outside quotes counted.  That
+ * reading of the quotes is the general one only while every quote opens at
+ * the start of a field or closes before a delimiter, line end or doubled
+ * quote; where one does not (a quote inside an unquoted field, a character
+ * after a closing quote) or the data runs short, the fields are read the
+ * general way from the last one the masks were sure of.  So a projection
+ * changes which fields are stored, never how a record is split.
  */
 #include "csv.h"
 
@@ -36,6 +47,7 @@
 #define MAX_RECORD ((size_t)64 << 20)
 /* Vector loads may read this far past the data; the slack is zeroed. */
 #define PAD 32
+#define SKIP_REST ((size_t)-1)
 
 enum { ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE };
 enum { DEC_OK, DEC_TRUNC, DEC_SURR };
@@ -71,6 +83,15 @@ struct bp_csv {
 	bp_field *f;        /* the fields */
 	unsigned char *fq;  /* per field: Q_QUOTED, Q_DOUBLED */
 	size_t fcap, nf;
+
+	/* The projection (NULL: every field is kept).  run[i], i < ncols: how
+	 * many fields from i on are skipped before the next kept one (0 when
+	 * i is kept, SKIP_REST when none is); fields from ncols on are all
+	 * skipped.  kept: the kept columns in order. */
+	size_t *run;
+	size_t ncols;
+	size_t *kept;
+	size_t nkept;
 	size_t rec_len;     /* bytes of the record found by the first pass */
 	long rec_breaks;    /* line breaks inside it, terminator included */
 
@@ -370,12 +391,19 @@ static inline char *scan3(char *p, char *end, char a, char b, char c)
 }
 #endif
 
-static int grow_fields(bp_csv *r, bp_err *err)
+/* What a skipped field reads as. */
+static const char empty[1] = "";
+
+/* Grows the fields to at least `need` (new ones read as empty, which is
+ * what skipped fields stay). */
+static int grow_fields(bp_csv *r, size_t need, bp_err *err)
 {
-	size_t ncap = r->fcap ? r->fcap * 2 : 32;
+	size_t ncap = r->fcap ? r->fcap : 32, i;
 	bp_field *f;
 	unsigned char *fq;
 
+	while (ncap < need || ncap == r->fcap)
+		ncap *= 2;
 	f = realloc(r->f, ncap * sizeof(*f));
 	if (!f)
 		return oom(err);
@@ -384,6 +412,11 @@ static int grow_fields(bp_csv *r, bp_err *err)
 	if (!fq)
 		return oom(err);
 	r->fq = fq;
+	for (i = r->fcap; i < ncap; i++) {
+		r->f[i].p = empty;
+		r->f[i].n = 0;
+		r->fq[i] = 0;
+	}
 	r->fcap = ncap;
 	return 0;
 }
@@ -410,10 +443,10 @@ static int skip_blank(bp_csv *r)
 	}
 }
 
-/* Scans the quoted field opening at *pp (field i); leaves *pp just past
- * its closing quote. */
-static int scan_quoted(bp_csv *r, char **pp, long *breaks, size_t i,
-		       bp_err *err)
+/* Scans the quoted field opening at *pp into *f and *fq; leaves *pp just
+ * past its closing quote. */
+static int scan_quoted(bp_csv *r, char **pp, long *breaks, bp_field *f,
+		       unsigned char *fq, bp_err *err)
 {
 	char *open = *pp, *q = open + 1, *end = r->buf + r->end;
 	unsigned char kind = Q_QUOTED;
@@ -443,9 +476,9 @@ static int scan_quoted(bp_csv *r, char **pp, long *breaks, size_t i,
 			++*breaks;
 		q++;
 	}
-	r->f[i].p = open + 1;
-	r->f[i].n = (size_t)(q - open - 1);
-	r->fq[i] = kind;
+	f->p = open + 1;
+	f->n = (size_t)(q - open - 1);
+	*fq = kind;
 	*pp = q + 1;
 	return ST_DONE;
 }
@@ -468,6 +501,221 @@ static int after_quote_error(const bp_csv *r, const char *at, bp_err *err)
 	return data_error(r, at, err, msg);
 }
 
+/* Which of 64 bytes are quotes, delimiters, line feeds, carriage returns
+ * (bit i: byte i). */
+typedef struct bytemask {
+	uint64_t q, d, lf, cr;
+} bytemask;
+
+#ifdef HAVE_SSE2
+static inline uint64_t eq16(__m128i v, __m128i c)
+{
+	return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, c));
+}
+
+static inline void classify(const char *p, char d, bytemask *m)
+{
+	const __m128i vq = _mm_set1_epi8('"'), vd = _mm_set1_epi8(d),
+		      vl = _mm_set1_epi8('\n'), vc = _mm_set1_epi8('\r');
+	int i;
+
+	m->q = m->d = m->lf = m->cr = 0;
+	for (i = 0; i < 4; i++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+
+		m->q |= eq16(v, vq) << (16 * i);
+		m->d |= eq16(v, vd) << (16 * i);
+		m->lf |= eq16(v, vl) << (16 * i);
+		m->cr |= eq16(v, vc) << (16 * i);
+	}
+}
+#else
+static inline void classify(const char *p, char d, bytemask *m)
+{
+	int i;
+
+	m->q = m->d = m->lf = m->cr = 0;
+	for (i = 0; i < 64; i++) {
+		m->q |= (uint64_t)(p[i] == '"') << i;
+		m->d |= (uint64_t)(p[i] == d) << i;
+		m->lf |= (uint64_t)(p[i] == '\n') << i;
+		m->cr |= (uint64_t)(p[i] == '\r') << i;
+	}
+}
+#endif
+
+/* Bit i: the xor of bits 0..i.  Over the quotes, that is "inside a quoted
+ * field after byte i". */
+static inline uint64_t prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+
+static inline int popcount64(uint64_t x)
+{
+#ifdef __GNUC__
+	return __builtin_popcountll(x);
+#else
+	int n = 0;
+
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+#endif
+}
+
+static inline int low_index(uint64_t x)
+{
+#ifdef __GNUC__
+	return __builtin_ctzll(x);
+#else
+	int i = 0;
+
+	while (!(x & 1)) {
+		x >>= 1;
+		i++;
+	}
+	return i;
+#endif
+}
+
+static inline int high_index(uint64_t x)
+{
+#ifdef __GNUC__
+	return 63 - __builtin_clzll(x);
+#else
+	int i = 63;
+
+	while (!(x >> 63)) {
+		x <<= 1;
+		i--;
+	}
+	return i;
+#endif
+}
+
+/* The k-th (from 1) lowest set bit of x, which has at least k. */
+static inline uint64_t nth_bit(uint64_t x, size_t k)
+{
+	while (--k)
+		x &= x - 1;
+	return x & (0 - x);
+}
+
+/* Passes up to `want` fields (SKIP_REST: the rest of the record) starting
+ * at *pp, the start of a field, without storing them.  Returns how many
+ * fields it passed, with *pp at the byte that ended the last of them (a
+ * delimiter, or the line end when the record ended first) and the line
+ * breaks inside them added to *breaks.  Stops early, at the last field it
+ * is sure of, where the masks' reading of quotes is not the general one
+ * or where fewer than 65 bytes are left (the byte after a block tells
+ * whether a quote at its end closes properly); 0 means the caller reads
+ * the next field the general way. */
+static size_t skip_fields(const bp_csv *r, char **pp, size_t want,
+			  long *breaks)
+{
+	char *p = *pp, *end = r->buf + r->end, *last = *pp;
+	char d = r->delim ? r->delim : ',';
+	uint64_t carry = 0;     /* all ones when a quoted field runs into the block */
+	uint64_t prev = 1;      /* the byte before the block lets a quote open */
+	size_t got = 0;
+	long br = 0, br_last = 0;
+
+	for (; end - p > 64; p += 64) {
+		bytemask m;
+		uint64_t in, open, close, follow, lf_next, bad, delims, ends;
+		uint64_t brk, stop, settled, hit = 0;
+		size_t n;
+
+		classify(p, d, &m);
+		in = prefix_xor(m.q) ^ carry;
+		open = m.q & in;
+		close = m.q & ~in;
+		/* A quote opens a field after a delimiter or as the second of a
+		 * doubled quote; it closes one before a delimiter, a line end
+		 * or the first of a doubled quote. */
+		follow = (m.d | m.lf | m.cr | m.q) >> 1 |
+			 (uint64_t)(p[64] == d || p[64] == '\n' || p[64] == '\r' ||
+				    p[64] == '"') << 63;
+		bad = (open & ~((m.d | close) << 1 | prev)) | (close & ~follow);
+		lf_next = m.lf >> 1 | (uint64_t)(p[64] == '\n') << 63;
+		brk = (m.lf | (m.cr & ~lf_next)) & in;
+		delims = m.d & ~in;
+		ends = (m.lf | m.cr) & ~in;
+		stop = ends & (0 - ends);
+		settled = stop ? stop - 1 : ~(uint64_t)0;
+		n = (size_t)popcount64(delims & settled);
+		if (want - got <= n) {
+			hit = nth_bit(delims & settled, want - got);
+			settled = hit - 1;
+		} else if (stop) {
+			hit = stop;
+		}
+		if (bad & settled) {
+			uint64_t sure = delims & ((bad & (0 - bad)) - 1);
+
+			if (sure) {
+				int top = high_index(sure);
+
+				got += (size_t)popcount64(sure);
+				last = p + top;
+				br_last = br + popcount64(brk & (((uint64_t)1 << top) - 1));
+			}
+			break;
+		}
+		if (hit) {
+			*pp = p + low_index(hit);
+			*breaks += br + popcount64(brk & settled);
+			return hit == stop ? got + n + 1 : want;
+		}
+		if (delims) {
+			int top = high_index(delims);
+
+			last = p + top;
+			br_last = br + popcount64(brk & (((uint64_t)1 << top) - 1));
+		}
+		got += n;
+		br += popcount64(brk);
+		carry = 0 - (in >> 63);
+		prev = (m.d | close) >> 63;
+	}
+	*pp = last;
+	*breaks += br_last;
+	return got;
+}
+
+/* Reads one field at *pp the general way into *f and *fq; leaves *pp at
+ * the byte after it. */
+static int read_field(bp_csv *r, char **pp, long *breaks, bp_field *f,
+		      unsigned char *fq, bp_err *err)
+{
+	char *p = *pp, *end = r->buf + r->end, *q;
+	char d = r->delim ? r->delim : ',';
+
+	if (p < end && *p == '"')
+		return scan_quoted(r, pp, breaks, f, fq, err);
+	q = scan3(p, end, d, '\n', '\r');
+	f->p = p;
+	f->n = (size_t)(q - p);
+	*fq = 0;
+	*pp = q;
+	return ST_DONE;
+}
+
+/* How many fields from field i on the projection skips. */
+static size_t skip_run(const bp_csv *r, size_t i)
+{
+	if (!r->run)
+		return 0;
+	return i < r->ncols ? r->run[i] : SKIP_REST;
+}
+
 /* The first pass: finds the fields of the record at pos without changing
  * a byte, so that running out of data only means starting over. */
 static int scan_record(bp_csv *r, bp_err *err)
@@ -482,21 +730,22 @@ static int scan_record(bp_csv *r, bp_err *err)
 		return rc;
 	base = p = r->buf + r->pos;
 	for (;;) {
-		if (nf == r->fcap && grow_fields(r, err) < 0)
-			return ST_ERR;
-		if (p < end && *p == '"') {
-			rc = scan_quoted(r, &p, &breaks, nf, err);
+		size_t want = skip_run(r, nf), got;
+
+		if (want && (got = skip_fields(r, &p, want, &breaks)) > 0) {
+			nf += got;
+		} else {
+			bp_field junk;
+			unsigned char junk_q;
+
+			if (!want && nf >= r->fcap && grow_fields(r, nf + 1, err) < 0)
+				return ST_ERR;
+			rc = read_field(r, &p, &breaks, want ? &junk : &r->f[nf],
+					want ? &junk_q : &r->fq[nf], err);
 			if (rc != ST_DONE)
 				return rc;
-		} else {
-			char *q = scan3(p, end, d, '\n', '\r');
-
-			r->f[nf].p = p;
-			r->f[nf].n = (size_t)(q - p);
-			r->fq[nf] = 0;
-			p = q;
+			nf++;
 		}
-		nf++;
 		if (p >= end) {
 			if (!r->eof)
 				return ST_NEED;
@@ -518,6 +767,9 @@ static int scan_record(bp_csv *r, bp_err *err)
 		breaks++;
 		break;
 	}
+	/* Skipped fields are never written: they read as empty. */
+	if (nf > r->fcap && grow_fields(r, nf, err) < 0)
+		return ST_ERR;
 	r->nf = nf;
 	r->rec_len = (size_t)(p - base);
 	r->rec_breaks = breaks;
@@ -543,17 +795,26 @@ static size_t unquote(char *s, size_t n)
 	return (size_t)(w - s);
 }
 
+static void finish_field(bp_csv *r, size_t i)
+{
+	char *s = (char *)r->f[i].p;
+
+	if (r->fq[i] & Q_DOUBLED)
+		r->f[i].n = unquote(s, r->f[i].n);
+	s[r->f[i].n] = '\0';
+}
+
 /* The second pass: unquotes, NUL-terminates, consumes the record. */
 static void finish_record(bp_csv *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nf; i++) {
-		char *s = (char *)r->f[i].p;
-
-		if (r->fq[i] & Q_DOUBLED)
-			r->f[i].n = unquote(s, r->f[i].n);
-		s[r->f[i].n] = '\0';
+	if (r->run) {
+		for (i = 0; i < r->nkept && r->kept[i] < r->nf; i++)
+			finish_field(r, r->kept[i]);
+	} else {
+		for (i = 0; i < r->nf; i++)
+			finish_field(r, i);
 	}
 	r->rec = r->pos;
 	r->rec_line = r->line;
@@ -667,7 +928,7 @@ static bp_csv *new_reader(const char *name, size_t cap, bp_err *err)
 	r->cap = cap;
 	r->name = strdup(name);
 	r->buf = calloc(1, r->cap + PAD);
-	if (!r->name || !r->buf || grow_fields(r, err) < 0)
+	if (!r->name || !r->buf || grow_fields(r, 1, err) < 0)
 		goto fail;
 	return r;
 fail:
@@ -753,6 +1014,8 @@ void bp_csv_close(bp_csv *r)
 	free(r->raw);
 	free(r->f);
 	free(r->fq);
+	free(r->run);
+	free(r->kept);
 	free(r);
 }
 
@@ -819,6 +1082,47 @@ int bp_csv_next(bp_csv *r, bp_field **fields, size_t *n, bp_err *err)
 	return 1;
 }
 
+int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err)
+{
+	size_t ncols = 1, i, k = 0;
+	size_t *run, *kept;
+
+	for (i = 0; i < n; i++)
+		if (cols[i] >= 0 && (size_t)cols[i] + 1 > ncols)
+			ncols = (size_t)cols[i] + 1;
+	run = calloc(ncols, sizeof(*run));
+	kept = malloc(ncols * sizeof(*kept));
+	if (!run || !kept || (ncols > r->fcap && grow_fields(r, ncols, err) < 0)) {
+		free(run);
+		free(kept);
+		return oom(err);
+	}
+	/* run[] first marks the kept columns (SKIP_REST), then counts. */
+	run[0] = SKIP_REST;
+	for (i = 0; i < n; i++)
+		if (cols[i] >= 0)
+			run[cols[i]] = SKIP_REST;
+	for (i = ncols; i-- > 0;)
+		run[i] = run[i] == SKIP_REST ? 0 : run[i + 1] + 1;
+	for (i = 0; i < ncols; i++)
+		if (run[i] == 0)
+			kept[k++] = i;
+	for (i = 0; i < r->fcap; i++) {
+		if (i < ncols && run[i] == 0)
+			continue;
+		r->f[i].p = empty;
+		r->f[i].n = 0;
+		r->fq[i] = 0;
+	}
+	free(r->run);
+	free(r->kept);
+	r->run = run;
+	r->ncols = ncols;
+	r->kept = kept;
+	r->nkept = k;
+	return 0;
+}
+
 long bp_csv_line(const bp_csv *r)
 {
 	return r->rec_line;
@@ -829,7 +1133,7 @@ long bp_csv_col(const bp_csv *r, size_t i)
 	const char *p, *e;
 	long col = 1;
 
-	if (i >= r->nf)
+	if (i >= r->nf || skip_run(r, i))
 		return 0;
 	p = r->buf + r->rec;
 	e = r->f[i].p - (r->fq[i] & Q_QUOTED);

@@ -1220,7 +1220,8 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 				  r->p->name, bp_source_kind_name(src->kind));
 		goto out;
 	}
-	if (map_columns(r, hdr, n_hdr, err) < 0)
+	if (map_columns(r, hdr, n_hdr, err) < 0 ||
+	    bp_csv_project(r->csv, r->col, r->p->n_fields, err) < 0)
 		goto out;
 	/* Without engaged sessions there is no bounce rate, not 100%. */
 	if (src->kind == BP_SRC_TRAFFIC && r->col[T_ENGAGED] >= 0)
