@@ -52,6 +52,10 @@ build/tests/%: tests/unit/%.c $(TOBJ) | build/tests
 build/bp-gen: examples/gen.c | build
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lm
 
+# The export reader alone, for make bench.
+build/csvspeed: tests/fuzz/csvspeed.c src/csv.c src/err.c include/csv.h include/err.h | build
+	$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/csvspeed.c src/csv.c src/err.c
+
 build build/obj build/tobj build/tests:
 	mkdir -p $@
 
@@ -73,7 +77,7 @@ demo: deps
 	@examples/run-demo
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/csvspeed
 	@scripts/bench
 
 # libFuzzer on the csv reader and on the date and number parsers,
