@@ -716,6 +716,16 @@ static size_t skip_run(const bp_csv *r, size_t i)
 	return i < r->ncols ? r->run[i] : SKIP_REST;
 }
 
+/* Whether the UTF-8 character at p goes on past the data read so far: an
+ * error message that shows it waits for the rest of it. */
+static int char_cut(const bp_csv *r, const char *p)
+{
+	unsigned char c = (unsigned char)*p;
+	size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+
+	return !r->eof && (size_t)(r->buf + r->end - p) < len;
+}
+
 /* The first pass: finds the fields of the record at pos without changing
  * a byte, so that running out of data only means starting over. */
 static int scan_record(bp_csv *r, bp_err *err)
@@ -761,6 +771,8 @@ static int scan_record(bp_csv *r, bp_err *err)
 			if (p + 1 < end && p[1] == '\n')
 				p++;
 		} else if (*p != '\n') {
+			if (char_cut(r, p))
+				return ST_NEED;
 			return after_quote_error(r, p, err);
 		}
 		p++;

@@ -558,6 +558,27 @@ static void test_csv_error_column_counts_characters(void **state)
 	bp_csv_close(r);
 }
 
+/* However the buffer's edge cuts the character after a closing quote, the
+ * message shows all of it. */
+static void test_csv_error_character_across_buffer_edge(void **state)
+{
+	char in[160];
+	int k;
+
+	(void)state;
+	for (k = 40; k < 130; k++) {
+		bp_csv *r;
+
+		snprintf(in, sizeof(in), "a\n\"%.*s\"데\n", k,
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		r = open_bytes(in, strlen(in));
+		HEADER(r, 1, "a");
+		expect_next_error(r, 2, k + 3, "unexpected character '데' after closing quote");
+		bp_csv_close(r);
+	}
+}
+
 static void test_csv_unterminated_quote(void **state)
 {
 	bp_csv *r = OPEN("a,b\nx,\"open\nmore\n");
@@ -1290,6 +1311,7 @@ int main(void)
 		cmocka_unit_test(test_csv_header_by_name_after_preamble),
 		cmocka_unit_test(test_csv_char_after_closing_quote_error),
 		cmocka_unit_test(test_csv_error_column_counts_characters),
+		cmocka_unit_test(test_csv_error_character_across_buffer_edge),
 		cmocka_unit_test(test_csv_unterminated_quote),
 		cmocka_unit_test(test_csv_unterminated_quote_after_multiline_field),
 		cmocka_unit_test(test_csv_quote_inside_unquoted_field_kept),
