@@ -38,6 +38,11 @@
 #include <emmintrin.h>
 #define HAVE_SSE2 1
 #endif
+/* Compiled for AVX2 and used where the CPU has it (skip_fields). */
+#if defined(HAVE_SSE2) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX2 1
+#endif
 
 #define INIT_CAP (1u << 20)
 /* Memory readers serve tests and the fuzz target: a tiny buffer makes
@@ -92,6 +97,7 @@ struct bp_csv {
 	size_t ncols;
 	size_t *kept;
 	size_t nkept;
+	size_t (*skip)(const struct bp_csv *, char **, size_t, long *);
 	size_t rec_len;     /* bytes of the record found by the first pass */
 	long rec_breaks;    /* line breaks inside it, terminator included */
 
@@ -391,6 +397,8 @@ static inline char *scan3(char *p, char *end, char a, char b, char c)
 }
 #endif
 
+typedef size_t (*skip_fn)(const bp_csv *, char **, size_t, long *);
+
 /* What a skipped field reads as. */
 static const char empty[1] = "";
 
@@ -513,7 +521,7 @@ static inline uint64_t eq16(__m128i v, __m128i c)
 	return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, c));
 }
 
-static inline void classify(const char *p, char d, bytemask *m)
+static inline void classify_plain(const char *p, char d, bytemask *m)
 {
 	const __m128i vq = _mm_set1_epi8('"'), vd = _mm_set1_epi8(d),
 		      vl = _mm_set1_epi8('\n'), vc = _mm_set1_epi8('\r');
@@ -530,7 +538,7 @@ static inline void classify(const char *p, char d, bytemask *m)
 	}
 }
 #else
-static inline void classify(const char *p, char d, bytemask *m)
+static inline void classify_plain(const char *p, char d, bytemask *m)
 {
 	int i;
 
@@ -546,7 +554,7 @@ static inline void classify(const char *p, char d, bytemask *m)
 
 /* Bit i: the xor of bits 0..i.  Over the quotes, that is "inside a quoted
  * field after byte i". */
-static inline uint64_t prefix_xor(uint64_t x)
+static inline uint64_t prefix_xor_plain(uint64_t x)
 {
 	x ^= x << 1;
 	x ^= x << 2;
@@ -557,18 +565,45 @@ static inline uint64_t prefix_xor(uint64_t x)
 	return x;
 }
 
-static inline int popcount64(uint64_t x)
+/* Without the instruction, the compiler would call a library routine. */
+static inline int popcount_plain(uint64_t x)
 {
-#ifdef __GNUC__
-	return __builtin_popcountll(x);
-#else
-	int n = 0;
-
-	for (; x; x &= x - 1)
-		n++;
-	return n;
-#endif
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+	return (int)((x * 0x0101010101010101ull) >> 56);
 }
+
+#ifdef HAVE_AVX2
+__attribute__((target("avx2")))
+static inline uint64_t eq32(__m256i lo, __m256i hi, __m256i c)
+{
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)) << 32;
+}
+
+__attribute__((target("avx2")))
+static inline void classify_avx2(const char *p, char d, bytemask *m)
+{
+	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+
+	m->q = eq32(lo, hi, _mm256_set1_epi8('"'));
+	m->d = eq32(lo, hi, _mm256_set1_epi8(d));
+	m->lf = eq32(lo, hi, _mm256_set1_epi8('\n'));
+	m->cr = eq32(lo, hi, _mm256_set1_epi8('\r'));
+}
+
+/* The prefix xor as one carry-less multiplication by all ones. */
+__attribute__((target("pclmul")))
+static inline uint64_t prefix_xor_clmul(uint64_t x)
+{
+	__m128i v = _mm_set_epi64x(0, (long long)x);
+
+	return (uint64_t)_mm_cvtsi128_si64(
+		_mm_clmulepi64_si128(v, _mm_set1_epi8((char)0xFF), 0));
+}
+#endif
 
 static inline int low_index(uint64_t x)
 {
@@ -608,49 +643,66 @@ static inline uint64_t nth_bit(uint64_t x, size_t k)
 	return x & (0 - x);
 }
 
-/* Passes up to `want` fields (SKIP_REST: the rest of the record) starting
- * at *pp, the start of a field, without storing them.  Returns how many
- * fields it passed, with *pp at the byte that ended the last of them (a
- * delimiter, or the line end when the record ended first) and the line
- * breaks inside them added to *breaks.  Stops early, at the last field it
- * is sure of, where the masks' reading of quotes is not the general one
- * or where fewer than 65 bytes are left (the byte after a block tells
- * whether a quote at its end closes properly); 0 means the caller reads
- * the next field the general way. */
-static size_t skip_fields(const bp_csv *r, char **pp, size_t want,
-			  long *breaks)
+/* Line breaks inside quotes among the bits of `in`: each LF, and each CR
+ * not followed by one (next: the byte after the block). */
+static inline uint64_t quoted_breaks(const bytemask *m, uint64_t in, char next)
 {
-	char *p = *pp, *end = r->buf + r->end, *last = *pp;
+	uint64_t lf_next = m->lf >> 1 | (uint64_t)(next == '\n') << 63;
+
+	return (m->lf | (m->cr & ~lf_next)) & in;
+}
+
+#define POPCOUNT(avx2, x) ((avx2) ? __builtin_popcountll(x) : popcount_plain(x))
+
+/* What skip_fields does, for one instruction set: avx2 is a constant, so
+ * each caller below gets its own loop. */
+#ifdef __GNUC__
+__attribute__((always_inline))
+#endif
+static inline size_t skip_core(const bp_csv *r, char **pp, size_t want,
+			       long *breaks, int avx2)
+{
+	const uint64_t top_bit = (uint64_t)1 << 63;
+	char *p = *pp, *end = r->buf + r->end, *last = NULL;
 	char d = r->delim ? r->delim : ',';
 	uint64_t carry = 0;     /* all ones when a quoted field runs into the block */
-	uint64_t prev = 1;      /* the byte before the block lets a quote open */
+	uint64_t prev = 1;      /* the byte before the block may precede a quote */
+	uint64_t pending = 0;   /* the block before ended with a closing quote */
 	size_t got = 0;
 	long br = 0, br_last = 0;
 
 	for (; end - p > 64; p += 64) {
 		bytemask m;
-		uint64_t in, open, close, follow, lf_next, bad, delims, ends;
-		uint64_t brk, stop, settled, hit = 0;
+		uint64_t in, s, around, bad, delims, ends, stop, settled;
+		uint64_t brk = 0, hit = 0;
 		size_t n;
 
-		classify(p, d, &m);
-		in = prefix_xor(m.q) ^ carry;
-		open = m.q & in;
-		close = m.q & ~in;
-		/* A quote opens a field after a delimiter or as the second of a
-		 * doubled quote; it closes one before a delimiter, a line end
-		 * or the first of a doubled quote. */
-		follow = (m.d | m.lf | m.cr | m.q) >> 1 |
-			 (uint64_t)(p[64] == d || p[64] == '\n' || p[64] == '\r' ||
-				    p[64] == '"') << 63;
-		bad = (open & ~((m.d | close) << 1 | prev)) | (close & ~follow);
-		lf_next = m.lf >> 1 | (uint64_t)(p[64] == '\n') << 63;
-		brk = (m.lf | (m.cr & ~lf_next)) & in;
+#ifdef HAVE_AVX2
+		if (avx2) {
+			classify_avx2(p, d, &m);
+			in = prefix_xor_clmul(m.q) ^ carry;
+		} else
+#endif
+		{
+			classify_plain(p, d, &m);
+			in = prefix_xor_plain(m.q) ^ carry;
+		}
+		/* A quote that opens a field must follow a delimiter (or the
+		 * closing quote of a doubled pair), one that closes it must
+		 * precede a delimiter, a line end or a quote.  Both come down
+		 * to: next to one of those on its side (a line end before an
+		 * opening quote would have ended the record already).  The
+		 * block's last byte is checked with the next block. */
+		s = m.d | m.lf | m.cr | m.q;
+		around = (s >> 1 | top_bit) ^ (((s << 1 | prev) ^ (s >> 1 | top_bit)) & in);
+		bad = (m.q & ~around) | (pending & ~s);
+		if ((m.lf | m.cr) & in)
+			brk = quoted_breaks(&m, in, p[64]);
 		delims = m.d & ~in;
 		ends = (m.lf | m.cr) & ~in;
 		stop = ends & (0 - ends);
 		settled = stop ? stop - 1 : ~(uint64_t)0;
-		n = (size_t)popcount64(delims & settled);
+		n = (size_t)POPCOUNT(avx2, delims & settled);
 		if (want - got <= n) {
 			hit = nth_bit(delims & settled, want - got);
 			settled = hit - 1;
@@ -658,36 +710,78 @@ static size_t skip_fields(const bp_csv *r, char **pp, size_t want,
 			hit = stop;
 		}
 		if (bad & settled) {
-			uint64_t sure = delims & ((bad & (0 - bad)) - 1);
-
-			if (sure) {
-				int top = high_index(sure);
-
-				got += (size_t)popcount64(sure);
-				last = p + top;
-				br_last = br + popcount64(brk & (((uint64_t)1 << top) - 1));
-			}
-			break;
+			/* Trust the delimiters before the first doubtful quote. */
+			delims &= (bad & (0 - bad)) - 1;
+			hit = 0;
 		}
 		if (hit) {
 			*pp = p + low_index(hit);
-			*breaks += br + popcount64(brk & settled);
+			if (brk & settled)
+				br += POPCOUNT(avx2, brk & settled);
+			*breaks += br;
 			return hit == stop ? got + n + 1 : want;
 		}
 		if (delims) {
 			int top = high_index(delims);
 
 			last = p + top;
-			br_last = br + popcount64(brk & (((uint64_t)1 << top) - 1));
+			br_last = br;
+			if (brk)
+				br_last += POPCOUNT(avx2, brk & ((top_bit >> (63 - top)) - 1));
+		}
+		if (bad & settled) {
+			got += (size_t)POPCOUNT(avx2, delims);
+			break;
 		}
 		got += n;
-		br += popcount64(brk);
+		if (brk)
+			br += POPCOUNT(avx2, brk);
 		carry = 0 - (in >> 63);
-		prev = (m.d | close) >> 63;
+		prev = s >> 63;
+		pending = (m.q & ~in) >> 63;
 	}
-	*pp = last;
-	*breaks += br_last;
+	/* Back to the last delimiter that is sure. */
+	if (got) {
+		*pp = last;
+		*breaks += br_last;
+	}
 	return got;
+}
+
+/* Passes up to `want` fields (SKIP_REST: the rest of the record) starting
+ * at *pp, the start of a field, without storing them.  Returns how many
+ * fields it passed, with *pp at the byte that ended the last of them (a
+ * delimiter, or the line end when the record ended first) and the line
+ * breaks inside them added to *breaks.  Stops early, at the last field it
+ * is sure of, where the masks' reading of quotes is not the general one
+ * or where fewer than 65 bytes are left (the byte after a block tells
+ * whether a quote or CR at its end is followed properly); 0 means the
+ * caller reads the next field the general way. */
+static size_t skip_fields_plain(const bp_csv *r, char **pp, size_t want,
+				long *breaks)
+{
+	return skip_core(r, pp, want, breaks, 0);
+}
+
+#ifdef HAVE_AVX2
+__attribute__((target("avx2,popcnt,pclmul")))
+static size_t skip_fields_avx2(const bp_csv *r, char **pp, size_t want,
+			       long *breaks)
+{
+	return skip_core(r, pp, want, breaks, 1);
+}
+#endif
+
+/* The fastest skip_fields this CPU runs.  BP_CSV_PORTABLE in the
+ * environment picks the portable one, so that tests can check both. */
+static skip_fn pick_skip(void)
+{
+#ifdef HAVE_AVX2
+	if (!getenv("BP_CSV_PORTABLE") && __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul"))
+		return skip_fields_avx2;
+#endif
+	return skip_fields_plain;
 }
 
 /* Reads one field at *pp the general way into *f and *fq; leaves *pp at
@@ -742,7 +836,7 @@ static int scan_record(bp_csv *r, bp_err *err)
 	for (;;) {
 		size_t want = skip_run(r, nf), got;
 
-		if (want && (got = skip_fields(r, &p, want, &breaks)) > 0) {
+		if (want && (got = r->skip(r, &p, want, &breaks)) > 0) {
 			nf += got;
 		} else {
 			bp_field junk;
@@ -1132,6 +1226,7 @@ int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err)
 	r->ncols = ncols;
 	r->kept = kept;
 	r->nkept = k;
+	r->skip = pick_skip();
 	return 0;
 }
 

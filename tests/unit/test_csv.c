@@ -1277,6 +1277,17 @@ static void test_csv_projection_same_error_as_full_split(void **state)
 	}
 }
 
+/* The same checks on the portable code, which CPUs without AVX2 run. */
+static void test_csv_projection_portable_same_as_full_split(void **state)
+{
+	assert_int_equal(setenv("BP_CSV_PORTABLE", "1", 1), 0);
+	test_csv_projection_same_as_full_split_comma(state);
+	test_csv_projection_same_as_full_split_utf16(state);
+	test_csv_projection_same_as_full_split_cut_anywhere(state);
+	test_csv_projection_same_error_as_full_split(state);
+	assert_int_equal(unsetenv("BP_CSV_PORTABLE"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1338,6 +1349,7 @@ int main(void)
 		cmocka_unit_test(test_csv_projection_same_as_full_split_utf16),
 		cmocka_unit_test(test_csv_projection_same_as_full_split_cut_anywhere),
 		cmocka_unit_test(test_csv_projection_same_error_as_full_split),
+		cmocka_unit_test(test_csv_projection_portable_same_as_full_split),
 		cmocka_unit_test(test_csv_close_accepts_null),
 	};
 
