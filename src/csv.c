@@ -44,6 +44,15 @@
 #define HAVE_AVX2 1
 #endif
 
+/* For the record loops, each of which is compiled twice (with and
+ * without a projection; for AVX2 and not): a call per field would cost
+ * more than the field. */
+#ifdef __GNUC__
+#define ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 #define INIT_CAP (1u << 20)
 /* Memory readers serve tests and the fuzz target: a tiny buffer makes
  * small inputs cross buffer boundaries the way big files do. */
@@ -53,8 +62,12 @@
 /* Vector loads may read this far past the data; the slack is zeroed. */
 #define PAD 32
 #define SKIP_REST ((size_t)-1)
+/* Fewer fields than this are cheaper to pass one by one than by blocks. */
+#define MIN_SKIP 4
 
 enum { ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE };
+/* skip_fields(), in the version for this CPU. */
+typedef size_t skip_fn(const bp_csv *, char **, size_t, long *);
 enum { DEC_OK, DEC_TRUNC, DEC_SURR };
 enum { Q_QUOTED = 1, Q_DOUBLED = 2 };
 /* Step results.  NEED: the data ran out before the step could finish. */
@@ -89,15 +102,19 @@ struct bp_csv {
 	unsigned char *fq;  /* per field: Q_QUOTED, Q_DOUBLED */
 	size_t fcap, nf;
 
-	/* The projection (NULL: every field is kept).  run[i], i < ncols: how
+	/* The projection (NULL: every field is kept).  run[i], i < nrun: how
 	 * many fields from i on are skipped before the next kept one (0 when
-	 * i is kept, SKIP_REST when none is); fields from ncols on are all
-	 * skipped.  kept: the kept columns in order. */
+	 * i is kept, SKIP_REST when none is and the header has MIN_SKIP or
+	 * more left); fields from nrun on are all skipped.  Runs of MIN_SKIP
+	 * or more are passed by skip_fields() (`blocks` says whether there is
+	 * one), shorter ones are read the general way and blanked afterwards.
+	 * kept, blank: those columns in order. */
 	size_t *run;
-	size_t ncols;
-	size_t *kept;
-	size_t nkept;
-	size_t (*skip)(const struct bp_csv *, char **, size_t, long *);
+	size_t nrun;
+	size_t *kept, *blank;
+	size_t nkept, nblank;
+	int blocks;
+	skip_fn *skip;      /* pick_skip() */
 	size_t rec_len;     /* bytes of the record found by the first pass */
 	long rec_breaks;    /* line breaks inside it, terminator included */
 
@@ -397,8 +414,6 @@ static inline char *scan3(char *p, char *end, char a, char b, char c)
 }
 #endif
 
-typedef size_t (*skip_fn)(const bp_csv *, char **, size_t, long *);
-
 /* What a skipped field reads as. */
 static const char empty[1] = "";
 
@@ -453,8 +468,8 @@ static int skip_blank(bp_csv *r)
 
 /* Scans the quoted field opening at *pp into *f and *fq; leaves *pp just
  * past its closing quote. */
-static int scan_quoted(bp_csv *r, char **pp, long *breaks, bp_field *f,
-		       unsigned char *fq, bp_err *err)
+static ALWAYS_INLINE int scan_quoted(bp_csv *r, char **pp, long *breaks,
+				      bp_field *f, unsigned char *fq, bp_err *err)
 {
 	char *open = *pp, *q = open + 1, *end = r->buf + r->end;
 	unsigned char kind = Q_QUOTED;
@@ -656,11 +671,8 @@ static inline uint64_t quoted_breaks(const bytemask *m, uint64_t in, char next)
 
 /* What skip_fields does, for one instruction set: avx2 is a constant, so
  * each caller below gets its own loop. */
-#ifdef __GNUC__
-__attribute__((always_inline))
-#endif
-static inline size_t skip_core(const bp_csv *r, char **pp, size_t want,
-			       long *breaks, int avx2)
+static ALWAYS_INLINE size_t skip_core(const bp_csv *r, char **pp, size_t want,
+				      long *breaks, int avx2)
 {
 	const uint64_t top_bit = (uint64_t)1 << 63;
 	char *p = *pp, *end = r->buf + r->end, *last = NULL;
@@ -774,7 +786,7 @@ static size_t skip_fields_avx2(const bp_csv *r, char **pp, size_t want,
 
 /* The fastest skip_fields this CPU runs.  BP_CSV_PORTABLE in the
  * environment picks the portable one, so that tests can check both. */
-static skip_fn pick_skip(void)
+static skip_fn *pick_skip(void)
 {
 #ifdef HAVE_AVX2
 	if (!getenv("BP_CSV_PORTABLE") && __builtin_cpu_supports("avx2") &&
@@ -784,13 +796,13 @@ static skip_fn pick_skip(void)
 	return skip_fields_plain;
 }
 
-/* Reads one field at *pp the general way into *f and *fq; leaves *pp at
- * the byte after it. */
-static int read_field(bp_csv *r, char **pp, long *breaks, bp_field *f,
-		      unsigned char *fq, bp_err *err)
+/* Reads one field at *pp (data up to end, delimiter d) the general way
+ * into *f and *fq; leaves *pp at the byte after it. */
+static ALWAYS_INLINE int read_field(bp_csv *r, char **pp, char *end, char d,
+				     long *breaks, bp_field *f, unsigned char *fq,
+				     bp_err *err)
 {
-	char *p = *pp, *end = r->buf + r->end, *q;
-	char d = r->delim ? r->delim : ',';
+	char *p = *pp, *q;
 
 	if (p < end && *p == '"')
 		return scan_quoted(r, pp, breaks, f, fq, err);
@@ -803,11 +815,11 @@ static int read_field(bp_csv *r, char **pp, long *breaks, bp_field *f,
 }
 
 /* How many fields from field i on the projection skips. */
-static size_t skip_run(const bp_csv *r, size_t i)
+static inline size_t skip_run(const bp_csv *r, size_t i)
 {
 	if (!r->run)
 		return 0;
-	return i < r->ncols ? r->run[i] : SKIP_REST;
+	return i < r->nrun ? r->run[i] : SKIP_REST;
 }
 
 /* Whether the UTF-8 character at p goes on past the data read so far: an
@@ -820,13 +832,14 @@ static int char_cut(const bp_csv *r, const char *p)
 	return !r->eof && (size_t)(r->buf + r->end - p) < len;
 }
 
-/* The first pass: finds the fields of the record at pos without changing
- * a byte, so that running out of data only means starting over. */
-static int scan_record(bp_csv *r, bp_err *err)
+/* What scan_record does, with or without a projection: `projected` is a
+ * constant, so reading every field costs nothing for the projection. */
+static ALWAYS_INLINE int scan_fields(bp_csv *r, int projected, bp_err *err)
 {
 	char *base, *p, *end = r->buf + r->end;
 	char d = r->delim ? r->delim : ',';
-	size_t nf = 0;
+	const size_t *run = r->run;
+	size_t nf = 0, nrun = r->nrun;
 	long breaks = 0;
 	int rc = skip_blank(r);
 
@@ -834,18 +847,23 @@ static int scan_record(bp_csv *r, bp_err *err)
 		return rc;
 	base = p = r->buf + r->pos;
 	for (;;) {
-		size_t want = skip_run(r, nf), got;
+		size_t want = !projected ? 0 : nf < nrun ? run[nf] : SKIP_REST, got;
 
-		if (want && (got = r->skip(r, &p, want, &breaks)) > 0) {
+		if (want >= MIN_SKIP && (got = r->skip(r, &p, want, &breaks)) > 0) {
 			nf += got;
 		} else {
-			bp_field junk;
-			unsigned char junk_q;
+			/* Where skip_fields() was not sure, the field is read
+			 * the general way, and not kept. */
+			bp_field junk, *f = &junk;
+			unsigned char junk_q, *fq = &junk_q;
 
-			if (!want && nf >= r->fcap && grow_fields(r, nf + 1, err) < 0)
-				return ST_ERR;
-			rc = read_field(r, &p, &breaks, want ? &junk : &r->f[nf],
-					want ? &junk_q : &r->fq[nf], err);
+			if (want < MIN_SKIP) {
+				if (nf >= r->fcap && grow_fields(r, nf + 1, err) < 0)
+					return ST_ERR;
+				f = &r->f[nf];
+				fq = &r->fq[nf];
+			}
+			rc = read_field(r, &p, end, d, &breaks, f, fq, err);
 			if (rc != ST_DONE)
 				return rc;
 			nf++;
@@ -884,6 +902,13 @@ static int scan_record(bp_csv *r, bp_err *err)
 	return ST_DONE;
 }
 
+/* The first pass: finds the fields of the record at pos without changing
+ * a byte, so that running out of data only means starting over. */
+static int scan_record(bp_csv *r, bp_err *err)
+{
+	return r->blocks ? scan_fields(r, 1, err) : scan_fields(r, 0, err);
+}
+
 /* Removes the doubling of quotes; returns the new length.  The bytes
  * freed at the end become '"' again so that counting characters over the
  * record (bp_csv_col) still sees as many as the file had. */
@@ -901,13 +926,13 @@ static size_t unquote(char *s, size_t n)
 	return (size_t)(w - s);
 }
 
-static void finish_field(bp_csv *r, size_t i)
+static inline void finish_field(bp_field *f, unsigned char q)
 {
-	char *s = (char *)r->f[i].p;
+	char *s = (char *)f->p;
 
-	if (r->fq[i] & Q_DOUBLED)
-		r->f[i].n = unquote(s, r->f[i].n);
-	s[r->f[i].n] = '\0';
+	if (q & Q_DOUBLED)
+		f->n = unquote(s, f->n);
+	s[f->n] = '\0';
 }
 
 /* The second pass: unquotes, NUL-terminates, consumes the record. */
@@ -915,12 +940,30 @@ static void finish_record(bp_csv *r)
 {
 	size_t i;
 
-	if (r->run) {
-		for (i = 0; i < r->nkept && r->kept[i] < r->nf; i++)
-			finish_field(r, r->kept[i]);
+	/* Locals: the stores into the fields could alias r's own. */
+	const size_t *kept = r->kept, *blank = r->blank;
+	size_t nf = r->nf, nk = r->nkept, nb = r->nblank;
+	bp_field *f = r->f;
+	const unsigned char *fq = r->fq;
+
+	/* Without blocks every field was read, and finishing them all in
+	 * one loop costs less than picking. */
+	if (r->blocks) {
+		for (i = 0; i < nk && kept[i] < nf; i++)
+			finish_field(&f[kept[i]], fq[kept[i]]);
 	} else {
-		for (i = 0; i < r->nf; i++)
-			finish_field(r, i);
+		for (i = 0; i < nf; i++)
+			finish_field(&f[i], fq[i]);
+	}
+	if (r->run) {
+		for (i = 0; i < nb && blank[i] < nf; i++) {
+			f[blank[i]].p = empty;
+			f[blank[i]].n = 0;
+		}
+		for (i = r->nrun; !r->blocks && i < nf; i++) {
+			f[i].p = empty;
+			f[i].n = 0;
+		}
 	}
 	r->rec = r->pos;
 	r->rec_line = r->line;
@@ -1122,6 +1165,7 @@ void bp_csv_close(bp_csv *r)
 	free(r->fq);
 	free(r->run);
 	free(r->kept);
+	free(r->blank);
 	free(r);
 }
 
@@ -1190,42 +1234,59 @@ int bp_csv_next(bp_csv *r, bp_field **fields, size_t *n, bp_err *err)
 
 int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err)
 {
-	size_t ncols = 1, i, k = 0;
-	size_t *run, *kept;
+	/* The header's width tells how many fields follow the last kept one. */
+	size_t ncols = 1, nrun, i, k = 0, b = 0;
+	size_t *run, *kept, *blank;
 
 	for (i = 0; i < n; i++)
 		if (cols[i] >= 0 && (size_t)cols[i] + 1 > ncols)
 			ncols = (size_t)cols[i] + 1;
-	run = calloc(ncols, sizeof(*run));
-	kept = malloc(ncols * sizeof(*kept));
-	if (!run || !kept || (ncols > r->fcap && grow_fields(r, ncols, err) < 0)) {
+	nrun = r->nf > ncols ? r->nf : ncols;
+	run = calloc(nrun, sizeof(*run));
+	kept = malloc(nrun * sizeof(*kept));
+	blank = malloc(nrun * sizeof(*blank));
+	if (!run || !kept || !blank ||
+	    (nrun > r->fcap && grow_fields(r, nrun, err) < 0)) {
 		free(run);
 		free(kept);
+		free(blank);
 		return oom(err);
 	}
-	/* run[] first marks the kept columns (SKIP_REST), then counts. */
-	run[0] = SKIP_REST;
+	/* run[] first marks the kept columns (1), then counts from the end:
+	 * past the last kept one, what is left of the header. */
+	run[0] = 1;
 	for (i = 0; i < n; i++)
 		if (cols[i] >= 0)
-			run[cols[i]] = SKIP_REST;
+			run[cols[i]] = 1;
+	for (i = ncols; i < nrun; i++)
+		run[i] = nrun - i >= MIN_SKIP ? SKIP_REST : nrun - i;
 	for (i = ncols; i-- > 0;)
-		run[i] = run[i] == SKIP_REST ? 0 : run[i + 1] + 1;
-	for (i = 0; i < ncols; i++)
+		run[i] = run[i] ? 0 : run[i + 1] + 1;
+	free(r->run);
+	free(r->kept);
+	free(r->blank);
+	r->run = run;
+	r->nrun = nrun;
+	r->kept = kept;
+	r->blank = blank;
+	r->blocks = 0;
+	for (i = 0; i < nrun; i++) {
 		if (run[i] == 0)
 			kept[k++] = i;
+		else if (run[i] < MIN_SKIP)
+			blank[b++] = i;
+		else
+			r->blocks = 1;
+	}
+	r->nkept = k;
+	r->nblank = b;
 	for (i = 0; i < r->fcap; i++) {
-		if (i < ncols && run[i] == 0)
+		if (i < nrun && run[i] == 0)
 			continue;
 		r->f[i].p = empty;
 		r->f[i].n = 0;
 		r->fq[i] = 0;
 	}
-	free(r->run);
-	free(r->kept);
-	r->run = run;
-	r->ncols = ncols;
-	r->kept = kept;
-	r->nkept = k;
 	r->skip = pick_skip();
 	return 0;
 }
