@@ -78,12 +78,16 @@ int bp_csv_next(bp_csv *r, bp_field **fields, size_t *n, bp_err *err);
  * as it is) in the records that follow, plus column 0, which is always
  * read: it is where exports put their total and footer rows.  Call it after
  * bp_csv_header(); fields returned before it are no longer valid.  Other
- * fields are only scanned for their end, never copied or unquoted: they
- * read as empty strings, and bp_csv_col() is 0 for them.  Everything else
+ * fields read as empty strings, and bp_csv_col() is 0 for them; where
+ * several come in a row (the header says how many follow the last column
+ * listed), they are only scanned for their end, never copied or unquoted,
+ * 64 bytes at a time.  Everything else
  * stays as without a projection: the number of fields, line numbers, and
  * the errors (a malformed quote in a skipped field is still an error).  A
- * second call replaces the first.  Returns 0, or -1 when out of memory
- * (err set). */
+ * second call replaces the first.  Long runs of skipped fields are passed
+ * with AVX2 where the CPU has it (BP_CSV_PORTABLE in the environment
+ * makes the reader use its portable code, for tests).  Returns 0, or -1
+ * when out of memory (err set). */
 int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err);
 
 /* Changes the largest record accepted (64 MiB unless changed; counted in
