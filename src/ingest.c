@@ -1976,7 +1976,8 @@ static int read_source(reader *r, const char *path, bp_err *err)
 	rc = find_header(r, &hdr, &n_hdr, err);
 	if (rc <= 0)
 		return rc < 0 ? -1 : finish_source(r, err);
-	if (map_columns(r, hdr, n_hdr, err) < 0)
+	if (map_columns(r, hdr, n_hdr, err) < 0 ||
+	    bp_csv_project(r->csv, r->col, r->p->n_fields, err) < 0)
 		return -1;
 	declare_columns(r);
 	if (read_rows(r, stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0,
