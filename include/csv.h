@@ -96,8 +96,7 @@ int bp_csv_next(bp_csv *r, bp_field **fields, size_t *n, bp_err *err);
  * the errors (a malformed quote in a skipped field is still an error).  A
  * second call replaces the first.  Long runs of skipped fields are passed
  * with AVX2 where the CPU has it (BP_CSV_PORTABLE in the environment
- * makes the reader use its portable code, for tests).  Returns 0, or -1
- * when out of memory (err set). */
+ * makes the reader use its portable code, for tests).  Returns 0. */
 int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err);
 
 /* Changes the largest record accepted (64 MiB unless changed; counted in

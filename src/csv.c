@@ -25,6 +25,8 @@
  */
 #include "csv.h"
 
+#include "mem.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -124,10 +126,6 @@ struct bp_csv {
 	void *comment_ctx;
 };
 
-static int oom(bp_err *err)
-{
-	return bp_err_set(err, BP_ESOFTWARE, "out of memory");
-}
 
 /* Reads up to n bytes of the source: the count, 0 at its end, -1 on error. */
 static ssize_t read_src(bp_csv *r, void *dst, size_t n, bp_err *err)
@@ -220,9 +218,7 @@ static int grow(bp_csv *r, bp_err *err)
 	if (ncap > r->max_rec + 4)
 		ncap = r->max_rec + 4;
 	assert(ncap > r->cap);
-	nb = realloc(r->buf, ncap + PAD);
-	if (!nb)
-		return oom(err);
+	nb = bp_xrealloc(r->buf, ncap + PAD);
 	memset(nb + r->cap + PAD, 0, ncap - r->cap);
 	r->buf = nb;
 	r->cap = ncap;
@@ -425,19 +421,12 @@ static const char empty[1] = "";
 static int grow_fields(bp_csv *r, size_t need, bp_err *err)
 {
 	size_t ncap = r->fcap ? r->fcap : 32, i;
-	bp_field *f;
-	unsigned char *fq;
 
+	(void)err;
 	while (ncap < need || ncap == r->fcap)
 		ncap *= 2;
-	f = realloc(r->f, ncap * sizeof(*f));
-	if (!f)
-		return oom(err);
-	r->f = f;
-	fq = realloc(r->fq, ncap);
-	if (!fq)
-		return oom(err);
-	r->fq = fq;
+	r->f = bp_xreallocarray(r->f, ncap, sizeof(*r->f));
+	r->fq = bp_xrealloc(r->fq, ncap);
 	for (i = r->fcap; i < ncap; i++) {
 		r->f[i].p = empty;
 		r->f[i].n = 0;
@@ -1078,24 +1067,17 @@ static int delim_step(bp_csv *r, void *out, bp_err *err)
 
 static bp_csv *new_reader(const char *name, size_t cap, bp_err *err)
 {
-	bp_csv *r = calloc(1, sizeof(*r));
+	bp_csv *r = bp_xcalloc(1, sizeof(*r));
 
-	if (!r)
-		goto fail;
 	r->fd = -1;
 	r->line = 1;
 	r->rec_line = 1;
 	r->max_rec = MAX_RECORD;
 	r->cap = cap;
-	r->name = strdup(name);
-	r->buf = calloc(1, r->cap + PAD);
-	if (!r->name || !r->buf || grow_fields(r, 1, err) < 0)
-		goto fail;
+	r->name = bp_xstrdup(name);
+	r->buf = bp_xcalloc(1, r->cap + PAD);
+	grow_fields(r, 1, err);
 	return r;
-fail:
-	bp_csv_close(r);
-	oom(err);
-	return NULL;
 }
 
 /* Reads the first bytes and decides the encoding from the BOM. */
@@ -1120,9 +1102,7 @@ static int start(bp_csv *r, bp_err *err)
 		r->eof = r->src_eof;
 		return 0;
 	}
-	r->raw = malloc(RAW_CAP);
-	if (!r->raw)
-		return oom(err);
+	r->raw = bp_xmalloc(RAW_CAP);
 	memcpy(r->raw, head + skip, n - skip);
 	r->raw_end = n - skip;
 	return 0;
@@ -1132,8 +1112,6 @@ bp_csv *bp_csv_open(const char *path, const char *name, bp_err *err)
 {
 	bp_csv *r = new_reader(name ? name : path, INIT_CAP, err);
 
-	if (!r)
-		return NULL;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
 		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", path,
@@ -1153,8 +1131,6 @@ bp_csv *bp_csv_open_mem(const void *data, size_t size, const char *name,
 {
 	bp_csv *r = new_reader(name ? name : "(memory)", MEM_CAP, err);
 
-	if (!r)
-		return NULL;
 	r->mem = data;
 	r->mem_size = data ? size : 0;
 	if (start(r, err) < 0) {
@@ -1265,16 +1241,11 @@ int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err)
 		if (cols[i] >= 0 && (size_t)cols[i] + 1 > ncols)
 			ncols = (size_t)cols[i] + 1;
 	nrun = r->nf > ncols ? r->nf : ncols;
-	run = calloc(nrun, sizeof(*run));
-	kept = malloc(nrun * sizeof(*kept));
-	blank = malloc(nrun * sizeof(*blank));
-	if (!run || !kept || !blank ||
-	    (nrun > r->fcap && grow_fields(r, nrun, err) < 0)) {
-		free(run);
-		free(kept);
-		free(blank);
-		return oom(err);
-	}
+	run = bp_xcalloc(nrun, sizeof(*run));
+	kept = bp_xreallocarray(NULL, nrun, sizeof(*kept));
+	blank = bp_xreallocarray(NULL, nrun, sizeof(*blank));
+	if (nrun > r->fcap)
+		grow_fields(r, nrun, err);
 	/* run[] first marks the kept columns (1), then counts from the end:
 	 * past the last kept one, what is left of the header. */
 	run[0] = 1;
