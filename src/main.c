@@ -29,7 +29,7 @@ static const char usage_text[] =
 "usage: boardpack run    -c FILE [--period YYYY-MM] [--as-of TIMESTAMP]\n"
 "                        [--no-email] [--offline] [--resend]\n"
 "                        [--from-snapshot DIR] [-q|-v]\n"
-"       boardpack check  -c FILE [--fetch]\n"
+"       boardpack check  -c FILE [--fetch] [--online]\n"
 "       boardpack fetch  -c FILE\n"
 "       boardpack verify SNAPSHOT_DIR\n"
 "       boardpack send   -c FILE SNAPSHOT_DIR\n"
@@ -66,6 +66,9 @@ static const char help_text[] =
 "  --no-email            do not send the report after the run\n"
 "  --resend              email even when this period was already sent\n"
 "  --fetch               (check) download remote sources to read them too\n"
+"  --online              (check) one cheap call per connector: the account's\n"
+"                        name, currency and time zone, or what is wrong\n"
+"                        with its credentials\n"
 "  -q, --quiet           only errors and the one-line summary\n"
 "  -v, --verbose         more detail on stderr\n"
 "\n"
@@ -124,6 +127,7 @@ static int parse_options(int argc, char **argv, bp_opts *o)
 		{ "from-snapshot", required_argument, NULL, 'f' },
 		{ "resend", no_argument, NULL, 'r' },
 		{ "fetch", no_argument, NULL, 'F' },
+		{ "online", no_argument, NULL, 'O' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -143,6 +147,7 @@ static int parse_options(int argc, char **argv, bp_opts *o)
 		case 'f': o->from_snapshot = optarg; break;
 		case 'r': o->resend = 1; break;
 		case 'F': o->fetch = 1; break;
+		case 'O': o->online = 1; break;
 		case 'q': bp_log_set_level(BP_LOG_QUIET); break;
 		case 'v': bp_log_set_level(BP_LOG_VERBOSE); break;
 		case 'h': fputs(help_text, stdout); exit(0);
