@@ -551,15 +551,23 @@ int bp_conn_keep(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 	return 0;
 }
 
+/* When each connector last sent a request: vendors count by account,
+ * and one config's sources of a vendor (contacts and deals) share it.
+ * Sources are pulled one after the other, so no lock is needed. */
+static long long last_sent[N_CONN];
+
 /* Waits as pacing asks: at least interval_ms between two requests. */
 static void pace(bp_conn *c)
 {
-	long long now = now_ms();
+	long long *last = &c->last_ms, now = now_ms();
+	size_t i;
 
-	if (c->interval_ms > 0 && c->last_ms &&
-	    now - c->last_ms < c->interval_ms)
-		sleep_ms((long)(c->interval_ms - (now - c->last_ms)));
-	c->last_ms = now_ms();
+	for (i = 0; i < N_CONN; i++)
+		if (table[i] == c->ops)
+			last = &last_sent[i];
+	if (c->interval_ms > 0 && *last && now - *last < c->interval_ms)
+		sleep_ms((long)(c->interval_ms - (now - *last)));
+	*last = now_ms();
 }
 
 /* The wait before retry `tries` (1, 2...) given the vendor's own delay. */

@@ -289,6 +289,7 @@ static int fetch_export(bp_conn *c, const kind *k, bp_err *err)
 		bp_conn_req q = { "GET", NULL, NULL, NULL, NULL, 1, NULL,
 				  "export.download", 1, NULL };
 		bp_conn_resp r = { 0 };
+		long status;
 
 		free(result);
 		result = NULL;
@@ -297,17 +298,18 @@ static int fetch_export(bp_conn *c, const kind *k, bp_err *err)
 		q.url = result;
 		if (bp_conn_call(c, &q, &r, err) < 0)
 			goto out;
+		status = r.status;
 		bp_conn_resp_free(&r);
-		if (r.status == 200)
+		if (status == 200)
 			break;
 		/* The URL lives five minutes after the status that gave it:
 		 * a fresh poll gives a fresh one. */
 		bp_log_debug("source '%s': export download answered HTTP %ld, "
-			     "asking for a fresh URL", c->src->id, r.status);
+			     "asking for a fresh URL", c->src->id, status);
 		if (tries + 1 == DOWNLOAD_TRIES) {
 			bp_conn_fail(c, err, BP_EUNAVAIL, "HubSpot's export file could "
 				     "not be downloaded (HTTP %ld, %d attempts)",
-				     r.status, DOWNLOAD_TRIES);
+				     status, DOWNLOAD_TRIES);
 			goto out;
 		}
 	}
