@@ -100,6 +100,16 @@ int bp_conn_rows(const bp_source *src, const char *dir, int *fd,
 int bp_conn_probe(const bp_config *cfg, const bp_source *src,
 		  const char *cache, bp_conn_info *p, bp_err *err);
 
+/* `boardpack auth ID`: the OAuth2 installed-app flow for <oauth id=ID>:
+ * prints the authorization URL (with PKCE and a state) on `say`, listens
+ * on 127.0.0.1 for the browser's redirect (at most `wait_s` seconds),
+ * exchanges the code and writes the refresh token to the client's
+ * refresh-token-file (0600, atomically).  Returns 0 or -1 with err
+ * (BP_ECONFIG: no such client, no source uses it, no refresh-token-file,
+ * the user or the endpoint refused). */
+int bp_conn_authorize(const bp_config *cfg, const char *id, FILE *say,
+		      int wait_s, bp_err *err);
+
 /* What messages call a connector source: "hubspot API (https://...)". */
 void bp_conn_source_name(const bp_source *src, char *buf, size_t size);
 

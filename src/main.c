@@ -33,6 +33,7 @@ static const char usage_text[] =
 "       boardpack fetch  -c FILE\n"
 "       boardpack verify SNAPSHOT_DIR\n"
 "       boardpack send   -c FILE SNAPSHOT_DIR\n"
+"       boardpack auth   -c FILE ID\n"
 "       boardpack --help | --version\n";
 
 static const char help_text[] =
@@ -52,6 +53,9 @@ static const char help_text[] =
 "  fetch    download every source into <output>/.cache/ and stop\n"
 "  verify   check a snapshot against its MANIFEST.sha256\n"
 "  send     email an existing snapshot\n"
+"  auth     obtain the first refresh token of <oauth id=\"ID\">: prints a URL\n"
+"           to open, listens on 127.0.0.1 for the browser's answer and\n"
+"           writes the token to the client's refresh-token-file (0600)\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE     the XML config (see README.md: Config)\n"
@@ -98,6 +102,7 @@ static const struct command {
 	{ "fetch", cmd_fetch, 1, 0, NULL },
 	{ "verify", cmd_verify, 0, 1, "verify takes one SNAPSHOT_DIR" },
 	{ "send", cmd_send, 1, 1, "send takes -c FILE and one SNAPSHOT_DIR" },
+	{ "auth", cmd_auth, 1, 1, "auth takes -c FILE and one oauth ID" },
 };
 
 static int usage_error(const char *fmt, ...) BP_PRINTF(1, 2);

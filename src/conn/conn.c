@@ -717,9 +717,8 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 
 /* ---- sessions ---------------------------------------------------------- */
 
-static bp_conn *conn_open(const bp_config *cfg, const bp_source *src,
-			  const char *cache, const bp_conn_window *w,
-			  bp_err *err)
+bp_conn *bp_conn_open(const bp_config *cfg, const bp_source *src,
+		      const char *cache, const bp_conn_window *w, bp_err *err)
 {
 	const bp_conn_ops *ops = bp_conn_find(src->connector);
 	bp_conn *c;
@@ -757,7 +756,7 @@ static bp_conn *conn_open(const bp_config *cfg, const bp_source *src,
 	return c;
 }
 
-static void conn_close(bp_conn *c)
+void bp_conn_close(bp_conn *c)
 {
 	size_t i;
 
@@ -840,7 +839,7 @@ static int install(const char *stage, const char *final, bp_err *err)
 int bp_conn_fetch(const bp_config *cfg, const bp_source *src,
 		  const char *cache, const bp_conn_window *w, bp_err *err)
 {
-	bp_conn *c = conn_open(cfg, src, cache, w, err);
+	bp_conn *c = bp_conn_open(cfg, src, cache, w, err);
 	char *final = NULL, *tmpl = NULL;
 	long long t0 = now_ms();
 	int rc = -1, fd;
@@ -883,7 +882,7 @@ out:
 		remove_pull(c->dir);
 	free(tmpl);
 	free(final);
-	conn_close(c);
+	bp_conn_close(c);
 	return rc;
 }
 
@@ -1003,7 +1002,7 @@ int bp_conn_rows(const bp_source *src, const char *dir, int *fd, bp_err *err)
 int bp_conn_probe(const bp_config *cfg, const bp_source *src,
 		  const char *cache, bp_conn_info *p, bp_err *err)
 {
-	bp_conn *c = conn_open(cfg, src, cache, NULL, err);
+	bp_conn *c = bp_conn_open(cfg, src, cache, NULL, err);
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
@@ -1013,6 +1012,6 @@ int bp_conn_probe(const bp_config *cfg, const bp_source *src,
 		bp_err_source(err, src->id);
 	else
 		rc = c->ops->probe(c, p, err);
-	conn_close(c);
+	bp_conn_close(c);
 	return rc;
 }

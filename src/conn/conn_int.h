@@ -74,6 +74,11 @@ struct bp_conn {
 	int halve;             /* set when the last retry asked for less */
 };
 
+/* A session for `src` (checks its CA file).  NULL with err. */
+bp_conn *bp_conn_open(const bp_config *cfg, const bp_source *src,
+		      const char *cache, const bp_conn_window *w, bp_err *err);
+void bp_conn_close(bp_conn *c);
+
 /* A request.  `headers` are extra "Name: value" lines, NULL-terminated. */
 typedef struct bp_conn_req {
 	const char *method;    /* "GET" or "POST" */

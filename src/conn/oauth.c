@@ -12,15 +12,22 @@
  */
 #include "conn_int.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include "fs.h"
 #include "log.h"
@@ -194,6 +201,19 @@ static char *secret_of(const char *env, const char *file, const char *what,
 		return bp_secret_read_file(file, what, owner, err);
 	bp_err_set(err, BP_ECONFIG, "%s has no %s", owner, what);
 	return NULL;
+}
+
+/* A file of secrets others may read or write is a mistake to stop on. */
+static int private_ok(const char *path, const char *what, const bp_oauth *o,
+		      bp_err *err)
+{
+	struct stat st;
+
+	if (!path || stat(path, &st) < 0 || !(st.st_mode & 077))
+		return 0;
+	return bp_err_set(err, BP_ECONFIG, "%s '%s' of oauth '%s' may be read or "
+			  "written by group or others (chmod 600 it)", what, path,
+			  o->id);
 }
 
 /* ---- the token cache -------------------------------------------------- */
@@ -477,6 +497,11 @@ int bp_oauth_token(bp_conn *c, int renew, bp_err *err)
 		return 0;
 	}
 	o = &c->cfg->oauth[src->oauth];
+	/* Refused whether or not a cached token spares reading them. */
+	if (private_ok(o->refresh_token_file, "refresh-token file", o, err) < 0 ||
+	    private_ok(o->service_account_file, "service-account-file", o, err) < 0 ||
+	    private_ok(o->client_secret_file, "client-secret file", o, err) < 0)
+		return -1;
 	if (!renew && (tok = cached_token(c, o))) {
 		bp_conn_secret(c, tok);
 		bp_secret_free(c->token);
@@ -484,4 +509,259 @@ int bp_oauth_token(bp_conn *c, int renew, bp_err *err)
 		return 0;
 	}
 	return oauth_grant(c, o, err);
+}
+
+/* ---- boardpack auth: the installed-app loopback flow ------------------- */
+
+static char *random_b64url(size_t bytes)
+{
+	unsigned char buf[64];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, bytes) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)bytes)
+		return NULL;
+	return bp_b64url(buf, bytes);
+}
+
+/* Waits for one browser request on `lfd`; returns its query string
+ * (allocated) after answering it, or NULL on timeout. */
+static char *await_redirect(int lfd, int wait_s)
+{
+	struct pollfd p = { lfd, POLLIN, 0 };
+	char req[8192], *q = NULL;
+	static const char page[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; "
+		"charset=utf-8\r\nConnection: close\r\n\r\nboardpack has the "
+		"authorization; you may close this window.\n";
+	ssize_t n;
+	int fd;
+
+	if (poll(&p, 1, wait_s * 1000) <= 0 || (fd = accept(lfd, NULL, NULL)) < 0)
+		return NULL;
+	n = read(fd, req, sizeof(req) - 1);
+	req[n > 0 ? n : 0] = '\0';
+	if (!strncmp(req, "GET /", 5)) {
+		char *s = strchr(req + 4, '?'), *e = strchr(req + 4, ' ');
+
+		if (s && e && s < e)
+			q = bp_xstrndup(s + 1, (size_t)(e - s - 1));
+	}
+	if (write(fd, page, sizeof(page) - 1) < 0) {
+		/* the browser left: the code is what matters */
+	}
+	close(fd);
+	return q ? q : bp_xstrdup("");
+}
+
+/* The decoded value of query parameter `name` (allocated), or NULL. */
+static char *query_param(const char *q, const char *name)
+{
+	size_t k = strlen(name);
+
+	while (q && *q) {
+		size_t len = strcspn(q, "&");
+
+		if (len > k && !strncmp(q, name, k) && q[k] == '=') {
+			char *v = bp_xstrndup(q + k + 1, len - k - 1), *o = v, *i = v;
+
+			for (; *i; i++) {
+				if (*i == '%' && isxdigit((unsigned char)i[1]) &&
+				    isxdigit((unsigned char)i[2])) {
+					char hex[3] = { i[1], i[2], 0 };
+
+					*o++ = (char)strtol(hex, NULL, 16);
+					i += 2;
+				} else {
+					*o++ = *i == '+' ? ' ' : *i;
+				}
+			}
+			*o = '\0';
+			return v;
+		}
+		q += len + (q[len] == '&');
+	}
+	return NULL;
+}
+
+static int exchange(bp_conn *c, const bp_oauth *o, const char *code,
+		    const char *redirect, const char *verifier, bp_err *err)
+{
+	const char *token_url = o->token_url ? o->token_url : c->ops->token_url;
+	char owner[300], *id, *secret = NULL, *form = NULL;
+	bp_conn_req q = { "POST", token_url, NULL,
+			  "application/x-www-form-urlencoded", NULL, 1, NULL,
+			  NULL, 1, o->ca_file };
+	bp_conn_resp r = { 0 };
+	int rc = -1;
+
+	snprintf(owner, sizeof(owner), "oauth '%s'", o->id);
+	id = o->client_id ? bp_xstrdup(o->client_id) :
+	     secret_of(o->client_id_env, NULL, "client-id", owner, err);
+	if (id)
+		secret = secret_of(o->client_secret_env, o->client_secret_file,
+				   "client-secret", owner, err);
+	if (secret) {
+		char *e1 = bp_conn_escape(code), *e2 = bp_conn_escape(redirect),
+		     *e3 = bp_conn_escape(id), *e4 = bp_conn_escape(secret);
+
+		bp_conn_secret(c, secret);
+		bp_conn_secret(c, code);
+		form = bp_xasprintf("grant_type=authorization_code&code=%s&"
+				    "redirect_uri=%s&client_id=%s&client_secret=%s&"
+				    "code_verifier=%s", e1, e2, e3, e4, verifier);
+		bp_secret_free(e1);
+		free(e2);
+		free(e3);
+		bp_secret_free(e4);
+		q.body = form;
+		if (bp_conn_call(c, &q, &r, err) == 0) {
+			const char *refresh = bp_json_str(r.json, "refresh_token", NULL);
+			const char *e = bp_json_str(r.json, "error", NULL);
+
+			if (r.status == 200 && refresh) {
+				char *line = bp_xasprintf("%s\n", refresh);
+
+				rc = bp_fs_write_file(o->refresh_token_file, line,
+						      strlen(line), 0600, err);
+				bp_secret_free(line);
+			} else if (r.status == 200) {
+				bp_err_set(err, BP_ECONFIG, "oauth '%s': the token endpoint "
+					   "gave no refresh token (ask for offline access "
+					   "in the client's settings)", o->id);
+			} else {
+				bp_err_set(err, BP_ECONFIG, "oauth '%s': the token endpoint "
+					   "refused the code (%s: %s)", o->id,
+					   e ? e : "HTTP error",
+					   bp_json_str(r.json, "error_description", NULL) ?
+					   bp_json_str(r.json, "error_description", NULL) : "");
+			}
+		}
+	}
+	bp_conn_resp_free(&r);
+	bp_secret_free(form);
+	bp_secret_free(secret);
+	free(id);
+	return rc;
+}
+
+int bp_conn_authorize(const bp_config *cfg, const char *id, FILE *say,
+		      int wait_s, bp_err *err)
+{
+	const bp_oauth *o = bp_config_oauth(cfg, id);
+	const bp_source *src = NULL;
+	struct sockaddr_in a = { 0 };
+	socklen_t alen = sizeof(a);
+	char *state = NULL, *verifier = NULL, *challenge = NULL, *query = NULL;
+	char *redirect = NULL, *url = NULL, *got = NULL, *code = NULL, *cache;
+	unsigned char digest[32];
+	bp_conn *c = NULL;
+	int lfd = -1, rc = -1;
+	size_t i;
+
+	if (!o)
+		return bp_err_set(err, BP_ECONFIG, "no <oauth id=\"%s\"> in the config", id);
+	for (i = 0; i < cfg->n_sources && !src; i++)
+		if (cfg->sources[i].oauth == (int)(o - cfg->oauth))
+			src = &cfg->sources[i];
+	if (!src)
+		return bp_err_set(err, BP_ECONFIG, "no source uses oauth '%s' (oauth=\"%s\")",
+				  id, id);
+	if (o->service_account_file || !o->refresh_token_file)
+		return bp_err_set(err, BP_ECONFIG, "oauth '%s' needs refresh-token-file "
+				  "to write the refresh token to", id);
+	cache = bp_fs_join(cfg->output_dir, ".cache");
+	c = bp_conn_open(cfg, src, cache, NULL, err);
+	free(cache);
+	if (!c)
+		return -1;
+	if (!(o->auth_url ? o->auth_url : c->ops->auth_url)) {
+		bp_err_set(err, BP_ECONFIG, "%s has no OAuth2 authorization flow: give "
+			   "the source token-env or token-file", c->ops->vendor);
+		goto out;
+	}
+	state = random_b64url(24);
+	verifier = random_b64url(48);
+	if (!state || !verifier) {
+		bp_err_set(err, BP_ESOFTWARE, "cannot read /dev/urandom");
+		goto out;
+	}
+	SHA256((const unsigned char *)verifier, strlen(verifier), digest);
+	challenge = bp_b64url(digest, sizeof(digest));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(lfd, 4) < 0 || getsockname(lfd, (struct sockaddr *)&a, &alen) < 0) {
+		bp_err_set(err, BP_EUNAVAIL, "cannot listen on 127.0.0.1: %s",
+			   strerror(errno));
+		goto out;
+	}
+	redirect = bp_xasprintf("http://127.0.0.1:%d/", ntohs(a.sin_port));
+	{
+		char *sc = scopes_of(c, o), *e1 = bp_conn_escape(sc),
+		     *e2 = bp_conn_escape(redirect), *e3 = NULL;
+		char *cid = o->client_id ? bp_xstrdup(o->client_id) :
+			    secret_of(o->client_id_env, NULL, "client-id", id, err);
+
+		if (cid) {
+			const char *au = o->auth_url ? o->auth_url : c->ops->auth_url;
+
+			e3 = bp_conn_escape(cid);
+			url = bp_xasprintf("%s%sresponse_type=code&client_id=%s&"
+					   "redirect_uri=%s&scope=%s&state=%s&"
+					   "code_challenge=%s&code_challenge_method=S256&"
+					   "access_type=offline&prompt=consent", au,
+					   strchr(au, '?') ? "&" : "?", e3, e2, e1,
+					   state, challenge);
+		}
+		free(sc);
+		free(e1);
+		free(e2);
+		free(e3);
+		free(cid);
+		if (!url)
+			goto out;
+	}
+	fprintf(say, "Open this URL in a browser on this machine and allow "
+		"access:\n\n  %s\n\nwaiting for the browser at %s ...\n", url, redirect);
+	fflush(say);
+	got = await_redirect(lfd, wait_s);
+	if (!got) {
+		bp_err_set(err, BP_ETEMPFAIL, "no answer from the browser within %d s", wait_s);
+		goto out;
+	}
+	{
+		char *st = query_param(got, "state"), *e = query_param(got, "error");
+
+		code = query_param(got, "code");
+		if (e)
+			bp_err_set(err, BP_ECONFIG, "the authorization was refused (%s)", e);
+		else if (!st || strcmp(st, state))
+			bp_err_set(err, BP_ECONFIG, "the browser's answer does not carry "
+				   "this request's state: try again");
+		else if (!code)
+			bp_err_set(err, BP_ECONFIG, "the browser's answer has no code");
+		else
+			rc = exchange(c, o, code, redirect, verifier, err);
+		free(st);
+		free(e);
+	}
+	if (rc == 0)
+		fprintf(say, "saved the refresh token of oauth '%s' in %s\n", id,
+			o->refresh_token_file);
+out:
+	if (lfd >= 0)
+		close(lfd);
+	bp_secret_free(code);
+	bp_secret_free(got);
+	free(state);
+	bp_secret_free(verifier);
+	free(challenge);
+	free(query);
+	free(redirect);
+	free(url);
+	bp_conn_close(c);
+	return rc;
 }
