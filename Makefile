@@ -3,7 +3,8 @@
 #   make            build/boardpack (and the demo generator)
 #   make check      install missing Debian packages, run every test
 #   make demo       install missing packages, generate demo exports, run
-#   make bench      throughput and memory figures
+#   make bench      throughput and memory figures (BENCH_PORTAL=0: no
+#                   connector pull)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deb        build/boardpack_<version>_<arch>.deb (PREFIX=/usr)
 
@@ -117,6 +118,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/bench
+	@[ "$${BENCH_PORTAL:-1}" = 0 ] || scripts/bench-connectors
 
 # libFuzzer on the csv reader and on the date and number parsers,
 # FUZZ_SECONDS each (default 600); an input that crashes is kept in
