@@ -131,7 +131,9 @@ typedef struct bp_ingest bp_ingest;
 bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err);
 void bp_ingest_free(bp_ingest *in);
 
-/* Reads `path`, the download of `src`; errors call it `name`.  Fills `q`
+/* Reads `path`, the download of `src` (for a connector's source, the
+ * folder of its pull, read through the connector's rows); errors call it
+ * `name`.  Fills `q`
  * (zero it first; free with bp_quality_clear), also when it fails: the
  * mapping found so far stays in q->map.  Returns 0 or -1. */
 int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "conn.h"
 #include "csv.h"
 #include "date.h"
 #include "idx.h"
@@ -2003,11 +2005,23 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	r->src_tz = in->tz[src - in->cfg->sources] ?
 		    in->tz[src - in->cfg->sources] : in->f->tz;
 	r->p = preset_find(src->kind, src->preset);
-	if (!r->p)
+	if (!r->p) {
 		bp_err_set(err, BP_ECONFIG, "unknown %s preset '%s'",
 			   bp_source_kind_name(src->kind), src->preset);
-	else
+	} else if (src->connector) {
+		/* A connector's pull: its rows, written as the preset's CSV,
+		 * go through the very same reading as an exported file. */
+		char rows[64];
+		int fd;
+
+		if (bp_conn_rows(src, path, &fd, err) == 0) {
+			snprintf(rows, sizeof(rows), "/proc/self/fd/%d", fd);
+			rc = read_source(r, rows, err);
+			close(fd);
+		}
+	} else {
 		rc = read_source(r, path, err);
+	}
 	if (rc < 0)
 		bp_err_source(err, src->id);
 	values_free(&r->values);

@@ -140,6 +140,7 @@ start_mock() {
 		--port-file "$T/$mock_name.port" --log "$MOCK_LOG" \
 		--credentials "$T/mock-creds.json" ${mock_data:+--data "$mock_data"} "$@"
 	MOCK_PORT=$SERVER_PORT
+	MOCK_PID=$SERVER_PID
 	MOCK_URL="https://127.0.0.1:$MOCK_PORT"
 }
 

@@ -729,7 +729,7 @@ static void test_config_missing_url_is_named(void **state)
 		"<sources>\n"
 		"  <contacts id=\"crm\"/>\n"
 		"</sources>\n"
-		TAIL, 3, "element 'contacts': attribute 'url' is required");
+		TAIL, 3, "element 'contacts': attribute 'url' or 'connector' is required");
 }
 
 /* The line is the attribute's, not where the start tag begins or ends. */
@@ -793,7 +793,7 @@ static void test_config_unknown_element(void **state)
 		CONTACTS
 		"<reports/>\n"
 		TAIL, 3,
-		"unexpected element 'reports' in 'boardpack': expected one of report, channels, sources, costs, targets, output, email");
+		"unexpected element 'reports' in 'boardpack': expected one of report, channels, sources, costs, targets, output, email, auth");
 }
 
 static void test_config_source_child_unknown(void **state)

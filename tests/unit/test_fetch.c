@@ -140,7 +140,7 @@ static int fetch_one(bp_source *src, const char *cache, bp_err *err)
 
 	cfg_init(&cfg, src, 1);
 	bp_err_clear(err);
-	return bp_fetch_all(&cfg, cache, 0, err);
+	return bp_fetch_all(&cfg, cache, 0, NULL, err);
 }
 
 /* ---- the server ---------------------------------------------------------- */
@@ -288,7 +288,7 @@ static void test_fetch_source_ca_file_overrides_global(void **state)
 	src.ca_file = S.ca;
 	cfg_init(&cfg, &src, 1);
 	cfg.ca_file = S.other_ca;
-	assert_int_equal(bp_fetch_all(&cfg, cache, 0, &err), 0);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 0, NULL, &err), 0);
 }
 
 static void test_fetch_wrong_ca_is_unavailable_and_writes_nothing(void **state)
@@ -304,7 +304,7 @@ static void test_fetch_wrong_ca_is_unavailable_and_writes_nothing(void **state)
 	src_init(&src, "crm", url);
 	cfg_init(&cfg, &src, 1);
 	cfg.ca_file = S.other_ca;
-	assert_int_equal(bp_fetch_all(&cfg, cache, 0, &err), -1);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 0, NULL, &err), -1);
 	assert_int_equal(err.code, BP_EUNAVAIL);
 	assert_non_null(strstr(err.msg, "'crm'"));
 	assert_non_null(strstr(err.msg, "certificate"));
@@ -835,7 +835,7 @@ static void test_fetch_sources_download_in_parallel(void **state)
 	}
 	cfg_init(&cfg, src, 3);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(bp_fetch_all(&cfg, cache, 0, &err), 0);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 0, NULL, &err), 0);
 	/* One after another would take 3 s. */
 	assert_true(seconds_since(&t0) < 2.5);
 	for (int i = 0; i < 3; i++) {
@@ -871,7 +871,7 @@ static void test_fetch_offline_without_earlier_download(void **state)
 	cache_path(cache, sizeof(cache), "offline-none");
 	src_init(&src, "crm", url);
 	cfg_init(&cfg, &src, 1);
-	assert_int_equal(bp_fetch_all(&cfg, cache, 1, &err), -1);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 1, NULL, &err), -1);
 	assert_int_equal(err.code, BP_ENOINPUT);
 	assert_string_equal(err.msg, "no earlier download of source 'crm' "
 			    "(run without --offline first)");
@@ -894,7 +894,7 @@ static void test_fetch_offline_with_earlier_download(void **state)
 	tl_write_file_mode(out, "kept\n", 0600);
 	src_init(&src, "crm", url);
 	cfg_init(&cfg, &src, 1);
-	assert_int_equal(bp_fetch_all(&cfg, cache, 1, &err), 0);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 1, NULL, &err), 0);
 	assert_int_equal(requests_for("/offline-some.csv"), 0);
 	got = tl_read_file(out, NULL);
 	assert_string_equal(got, "kept\n");
