@@ -92,6 +92,7 @@ typedef struct bp_quality {
 	int64_t duplicates;         /* later rows of a repeated record ID */
 	int64_t missing_id;         /* rows without a record ID, skipped */
 	int64_t bad_dates;          /* unparseable optional dates, as missing */
+	int64_t placeholder_dates;  /* optional dates "0000-00-00 ...", as missing */
 	int64_t stage_before_create;
 	int64_t after_as_of;        /* rows with a date after as_of */
 	int64_t unmatched_rows;     /* rows put in `other` by no rule */

@@ -287,6 +287,7 @@ static const struct { const char *key, *en, *ko; } labels[] = {
 	{"footer-rows", "Total/footer rows", "합계/바닥글 행"},
 	{"duplicates", "Duplicate IDs", "중복 ID"},
 	{"bad-dates", "Unparseable dates", "해석 불가 날짜"},
+	{"placeholder-dates", "Placeholder dates (no date)", "자리 표시 날짜(날짜 없음)"},
 	{"stage-before-create", "Stage before create date", "생성일 이전 단계"},
 	{"after-as-of", "Dated after as-of", "기준 시점 이후"},
 	{"unmatched-rows", "Unmatched source values", "규칙 불일치 값"},

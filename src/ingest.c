@@ -31,7 +31,6 @@
 #define MAX_ALIASES 8
 #define MAX_PREAMBLE 50
 #define NAME_LEN 160
-#define DAY_CACHE 1024
 #define MAX_CACHED_VALUES 4096
 /* A contact that exists in the file but not for this run (created after
  * as_of): deals joined to it are treated as having no known contact. */
@@ -363,11 +362,7 @@ typedef struct reader {
 	const char *fmt[MAX_FIELDS];   /* field -> date format, NULL: auto */
 	const char *header_name[MAX_FIELDS];
 	int timed[MAX_FIELDS];         /* the last date read had a time of day */
-	/* Days of "YYYY-MM-DD HH:MM" stamps already read in the source's
-	 * zone, when the day has no offset change: another stamp of the same
-	 * day is its midnight plus the time, without the full parse.
-	 * Direct-mapped on the date; a key of 0 is an empty entry. */
-	struct { int32_t key; bp_time midnight; } days[DAY_CACHE];
+	bp_date_reader dates;          /* the days its dates were on */
 	char norm[MAX_FIELDS][MAX_ALIASES][NAME_LEN];
 	const char *alias_fmt[MAX_FIELDS][MAX_ALIASES];
 	int n_norm[MAX_FIELDS];
@@ -976,90 +971,38 @@ static long col_of(const reader *r, int f)
 	return r->col[f] < 0 ? 0 : bp_csv_col(r->csv, (size_t)r->col[f]);
 }
 
-/* Whether v is "YYYY-MM-DD HH:MM" (HubSpot's export form). */
-static int export_stamp(const bp_field *v)
-{
-	static const char shape[] = "dddd-dd-dd dd:dd";
-	size_t i;
-
-	if (v->n != 16)
-		return 0;
-	for (i = 0; i < 16; i++)
-		if (shape[i] == 'd' ? (unsigned)(v->p[i] - '0') > 9 : v->p[i] != shape[i])
-			return 0;
-	return 1;
-}
-
-static int32_t day_key(const char *p)
-{
-	int32_t y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
-		    (p[3] - '0');
-
-	return (y * 12 + (p[5] - '0') * 10 + (p[6] - '0')) * 32 +
-	       (p[8] - '0') * 10 + (p[9] - '0');
-}
-
-/* The instant of an export stamp from a remembered day, or BP_TIME_NONE
- * when its day is not remembered (or the time is not valid). */
-static bp_time stamp_from_day(const reader *r, const bp_field *v)
-{
-	int32_t key = day_key(v->p);
-	int h = (v->p[11] - '0') * 10 + (v->p[12] - '0');
-	int m = (v->p[14] - '0') * 10 + (v->p[15] - '0');
-
-	if (r->days[key % DAY_CACHE].key != key || h > 23 || m > 59)
-		return BP_TIME_NONE;
-	return r->days[key % DAY_CACHE].midnight + h * 3600 + m * 60;
-}
-
-/* Remembers the day of a parsed export stamp when its offset holds from
- * 00:00 to 23:59. */
-static void remember_day(reader *r, const bp_field *v, const bp_civil *c)
-{
-	int64_t midnight = bp_days_from_civil(c->y, c->mon, c->d) * 86400;
-	bp_time t0 = bp_tz_from_local(r->src_tz, midnight);
-	bp_time t1 = bp_tz_from_local(r->src_tz, midnight + 86340);
-	int32_t key = day_key(v->p);
-
-	if (t1 - t0 != 86340 || key <= 0)
-		return;
-	r->days[key % DAY_CACHE].key = key;
-	r->days[key % DAY_CACHE].midnight = t0;
-}
-
 /* A date field.  Returns 1 with *t set, 0 when missing, and -1 when the
  * text is not a date: for a required field that is an error (err set),
- * for an optional one it is counted and treated as missing (returns 0). */
+ * for an optional one it is counted and treated as missing (returns 0).
+ * The "no date" placeholder (0000-00-00 ...) is missing too, counted on
+ * its own, and a required field must not have it. */
 static int date_value(reader *r, int f, int required, bp_time *t, bp_err *err)
 {
 	const bp_field *v = get(r, f);
-	bp_civil c;
 	char buf[64];
-	int stamp = !r->fmt[f] && export_stamp(v), rc;
+	int rc = bp_date_read(&r->dates, v->p, v->n, r->fmt[f], t, &r->timed[f]);
+	int placeholder;
 
-	if (stamp && (*t = stamp_from_day(r, v)) != BP_TIME_NONE) {
-		r->timed[f] = 1;
+	if (rc > 0)
 		return 1;
-	}
-	rc = bp_date_parse(v->p, v->n, r->fmt[f], &c);
-	*t = BP_TIME_NONE;
-	if (rc > 0) {
-		*t = bp_civil_to_time(&c, r->src_tz, r->in->f->tz);
-		r->timed[f] = c.has_time;
-		if (stamp && !c.has_offset)
-			remember_day(r, v, &c);
-		return 1;
-	}
-	if (rc == 0 && !required)
-		return 0;
-	if (rc < 0 && !required) {
-		r->q->bad_dates++;
+	placeholder = rc < 0 && bp_date_placeholder(v->p, v->n);
+	if (!required) {
+		if (placeholder)
+			r->q->placeholder_dates++;
+		else if (rc < 0)
+			r->q->bad_dates++;
 		return 0;
 	}
 	if (rc == 0)
 		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
 				 col_of(r, f), "missing %s in column '%s'",
 				 r->p->fields[f].field, r->header_name[f]);
+	if (placeholder)
+		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+				 col_of(r, f), "'%s' in column '%s' stands for no "
+				 "date, but every row needs its %s date",
+				 shown(v, buf, sizeof(buf)), r->header_name[f],
+				 r->p->fields[f].field);
 	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), col_of(r, f),
 			 "bad date '%s' in column '%s': expected %s",
 			 shown(v, buf, sizeof(buf)), r->header_name[f],
@@ -1763,6 +1706,10 @@ static int finish_source(reader *r, bp_err *err)
 		warn(q, "no-amounts", "no row has a cost in '%s'",
 		     q->map[S_COST].header);
 	compare_totals(r);
+	if (q->placeholder_dates)
+		warn(q, "placeholder-dates", "%lld dates are the placeholder for "
+		     "no date (such as 0000-00-00 00:00): read as no date",
+		     (long long)q->placeholder_dates);
 	if (q->empty_export)
 		warn(q, "empty-export", "the export says its period had no data: "
 		     "counted as zero rows");
@@ -2004,6 +1951,7 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	q->src = src;
 	r->src_tz = in->tz[src - in->cfg->sources] ?
 		    in->tz[src - in->cfg->sources] : in->f->tz;
+	bp_date_reader_init(&r->dates, r->src_tz, in->f->tz);
 	r->p = preset_find(src->kind, src->preset);
 	if (!r->p) {
 		bp_err_set(err, BP_ECONFIG, "unknown %s preset '%s'",
