@@ -705,9 +705,12 @@ static void records(xmlNodePtr story, row_ctx *x, const bp_funnel *f)
 /* The period's targets, as facts. */
 static void target_facts(xmlNodePtr story, xmlNodePtr targets, const char *period)
 {
+	/* A quarter in progress is judged by its pace, so its fact carries
+	 * what the sentence needs to say so. */
 	static const char *const copy[] = { "metric", "channel", "status", "value",
 					    "actual", "vs-target", "better",
-					    "quarter" };
+					    "quarter", "months-elapsed",
+					    "expected", "pace" };
 	xmlNodePtr t;
 	size_t k;
 
