@@ -8,7 +8,8 @@
 
 #include "mem.h"
 
-/* An empty slot is all zero bytes, so a fresh table is calloc'd and the
+/* An empty slot is all zero bytes, so a fresh table is calloc'd (in huge
+ * pages when large: every probe of a big index lands on a random page) and the
  * emptiness test reads the slot the probe needs anyway (no side array,
  * no second cache miss). */
 #define EMPTY 0
@@ -75,7 +76,7 @@ bp_idx *bp_idx_new(void)
 	bp_idx *ix = bp_xcalloc(1, sizeof(*ix));
 
 	ix->cap = 1024;
-	ix->slots = bp_xcalloc(ix->cap, sizeof(slot));
+	ix->slots = bp_xcalloc_huge(ix->cap, sizeof(slot));
 	return ix;
 }
 
@@ -83,7 +84,7 @@ void bp_idx_free(bp_idx *ix)
 {
 	if (!ix)
 		return;
-	free(ix->slots);
+	bp_free_huge(ix->slots, ix->cap, sizeof(slot));
 	free(ix->arena);
 	free(ix);
 }
@@ -126,7 +127,7 @@ static int fits(size_t cap, size_t n)
 static void rehash(bp_idx *ix, size_t cap)
 {
 	size_t i, mask = cap - 1;
-	slot *slots = bp_xcalloc(cap, sizeof(slot));
+	slot *slots = bp_xcalloc_huge(cap, sizeof(slot));
 
 	for (i = 0; i < ix->cap; i++) {
 		const slot *sl = &ix->slots[i];
@@ -139,7 +140,7 @@ static void rehash(bp_idx *ix, size_t cap)
 			j = (j + 1) & mask;
 		slots[j] = *sl;
 	}
-	free(ix->slots);
+	bp_free_huge(ix->slots, ix->cap, sizeof(slot));
 	ix->slots = slots;
 	ix->cap = cap;
 }

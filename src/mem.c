@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -60,6 +61,33 @@ void *bp_xrealloc(void *p, size_t n)
 	if (!q)
 		bp_oom();
 	return q;
+}
+
+void *bp_xcalloc_huge(size_t n, size_t size)
+{
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		bp_oom();
+	if (n * size < BP_HUGE_MIN)
+		return bp_xcalloc(n, size);
+	p = injected() ? MAP_FAILED : mmap(NULL, n * size, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		bp_oom();
+#ifdef MADV_HUGEPAGE
+	/* Only a hint: refused, the memory is the same. */
+	(void)madvise(p, n * size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+void bp_free_huge(void *p, size_t n, size_t size)
+{
+	if (n * size < BP_HUGE_MIN)
+		free(p);
+	else if (p)
+		munmap(p, n * size);
 }
 
 void *bp_xreallocarray(void *p, size_t n, size_t size)
