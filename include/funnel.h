@@ -108,7 +108,13 @@ typedef struct bp_funnel {
 	int n_channels;
 	bp_funnel_mode mode;     /* BP_FUNNEL_CUMULATIVE unless set */
 	unsigned *has;           /* [n_channels] BP_HAS_* of the channel's sources */
-	/* Rows come roughly in date order: most month lookups hit the last. */
+	/* The starts of the months from well before the window to after
+	 * it (bounds[i] is month bounds_first + i; n_bounds months), where
+	 * nearly every date of an export falls: its month is then a guess
+	 * and a comparison or two.  Dates outside go through `months`. */
+	bp_time *bounds;      /* [n_bounds + 1] */
+	bp_month bounds_first;
+	int n_bounds;
 	bp_month_cache months;
 	bp_cohort_cell *cohort;  /* [n_months * n_channels] */
 	bp_month_cell *month;    /* [n_months * n_channels] */

@@ -10,6 +10,13 @@
 
 #include "mem.h"
 
+/* The months around the window whose bounds are kept (bp_funnel_month_of):
+ * twenty years before it, for contacts created long ago, and two after. */
+#define BOUNDS_BEFORE 240
+#define BOUNDS_AFTER 24
+/* The mean Gregorian month, in seconds. */
+#define MEAN_MONTH 2629746
+
 static const char *const stage_names[BP_NSTAGES] = {
 	"lead", "mql", "sql", "opportunity", "customer"
 };
@@ -58,6 +65,11 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 	for (i = 0; i < n_months; i++)
 		f->ends[i] = bp_month_end(tz, f->first + i);
 	f->period_start = bp_month_start(tz, last);
+	f->n_bounds = BOUNDS_BEFORE + n_months + BOUNDS_AFTER;
+	f->bounds_first = f->first - BOUNDS_BEFORE;
+	f->bounds = bp_xcalloc((size_t)f->n_bounds + 1, sizeof(*f->bounds));
+	for (i = 0; i <= f->n_bounds; i++)
+		f->bounds[i] = bp_month_start(tz, f->bounds_first + i);
 	f->campaigns = bp_campaigns_new();
 	return f;
 }
@@ -70,6 +82,7 @@ void bp_funnel_free(bp_funnel *f)
 	free(f->month);
 	free(f->has);
 	free(f->ends);
+	free(f->bounds);
 	bp_campaigns_free(f->campaigns);
 	free(f);
 }
@@ -106,7 +119,21 @@ static void saw(bp_funnel *f, bp_month m)
 
 bp_month bp_funnel_month_of(bp_funnel *f, bp_time t)
 {
-	return bp_month_of_cached(f->tz, &f->months, t);
+	const bp_time *b = f->bounds;
+	long i;
+
+	if (t < b[0] || t >= b[f->n_bounds])
+		return bp_month_of_cached(f->tz, &f->months, t);
+	/* Months differ from the mean by at most a few days, and so do
+	 * their sums: the guess is the month or one beside it. */
+	i = (long)((t - b[0]) / MEAN_MONTH);
+	if (i >= f->n_bounds)
+		i = f->n_bounds - 1;
+	while (t < b[i])
+		i--;
+	while (t >= b[i + 1])
+		i++;
+	return f->bounds_first + (bp_month)i;
 }
 
 void bp_funnel_effective(const bp_contact *c, bp_time as_of,

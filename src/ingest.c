@@ -32,6 +32,7 @@
 #define MAX_PREAMBLE 50
 #define NAME_LEN 160
 #define MAX_CACHED_VALUES 4096
+#define LIFE_VALUES 12
 /* A contact that exists in the file but not for this run (created after
  * as_of): deals joined to it are treated as having no known contact. */
 #define REF_FUTURE 0xFFFFFFFFu
@@ -364,6 +365,8 @@ typedef struct reader {
 	const char *header_name[MAX_FIELDS];
 	int timed[MAX_FIELDS];         /* the last date read had a time of day */
 	bp_date_reader dates;          /* the days its dates were on */
+	struct { char text[32]; size_t n; int stage; } life[LIFE_VALUES];
+	size_t n_life;                 /* lifecycle stage values remembered */
 	char norm[MAX_FIELDS][MAX_ALIASES][NAME_LEN];
 	const char *alias_fmt[MAX_FIELDS][MAX_ALIASES];
 	int n_norm[MAX_FIELDS];
@@ -510,7 +513,10 @@ static uint64_t hash_ci(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)tolower((unsigned char)s[i]);
+		unsigned char c = (unsigned char)s[i];
+
+		/* ASCII only, as the rules compare: no locale call per byte. */
+		h ^= c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 		h *= 0x100000001b3ULL;
 	}
 	return h;
@@ -1164,6 +1170,23 @@ static int lifecycle_stage(const bp_field *v)
 	return -1;
 }
 
+/* lifecycle_stage() through the reader's few remembered values: an
+ * export has a handful of them over millions of rows. */
+static int lifecycle_stage_of(reader *r, const bp_field *v)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_life; i++)
+		if (r->life[i].n == v->n && memcmp(r->life[i].text, v->p, v->n) == 0)
+			return r->life[i].stage;
+	if (r->n_life == LIFE_VALUES || v->n > sizeof(r->life[0].text))
+		return lifecycle_stage(v);
+	memcpy(r->life[r->n_life].text, v->p, v->n);
+	r->life[r->n_life].n = v->n;
+	r->life[r->n_life].stage = lifecycle_stage(v);
+	return r->life[r->n_life++].stage;
+}
+
 /* A contact whose current stage is X must have a date for X or a later
  * stage (whenever it was, as_of aside): one that has none is counted by
  * its stage, and many of them mean the stage columns are not the ones the
@@ -1177,7 +1200,7 @@ static void check_lifecycle(reader *r, const bp_contact *c)
 			dated = 1;
 	r->with_stage_date += dated;
 	if (r->col[C_LIFECYCLE] < 0 ||
-	    (now = lifecycle_stage(get(r, C_LIFECYCLE))) < 0)
+	    (now = lifecycle_stage_of(r, get(r, C_LIFECYCLE))) < 0)
 		return;
 	for (s = now; s < BP_NSTAGES; s++)
 		if (c->stage[s] != BP_TIME_NONE)
