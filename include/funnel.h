@@ -221,6 +221,12 @@ unsigned bp_funnel_has_where(const bp_funnel *f, int (*in)(void *, int),
 void bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out);
 void bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out);
 
+/* Adds everything `from` counted to `to`, a funnel of the same window,
+ * channels and mode: for a file read in parts, each into a funnel of its
+ * own.  Returns 0, or -1 with nothing changed when the campaigns of both
+ * do not fit one table (bp_campaigns_merge). */
+int bp_funnel_merge(bp_funnel *to, const bp_funnel *from);
+
 /* Adds every count of c to `to` (the sums behind `all` and the groups). */
 void bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c);
 

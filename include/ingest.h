@@ -116,6 +116,8 @@ typedef struct bp_quality {
 	bp_warning *warnings;
 	size_t n_warnings;
 	unsigned long long bytes;   /* bytes read */
+	int threads;                /* 2 when its rows were read in two halves
+				       at once (bp_ingest_set_threads), else 1 */
 } bp_quality;
 
 /* The warning with `code` in q, or NULL. */
@@ -139,6 +141,18 @@ void bp_ingest_free(bp_ingest *in);
  * mapping found so far stays in q->map.  Returns 0 or -1. */
 int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		     const char *name, bp_quality *q, bp_err *err);
+
+/* How a contacts file is read.  With `threads` 2 (the default where two
+ * CPUs are online), a UTF-8 file of `min_bytes` (32 MiB by default) or
+ * more is read in two halves at once: the second starts at the first
+ * record boundary after byte `at` (0: the middle of the rows) and is read
+ * on a thread of its own; the results are the ones one pass gives, rows
+ * and errors alike (when a record ID is in both halves, or a value table
+ * would overflow, the second half is read again after the first).
+ * `threads` 1 reads every file in one pass, as BOARDPACK_THREADS=1 in the
+ * environment (and BOARDPACK_FAIL_ALLOC) makes the default. */
+void bp_ingest_set_threads(bp_ingest *in, int threads,
+			   unsigned long long min_bytes, unsigned long long at);
 
 /* Contacts held in the join index so far, and its size in bytes. */
 size_t bp_ingest_index_count(const bp_ingest *in);

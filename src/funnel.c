@@ -6,6 +6,8 @@
  */
 #include "funnel.h"
 
+#include <assert.h>
+
 #include <stdlib.h>
 
 #include "mem.h"
@@ -443,4 +445,32 @@ void bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out)
 	*out = (bp_month_cell){0};
 	for (ch = 0; ch < f->n_channels; ch++)
 		bp_month_cell_add(out, &f->month[i * f->n_channels + ch]);
+}
+
+int bp_funnel_merge(bp_funnel *to, const bp_funnel *from)
+{
+	size_t i, cells = (size_t)to->n_months * (size_t)to->n_channels;
+	int ch, st;
+
+	assert(to->first == from->first && to->n_months == from->n_months &&
+	       to->n_channels == from->n_channels);
+	if (bp_campaigns_merge(to->campaigns, from->campaigns) < 0)
+		return -1;
+	for (i = 0; i < cells; i++) {
+		bp_cohort_cell *c = &to->cohort[i];
+		const bp_cohort_cell *d = &from->cohort[i];
+
+		c->contacts += d->contacts;
+		for (st = 0; st < BP_NSTAGES; st++)
+			c->reached[st] += d->reached[st];
+		c->won_deals += d->won_deals;
+		c->won_revenue += d->won_revenue;
+		to->month[i].cost += from->month[i].cost;
+		bp_month_cell_add(&to->month[i], &from->month[i]);
+	}
+	for (ch = 0; ch < to->n_channels; ch++)
+		to->has[ch] |= from->has[ch];
+	if (from->first_data != BP_MONTH_NONE)
+		saw(to, from->first_data);
+	return 0;
 }

@@ -11,8 +11,11 @@
  */
 #include "ingest.h"
 
+#include <assert.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,10 @@
 #define NAME_LEN 160
 #define MAX_CACHED_VALUES 4096
 #define LIFE_VALUES 12
+/* A contacts file at least this large is read in two halves at once
+ * where two CPUs are online: below it, starting the second thread and
+ * merging cost about what they save. */
+#define SPLIT_MIN_BYTES ((unsigned long long)32 << 20)
 /* A contact that exists in the file but not for this run (created after
  * as_of): deals joined to it are treated as having no known contact. */
 #define REF_FUTURE 0xFFFFFFFFu
@@ -329,7 +336,11 @@ struct bp_ingest {
 	bp_tz **tz;         /* per source; NULL means the report's */
 	int other;          /* the `other` channel */
 	int contacts_list_deals; /* a contacts export had an associated-deals column */
+	int threads;        /* bp_ingest_set_threads() */
+	unsigned long long split_min, split_at;
 };
+
+static int default_threads(void);
 
 /* A parsed contact waiting for its index slot to reach the cache. */
 #define LOOKAHEAD 16
@@ -392,6 +403,8 @@ typedef struct reader {
 	int64_t won_seen, won_with_amount;
 	int64_t with_stage_date;       /* contacts with a date in any stage */
 	bp_time first_created;         /* the earliest create date read */
+	size_t width;                  /* fields in the header row */
+	unsigned long long more_bytes; /* read by the second half's reader */
 } reader;
 
 /* ---- small text helpers ---- */
@@ -1778,6 +1791,8 @@ bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err)
 	in->contacts = bp_idx_new();
 	in->deal_refs = bp_idx_new();
 	in->tz = bp_xcalloc(cfg->n_sources, sizeof(*in->tz));
+	in->threads = default_threads();
+	in->split_min = SPLIT_MIN_BYTES;
 	if (cfg->n_channels > 0xFFF) {
 		bp_err_set(err, BP_ECONFIG, "too many channels (%zu; at most %d)",
 			   cfg->n_channels, 0xFFF);
@@ -1864,21 +1879,32 @@ static void size_index(reader *r, unsigned long long file_bytes)
 		       (size_t)((double)(file_bytes - used) / per_row * 1.05));
 }
 
-static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
+/* Reads the rows until the end of the input (returns 0) or an error
+ * (-1; *csv_failed says whether the reader itself failed, rather than a
+ * row).  `end` is where the input ends, in bytes, for the index's size
+ * and the progress line (shown when `progress`); a set `*stop` ends the
+ * reading early, as an error. */
+static int read_loop(reader *r, bp_idx *seen, unsigned long long end,
+		     int progress, atomic_int *stop, int *csv_failed, bp_err *err)
 {
-	bp_idx *seen = NULL;
 	int rc;
 
-	if (r->src->kind == BP_SRC_DEALS)
-		seen = bp_idx_new();
-	while ((rc = bp_csv_next(r->csv, &r->fields, &r->n, err)) > 0) {
+	*csv_failed = 0;
+	for (;;) {
+		rc = bp_csv_next(r->csv, &r->fields, &r->n, err);
+		if (rc <= 0) {
+			*csv_failed = rc < 0;
+			break;
+		}
 		r->q->rows_read++;
 		if (r->q->rows_read == SIZING_ROWS && r->src->kind == BP_SRC_CONTACTS)
-			size_index(r, file_bytes);
-		if ((r->q->rows_read & 0x3FFFF) == 0 && file_bytes)
+			size_index(r, end);
+		if ((r->q->rows_read & 0xFFF) == 0 && stop && atomic_load(stop))
+			return bp_err_set(err, BP_ESOFTWARE, "stopped");
+		if ((r->q->rows_read & 0x3FFFF) == 0 && end && progress)
 			bp_log_progress("reading %s: %.0f%% (%lld rows)", r->src->id,
 					100.0 * (double)bp_csv_bytes(r->csv) /
-					(double)file_bytes, (long long)r->q->rows_read);
+					(double)end, (long long)r->q->rows_read);
 		rc = not_a_record(r, err);
 		if (rc != 0) {
 			if (rc < 0)
@@ -1894,11 +1920,261 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 		if (rc < 0)
 			break;
 	}
-	bp_log_progress_done();
-	bp_idx_free(seen);
 	if (rc == 0 && flush_contacts(r, err) < 0)
 		rc = -1;
 	return rc < 0 ? -1 : 0;
+}
+
+/* ---- a contacts file read in two halves at once ----
+ *
+ * The second half starts at a record boundary found near the middle
+ * (bp_csv_resync) and is read on a thread of its own into a funnel, an
+ * index and counts of its own, while the first half is read up to that
+ * boundary as usual.  Then the second half's results are added to the
+ * first's, which is what one pass would have made of the file when
+ *   - the first half ended cleanly at the boundary (else it was no
+ *     record boundary: a quoted field went on across it);
+ *   - the second half read without an error (an error must be reported
+ *     with its line, as one pass reports it);
+ *   - no record ID is in both halves (the second one is a duplicate one
+ *     pass would skip: its row is counted already);
+ *   - the source values and campaigns of both fit in one table (which of
+ *     them a full table keeps depends on the order).
+ * Otherwise the second half's results are dropped and it is read again,
+ * after the first, on this thread: slower, never different.  What the
+ * first half finds first wins as in one pass (duplicate IDs, the deal
+ * lists of contacts: its index is looked up first). */
+
+/* Records that must follow a line start, each as wide as the header,
+ * for it to be taken for a record boundary. */
+#define RESYNC_RECORDS 8
+
+typedef struct half {
+	reader *r;           /* the second half's reader */
+	bp_ingest in;        /* the ingest state it reads into */
+	bp_quality q;
+	bp_err err;
+	unsigned long long bytes;
+	int rc;
+	atomic_int stop;     /* its results will not be used */
+	pthread_t thread;
+} half;
+
+static int default_threads(void)
+{
+	const char *t = getenv("BOARDPACK_THREADS");
+
+	/* An injected allocation failure must land on the same allocation
+	 * every run. */
+	if ((t && strcmp(t, "1") == 0) || getenv("BOARDPACK_FAIL_ALLOC"))
+		return 1;
+	return sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+}
+
+void bp_ingest_set_threads(bp_ingest *in, int threads,
+			   unsigned long long min_bytes, unsigned long long at)
+{
+	in->threads = threads;
+	in->split_min = min_bytes;
+	in->split_at = at;
+}
+
+static void half_free(half *h)
+{
+	if (!h)
+		return;
+	if (h->r) {
+		bp_csv_close(h->r->csv);
+		values_free(&h->r->values);
+		free(h->r);
+	}
+	bp_idx_free(h->in.contacts);
+	bp_idx_free(h->in.deal_refs);
+	bp_funnel_free(h->in.f);
+	bp_quality_clear(&h->q);
+	free(h);
+}
+
+/* The second half's reader, from byte `at` to the end of `path`: a copy
+ * of r made before r read a row, so it is r as the header left it, with
+ * state of its own where r's would be shared. */
+static half *half_new(reader *r, const char *path, unsigned long long at,
+		      unsigned long long size, bp_err *err)
+{
+	const bp_funnel *f = r->in->f;
+	half *h = bp_xcalloc(1, sizeof(*h));
+	reader *b = bp_xmalloc(sizeof(*b));
+
+	*b = *r;
+	h->r = b;
+	h->in = *r->in;
+	h->in.f = bp_funnel_new(f->tz, f->as_of, f->first + f->n_months - 1,
+				f->n_months, f->n_channels);
+	h->in.f->mode = f->mode;
+	h->in.contacts = bp_idx_new();
+	h->in.deal_refs = bp_idx_new();
+	h->q.src = r->src;
+	h->bytes = size - at;
+	b->in = &h->in;
+	b->q = &h->q;
+	b->fields = NULL;
+	b->n = 0;
+	memset(&b->values, 0, sizeof(b->values));
+	b->ahead_first = b->ahead_n = 0;
+	bp_date_reader_init(&b->dates, b->src_tz, f->tz);
+	b->csv = bp_csv_open_at(path, r->name, at, bp_csv_delimiter(r->csv),
+				r->width, err);
+	if (!b->csv || bp_csv_project(b->csv, r->col, r->p->n_fields, err) < 0) {
+		half_free(h);
+		return NULL;
+	}
+	atomic_init(&h->stop, 0);
+	return h;
+}
+
+static void *half_run(void *arg)
+{
+	half *h = arg;
+	int csv_failed;
+
+	h->rc = read_loop(h->r, NULL, h->bytes, 0, &h->stop, &csv_failed, &h->err);
+	return NULL;
+}
+
+/* Every count of the second half's quality record, added to q's. */
+static void quality_add(bp_quality *q, const bp_quality *b)
+{
+	int s;
+
+	q->rows_read += b->rows_read;
+	q->rows_used += b->rows_used;
+	q->footer_rows += b->footer_rows;
+	q->duplicates += b->duplicates;
+	q->missing_id += b->missing_id;
+	q->bad_dates += b->bad_dates;
+	q->placeholder_dates += b->placeholder_dates;
+	q->stage_before_create += b->stage_before_create;
+	q->after_as_of += b->after_as_of;
+	q->unmatched_rows += b->unmatched_rows;
+	q->won_without_amount += b->won_without_amount;
+	q->won_without_close_date += b->won_without_close_date;
+	q->lost_without_close_date += b->lost_without_close_date;
+	q->unknown_contact += b->unknown_contact;
+	q->no_association += b->no_association;
+	q->notes_rows += b->notes_rows;
+	for (s = 0; s < BP_NSTAGES; s++)
+		q->stage_mismatch[s] += b->stage_mismatch[s];
+	q->stage_mismatch_rows += b->stage_mismatch_rows;
+	q->empty_export |= b->empty_export;
+}
+
+/* Adds the second half's results to r's, when they are what one pass
+ * would have made (see above).  Returns 0, or -1 with r unchanged. */
+static int merge_half(reader *r, half *h)
+{
+	reader *b = h->r;
+	size_t i;
+
+	if (!bp_idx_disjoint(r->in->contacts, h->in.contacts)) {
+		bp_log_debug("%s: a record ID is in both halves", r->src->id);
+		return -1;
+	}
+	if (r->values.count + b->values.count > MAX_CACHED_VALUES ||
+	    bp_funnel_merge(r->in->f, h->in.f) < 0) {
+		bp_log_debug("%s: too many values to merge", r->src->id);
+		return -1;
+	}
+	/* Nothing below can fail. */
+	bp_idx_chain(r->in->contacts, h->in.contacts);
+	bp_idx_chain(r->in->deal_refs, h->in.deal_refs);
+	h->in.contacts = h->in.deal_refs = NULL;
+	for (i = 0; i < b->values.cap; i++) {
+		const value_entry *e = &b->values.e[i];
+		value_entry *to;
+
+		if (!e->s)
+			continue;
+		to = values_get(&r->values, r->src, r->in->other, e->s, e->n);
+		assert(to);
+		to->count += e->count;
+	}
+	quality_add(r->q, &h->q);
+	r->with_stage_date += b->with_stage_date;
+	if (b->first_created != BP_TIME_NONE &&
+	    (r->first_created == BP_TIME_NONE || b->first_created < r->first_created))
+		r->first_created = b->first_created;
+	r->more_bytes = bp_csv_bytes(b->csv);
+	r->q->threads = 2;
+	return 0;
+}
+
+/* Reads a contacts file in two halves when a record boundary is found
+ * near `at` (see above); returns 1 when it did not try, else what
+ * read_loop() returns for the whole file. */
+static int read_halves(reader *r, const char *path, unsigned long long size,
+		       bp_err *err)
+{
+	unsigned long long start = bp_csv_bytes(r->csv), from;
+	long long at;
+	half *h;
+	int rc, csv_failed;
+
+	from = r->in->split_at ? r->in->split_at : start + (size - start) / 2;
+	at = bp_csv_resync(path, from > start ? from : start,
+			   bp_csv_delimiter(r->csv), r->width, RESYNC_RECORDS, err);
+	if (at <= (long long)start || !(h = half_new(r, path, (unsigned long long)at,
+						     size, err))) {
+		bp_err_clear(err);
+		return 1;
+	}
+	if (bp_csv_stop_at(r->csv, (unsigned long long)at, err) < 0 ||
+	    pthread_create(&h->thread, NULL, half_run, h) != 0) {
+		bp_err_clear(err);
+		bp_csv_stop_at(r->csv, 0, err);
+		half_free(h);
+		return 1;
+	}
+	bp_log_debug("%s: reading from byte %lld on a second thread", r->src->id, at);
+	rc = read_loop(r, NULL, (unsigned long long)at, 1, NULL, &csv_failed, err);
+	if (rc < 0)
+		atomic_store(&h->stop, 1);
+	pthread_join(h->thread, NULL);
+	if (rc < 0 && !csv_failed) {
+		half_free(h);
+		return -1;
+	}
+	if (rc == 0 && h->rc == 0 && merge_half(r, h) == 0) {
+		half_free(h);
+		return 0;
+	}
+	bp_log_debug("%s: reading the second half again, after the first (%s)",
+		     r->src->id, rc < 0 ? err->msg : h->rc < 0 ? h->err.msg :
+		     "its results cannot be merged");
+	half_free(h);
+	bp_err_clear(err);
+	if (bp_csv_stop_at(r->csv, 0, err) < 0)
+		return -1;
+	return read_loop(r, NULL, size, 1, NULL, &csv_failed, err);
+}
+
+static int read_rows(reader *r, const char *path, unsigned long long file_bytes,
+		     bp_err *err)
+{
+	bp_idx *seen = NULL;
+	int rc = 1, csv_failed;
+
+	r->q->threads = 1;
+	if (r->src->kind == BP_SRC_CONTACTS && r->in->threads >= 2 &&
+	    file_bytes >= r->in->split_min && file_bytes)
+		rc = read_halves(r, path, file_bytes, err);
+	if (rc > 0) {
+		if (r->src->kind == BP_SRC_DEALS)
+			seen = bp_idx_new();
+		rc = read_loop(r, seen, file_bytes, 1, NULL, &csv_failed, err);
+	}
+	bp_log_progress_done();
+	bp_idx_free(seen);
+	return rc;
 }
 
 /* The GA4 "Reports snapshot" export stacks a dozen small tables, each
@@ -1974,10 +2250,11 @@ static int read_source(reader *r, const char *path, bp_err *err)
 	    bp_csv_project(r->csv, r->col, r->p->n_fields, err) < 0)
 		return -1;
 	declare_columns(r);
-	if (read_rows(r, stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0,
-		      err) < 0)
+	r->width = n_hdr;
+	if (read_rows(r, path, stat(path, &st) == 0 ?
+		      (unsigned long long)st.st_size : 0, err) < 0)
 		return -1;
-	r->q->bytes = bp_csv_bytes(r->csv);
+	r->q->bytes = bp_csv_bytes(r->csv) + r->more_bytes;
 	collect_unmatched(r);
 	return finish_source(r, err);
 }

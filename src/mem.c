@@ -5,6 +5,7 @@
 #include "mem.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,9 @@
 #include <libxml/xmlmemory.h>
 
 /* The allocation that is to fail for a test (0: none), and how many have
- * been made since bp_mem_init. */
-static unsigned long fail_at, made;
+ * been made since bp_mem_init (by any thread). */
+static unsigned long fail_at;
+static atomic_ulong made;
 
 _Noreturn void bp_oom(void)
 {

@@ -14,7 +14,10 @@
  *     bp_date_parse() and bp_civil_to_time();
  *   - from bp_num_money_mark() and bp_num_count(): the result, amount and
  *     currency mark of their general readings.
- * Any difference aborts, naming both answers.
+ * A value shaped YYYY-MM-DD is also tried with the month and day digits
+ * a careless fast path gets wrong (days 29-32, months 00 and 13), and
+ * every value a second time once all of them were read.  Any difference
+ * aborts, naming both answers.
  */
 #include "date.h"
 #include "num.h"
@@ -94,29 +97,59 @@ static void check_numbers(const char *v, size_t n)
 	}
 }
 
+/* The month and day digits a careless fast path gets wrong: the ends of
+ * months, days past them, months 00 and 13. */
+static const char *const edges[][2] = {
+	{ NULL, "29" }, { NULL, "30" }, { NULL, "31" }, { NULL, "32" },
+	{ "00", NULL }, { "13", NULL }, { "02", "29" }, { "02", "30" },
+};
+
+/* A value shaped YYYY-MM-DD... is also read with its month or day set
+ * to each edge, and every value once more after all of them, when its
+ * day is in the table. */
+static void check_value(bp_date_reader *dr, const uint8_t *p, size_t n, int again)
+{
+	char *v = malloc(n ? n : 1);
+	size_t k;
+
+	if (!v)
+		abort();
+	memcpy(v, p, n);
+	check_date(dr, v, n);
+	if (!again)
+		check_numbers(v, n);
+	for (k = 0; !again && n >= 10 && v[4] == '-' && v[7] == '-' &&
+	     k < sizeof(edges) / sizeof(edges[0]); k++) {
+		if (edges[k][0])
+			memcpy(v + 5, edges[k][0], 2);
+		if (edges[k][1])
+			memcpy(v + 8, edges[k][1], 2);
+		check_date(dr, v, n);
+		memcpy(v, p, n);
+	}
+	free(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bp_date_reader dr;
 	const uint8_t *p, *end = data + size;
+	int again;
 
 	if (size == 0)
 		return 0;
 	bp_date_reader_init(&dr, zones[data[0] % N_ZONES],
 			    zones[(data[0] / N_ZONES) % N_ZONES]);
-	for (p = data + 1; p <= end;) {
-		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = (size_t)((nl ? nl : end) - p);
-		char *v = malloc(n ? n : 1);
+	for (again = 0; again < 2; again++) {
+		for (p = data + 1; p <= end;) {
+			const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = (size_t)((nl ? nl : end) - p);
 
-		if (!v)
-			return 0;
-		memcpy(v, p, n);
-		check_date(&dr, v, n);
-		check_numbers(v, n);
-		free(v);
-		if (!nl)
-			break;
-		p = nl + 1;
+			check_value(&dr, p, n, again);
+			if (!nl)
+				break;
+			p = nl + 1;
+		}
 	}
 	return 0;
 }
