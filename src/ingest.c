@@ -2122,17 +2122,17 @@ static int read_halves(reader *r, const char *path, unsigned long long size,
 	from = r->in->split_at ? r->in->split_at : start + (size - start) / 2;
 	at = bp_csv_resync(path, from > start ? from : start,
 			   bp_csv_delimiter(r->csv), r->width, RESYNC_RECORDS, err);
-	if (at <= (long long)start || !(h = half_new(r, path, (unsigned long long)at,
-						     size, err))) {
+	/* The stop first: it also says whether the file is UTF-8. */
+	if (at <= (long long)start ||
+	    bp_csv_stop_at(r->csv, (unsigned long long)at, err) < 0) {
 		bp_err_clear(err);
 		return 1;
 	}
-	if (bp_csv_stop_at(r->csv, (unsigned long long)at, err) < 0 ||
-	    pthread_create(&h->thread, NULL, half_run, h) != 0) {
-		bp_err_clear(err);
-		bp_csv_stop_at(r->csv, 0, err);
+	h = half_new(r, path, (unsigned long long)at, size, err);
+	if (!h || pthread_create(&h->thread, NULL, half_run, h) != 0) {
 		half_free(h);
-		return 1;
+		bp_err_clear(err);
+		return bp_csv_stop_at(r->csv, 0, err) < 0 ? -1 : 1;
 	}
 	bp_log_debug("%s: reading from byte %lld on a second thread", r->src->id, at);
 	rc = read_loop(r, NULL, (unsigned long long)at, 1, NULL, &csv_failed, err);
