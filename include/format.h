@@ -41,8 +41,9 @@ int bp_format_delta(double a, double b, char *buf, size_t size);
 int bp_format_delta_pt(double a, double b, char *buf, size_t size);
 
 /* "2026-10" -> en "October 2026" (abbrev: "Oct 2026"); ko "2026년 10월",
- * zh (zh-TW, zh-CN) "2026年10月" (both forms).  Other languages read as
- * en.  -1 on a malformed month. */
+ * zh (zh-TW, zh-CN) "2026年10月" (both forms).  abbrev 2: the month
+ * alone, "Oct", "10월", "10月" (to compare the same month of two years).
+ * Other languages read as en.  -1 on a malformed month. */
 int bp_format_month(const char *yyyymm, const char *language, int abbrev,
 		    char *buf, size_t size);
 

@@ -10,8 +10,8 @@
  *     <label key="story.record-high">{1}創下 {3} 個月新高：{2}（{4}）。</label>
  *   </labels>
  *
- * White space inside a label is collapsed to single spaces, so long texts
- * may be wrapped in the file.  A key the language lacks is looked up in
+ * Each run of white space in a label becomes one space (so long texts may
+ * be wrapped in the file; a label that ends in a space keeps one).  A key the language lacks is looked up in
  * its base language (zh for zh-TW) and then in English, so a partial
  * translation still renders.  Placeholders {1}..{9} are filled by the
  * template (bp:fmt), in whatever order the language needs them.

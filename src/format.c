@@ -201,6 +201,10 @@ int bp_format_month(const char *yyyymm, const char *language, int abbrev,
 
 	if (parse_month(yyyymm, &y, &m) < 0 || (yyyymm[7] && yyyymm[7] != '-'))
 		return fail(buf, size);
+	if (abbrev == 2)
+		return is_ko(language) ? snprintf(buf, size, "%d\xec\x9b\x94", m)
+		       : is_zh(language) ? snprintf(buf, size, "%d\xe6\x9c\x88", m)
+		       : snprintf(buf, size, "%.3s", month_en[m - 1]);
 	if (is_ko(language))
 		return snprintf(buf, size, "%d\xeb\x85\x84 %d\xec\x9b\x94", y, m);
 	if (is_zh(language))

@@ -38,7 +38,8 @@ static int by_key(const void *a, const void *b)
 	return strcmp(((const entry *)a)->key, ((const entry *)b)->key);
 }
 
-/* The text with runs of white space made one space, ends trimmed. */
+/* The text with every run of white space made one space, at the ends
+ * too: "; " keeps the space that separates it from what follows. */
 static char *collapse(const char *s)
 {
 	char *out = bp_xmalloc(strlen(s) + 1), *o = out;
@@ -46,7 +47,7 @@ static char *collapse(const char *s)
 
 	for (; *s; s++) {
 		if (isspace((unsigned char)*s)) {
-			space = o > out;
+			space = 1;
 			continue;
 		}
 		if (space)
@@ -54,6 +55,8 @@ static char *collapse(const char *s)
 		space = 0;
 		*o++ = *s;
 	}
+	if (space)
+		*o++ = ' ';
 	*o = '\0';
 	return out;
 }

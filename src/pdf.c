@@ -554,20 +554,39 @@ static const struct rgb GOOD = {0.11f, 0.48f, 0.20f};
 static const struct rgb BAD = {0.70f, 0.15f, 0.12f};
 static const struct rgb WARN = {0.66f, 0.40f, 0.0f};
 
-/* The colour a `tone` attribute asks for (good, bad, warn, flat), else
- * the `color` attribute, else def. */
+/* Whether the class attribute (space-separated names) holds `name`. */
+static int has_class(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)"class");
+	const char *p = (const char *)v;
+	size_t len = strlen(name);
+	int found = 0;
+
+	while (p && *p && !found) {
+		p += strspn(p, " ");
+		found = strncmp(p, name, len) == 0 && (p[len] == ' ' || !p[len]);
+		p += strcspn(p, " ");
+	}
+	xmlFree(v);
+	return found;
+}
+
+/* The colour a `tone` attribute (or the same word as a class, which the
+ * HTML templates share) asks for: good, bad, warn, flat, and the target
+ * statuses st-on-track, st-at-risk, st-missed; else the `color`
+ * attribute; else def. */
 static struct rgb tone_of(xmlNodePtr n, struct rgb def)
 {
+	static const struct { const char *name; const struct rgb *c; } t[] = {
+		{"good", &GOOD}, {"bad", &BAD}, {"warn", &WARN}, {"flat", &GREY},
+		{"st-on-track", &GOOD}, {"st-at-risk", &WARN}, {"st-missed", &BAD},
+	};
 	struct rgb c = def;
+	size_t i;
 
-	if (attr_is(n, "tone", "good"))
-		return GOOD;
-	if (attr_is(n, "tone", "bad"))
-		return BAD;
-	if (attr_is(n, "tone", "warn"))
-		return WARN;
-	if (attr_is(n, "tone", "flat"))
-		return GREY;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (attr_is(n, "tone", t[i].name) || has_class(n, t[i].name))
+			return *t[i].c;
 	if (xmlHasProp(n, (const xmlChar *)"color"))
 		color_attr(n, "color", def, &c);
 	return c;
@@ -587,7 +606,10 @@ static int text_node(struct pdf *p, struct text *t, xmlNodePtr n, int bold,
 				return -1;
 		} else if (ch->type == XML_ELEMENT_NODE &&
 			   text_node(p, t, ch, bold || is(ch, "b") ||
-				     attr_is(ch, "bold", "1"),
+				     attr_is(ch, "bold", "1") ||
+				     has_class(ch, "st-on-track") ||
+				     has_class(ch, "st-at-risk") ||
+				     has_class(ch, "st-missed"),
 				     tone_of(ch, color)) < 0) {
 			return -1;
 		}
@@ -772,14 +794,14 @@ static void anchor(struct pdf *p)
 			HPDF_Dict_Add(p->doc->catalog, "Dests", p->dests);
 		}
 		d = HPDF_Page_CreateDestination(p->page);
-		HPDF_Destination_SetXYZ(d, 0, p->y, 0);
+		HPDF_Destination_SetFitH(d, p->y);
 		HPDF_Dict_Add(p->dests, (const char *)p->pending_id, d);
 	}
 	if (p->pending_title && *p->pending_title) {
 		o = HPDF_CreateOutline(p->doc, NULL, (const char *)p->pending_title,
 				       HPDF_GetEncoder(p->doc, "UTF-8"));
 		d = HPDF_Page_CreateDestination(p->page);
-		HPDF_Destination_SetXYZ(d, 0, p->y, 0);
+		HPDF_Destination_SetFitH(d, p->y);
 		HPDF_Outline_SetDestination(o, d);
 	}
 	xmlFree(p->pending_id);
@@ -797,21 +819,33 @@ static float columns_height(const struct pdf *p, xmlNodePtr n);
  * three rows), notes skipped. */
 static float keep_with_next(const struct pdf *p, xmlNodePtr n)
 {
+	float notes = 0;
+
 	for (n = n->next; n; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE || is(n, "note"))
+		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		if (is(n, "note")) {
+			/* a generous guess of its lines, without laying it out */
+			xmlChar *t = xmlNodeGetContent(n);
+			float w = t ? (float)xmlUTF8Strlen(t) * 7.5f * 0.62f : 0;
+
+			notes += (float)ceil(w / (p->right - p->left)) * 7.5f * LEADING + 6;
+			xmlFree(t);
+			continue;
+		}
 		if (is(n, "drawing"))
-			return (float)num_attr(n, "height", 0) *
-			       drawing_scale(p, n, p->right - p->left) + 30;
+			return notes + (float)num_attr(n, "height", 0) *
+			       drawing_scale(p, n, p->right - p->left) + 16;
 		if (is(n, "columns"))
-			return columns_height(p, n) + 30;
+			return notes + columns_height(p, n) + 16;
 		if (is(n, "table"))
-			return 4 * (TABLE_SIZE * LEADING + 2 * PAD) + 16;
+			return notes + 5 * (TABLE_SIZE * LEADING + 2 * PAD) + 16;
 		if (is(n, "kpis"))
-			return 90;
-		return is(n, "page-break") || is(n, "h1") || is(n, "h2") ? 0 : 40;
+			return notes + 90;
+		return is(n, "page-break") || is(n, "h1") || is(n, "h2") ? notes
+		       : notes + 40;
 	}
-	return 0;
+	return notes;
 }
 
 /* A paragraph block: headings, body text, notes, list items (indent and
@@ -880,7 +914,7 @@ static float draw_para(struct pdf *p, const struct para *a, float x, float w,
 /* ---- scorecards ------------------------------------------------------- */
 
 #define KPI_LABEL 8.0f
-#define KPI_VALUE 17.0f
+#define KPI_VALUE 16.0f
 #define KPI_LINE 7.5f
 
 /* A scorecard: label, value, then its note and each <line> child (rich
@@ -915,8 +949,17 @@ static int kpi_make(struct pdf *p, xmlNodePtr n, float w, struct kpi *k)
 	k->lines = bp_xcalloc(xmlChildElementCount(n) + 1, sizeof(*k->lines));
 	if (para_make(p, label ? (char *)label : "", 0, KPI_LABEL, GREY, w, &k->label) < 0 ||
 	    para_make(p, value && *value ? (char *)value : "\xe2\x80\x94", 1,
-		      KPI_VALUE, tone_of(n, INK), w, &k->value) < 0)
+		      KPI_VALUE, tone_of(n, INK), 1e9f, &k->value) < 0)
 		goto out;
+	/* a figure is never broken: a long one is set smaller to fit */
+	if (k->value.nl && k->value.l[0].w > w) {
+		float s = KPI_VALUE * w / k->value.l[0].w;
+
+		para_free(&k->value);
+		if (para_make(p, value && *value ? (char *)value : "", 1,
+			      s < 8 ? 8 : s, tone_of(n, INK), w, &k->value) < 0)
+			goto out;
+	}
 	if (note && *note &&
 	    para_make(p, (char *)note, 0, KPI_LINE, GREY, w, &k->lines[k->n++]) < 0)
 		goto out;
@@ -964,7 +1007,7 @@ static void kpi_draw(struct pdf *p, const struct kpi *k, float x, float w,
 		top -= draw_para(p, &k->lines[i], x + 8, iw, top, 1e9f, 0, 0);
 }
 
-/* Scorecards in rows of as many as fit 150 points wide; a row is as tall
+/* Scorecards in rows of as many as fit 140 points wide; a row is as tall
  * as its tallest card and never split over pages. */
 static int block_kpis(struct pdf *p, xmlNodePtr n)
 {
@@ -979,7 +1022,7 @@ static int block_kpis(struct pdf *p, xmlNodePtr n)
 		count += is(c, "kpi");
 	if (!count)
 		return 0;
-	cols = (size_t)((cw + gap) / (150 + gap));
+	cols = (size_t)((cw + gap) / (140 + gap));
 	cols = cols < 1 ? 1 : cols > count ? count : cols;
 	w = (cw - gap * (float)(cols - 1)) / (float)cols;
 	k = bp_xcalloc(count, sizeof(*k));

@@ -43,8 +43,10 @@ typedef struct ctx {
 	xmlXPathContextPtr xp;
 	const char *currency;     /* run/@currency, points into metrics */
 	const char *language;     /* run/@language */
-	xmlChar *currency_s, *language_s;
+	xmlChar *currency_s, *language_s, *period_s;
+	const char *period;       /* run/@period */
 	bp_labels *labels;        /* the words of run/@language */
+	xmlDocPtr scratch;        /* the nodes bp:list made */
 	const char *file;         /* the template being expanded */
 	int depth;
 	char xpath_msg[512];      /* last libxml2 XPath error */
@@ -406,10 +408,9 @@ static void string_fn(xmlXPathParserContextPtr ctxt, int nargs, int which)
 	s = xmlXPathPopString(ctxt);
 	lang = ctx_of(ctxt)->language;
 	if (s && *s) {
-		if (which == 0)
-			bp_format_month((char *)s, lang, 0, buf, sizeof(buf));
-		else if (which == 1)
-			bp_format_month((char *)s, lang, 1, buf, sizeof(buf));
+		if (which <= 1 || which == 5)
+			bp_format_month((char *)s, lang, which == 5 ? 2 : which,
+					buf, sizeof(buf));
 		else if (which == 2)
 			bp_format_date((char *)s, lang, buf, sizeof(buf));
 		else if (which == 3)
@@ -434,6 +435,11 @@ static void fn_month_short(xmlXPathParserContextPtr ctxt, int nargs)
 static void fn_date(xmlXPathParserContextPtr ctxt, int nargs)
 {
 	string_fn(ctxt, nargs, 2);
+}
+
+static void fn_month_alone(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	string_fn(ctxt, nargs, 5);
 }
 
 static void fn_quarter(xmlXPathParserContextPtr ctxt, int nargs)
@@ -679,6 +685,37 @@ static void fn_when(xmlXPathParserContextPtr ctxt, int nargs)
 	}
 }
 
+/* Months since 1 BC of "YYYY-MM"; NAN when malformed. */
+static double month_number(const char *m)
+{
+	char *end;
+	long y, mo;
+
+	if (!m || strlen(m) < 7 || m[4] != '-')
+		return NAN;
+	y = strtol(m, &end, 10);
+	if (end != m + 4)
+		return NAN;
+	mo = strtol(m + 5, &end, 10);
+	if (end != m + 7 || mo < 1 || mo > 12)
+		return NAN;
+	return (double)y * 12 + (double)(mo - 1);
+}
+
+/* bp:age(month): how many months `month` lies before run/@period (0 for
+ * the period itself), so a template can take "the last 12 months" or
+ * "the same months a year earlier" whatever the window's length. */
+static void fn_age(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *m;
+
+	CHECK_ARITY(1);
+	m = xmlXPathPopString(ctxt);
+	valuePush(ctxt, xmlXPathNewFloat(month_number(ctx_of(ctxt)->period) -
+					 month_number((char *)m)));
+	xmlFree(m);
+}
+
 /* bp:dash(text): the text, or "—" when it is empty (a figure that does
  * not exist, never a 0). */
 static void fn_dash(xmlXPathParserContextPtr ctxt, int nargs)
@@ -723,6 +760,44 @@ static void fn_min(xmlXPathParserContextPtr ctxt, int nargs)
 	extreme(ctxt, nargs, -1);
 }
 
+/* bp:list('a b c'): a node per word, each's string value the word, so a
+ * template can repeat one block for a list of metrics
+ * (bp:each="bp:list('new_leads new_mqls')" bp:as="m").  The nodes live in
+ * a scratch document of the expansion; absolute paths inside still read
+ * metrics.xml, as XPath's root is the context's document. */
+static void fn_list(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	ctx *c = ctx_of(ctxt);
+	xmlNodeSetPtr set = xmlXPathNodeSetCreate(NULL);
+	xmlChar *s;
+	const char *p;
+	size_t n;
+
+	CHECK_ARITY(1);
+	s = xmlXPathPopString(ctxt);
+	if (!c->scratch) {
+		c->scratch = xmlNewDoc(BAD_CAST "1.0");
+		xmlDocSetRootElement(c->scratch,
+				     xmlNewDocNode(c->scratch, NULL, BAD_CAST "list", NULL));
+	}
+	for (p = s ? (const char *)s : ""; *p; p += n) {
+		xmlNodePtr item;
+		char *w;
+
+		p += strspn(p, " \t\n,");
+		n = strcspn(p, " \t\n,");
+		if (!n)
+			break;
+		w = bp_xstrndup(p, n);
+		item = xmlNewDocNode(c->scratch, NULL, BAD_CAST "item", BAD_CAST w);
+		free(w);
+		xmlAddChild(xmlDocGetRootElement(c->scratch), item);
+		xmlXPathNodeSetAdd(set, item);
+	}
+	xmlFree(s);
+	valuePush(ctxt, xmlXPathWrapNodeSet(set));
+}
+
 /* libxml2 allocates through bp_xmalloc, so registering cannot fail. */
 static void register_functions(xmlXPathContextPtr xp)
 {
@@ -736,7 +811,8 @@ static void register_functions(xmlXPathContextPtr xp)
 		{"channel-name", fn_channel_name}, {"group-name", fn_group_name},
 		{"value", fn_value}, {"change", fn_change}, {"tone", fn_tone},
 		{"better", fn_better}, {"when", fn_when}, {"dash", fn_dash},
-		{"max", fn_max}, {"min", fn_min},
+		{"max", fn_max}, {"min", fn_min}, {"month-alone", fn_month_alone},
+		{"list", fn_list}, {"age", fn_age},
 	};
 	size_t i;
 
@@ -911,6 +987,9 @@ static void set_number_var(ctx *c, const char *name, double v)
 	xmlXPathRegisterVariable(c->xp, BAD_CAST name, xmlXPathNewFloat(v));
 }
 
+static int fragment_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+			 xmlNodePtr here);
+
 /* Repeats t per node of bp:each, with $i and $n; restores outer ones. */
 static int expand_each(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		       xmlNodePtr here, const xmlChar *expr)
@@ -939,7 +1018,8 @@ static int expand_each(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		set_number_var(c, "n", count);
 		if (as)
 			xmlXPathRegisterVariable(c->xp, as, xmlXPathNewNodeSet(node));
-		rc = expand_once(c, t, parent, node);
+		rc = is_bp(t) ? fragment_once(c, t, parent, node)
+			      : expand_once(c, t, parent, node);
 	}
 	xmlXPathRegisterVariable(c->xp, BAD_CAST "i", oi);
 	xmlXPathRegisterVariable(c->xp, BAD_CAST "n", on);
@@ -1092,6 +1172,17 @@ static int expand_bp(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	xmlChar *cond;
 	int keep = 1;
 
+	if (strcmp(nm, "fragment") == 0) {
+		xmlChar *each = xmlGetNsProp(t, BAD_CAST "each",
+					     BAD_CAST BP_TEMPLATE_NS);
+		int rc;
+
+		if (!each)
+			return fragment_once(c, t, parent, here);
+		rc = expand_each(c, t, parent, here, each);
+		xmlFree(each);
+		return rc;
+	}
 	cond = xmlGetNsProp(t, BAD_CAST "if", BAD_CAST BP_TEMPLATE_NS);
 	if (!cond)
 		cond = xmlGetProp(t, BAD_CAST "if");
@@ -1104,9 +1195,22 @@ static int expand_bp(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		return expand_include(c, t, parent, here);
 	if (strcmp(nm, "chart") == 0)
 		return expand_chart(c, t, parent, here);
-	if (strcmp(nm, "fragment") == 0)
-		return expand_children(c, t, parent, here);
 	return cfail(c, t, "unknown directive <bp:%s>", nm);
+}
+
+/* A <bp:fragment>'s children, when its bp:if (or if) holds at `here`. */
+static int fragment_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+			 xmlNodePtr here)
+{
+	xmlChar *cond = xmlGetNsProp(t, BAD_CAST "if", BAD_CAST BP_TEMPLATE_NS);
+	int keep = 1;
+
+	if (!cond)
+		cond = xmlGetProp(t, BAD_CAST "if");
+	if (cond)
+		keep = eval_bool(c, t, cond, here);
+	xmlFree(cond);
+	return keep <= 0 ? keep : expand_children(c, t, parent, here);
 }
 
 /* ---- charts ---- */
@@ -1139,6 +1243,7 @@ typedef struct point { long cat, ser; double y, target; } point;
 
 typedef struct chart_data {
 	strlist cats, series;
+	strlist keys;           /* order="..": each category's sort key */
 	point *pts;
 	size_t n, cap;
 } chart_data;
@@ -1147,6 +1252,7 @@ static void chart_data_free(chart_data *d)
 {
 	strlist_free(&d->cats);
 	strlist_free(&d->series);
+	strlist_free(&d->keys);
 	free(d->pts);
 }
 
@@ -1187,17 +1293,24 @@ static double to_number(const xmlChar *s)
 
 static const char *const chart_attrs[] = {
 	"type", "rows", "x", "y", "series", "target", "format", "width",
-	"height", "title", "target-label", "if", NULL
+	"height", "title", "target-label", "absent-label", "other-label",
+	"max-series", "order", "if", NULL
 };
 
 static int check_chart_attrs(ctx *c, xmlNodePtr t)
 {
 	xmlAttrPtr a;
+	const char *nm;
 	size_t i;
 
 	for (a = t->properties; a; a = a->next) {
+		nm = (const char *)a->name;
+		/* bp:attr-title="XPATH" and the like: a text the report's
+		 * words give */
+		if (is_bp_attr(a) && strncmp(nm, "attr-", 5) == 0)
+			nm += 5;
 		for (i = 0; chart_attrs[i]; i++)
-			if (strcmp((const char *)a->name, chart_attrs[i]) == 0)
+			if (strcmp(nm, chart_attrs[i]) == 0)
 				break;
 		if (!chart_attrs[i] || (a->ns && !is_bp_attr(a)))
 			return cfail(c, t, "unknown attribute '%s' on <bp:chart>",
@@ -1206,15 +1319,35 @@ static int check_chart_attrs(ctx *c, xmlNodePtr t)
 	return 0;
 }
 
-/* Evaluates x, y, series, target for one row into d. */
+/* A chart's text attribute: bp:attr-NAME evaluated at `here`, else NAME
+ * as written, else NULL.  Caller frees; *failed on a bad expression. */
+static xmlChar *chart_text(ctx *c, xmlNodePtr t, const char *name,
+			   xmlNodePtr here, int *failed)
+{
+	char *attr = bp_xasprintf("attr-%s", name);
+	xmlChar *expr = xmlGetNsProp(t, BAD_CAST attr, BAD_CAST BP_TEMPLATE_NS);
+	xmlChar *v;
+
+	free(attr);
+	if (!expr)
+		return xmlGetProp(t, BAD_CAST name);
+	v = eval_string(c, t, "bp:chart", expr, here);
+	xmlFree(expr);
+	if (!v)
+		*failed = 1;
+	return v;
+}
+
+/* Evaluates x, y, series, target and order for one row into d. */
 static int gather_row(ctx *c, xmlNodePtr t, xmlNodePtr row, chart_data *d)
 {
-	static const char *const names[4] = {"x", "y", "series", "target"};
-	xmlChar *v[4] = {NULL, NULL, NULL, NULL};
+	static const char *const names[5] = {"x", "y", "series", "target",
+					     "order"};
+	xmlChar *v[5] = {NULL, NULL, NULL, NULL, NULL};
 	int i, rc = -1;
 	point *pt;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		xmlChar *expr = xmlGetProp(t, BAD_CAST names[i]);
 
 		if (!expr)
@@ -1230,12 +1363,62 @@ static int gather_row(ctx *c, xmlNodePtr t, xmlNodePtr row, chart_data *d)
 	pt->ser = intern(&d->series, v[2] ? (char *)v[2] : "");
 	pt->y = to_number(v[1]);
 	pt->target = to_number(v[3]);
+	/* a category's key is the one of the first row that names it */
+	if (v[4] && (size_t)pt->cat == d->keys.n) {
+		BP_GROW(d->keys.s, d->keys.n + 1, d->keys.cap);
+		d->keys.s[d->keys.n++] = bp_xstrdup((char *)v[4]);
+	}
 	d->n++;
 	rc = 0;
 out:
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		xmlFree(v[i]);
 	return rc;
+}
+
+/* Keys compare as numbers when both are, else as text. */
+static int key_cmp(const char *a, const char *b)
+{
+	double x = to_number(BAD_CAST a), y = to_number(BAD_CAST b);
+
+	if (!isnan(x) && !isnan(y))
+		return x < y ? -1 : x > y;
+	return strcmp(a, b);
+}
+
+/* Puts the categories in the order of their keys (stable), renumbering
+ * the points. */
+static void sort_categories(chart_data *d)
+{
+	size_t n = d->cats.n, i, j, *rank, *where;
+	char **cats;
+
+	if (!n || d->keys.n != n)
+		return;
+	rank = bp_xreallocarray(NULL, n, sizeof(*rank));
+	for (i = 0; i < n; i++)
+		rank[i] = i;
+	/* insertion sort: a chart has tens of categories */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && key_cmp(d->keys.s[rank[j - 1]],
+					     d->keys.s[rank[j]]) > 0; j--) {
+			size_t t = rank[j];
+
+			rank[j] = rank[j - 1];
+			rank[j - 1] = t;
+		}
+	cats = bp_xreallocarray(NULL, n, sizeof(*cats));
+	for (i = 0; i < n; i++)
+		cats[i] = d->cats.s[rank[i]];
+	memcpy(d->cats.s, cats, n * sizeof(*cats));
+	where = bp_xreallocarray(NULL, n, sizeof(*where));
+	for (i = 0; i < n; i++)
+		where[rank[i]] = i;
+	for (i = 0; i < d->n; i++)
+		d->pts[i].cat = (long)where[d->pts[i].cat];
+	free(where);
+	free(cats);
+	free(rank);
 }
 
 static int gather(ctx *c, xmlNodePtr t, xmlNodePtr here, chart_data *d)
@@ -1271,6 +1454,7 @@ static int gather(ctx *c, xmlNodePtr t, xmlNodePtr here, chart_data *d)
 	xmlXPathRegisterVariable(c->xp, BAD_CAST "row", saved);
 	if (set->nodesetval && i < set->nodesetval->nodeNr)
 		goto out;
+	sort_categories(d);
 	rc = 0;
 out:
 	xmlFree(rows);
@@ -1480,8 +1664,8 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 {
 	xmlChar *type = xmlGetProp(t, BAD_CAST "type");
 	xmlChar *format = xmlGetProp(t, BAD_CAST "format");
-	xmlChar *title = xmlGetProp(t, BAD_CAST "title");
-	xmlChar *tlabel = xmlGetProp(t, BAD_CAST "target-label");
+	xmlChar *title = NULL, *tlabel = NULL, *absent = NULL, *other = NULL;
+	int failed = 0;
 	bp_chart_input in;
 	chart_data d;
 	fmt_ctx f;
@@ -1492,6 +1676,12 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	memset(&in, 0, sizeof(in));
 	memset(&d, 0, sizeof(d));
 	if (check_chart_attrs(c, t) < 0)
+		goto out;
+	title = chart_text(c, t, "title", here, &failed);
+	tlabel = chart_text(c, t, "target-label", here, &failed);
+	absent = chart_text(c, t, "absent-label", here, &failed);
+	other = chart_text(c, t, "other-label", here, &failed);
+	if (failed)
 		goto out;
 	if (chart_type((char *)type, &in.type) < 0) {
 		cfail(c, t, "unknown chart type '%s' (bar, line, stacked-bar, "
@@ -1512,6 +1702,9 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	in.height = num_attr(t, "height");
 	in.title = (char *)title;
 	in.target_label = (char *)tlabel;
+	in.absent_label = (char *)absent;
+	in.other_label = (char *)other;
+	in.max_series = (size_t)num_attr(t, "max-series");
 	in.fmt = chart_fmt;
 	in.fmt_ctx = &f;
 	ch = bp_chart_build(&in, c->err);
@@ -1528,6 +1721,8 @@ out:
 	xmlFree(format);
 	xmlFree(title);
 	xmlFree(tlabel);
+	xmlFree(absent);
+	xmlFree(other);
 	return rc;
 }
 
@@ -1550,16 +1745,22 @@ static void ctx_init(ctx *c, xmlDocPtr metrics, bp_err *err)
 	o = xmlXPathEvalExpression(BAD_CAST "string(/metrics/run/@language)", c->xp);
 	c->language_s = xmlXPathCastToString(o);
 	xmlXPathFreeObject(o);
+	o = xmlXPathEvalExpression(BAD_CAST "string(/metrics/run/@period)", c->xp);
+	c->period_s = xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
 	c->currency = (char *)c->currency_s;
 	c->language = (char *)c->language_s;
+	c->period = (char *)c->period_s;
 }
 
 static void ctx_free(ctx *c)
 {
 	bp_labels_free(c->labels);
+	xmlFreeDoc(c->scratch);
 	xmlXPathFreeContext(c->xp);
 	xmlFree(c->currency_s);
 	xmlFree(c->language_s);
+	xmlFree(c->period_s);
 }
 
 xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
