@@ -3,7 +3,8 @@
 #   make            build/boardpack (and the demo generator)
 #   make check      install missing Debian packages, run every test
 #   make demo       install missing packages, generate demo exports, run
-#   make bench      throughput and memory figures
+#   make bench      throughput and memory figures (BENCH_PORTAL=0: no
+#                   connector pull)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deb        build/boardpack_<version>_<arch>.deb (PREFIX=/usr)
 
@@ -26,9 +27,9 @@ COMMIT := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)
 COMMIT := $(if $(COMMIT),$(COMMIT),unknown)
 endif
 
-PKGS = libxml-2.0 libcurl
+PKGS = libxml-2.0 libcurl jansson libcrypto libzip
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxml2 -lcurl)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxml2 -lcurl -ljansson -lcrypto -lzip)
 
 WARN = -Wall -Wextra -Wpedantic -Werror
 CFLAGS ?= -O2 -g
@@ -40,10 +41,12 @@ LIBS = $(PKG_LIBS) -lhpdf -lm -pthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 TEST_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude $(PKG_CFLAGS) -O1 -g $(SAN)
 
-# The modules, then the command line: main.c and one file per subcommand
-# under src/cmd/, which the unit tests do not link.
+# The modules (the connectors under src/conn/, one file each), then the
+# command line: main.c and one file per subcommand under src/cmd/, which
+# the unit tests do not link.
 CMD_SRC := src/main.c $(sort $(wildcard src/cmd/*.c))
-SRC := $(sort $(wildcard src/*.c)) $(filter-out src/main.c,$(CMD_SRC))
+SRC := $(sort $(wildcard src/*.c) $(wildcard src/conn/*.c)) \
+	$(filter-out src/main.c,$(CMD_SRC))
 LIB_SRC := $(filter-out $(CMD_SRC),$(SRC))
 OBJ := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 TOBJ := $(LIB_SRC:src/%.c=build/tobj/%.o)
@@ -67,7 +70,7 @@ all: $(BUILD)/boardpack build/bp-gen man
 $(BUILD)/boardpack: $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h src/cmd/*.h) | $(BUILD)/obj/cmd
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h src/cmd/*.h src/conn/*.h) | $(BUILD)/obj/cmd $(BUILD)/obj/conn
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(VERSION_OBJ): $(BUILD)/version.stamp
@@ -82,16 +85,28 @@ $(BUILD)/man/%: man/% VERSION | $(BUILD)/man
 	[ -n "$$d" ] || d=$$(date -u -r $< +%Y-%m-%d); \
 	sed -e 's/@VERSION@/$(VERSION)/g' -e "s/@DATE@/$$d/g" $< >$@
 
-build/tobj/%.o: src/%.c $(wildcard include/*.h) | build/tobj
+build/tobj/%.o: src/%.c $(wildcard include/*.h src/conn/*.h) | build/tobj/conn
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<
 
-build/tests/%: tests/unit/%.c $(TOBJ) | build/tests
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(TOBJ) $(LIBS) -lcmocka
+# The helpers the unit tests share (tests/unit/testlib.h), built once and
+# linked into each; a change to them rebuilds every test.
+TESTLIB := build/tests/testlib.o
+
+$(TESTLIB): tests/unit/testlib.c tests/unit/testlib.h | build/tests
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+build/tests/%: tests/unit/%.c tests/unit/testlib.h $(TESTLIB) $(TOBJ) | build/tests
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(TESTLIB) $(TOBJ) $(LIBS) -lcmocka
 
 build/bp-gen: examples/gen.c | build
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lm
 
-$(sort build build/tobj build/tests $(BUILD) $(BUILD)/obj $(BUILD)/obj/cmd $(BUILD)/man):
+# The export reader alone, for make bench.
+build/csvspeed: tests/fuzz/csvspeed.c src/csv.c src/err.c src/mem.c include/csv.h include/err.h | build
+	$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/csvspeed.c src/csv.c src/err.c src/mem.c $(LIBS)
+
+$(sort build build/tobj build/tobj/conn build/tests $(BUILD) $(BUILD)/obj $(BUILD)/obj/cmd \
+	$(BUILD)/obj/conn $(BUILD)/man):
 	mkdir -p $@
 
 # Installs whatever Debian packages the build and the tests need.
@@ -112,8 +127,9 @@ demo: deps
 	@examples/run-demo
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/csvspeed
 	@scripts/bench
+	@[ "$${BENCH_PORTAL:-1}" = 0 ] || scripts/bench-connectors
 
 # libFuzzer on the csv reader and on the date and number parsers,
 # FUZZ_SECONDS each (default 600); an input that crashes is kept in

@@ -37,12 +37,13 @@ typedef struct opts {
 	int months;
 	int end_y, end_m;
 	long spend_days;    /* 0: the contact months */
+	int shape;          /* enum shape: the layout of contacts.csv */
 	const char *outdir;
 } opts;
 
 static const char usage[] =
 "usage: bp-gen [--seed N] [--contacts N] [--months N] [--end YYYY-MM]\n"
-"              [--spend-days N] OUTDIR\n"
+"              [--spend-days N] [--shape NAME] OUTDIR\n"
 "\n"
 "Writes realistic demo exports for boardpack into OUTDIR:\n"
 "  contacts.csv   HubSpot contacts (UTF-8 BOM, every field quoted)\n"
@@ -58,6 +59,13 @@ static const char usage[] =
 "  --end YYYY-MM   last month of data (default 2026-10)\n"
 "  --spend-days N  days of ad spend and traffic ending with --end's last\n"
 "                  day (default: the contact months)\n"
+"  --shape NAME    contacts.csv as the benchmark's shapes write it: demo\n"
+"                  (default), dense (every stage date set, with seconds),\n"
+"                  api (UTC ISO 8601 stamps with milliseconds), text\n"
+"                  (free text with commas and line breaks), wide (300\n"
+"                  columns in the current HubSpot labels); the same\n"
+"                  contacts and deals whatever the shape, except that\n"
+"                  dense fills in every stage date\n"
 "  --help          this text\n";
 
 /* ---- random numbers: splitmix64, one stream per file ------------------ */
@@ -465,26 +473,400 @@ typedef struct contact {
 
 enum col {
 	C_ID, C_FIRST, C_EMAIL, C_CREATE, C_LIFE, C_LEAD, C_MQL, C_SQL, C_OPP,
-	C_CUST, C_SRC, C_DRILL, C_DEALS
+	C_CUST, C_SRC, C_DRILL, C_DEALS,
+	/* only in the benchmark's shapes (--shape) */
+	C_EVANG, C_DRILL2, C_MODIFIED, C_DEAL_NAMES, C_N_DEALS, C_FILL
 };
 
-/* The user's view order, deliberately not the canonical one. */
-static const struct { enum col col; const char *label; } contact_cols[] = {
-	{ C_FIRST, "First Name" },
-	{ C_ID, "Record ID" },
-	{ C_EMAIL, "Email" },
-	{ C_LIFE, "Lifecycle Stage" },
-	{ C_CREATE, "Create Date" },
-	{ C_SRC, "Original Source" },
-	{ C_CUST, "Became a Customer Date" },
-	{ C_LEAD, "Became a Lead Date" },
-	{ C_DRILL, "Original Source Drill-Down 1" },
-	{ C_SQL, "Became a Sales Qualified Lead Date" },
-	{ C_DEALS, "Associated Deal IDs" },
-	{ C_OPP, "Became an Opportunity Date" },
-	{ C_MQL, "Became a Marketing Qualified Lead Date" },
+/* What a filler column of a wide export holds. */
+enum kind {
+	K_WORD, K_LAST, K_COMPANY, K_JOB, K_DOMAIN, K_EMAIL, K_URL, K_STAMP,
+	K_DATE, K_DECIMAL, K_COUNT, K_BOOL, K_CITY, K_REGION, K_COUNTRY, K_CC,
+	K_PHONE, K_POSTAL, K_TZ, K_LANG, K_CAMPAIGN, K_OWNER, K_ID, K_IDS,
+	K_MONEY, K_TEXT, K_ADDRESS, K_SOURCE, K_KEYWORD, K_FORM, K_MAIL_NAME,
+	K_CLICK_ID, K_DURATION, K_RECORD_SOURCE
 };
-#define N_COLS (sizeof contact_cols / sizeof contact_cols[0])
+
+typedef struct column {
+	enum col col;
+	const char *label;
+	unsigned char kind;         /* C_FILL: what it holds */
+	unsigned char fill;         /* C_FILL: percent of rows with a value */
+} column;
+
+/* The user's view order, deliberately not the canonical one. */
+static const column demo_cols[] = {
+	{ C_FIRST, "First Name", 0, 0 },
+	{ C_ID, "Record ID", 0, 0 },
+	{ C_EMAIL, "Email", 0, 0 },
+	{ C_LIFE, "Lifecycle Stage", 0, 0 },
+	{ C_CREATE, "Create Date", 0, 0 },
+	{ C_SRC, "Original Source", 0, 0 },
+	{ C_CUST, "Became a Customer Date", 0, 0 },
+	{ C_LEAD, "Became a Lead Date", 0, 0 },
+	{ C_DRILL, "Original Source Drill-Down 1", 0, 0 },
+	{ C_SQL, "Became a Sales Qualified Lead Date", 0, 0 },
+	{ C_DEALS, "Associated Deal IDs", 0, 0 },
+	{ C_OPP, "Became an Opportunity Date", 0, 0 },
+	{ C_MQL, "Became a Marketing Qualified Lead Date", 0, 0 },
+};
+
+#define F(label, kind, fill) { C_FILL, label, kind, fill }
+
+/* The demo's columns with free text between them: names with commas,
+ * addresses and notes over several lines. */
+static const column text_cols[] = {
+	{ C_FIRST, "First Name", 0, 0 },
+	F("Last Name", K_LAST, 80),
+	{ C_ID, "Record ID", 0, 0 },
+	{ C_EMAIL, "Email", 0, 0 },
+	F("Company Name", K_COMPANY, 60),
+	F("Job Title", K_JOB, 50),
+	{ C_LIFE, "Lifecycle Stage", 0, 0 },
+	{ C_CREATE, "Create Date", 0, 0 },
+	{ C_SRC, "Original Source", 0, 0 },
+	{ C_CUST, "Became a Customer Date", 0, 0 },
+	F("Street Address", K_ADDRESS, 40),
+	{ C_LEAD, "Became a Lead Date", 0, 0 },
+	{ C_DRILL, "Original Source Drill-Down 1", 0, 0 },
+	{ C_SQL, "Became a Sales Qualified Lead Date", 0, 0 },
+	F("Message", K_TEXT, 30),
+	{ C_DEALS, "Associated Deal IDs", 0, 0 },
+	{ C_OPP, "Became an Opportunity Date", 0, 0 },
+	F("Description of first engagement", K_TEXT, 20),
+	{ C_MQL, "Became a Marketing Qualified Lead Date", 0, 0 },
+};
+
+#define ENTERED(stage) "Date entered \"" stage " (Lifecycle Stage Pipeline)\""
+#define EXITED(stage) "Date exited \"" stage " (Lifecycle Stage Pipeline)\""
+/* Association columns come in pairs: names, then (further on) IDs. */
+#define ASSOC(what, kind, fill) F("Associated " what, kind, fill)
+#define ASSOC_IDS(what, fill) F("Associated " what " IDs", K_IDS, fill)
+
+/* A view of 300 columns in the current labels, as HubSpot exports "all
+ * properties": Record ID first, the rest by label, associations last.
+ * The dozen columns boardpack reads are scattered among the others. */
+static const column wide_cols[] = {
+	{ C_ID, "Record ID", 0, 0 },
+	{ C_FIRST, "First Name", 0, 0 },
+	F("Last Name", K_LAST, 70),
+	F("Annual Revenue", K_MONEY, 3),
+	F("Average Pageviews", K_DECIMAL, 95),
+	F("Broadcast Clicks", K_COUNT, 0),
+	F("Buying Role", K_WORD, 2),
+	F("Campaign of last booking in meetings tool", K_CAMPAIGN, 1),
+	F("Chat Assistant IQL Date", K_STAMP, 1),
+	F("Chat Assistant Source", K_WORD, 1),
+	F("Chat Assistant:Summary", K_TEXT, 1),
+	F("City", K_CITY, 35),
+	F("Close Date", K_STAMP, 2),
+	F("Company Name", K_COMPANY, 45),
+	F("Company size", K_WORD, 10),
+	F("Contact owner", K_OWNER, 40),
+	F("Contact unworked", K_BOOL, 95),
+	F("Country/Region", K_COUNTRY, 30),
+	F("Country/Region Code", K_CC, 30),
+	{ C_CREATE, "Create Date", 0, 0 },
+	F("Created by user ID", K_ID, 5),
+	F("Currently in Sequence", K_BOOL, 10),
+	{ C_CUST, ENTERED("Customer"), 0, 0 },
+	{ C_EVANG, ENTERED("Evangelist"), 0, 0 },
+	{ C_LEAD, ENTERED("Lead"), 0, 0 },
+	{ C_MQL, ENTERED("Marketing Qualified Lead"), 0, 0 },
+	{ C_OPP, ENTERED("Opportunity"), 0, 0 },
+	F(ENTERED("Other"), K_STAMP, 1),
+	{ C_SQL, ENTERED("Sales Qualified Lead"), 0, 0 },
+	F(ENTERED("Subscriber"), K_STAMP, 25),
+	F(EXITED("Customer"), K_STAMP, 1),
+	F(EXITED("Evangelist"), K_STAMP, 0),
+	F(EXITED("Lead"), K_STAMP, 8),
+	F(EXITED("Marketing Qualified Lead"), K_STAMP, 4),
+	F(EXITED("Opportunity"), K_STAMP, 1),
+	F(EXITED("Other"), K_STAMP, 0),
+	F(EXITED("Sales Qualified Lead"), K_STAMP, 2),
+	F(EXITED("Subscriber"), K_STAMP, 25),
+	F("Date of birth", K_DATE, 1),
+	F("Date of first engagement", K_STAMP, 5),
+	F("Date of last meeting booked in meetings tool", K_STAMP, 2),
+	F("Days To Close", K_COUNT, 2),
+	F("Degree", K_WORD, 0),
+	F("Description of first engagement", K_TEXT, 3),
+	F("Domain to which registration email was sent", K_DOMAIN, 1),
+	{ C_EMAIL, "Email", 0, 0 },
+	F("Email address automated quarantine reason", K_WORD, 0),
+	F("Email address quarantine reason", K_WORD, 0),
+	F("Email Address Quarantined", K_BOOL, 1),
+	F("Email Confirmed", K_BOOL, 5),
+	F("Email Domain", K_DOMAIN, 98),
+	F("Email hard bounce reason", K_TEXT, 2),
+	F("Email type", K_WORD, 5),
+	F("Employment Role", K_WORD, 3),
+	F("Employment Seniority", K_WORD, 3),
+	F("Employment Sub Role", K_WORD, 1),
+	F("Enriched Email Bounce Detected (Deprecated)", K_BOOL, 0),
+	F("Enrichment opt out", K_BOOL, 0),
+	F("Enrichment opt out timestamp", K_STAMP, 0),
+	F("Event Revenue", K_MONEY, 90),
+	F("Facebook Clicks", K_COUNT, 1),
+	F("Facebook click id", K_CLICK_ID, 20),
+	F("Favorite Content Topics", K_WORD, 1),
+	F("Fax Number", K_PHONE, 0),
+	F("Field of study", K_WORD, 0),
+	F("First Closed Order ID", K_ID, 0),
+	F("First Conversion", K_FORM, 95),
+	F("First Conversion Date", K_STAMP, 95),
+	F("First Deal Created Date", K_STAMP, 3),
+	F("First marketing email click date", K_STAMP, 3),
+	F("First marketing email open date", K_STAMP, 22),
+	F("First marketing email reply date", K_STAMP, 0),
+	F("First marketing email send date", K_STAMP, 60),
+	F("First Order Closed Date", K_STAMP, 0),
+	F("First Page Seen", K_URL, 90),
+	F("First Referring Site", K_URL, 70),
+	F("First Touch Converting Campaign", K_CAMPAIGN, 5),
+	F("Follower Count", K_COUNT, 0),
+	F("Gender", K_WORD, 0),
+	F("Google ad click id", K_CLICK_ID, 15),
+	F("Graduation date", K_DATE, 0),
+	F("Has been enriched", K_BOOL, 5),
+	F("HubSpot Score", K_COUNT, 10),
+	F("HubSpot Team", K_WORD, 5),
+	F("ID of first engagement", K_ID, 5),
+	F("Industry", K_WORD, 10),
+	F("Inferred Language Codes", K_LANG, 5),
+	F("Intent Signals active", K_BOOL, 0),
+	F("Invalid email address", K_BOOL, 1),
+	F("IP City", K_CITY, 80),
+	F("IP Country", K_COUNTRY, 95),
+	F("IP Country Code", K_CC, 95),
+	F("IP State Code/Region Code", K_CC, 95),
+	F("IP State/Region", K_REGION, 95),
+	F("IP Timezone", K_TZ, 95),
+	F("Job function", K_WORD, 3),
+	F("Job Title", K_JOB, 30),
+	F("Last Activity Date", K_STAMP, 20),
+	F("Last Contacted", K_STAMP, 15),
+	F("Last Engagement Date", K_STAMP, 20),
+	F("Last marketing email click date", K_STAMP, 3),
+	F("Last marketing email name", K_MAIL_NAME, 60),
+	F("Last marketing email open date", K_STAMP, 22),
+	F("Last marketing email reply date", K_STAMP, 0),
+	F("Last marketing email send date", K_STAMP, 60),
+	{ C_MODIFIED, "Last Modified Date", 0, 0 },
+	F("Last Page Seen", K_URL, 90),
+	F("Last Referring Site", K_URL, 80),
+	F("Last sequence ended date", K_STAMP, 2),
+	F("Last sequence enrolled", K_CAMPAIGN, 2),
+	F("Last sequence enrolled date", K_STAMP, 2),
+	F("Last Touch Converting Campaign", K_CAMPAIGN, 5),
+	F("Latest Disqualified Lead Date", K_STAMP, 1),
+	F("Latest Open Lead Date", K_STAMP, 5),
+	F("Latest Qualified Lead Date", K_STAMP, 3),
+	F("Latest Traffic Source", K_SOURCE, 100),
+	F("Latest Traffic Source Date", K_STAMP, 100),
+	F("Latest Traffic Source Drill-Down 1", K_KEYWORD, 100),
+	F("Latest Traffic Source Drill-Down 2", K_KEYWORD, 15),
+	F("Lead response time (HH:mm:ss)", K_DURATION, 2),
+	F("Lead Status", K_WORD, 10),
+	F("Legal basis for processing contact's data", K_WORD, 20),
+	{ C_LIFE, "Lifecycle Stage", 0, 0 },
+	F("LinkedIn click id", K_CLICK_ID, 3),
+	F("LinkedIn Bio", K_TEXT, 0),
+	F("LinkedIn Connections", K_COUNT, 0),
+	F("LinkedIn URL", K_URL, 3),
+	F("Marital Status", K_WORD, 0),
+	F("Marketing contact status", K_WORD, 90),
+	F("Marketing email confirmation status", K_WORD, 5),
+	F("Marketing emails bounced", K_COUNT, 60),
+	F("Marketing emails clicked", K_COUNT, 60),
+	F("Marketing emails delivered", K_COUNT, 60),
+	F("Marketing emails opened", K_COUNT, 60),
+	F("Marketing emails replied", K_COUNT, 60),
+	F("Medium of last booking in meetings tool", K_WORD, 1),
+	F("Member email", K_EMAIL, 0),
+	F("Member has accessed private content", K_BOOL, 95),
+	F("Membership last private content access date", K_STAMP, 0),
+	F("Membership Notes", K_TEXT, 0),
+	F("Merged Contact IDs", K_IDS, 2),
+	F("Message", K_TEXT, 5),
+	F("Military status", K_WORD, 0),
+	F("Mobile Phone Number", K_PHONE, 10),
+	F("Next Activity Date", K_STAMP, 3),
+	{ C_N_DEALS, "Number of Associated Deals", 0, 0 },
+	F("Number of Employees", K_COUNT, 5),
+	F("Number of event completions", K_COUNT, 95),
+	F("Number of Form Submissions", K_DECIMAL, 100),
+	F("Number of Pageviews", K_DECIMAL, 100),
+	F("Number of Sales Activities", K_COUNT, 100),
+	F("Number of sequences enrolled", K_COUNT, 3),
+	F("Number of Sessions", K_DECIMAL, 100),
+	F("Number of times contacted", K_COUNT, 15),
+	F("Number of Unique Forms Submitted", K_COUNT, 100),
+	F("Opted out of email: Marketing Information", K_BOOL, 3),
+	F("Opted out of email: One to One", K_BOOL, 2),
+	{ C_SRC, "Original Traffic Source", 0, 0 },
+	{ C_DRILL, "Original Traffic Source Drill-Down 1", 0, 0 },
+	{ C_DRILL2, "Original Traffic Source Drill-Down 2", 0, 0 },
+	F("Owner assigned date", K_STAMP, 40),
+	F("Persona", K_WORD, 3),
+	F("Phone Number", K_PHONE, 95),
+	F("Postal Code", K_POSTAL, 20),
+	F("Preferred channels", K_WORD, 1),
+	F("Preferred language", K_LANG, 5),
+	F("Prospecting Agent Last Enrolled", K_STAMP, 0),
+	F("Prospecting Agent Total Enrolled Count", K_COUNT, 100),
+	F("Quarantined Emails", K_WORD, 0),
+	F("Recent Closed Order Date", K_STAMP, 0),
+	F("Recent Conversion", K_FORM, 95),
+	F("Recent Conversion Date", K_STAMP, 95),
+	F("Recent Deal Amount", K_MONEY, 3),
+	F("Recent Deal Close Date", K_STAMP, 3),
+	F("Recent Sales Email Clicked Date", K_STAMP, 2),
+	F("Recent Sales Email Opened Date", K_STAMP, 5),
+	F("Recent Sales Email Replied Date", K_STAMP, 1),
+	F("Record source", K_RECORD_SOURCE, 100),
+	F("Record source detail 1", K_KEYWORD, 95),
+	F("Record source detail 2", K_WORD, 5),
+	F("Record source detail 3", K_WORD, 0),
+	F("Registered At", K_STAMP, 0),
+	F("Registered member", K_BOOL, 100),
+	F("Registration Method", K_WORD, 0),
+	F("Relationship Status", K_WORD, 0),
+	F("Salutation", K_WORD, 2),
+	F("School", K_WORD, 0),
+	F("Sends Since Last Engagement", K_COUNT, 60),
+	F("Seniority", K_WORD, 3),
+	F("Source of last booking in meetings tool", K_WORD, 1),
+	F("Start date", K_DATE, 0),
+	F("State/Region", K_REGION, 20),
+	F("State/Region Code", K_CC, 20),
+	F("Status", K_WORD, 2),
+	F("Street Address", K_ADDRESS, 15),
+	F("Time enrolled in registration follow up emails", K_STAMP, 0),
+	F("Time First Seen", K_STAMP, 100),
+	F("Time Last Seen", K_STAMP, 95),
+	F("Time of First Session", K_STAMP, 95),
+	F("Time of Last Session", K_STAMP, 95),
+	F("Time registration email was sent", K_STAMP, 0),
+	F("Time Zone", K_TZ, 95),
+	F("Total Revenue", K_MONEY, 3),
+	F("Twitter Bio", K_TEXT, 0),
+	F("Twitter Clicks", K_COUNT, 0),
+	F("Twitter Username", K_WORD, 0),
+	F("Type of first engagement", K_WORD, 5),
+	F("Unsubscribed from all email", K_BOOL, 3),
+	F("Updated by user ID", K_ID, 10),
+	F("Website URL", K_URL, 10),
+	F("WhatsApp Phone Number", K_PHONE, 1),
+	F("Work email", K_EMAIL, 2),
+	ASSOC("Data Privacy Request", K_TEXT, 0),
+	ASSOC("Customer success alert", K_TEXT, 0),
+	ASSOC("Postal Mail", K_TEXT, 0),
+	ASSOC("Form submission", K_FORM, 95),
+	ASSOC("Social profile", K_URL, 1),
+	ASSOC("Email", K_MAIL_NAME, 5),
+	ASSOC("Meeting", K_TEXT, 3),
+	ASSOC("Partner Client", K_COMPANY, 0),
+	ASSOC("SMS message", K_TEXT, 0),
+	ASSOC("Company (Primary)", K_COMPANY, 25),
+	ASSOC("Payment Link", K_TEXT, 0),
+	ASSOC("Data Privacy Consent", K_TEXT, 0),
+	ASSOC("Payment", K_TEXT, 0),
+	ASSOC("Topic mention", K_TEXT, 0),
+	ASSOC("Campaign", K_CAMPAIGN, 10),
+	ASSOC("File", K_TEXT, 0),
+	F("Links to Sales Task that is based on the Contact (hidden)", K_TEXT, 0),
+	ASSOC("Communication", K_TEXT, 1),
+	{ C_DEAL_NAMES, "Associated Deal", 0, 0 },
+	ASSOC("Contact create attribution", K_TEXT, 0),
+	F("Lead with Primary Contact", K_TEXT, 0),
+	ASSOC("Invoice", K_TEXT, 0),
+	ASSOC("Abandoned Cart", K_TEXT, 0),
+	ASSOC("Company", K_COMPANY, 25),
+	ASSOC("Conversation session", K_TEXT, 1),
+	ASSOC("Survey response", K_TEXT, 0),
+	ASSOC("Sequence enrollment", K_TEXT, 2),
+	ASSOC("Subscription", K_TEXT, 0),
+	ASSOC("Lead", K_TEXT, 0),
+	ASSOC("Conversation", K_TEXT, 1),
+	ASSOC("Note", K_TEXT, 5),
+	ASSOC("Cart", K_TEXT, 0),
+	F("Billing Contact", K_TEXT, 0),
+	F("Contact Signer", K_TEXT, 0),
+	ASSOC("Revenue attribution", K_TEXT, 0),
+	ASSOC("Order", K_TEXT, 0),
+	F("Billing Contact", K_TEXT, 0),   /* twice, as in real exports */
+	ASSOC("Ticket", K_TEXT, 2),
+	ASSOC("Deal create attribution", K_TEXT, 0),
+	ASSOC("Call", K_TEXT, 3),
+	ASSOC("Sales Activity", K_TEXT, 0),
+	ASSOC("Task", K_TEXT, 3),
+	ASSOC("Contact", K_TEXT, 0),
+	ASSOC("Quote", K_TEXT, 0),
+	ASSOC_IDS("Data Privacy Request", 0),
+	ASSOC_IDS("Customer success alert", 0),
+	ASSOC_IDS("Postal Mail", 0),
+	ASSOC_IDS("Form submission", 95),
+	ASSOC_IDS("Social profile", 1),
+	ASSOC_IDS("Email", 5),
+	ASSOC_IDS("Meeting", 3),
+	ASSOC_IDS("Partner Client", 0),
+	ASSOC_IDS("SMS message", 0),
+	ASSOC_IDS("Company (Primary)", 25),
+	ASSOC_IDS("Payment Link", 0),
+	ASSOC_IDS("Data Privacy Consent", 0),
+	ASSOC_IDS("Payment", 0),
+	ASSOC_IDS("Topic mention", 0),
+	ASSOC_IDS("Campaign", 10),
+	ASSOC_IDS("File", 0),
+	F("Links to Sales Task that is based on the Contact (hidden) IDs", K_IDS, 0),
+	ASSOC_IDS("Communication", 1),
+	{ C_DEALS, "Associated Deal IDs", 0, 0 },
+	ASSOC_IDS("Contact create attribution", 0),
+	F("Lead with Primary Contact IDs", K_IDS, 0),
+	ASSOC_IDS("Invoice", 0),
+	ASSOC_IDS("Abandoned Cart", 0),
+	ASSOC_IDS("Company", 25),
+	ASSOC_IDS("Conversation session", 1),
+	ASSOC_IDS("Survey response", 0),
+	ASSOC_IDS("Sequence enrollment", 2),
+	ASSOC_IDS("Subscription", 0),
+	ASSOC_IDS("Lead", 0),
+	ASSOC_IDS("Conversation", 1),
+	ASSOC_IDS("Note", 5),
+	ASSOC_IDS("Cart", 0),
+	F("Billing Contact IDs", K_IDS, 0),
+	F("Contact Signer IDs", K_IDS, 0),
+	ASSOC_IDS("Revenue attribution", 0),
+	ASSOC_IDS("Order", 0),
+	F("Billing Contact IDs", K_IDS, 0),
+	ASSOC_IDS("Ticket", 2),
+	ASSOC_IDS("Deal create attribution", 0),
+	ASSOC_IDS("Call", 3),
+	ASSOC_IDS("Sales Activity", 0),
+	ASSOC_IDS("Task", 3),
+	ASSOC_IDS("Contact", 0),
+	ASSOC_IDS("Quote", 0),
+};
+#undef F
+
+/* contacts.csv layouts: the demo's, and four more for the benchmark. */
+enum shape { SH_DEMO, SH_DENSE, SH_API, SH_TEXT, SH_WIDE, N_SHAPES };
+
+static const struct {
+	const char *name;
+	const column *cols;
+	size_t n_cols;
+	int quote_all;
+} shapes[N_SHAPES] = {
+#define SHAPE(name, cols, all) { name, cols, sizeof cols / sizeof cols[0], all }
+	SHAPE("demo", demo_cols, 1),
+	SHAPE("dense", demo_cols, 1),
+	SHAPE("api", demo_cols, 1),
+	SHAPE("text", text_cols, 0),
+	SHAPE("wide", wide_cols, 1),
+#undef SHAPE
+};
 
 /* Rows at these positions carry the planted data-quality cases. */
 typedef struct specials {
@@ -497,6 +879,7 @@ typedef struct specials {
 typedef struct gen {
 	opts o;
 	rng r;
+	rng fill;                   /* what only a shape adds: its own stream */
 	out contacts, deals;
 	int start_y, start_m;       /* first contact month */
 	int64_t end_minute;         /* last minute of the end month */
@@ -780,14 +1163,6 @@ static void make_contact(gen *g, contact *c, int64_t created)
 		make_other_deal(g, c);
 }
 
-static void out_stage(out *o, const contact *c, int s)
-{
-	out_c(o, '"');
-	if (c->stage[s] != NONE)
-		out_datetime(o, c->stage[s]);
-	out_c(o, '"');
-}
-
 static const char *lifecycle(const contact *c)
 {
 	for (int s = N_STAGES - 1; s >= 0; s--)
@@ -796,63 +1171,331 @@ static const char *lifecycle(const contact *c)
 	return "Subscriber";
 }
 
-static void out_cell(gen *g, const contact *c, enum col col)
+/* ---- contact cells, as each shape writes them -------------------------- */
+
+/* One cell's text before it is quoted. */
+typedef struct cell {
+	char s[1024];
+	size_t n;
+} cell;
+
+static void cell_mem(cell *b, const char *s, size_t n)
 {
-	out *o = &g->contacts;
-	switch (col) {
-	case C_ID:
-		out_c(o, '"');
-		out_u64(o, c->id);
-		out_c(o, '"');
+	if (n > sizeof b->s - 1 - b->n)
+		n = sizeof b->s - 1 - b->n;
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void cell_s(cell *b, const char *s)
+{
+	cell_mem(b, s, strlen(s));
+}
+
+static void cell_fmt(cell *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void cell_fmt(cell *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->n += (size_t)n < sizeof b->s - b->n ? (size_t)n : sizeof b->s - 1 - b->n;
+}
+
+static void cell_u64(cell *b, uint64_t v)
+{
+	cell_fmt(b, "%" PRIu64, v);
+}
+
+/* The simulated account keeps HubSpot in Asia/Seoul: UTC+9, no DST. */
+#define ACCOUNT_UTC_OFFSET_MIN (9 * 60)
+
+/* Milliseconds within a stamp's minute: the same for the same minute of
+ * one contact, so a stage reached at creation keeps the create time. */
+static int64_t stamp_ms(const gen *g, int64_t minute)
+{
+	rng h = { g->o.seed ^ (g->idx * 0x9E3779B97F4A7C15ull) ^ (uint64_t)minute };
+	return (int64_t)(rng_next(&h) % 60000);
+}
+
+/* HubSpot's export form, "YYYY-MM-DD HH:MM"; with seconds (dense); or the
+ * API's UTC ISO 8601 with milliseconds (api). */
+static void cell_stamp(const gen *g, cell *b, int64_t minute)
+{
+	char s[16];
+	int64_t ms = 0, day;
+	int mod;
+	if (g->o.shape == SH_DENSE || g->o.shape == SH_API)
+		ms = stamp_ms(g, minute);
+	if (g->o.shape == SH_API)
+		minute -= ACCOUNT_UTC_OFFSET_MIN;
+	day = floor_div(minute, MIN_PER_DAY);
+	mod = (int)(minute - day * MIN_PER_DAY);
+	fmt_date(s, day);
+	cell_mem(b, s, 10);
+	cell_fmt(b, "%c%02d:%02d", g->o.shape == SH_API ? 'T' : ' ', mod / 60, mod % 60);
+	if (g->o.shape == SH_DENSE)
+		cell_fmt(b, ":%02d", (int)(ms / 1000));
+	else if (g->o.shape == SH_API)
+		cell_fmt(b, ":%02d.%03dZ", (int)(ms / 1000), (int)(ms % 1000));
+}
+
+/* The stage dates as the shape writes them. */
+typedef struct row {
+	int64_t stage[N_STAGES];
+	int64_t evangelist;
+} row;
+
+/* dense: every stage has a date, the missing ones made up after the one
+ * before and no later than the end.  wide: some customers went on to
+ * evangelist, and a few were set to evangelist directly (no customer
+ * date), which counts as customer all the same. */
+static void make_row(gen *g, const contact *c, row *w)
+{
+	rng *r = &g->fill;
+	int64_t prev = c->created;
+	memcpy(w->stage, c->stage, sizeof w->stage);
+	w->evangelist = NONE;
+	if (g->o.shape == SH_DENSE) {
+		for (int s = 0; s < N_STAGES; s++) {
+			if (w->stage[s] == NONE) {
+				int64_t t = after_days(r, prev, 0, 30);
+				w->stage[s] = t <= g->end_minute ? t : rng_range(r, prev, g->end_minute);
+			}
+			if (w->stage[s] > prev)
+				prev = w->stage[s];
+		}
+	} else if (g->o.shape == SH_WIDE && w->stage[ST_CUST] != NONE) {
+		int64_t t = after_days(r, w->stage[ST_CUST], 1, 200);
+		if (rng_chance(r, 0.02)) {
+			w->evangelist = w->stage[ST_CUST];
+			w->stage[ST_CUST] = NONE;
+		} else if (rng_chance(r, 0.10) && t <= g->end_minute) {
+			w->evangelist = t;
+		}
+	}
+}
+
+static const char *const last_names[] = {
+	"Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang",
+	"Lim", "Han", "Smith", "O'Neil", "García", "Kim, Jr."
+};
+static const char *const words[] = {
+	"Decision maker", "Marketing contact", "Influencer", "Open",
+	"In progress", "Attempted to contact", "Connected", "Unqualified",
+	"11-50", "51-200", "201-500", "Computer Software", "Marketing",
+	"Manager", "Director", "Legitimate interest – prospect/lead",
+	"Freely given consent from contact", "Non-marketing contact"
+};
+static const char *const jobs[] = {
+	"Head of Growth, APAC", "VP, Marketing", "Marketing Manager", "CFO",
+	"Founder & CEO", "Revenue Operations Lead", "마케팅 팀장",
+	"Director, Demand Generation"
+};
+static const char *const urls[] = {
+	"https://www.acme.example/", "https://www.acme.example/pricing",
+	"https://www.acme.example/blog/board-metrics-that-matter",
+	"https://www.acme.example/demo?utm_source=google&utm_medium=cpc&utm_campaign=brand_2026",
+	"https://www.google.com/", "https://search.naver.com/search.naver?query=acme",
+	"https://www.linkedin.com/", "https://l.facebook.com/"
+};
+static const char *const cities[] = {
+	"Seoul", "Busan", "Incheon", "Seongnam", "Daejeon", "Suwon",
+	"Singapore", "Tokyo", "San Francisco"
+};
+static const char *const regions[] = {
+	"Seoul", "Gyeonggi-do", "Busan", "Incheon", "California", "Tokyo"
+};
+static const char *const countries[] = {
+	"South Korea", "United States", "Japan", "Singapore", "Germany"
+};
+static const char *const country_codes[] = { "kr", "us", "jp", "sg", "de" };
+static const char *const time_zones[] = {
+	"Asia/Seoul", "Asia/Seoul", "Asia/Seoul", "America/Los_Angeles", "Asia/Tokyo"
+};
+static const char *const languages[] = { "ko", "ko-kr", "en-us", "ja" };
+static const char *const campaigns[] = {
+	"Webinar: \"Scaling Sales\", Q3", "브랜드 검색_2026", "Nurture - Trial users",
+	"Q4 Board Pack Launch", "ABM - Enterprise KR"
+};
+static const char *const texts[] = {
+	"Asked about annual pricing, SSO and onboarding.",
+	"Call back next week.\nPrefers email, not phone.",
+	"Met at Seoul SaaS Expo, 2026; wants a demo for the \"board pack\".",
+	"데모 요청, 다음 주 화요일 오후",
+	"Forwarded to sales."
+};
+static const char *const addresses[] = {
+	"152 Teheran-ro, Gangnam-gu", "5F, 27 Pangyoyeok-ro\nBundang-gu, Seongnam-si",
+	"1 Market St, Suite 300\nSan Francisco, CA", "서울특별시 중구 세종대로 110"
+};
+static const char *const keywords[] = {
+	"google", "naver", "acme board report", "IMPORT", "CRM_UI", "Integration",
+	"www.acme.example/pricing", "board metrics template"
+};
+static const char *const forms[] = {
+	"Contact us: Pricing page", "Demo request - Website", "Newsletter sign-up",
+	"Webinar registration: Scaling Sales, Q3"
+};
+static const char *const mail_names[] = {
+	"Newsletter 2026-10: Board metrics", "Trial nurture #3", "웨비나 초대 메일",
+	"Product update, October"
+};
+static const char *const record_sources[] = {
+	"Forms", "CRM UI", "Import", "Integration", "Sales extension", "Meetings"
+};
+
+#define PICK(r, list) list[rng_pick(r, sizeof list / sizeof list[0])]
+
+static int64_t later_stamp(gen *g, const contact *c, int max_days)
+{
+	int64_t t = after_days(&g->fill, c->created, 0, max_days);
+	return t <= g->end_minute ? t : g->end_minute;
+}
+
+static void cell_filler(gen *g, const contact *c, cell *b, enum kind k)
+{
+	rng *r = &g->fill;
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	switch (k) {
+	case K_WORD: cell_s(b, PICK(r, words)); break;
+	case K_LAST: cell_s(b, PICK(r, last_names)); break;
+	case K_COMPANY: cell_s(b, PICK(r, companies)); break;
+	case K_JOB: cell_s(b, PICK(r, jobs)); break;
+	case K_DOMAIN: cell_s(b, PICK(r, domains)); break;
+	case K_EMAIL:
+		cell_fmt(b, "%s.%s@%s", first_names[c->name].latin, PICK(r, country_codes),
+		         PICK(r, domains));
 		break;
-	case C_FIRST:
-		out_quoted(o, first_names[c->name].hangul);
+	case K_URL: cell_s(b, PICK(r, urls)); break;
+	case K_STAMP: cell_stamp(g, b, later_stamp(g, c, 90)); break;
+	case K_DATE: {
+		char s[10];
+		fmt_date(s, floor_div(c->created, MIN_PER_DAY) - rng_range(r, 0, 20000));
+		cell_mem(b, s, 10);
 		break;
+	}
+	case K_DECIMAL: cell_fmt(b, "%d.0", (int)rng_range(r, 1, 25)); break;
+	case K_COUNT: cell_fmt(b, "%d", (int)rng_range(r, 0, 40)); break;
+	case K_BOOL: cell_s(b, rng_chance(r, 0.8) ? "false" : "true"); break;
+	case K_CITY: cell_s(b, PICK(r, cities)); break;
+	case K_REGION: cell_s(b, PICK(r, regions)); break;
+	case K_COUNTRY: cell_s(b, PICK(r, countries)); break;
+	case K_CC: cell_s(b, PICK(r, country_codes)); break;
+	case K_PHONE:
+		cell_fmt(b, "+82 10-%04d-%04d", (int)rng_range(r, 0, 9999),
+		         (int)rng_range(r, 0, 9999));
+		break;
+	case K_POSTAL: cell_fmt(b, "%05d", (int)rng_range(r, 1000, 63999)); break;
+	case K_TZ: cell_s(b, PICK(r, time_zones)); break;
+	case K_LANG: cell_s(b, PICK(r, languages)); break;
+	case K_CAMPAIGN: cell_s(b, PICK(r, campaigns)); break;
+	case K_OWNER: cell_s(b, PICK(r, owners)); break;
+	case K_ID: cell_u64(b, (uint64_t)rng_range(r, 100000000, 999999999999)); break;
+	case K_IDS:
+		cell_u64(b, (uint64_t)rng_range(r, 10000000000, 999999999999));
+		if (rng_chance(r, 0.2)) {
+			cell_s(b, ";");
+			cell_u64(b, (uint64_t)rng_range(r, 10000000000, 999999999999));
+		}
+		break;
+	case K_MONEY: cell_fmt(b, "%d", (int)rng_range(r, 0, 120) * 100000); break;
+	case K_TEXT: cell_s(b, PICK(r, texts)); break;
+	case K_ADDRESS: cell_s(b, PICK(r, addresses)); break;
+	case K_SOURCE: cell_s(b, sources[rng_pick(r, N_SOURCES)].label); break;
+	case K_KEYWORD: cell_s(b, PICK(r, keywords)); break;
+	case K_FORM: cell_s(b, PICK(r, forms)); break;
+	case K_MAIL_NAME: cell_s(b, PICK(r, mail_names)); break;
+	case K_CLICK_ID:
+		for (int i = 0, n = (int)rng_range(r, 40, 90); i < n; i++)
+			cell_mem(b, &b64[rng_pick(r, 64)], 1);
+		break;
+	case K_DURATION:
+		cell_fmt(b, "%02d:%02d:%02d", (int)rng_range(r, 0, 72),
+		         (int)rng_range(r, 0, 59), (int)rng_range(r, 0, 59));
+		break;
+	case K_RECORD_SOURCE: cell_s(b, PICK(r, record_sources)); break;
+	}
+}
+
+static void cell_opt_stamp(const gen *g, cell *b, int64_t minute)
+{
+	if (minute != NONE)
+		cell_stamp(g, b, minute);
+}
+
+static void make_cell(gen *g, const contact *c, const row *w, const column *col,
+                      cell *b)
+{
+	b->n = 0;
+	b->s[0] = '\0';
+	switch (col->col) {
+	case C_ID: cell_u64(b, c->id); break;
+	case C_FIRST: cell_s(b, first_names[c->name].hangul); break;
 	case C_EMAIL:
-		out_c(o, '"');
-		out_s(o, first_names[c->name].latin);
-		out_u64(o, g->idx);
-		out_c(o, '@');
-		out_s(o, domains[(g->idx * 7 + c->name) % (sizeof domains / sizeof domains[0])]);
-		out_c(o, '"');
+		cell_s(b, first_names[c->name].latin);
+		cell_u64(b, g->idx);
+		cell_s(b, "@");
+		cell_s(b, domains[(g->idx * 7 + c->name) % (sizeof domains / sizeof domains[0])]);
 		break;
-	case C_CREATE:
-		out_c(o, '"');
-		out_datetime(o, c->created);
-		out_c(o, '"');
-		break;
-	case C_LIFE:
-		out_quoted(o, lifecycle(c));
-		break;
-	case C_LEAD: out_stage(o, c, ST_LEAD); break;
-	case C_MQL: out_stage(o, c, ST_MQL); break;
-	case C_SQL: out_stage(o, c, ST_SQL); break;
-	case C_OPP: out_stage(o, c, ST_OPP); break;
-	case C_CUST: out_stage(o, c, ST_CUST); break;
-	case C_SRC:
-		out_quoted(o, c->source_value);
-		break;
-	case C_DRILL:
-		out_quoted(o, c->drill);
+	case C_CREATE: cell_stamp(g, b, c->created); break;
+	case C_LIFE: cell_s(b, lifecycle(c)); break;
+	case C_LEAD: cell_opt_stamp(g, b, w->stage[ST_LEAD]); break;
+	case C_MQL: cell_opt_stamp(g, b, w->stage[ST_MQL]); break;
+	case C_SQL: cell_opt_stamp(g, b, w->stage[ST_SQL]); break;
+	case C_OPP: cell_opt_stamp(g, b, w->stage[ST_OPP]); break;
+	case C_CUST: cell_opt_stamp(g, b, w->stage[ST_CUST]); break;
+	case C_EVANG: cell_opt_stamp(g, b, w->evangelist); break;
+	case C_SRC: cell_s(b, c->source_value); break;
+	case C_DRILL: cell_s(b, c->drill); break;
+	case C_DRILL2:
+		if (rng_chance(&g->fill, 0.10))
+			cell_s(b, PICK(&g->fill, keywords));
 		break;
 	case C_DEALS:
-		out_c(o, '"');
 		for (int i = 0; i < c->n_deals; i++) {
 			if (i)
-				out_c(o, ';');
-			out_u64(o, c->deals[i]);
+				cell_s(b, ";");
+			cell_u64(b, c->deals[i]);
 		}
-		out_c(o, '"');
+		break;
+	case C_DEAL_NAMES:
+		for (int i = 0; i < c->n_deals; i++)
+			cell_fmt(b, "%s%s - %s", i ? ";" : "", PICK(&g->fill, companies),
+			         PICK(&g->fill, products));
+		break;
+	case C_N_DEALS:
+		if (c->n_deals)
+			cell_fmt(b, "%d", c->n_deals);
+		break;
+	case C_MODIFIED: cell_stamp(g, b, later_stamp(g, c, 120)); break;
+	case C_FILL:
+		if (col->fill && rng_chance(&g->fill, col->fill / 100.0))
+			cell_filler(g, c, b, (enum kind)col->kind);
 		break;
 	}
 }
 
 static void write_contact(gen *g, const contact *c)
 {
-	for (size_t i = 0; i < N_COLS; i++) {
+	const column *cols = shapes[g->o.shape].cols;
+	size_t n = shapes[g->o.shape].n_cols;
+	cell b;
+	row w;
+	make_row(g, c, &w);
+	for (size_t i = 0; i < n; i++) {
 		if (i)
 			out_c(&g->contacts, ',');
-		out_cell(g, c, contact_cols[i].col);
+		make_cell(g, c, &w, &cols[i], &b);
+		if (shapes[g->o.shape].quote_all)
+			out_quoted(&g->contacts, b.s);
+		else
+			out_field(&g->contacts, b.s);
 	}
 	out_c(&g->contacts, '\n');
 }
@@ -874,11 +1517,15 @@ static void write_orphan_deals(gen *g)
 
 static void write_contact_headers(gen *g)
 {
+	const column *cols = shapes[g->o.shape].cols;
 	out_s(&g->contacts, "\xEF\xBB\xBF");
-	for (size_t i = 0; i < N_COLS; i++) {
+	for (size_t i = 0; i < shapes[g->o.shape].n_cols; i++) {
 		if (i)
 			out_c(&g->contacts, ',');
-		out_quoted(&g->contacts, contact_cols[i].label);
+		if (shapes[g->o.shape].quote_all)
+			out_quoted(&g->contacts, cols[i].label);
+		else
+			out_field(&g->contacts, cols[i].label);
 	}
 	out_c(&g->contacts, '\n');
 	out_s(&g->deals, "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,"
@@ -1310,7 +1957,7 @@ static int bad_usage(const char *what, const char *arg)
 /* Returns 0, or the exit status to stop with (-1: --help shown). */
 static int parse_args(int argc, char **argv, opts *o)
 {
-	*o = (opts){ 42, 6000, 18, 2026, 10, 0, NULL };
+	*o = (opts){ 42, 6000, 18, 2026, 10, 0, SH_DEMO, NULL };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t x;
@@ -1334,6 +1981,13 @@ static int parse_args(int argc, char **argv, opts *o)
 			if (parse_u64(v, 1, 36500, &x))
 				return bad_usage("--spend-days needs 1 to 36500", v);
 			o->spend_days = (long)x;
+		} else if (!strcmp(a, "--shape")) {
+			int k = 0;
+			while (k < N_SHAPES && (!v || strcmp(v, shapes[k].name)))
+				k++;
+			if (k == N_SHAPES)
+				return bad_usage("--shape needs demo, dense, api, text or wide", v);
+			o->shape = k;
 		} else if (a[0] == '-' && a[1]) {
 			return bad_usage("unknown option", a);
 		} else if (!o->outdir) {
@@ -1374,6 +2028,7 @@ static int run_crm(gen *g)
 {
 	int rc = 0;
 	g->r = rng_stream(g->o.seed, 1);
+	g->fill = rng_stream(g->o.seed, 6);
 	if (out_open(&g->contacts, g->o.outdir, "contacts.csv"))
 		return -1;
 	if (out_open(&g->deals, g->o.outdir, "deals.csv")) {

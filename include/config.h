@@ -44,7 +44,8 @@ typedef struct bp_source {
 	bp_source_kind kind;
 	char *id;           /* default: the kind name ("contacts") */
 	char *url;          /* https://, http:// (only with insecure_http) or an
-			       absolute, percent-encoded file:// URL */
+			       absolute, percent-encoded file:// URL; NULL for
+			       a connector's source */
 	char *url_given;    /* the url attribute as written, for messages */
 	char *preset;       /* "hubspot", "google-ads", "linkedin", "meta", "ga4",
 			       "csv"; default hubspot (contacts, deals), ga4 */
@@ -60,6 +61,8 @@ typedef struct bp_source {
 			       HubSpot's "Lifecycle Stage Pipeline" */
 	char **won_stages;  /* deals: extra won stage names */
 	size_t n_won_stages;
+	char **lost_stages; /* deals: extra lost stage names */
+	size_t n_lost_stages;
 	bp_rule *rules;     /* contacts/traffic: configured rules, then defaults */
 	size_t n_rules;
 	bp_column *columns;
@@ -68,7 +71,32 @@ typedef struct bp_source {
 	long long max_bytes;/* default 2 GiB */
 	int retries;        /* default 4 */
 	long line;          /* where its start tag is in the config, for messages */
+	/* A source read through a connector (conn.h) instead of a url. */
+	char *connector;    /* its name ("hubspot"); NULL: a url source */
+	char *account;      /* normalised account id; NULL when not used */
+	char *api_base;     /* "https://host[:port]"; NULL: the vendor's */
+	int oauth;          /* index into bp_config.oauth, -1: none */
+	char *login_customer_id; /* google-ads: 10 digits, NULL: none */
+	char *linkedin_version;  /* linkedin: YYYYMM, NULL: the default */
+	int export_method;  /* hubspot: method="export" */
+	int pacing;         /* keep under the vendor's rate limits (default 1) */
 } bp_source;
+
+/* <oauth> in <auth>: an OAuth2 client, with a refresh token or a
+ * service-account key.  Paths are absolute; secrets are named, never
+ * held: they are read when a token is needed. */
+typedef struct bp_oauth {
+	char *id;
+	char *token_url;    /* NULL: the vendor's */
+	char *auth_url;     /* NULL: the vendor's (boardpack auth) */
+	char *client_id, *client_id_env;
+	char *client_secret_env, *client_secret_file;
+	char *refresh_token_env, *refresh_token_file;
+	char *service_account_file;
+	char *scope;        /* NULL: the scopes of the sources using it */
+	char *ca_file;      /* its own, else report/@ca-file; NULL: system */
+	long line;
+} bp_oauth;
 
 /* label and group default to METRICS.md's table for its ids, else to the
  * id and "Other". */
@@ -80,13 +108,16 @@ typedef struct bp_cost {
 	bp_month month;
 	bp_money amount;
 	char *label;        /* default "Other costs" */
+	int channel;        /* the channel it is assigned to, or -1 */
+	char *group;        /* or the group, or NULL: then `all` only */
 } bp_cost;
 
 typedef struct bp_target {
-	bp_month month;
+	bp_month month;     /* a month's target, or the quarter's first month */
 	char *metric;       /* a channels.csv column name, e.g. "mqls", "new_leads", "cac" */
 	char *channel;      /* NULL: all */
 	double value;
+	int quarter;        /* 1: a quarter's target (three months from month) */
 } bp_target;
 
 typedef struct bp_email {
@@ -127,6 +158,8 @@ typedef struct bp_config {
 	char *output_dir;   /* absolute, default "<config dir>/reports" */
 	int keep_months;    /* 0: keep everything */
 	bp_email *email;    /* NULL when there is no <email> */
+	bp_oauth *oauth;    /* <auth>'s clients, config order */
+	size_t n_oauth;
 } bp_config;
 
 /* Loads and validates `path`.  Returns NULL on error with `err` set:
@@ -149,7 +182,11 @@ const bp_source *bp_config_source(const bp_config *cfg, bp_source_kind kind);
 /* The column override for `field` in `src`, or NULL. */
 const bp_column *bp_source_column(const bp_source *src, const char *field);
 
-/* The local path of a file:// source, decoded; NULL for other schemes.
+/* The <oauth> client `id`, or NULL. */
+const bp_oauth *bp_config_oauth(const bp_config *cfg, const char *id);
+
+/* The local path of a file:// source, decoded; NULL for other schemes
+ * and for a connector's source.
  * Caller frees. */
 char *bp_source_path(const bp_source *src);
 

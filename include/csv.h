@@ -83,6 +83,22 @@ int bp_csv_header(bp_csv *r, bp_csv_header_fn is_header, void *ctx,
  * file fails. */
 int bp_csv_next(bp_csv *r, bp_field **fields, size_t *n, bp_err *err);
 
+/* Reads only the columns listed in `cols` (0-based field indexes; negative
+ * entries are ignored, so a column map with -1 for "absent" can be passed
+ * as it is) in the records that follow, plus column 0, which is always
+ * read: it is where exports put their total and footer rows.  Call it after
+ * bp_csv_header(); fields returned before it are no longer valid.  Other
+ * fields read as empty strings, and bp_csv_col() is 0 for them; where
+ * several come in a row (the header says how many follow the last column
+ * listed), they are only scanned for their end, never copied or unquoted,
+ * 64 bytes at a time.  Everything else
+ * stays as without a projection: the number of fields, line numbers, and
+ * the errors (a malformed quote in a skipped field is still an error).  A
+ * second call replaces the first.  Long runs of skipped fields are passed
+ * with AVX2 where the CPU has it (BP_CSV_PORTABLE in the environment
+ * makes the reader use its portable code, for tests).  Returns 0. */
+int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err);
+
 /* Changes the largest record accepted (64 MiB unless changed; counted in
  * decoded bytes, line end included). */
 void bp_csv_set_max_record(bp_csv *r, size_t max);
@@ -94,7 +110,8 @@ long bp_csv_line(const bp_csv *r);
 /* The column (1-based, in characters) where field `i` of the current
  * record starts, for error messages; counted from the start of the line
  * bp_csv_line() names, so a line break inside an earlier quoted field
- * counts as one character.  0 when there is no field `i`. */
+ * counts as one character.  0 when there is no field `i` or a projection
+ * skips it. */
 long bp_csv_col(const bp_csv *r, size_t i);
 
 /* The delimiter in use ('\0' before the header is found). */

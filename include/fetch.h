@@ -34,9 +34,11 @@
 #define BP_FETCH_H
 
 #include "config.h"
+#include "conn.h"
 #include "err.h"
 
-/* Where source `src` lands in `cache`: "<cache>/<id>".  Caller frees. */
+/* Where source `src` lands in `cache`: "<cache>/<id>", a file, or for a
+ * connector's source the folder of its pull (conn.h).  Caller frees. */
 char *bp_fetch_path(const char *cache, const bp_source *src);
 
 /* Downloads every source of `cfg` into the folder `cache` (created with
@@ -55,10 +57,13 @@ char *bp_fetch_path(const char *cache, const bp_source *src);
  *   BP_ENOINPUT   a file:// source that cannot be read
  *   BP_ECANTCREAT the cache cannot be created or written
  *   BP_ESOFTWARE  libcurl cannot start
- * The first permanent failure stops every other transfer.  On error no
+ * The first permanent failure stops every other transfer.  Sources with
+ * a connector are pulled by it (conn.h), one after the other, for the
+ * days of `w`, after the downloads; their errors are the connector's.
+ * On error no
  * source's earlier complete download is replaced by a partial one, and no
  * staging file is left behind. */
 int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
-		 bp_err *err);
+		 const bp_conn_window *w, bp_err *err);
 
 #endif

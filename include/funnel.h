@@ -72,6 +72,9 @@ typedef struct bp_month_cell {
 	int64_t entered[BP_NSTAGES];
 	int64_t won_deals;
 	bp_money won_revenue;
+	int64_t lost_deals;           /* lost with close date in the month */
+	bp_money pipeline_created;    /* amounts of deals created in the month */
+	bp_money open_pipeline;       /* amounts of deals open at the month's end */
 	int64_t cycle_seconds;   /* sum of (customer date - create date) */
 	int64_t cycle_contacts;  /* how many contacts that sum covers */
 	int64_t sessions, new_users, engaged_sessions;
@@ -94,8 +97,12 @@ enum {
 typedef struct bp_funnel {
 	const bp_tz *tz;
 	bp_time as_of;
-	bp_month first;       /* the window's first month */
-	int n_months;
+	bp_month first;       /* the first month with cells */
+	int n_months;         /* months with cells: the window, after any
+				 lookback the caller asked for */
+	bp_month first_data;  /* the earliest month anything was dated in
+				 (BP_MONTH_NONE: nothing yet) */
+	bp_time *ends;        /* [n_months] each month's last instant */
 	int n_channels;
 	bp_funnel_mode mode;     /* BP_FUNNEL_CUMULATIVE unless set */
 	unsigned *has;           /* [n_channels] BP_HAS_* of the channel's sources */
@@ -140,12 +147,15 @@ void bp_funnel_reached(const bp_contact *c, bp_time as_of, bp_funnel_mode mode,
  * cohort or stage months fall in the window). */
 int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c);
 
-/* A deal as the funnel needs it: won or not, close date, amount (has_amount
- * 0 when missing), and its contact's channel and cohort month (cohort
- * BP_MONTH_NONE for a deal without a known contact). */
+/* A deal as the funnel needs it: won, lost or open, its create and close
+ * dates (BP_TIME_NONE when missing), amount (has_amount 0 when missing),
+ * and its contact's channel and cohort month (cohort BP_MONTH_NONE for a
+ * deal without a known contact). */
 #define BP_MONTH_NONE INT32_MIN
 typedef struct bp_deal {
 	int won;
+	int lost;
+	bp_time created;
 	bp_time closed;
 	int has_amount;
 	bp_money amount;
@@ -153,8 +163,13 @@ typedef struct bp_deal {
 	bp_month cohort;
 } bp_deal;
 
-/* Adds a deal.  Counted only when won, closed <= as_of and with an amount.
- * Returns 1 when counted, 0 when not. */
+/* Adds a deal (METRICS.md): a won one with an amount, closed by as_of, to
+ * won deals and revenue of its close month and its cohort; a lost one
+ * closed by as_of to lost deals; its amount to the pipeline created in
+ * its create month (created by as_of), and to the open pipeline of every
+ * month at whose end (or as_of, if earlier) it was created and not yet
+ * closed.  A won or lost deal without a close date is never open.
+ * Returns 1 when it counted as won, 0 when not. */
 int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d);
 
 /* Records that a source with the columns `has` (BP_HAS_*) feeds

@@ -97,8 +97,9 @@ typedef struct bp_quality {
 	int64_t unmatched_rows;     /* rows put in `other` by no rule */
 	int64_t won_without_amount;
 	int64_t won_without_close_date; /* won deals with no usable close date */
-	int64_t unknown_contact;    /* won deals whose contact ID is not in contacts */
-	int64_t no_association;     /* won deals neither export links to a contact */
+	int64_t lost_without_close_date; /* lost deals with none: never open */
+	int64_t unknown_contact;    /* deals whose contact ID is not in contacts */
+	int64_t no_association;     /* deals neither export links to a contact */
 	int64_t notes_rows;         /* rows under the table (after an empty row) */
 	int64_t stage_mismatch[BP_NSTAGES]; /* lifecycle stage X, no date for X or later */
 	int64_t stage_mismatch_rows;
@@ -130,7 +131,9 @@ typedef struct bp_ingest bp_ingest;
 bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err);
 void bp_ingest_free(bp_ingest *in);
 
-/* Reads `path`, the download of `src`; errors call it `name`.  Fills `q`
+/* Reads `path`, the download of `src` (for a connector's source, the
+ * folder of its pull, read through the connector's rows); errors call it
+ * `name`.  Fills `q`
  * (zero it first; free with bp_quality_clear), also when it fails: the
  * mapping found so far stays in q->map.  Returns 0 or -1. */
 int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,

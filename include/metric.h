@@ -34,9 +34,14 @@ typedef enum bp_kind {
 /* Which way is good, for colour and for target attainment. */
 enum { BP_BETTER_NONE = 0, BP_BETTER_HIGHER = 1, BP_BETTER_LOWER = -1 };
 
-/* What a cell's sources must have for the figure to exist (BP_HAS_* of
- * funnel.h); BP_NEEDS_COST: something can carry a cost to the row. */
+/* A metric's flags: what a cell's sources must have for the figure to
+ * exist (BP_HAS_* of funnel.h, and BP_NEEDS_COST: something can carry a
+ * cost to the row), and BP_STOCK for a balance at a month's end (open
+ * pipeline), which a span of months takes from its last month instead of
+ * summing. */
 #define BP_NEEDS_COST (1u << 16)
+#define BP_STOCK (1u << 17)
+#define BP_NEEDS (~BP_STOCK)
 
 /* The sums of a cell, named for the table.  `B_` values index
  * bp_metric_sums. */
@@ -50,6 +55,7 @@ typedef enum bp_base {
 	B_NEW_CUSTOMERS,
 	B_CYCLE_SECONDS, B_CYCLE_CONTACTS,
 	B_SESSIONS, B_NEW_USERS, B_ENGAGED_SESSIONS, B_BOUNCE_SESSIONS,
+	B_LOST_DEALS, B_DECIDED_DEALS, B_PIPELINE_CREATED, B_OPEN_PIPELINE,
 	B_NBASES
 } bp_base;
 
@@ -58,7 +64,7 @@ typedef struct bp_metric {
 	bp_section section;
 	bp_kind kind;
 	bp_base num, den;      /* den B_NONE: not a quotient */
-	unsigned needs;        /* BP_HAS_* and BP_NEEDS_COST */
+	unsigned flags;        /* BP_HAS_*, BP_NEEDS_COST, BP_STOCK */
 	int better;            /* BP_BETTER_* */
 } bp_metric;
 

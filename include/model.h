@@ -12,6 +12,11 @@
 #include "funnel.h"
 #include "ingest.h"
 
+/* The months before the window the comparisons reach back to (METRICS.md:
+ * year on year over trailing twelve months): a funnel made for the model
+ * covers cfg->months + BP_MODEL_LOOKBACK months ending with the period. */
+#define BP_MODEL_LOOKBACK 12
+
 /* What the run knows about itself. */
 typedef struct bp_run_info {
 	bp_time generated;     /* when the run started (UTC) */

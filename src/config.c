@@ -34,6 +34,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "conn.h"
 #include "funnel.h"
 #include "ingest.h"
 #include "mem.h"
@@ -1039,12 +1040,22 @@ static char *resolve_file_url(struct ld *ld, const char *u)
 	return file_url(ld->cfg->dir, rest);
 }
 
+const bp_oauth *bp_config_oauth(const bp_config *cfg, const char *id)
+{
+	size_t i;
+
+	for (i = 0; cfg && id && i < cfg->n_oauth; i++)
+		if (!strcmp(cfg->oauth[i].id, id))
+			return &cfg->oauth[i];
+	return NULL;
+}
+
 char *bp_source_path(const bp_source *src)
 {
 	const char *p;
 	char *out, *o;
 
-	if (strncmp(src->url, "file://", 7) != 0)
+	if (!src->url || strncmp(src->url, "file://", 7) != 0)
 		return NULL;
 	p = src->url + 7;
 	out = o = bp_xmalloc(strlen(p) + 1);
@@ -1228,25 +1239,36 @@ static void other_last(bp_config *cfg)
  * <channels> does not list is added after the listed ones: a config that
  * lists only the channels it relabels still gets the others it uses
  * (DESIGN.md's example lists paid_search and uses paid_social). */
+/* A channel of METRICS.md's defaults that the element names. */
+static void add_if_default(struct ld *ld, const xmlNode *n)
+{
+	xmlChar *id = xmlGetProp(n, BAD_CAST "channel");
+
+	if (id && defchan((const char *)id) &&
+	    bp_config_channel(ld->cfg, (const char *)id) < 0)
+		add_channel(ld, (const char *)id, NULL, NULL);
+	xmlFree(id);
+}
+
 static void add_referenced_defaults(struct ld *ld, const xmlNode *root)
 {
 	const xmlNode *sources = first_child(root, "sources"), *s, *r;
+	static const char *const lists[][2] = { { "costs", "cost" },
+						{ "targets", "target" } };
+	size_t k;
 
+	for (k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		for (r = first_child(first_child(root, lists[k][0]), lists[k][1]);
+		     r; r = r->next)
+			if (is_name(r, lists[k][1]))
+				add_if_default(ld, r);
 	for (s = sources ? sources->children : NULL; s; s = s->next) {
 		if (s->type != XML_ELEMENT_NODE)
 			continue;
-		for (r = s; r; r = r == s ? s->children : r->next) {
-			xmlChar *id;
-
-			if (r->type != XML_ELEMENT_NODE ||
-			    (r != s && !is_name(r, "channel-rule")))
-				continue;
-			id = xmlGetProp(r, BAD_CAST "channel");
-			if (id && defchan((const char *)id) &&
-			    bp_config_channel(ld->cfg, (const char *)id) < 0)
-				add_channel(ld, (const char *)id, NULL, NULL);
-			xmlFree(id);
-		}
+		for (r = s; r; r = r == s ? s->children : r->next)
+			if (r->type == XML_ELEMENT_NODE &&
+			    (r == s || is_name(r, "channel-rule")))
+				add_if_default(ld, r);
 	}
 }
 
@@ -1286,6 +1308,27 @@ static int channel_ref(struct ld *ld, const xmlNode *n, const char *id)
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
 					i ? ", " : "", ld->cfg->channels[i].id);
 	return fail(ld, n, "channel", "unknown channel '%s': expected one of %s", id, list);
+}
+
+/* A cost's group must be some channel's. */
+static int group_ref(struct ld *ld, const xmlNode *n, const char *group)
+{
+	char list[768];
+	size_t i, k, len = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < ld->cfg->n_channels; i++) {
+		if (!strcmp(ld->cfg->channels[i].group, group))
+			return 0;
+		for (k = 0; k < i; k++)
+			if (!strcmp(ld->cfg->channels[k].group, ld->cfg->channels[i].group))
+				break;
+		if (k == i && len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+						len ? ", " : "", ld->cfg->channels[i].group);
+	}
+	return fail(ld, n, "group", "unknown group '%s': expected one of %s", group,
+		    list);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1359,15 +1402,24 @@ static int load_columns(struct ld *ld, bp_source *s, const xmlNode *n)
 	return 0;
 }
 
-static int load_won_stages(struct ld *ld, bp_source *s, const xmlNode *n)
+/* The texts of the children called `name`. */
+static char **load_texts(struct ld *ld, const xmlNode *n, const char *name,
+			 size_t *count)
 {
-	size_t max = count_children(n, "won-stage");
+	char **list = bp_xcalloc(count_children(n, name), sizeof(*list));
 	const xmlNode *c;
 
-	s->won_stages = bp_xcalloc(max ? max : 1, sizeof(*s->won_stages));
+	*count = 0;
 	for (c = n->children; c; c = c->next)
-		if (is_name(c, "won-stage"))
-			s->won_stages[s->n_won_stages++] = text_of(ld, c);
+		if (is_name(c, name))
+			list[(*count)++] = text_of(ld, c);
+	return list;
+}
+
+static int load_stages(struct ld *ld, bp_source *s, const xmlNode *n)
+{
+	s->won_stages = load_texts(ld, n, "won-stage", &s->n_won_stages);
+	s->lost_stages = load_texts(ld, n, "lost-stage", &s->n_lost_stages);
 	return 0;
 }
 
@@ -1445,16 +1497,147 @@ static void source_attrs(struct ld *ld, const xmlNode *n, bp_source *s)
 	s->timeout_s = (long)int_prop(ld, n, "timeout", DEF_TIMEOUT);
 	s->max_bytes = int_prop(ld, n, "max-bytes", DEF_MAX_BYTES);
 	s->retries = (int)int_prop(ld, n, "retries", DEF_RETRIES);
+	s->connector = prop(ld, n, "connector");
+	s->oauth = -1;
+	s->pacing = 1;
+	if (xmlHasProp(n, BAD_CAST "pacing"))
+		s->pacing = bool_prop(ld, n, "pacing");
 }
 
 static int source_url(struct ld *ld, const xmlNode *n, bp_source *s)
 {
 	char *raw = prop(ld, n, "url");
 
-	assert(raw);   /* the schema requires it */
+	if (!raw)
+		return fail(ld, n, NULL, "element '%s': attribute 'url' or 'connector' is required",
+			    n->name);
 	s->url = resolve_url(ld, n, raw, s->insecure_http);
 	s->url_given = raw;
 	return s->url ? 0 : -1;
+}
+
+/* Attributes only a connector's source may carry. */
+static const char *const conn_only[] = { "account", "api-base", "oauth",
+	"pacing", "method", "login-customer-id", "linkedin-version", NULL };
+
+static int url_source(struct ld *ld, const xmlNode *n, bp_source *s)
+{
+	const char *const *a;
+
+	for (a = conn_only; *a; a++)
+		if (xmlHasProp(n, BAD_CAST *a))
+			return fail(ld, n, *a, "element '%s': attribute '%s' is for a source with connector=\"...\", not a url",
+				    n->name, *a);
+	if (s->kind == BP_SRC_SPEND && !xmlHasProp(n, BAD_CAST "preset"))
+		return fail(ld, n, NULL, "element 'spend': attribute 'preset' is required");
+	return source_url(ld, n, s);
+}
+
+/* "https://host[:port]" without a path, user name or query. */
+static int check_api_base(struct ld *ld, const xmlNode *n, bp_source *s)
+{
+	size_t k = scheme_len(s->api_base);
+	const char *host = s->api_base + k + 3;
+	size_t len = strlen(s->api_base);
+
+	while (len && s->api_base[len - 1] == '/')
+		s->api_base[--len] = '\0';
+	if (!((k == 5 && !strncasecmp(s->api_base, "https", 5)) ||
+	      (k == 4 && !strncasecmp(s->api_base, "http", 4) && s->insecure_http)) ||
+	    strncmp(s->api_base + k, "://", 3) != 0 || !*host ||
+	    strpbrk(host, "/?#@"))
+		return fail(ld, n, "api-base", "invalid value '%s' for attribute 'api-base': expected https://host or https://host:port (no path, no user name)",
+			    s->api_base);
+	return 0;
+}
+
+/* A connector's credentials: exactly one of token-env, token-file and
+ * oauth, which names an <oauth> of <auth>. */
+static int conn_credentials(struct ld *ld, const xmlNode *n, bp_source *s)
+{
+	char *oauth = prop(ld, n, "oauth");
+	const bp_oauth *o = oauth ? bp_config_oauth(ld->cfg, oauth) : NULL;
+	int given = !!s->token_env + !!s->token_file + !!oauth, rc = 0;
+
+	if (s->user_env || s->password_env)
+		rc = fail(ld, n, s->user_env ? "user-env" : "password-env", "element '%s': a connector takes token-env, token-file or oauth, not a user name and password",
+			  n->name);
+	else if (given != 1)
+		rc = fail(ld, n, NULL, "element '%s': connector '%s' needs %s of token-env, token-file and oauth",
+			  n->name, s->connector, given ? "only one" : "one");
+	else if (oauth && !o)
+		rc = fail(ld, n, "oauth", "unknown oauth '%s': add <oauth id=\"%s\" .../> to <auth>",
+			  oauth, oauth);
+	else if (o)
+		s->oauth = (int)(o - ld->cfg->oauth);
+	free(oauth);
+	return rc;
+}
+
+/* What a source with connector="NAME" must be: a kind the connector
+ * reads, its preset, a valid account, credentials. */
+static int conn_source(struct ld *ld, const xmlNode *n, bp_source *s)
+{
+	const bp_conn_ops *ops = bp_conn_find(s->connector);
+	char list[128], why[200], *given, *method;
+
+	if (!ops) {
+		bp_conn_names(list, sizeof(list));
+		return fail(ld, n, "connector", "unknown connector '%s': expected one of %s",
+			    s->connector, list);
+	}
+	if (!(ops->kinds & (1u << s->kind)))
+		return fail(ld, n, "connector", "connector '%s' does not read %s sources",
+			    s->connector, bp_source_kind_name(s->kind));
+	if (xmlHasProp(n, BAD_CAST "url"))
+		return fail(ld, n, "url", "element '%s': url and connector exclude each other",
+			    n->name);
+	if (xmlHasProp(n, BAD_CAST "preset") && strcmp(s->preset, ops->preset))
+		return fail(ld, n, "preset", "preset '%s' does not fit connector '%s' (its rows are in preset '%s')",
+			    s->preset, s->connector, ops->preset);
+	free(s->preset);
+	s->preset = bp_xstrdup(ops->preset);
+	given = prop(ld, n, "account");
+	if (ops->account && !given)
+		return fail(ld, n, NULL, "element '%s': connector '%s' needs account=\"...\" (%s)",
+			    n->name, s->connector, ops->account_what);
+	if (!ops->account && given) {
+		free(given);
+		return fail(ld, n, "account", "connector '%s' takes no account", s->connector);
+	}
+	if (given) {
+		s->account = ops->account(given, why, sizeof(why));
+		if (!s->account) {
+			fail(ld, n, "account", "invalid account '%s' for connector '%s': expected %s",
+			     given, s->connector, why);
+			free(given);
+			return -1;
+		}
+		free(given);
+	}
+	s->api_base = prop(ld, n, "api-base");
+	if (s->api_base && check_api_base(ld, n, s) < 0)
+		return -1;
+	s->login_customer_id = prop(ld, n, "login-customer-id");
+	if (s->login_customer_id && strcmp(s->connector, "google-ads"))
+		return fail(ld, n, "login-customer-id", "attribute 'login-customer-id' is for connector 'google-ads'");
+	if (s->login_customer_id) {
+		char *d = s->login_customer_id, *o = d;
+
+		for (; *d; d++)
+			if (*d != '-')
+				*o++ = *d;
+		*o = '\0';
+	}
+	s->linkedin_version = prop(ld, n, "linkedin-version");
+	if (s->linkedin_version && strcmp(s->connector, "linkedin"))
+		return fail(ld, n, "linkedin-version", "attribute 'linkedin-version' is for connector 'linkedin'");
+	method = prop(ld, n, "method");
+	s->export_method = method && !strcmp(method, "export");
+	free(method);
+	if (s->export_method && strcmp(s->connector, "hubspot"))
+		return fail(ld, n, "method", "attribute 'method' is for connector 'hubspot'");
+	return conn_credentials(ld, n, s);
 }
 
 static int spend_channel(struct ld *ld, const xmlNode *n, bp_source *s)
@@ -1475,8 +1658,9 @@ static int load_source(struct ld *ld, const xmlNode *n, bp_source *s)
 	s->line = node_line(ld->src, n);
 	s->channel = -1;
 	source_attrs(ld, n, s);
-	if (check_unique_id(ld, n, s) < 0 || check_preset(ld, n, s) < 0 ||
-	    check_tz(ld, n, s->timezone) < 0 || source_url(ld, n, s) < 0 ||
+	if (check_unique_id(ld, n, s) < 0 ||
+	    (s->connector ? conn_source(ld, n, s) : url_source(ld, n, s)) < 0 ||
+	    check_preset(ld, n, s) < 0 || check_tz(ld, n, s->timezone) < 0 ||
 	    load_columns(ld, s, n) < 0 || check_columns(ld, n, s) < 0)
 		return -1;
 	if (s->kind == BP_SRC_SPEND)
@@ -1486,7 +1670,7 @@ static int load_source(struct ld *ld, const xmlNode *n, bp_source *s)
 	amount = prop(ld, n, "amount");
 	s->amount_monthly = amount && !strcmp(amount, "monthly");
 	free(amount);
-	return load_won_stages(ld, s, n);
+	return load_stages(ld, s, n);
 }
 
 static int kind_of(const xmlNode *n, bp_source_kind *kind)
@@ -1541,19 +1725,46 @@ static int month_prop(struct ld *ld, const xmlNode *n, bp_month *m)
 	return rc;
 }
 
+/* quarter="2026-Q4": the quarter's first month. */
+static int quarter_prop(struct ld *ld, const xmlNode *n, bp_month *m)
+{
+	char *v = prop(ld, n, "quarter");
+	int ok = v && strlen(v) == 7 && v[4] == '-' && v[5] == 'Q' &&
+		 v[6] >= '1' && v[6] <= '4';
+	char month[16];
+
+	if (ok) {
+		snprintf(month, sizeof(month), "%.4s-%02u", v,
+			 (unsigned)(v[6] - '1') * 3 + 1);
+		ok = bp_month_parse(month, m) == 0;
+	}
+	if (!ok)
+		fail(ld, n, "quarter", "invalid value '%s' for attribute 'quarter': "
+		     "expected a quarter as YYYY-Qn, such as 2026-Q4", v ? v : "");
+	free(v);
+	return ok ? 0 : -1;
+}
+
 static int cost_from_node(struct ld *ld, const xmlNode *n, bp_cost *c)
 {
 	char *amount = prop(ld, n, "amount");
 	int rc = -1;
 
+	char *channel = prop(ld, n, "channel");
+
 	c->label = prop_or(ld, n, "label", "Other costs");
+	c->group = prop(ld, n, "group");
+	c->channel = -1;
 	assert(amount);   /* the schema requires it */
 	if (decimal_money(amount, &c->amount) < 0)
 		fail(ld, n, "amount", "invalid value '%s' for attribute 'amount': the number is too large",
 		     amount);
-	else
-		rc = month_prop(ld, n, &c->month);
+	else if (month_prop(ld, n, &c->month) == 0 &&
+		 (!channel || (c->channel = channel_ref(ld, n, channel)) >= 0) &&
+		 (!c->group || group_ref(ld, n, c->group) == 0))
+		rc = 0;
 	free(amount);
+	free(channel);
 	return rc;
 }
 
@@ -1581,8 +1792,15 @@ static int target_from_node(struct ld *ld, const xmlNode *n, bp_target *t)
 		t->value = decimal_value(value);
 	free(value);
 	assert(t->metric);   /* the schema requires it */
-	if (month_prop(ld, n, &t->month) < 0)
+	if (xmlHasProp(n, BAD_CAST "quarter")) {
+		if (quarter_prop(ld, n, &t->month) < 0)
+			return -1;
+		t->quarter = 1;
+	} else if (!xmlHasProp(n, BAD_CAST "month")) {
+		return fail(ld, n, NULL, "element 'target' needs a month or a quarter attribute");
+	} else if (month_prop(ld, n, &t->month) < 0) {
 		return -1;
+	}
 	if (!bp_metric_target(t->metric))
 		return fail(ld, n, "metric", "unknown metric '%s': expected a column of cohorts.csv or channels.csv, such as mqls, new_leads, spend or cac",
 			    t->metric);
@@ -1723,6 +1941,71 @@ static int load_email(struct ld *ld, const xmlNode *root)
 }
 
 /* ------------------------------------------------------------------ */
+/* <auth>                                                             */
+
+static int oauth_from_node(struct ld *ld, const xmlNode *n, bp_oauth *o)
+{
+	int grants;
+
+	o->line = node_line(ld->src, n);
+	o->id = prop(ld, n, "id");
+	o->token_url = prop(ld, n, "token-url");
+	o->auth_url = prop(ld, n, "auth-url");
+	o->client_id = prop(ld, n, "client-id");
+	o->client_id_env = prop(ld, n, "client-id-env");
+	o->client_secret_env = prop(ld, n, "client-secret-env");
+	o->client_secret_file = path_prop(ld, n, "client-secret-file");
+	o->refresh_token_env = prop(ld, n, "refresh-token-env");
+	o->refresh_token_file = path_prop(ld, n, "refresh-token-file");
+	o->service_account_file = path_prop(ld, n, "service-account-file");
+	o->scope = prop(ld, n, "scope");
+	o->ca_file = path_prop(ld, n, "ca-file");
+	if (!o->ca_file)
+		o->ca_file = bp_xstrdup(ld->cfg->ca_file);
+	assert(o->id);   /* the schema requires it */
+	for (const bp_oauth *p = ld->cfg->oauth; p < o; p++)
+		if (!strcmp(p->id, o->id))
+			return fail(ld, n, "id", "duplicate oauth id '%s' (first used at line %ld)",
+				    o->id, p->line);
+	grants = !!o->refresh_token_env + !!o->refresh_token_file +
+		 !!o->service_account_file;
+	if (grants > 1)
+		return fail(ld, n, NULL, "element 'oauth': give one of refresh-token-env, refresh-token-file and service-account-file");
+	if (o->client_id && o->client_id_env)
+		return fail(ld, n, "client-id-env", "element 'oauth': give client-id or client-id-env, not both");
+	if (o->client_secret_env && o->client_secret_file)
+		return fail(ld, n, "client-secret-file", "element 'oauth': give client-secret-env or client-secret-file, not both");
+	if (!o->service_account_file &&
+	    (!(o->client_id || o->client_id_env) ||
+	     !(o->client_secret_env || o->client_secret_file)))
+		return fail(ld, n, NULL, "element 'oauth': a refresh token needs client-id (or client-id-env) and client-secret-env (or client-secret-file)");
+	for (const char *const *u = (const char *const[]){ "token-url", "auth-url", NULL }; *u; u++) {
+		char *v = prop(ld, n, *u);
+		size_t k = v ? scheme_len(v) : 0;
+		int ok = !v || (k == 5 && !strncasecmp(v, "https", 5) && !has_userinfo(v, k));
+
+		free(v);
+		if (!ok)
+			return fail(ld, n, *u, "attribute '%s' must be an https:// URL without a user name", *u);
+	}
+	return 0;
+}
+
+static int load_auth(struct ld *ld, const xmlNode *root)
+{
+	bp_config *cfg = ld->cfg;
+	const xmlNode *list = first_child(root, "auth"), *c;
+	size_t max = count_children(list, "oauth");
+
+	cfg->oauth = bp_xcalloc(max ? max : 1, sizeof(*cfg->oauth));
+	for (c = list ? list->children : NULL; c; c = c->next)
+		if (is_name(c, "oauth") &&
+		    oauth_from_node(ld, c, &cfg->oauth[cfg->n_oauth++]) < 0)
+			return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Entry points                                                       */
 
 static bp_config *build(xmlDoc *doc, const char *path,
@@ -1740,7 +2023,7 @@ static bp_config *build(xmlDoc *doc, const char *path,
 		goto fail;
 	}
 	if (load_report(&ld, root) < 0 || load_channels(&ld, root) < 0 ||
-	    load_sources(&ld, root) < 0 || load_costs(&ld, root) < 0 ||
+	    load_auth(&ld, root) < 0 || load_sources(&ld, root) < 0 || load_costs(&ld, root) < 0 ||
 	    load_targets(&ld, root) < 0 || load_output(&ld, root) < 0 ||
 	    load_email(&ld, root) < 0)
 		goto fail;
@@ -1843,9 +2126,17 @@ static void free_source(bp_source *s)
 	free(s->token_file);
 	free(s->user_env);
 	free(s->password_env);
+	free(s->connector);
+	free(s->account);
+	free(s->api_base);
+	free(s->login_customer_id);
+	free(s->linkedin_version);
 	for (i = 0; i < s->n_won_stages; i++)
 		free(s->won_stages[i]);
 	free(s->won_stages);
+	for (i = 0; i < s->n_lost_stages; i++)
+		free(s->lost_stages[i]);
+	free(s->lost_stages);
 	for (i = 0; i < s->n_rules; i++)
 		free(s->rules[i].match);
 	free(s->rules);
@@ -1898,8 +2189,10 @@ void bp_config_free(bp_config *cfg)
 		free(cfg->channels[i].group);
 	}
 	free(cfg->channels);
-	for (i = 0; i < cfg->n_costs; i++)
+	for (i = 0; i < cfg->n_costs; i++) {
 		free(cfg->costs[i].label);
+		free(cfg->costs[i].group);
+	}
 	free(cfg->costs);
 	for (i = 0; i < cfg->n_targets; i++) {
 		free(cfg->targets[i].metric);
@@ -1907,6 +2200,23 @@ void bp_config_free(bp_config *cfg)
 	}
 	free(cfg->targets);
 	free_email(cfg->email);
+	for (i = 0; i < cfg->n_oauth; i++) {
+		bp_oauth *o = &cfg->oauth[i];
+
+		free(o->id);
+		free(o->token_url);
+		free(o->auth_url);
+		free(o->client_id);
+		free(o->client_id_env);
+		free(o->client_secret_env);
+		free(o->client_secret_file);
+		free(o->refresh_token_env);
+		free(o->refresh_token_file);
+		free(o->service_account_file);
+		free(o->scope);
+		free(o->ca_file);
+	}
+	free(cfg->oauth);
 	free(cfg->path);
 	free(cfg->dir);
 	free(cfg->title);

@@ -11,8 +11,21 @@
  * The first pass jumps from one interesting byte to the next (delimiter,
  * quote, line end) sixteen bytes at a time where SSE2 is available; that is
  * what keeps a 1M-row export near the speed of reading it.
+ *
+ * A caller that needs only some columns says so (bp_csv_project), and the
+ * fields between them are passed 64 bytes at a time without being looked
+ * at one by one: a bit mask per byte class, quotes turned into "inside a
+ * quoted field" by a prefix XOR, delimiters outside quotes counted.  That
+ * reading of the quotes is the general one only while every quote opens at
+ * the start of a field or closes before a delimiter, line end or doubled
+ * quote; where one does not (a quote inside an unquoted field, a character
+ * after a closing quote) or the data runs short, the fields are read the
+ * general way from the last one the masks were sure of.  So a projection
+ * changes which fields are stored, never how a record is split.
  */
 #include "csv.h"
+
+#include "mem.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -27,6 +40,20 @@
 #include <emmintrin.h>
 #define HAVE_SSE2 1
 #endif
+/* Compiled for AVX2 and used where the CPU has it (skip_fields). */
+#if defined(HAVE_SSE2) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX2 1
+#endif
+
+/* For the record loops, each of which is compiled twice (with and
+ * without a projection; for AVX2 and not): a call per field would cost
+ * more than the field. */
+#ifdef __GNUC__
+#define ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define ALWAYS_INLINE inline
+#endif
 
 #define INIT_CAP (1u << 20)
 /* Memory readers serve tests and the fuzz target: a tiny buffer makes
@@ -36,8 +63,13 @@
 #define MAX_RECORD ((size_t)64 << 20)
 /* Vector loads may read this far past the data; the slack is zeroed. */
 #define PAD 32
+#define SKIP_REST ((size_t)-1)
+/* Fewer fields than this are cheaper to pass one by one than by blocks. */
+#define MIN_SKIP 4
 
 enum { ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE };
+/* skip_fields(), in the version for this CPU. */
+typedef size_t skip_fn(const bp_csv *, char **, size_t, long *);
 enum { DEC_OK, DEC_TRUNC, DEC_SURR };
 enum { Q_QUOTED = 1, Q_DOUBLED = 2 };
 /* Step results.  NEED: the data ran out before the step could finish. */
@@ -71,6 +103,20 @@ struct bp_csv {
 	bp_field *f;        /* the fields */
 	unsigned char *fq;  /* per field: Q_QUOTED, Q_DOUBLED */
 	size_t fcap, nf;
+
+	/* The projection (NULL: every field is kept).  run[i], i < nrun: how
+	 * many fields from i on are skipped before the next kept one (0 when
+	 * i is kept, SKIP_REST when none is and the header has MIN_SKIP or
+	 * more left); fields from nrun on are all skipped.  Runs of MIN_SKIP
+	 * or more are passed by skip_fields() (`blocks` says whether there is
+	 * one), shorter ones are read the general way and blanked afterwards.
+	 * kept, blank: those columns in order. */
+	size_t *run;
+	size_t nrun;
+	size_t *kept, *blank;
+	size_t nkept, nblank;
+	int blocks;
+	skip_fn *skip;      /* pick_skip() */
 	size_t rec_len;     /* bytes of the record found by the first pass */
 	long rec_breaks;    /* line breaks inside it, terminator included */
 
@@ -80,10 +126,6 @@ struct bp_csv {
 	void *comment_ctx;
 };
 
-static int oom(bp_err *err)
-{
-	return bp_err_set(err, BP_ESOFTWARE, "out of memory");
-}
 
 /* Reads up to n bytes of the source: the count, 0 at its end, -1 on error. */
 static ssize_t read_src(bp_csv *r, void *dst, size_t n, bp_err *err)
@@ -176,9 +218,7 @@ static int grow(bp_csv *r, bp_err *err)
 	if (ncap > r->max_rec + 4)
 		ncap = r->max_rec + 4;
 	assert(ncap > r->cap);
-	nb = realloc(r->buf, ncap + PAD);
-	if (!nb)
-		return oom(err);
+	nb = bp_xrealloc(r->buf, ncap + PAD);
 	memset(nb + r->cap + PAD, 0, ncap - r->cap);
 	r->buf = nb;
 	r->cap = ncap;
@@ -373,20 +413,25 @@ static inline char *scan3(char *p, char *end, char a, char b, char c)
 }
 #endif
 
-static int grow_fields(bp_csv *r, bp_err *err)
-{
-	size_t ncap = r->fcap ? r->fcap * 2 : 32;
-	bp_field *f;
-	unsigned char *fq;
+/* What a skipped field reads as. */
+static const char empty[1] = "";
 
-	f = realloc(r->f, ncap * sizeof(*f));
-	if (!f)
-		return oom(err);
-	r->f = f;
-	fq = realloc(r->fq, ncap);
-	if (!fq)
-		return oom(err);
-	r->fq = fq;
+/* Grows the fields to at least `need` (new ones read as empty, which is
+ * what skipped fields stay). */
+static int grow_fields(bp_csv *r, size_t need, bp_err *err)
+{
+	size_t ncap = r->fcap ? r->fcap : 32, i;
+
+	(void)err;
+	while (ncap < need || ncap == r->fcap)
+		ncap *= 2;
+	r->f = bp_xreallocarray(r->f, ncap, sizeof(*r->f));
+	r->fq = bp_xrealloc(r->fq, ncap);
+	for (i = r->fcap; i < ncap; i++) {
+		r->f[i].p = empty;
+		r->f[i].n = 0;
+		r->fq[i] = 0;
+	}
 	r->fcap = ncap;
 	return 0;
 }
@@ -413,10 +458,10 @@ static int skip_blank(bp_csv *r)
 	}
 }
 
-/* Scans the quoted field opening at *pp (field i); leaves *pp just past
- * its closing quote. */
-static int scan_quoted(bp_csv *r, char **pp, long *breaks, size_t i,
-		       bp_err *err)
+/* Scans the quoted field opening at *pp into *f and *fq; leaves *pp just
+ * past its closing quote. */
+static ALWAYS_INLINE int scan_quoted(bp_csv *r, char **pp, long *breaks,
+				      bp_field *f, unsigned char *fq, bp_err *err)
 {
 	char *open = *pp, *q = open + 1, *end = r->buf + r->end;
 	unsigned char kind = Q_QUOTED;
@@ -446,9 +491,9 @@ static int scan_quoted(bp_csv *r, char **pp, long *breaks, size_t i,
 			++*breaks;
 		q++;
 	}
-	r->f[i].p = open + 1;
-	r->f[i].n = (size_t)(q - open - 1);
-	r->fq[i] = kind;
+	f->p = open + 1;
+	f->n = (size_t)(q - open - 1);
+	*fq = kind;
 	*pp = q + 1;
 	return ST_DONE;
 }
@@ -471,13 +516,322 @@ static int after_quote_error(const bp_csv *r, const char *at, bp_err *err)
 	return data_error(r, at, err, msg);
 }
 
-/* The first pass: finds the fields of the record at pos without changing
- * a byte, so that running out of data only means starting over. */
-static int scan_record(bp_csv *r, bp_err *err)
+/* Which of 64 bytes are quotes, delimiters, line feeds, carriage returns
+ * (bit i: byte i). */
+typedef struct bytemask {
+	uint64_t q, d, lf, cr;
+} bytemask;
+
+#ifdef HAVE_SSE2
+static inline uint64_t eq16(__m128i v, __m128i c)
+{
+	return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, c));
+}
+
+static inline void classify_plain(const char *p, char d, bytemask *m)
+{
+	const __m128i vq = _mm_set1_epi8('"'), vd = _mm_set1_epi8(d),
+		      vl = _mm_set1_epi8('\n'), vc = _mm_set1_epi8('\r');
+	int i;
+
+	m->q = m->d = m->lf = m->cr = 0;
+	for (i = 0; i < 4; i++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+
+		m->q |= eq16(v, vq) << (16 * i);
+		m->d |= eq16(v, vd) << (16 * i);
+		m->lf |= eq16(v, vl) << (16 * i);
+		m->cr |= eq16(v, vc) << (16 * i);
+	}
+}
+#else
+static inline void classify_plain(const char *p, char d, bytemask *m)
+{
+	int i;
+
+	m->q = m->d = m->lf = m->cr = 0;
+	for (i = 0; i < 64; i++) {
+		m->q |= (uint64_t)(p[i] == '"') << i;
+		m->d |= (uint64_t)(p[i] == d) << i;
+		m->lf |= (uint64_t)(p[i] == '\n') << i;
+		m->cr |= (uint64_t)(p[i] == '\r') << i;
+	}
+}
+#endif
+
+/* Bit i: the xor of bits 0..i.  Over the quotes, that is "inside a quoted
+ * field after byte i". */
+static inline uint64_t prefix_xor_plain(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+
+/* Without the instruction, the compiler would call a library routine. */
+static inline int popcount_plain(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+	return (int)((x * 0x0101010101010101ull) >> 56);
+}
+
+#ifdef HAVE_AVX2
+__attribute__((target("avx2")))
+static inline uint64_t eq32(__m256i lo, __m256i hi, __m256i c)
+{
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)) << 32;
+}
+
+__attribute__((target("avx2")))
+static inline void classify_avx2(const char *p, char d, bytemask *m)
+{
+	__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+
+	m->q = eq32(lo, hi, _mm256_set1_epi8('"'));
+	m->d = eq32(lo, hi, _mm256_set1_epi8(d));
+	m->lf = eq32(lo, hi, _mm256_set1_epi8('\n'));
+	m->cr = eq32(lo, hi, _mm256_set1_epi8('\r'));
+}
+
+/* The prefix xor as one carry-less multiplication by all ones. */
+__attribute__((target("pclmul")))
+static inline uint64_t prefix_xor_clmul(uint64_t x)
+{
+	__m128i v = _mm_set_epi64x(0, (long long)x);
+
+	return (uint64_t)_mm_cvtsi128_si64(
+		_mm_clmulepi64_si128(v, _mm_set1_epi8((char)0xFF), 0));
+}
+#endif
+
+static inline int low_index(uint64_t x)
+{
+#ifdef __GNUC__
+	return __builtin_ctzll(x);
+#else
+	int i = 0;
+
+	while (!(x & 1)) {
+		x >>= 1;
+		i++;
+	}
+	return i;
+#endif
+}
+
+static inline int high_index(uint64_t x)
+{
+#ifdef __GNUC__
+	return 63 - __builtin_clzll(x);
+#else
+	int i = 63;
+
+	while (!(x >> 63)) {
+		x <<= 1;
+		i--;
+	}
+	return i;
+#endif
+}
+
+/* The k-th (from 1) lowest set bit of x, which has at least k. */
+static inline uint64_t nth_bit(uint64_t x, size_t k)
+{
+	while (--k)
+		x &= x - 1;
+	return x & (0 - x);
+}
+
+/* Line breaks inside quotes among the bits of `in`: each LF, and each CR
+ * not followed by one (next: the byte after the block). */
+static inline uint64_t quoted_breaks(const bytemask *m, uint64_t in, char next)
+{
+	uint64_t lf_next = m->lf >> 1 | (uint64_t)(next == '\n') << 63;
+
+	return (m->lf | (m->cr & ~lf_next)) & in;
+}
+
+#define POPCOUNT(avx2, x) ((avx2) ? __builtin_popcountll(x) : popcount_plain(x))
+
+/* What skip_fields does, for one instruction set: avx2 is a constant, so
+ * each caller below gets its own loop. */
+static ALWAYS_INLINE size_t skip_core(const bp_csv *r, char **pp, size_t want,
+				      long *breaks, int avx2)
+{
+	const uint64_t top_bit = (uint64_t)1 << 63;
+	char *p = *pp, *end = r->buf + r->end, *last = NULL;
+	char d = r->delim ? r->delim : ',';
+	uint64_t carry = 0;     /* all ones when a quoted field runs into the block */
+	uint64_t prev = 1;      /* the byte before the block may precede a quote */
+	uint64_t pending = 0;   /* the block before ended with a closing quote */
+	size_t got = 0;
+	long br = 0, br_last = 0;
+
+	for (; end - p > 64; p += 64) {
+		bytemask m;
+		uint64_t in, s, around, bad, delims, ends, stop, settled;
+		uint64_t brk = 0, hit = 0;
+		size_t n;
+
+#ifdef HAVE_AVX2
+		if (avx2) {
+			classify_avx2(p, d, &m);
+			in = prefix_xor_clmul(m.q) ^ carry;
+		} else
+#endif
+		{
+			classify_plain(p, d, &m);
+			in = prefix_xor_plain(m.q) ^ carry;
+		}
+		/* A quote that opens a field must follow a delimiter (or the
+		 * closing quote of a doubled pair), one that closes it must
+		 * precede a delimiter, a line end or a quote.  Both come down
+		 * to: next to one of those on its side (a line end before an
+		 * opening quote would have ended the record already).  The
+		 * block's last byte is checked with the next block. */
+		s = m.d | m.lf | m.cr | m.q;
+		around = (s >> 1 | top_bit) ^ (((s << 1 | prev) ^ (s >> 1 | top_bit)) & in);
+		bad = (m.q & ~around) | (pending & ~s);
+		if ((m.lf | m.cr) & in)
+			brk = quoted_breaks(&m, in, p[64]);
+		delims = m.d & ~in;
+		ends = (m.lf | m.cr) & ~in;
+		stop = ends & (0 - ends);
+		settled = stop ? stop - 1 : ~(uint64_t)0;
+		n = (size_t)POPCOUNT(avx2, delims & settled);
+		if (want - got <= n) {
+			hit = nth_bit(delims & settled, want - got);
+			settled = hit - 1;
+		} else if (stop) {
+			hit = stop;
+		}
+		if (bad & settled) {
+			/* Trust the delimiters before the first doubtful quote. */
+			delims &= (bad & (0 - bad)) - 1;
+			hit = 0;
+		}
+		if (hit) {
+			*pp = p + low_index(hit);
+			if (brk & settled)
+				br += POPCOUNT(avx2, brk & settled);
+			*breaks += br;
+			return hit == stop ? got + n + 1 : want;
+		}
+		if (delims) {
+			int top = high_index(delims);
+
+			last = p + top;
+			br_last = br;
+			if (brk)
+				br_last += POPCOUNT(avx2, brk & ((top_bit >> (63 - top)) - 1));
+		}
+		if (bad & settled) {
+			got += (size_t)POPCOUNT(avx2, delims);
+			break;
+		}
+		got += n;
+		if (brk)
+			br += POPCOUNT(avx2, brk);
+		carry = 0 - (in >> 63);
+		prev = s >> 63;
+		pending = (m.q & ~in) >> 63;
+	}
+	/* Back to the last delimiter that is sure. */
+	if (got) {
+		*pp = last;
+		*breaks += br_last;
+	}
+	return got;
+}
+
+/* Passes up to `want` fields (SKIP_REST: the rest of the record) starting
+ * at *pp, the start of a field, without storing them.  Returns how many
+ * fields it passed, with *pp at the byte that ended the last of them (a
+ * delimiter, or the line end when the record ended first) and the line
+ * breaks inside them added to *breaks.  Stops early, at the last field it
+ * is sure of, where the masks' reading of quotes is not the general one
+ * or where fewer than 65 bytes are left (the byte after a block tells
+ * whether a quote or CR at its end is followed properly); 0 means the
+ * caller reads the next field the general way. */
+static size_t skip_fields_plain(const bp_csv *r, char **pp, size_t want,
+				long *breaks)
+{
+	return skip_core(r, pp, want, breaks, 0);
+}
+
+#ifdef HAVE_AVX2
+__attribute__((target("avx2,popcnt,pclmul")))
+static size_t skip_fields_avx2(const bp_csv *r, char **pp, size_t want,
+			       long *breaks)
+{
+	return skip_core(r, pp, want, breaks, 1);
+}
+#endif
+
+/* The fastest skip_fields this CPU runs.  BP_CSV_PORTABLE in the
+ * environment picks the portable one, so that tests can check both. */
+static skip_fn *pick_skip(void)
+{
+#ifdef HAVE_AVX2
+	if (!getenv("BP_CSV_PORTABLE") && __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul"))
+		return skip_fields_avx2;
+#endif
+	return skip_fields_plain;
+}
+
+/* Reads one field at *pp (data up to end, delimiter d) the general way
+ * into *f and *fq; leaves *pp at the byte after it. */
+static ALWAYS_INLINE int read_field(bp_csv *r, char **pp, char *end, char d,
+				     long *breaks, bp_field *f, unsigned char *fq,
+				     bp_err *err)
+{
+	char *p = *pp, *q;
+
+	if (p < end && *p == '"')
+		return scan_quoted(r, pp, breaks, f, fq, err);
+	q = scan3(p, end, d, '\n', '\r');
+	f->p = p;
+	f->n = (size_t)(q - p);
+	*fq = 0;
+	*pp = q;
+	return ST_DONE;
+}
+
+/* How many fields from field i on the projection skips. */
+static inline size_t skip_run(const bp_csv *r, size_t i)
+{
+	if (!r->run)
+		return 0;
+	return i < r->nrun ? r->run[i] : SKIP_REST;
+}
+
+/* Whether the UTF-8 character at p goes on past the data read so far: an
+ * error message that shows it waits for the rest of it. */
+static int char_cut(const bp_csv *r, const char *p)
+{
+	unsigned char c = (unsigned char)*p;
+	size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+
+	return !r->eof && (size_t)(r->buf + r->end - p) < len;
+}
+
+/* What scan_record does, with or without a projection: `projected` is a
+ * constant, so reading every field costs nothing for the projection. */
+static ALWAYS_INLINE int scan_fields(bp_csv *r, int projected, bp_err *err)
 {
 	char *base, *p, *end = r->buf + r->end;
 	char d = r->delim ? r->delim : ',';
-	size_t nf = 0;
+	const size_t *run = r->run;
+	size_t nf = 0, nrun = r->nrun;
 	long breaks = 0;
 	int rc = skip_blank(r);
 
@@ -485,21 +839,27 @@ static int scan_record(bp_csv *r, bp_err *err)
 		return rc;
 	base = p = r->buf + r->pos;
 	for (;;) {
-		if (nf == r->fcap && grow_fields(r, err) < 0)
-			return ST_ERR;
-		if (p < end && *p == '"') {
-			rc = scan_quoted(r, &p, &breaks, nf, err);
+		size_t want = !projected ? 0 : nf < nrun ? run[nf] : SKIP_REST, got;
+
+		if (want >= MIN_SKIP && (got = r->skip(r, &p, want, &breaks)) > 0) {
+			nf += got;
+		} else {
+			/* Where skip_fields() was not sure, the field is read
+			 * the general way, and not kept. */
+			bp_field junk, *f = &junk;
+			unsigned char junk_q, *fq = &junk_q;
+
+			if (want < MIN_SKIP) {
+				if (nf >= r->fcap && grow_fields(r, nf + 1, err) < 0)
+					return ST_ERR;
+				f = &r->f[nf];
+				fq = &r->fq[nf];
+			}
+			rc = read_field(r, &p, end, d, &breaks, f, fq, err);
 			if (rc != ST_DONE)
 				return rc;
-		} else {
-			char *q = scan3(p, end, d, '\n', '\r');
-
-			r->f[nf].p = p;
-			r->f[nf].n = (size_t)(q - p);
-			r->fq[nf] = 0;
-			p = q;
+			nf++;
 		}
-		nf++;
 		if (p >= end) {
 			if (!r->eof)
 				return ST_NEED;
@@ -515,18 +875,30 @@ static int scan_record(bp_csv *r, bp_err *err)
 			if (p + 1 < end && p[1] == '\n')
 				p++;
 		} else if (*p != '\n') {
+			if (char_cut(r, p))
+				return ST_NEED;
 			return after_quote_error(r, p, err);
 		}
 		p++;
 		breaks++;
 		break;
 	}
+	/* Skipped fields are never written: they read as empty. */
+	if (nf > r->fcap && grow_fields(r, nf, err) < 0)
+		return ST_ERR;
 	r->nf = nf;
 	r->rec_len = (size_t)(p - base);
 	r->rec_breaks = breaks;
 	if (r->rec_len > r->max_rec)
 		return too_large(r, err);
 	return ST_DONE;
+}
+
+/* The first pass: finds the fields of the record at pos without changing
+ * a byte, so that running out of data only means starting over. */
+static int scan_record(bp_csv *r, bp_err *err)
+{
+	return r->blocks ? scan_fields(r, 1, err) : scan_fields(r, 0, err);
 }
 
 /* Removes the doubling of quotes; returns the new length.  The bytes
@@ -546,17 +918,44 @@ static size_t unquote(char *s, size_t n)
 	return (size_t)(w - s);
 }
 
+static inline void finish_field(bp_field *f, unsigned char q)
+{
+	char *s = (char *)f->p;
+
+	if (q & Q_DOUBLED)
+		f->n = unquote(s, f->n);
+	s[f->n] = '\0';
+}
+
 /* The second pass: unquotes, NUL-terminates, consumes the record. */
 static void finish_record(bp_csv *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nf; i++) {
-		char *s = (char *)r->f[i].p;
+	/* Locals: the stores into the fields could alias r's own. */
+	const size_t *kept = r->kept, *blank = r->blank;
+	size_t nf = r->nf, nk = r->nkept, nb = r->nblank;
+	bp_field *f = r->f;
+	const unsigned char *fq = r->fq;
 
-		if (r->fq[i] & Q_DOUBLED)
-			r->f[i].n = unquote(s, r->f[i].n);
-		s[r->f[i].n] = '\0';
+	/* Without blocks every field was read, and finishing them all in
+	 * one loop costs less than picking. */
+	if (r->blocks) {
+		for (i = 0; i < nk && kept[i] < nf; i++)
+			finish_field(&f[kept[i]], fq[kept[i]]);
+	} else {
+		for (i = 0; i < nf; i++)
+			finish_field(&f[i], fq[i]);
+	}
+	if (r->run) {
+		for (i = 0; i < nb && blank[i] < nf; i++) {
+			f[blank[i]].p = empty;
+			f[blank[i]].n = 0;
+		}
+		for (i = r->nrun; !r->blocks && i < nf; i++) {
+			f[i].p = empty;
+			f[i].n = 0;
+		}
 	}
 	r->rec = r->pos;
 	r->rec_line = r->line;
@@ -668,24 +1067,17 @@ static int delim_step(bp_csv *r, void *out, bp_err *err)
 
 static bp_csv *new_reader(const char *name, size_t cap, bp_err *err)
 {
-	bp_csv *r = calloc(1, sizeof(*r));
+	bp_csv *r = bp_xcalloc(1, sizeof(*r));
 
-	if (!r)
-		goto fail;
 	r->fd = -1;
 	r->line = 1;
 	r->rec_line = 1;
 	r->max_rec = MAX_RECORD;
 	r->cap = cap;
-	r->name = strdup(name);
-	r->buf = calloc(1, r->cap + PAD);
-	if (!r->name || !r->buf || grow_fields(r, err) < 0)
-		goto fail;
+	r->name = bp_xstrdup(name);
+	r->buf = bp_xcalloc(1, r->cap + PAD);
+	grow_fields(r, 1, err);
 	return r;
-fail:
-	bp_csv_close(r);
-	oom(err);
-	return NULL;
 }
 
 /* Reads the first bytes and decides the encoding from the BOM. */
@@ -710,9 +1102,7 @@ static int start(bp_csv *r, bp_err *err)
 		r->eof = r->src_eof;
 		return 0;
 	}
-	r->raw = malloc(RAW_CAP);
-	if (!r->raw)
-		return oom(err);
+	r->raw = bp_xmalloc(RAW_CAP);
 	memcpy(r->raw, head + skip, n - skip);
 	r->raw_end = n - skip;
 	return 0;
@@ -722,8 +1112,6 @@ bp_csv *bp_csv_open(const char *path, const char *name, bp_err *err)
 {
 	bp_csv *r = new_reader(name ? name : path, INIT_CAP, err);
 
-	if (!r)
-		return NULL;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
 		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", path,
@@ -743,8 +1131,6 @@ bp_csv *bp_csv_open_mem(const void *data, size_t size, const char *name,
 {
 	bp_csv *r = new_reader(name ? name : "(memory)", MEM_CAP, err);
 
-	if (!r)
-		return NULL;
 	r->mem = data;
 	r->mem_size = data ? size : 0;
 	if (start(r, err) < 0) {
@@ -765,6 +1151,9 @@ void bp_csv_close(bp_csv *r)
 	free(r->raw);
 	free(r->f);
 	free(r->fq);
+	free(r->run);
+	free(r->kept);
+	free(r->blank);
 	free(r);
 }
 
@@ -842,6 +1231,60 @@ int bp_csv_next(bp_csv *r, bp_field **fields, size_t *n, bp_err *err)
 	return 1;
 }
 
+int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err)
+{
+	/* The header's width tells how many fields follow the last kept one. */
+	size_t ncols = 1, nrun, i, k = 0, b = 0;
+	size_t *run, *kept, *blank;
+
+	for (i = 0; i < n; i++)
+		if (cols[i] >= 0 && (size_t)cols[i] + 1 > ncols)
+			ncols = (size_t)cols[i] + 1;
+	nrun = r->nf > ncols ? r->nf : ncols;
+	run = bp_xcalloc(nrun, sizeof(*run));
+	kept = bp_xreallocarray(NULL, nrun, sizeof(*kept));
+	blank = bp_xreallocarray(NULL, nrun, sizeof(*blank));
+	if (nrun > r->fcap)
+		grow_fields(r, nrun, err);
+	/* run[] first marks the kept columns (1), then counts from the end:
+	 * past the last kept one, what is left of the header. */
+	run[0] = 1;
+	for (i = 0; i < n; i++)
+		if (cols[i] >= 0)
+			run[cols[i]] = 1;
+	for (i = ncols; i < nrun; i++)
+		run[i] = nrun - i >= MIN_SKIP ? SKIP_REST : nrun - i;
+	for (i = ncols; i-- > 0;)
+		run[i] = run[i] ? 0 : run[i + 1] + 1;
+	free(r->run);
+	free(r->kept);
+	free(r->blank);
+	r->run = run;
+	r->nrun = nrun;
+	r->kept = kept;
+	r->blank = blank;
+	r->blocks = 0;
+	for (i = 0; i < nrun; i++) {
+		if (run[i] == 0)
+			kept[k++] = i;
+		else if (run[i] < MIN_SKIP)
+			blank[b++] = i;
+		else
+			r->blocks = 1;
+	}
+	r->nkept = k;
+	r->nblank = b;
+	for (i = 0; i < r->fcap; i++) {
+		if (i < nrun && run[i] == 0)
+			continue;
+		r->f[i].p = empty;
+		r->f[i].n = 0;
+		r->fq[i] = 0;
+	}
+	r->skip = pick_skip();
+	return 0;
+}
+
 long bp_csv_line(const bp_csv *r)
 {
 	return r->rec_line;
@@ -852,7 +1295,7 @@ long bp_csv_col(const bp_csv *r, size_t i)
 	const char *p, *e;
 	long col = 1;
 
-	if (i >= r->nf)
+	if (i >= r->nf || skip_run(r, i))
 		return 0;
 	p = r->buf + r->rec;
 	e = r->f[i].p - (r->fq[i] & Q_QUOTED);

@@ -552,7 +552,8 @@ static int check_offline(const bp_config *cfg, const char *cache, bp_err *err)
 		if (check_id(src, err) < 0)
 			return -1;
 		path = bp_fetch_path(cache, src);
-		ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+		ok = src->connector ? bp_conn_pulled(path) :
+		     stat(path, &st) == 0 && S_ISREG(st.st_mode);
 		free(path);
 		if (!ok)
 			return bp_err_set(err, BP_ENOINPUT, "no earlier download of "
@@ -562,17 +563,31 @@ static int check_offline(const bp_config *cfg, const char *cache, bp_err *err)
 	return 0;
 }
 
+/* The connectors' sources, one after the other: each paces itself by its
+ * vendor's account limits. */
+static int pull_all(const bp_config *cfg, const char *cache,
+		    const bp_conn_window *w, bp_err *err)
+{
+	for (size_t i = 0; i < cfg->n_sources; i++)
+		if (cfg->sources[i].connector &&
+		    bp_conn_fetch(cfg, &cfg->sources[i], cache, w, err) < 0)
+			return -1;
+	return 0;
+}
+
 int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
-		 bp_err *err)
+		 const bp_conn_window *w, bp_err *err)
 {
 	run r = { .cfg = cfg, .cache = cache };
+	size_t n_urls = 0;
 	int rc = -1, curl_ready = 0;
 
 	if (offline)
 		return check_offline(cfg, cache, err);
 	for (size_t i = 0; i < cfg->n_sources; i++)
 		if (check_id(&cfg->sources[i], err) < 0 ||
-		    check_scheme(&cfg->sources[i], err) < 0 ||
+		    (!cfg->sources[i].connector &&
+		     check_scheme(&cfg->sources[i], err) < 0) ||
 		    check_ca(cfg, &cfg->sources[i], err) < 0)
 			return -1;
 	/* Owner-only: exports hold personal data. */
@@ -588,13 +603,16 @@ int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
 		bp_err_set(err, BP_ESOFTWARE, "cannot start libcurl");
 		goto out;
 	}
-	for (r.n_jobs = 0; r.n_jobs < cfg->n_sources; r.n_jobs++)
-		if (prepare_job(&r, &r.jobs[r.n_jobs], &cfg->sources[r.n_jobs],
-				err) < 0) {
-			r.n_jobs++;
+	for (size_t i = 0; i < cfg->n_sources; i++) {
+		if (cfg->sources[i].connector)
+			continue;
+		n_urls++;
+		if (prepare_job(&r, &r.jobs[r.n_jobs++], &cfg->sources[i], err) < 0)
 			goto out;
-		}
-	rc = drive(&r, err);
+	}
+	rc = n_urls ? drive(&r, err) : 0;
+	if (rc == 0)
+		rc = pull_all(cfg, cache, w, err);
 out:
 	free_jobs(&r);
 	if (r.multi)

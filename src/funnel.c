@@ -38,6 +38,7 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 			 int n_months, int n_channels)
 {
 	bp_funnel *f;
+	int i;
 	size_t cells = (size_t)n_months * (size_t)n_channels;
 
 	if (n_months <= 0 || n_channels <= 0)
@@ -52,6 +53,10 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 	f->cohort = bp_xcalloc(cells, sizeof(*f->cohort));
 	f->month = bp_xcalloc(cells, sizeof(*f->month));
 	f->has = bp_xcalloc((size_t)n_channels, sizeof(*f->has));
+	f->first_data = BP_MONTH_NONE;
+	f->ends = bp_xcalloc((size_t)n_months, sizeof(*f->ends));
+	for (i = 0; i < n_months; i++)
+		f->ends[i] = bp_month_end(tz, f->first + i);
 	return f;
 }
 
@@ -62,6 +67,7 @@ void bp_funnel_free(bp_funnel *f)
 	free(f->cohort);
 	free(f->month);
 	free(f->has);
+	free(f->ends);
 	free(f);
 }
 
@@ -86,6 +92,13 @@ bp_month_cell *bp_funnel_month(const bp_funnel *f, bp_month m, int channel)
 	long i = cell_index(f, m, channel);
 
 	return i < 0 ? NULL : &f->month[i];
+}
+
+/* Remembers the earliest month anything was dated in. */
+static void saw(bp_funnel *f, bp_month m)
+{
+	if (f->first_data == BP_MONTH_NONE || m < f->first_data)
+		f->first_data = m;
 }
 
 bp_month bp_funnel_month_of(bp_funnel *f, bp_time t)
@@ -160,6 +173,7 @@ int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c)
 		return 0;
 	bp_funnel_reached(c, f->as_of, f->mode, eff);
 
+	saw(f, bp_funnel_month_of(f, c->created));
 	cc = bp_funnel_cohort(f, bp_funnel_month_of(f, c->created), c->channel);
 	if (cc) {
 		cc->contacts++;
@@ -185,13 +199,59 @@ int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c)
 	return 1;
 }
 
+/* The deal's amount in the open pipeline of each month's end (or as_of):
+ * created by then, and not closed by then. */
+static void add_open(bp_funnel *f, const bp_deal *d)
+{
+	int i;
+
+	for (i = 0; i < f->n_months; i++) {
+		bp_time t = f->ends[i] < f->as_of ? f->ends[i] : f->as_of;
+		bp_month_cell *mc;
+
+		if (d->created == BP_TIME_NONE || d->created > t ||
+		    (d->closed != BP_TIME_NONE && d->closed <= t))
+			continue;
+		mc = &f->month[(size_t)i * (size_t)f->n_channels + (size_t)d->channel];
+		mc->open_pipeline += d->amount;
+	}
+}
+
+
 int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d)
 {
 	bp_cohort_cell *cc;
 	bp_month_cell *mc;
+	int decided = d->won || d->lost;
 
-	if (!d->won || !d->has_amount || d->closed == BP_TIME_NONE ||
-	    d->closed > f->as_of)
+	if (d->channel < 0 || d->channel >= f->n_channels)
+		return 0;
+	if (d->created != BP_TIME_NONE && d->created <= f->as_of) {
+		bp_month m = bp_funnel_month_of(f, d->created);
+
+		saw(f, m);
+		mc = bp_funnel_month(f, m, d->channel);
+		if (mc && d->has_amount)
+			mc->pipeline_created += d->amount;
+	}
+	/* A won or lost deal without a close date is never open; a close
+	 * date after as_of has not happened. */
+	if (d->has_amount && (!decided || d->closed != BP_TIME_NONE)) {
+		bp_deal open = *d;
+
+		if (!decided || open.closed > f->as_of)
+			open.closed = BP_TIME_NONE;
+		add_open(f, &open);
+	}
+	if (d->closed == BP_TIME_NONE || d->closed > f->as_of)
+		return 0;
+	if (d->lost) {
+		mc = bp_funnel_month(f, bp_funnel_month_of(f, d->closed), d->channel);
+		if (mc)
+			mc->lost_deals++;
+		return 0;
+	}
+	if (!d->won || !d->has_amount)
 		return 0;
 	mc = bp_funnel_month(f, bp_funnel_month_of(f, d->closed), d->channel);
 	if (mc) {
@@ -223,6 +283,7 @@ void bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
 {
 	bp_month_cell *mc = bp_funnel_month(f, m, channel);
 
+	saw(f, m);
 	if (!mc)
 		return;
 	mc->spend += spend;
@@ -242,6 +303,7 @@ void bp_funnel_add_traffic(bp_funnel *f, bp_month m, int channel,
 {
 	bp_month_cell *mc = bp_funnel_month(f, m, channel);
 
+	saw(f, m);
 	if (!mc)
 		return;
 	mc->sessions += sessions;
@@ -299,6 +361,9 @@ void bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c)
 		to->entered[s] += c->entered[s];
 	to->won_deals += c->won_deals;
 	to->won_revenue += c->won_revenue;
+	to->lost_deals += c->lost_deals;
+	to->pipeline_created += c->pipeline_created;
+	to->open_pipeline += c->open_pipeline;
 	to->cycle_seconds += c->cycle_seconds;
 	to->cycle_contacts += c->cycle_contacts;
 	to->sessions += c->sessions;

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "conn.h"
 #include "csv.h"
 #include "date.h"
 #include "idx.h"
@@ -241,8 +243,9 @@ static const preset presets[] = {
 #define N_PRESETS (sizeof(presets) / sizeof(presets[0]))
 
 /* HubSpot's won and lost stages as label and as internal id, after
- * stage_key(). */
-static const char *const won_stages[] = { "closedwon" };
+ * stage_key(): "Closed Won", "Closed: won", "closedwon". */
+static const char *const won_stages[] = { "closedwon", NULL };
+static const char *const lost_stages[] = { "closedlost", NULL };
 
 static const preset *preset_find(bp_source_kind kind, const char *name)
 {
@@ -1380,18 +1383,20 @@ static int contact_row(reader *r, bp_err *err)
 
 /* ---- deals ---- */
 
-static int is_won(const reader *r, const bp_field *stage)
+/* Whether a deal stage is one of the preset's `known` (NULL-ended) or of
+ * the configured `extra` ones, compared as stage_key() makes them. */
+static int stage_is(const bp_field *stage, const char *const *known,
+		    char *const *extra, size_t n_extra)
 {
 	char key[128], want[128];
 	size_t i;
 
 	stage_key(stage->p, stage->n, key, sizeof(key));
-	for (i = 0; i < sizeof(won_stages) / sizeof(won_stages[0]); i++)
-		if (strcmp(key, won_stages[i]) == 0)
+	for (i = 0; known[i]; i++)
+		if (strcmp(key, known[i]) == 0)
 			return 1;
-	for (i = 0; i < r->src->n_won_stages; i++) {
-		stage_key(r->src->won_stages[i], strlen(r->src->won_stages[i]),
-			  want, sizeof(want));
+	for (i = 0; i < n_extra; i++) {
+		stage_key(extra[i], strlen(extra[i]), want, sizeof(want));
 		if (strcmp(key, want) == 0)
 			return 1;
 	}
@@ -1421,9 +1426,27 @@ static int deal_contact(reader *r, const char *id, size_t id_n, uint32_t *ref)
 	return n ? LINK_UNKNOWN : LINK_NONE;
 }
 
-/* A deal row.  Open and lost deals are used (they are correctly not
- * won); a won deal is used only when it counts: closed by as_of, with a
- * close date and an amount. */
+/* Counts what a won or lost deal lacks for the run: a close date (then it
+ * is never open, and never counted), a close date by as_of, an amount. */
+static void decided_quality(reader *r, const bp_deal *d)
+{
+	if (d->lost) {
+		r->q->lost_without_close_date += d->closed == BP_TIME_NONE;
+		return;
+	}
+	r->won_seen++;
+	r->won_with_amount += d->has_amount;
+	if (d->closed == BP_TIME_NONE)
+		r->q->won_without_close_date++;
+	else if (d->closed > r->in->f->as_of)
+		r->q->after_as_of++;
+	else if (!d->has_amount)
+		r->q->won_without_amount++;
+}
+
+/* A deal row: every deal goes to its contact's channel (pipeline created,
+ * open pipeline, lost deals); a won one counts as won only when it has a
+ * close date by as_of and an amount. */
 static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 {
 	const bp_field *id = get(r, D_ID);
@@ -1445,7 +1468,10 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 		r->q->duplicates++;
 		return 0;
 	}
-	d.won = is_won(r, get(r, D_STAGE));
+	d.won = stage_is(get(r, D_STAGE), won_stages, r->src->won_stages,
+			 r->src->n_won_stages);
+	d.lost = !d.won && stage_is(get(r, D_STAGE), lost_stages,
+				    r->src->lost_stages, r->src->n_lost_stages);
 	rc = money_value(r, D_AMOUNT, &d.amount, err);
 	if (rc < 0)
 		return -1;
@@ -1453,24 +1479,7 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 	if (d.has_amount && check_currency(r, D_CURRENCY, err) < 0)
 		return -1;
 	date_value(r, D_CLOSED, 0, &d.closed, err);
-	if (!d.won) {
-		r->q->rows_used++;
-		return 0;
-	}
-	r->won_seen++;
-	r->won_with_amount += d.has_amount;
-	if (d.closed == BP_TIME_NONE) {
-		r->q->won_without_close_date++;
-		return 0;
-	}
-	if (d.closed > r->in->f->as_of) {
-		r->q->after_as_of++;
-		return 0;
-	}
-	if (!d.has_amount) {
-		r->q->won_without_amount++;
-		return 0;
-	}
+	date_value(r, D_CREATED, 0, &d.created, err);
 	d.channel = r->in->other;
 	d.cohort = BP_MONTH_NONE;
 	switch (deal_contact(r, idp, idn, &ref)) {
@@ -1478,8 +1487,10 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 	case LINK_UNKNOWN: r->q->unknown_contact++; break;
 	default: r->q->no_association++; break;
 	}
-	bp_funnel_add_deal(r->in->f, &d);
-	r->q->rows_used++;
+	if (d.won || d.lost)
+		decided_quality(r, &d);
+	if (bp_funnel_add_deal(r->in->f, &d) || !d.won)
+		r->q->rows_used++;
 	return 0;
 }
 
@@ -1967,7 +1978,8 @@ static int read_source(reader *r, const char *path, bp_err *err)
 	rc = find_header(r, &hdr, &n_hdr, err);
 	if (rc <= 0)
 		return rc < 0 ? -1 : finish_source(r, err);
-	if (map_columns(r, hdr, n_hdr, err) < 0)
+	if (map_columns(r, hdr, n_hdr, err) < 0 ||
+	    bp_csv_project(r->csv, r->col, r->p->n_fields, err) < 0)
 		return -1;
 	declare_columns(r);
 	if (read_rows(r, stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0,
@@ -1993,11 +2005,23 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	r->src_tz = in->tz[src - in->cfg->sources] ?
 		    in->tz[src - in->cfg->sources] : in->f->tz;
 	r->p = preset_find(src->kind, src->preset);
-	if (!r->p)
+	if (!r->p) {
 		bp_err_set(err, BP_ECONFIG, "unknown %s preset '%s'",
 			   bp_source_kind_name(src->kind), src->preset);
-	else
+	} else if (src->connector) {
+		/* A connector's pull: its rows, written as the preset's CSV,
+		 * go through the very same reading as an exported file. */
+		char rows[64];
+		int fd;
+
+		if (bp_conn_rows(src, path, &fd, err) == 0) {
+			snprintf(rows, sizeof(rows), "/proc/self/fd/%d", fd);
+			rc = read_source(r, rows, err);
+			close(fd);
+		}
+	} else {
 		rc = read_source(r, path, err);
+	}
 	if (rc < 0)
 		bp_err_source(err, src->id);
 	values_free(&r->values);

@@ -29,10 +29,11 @@ static const char usage_text[] =
 "usage: boardpack run    -c FILE [--period YYYY-MM] [--as-of TIMESTAMP]\n"
 "                        [--no-email] [--offline] [--resend]\n"
 "                        [--from-snapshot DIR] [-q|-v]\n"
-"       boardpack check  -c FILE [--fetch]\n"
+"       boardpack check  -c FILE [--fetch] [--online]\n"
 "       boardpack fetch  -c FILE\n"
 "       boardpack verify SNAPSHOT_DIR\n"
 "       boardpack send   -c FILE SNAPSHOT_DIR\n"
+"       boardpack auth   -c FILE ID\n"
 "       boardpack --help | --version\n";
 
 static const char help_text[] =
@@ -52,6 +53,9 @@ static const char help_text[] =
 "  fetch    download every source into <output>/.cache/ and stop\n"
 "  verify   check a snapshot against its MANIFEST.sha256\n"
 "  send     email an existing snapshot\n"
+"  auth     obtain the first refresh token of <oauth id=\"ID\">: prints a URL\n"
+"           to open, listens on 127.0.0.1 for the browser's answer and\n"
+"           writes the token to the client's refresh-token-file (0600)\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE     the XML config (see README.md: Config)\n"
@@ -66,6 +70,9 @@ static const char help_text[] =
 "  --no-email            do not send the report after the run\n"
 "  --resend              email even when this period was already sent\n"
 "  --fetch               (check) download remote sources to read them too\n"
+"  --online              (check) one cheap call per connector: the account's\n"
+"                        name, currency and time zone, or what is wrong\n"
+"                        with its credentials\n"
 "  -q, --quiet           only errors and the one-line summary\n"
 "  -v, --verbose         more detail on stderr\n"
 "\n"
@@ -95,6 +102,7 @@ static const struct command {
 	{ "fetch", cmd_fetch, 1, 0, NULL },
 	{ "verify", cmd_verify, 0, 1, "verify takes one SNAPSHOT_DIR" },
 	{ "send", cmd_send, 1, 1, "send takes -c FILE and one SNAPSHOT_DIR" },
+	{ "auth", cmd_auth, 1, 1, "auth takes -c FILE and one oauth ID" },
 };
 
 static int usage_error(const char *fmt, ...) BP_PRINTF(1, 2);
@@ -124,6 +132,7 @@ static int parse_options(int argc, char **argv, bp_opts *o)
 		{ "from-snapshot", required_argument, NULL, 'f' },
 		{ "resend", no_argument, NULL, 'r' },
 		{ "fetch", no_argument, NULL, 'F' },
+		{ "online", no_argument, NULL, 'O' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -143,6 +152,7 @@ static int parse_options(int argc, char **argv, bp_opts *o)
 		case 'f': o->from_snapshot = optarg; break;
 		case 'r': o->resend = 1; break;
 		case 'F': o->fetch = 1; break;
+		case 'O': o->online = 1; break;
 		case 'q': bp_log_set_level(BP_LOG_QUIET); break;
 		case 'v': bp_log_set_level(BP_LOG_VERBOSE); break;
 		case 'h': fputs(help_text, stdout); exit(0);

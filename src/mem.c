@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 #include <libxml/xmlmemory.h>
 
 /* The allocation that is to fail for a test (0: none), and how many have
@@ -121,4 +122,5 @@ void bp_mem_init(void)
 	xmlMemSetup(free, bp_xmalloc, bp_xrealloc, lib_strdup);
 	curl_global_init_mem(CURL_GLOBAL_DEFAULT, bp_xmalloc, free, bp_xrealloc,
 			     lib_strdup, lib_calloc);
+	json_set_alloc_funcs(bp_xmalloc, free);
 }

@@ -11,6 +11,7 @@
 #define LOWER BP_BETTER_LOWER
 #define HIGHER BP_BETTER_HIGHER
 #define CLICKS BP_HAS_CLICKS
+#define COST BP_NEEDS_COST
 
 static const bp_metric table[] = {
 	/* cohorts.csv */
@@ -41,22 +42,27 @@ static const bp_metric table[] = {
 	{ "new_sqls", E, BP_KIND_COUNT, B_NEW_SQLS, B_NONE, 0, HIGHER },
 	{ "new_opportunities", E, BP_KIND_COUNT, B_NEW_OPPORTUNITIES, B_NONE, 0, HIGHER },
 	{ "new_customers", E, BP_KIND_COUNT, B_NEW_CUSTOMERS, B_NONE, 0, HIGHER },
-	{ "cpl", E, BP_KIND_MONEY_PER, B_COST, B_NEW_LEADS, 0, LOWER },
-	{ "cost_per_mql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_MQLS, 0, LOWER },
-	{ "cost_per_sql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_SQLS, 0, LOWER },
-	{ "cost_per_opportunity", E, BP_KIND_MONEY_PER, B_COST, B_NEW_OPPORTUNITIES, 0, LOWER },
-	{ "cac", E, BP_KIND_MONEY_PER, B_COST, B_NEW_CUSTOMERS, 0, LOWER },
+	{ "cpl", E, BP_KIND_MONEY_PER, B_COST, B_NEW_LEADS, COST, LOWER },
+	{ "cost_per_mql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_MQLS, COST, LOWER },
+	{ "cost_per_sql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_SQLS, COST, LOWER },
+	{ "cost_per_opportunity", E, BP_KIND_MONEY_PER, B_COST, B_NEW_OPPORTUNITIES, COST, LOWER },
+	{ "cac", E, BP_KIND_MONEY_PER, B_COST, B_NEW_CUSTOMERS, COST, LOWER },
 	{ "won_deals", E, BP_KIND_COUNT, B_WON_DEALS, B_NONE, 0, HIGHER },
 	{ "won_revenue", E, BP_KIND_MONEY, B_WON_REVENUE, B_NONE, 0, HIGHER },
 	{ "avg_deal_size", E, BP_KIND_MONEY_PER, B_WON_REVENUE, B_WON_DEALS, 0, HIGHER },
 	{ "avg_sales_cycle_days", E, BP_KIND_DAYS, B_CYCLE_SECONDS, B_CYCLE_CONTACTS, 0, LOWER },
 	{ "new_mrr", E, BP_KIND_SPECIAL, B_WON_REVENUE, B_NONE, 0, HIGHER },
 	{ "arpa", E, BP_KIND_SPECIAL, B_WON_REVENUE, B_WON_DEALS, 0, HIGHER },
-	{ "cac_payback_months", E, BP_KIND_SPECIAL, B_COST, B_NEW_CUSTOMERS, 0, LOWER },
+	{ "cac_payback_months", E, BP_KIND_SPECIAL, B_COST, B_NEW_CUSTOMERS, COST, LOWER },
 	{ "sessions", E, BP_KIND_COUNT, B_SESSIONS, B_NONE, 0, HIGHER },
 	{ "new_users", E, BP_KIND_COUNT, B_NEW_USERS, B_NONE, BP_HAS_NEW_USERS, HIGHER },
 	{ "engaged_sessions", E, BP_KIND_COUNT, B_ENGAGED_SESSIONS, B_NONE, BP_HAS_ENGAGED, HIGHER },
 	{ "bounce_rate", E, BP_KIND_SPECIAL, B_ENGAGED_SESSIONS, B_BOUNCE_SESSIONS, BP_HAS_ENGAGED, LOWER },
+	{ "pipeline_created", E, BP_KIND_MONEY, B_PIPELINE_CREATED, B_NONE, 0, HIGHER },
+	{ "lost_deals", E, BP_KIND_COUNT, B_LOST_DEALS, B_NONE, 0, LOWER },
+	{ "win_rate", E, BP_KIND_RATIO, B_WON_DEALS, B_DECIDED_DEALS, 0, HIGHER },
+	{ "open_pipeline", E, BP_KIND_MONEY, B_OPEN_PIPELINE, B_NONE, BP_STOCK, HIGHER },
+	{ "roas", E, BP_KIND_RATIO, B_WON_REVENUE, B_SPEND, 0, HIGHER },
 };
 #define N_METRICS (sizeof(table) / sizeof(table[0]))
 
@@ -137,6 +143,10 @@ long long bp_metric_base_month(const bp_month_cell *c, bp_base b)
 	case B_NEW_USERS: return c->new_users;
 	case B_ENGAGED_SESSIONS: return c->engaged_sessions;
 	case B_BOUNCE_SESSIONS: return c->bounce_sessions;
+	case B_LOST_DEALS: return c->lost_deals;
+	case B_DECIDED_DEALS: return c->won_deals + c->lost_deals;
+	case B_PIPELINE_CREATED: return c->pipeline_created;
+	case B_OPEN_PIPELINE: return c->open_pipeline;
 	default: return 0;
 	}
 }

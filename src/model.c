@@ -141,20 +141,23 @@ static void cohort_row(xmlNodePtr parent, const char *month, const char *ch,
 			       bp_metric_base_cohort(c, m->den));
 }
 
-/* One economics row.  `key` and `value` name the row ("channel", id) or
- * ("group", name); its cell's cost is set. */
-static void econ_row(xmlNodePtr parent, const row_ctx *x, const char *month,
-		     const char *key, const char *value, const bp_month_cell *c)
+/* One economics row, named by two attributes: ("month", "2026-10") or
+ * ("span", "quarter"), then ("channel", id) or ("group", name).  Its
+ * cell's cost is set. */
+static xmlNodePtr econ_row(xmlNodePtr parent, const row_ctx *x,
+			   const char *when_key, const char *when,
+			   const char *key, const char *value,
+			   const bp_month_cell *c)
 {
 	xmlNodePtr n = xmlNewChild(parent, NULL, BAD_CAST "row", NULL);
 	const bp_metric *m;
 	size_t i, count;
 
-	xmlNewProp(n, BAD_CAST "month", BAD_CAST month);
+	xmlNewProp(n, BAD_CAST when_key, BAD_CAST when);
 	xmlNewProp(n, BAD_CAST key, BAD_CAST value);
 	for (m = bp_metrics(&count), i = 0; i < count; i++, m++) {
 		if (m->section != BP_SECTION_ECONOMICS ||
-		    (m->needs & ~BP_NEEDS_COST & ~x->has))
+		    (m->flags & BP_NEEDS & ~x->has))
 			continue;
 		if (m->kind == BP_KIND_SPECIAL)
 			special(n, m, c, x);
@@ -162,17 +165,63 @@ static void econ_row(xmlNodePtr parent, const row_ctx *x, const char *month,
 			figure(n, m, bp_metric_base_month(c, m->num),
 			       bp_metric_base_month(c, m->den));
 	}
+	return n;
 }
 
-static bp_money extra_cost(const bp_config *cfg, bp_month m)
+/* Which <cost> entries a row takes (METRICS.md, "Costs that are not ad
+ * spend"): a channel's row those that name it; a group's those that name
+ * its group or one of its channels; `all` every one. */
+typedef struct cost_scope {
+	int channel;           /* >= 0: a channel's row */
+	const char *group;     /* non-NULL: a group's row */
+} cost_scope;
+
+static int cost_lands(const bp_config *cfg, const bp_cost *c, cost_scope sc)
+{
+	if (sc.channel >= 0)
+		return c->channel == sc.channel;
+	if (sc.group)
+		return (c->group && !strcmp(c->group, sc.group)) ||
+		       (c->channel >= 0 && !strcmp(cfg->channels[c->channel].group,
+						   sc.group));
+	return 1;
+}
+
+/* The <cost> entries of month m a row takes. */
+static bp_money row_costs(const bp_config *cfg, bp_month m, cost_scope sc)
 {
 	bp_money sum = 0;
 	size_t i;
 
 	for (i = 0; i < cfg->n_costs; i++)
-		if (cfg->costs[i].month == m)
+		if (cfg->costs[i].month == m && cost_lands(cfg, &cfg->costs[i], sc))
 			sum += cfg->costs[i].amount;
 	return sum;
+}
+
+/* Whether anything can carry a cost to a row: a spend source of its
+ * channels, or a <cost> entry for it (or, for a channel, for its group),
+ * in any month.  Without, its cost-based figures are absent: an organic
+ * channel never shows a CPL of 0. */
+static int carries_cost(const bp_config *cfg, const bp_funnel *f, cost_scope sc)
+{
+	size_t i;
+	int ch;
+
+	for (ch = 0; ch < f->n_channels; ch++)
+		if ((f->has[ch] & BP_HAS_SPEND) &&
+		    (sc.channel >= 0 ? ch == sc.channel : !sc.group ||
+		     !strcmp(cfg->channels[ch].group, sc.group)))
+			return 1;
+	for (i = 0; i < cfg->n_costs; i++) {
+		const bp_cost *c = &cfg->costs[i];
+
+		if (cost_lands(cfg, c, sc) ||
+		    (sc.channel >= 0 && c->group &&
+		     !strcmp(c->group, cfg->channels[sc.channel].group)))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- document sections ---- */
@@ -214,6 +263,90 @@ static int64_t amount_months(const bp_config *cfg)
 	return deals && deals->amount_monthly ? 1 : 12;
 }
 
+/* Whether channel ch is in a row's scope. */
+static int in_scope(const bp_config *cfg, cost_scope sc, int ch)
+{
+	if (sc.channel >= 0)
+		return ch == sc.channel;
+	return !sc.group || !strcmp(cfg->channels[ch].group, sc.group);
+}
+
+/* The sums of a scope's channels over the months [from, to] (indexes of
+ * the funnel's cells), its costs included; a balance (open pipeline) is
+ * the last month's. */
+static void scope_cell(const bp_config *cfg, const bp_funnel *f, cost_scope sc,
+		       int from, int to, bp_month_cell *out)
+{
+	int i, ch;
+
+	memset(out, 0, sizeof(*out));
+	for (i = from; i <= to; i++) {
+		bp_money open = 0;
+
+		for (ch = 0; ch < f->n_channels; ch++)
+			if (in_scope(cfg, sc, ch)) {
+				const bp_month_cell *c = bp_funnel_month(f, f->first + i, ch);
+
+				bp_month_cell_add(out, c);
+				open += c->open_pipeline;
+			}
+		out->open_pipeline = open;
+		out->cost += row_costs(cfg, f->first + i, sc);
+	}
+	out->cost += out->spend;
+}
+
+/* What a scope's sources have, and whether it can carry a cost. */
+static unsigned scope_has(const bp_config *cfg, const bp_funnel *f,
+			  cost_scope sc)
+{
+	unsigned has = carries_cost(cfg, f, sc) ? BP_NEEDS_COST : 0;
+	int ch;
+
+	for (ch = 0; ch < f->n_channels; ch++)
+		if (in_scope(cfg, sc, ch))
+			has |= f->has[ch];
+	return has;
+}
+
+/* The economics rows of month index i: every channel and `all` into
+ * `chans`, every group into `groups`. */
+static void month_rows(xmlNodePtr chans, xmlNodePtr groups, row_ctx *x,
+		       const bp_funnel *f, int i)
+{
+	const bp_config *cfg = x->cfg;
+	char month[8];
+	bp_month_cell c;
+	size_t g;
+	int ch;
+
+	bp_month_format(f->first + i, month);
+	for (ch = 0; ch <= f->n_channels; ch++) {
+		cost_scope sc = { ch < f->n_channels ? ch : -1, NULL };
+
+		scope_cell(cfg, f, sc, i, i, &c);
+		x->has = scope_has(cfg, f, sc);
+		econ_row(chans, x, "month", month, "channel",
+			 ch < f->n_channels ? cfg->channels[ch].id : "all", &c);
+	}
+	for (g = 0; g < cfg->n_channels; g++) {
+		cost_scope sc = { -1, cfg->channels[g].group };
+
+		if (group_seen(cfg, g, sc.group))
+			continue;
+		scope_cell(cfg, f, sc, i, i, &c);
+		x->has = scope_has(cfg, f, sc);
+		econ_row(groups, x, "month", month, "group", sc.group, &c);
+	}
+}
+
+/* The window's first month, as an index of the funnel's cells: the
+ * months before it are the lookback the comparisons reach into. */
+static int window_start(const bp_config *cfg, const bp_funnel *f)
+{
+	return f->n_months > cfg->months ? f->n_months - cfg->months : 0;
+}
+
 static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 			const bp_funnel *f)
 {
@@ -221,141 +354,519 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 	xmlNodePtr coh = xmlNewChild(root, NULL, BAD_CAST "cohorts", NULL);
 	xmlNodePtr eco = xmlNewChild(root, NULL, BAD_CAST "economics", NULL);
 	xmlNodePtr grp = xmlNewChild(root, NULL, BAD_CAST "groups-economics", NULL);
+	xmlNodePtr back = NULL;
 	row_ctx x = { cfg, amount_months(cfg), 0 };
-	int i, ch;
-	size_t g;
+	int i, ch, w0 = window_start(cfg, f);
 
 	for (i = 0; i < f->n_months; i++) {
 		bp_month m = f->first + i;
 		char month[8];
 		bp_cohort_cell call;
-		bp_month_cell mall, c;
 
+		if (i < w0) {
+			/* The lookback: only what comparisons and trends need
+			 * and where the data reaches. */
+			if (f->first_data == BP_MONTH_NONE || m < f->first_data)
+				continue;
+			if (!back)
+				back = xmlNewChild(root, NULL, BAD_CAST "lookback", NULL);
+			month_rows(back, back, &x, f, i);
+			continue;
+		}
 		bp_month_format(m, month);
 		xmlNewProp(xmlNewChild(win, NULL, BAD_CAST "month", NULL),
 			   BAD_CAST "id", BAD_CAST month);
-		for (ch = 0; ch < f->n_channels; ch++) {
+		for (ch = 0; ch < f->n_channels; ch++)
 			cohort_row(coh, month, cfg->channels[ch].id,
 				   bp_funnel_cohort(f, m, ch));
-			c = *bp_funnel_month(f, m, ch);
-			c.cost = c.spend;
-			x.has = f->has[ch];
-			econ_row(eco, &x, month, "channel", cfg->channels[ch].id, &c);
-		}
 		bp_funnel_sum_cohort(f, i, &call);
 		cohort_row(coh, month, "all", &call);
-		bp_funnel_sum_month(f, i, &mall);
-		mall.cost = mall.spend + extra_cost(cfg, m);
-		x.has = bp_funnel_has_all(f);
-		econ_row(eco, &x, month, "channel", "all", &mall);
-
-		for (g = 0; g < cfg->n_channels; g++) {
-			bp_month_cell sum = { 0 };
-			const char *name = cfg->channels[g].group;
-
-			if (group_seen(cfg, g, name))
-				continue;
-			x.has = 0;
-			for (ch = 0; ch < f->n_channels; ch++)
-				if (strcmp(cfg->channels[ch].group, name) == 0) {
-					bp_month_cell_add(&sum, bp_funnel_month(f, m, ch));
-					x.has |= f->has[ch];
-				}
-			sum.cost = sum.spend;
-			econ_row(grp, &x, month, "group", name, &sum);
-		}
+		month_rows(eco, grp, &x, f, i);
 	}
 }
 
-/* The row of economics for (month, channel), or NULL. */
-static xmlNodePtr econ_find(xmlNodePtr eco, const char *month, const char *ch)
+/* The attribute `name` of `n` as a number, or 0 with *present 0. */
+static double attr_number(xmlNodePtr n, const char *name, int *present)
 {
-	xmlNodePtr n;
+	xmlChar *v = n ? xmlGetProp(n, BAD_CAST name) : NULL;
+	double d = v ? strtod((char *)v, NULL) : 0;
 
-	for (n = eco->children; n; n = n->next) {
-		xmlChar *m = xmlGetProp(n, BAD_CAST "month");
-		xmlChar *c = xmlGetProp(n, BAD_CAST "channel");
-		int hit = m && c && strcmp((char *)m, month) == 0 &&
-			  strcmp((char *)c, ch) == 0;
+	*present = v != NULL;
+	xmlFree(v);
+	return d;
+}
 
-		xmlFree(m);
-		xmlFree(c);
-		if (hit)
-			return n;
+/* A metric of a scope over the months [from, to] (cell indexes), computed
+ * as a row would be: the row, detached, for the caller to read and free.
+ * `m` is a cohort or an economics metric. */
+static xmlNodePtr span_row(row_ctx *x, const bp_funnel *f, const bp_metric *m,
+			   cost_scope sc, int from, int to)
+{
+	xmlNodePtr holder = xmlNewNode(NULL, BAD_CAST "holder");
+
+	if (m->section == BP_SECTION_ECONOMICS) {
+		bp_month_cell c;
+
+		scope_cell(x->cfg, f, sc, from, to, &c);
+		x->has = scope_has(x->cfg, f, sc);
+		econ_row(holder, x, "span", "", "channel", "", &c);
+	} else {
+		bp_cohort_cell sum = { 0 }, *c;
+		int i, ch, s;
+
+		for (i = from; i <= to; i++)
+			for (ch = 0; ch < f->n_channels; ch++) {
+				if (!in_scope(x->cfg, sc, ch))
+					continue;
+				c = bp_funnel_cohort(f, f->first + i, ch);
+				sum.contacts += c->contacts;
+				for (s = 0; s < BP_NSTAGES; s++)
+					sum.reached[s] += c->reached[s];
+				sum.won_deals += c->won_deals;
+				sum.won_revenue += c->won_revenue;
+			}
+		cohort_row(holder, "", "", &sum);
 	}
-	return NULL;
+	return holder;
 }
 
-/* The row of cohorts for (cohort, channel), or NULL. */
-static xmlNodePtr cohort_find(xmlNodePtr coh, const char *month, const char *ch)
+/* on-track, at-risk (within 10%) or missed, from how far along a target
+ * is: 1 is on target, whichever way is better. */
+static const char *status_of(double pace)
 {
-	xmlNodePtr n;
+	return pace >= 1 ? "on-track" : pace >= 0.9 ? "at-risk" : "missed";
+}
 
-	for (n = coh->children; n; n = n->next) {
-		xmlChar *m = xmlGetProp(n, BAD_CAST "cohort");
-		xmlChar *c = xmlGetProp(n, BAD_CAST "channel");
-		int hit = m && c && strcmp((char *)m, month) == 0 &&
-			  strcmp((char *)c, ch) == 0;
+static void set_fraction(xmlNodePtr n, const char *name, double v)
+{
+	char buf[64];
 
-		xmlFree(m);
-		xmlFree(c);
-		if (hit)
-			return n;
+	snprintf(buf, sizeof(buf), "%.6f", v);
+	if (!strcmp(buf, "-0.000000"))
+		snprintf(buf, sizeof(buf), "%.6f", 0.0);
+	xmlNewProp(n, BAD_CAST name, BAD_CAST buf);
+}
+
+/* One target: its actual over the months that have passed, its
+ * attainment, and for a quarter its pace against the share of the value
+ * the months so far call for. */
+static void add_target(xmlNodePtr ts, row_ctx *x, const bp_funnel *f,
+		       const bp_target *t)
+{
+	const bp_metric *m = bp_metric_target(t->metric);
+	const char *ch = t->channel ? t->channel : "all";
+	int period = f->n_months - 1, i0 = (int)(t->month - f->first);
+	int months = t->quarter ? 3 : 1, elapsed, have;
+	cost_scope sc = { t->channel ? bp_config_channel(x->cfg, t->channel) : -1,
+			  NULL };
+	xmlNodePtr tn = xmlNewChild(ts, NULL, BAD_CAST "target", NULL);
+	xmlNodePtr row;
+	xmlChar *text;
+	char buf[64];
+	double a, expected, pace;
+	int lower = m && m->better == BP_BETTER_LOWER;
+
+	bp_month_format(t->month, buf);
+	if (t->quarter) {
+		snprintf(buf, sizeof(buf), "%d-Q%d", t->month / 12,
+			 t->month % 12 / 3 + 1);
+		xmlNewProp(tn, BAD_CAST "quarter", BAD_CAST buf);
+		bp_month_format(t->month, buf);
+		xmlNewProp(tn, BAD_CAST "from", BAD_CAST buf);
+		bp_month_format(t->month + 2, buf);
+		xmlNewProp(tn, BAD_CAST "to", BAD_CAST buf);
+	} else {
+		xmlNewProp(tn, BAD_CAST "month", BAD_CAST buf);
 	}
-	return NULL;
+	xmlNewProp(tn, BAD_CAST "metric", BAD_CAST (m ? m->name : t->metric));
+	xmlNewProp(tn, BAD_CAST "channel", BAD_CAST ch);
+	snprintf(buf, sizeof(buf), "%.15g", t->value);
+	xmlNewProp(tn, BAD_CAST "value", BAD_CAST buf);
+	xmlNewProp(tn, BAD_CAST "better", BAD_CAST (lower ? "lower" : "higher"));
+	elapsed = period - i0 + 1 < months ? period - i0 + 1 : months;
+	if (!m || elapsed <= 0 || i0 < 0)
+		return;
+	if (t->quarter)
+		set_int(tn, "months-elapsed", elapsed);
+	row = span_row(x, f, m, sc, i0, i0 + elapsed - 1);
+	text = xmlGetProp(row->children, BAD_CAST m->name);
+	a = attr_number(row->children, m->name, &have);
+	xmlFreeNode(row);
+	if (!have)
+		return;
+	xmlNewProp(tn, BAD_CAST "actual", text);
+	xmlFree(text);
+	/* 100% is on target and more is better, either way: for a cost, a
+	 * CAC of half the target is 200% attained. */
+	if (lower)
+		set_ratio(tn, "attainment", t->value, a, 6);
+	else
+		set_ratio(tn, "attainment", a, t->value, 6);
+	/* Flows accrue over the quarter; a ratio or a balance does not. */
+	expected = t->value;
+	if (t->quarter && (m->kind == BP_KIND_COUNT || m->kind == BP_KIND_MONEY) &&
+	    !(m->flags & BP_STOCK))
+		expected = t->value * elapsed / 3;
+	if (t->quarter) {
+		snprintf(buf, sizeof(buf), "%.15g", expected);
+		xmlNewProp(tn, BAD_CAST "expected", BAD_CAST buf);
+	}
+	if (t->value != 0)
+		set_fraction(tn, "vs-target", a / t->value - 1);
+	if (lower ? a == 0 : expected == 0)
+		return;
+	pace = lower ? expected / a : a / expected;
+	if (t->quarter)
+		set_fraction(tn, "pace", pace);
+	xmlNewProp(tn, BAD_CAST "status", BAD_CAST status_of(pace));
 }
 
-static xmlNodePtr child_named(xmlNodePtr root, const char *name)
+static xmlNodePtr add_targets(xmlNodePtr root, const bp_config *cfg,
+			      const bp_funnel *f)
 {
-	xmlNodePtr n;
-
-	for (n = root->children; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name))
-			return n;
-	return NULL;
-}
-
-static void add_targets(xmlNodePtr root, const bp_config *cfg)
-{
-	xmlNodePtr eco = child_named(root, "economics");
-	xmlNodePtr coh = child_named(root, "cohorts");
 	xmlNodePtr ts = xmlNewChild(root, NULL, BAD_CAST "targets", NULL);
+	row_ctx x = { cfg, amount_months(cfg), 0 };
 	size_t i;
 
-	for (i = 0; i < cfg->n_targets; i++) {
-		const bp_target *t = &cfg->targets[i];
-		const bp_metric *m = bp_metric_target(t->metric);
-		const char *ch = t->channel ? t->channel : "all";
-		char month[8], val[64];
-		xmlNodePtr row = NULL, tn;
-		xmlChar *actual;
+	for (i = 0; i < cfg->n_targets; i++)
+		add_target(ts, &x, f, &cfg->targets[i]);
+	return ts;
+}
 
-		bp_month_format(t->month, month);
-		tn = xmlNewChild(ts, NULL, BAD_CAST "target", NULL);
-		xmlNewProp(tn, BAD_CAST "month", BAD_CAST month);
-		xmlNewProp(tn, BAD_CAST "metric", BAD_CAST (m ? m->name : t->metric));
-		xmlNewProp(tn, BAD_CAST "channel", BAD_CAST ch);
-		snprintf(val, sizeof(val), "%.15g", t->value);
-		xmlNewProp(tn, BAD_CAST "value", BAD_CAST val);
-		if (m)
-			row = m->section == BP_SECTION_ECONOMICS ?
-			      econ_find(eco, month, ch) : cohort_find(coh, month, ch);
-		actual = row ? xmlGetProp(row, BAD_CAST m->name) : NULL;
-		xmlNewProp(tn, BAD_CAST "better",
-			   BAD_CAST (m && m->better == BP_BETTER_LOWER ? "lower" : "higher"));
-		if (actual) {
-			double a = strtod((char *)actual, NULL);
+/* ---- comparisons (METRICS.md) ---- */
 
-			xmlNewProp(tn, BAD_CAST "actual", actual);
-			/* 100% is on target and more is better, either way: for a
-			 * cost, a CAC of half the target is 200% attained. */
-			if (m->better == BP_BETTER_LOWER)
-				set_ratio(tn, "attainment", t->value, a, 6);
-			else
-				set_ratio(tn, "attainment", a, t->value, 6);
-			xmlFree(actual);
+/* Spans of months, as offsets from the period. */
+static const struct span {
+	const char *id;
+	int from, to;
+} spans[] = {
+	{ "month", 0, 0 },
+	{ "previous-month", -1, -1 },
+	{ "quarter", -2, 0 },
+	{ "previous-quarter", -5, -3 },
+	{ "year-ago-month", -12, -12 },
+	{ "trailing-12", -11, 0 },
+	{ "previous-trailing-12", -23, -12 },
+};
+#define N_SPANS (sizeof(spans) / sizeof(spans[0]))
+
+/* Whether the funnel's cells and the data reach back to a span's start:
+ * a comparison with months the data does not cover is absent, not 0. */
+static int span_covered(const bp_funnel *f, const struct span *sp)
+{
+	int from = f->n_months - 1 + sp->from;
+
+	return from >= 0 && f->first_data != BP_MONTH_NONE &&
+	       f->first + from >= f->first_data;
+}
+
+static void span_rows(xmlNodePtr parent, row_ctx *x, const bp_funnel *f,
+		      const struct span *sp)
+{
+	const bp_config *cfg = x->cfg;
+	int p = f->n_months - 1, ch;
+	bp_month_cell c;
+	size_t g;
+
+	for (ch = 0; ch <= f->n_channels; ch++) {
+		cost_scope sc = { ch < f->n_channels ? ch : -1, NULL };
+
+		scope_cell(cfg, f, sc, p + sp->from, p + sp->to, &c);
+		x->has = scope_has(cfg, f, sc);
+		econ_row(parent, x, "span", sp->id, "channel",
+			 ch < f->n_channels ? cfg->channels[ch].id : "all", &c);
+	}
+	for (g = 0; g < cfg->n_channels; g++) {
+		cost_scope sc = { -1, cfg->channels[g].group };
+
+		if (group_seen(cfg, g, sc.group))
+			continue;
+		scope_cell(cfg, f, sc, p + sp->from, p + sp->to, &c);
+		x->has = scope_has(cfg, f, sc);
+		econ_row(parent, x, "span", sp->id, "group", sc.group, &c);
+	}
+}
+
+static void add_comparisons(xmlNodePtr root, const bp_config *cfg,
+			    const bp_funnel *f)
+{
+	xmlNodePtr cmp = xmlNewChild(root, NULL, BAD_CAST "comparisons", NULL);
+	row_ctx x = { cfg, amount_months(cfg), 0 };
+	size_t i;
+
+	for (i = 0; i < N_SPANS; i++) {
+		bp_month period = f->first + f->n_months - 1;
+		xmlNodePtr n;
+		char buf[8];
+
+		if (!span_covered(f, &spans[i]))
+			continue;
+		n = xmlNewChild(cmp, NULL, BAD_CAST "span", NULL);
+		xmlNewProp(n, BAD_CAST "id", BAD_CAST spans[i].id);
+		bp_month_format(period + spans[i].from, buf);
+		xmlNewProp(n, BAD_CAST "from", BAD_CAST buf);
+		bp_month_format(period + spans[i].to, buf);
+		xmlNewProp(n, BAD_CAST "to", BAD_CAST buf);
+	}
+	for (i = 0; i < N_SPANS; i++)
+		if (span_covered(f, &spans[i]))
+			span_rows(cmp, &x, f, &spans[i]);
+}
+
+/* ---- the story: facts the first page's sentences are made of ---- */
+
+/* A metric of a scope over cell months [from, to]; 0 with *have 0 when
+ * the figure does not exist. */
+static double value_of(row_ctx *x, const bp_funnel *f, const char *metric,
+		       cost_scope sc, int from, int to, int *have)
+{
+	const bp_metric *m = bp_metric_find(metric);
+	xmlNodePtr row;
+	double v;
+
+	if (m && m->section != BP_SECTION_ECONOMICS)
+		m = bp_metric_target(metric);
+	if (!m || from < 0) {
+		*have = 0;
+		return 0;
+	}
+	row = span_row(x, f, m, sc, from, to);
+	v = attr_number(row->children, m->name, have);
+	xmlFreeNode(row);
+	return v;
+}
+
+static xmlNodePtr fact(xmlNodePtr story, const char *kind, const char *metric,
+		       const char *channel)
+{
+	xmlNodePtr n = xmlNewChild(story, NULL, BAD_CAST "fact", NULL);
+	const bp_metric *m = metric ? bp_metric_find(metric) : NULL;
+
+	xmlNewProp(n, BAD_CAST "kind", BAD_CAST kind);
+	if (metric)
+		xmlNewProp(n, BAD_CAST "metric", BAD_CAST metric);
+	if (channel)
+		xmlNewProp(n, BAD_CAST "channel", BAD_CAST channel);
+	if (m)
+		xmlNewProp(n, BAD_CAST "better", BAD_CAST (m->better == BP_BETTER_LOWER ?
+							  "lower" : "higher"));
+	return n;
+}
+
+static void set_number(xmlNodePtr n, const char *name, double v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	xmlNewProp(n, BAD_CAST name, BAD_CAST buf);
+}
+
+/* The window's highest and lowest month of the key figures, when the
+ * period is one of them. */
+static void records(xmlNodePtr story, row_ctx *x, const bp_funnel *f)
+{
+	static const char *const keys[] = {
+		"new_leads", "new_mqls", "new_customers", "won_revenue",
+		"pipeline_created", "cpl", "cac"
+	};
+	const cost_scope all = { -1, NULL };
+	int p = f->n_months - 1, w0 = window_start(x->cfg, f), i, have;
+	size_t k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		double now = value_of(x, f, keys[k], all, p, p, &have), v;
+		int higher = 1, lower = 1, months = 0;
+		char month[8];
+		xmlNodePtr n;
+
+		if (!have)
+			continue;
+		for (i = w0; i < p; i++) {
+			if (f->first + i < f->first_data)
+				continue;
+			v = value_of(x, f, keys[k], all, i, i, &have);
+			if (!have)
+				continue;
+			months++;
+			higher &= now > v;
+			lower &= now < v;
+		}
+		if (months < 2 || (!higher && !lower))
+			continue;
+		n = fact(story, higher ? "record-high" : "record-low", keys[k], "all");
+		bp_month_format(f->first + p, month);
+		xmlNewProp(n, BAD_CAST "month", BAD_CAST month);
+		set_number(n, "value", now);
+		set_int(n, "months", months + 1);
+	}
+}
+
+/* The period's targets, as facts. */
+static void target_facts(xmlNodePtr story, xmlNodePtr targets, const char *period)
+{
+	static const char *const copy[] = { "metric", "channel", "status", "value",
+					    "actual", "vs-target", "better",
+					    "quarter" };
+	xmlNodePtr t;
+	size_t k;
+
+	for (t = targets->children; t; t = t->next) {
+		xmlChar *month = xmlGetProp(t, BAD_CAST "month");
+		xmlChar *from = xmlGetProp(t, BAD_CAST "from");
+		xmlChar *to = xmlGetProp(t, BAD_CAST "to");
+		xmlChar *status = xmlGetProp(t, BAD_CAST "status");
+		int now = status && ((month && !strcmp((char *)month, period)) ||
+				     (from && to && strcmp((char *)from, period) <= 0 &&
+				      strcmp(period, (char *)to) <= 0));
+
+		if (now) {
+			xmlNodePtr n = xmlNewChild(story, NULL, BAD_CAST "fact", NULL);
+
+			xmlNewProp(n, BAD_CAST "kind", BAD_CAST "target");
+			for (k = 0; k < sizeof(copy) / sizeof(copy[0]); k++) {
+				xmlChar *v = xmlGetProp(t, BAD_CAST copy[k]);
+
+				if (v)
+					xmlNewProp(n, BAD_CAST copy[k], v);
+				xmlFree(v);
+			}
+		}
+		xmlFree(month);
+		xmlFree(from);
+		xmlFree(to);
+		xmlFree(status);
+	}
+}
+
+/* The largest relative moves of the key figures by channel, month on
+ * month and quarter on quarter, among channels with enough volume. */
+#define MOVER_MIN 10
+#define MOVERS 2
+static void movers(xmlNodePtr story, row_ctx *x, const bp_funnel *f)
+{
+	static const char *const keys[] = {
+		"new_leads", "new_mqls", "new_customers", "won_revenue", "cac"
+	};
+	static const struct { const char *span; int now_from, then_from, len; }
+	pairs[] = { { "month", 0, -1, 1 }, { "quarter", -2, -5, 3 } };
+	int p = f->n_months - 1;
+	size_t s, k;
+	int ch;
+
+	for (s = 0; s < sizeof(pairs) / sizeof(pairs[0]); s++) {
+		struct { double change, before, after; int ch; size_t key; }
+			best[MOVERS] = { { 0, 0, 0, -1, 0 }, { 0, 0, 0, -1, 0 } };
+		int then = p + pairs[s].then_from, j;
+
+		if (then < 0 || f->first + then < f->first_data)
+			continue;
+		for (ch = 0; ch < f->n_channels; ch++)
+			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+				const bp_metric *m = bp_metric_find(keys[k]);
+				cost_scope sc = { ch, NULL };
+				int h1, h2;
+				double a = value_of(x, f, keys[k], sc, p + pairs[s].now_from,
+						    p, &h1);
+				double b = value_of(x, f, keys[k], sc, then,
+						    then + pairs[s].len - 1, &h2);
+				double change;
+
+				if (!h1 || !h2 || b <= 0 || a <= 0 ||
+				    (m->kind == BP_KIND_COUNT && (a < MOVER_MIN || b < MOVER_MIN)))
+					continue;
+				change = a / b - 1;
+				for (j = 0; j < MOVERS; j++)
+					if (best[j].ch < 0 || fabs(change) > fabs(best[j].change)) {
+						memmove(&best[j + 1], &best[j],
+							(MOVERS - 1 - (size_t)j) * sizeof(best[0]));
+						best[j].change = change;
+						best[j].before = b;
+						best[j].after = a;
+						best[j].ch = ch;
+						best[j].key = k;
+						break;
+					}
+			}
+		for (j = 0; j < MOVERS && best[j].ch >= 0; j++) {
+			xmlNodePtr n = fact(story, "mover", keys[best[j].key],
+					    x->cfg->channels[best[j].ch].id);
+
+			xmlNewProp(n, BAD_CAST "span", BAD_CAST pairs[s].span);
+			set_number(n, "before", best[j].before);
+			set_number(n, "after", best[j].after);
+			set_fraction(n, "change", best[j].change);
 		}
 	}
+}
+
+/* What the board should watch: a channel that spent over the trailing
+ * quarter and won no customer; a stage converting far worse this quarter
+ * than over the year. */
+static void watch(xmlNodePtr story, row_ctx *x, const bp_funnel *f)
+{
+	static const struct { const char *metric, *num, *den; } stages[] = {
+		{ "lead_to_mql", "new_mqls", "new_leads" },
+		{ "mql_to_sql", "new_sqls", "new_mqls" },
+		{ "sql_to_opportunity", "new_opportunities", "new_sqls" },
+		{ "opportunity_to_customer", "new_customers", "new_opportunities" },
+	};
+	const cost_scope all = { -1, NULL };
+	int p = f->n_months - 1, q0 = p - 2 >= 0 ? p - 2 : 0, y0 = p - 11, ch, h, h2;
+	char from[8], to[8];
+	size_t k;
+
+	bp_month_format(f->first + q0, from);
+	bp_month_format(f->first + p, to);
+	for (ch = 0; ch < f->n_channels; ch++) {
+		cost_scope sc = { ch, NULL };
+		double spend = value_of(x, f, "spend", sc, q0, p, &h);
+		double customers = value_of(x, f, "new_customers", sc, q0, p, &h2);
+		xmlNodePtr n;
+
+		if (!h || spend <= 0 || !h2 || customers > 0)
+			continue;
+		n = fact(story, "watch", "spend", x->cfg->channels[ch].id);
+		xmlNewProp(n, BAD_CAST "reason", BAD_CAST "spend-without-customers");
+		set_money(n, "spend", (bp_money)llround(spend * BP_MONEY_SCALE));
+		xmlNewProp(n, BAD_CAST "from", BAD_CAST from);
+		xmlNewProp(n, BAD_CAST "to", BAD_CAST to);
+	}
+	if (y0 < 0 || f->first + y0 < f->first_data)
+		return;
+	for (k = 0; k < sizeof(stages) / sizeof(stages[0]); k++) {
+		int h3, h4;
+		double qn = value_of(x, f, stages[k].num, all, q0, p, &h);
+		double qd = value_of(x, f, stages[k].den, all, q0, p, &h2);
+		double yn = value_of(x, f, stages[k].num, all, y0, p, &h3);
+		double yd = value_of(x, f, stages[k].den, all, y0, p, &h4);
+		xmlNodePtr n;
+
+		if (!h || !h2 || !h3 || !h4 || qd < MOVER_MIN || yd <= 0 || yn <= 0 ||
+		    qn / qd >= 0.8 * (yn / yd))
+			continue;
+		n = fact(story, "watch", stages[k].metric, "all");
+		xmlNewProp(n, BAD_CAST "reason", BAD_CAST "stalling-stage");
+		set_fraction(n, "value", qn / qd);
+		set_fraction(n, "year", yn / yd);
+		xmlNewProp(n, BAD_CAST "from", BAD_CAST from);
+		xmlNewProp(n, BAD_CAST "to", BAD_CAST to);
+	}
+}
+
+static void add_story(xmlNodePtr root, xmlNodePtr targets, const bp_config *cfg,
+		      const bp_funnel *f)
+{
+	xmlNodePtr story = xmlNewChild(root, NULL, BAD_CAST "story", NULL);
+	row_ctx x = { cfg, amount_months(cfg), 0 };
+	char period[8];
+
+	if (f->first_data == BP_MONTH_NONE)
+		return;
+	bp_month_format(f->first + f->n_months - 1, period);
+	records(story, &x, f);
+	target_facts(story, targets, period);
+	movers(story, &x, f);
+	watch(story, &x, f);
 }
 
 /* How the export's columns were found, its own totals, its mismatches by
@@ -454,6 +965,7 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		set_int(s, "unmatched-rows", q[i].unmatched_rows);
 		set_int(s, "won-without-amount", q[i].won_without_amount);
 		set_int(s, "won-without-close-date", q[i].won_without_close_date);
+		set_int(s, "lost-without-close-date", q[i].lost_without_close_date);
 		set_int(s, "unknown-contact", q[i].unknown_contact);
 		set_int(s, "no-association", q[i].no_association);
 		set_int(s, "notes-rows", q[i].notes_rows);
@@ -543,7 +1055,8 @@ xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 	add_channels(root, cfg);
 	add_numbers(root, cfg, f);
 	add_costs(root, cfg);
-	add_targets(root, cfg);
+	add_comparisons(root, cfg, f);
+	add_story(root, add_targets(root, cfg, f), cfg, f);
 	add_quality(root, q, files, n_sources);
 	add_warnings(root, q, n_sources);
 	return doc;

@@ -5,13 +5,15 @@
 --   deals_in(rn, id, stage, closed, cents, contact_ids)
 --   contact_deal(deal_id, rn)   one row per deal ID a contact lists
 -- rn is the row's position in its file, so "the later row of a repeated
--- record ID is skipped" becomes "keep min(rn)".  Dates stay text: HubSpot
--- writes 'YYYY-MM-DD HH:MM' in the account's zone, which is the report's,
--- so text order is time order and the month is the first 7 characters.
--- scripts/bench fills in the AS_OF placeholder ('YYYY-MM-DD 23:59:59',
--- the last second of the period) and MONTHS (the window, as VALUES
--- rows).  Money leaves as integer hundredths, which keeps sums exact in
--- both engines.
+-- record ID is skipped" becomes "keep min(rn)".  Dates stay text: the
+-- loader gives every contact date as local time in the report's zone,
+-- 'YYYY-MM-DD HH:MM' or with seconds, so text order is time order and the
+-- month is the first 7 characters (HubSpot's own export writes that form
+-- in the account's zone, which is the report's; deals' close dates are
+-- read as they are).  peersql.py fills in the AS_OF placeholder
+-- ('YYYY-MM-DD 23:59:59', the last second of the period) and MONTHS (the
+-- window, as VALUES rows).  Money leaves as integer hundredths, which
+-- keeps sums exact in both engines.
 WITH
 months(month) AS (VALUES {{MONTHS}}),
 channels(channel, ord) AS (VALUES

@@ -4,16 +4,10 @@
 -- preservation rules), so its rowid is the row's position in the file,
 -- which deduplication relies on.  (row_number() OVER () would say the
 -- same, but costs a single-threaded pass.)
+-- peersql.py fills in CONTACT_COLUMNS for the export's shape: id, created,
+-- source, d_lead .. d_cust, deal_ids from its headers, dates as local text.
 CREATE TEMP TABLE contacts_raw AS
-SELECT trim("Record ID") AS id,
-       "Create Date" AS created,
-       "Original Source" AS source,
-       "Became a Lead Date" AS d_lead,
-       "Became a Marketing Qualified Lead Date" AS d_mql,
-       "Became a Sales Qualified Lead Date" AS d_sql,
-       "Became an Opportunity Date" AS d_opp,
-       "Became a Customer Date" AS d_cust,
-       "Associated Deal IDs" AS deal_ids
+SELECT {{CONTACT_COLUMNS}}
 FROM read_csv('{{CONTACTS}}', header = true, delim = ',', quote = '"',
               escape = '"', new_line = '\n', encoding = 'utf-8',
               all_varchar = true, strict_mode = true);

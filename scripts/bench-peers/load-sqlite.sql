@@ -1,22 +1,18 @@
 -- Loads the HubSpot exports for cohorts.sql in the sqlite3 shell.  .import
--- in CSV mode takes the header row as column names and keeps every value
--- as text; sqlite3 skips the UTF-8 BOM itself (3.40 does).  rowid is the
--- row's position in the file.
+-- in CSV mode keeps every value as text; for deals it takes the header row
+-- as column names (sqlite3 skips the UTF-8 BOM itself; 3.40 does).  The
+-- contacts go into a table of positional columns c1..cN made beforehand
+-- (CONTACTS_TABLE), as a real export may repeat a header; peersql.py
+-- fills in which of them CONTACT_COLUMNS reads.  rowid is the row's
+-- position in the file.
 .mode csv
-.import '{{CONTACTS}}' contacts_raw
+{{CONTACTS_TABLE}}
+.import --skip 1 '{{CONTACTS}}' contacts_raw
 .import '{{DEALS}}' deals_raw
 
 CREATE TEMP VIEW contacts_in AS
 SELECT rowid AS rn,
-       trim("Record ID") AS id,
-       "Create Date" AS created,
-       "Original Source" AS source,
-       "Became a Lead Date" AS d_lead,
-       "Became a Marketing Qualified Lead Date" AS d_mql,
-       "Became a Sales Qualified Lead Date" AS d_sql,
-       "Became an Opportunity Date" AS d_opp,
-       "Became a Customer Date" AS d_cust,
-       "Associated Deal IDs" AS deal_ids
+       {{CONTACT_COLUMNS}}
 FROM contacts_raw;
 
 CREATE TEMP VIEW deals_in AS
@@ -32,7 +28,7 @@ FROM deals_raw;
 
 -- cohorts.sql looks deals' contacts up by ID: without these indexes
 -- SQLite scans every contact for every won deal.
-CREATE INDEX contacts_raw_id ON contacts_raw(trim("Record ID"));
+CREATE INDEX contacts_raw_id ON contacts_raw({{CONTACT_ID}});
 
 -- No string_split in SQLite: peel one ID at a time off the list.
 CREATE TEMP TABLE contact_deal AS

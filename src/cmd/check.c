@@ -57,7 +57,8 @@ static int check_source(const bp_config *cfg, bp_ingest *in,
 		printf(" -> %s", cfg->channels[src->channel].id);
 	printf("\n");
 	if (!path) {
-		printf("      not read: a remote source (check --fetch downloads it)\n");
+		printf("      not read: %s (check --fetch downloads it)\n",
+		       src->connector ? "a connector's source" : "a remote source");
 		return 0;
 	}
 	rc = bp_ingest_source(in, src, path, name, q, &err);
@@ -117,7 +118,8 @@ out:
 	return rc;
 }
 
-/* Removes the temporary download folder of check --fetch. */
+/* Removes the temporary download folder of check --fetch, with the
+ * folders of connectors' pulls in it. */
 static void remove_fetched(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -129,12 +131,47 @@ static void remove_fetched(const char *dir)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		path = bp_fs_join(dir, e->d_name);
-		unlink(path);
+		if (unlink(path) < 0 && errno == EISDIR)
+			remove_fetched(path);
 		free(path);
 	}
 	if (d)
 		closedir(d);
 	rmdir(dir);
+}
+
+/* check --online: one cheap call per connector's source.  Returns 0, or
+ * the exit status of the first that failed. */
+static int check_online(const bp_config *cfg)
+{
+	char *cache = bp_fs_join(cfg->output_dir, ".cache");
+	int rc = 0;
+	size_t i;
+
+	printf("online:\n");
+	for (i = 0; i < cfg->n_sources; i++) {
+		const bp_source *src = &cfg->sources[i];
+		bp_conn_info p;
+		bp_err err = { 0 };
+		char buf[2048];
+
+		if (!src->connector)
+			continue;
+		if (bp_conn_probe(cfg, src, cache, &p, &err) < 0) {
+			bp_err_format(&err, buf, sizeof(buf));
+			printf("  %-10s %-11s error: %s\n", src->id, src->connector, buf);
+			if (!rc)
+				rc = err.code ? err.code : BP_ESOFTWARE;
+			continue;
+		}
+		printf("  %-10s %-11s %s%scurrency %s, time zone %s%s%s\n", src->id,
+		       src->connector, p.name, p.name[0] ? ", " : "",
+		       p.currency[0] ? p.currency : "not said",
+		       p.timezone[0] ? p.timezone : "not said",
+		       p.note[0] ? "; " : "", p.note);
+	}
+	free(cache);
+	return rc;
 }
 
 static void print_config(const bp_config *cfg, const bp_timing *t)
@@ -178,6 +215,7 @@ int cmd_check(const bp_opts *o)
 	bp_err err = { 0 };
 	bp_config *cfg;
 	bp_timing t = { 0 };
+	bp_conn_window w;
 	char fetched[] = "/tmp/boardpack-check-XXXXXX";
 	int rc = 0, made = 0;
 
@@ -198,13 +236,20 @@ int cmd_check(const bp_opts *o)
 			goto out;
 		}
 		made = 1;
-		if (bp_fetch_all(cfg, fetched, 0, &err) < 0) {
+		bp_cli_window(cfg, &t, &w);
+		if (bp_fetch_all(cfg, fetched, 0, &w, &err) < 0) {
 			rc = bp_cli_fail(&err);
 			goto out;
 		}
 	}
 	print_config(cfg, &t);
 	rc = check_sources(cfg, &t, made ? fetched : NULL, &err);
+	if (rc >= 0 && o->online) {
+		int st = check_online(cfg);
+
+		if (st && !rc)
+			rc = st;
+	}
 	if (rc < 0)
 		rc = bp_cli_fail(&err);
 	else if (rc)

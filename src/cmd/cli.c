@@ -70,10 +70,29 @@ int bp_cli_timing(const bp_config *cfg, const bp_opts *o, bp_timing *t,
 	return 0;
 }
 
+void bp_cli_window(const bp_config *cfg, const bp_timing *t,
+		   bp_conn_window *w)
+{
+	bp_month first = t->period - cfg->months - 12 + 1;
+	bp_time last = t->as_of;
+	int64_t day;
+	int y, m, d;
+
+	snprintf(w->since, sizeof(w->since), "%04d-%02d-01",
+		 (int)(first / 12) % 10000, (int)(first % 12) % 12 + 1);
+	day = (last + bp_tz_offset(t->tz, last)) / 86400 -
+	      ((last + bp_tz_offset(t->tz, last)) % 86400 < 0);
+	bp_civil_from_days(day, &y, &m, &d);
+	snprintf(w->until, sizeof(w->until), "%04d-%02d-%02d", y % 10000, m % 100,
+		 d % 100);
+}
+
 void bp_cli_source_name(const bp_source *src, char *buf, size_t size)
 {
+	if (src->connector)
+		bp_conn_source_name(src, buf, size);
 	/* A path as the user wrote it, never percent-encoded. */
-	if (bp_url_scheme(src->url, NULL) == BP_SCHEME_FILE)
+	else if (bp_url_scheme(src->url, NULL) == BP_SCHEME_FILE)
 		snprintf(buf, size, "%s", src->url_given ? src->url_given : src->url + 7);
 	else
 		bp_url_shown(src->url, buf, size);

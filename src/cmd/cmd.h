@@ -10,6 +10,7 @@
 #define BP_CMD_H
 
 #include "config.h"
+#include "conn.h"
 #include "date.h"
 #include "err.h"
 #include "ingest.h"
@@ -22,6 +23,7 @@ typedef struct bp_opts {
 	const char *from_snapshot;  /* run --from-snapshot DIR */
 	int no_email, offline, resend;
 	int fetch;                  /* check --fetch */
+	int online;                 /* check --online */
 	int argc;                   /* the operands after the options */
 	char **argv;
 } bp_opts;
@@ -31,6 +33,7 @@ int cmd_check(const bp_opts *o);
 int cmd_fetch(const bp_opts *o);
 int cmd_verify(const bp_opts *o);
 int cmd_send(const bp_opts *o);
+int cmd_auth(const bp_opts *o);
 
 /* Prints "boardpack: error: ..." and returns the exit status for it. */
 int bp_cli_fail(const bp_err *e);
@@ -50,6 +53,12 @@ typedef struct bp_timing {
  * Free t->tz with bp_tz_free. */
 int bp_cli_timing(const bp_config *cfg, const bp_opts *o, bp_timing *t,
 		  bp_err *err);
+
+/* The days connectors pull for a run of t: from the first day of the
+ * comparison year before the window (METRICS.md: the 12 months before
+ * it) to as_of's day, in the report's time zone. */
+void bp_cli_window(const bp_config *cfg, const bp_timing *t,
+		   bp_conn_window *w);
 
 /* The order sources are read in: contacts first, as deals join to them. */
 extern const bp_source_kind bp_cli_read_order[4];

@@ -14,13 +14,22 @@ int cmd_fetch(const bp_opts *o)
 {
 	bp_err err = { 0 };
 	bp_config *cfg = bp_config_load(o->config, &err);
+	bp_timing t = { 0 };
+	bp_conn_window w;
 	char *cache;
 	int rc = 0;
 
 	if (!cfg)
 		return bp_cli_fail(&err);
+	if (bp_cli_timing(cfg, o, &t, &err) < 0) {
+		rc = bp_cli_fail(&err);
+		bp_config_free(cfg);
+		return rc;
+	}
+	bp_cli_window(cfg, &t, &w);
+	bp_tz_free(t.tz);
 	cache = bp_fs_join(cfg->output_dir, ".cache");
-	if (bp_fetch_all(cfg, cache, 0, &err) < 0)
+	if (bp_fetch_all(cfg, cache, 0, &w, &err) < 0)
 		rc = bp_cli_fail(&err);
 	else
 		printf("%s\n", cache);

@@ -7,6 +7,7 @@
  */
 #include "cmd.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,10 +70,13 @@ static void run_state_free(run_state *s)
  * of its URL (".csv" when it has none). */
 static char *archive_name(const bp_source *src)
 {
-	const char *slash = strrchr(src->url, '/');
+	const char *slash = src->url ? strrchr(src->url, '/') : NULL;
 	const char *dot = slash ? strrchr(slash, '.') : NULL;
 	const char *ext = ".csv";
 
+	/* A connector's pull is a folder: sources/<id>/. */
+	if (src->connector)
+		return bp_xstrdup(src->id);
 	if (dot && strlen(dot) <= 5 && !strpbrk(dot, "?#"))
 		ext = dot;
 	return bp_xasprintf("%s%s", src->id, ext);
@@ -130,13 +134,53 @@ out:
 	return rc;
 }
 
+/* Archives a connector's pull: the folder `to` with every page of
+ * `from`, each linked or copied as archive_file does, and their names
+ * added to the hashing list. */
+static int archive_dir(const char *from, const char *to, bp_source_file *sf,
+		       const char *rel, char ***hash, size_t *n_hash,
+		       size_t *cap, bp_err *err)
+{
+	DIR *d = opendir(from);
+	struct dirent *e;
+	int rc = 0;
+
+	sf->bytes = 0;
+	if (!d)
+		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
+				  strerror(errno));
+	if (mkdir(to, 0755) < 0) {
+		closedir(d);
+		return bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", to,
+				  strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		bp_source_file one = { 0 };
+		char *f, *t;
+
+		if (e->d_name[0] == '.')
+			continue;
+		f = bp_fs_join(from, e->d_name);
+		t = bp_fs_join(to, e->d_name);
+		rc = archive_file(f, t, &one, err);
+		sf->bytes += one.bytes;
+		BP_GROW(*hash, *n_hash + 1, *cap);
+		(*hash)[(*n_hash)++] = bp_xasprintf("%s/%s", rel, e->d_name);
+		free(f);
+		free(t);
+	}
+	closedir(d);
+	return rc;
+}
+
 /* Archives every source into the snapshot, so the numbers come from
  * exactly the bytes that are kept, and starts hashing them. */
 static int archive_sources(run_state *s, bp_err *err)
 {
 	const bp_config *cfg = s->cfg;
 	char *dir = bp_fs_join(bp_snapshot_tmpdir(s->snap), "sources");
-	size_t i;
+	char **hash = NULL;
+	size_t i, n_hash = 0, cap = 0;
 	int rc = -1;
 
 	if (mkdir(dir, 0755) < 0) {
@@ -155,18 +199,27 @@ static int archive_sources(run_state *s, bp_err *err)
 		s->names[i] = bp_xasprintf("sources/%s", name);
 		s->files[i].src = &cfg->sources[i];
 		s->files[i].file = s->names[i];
-		st = archive_file(from, to, &s->files[i], err);
+		if (cfg->sources[i].connector) {
+			st = archive_dir(from, to, &s->files[i], s->names[i], &hash,
+					 &n_hash, &cap, err);
+		} else {
+			st = archive_file(from, to, &s->files[i], err);
+			BP_GROW(hash, n_hash + 1, cap);
+			hash[n_hash++] = bp_xstrdup(s->names[i]);
+		}
 		free(name);
 		free(from);
 		free(to);
 		if (st < 0)
 			goto out;
 	}
-	if (bp_snapshot_prehash(s->snap, (const char *const *)s->names,
-				cfg->n_sources) < 0)
+	if (bp_snapshot_prehash(s->snap, (const char *const *)hash, n_hash) < 0)
 		bp_log_debug("hashing the sources at commit instead");
 	rc = 0;
 out:
+	for (i = 0; i < n_hash; i++)
+		free(hash[i]);
+	free(hash);
 	free(dir);
 	return rc;
 }
@@ -403,7 +456,8 @@ static int prepare(run_state *s, const bp_opts *o, char period[8], bp_err *err)
 	s->quality = bp_xcalloc(s->cfg->n_sources, sizeof(*s->quality));
 	s->files = bp_xcalloc(s->cfg->n_sources, sizeof(*s->files));
 	s->names = bp_xcalloc(s->cfg->n_sources, sizeof(*s->names));
-	s->funnel = bp_funnel_new(s->t.tz, s->t.as_of, s->t.period, s->cfg->months,
+	s->funnel = bp_funnel_new(s->t.tz, s->t.as_of, s->t.period,
+				  s->cfg->months + BP_MODEL_LOOKBACK,
 				  (int)s->cfg->n_channels);
 	s->funnel->mode = (bp_funnel_mode)s->cfg->funnel_mode;
 	s->ingest = bp_ingest_new(s->cfg, s->funnel, err);
@@ -414,6 +468,7 @@ int cmd_run(const bp_opts *o)
 {
 	run_state s = { 0 };
 	bp_err err = { 0 };
+	bp_conn_window window;
 	bp_run_info info;
 	char period[8];
 	char *final = NULL;
@@ -423,7 +478,9 @@ int cmd_run(const bp_opts *o)
 	t[0] = seconds();
 	if (prepare(&s, o, period, &err) < 0)
 		goto failed;
-	if (!o->from_snapshot && bp_fetch_all(s.cfg, s.cache, o->offline, &err) < 0)
+	bp_cli_window(s.cfg, &s.t, &window);
+	if (!o->from_snapshot &&
+	    bp_fetch_all(s.cfg, s.cache, o->offline, &window, &err) < 0)
 		goto failed;
 	if (begin_snapshot(&s, period, &err) < 0)
 		goto failed;

@@ -6,14 +6,22 @@
  *
  * Besides not crashing, checks what must always hold: every field is
  * NUL-terminated at its length, line numbers never go back, columns are
- * positive, and every error carries a code and a message.
+ * positive, and every error carries a code and a message.  Then reads the
+ * input through a projection (columns chosen by the input's first byte)
+ * beside a reader that splits every field, both from memory and both from
+ * a file (whose large buffer is where fields are skipped 64 bytes at a
+ * time), and checks that the projection gives the same records, lines,
+ * kept fields and errors.
  */
 #include "csv.h"
 #include "num.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static int accept_first(void *ctx, const bp_field *f, size_t n)
 {
@@ -49,6 +57,114 @@ static void check_error(const bp_err *err)
 		abort();
 }
 
+/* Columns 1..8 kept where the bits of `pick` say, and one far column. */
+static size_t projection(uint8_t pick, int *cols)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (pick & (1u << i))
+			cols[n++] = 1 + 3 * i;
+	cols[n++] = pick % 5 == 0 ? -1 : 40 + pick % 7;
+	return n;
+}
+
+static int is_kept(const int *cols, size_t n, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (cols[k] >= 0 && (size_t)cols[k] == i)
+			return 1;
+	return i == 0;
+}
+
+static void same_record(const bp_csv *a, const bp_field *fa, size_t na,
+			const bp_csv *b, const bp_field *fb, size_t nb,
+			const int *cols, size_t ncols)
+{
+	size_t i;
+
+	if (na != nb || bp_csv_line(a) != bp_csv_line(b))
+		abort();
+	for (i = 0; i < na; i++) {
+		if (!is_kept(cols, ncols, i)) {
+			if (fb[i].n != 0 || fb[i].p[0] != '\0' || bp_csv_col(b, i) != 0)
+				abort();
+		} else if (fa[i].n != fb[i].n || memcmp(fa[i].p, fb[i].p, fa[i].n) != 0 ||
+			   fb[i].p[fb[i].n] != '\0' || bp_csv_col(a, i) != bp_csv_col(b, i)) {
+			abort();
+		}
+	}
+}
+
+static void same_error(const bp_err *a, const bp_err *b)
+{
+	if (a->code != b->code || a->line != b->line || a->col != b->col ||
+	    strcmp(a->msg, b->msg) != 0)
+		abort();
+}
+
+/* The projection against the full split, record by record. */
+static void diff_projection(const uint8_t *data, size_t size, const char *path)
+{
+	bp_err ea, eb;
+	bp_csv *a, *b;
+	bp_field *fa, *fb;
+	size_t na, nb, ncols;
+	int cols[9], ra, rb;
+
+	if (size == 0)
+		return;
+	ncols = projection(data[0], cols);
+	bp_err_clear(&ea);
+	bp_err_clear(&eb);
+	a = path ? bp_csv_open(path, "fuzz.csv", &ea) : bp_csv_open_mem(data, size, "fuzz.csv", &ea);
+	b = path ? bp_csv_open(path, "fuzz.csv", &eb) : bp_csv_open_mem(data, size, "fuzz.csv", &eb);
+	if (!a || !b)
+		abort();
+	ra = bp_csv_header(a, accept_first, NULL, 50, &fa, &na, &ea);
+	rb = bp_csv_header(b, accept_first, NULL, 50, &fb, &nb, &eb);
+	if (ra != rb)
+		abort();
+	if (ra < 0) {
+		same_error(&ea, &eb);
+		goto done;
+	}
+	if (bp_csv_project(b, cols, ncols, &eb) < 0)
+		abort();
+	for (;;) {
+		ra = bp_csv_next(a, &fa, &na, &ea);
+		rb = bp_csv_next(b, &fb, &nb, &eb);
+		if (ra != rb)
+			abort();
+		if (ra < 0)
+			same_error(&ea, &eb);
+		if (ra != 1)
+			break;
+		same_record(a, fa, na, b, fb, nb, cols, ncols);
+	}
+done:
+	bp_csv_close(a);
+	bp_csv_close(b);
+}
+
+/* The input as a file, for the reader's own (large) buffer. */
+static int as_file(const uint8_t *data, size_t size, char *path, size_t n)
+{
+	int fd = memfd_create("fuzz_csv", 0);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return -1;
+	}
+	snprintf(path, n, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	bp_err err;
@@ -77,5 +193,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_error(&err);
 done:
 	bp_csv_close(r);
+	diff_projection(data, size, NULL);
+	{
+		char path[64];
+		int fd = as_file(data, size, path, sizeof(path));
+
+		if (fd >= 0) {
+			diff_projection(data, size, path);
+			close(fd);
+		}
+	}
 	return 0;
 }

@@ -38,12 +38,13 @@ import base64
 import email.utils
 import http.server
 import os
-import signal
 import ssl
 import sys
 import threading
 import time
 import urllib.parse
+
+from serverlib import QuietServer, exit_on_signals, write_port
 
 COUNTS = {}
 COUNTS_LOCK = threading.Lock()
@@ -182,21 +183,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_file(path.lstrip("/"))
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        # Failed handshakes are what some tests provoke: no tracebacks.
-        pass
-
-
-def write_port(path, port):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % port)
-    os.rename(tmp, path)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
@@ -207,7 +193,7 @@ def main():
     ap.add_argument("--plain", action="store_true")
     args = ap.parse_args()
 
-    srv = Server(("127.0.0.1", 0), Handler)
+    srv = QuietServer(("127.0.0.1", 0), Handler)
     srv.root = args.root
     srv.log_path = args.log
     if not args.plain:
@@ -218,11 +204,7 @@ def main():
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
                                      do_handshake_on_connect=False)
 
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    exit_on_signals()
     write_port(args.port_file, srv.server_address[1])
     try:
         srv.serve_forever(poll_interval=0.2)

@@ -38,25 +38,48 @@ expect_status() {
 	fi
 }
 
-# start_https ROOT: a local HTTPS server with a fresh test CA; sets PORT,
-# CA (its CA file), OTHER_CA and SERVER_LOG.
-start_https() {
-	sh "$BP_SRCDIR/tests/integration/make_ca.sh" "$T/tls" >/dev/null
+# test_ca: the test CA of make_ca.sh in $T/tls, made once per test, so
+# every server of a test shows a certificate the same CA signed.  Sets CA
+# (its CA file) and OTHER_CA (a CA that signed nothing).
+test_ca() {
+	[ -s "$T/tls/ca.pem" ] ||
+		sh "$BP_SRCDIR/tests/integration/make_ca.sh" "$T/tls" >/dev/null
 	CA="$T/tls/ca.pem"
 	OTHER_CA="$T/tls/other-ca.pem"
-	SERVER_LOG="$T/server.log"
-	: >"$SERVER_LOG"
-	"$PY" "$BP_SRCDIR/tests/integration/https_server.py" --root "$1" \
-		--cert "$T/tls/server.pem" --key "$T/tls/server.key" \
-		--port-file "$T/port" --log "$SERVER_LOG" 2>"$T/server.err" &
-	SERVER_PIDS="$SERVER_PIDS $!"
+}
+
+# start_server NAME CMD...: runs CMD in the background, its stderr in
+# $T/NAME.err, and waits up to 10 s for it to write its port to
+# $T/NAME.port (CMD is told so: --port-file "$T/NAME.port").  Sets
+# SERVER_PID and SERVER_PORT; the server is stopped on exit.
+start_server() {
+	srv_name=$1
+	shift
+	rm -f "$T/$srv_name.port"
+	"$@" 2>"$T/$srv_name.err" &
+	SERVER_PID=$!
+	SERVER_PIDS="$SERVER_PIDS $SERVER_PID"
 	i=0
-	while [ ! -s "$T/port" ]; do
+	while [ ! -s "$T/$srv_name.port" ]; do
 		i=$((i + 1))
-		[ $i -lt 100 ] || fail "https server did not start: $(cat "$T/server.err")"
+		if [ $i -ge 100 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			fail "$srv_name server did not start: $(cat "$T/$srv_name.err")"
+		fi
 		sleep 0.1
 	done
-	PORT=$(cat "$T/port")
+	SERVER_PORT=$(cat "$T/$srv_name.port")
+}
+
+# start_https ROOT: a local HTTPS server (https_server.py) serving ROOT
+# with the test CA; sets PORT, CA, OTHER_CA and SERVER_LOG.
+start_https() {
+	test_ca
+	SERVER_LOG="$T/server.log"
+	: >"$SERVER_LOG"
+	start_server https "$PY" "$BP_SRCDIR/tests/integration/https_server.py" \
+		--root "$1" --cert "$T/tls/server.pem" --key "$T/tls/server.key" \
+		--port-file "$T/https.port" --log "$SERVER_LOG"
+	PORT=$SERVER_PORT
 }
 
 # demo_data DIR [CONTACTS]: deterministic realistic exports.
@@ -103,34 +126,39 @@ JSON
 
 # start_mock NAME DATA_DIR [OPTION...]: the vendor mock (tests/mocks/
 # vendor_mock.py) on loopback, serving the bp-gen exports in DATA_DIR (may
-# be empty), with the test CA of start_https and mock_credentials.  Sets
-# MOCK_PORT, MOCK_URL, MOCK_LOG ($T/NAME.log, one JSON line per request)
-# and CA.  NAME tells several mocks of one test apart.  A test that also
-# wants start_https calls it first: it makes a new CA.
+# be empty), with the test CA and mock_credentials.  Sets MOCK_PORT,
+# MOCK_URL, MOCK_LOG ($T/NAME.log, one JSON line per request) and CA.
+# NAME tells several mocks of one test apart.
 start_mock() {
 	mock_name=$1 mock_data=$2
 	shift 2
-	[ -s "$T/tls/ca.pem" ] ||
-		sh "$BP_SRCDIR/tests/integration/make_ca.sh" "$T/tls" >/dev/null
-	CA="$T/tls/ca.pem"
+	test_ca
 	[ -s "$T/mock-creds.json" ] || mock_credentials "$T/mock-creds.json"
 	MOCK_LOG="$T/$mock_name.log"
-	rm -f "$T/$mock_name.port"
-	"$PY" "$BP_SRCDIR/tests/mocks/vendor_mock.py" \
+	start_server "$mock_name" "$PY" "$BP_SRCDIR/tests/mocks/vendor_mock.py" \
 		--cert "$T/tls/server.pem" --key "$T/tls/server.key" \
 		--port-file "$T/$mock_name.port" --log "$MOCK_LOG" \
-		--credentials "$T/mock-creds.json" ${mock_data:+--data "$mock_data"} "$@" \
-		2>"$T/$mock_name.err" &
-	mock_pid=$!
-	SERVER_PIDS="$SERVER_PIDS $mock_pid"
-	i=0
-	while [ ! -s "$T/$mock_name.port" ]; do
-		i=$((i + 1))
-		if [ $i -ge 100 ] || ! kill -0 "$mock_pid" 2>/dev/null; then
-			fail "vendor mock did not start: $(cat "$T/$mock_name.err")"
-		fi
-		sleep 0.1
-	done
-	MOCK_PORT=$(cat "$T/$mock_name.port")
+		--credentials "$T/mock-creds.json" ${mock_data:+--data "$mock_data"} "$@"
+	MOCK_PORT=$SERVER_PORT
+	MOCK_PID=$SERVER_PID
 	MOCK_URL="https://127.0.0.1:$MOCK_PORT"
+}
+
+# demo_config CFG DATA OUT [SED-OPTION...]: examples/demo.xml as CFG,
+# reading its exports from DATA and writing snapshots under OUT.  The
+# SED-OPTIONs (-e EXPR ...) edit the demo's own text first, before the
+# two folders are put in.
+demo_config() {
+	dc_cfg=$1 dc_data=$2 dc_out=$3
+	shift 3
+	sed "$@" -e "s|<output dir=\"reports\"/>|<output dir=\"$dc_out\"/>|" \
+	    -e "s|demo-data/|$dc_data/|g" "$BP_SRCDIR/examples/demo.xml" >"$dc_cfg"
+}
+
+# man_clean PAGE: PAGE formats with man(1) without a warning; the text in
+# $T/man.out.
+man_clean() {
+	LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$1" >"$T/man.out" 2>"$T/man.err" ||
+		fail "man -l $1 failed: $(cat "$T/man.err")"
+	[ ! -s "$T/man.err" ] || fail "man -l $1 warns: $(cat "$T/man.err")"
 }

@@ -3,7 +3,7 @@
 
     oracle.py SNAPSHOT_DIR --timezone Asia/Seoul --period 2026-10 --months 12
               [--as-of 2026-10-31T23:59:59+09:00] [--gross-margin 0.8]
-              [--cost 2026-10=12000000 ...]
+              [--cost 2026-10=12000000[:channel=ID|:group=NAME] ...]
 
 Reads the raw exports archived in SNAPSHOT_DIR/sources/ (crm.csv,
 deals.csv, and any spend/traffic files named gads*, li*, linkedin*, meta*,
@@ -40,6 +40,11 @@ GA4 = {"organic search": "organic_search", "paid search": "paid_search",
        "email": "email_marketing", "referral": "referrals",
        "direct": "direct_traffic"}
 CHANNELS = [c for c, _ in DEFAULT_CHANNELS]
+GROUPS = {"organic_search": "Inbound", "paid_search": "Paid",
+          "paid_social": "Paid", "organic_social": "Inbound",
+          "email_marketing": "Inbound", "referrals": "Inbound",
+          "direct_traffic": "Inbound", "offline": "Outbound",
+          "other_campaigns": "Other", "other": "Other"}
 
 
 def channel_of(value):
@@ -117,6 +122,13 @@ def fmt_money(d):
     return str(d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def month_end(month, tz):
+    """The last second of month `YYYY-MM` in tz."""
+    y, m = map(int, month.split("-"))
+    ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+    return dt.datetime(ny, nm, 1, tzinfo=tz) - dt.timedelta(seconds=1)
+
+
 def money_div(num, den):
     if den == 0:
         return ""
@@ -153,10 +165,14 @@ def main():
     else:
         ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
         as_of = dt.datetime(ny, nm, 1, tzinfo=tz) - dt.timedelta(seconds=1)
-    costs = {}
+    # METRICS.md: a cost names a channel, a group or neither (all only).
+    costs = []   # (month, amount, channel or None, group or None)
     for c in a.cost:
-        k, v = c.split("=")
-        costs[k] = costs.get(k, Decimal(0)) + Decimal(v)
+        spec, _, where = c.partition(":")
+        k, v = spec.split("=")
+        ch = where.split("=", 1)[1] if where.startswith("channel=") else None
+        gr = where.split("=", 1)[1] if where.startswith("group=") else None
+        costs.append((k, Decimal(v), ch, gr))
 
     src = os.path.join(a.snapshot, "sources")
     cohort = {(mo, ch): {"contacts": 0, **{s: 0 for s in STAGES},
@@ -165,7 +181,8 @@ def main():
     econ = {(mo, ch): {"spend": Decimal(0), "impressions": 0, "clicks": 0,
                        **{s: 0 for s in STAGES}, "won_deals": 0,
                        "won_revenue": Decimal(0), "cycle": 0, "cycle_n": 0,
-                       "sessions": 0, "new_users": 0, "engaged": 0}
+                       "sessions": 0, "new_users": 0, "engaged": 0,
+                       "pipeline": Decimal(0), "lost": 0, "open": Decimal(0)}
             for mo in months for ch in CHANNELS}
 
     contacts = {}   # id -> (cohort month or None, channel, exists)
@@ -217,18 +234,36 @@ def main():
         if not did or did in seen:
             continue
         seen.add(did)
-        if re.sub(r"[^a-z0-9]", "", r["Deal Stage"].lower()) != "closedwon":
-            continue
+        stage = re.sub(r"[^a-z0-9]", "", r["Deal Stage"].lower())
+        won, lost = stage == "closedwon", stage == "closedlost"
         amount = money(r["Amount"])
         closed = instant(r["Close Date"], tz)
-        if amount is None or closed is None or closed > as_of:
-            continue
+        created = instant(r.get("Create Date"), tz)
         first = re.split(r"[;,]", r.get("Associated Contact IDs") or "")[0].strip()
         owner = first if first in contacts else deal_owner.get(did)
         if owner in contacts and contacts[owner][2]:
             co, ch, _ = contacts[owner]
         else:
             co, ch = None, "other"
+        # Pipeline: every deal, in its contact's channel.
+        if created is not None and created <= as_of and amount is not None:
+            k = (month_of(created, tz), ch)
+            if k in econ:
+                econ[k]["pipeline"] += amount
+        if amount is not None and created is not None and \
+                not ((won or lost) and closed is None):
+            shut = closed if (won or lost) and closed <= as_of else None
+            for mo in months:
+                k = (mo, ch)
+                end = min(month_end(mo, tz), as_of)
+                if created <= end and (shut is None or shut > end):
+                    econ[k]["open"] += amount
+        if lost and closed is not None and closed <= as_of:
+            k = (month_of(closed, tz), ch)
+            if k in econ:
+                econ[k]["lost"] += 1
+        if not won or amount is None or closed is None or closed > as_of:
+            continue
         k = (month_of(closed, tz), ch)
         if k in econ:
             econ[k]["won_deals"] += 1
@@ -247,12 +282,14 @@ def main():
     # METRICS.md: a channel's clicks are those of its sources that have the
     # column, and absent (with ctr and cpc) when none has it.
     has_clicks = set()
+    spend_channels = set()
     for name in sorted(os.listdir(src)):
         base = name.rsplit(".", 1)[0]
         for sid, dcol, ccol, icol, kcol, ch in spend_files:
             if base != sid:
                 continue
             has_clicks.add(ch)
+            spend_channels.add(ch)
             for r in rows_after_header(os.path.join(src, name), dcol):
                 day = instant(r[dcol], tz)
                 if day > as_of:
@@ -290,13 +327,20 @@ def main():
         for ch in CHANNELS + ["all"]:
             if ch == "all":
                 e = {k: sum(econ[(mo, x)][k] for x in CHANNELS) for k in econ[(mo, CHANNELS[0])]}
-                cost = e["spend"] + costs.get(mo, Decimal(0))
+                cost = e["spend"] + sum(v for k, v, _, _ in costs if k == mo)
+                carried = bool(spend_channels or costs)
             else:
                 e = econ[(mo, ch)]
-                cost = e["spend"]
+                cost = e["spend"] + sum(v for k, v, c, _ in costs if k == mo and c == ch)
+                # Cost-based figures exist only where something can carry
+                # a cost: a spend source, or a cost naming it or its group.
+                carried = ch in spend_channels or any(
+                    c == ch or g == GROUPS[ch] for _, _, c, g in costs)
             per = 12
+            def cost_div(c, n):
+                return money_div(c, n) if carried else ""
             payback = ""
-            if a.gross_margin and e["customer"] and e["won_deals"]:
+            if carried and a.gross_margin and e["customer"] and e["won_deals"]:
                 cac = float(cost) / e["customer"]
                 arpa = float(e["won_revenue"]) / (per * e["won_deals"])
                 payback = ratio(cac, arpa * a.gross_margin, 2)
@@ -307,15 +351,19 @@ def main():
                 ratio(e["clicks"], e["impressions"]) if clicks else "",
                 money_div(e["spend"], e["clicks"]) if clicks else ""] +
                 [str(e[s]) for s in STAGES] + [
-                money_div(cost, e["lead"]), money_div(cost, e["mql"]),
-                money_div(cost, e["sql"]), money_div(cost, e["opportunity"]),
-                money_div(cost, e["customer"]), str(e["won_deals"]),
+                cost_div(cost, e["lead"]), cost_div(cost, e["mql"]),
+                cost_div(cost, e["sql"]), cost_div(cost, e["opportunity"]),
+                cost_div(cost, e["customer"]), str(e["won_deals"]),
                 fmt_money(e["won_revenue"]), money_div(e["won_revenue"], e["won_deals"]),
                 ratio(e["cycle"], e["cycle_n"] * 86400.0, 1),
                 money_div(e["won_revenue"], per),
                 money_div(e["won_revenue"], per * e["won_deals"]), payback,
                 str(e["sessions"]), str(e["new_users"]), str(e["engaged"]),
-                ratio(e["sessions"] - e["engaged"], e["sessions"])])
+                ratio(e["sessions"] - e["engaged"], e["sessions"]),
+                fmt_money(e["pipeline"]), str(e["lost"]),
+                ratio(e["won_deals"], e["won_deals"] + e["lost"]),
+                fmt_money(e["open"]),
+                ratio(float(e["won_revenue"]), float(e["spend"]))])
 
     bad = 0
     for fname, want in (("cohorts.csv", want_cohorts), ("channels.csv", want_channels)):

@@ -47,6 +47,8 @@ import warnings
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
+from serverlib import write_port
+
 
 class State:
     def __init__(self, args):
@@ -143,13 +145,6 @@ def factory(state, tls_ctx):
                     **kw)
 
     return make
-
-
-def write_port(path, port):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % port)
-    os.rename(tmp, path)
 
 
 async def serve(state):

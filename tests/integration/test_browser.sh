@@ -9,9 +9,8 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 demo_data "$T/data" 1500
 for lang in en ko zh-TW; do
-	sed -e "s|<output dir=\"reports\"/>|<output dir=\"$T/reports-$lang\"/>|" \
-	    -e "s|language=\"en\"|language=\"$lang\"|" \
-	    -e "s|demo-data/|$T/data/|g" "$BP_SRCDIR/examples/demo.xml" >"$T/cfg-$lang.xml"
+	demo_config "$T/cfg-$lang.xml" "$T/data" "$T/reports-$lang" \
+	    -e "s|language=\"en\"|language=\"$lang\"|"
 	expect_status 0 "$BP" run -c "$T/cfg-$lang.xml" --period 2026-10 --no-email
 	snap=$(tail -n 1 "$T/out")
 	# The first chart series colour of the report's own SVG.

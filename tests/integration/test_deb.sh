@@ -136,9 +136,7 @@ grep -q "^boardpack $VERSION (commit " "$T/out" || fail "--version: $(cat "$T/ou
 [ "$(man -w 5 boardpack.xml)" = /usr/share/man/man5/boardpack.xml.5.gz ] || fail "man -w 5 boardpack.xml"
 for page in /usr/share/man/man1/boardpack.1.gz /usr/share/man/man1/boardpack-monthly.1.gz \
 	/usr/share/man/man5/boardpack.xml.5.gz; do
-	LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" >"$T/man.out" 2>"$T/man.err" ||
-		fail "man -l $page: $(cat "$T/man.err")"
-	[ ! -s "$T/man.err" ] || fail "man -l $page warns: $(cat "$T/man.err")"
+	man_clean "$page"
 	[ "$(wc -l <"$T/man.out")" -gt 20 ] || fail "man -l $page printed almost nothing"
 done
 
@@ -157,8 +155,7 @@ install -d -o boardpack -g boardpack -m 750 $E
 demo_data $E 500
 chown -R boardpack:boardpack $E
 # An admin's edit of the conffile.
-sed -e 's|<output dir="reports"/>|<output dir="/var/lib/boardpack/reports"/>|' \
-    -e "s|demo-data/|$E/|g" "$BP_SRCDIR/examples/demo.xml" >/etc/boardpack/boardpack.xml
+demo_config /etc/boardpack/boardpack.xml "$E" /var/lib/boardpack/reports
 # as_boardpack CMD...: CMD as the boardpack user, from /, with a bare
 # environment: PATH finds /usr/bin/boardpack, nothing points at templates.
 as_boardpack() {

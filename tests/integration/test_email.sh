@@ -5,33 +5,24 @@
 # mail for the same period without --resend.
 . "$BP_SRCDIR/tests/integration/lib.sh"
 
-sh "$BP_SRCDIR/tests/integration/make_ca.sh" "$T/tls" >/dev/null
+test_ca
 export BP_TEST_SMTP_USER=reports BP_TEST_SMTP_PASSWORD="pw-$(date +%s)-secret"
 export SMTP_USER=reports SMTP_PASSWORD="$BP_TEST_SMTP_PASSWORD"
 export BOARDPACK_RETRY_BASE_MS=50
 
 start_smtp() { # MAILDIR
-	rm -f "$T/smtp.port"
 	mkdir -p "$1"
-	"$PY" "$BP_SRCDIR/tests/integration/smtp_server.py" --out "$1" \
+	start_server smtp "$PY" "$BP_SRCDIR/tests/integration/smtp_server.py" --out "$1" \
 		--port-file "$T/smtp.port" --log "$T/smtp.log" --cert "$T/tls/server.pem" \
-		--key "$T/tls/server.key" --tls starttls --auth 2>"$T/smtp.err" &
-	SMTP_PID=$!
-	SERVER_PIDS="$SERVER_PIDS $SMTP_PID"
-	i=0
-	while [ ! -s "$T/smtp.port" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "smtp server did not start: $(cat "$T/smtp.err")"
-		sleep 0.1
-	done
-	SMTP_PORT=$(cat "$T/smtp.port")
+		--key "$T/tls/server.key" --tls starttls --auth
+	SMTP_PID=$SERVER_PID SMTP_PORT=$SERVER_PORT
 }
 
 demo_data "$T/data" 800
 # config PORT
 config() {
-	sed -e "s|<output dir=\"reports\"/>|<output dir=\"$T/reports\"/><email url=\"smtp://127.0.0.1:$1\" from=\"reports@acme.example\" user-env=\"SMTP_USER\" password-env=\"SMTP_PASSWORD\" ca-file=\"$T/tls/ca.pem\"><to>board@acme.example</to><to>reject-me@acme.example</to><cc>cfo@acme.example</cc><bcc>ops@acme.example</bcc></email>|" \
-	    -e "s|demo-data/|$T/data/|g" "$BP_SRCDIR/examples/demo.xml" >"$T/cfg.xml"
+	demo_config "$T/cfg.xml" "$T/data" "$T/reports" \
+	    -e "s|<output dir=\"reports\"/>|&<email url=\"smtp://127.0.0.1:$1\" from=\"reports@acme.example\" user-env=\"SMTP_USER\" password-env=\"SMTP_PASSWORD\" ca-file=\"$CA\"><to>board@acme.example</to><to>reject-me@acme.example</to><cc>cfo@acme.example</cc><bcc>ops@acme.example</bcc></email>|"
 }
 
 # 1. Delivered, with one recipient rejected.

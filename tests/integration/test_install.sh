@@ -11,8 +11,7 @@ for f in bin/boardpack bin/boardpack-monthly share/boardpack/templates/report.ht
 	[ -e "$T/root/opt/bp/$f" ] || fail "make install did not install $f"
 done
 demo_data "$T/data" 500
-sed -e "s|<output dir=\"reports\"/>|<output dir=\"$T/reports\"/>|" \
-    -e "s|demo-data/|$T/data/|g" "$BP_SRCDIR/examples/demo.xml" >"$T/cfg.xml"
+demo_config "$T/cfg.xml" "$T/data" "$T/reports"
 cd /
 BOARDPACK_TEMPLATES= expect_status 0 "$T/root/opt/bp/bin/boardpack" run -c "$T/cfg.xml" --period 2026-10 --no-email
 snap=$(tail -n 1 "$T/out")

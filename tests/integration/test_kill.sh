@@ -4,8 +4,7 @@
 . "$BP_SRCDIR/tests/integration/lib.sh"
 
 demo_data "$T/data" 200000
-sed -e "s|<output dir=\"reports\"/>|<output dir=\"$T/reports\"/>|" \
-    -e "s|demo-data/|$T/data/|g" "$BP_SRCDIR/examples/demo.xml" >"$T/cfg.xml"
+demo_config "$T/cfg.xml" "$T/data" "$T/reports"
 
 # How long an undisturbed run takes, in milliseconds.
 start=$(date +%s%N)

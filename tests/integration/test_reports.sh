@@ -28,9 +28,9 @@ with open(path, "w", encoding="utf-8-sig", newline="") as f:
 PYEOF
 
 config() { # LANG OUT [CHANNELS_XML] [MONTHS]
-	sed -e "s|<output dir=\"reports\"/>|${3:-}<output dir=\"$2\"/>|" \
-	    -e "s|language=\"en\"|language=\"$1\"|" -e "s|months=\"12\"|months=\"${4:-12}\"|" \
-	    -e "s|demo-data/|$T/data/|g" "$BP_SRCDIR/examples/demo.xml" >"$T/cfg.xml"
+	demo_config "$T/cfg.xml" "$T/data" "$2" \
+	    -e "s|<output dir=\"reports\"/>|${3:-}&|" \
+	    -e "s|language=\"en\"|language=\"$1\"|" -e "s|months=\"12\"|months=\"${4:-12}\"|"
 }
 
 # check_numbers SNAPSHOT TEXTFILE: every headline number of the period and

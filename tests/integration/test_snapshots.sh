@@ -5,8 +5,7 @@
 . "$BP_SRCDIR/tests/integration/lib.sh"
 
 demo_data "$T/data" 1500
-sed -e "s|<output dir=\"reports\"/>|<output dir=\"$T/reports\"/>|" \
-    -e "s|demo-data/|$T/data/|g" "$BP_SRCDIR/examples/demo.xml" >"$T/cfg.xml"
+demo_config "$T/cfg.xml" "$T/data" "$T/reports"
 
 # Two runs of September: as the board saw it mid-month, then at month end.
 expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-09 --as-of 2026-09-15 --no-email

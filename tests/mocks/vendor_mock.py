@@ -27,14 +27,18 @@ import http.server
 import json
 import os
 import shutil
-import signal
 import ssl
 import sys
 import tempfile
 import threading
 import traceback
 
-import exports
+# The port file and the quiet server are shared with the servers in
+# tests/integration.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, "integration"))
+
+import exports  # noqa: E402 (the imports below need the path above)
 import ga4
 import google_ads
 import google_oauth
@@ -44,6 +48,7 @@ import hubspot_portal as hp
 import linkedin
 import meta
 from mockcore import Mock, Request, RequestLog, Settings, json_reply
+from serverlib import QuietServer, exit_on_signals, write_port
 
 VENDORS = [hubspot, hubspot_export, google_oauth, google_ads, ga4, meta,
            linkedin]
@@ -111,21 +116,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_one
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        # Failed handshakes and dropped connections are normal in tests.
-        pass
-
-
-def write_port(path, port):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % port)
-    os.rename(tmp, path)
 
 
 def parse_args(argv):
@@ -218,7 +208,7 @@ def apply_options(settings, args):
 
 
 def serve(port_name, mock, ctx):
-    srv = Server(("127.0.0.1", 0), Handler)
+    srv = QuietServer(("127.0.0.1", 0), Handler)
     srv.mock = mock
     srv.port_name = port_name
     if ctx:
@@ -263,11 +253,7 @@ def main(argv):
     dl = serve("download", mock, ctx)
     threading.Thread(target=dl.serve_forever, args=(0.2,), daemon=True).start()
 
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    exit_on_signals()
     if args.download_port_file:
         write_port(args.download_port_file, mock.ports["download"])
     write_port(args.port_file, mock.ports["api"])

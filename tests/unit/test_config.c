@@ -24,12 +24,13 @@
 
 #include "config.h"
 #include "funnel.h"
+#include "testlib.h"
 
 #define HEAD "<boardpack xmlns=\"urn:boardpack:config:1\">\n"
 #define CONTACTS "<sources><contacts url=\"https://crm.example/c.csv\"/></sources>\n"
 #define TAIL "</boardpack>\n"
 
-static char tmpdir[128];
+static char *tmpdir;
 static char tmpfile_path[256];
 
 /* ------------------------------------------------------------------ */
@@ -38,10 +39,9 @@ static char tmpfile_path[256];
 static const char *fixture(const char *name)
 {
 	static char buf[PATH_MAX];
-	const char *src = getenv("BP_SRCDIR");
 
-	snprintf(buf, sizeof(buf), "%s/tests/fixtures/config/%s",
-		 src ? src : ".", name);
+	snprintf(buf, sizeof(buf), "%s/tests/fixtures/config/%s", tl_srcdir(),
+		 name);
 	return buf;
 }
 
@@ -58,18 +58,9 @@ static const char *fixture_dir(void)
 	return buf;
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
 static bp_config *load_text(const char *xml, bp_err *err)
 {
-	write_file(tmpfile_path, xml);
+	tl_write_file(tmpfile_path, xml);
 	bp_err_clear(err);
 	return bp_config_load(tmpfile_path, err);
 }
@@ -89,7 +80,7 @@ static bp_config *load_ok(const char *path)
 
 static bp_config *load_text_ok(const char *xml)
 {
-	write_file(tmpfile_path, xml);
+	tl_write_file(tmpfile_path, xml);
 	return load_ok(tmpfile_path);
 }
 
@@ -116,20 +107,18 @@ static char *cat3(const char *a, const char *b, const char *c)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/bp-test-config-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
+	tmpdir = tl_tmpdir("/tmp/bp-test-config-XXXXXX");
 	snprintf(tmpfile_path, sizeof(tmpfile_path), "%s/config.xml", tmpdir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	tl_rmtree(tmpdir);
+	free(tmpdir);
+	tmpdir = NULL;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -570,7 +559,7 @@ static void test_config_relative_paths_use_config_folder_not_cwd(void **state)
 	snprintf(cfgdir, sizeof(cfgdir), "%s/sub", tmpdir);
 	assert_int_equal(mkdir(cfgdir, 0700), 0);
 	snprintf(want, sizeof(want), "%s/sub/config.xml", tmpdir);
-	write_file(want, HEAD "<output dir=\"out\"/>\n"
+	tl_write_file(want, HEAD "<output dir=\"out\"/>\n"
 		   "<sources><contacts url=\"data/c.csv\"/></sources>\n" TAIL);
 	assert_int_equal(chdir(tmpdir), 0);
 	cfg = load_ok("sub/config.xml");
@@ -593,7 +582,7 @@ static void test_config_file_url_path_is_percent_encoded(void **state)
 	snprintf(dir, sizeof(dir), "%s/my data", tmpdir);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	snprintf(path, sizeof(path), "%s/config.xml", dir);
-	write_file(path, HEAD "<sources><contacts url=\"c%.csv\"/></sources>\n" TAIL);
+	tl_write_file(path, HEAD "<sources><contacts url=\"c%.csv\"/></sources>\n" TAIL);
 	cfg = load_ok(path);
 	snprintf(want, sizeof(want), "file://%s/my%%20data/c%%25.csv", tmpdir);
 	assert_string_equal(cfg->sources[0].url, want);
@@ -740,7 +729,7 @@ static void test_config_missing_url_is_named(void **state)
 		"<sources>\n"
 		"  <contacts id=\"crm\"/>\n"
 		"</sources>\n"
-		TAIL, 3, "element 'contacts': attribute 'url' is required");
+		TAIL, 3, "element 'contacts': attribute 'url' or 'connector' is required");
 }
 
 /* The line is the attribute's, not where the start tag begins or ends. */
@@ -804,7 +793,7 @@ static void test_config_unknown_element(void **state)
 		CONTACTS
 		"<reports/>\n"
 		TAIL, 3,
-		"unexpected element 'reports' in 'boardpack': expected one of report, channels, sources, costs, targets, output, email");
+		"unexpected element 'reports' in 'boardpack': expected one of report, channels, sources, costs, targets, output, email, auth");
 }
 
 static void test_config_source_child_unknown(void **state)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "testlib.h"
 
 static bp_err err;
 
@@ -242,13 +243,9 @@ static void test_csv_utf16_lone_low_surrogate(void **state)
 static char *temp_file(FILE **fp)
 {
 	static char path[64];
-	int fd;
 
 	snprintf(path, sizeof(path), "/tmp/test_csv_XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	*fp = fdopen(fd, "wb");
-	assert_non_null(*fp);
+	*fp = tl_tmpfile(path);
 	return path;
 }
 
@@ -558,6 +555,27 @@ static void test_csv_error_column_counts_characters(void **state)
 	bp_csv_close(r);
 }
 
+/* However the buffer's edge cuts the character after a closing quote, the
+ * message shows all of it. */
+static void test_csv_error_character_across_buffer_edge(void **state)
+{
+	char in[160];
+	int k;
+
+	(void)state;
+	for (k = 40; k < 130; k++) {
+		bp_csv *r;
+
+		snprintf(in, sizeof(in), "a\n\"%.*s\"데\n", k,
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		r = open_bytes(in, strlen(in));
+		HEADER(r, 1, "a");
+		expect_next_error(r, 2, k + 3, "unexpected character '데' after closing quote");
+		bp_csv_close(r);
+	}
+}
+
 static void test_csv_unterminated_quote(void **state)
 {
 	bp_csv *r = OPEN("a,b\nx,\"open\nmore\n");
@@ -824,6 +842,449 @@ static void test_csv_close_accepts_null(void **state)
 	bp_csv_close(NULL);
 }
 
+/* ---- projections: only some columns read ---- */
+
+static void project(bp_csv *r, const int *cols, size_t n)
+{
+	assert_int_equal(bp_csv_project(r, cols, n, &err), 0);
+}
+
+#define PROJECT(r, ...) project(r, (const int[]){__VA_ARGS__}, \
+	sizeof((const int[]){__VA_ARGS__}) / sizeof(int))
+
+static void test_csv_projection_reads_listed_columns(void **state)
+{
+	bp_csv *r = OPEN("a,b,c,d,e\n1,\"2,x\",3,\"4\"\"\",5\n6,7\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b", "c", "d", "e");
+	PROJECT(r, 3, -1, 1);
+	NEXT(r, 2, "1", "2,x", "", "4\"", "");
+	NEXT(r, 3, "6", "7");
+	expect_end(r);
+	bp_csv_close(r);
+}
+
+/* Column 0 holds total and footer rows: read even when not asked for. */
+static void test_csv_projection_always_reads_column_zero(void **state)
+{
+	bp_csv *r = OPEN("a,b,c\n1,2,3\nTotal: Account,x,9\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b", "c");
+	PROJECT(r, 2);
+	NEXT(r, 2, "1", "", "3");
+	NEXT(r, 3, "Total: Account", "", "9");
+	bp_csv_close(r);
+}
+
+static void test_csv_projection_column_of_skipped_field_is_zero(void **state)
+{
+	bp_csv *r = OPEN("a,b,c,d\n한국,x,\"y\",z\n");
+
+	(void)state;
+	HEADER(r, 1, "a", "b", "c", "d");
+	PROJECT(r, 2);
+	NEXT(r, 2, "한국", "", "y", "");
+	assert_int_equal(bp_csv_col(r, 0), 1);
+	assert_int_equal(bp_csv_col(r, 1), 0);
+	assert_int_equal(bp_csv_col(r, 2), 6);
+	assert_int_equal(bp_csv_col(r, 3), 0);
+	assert_int_equal(bp_csv_col(r, 4), 0);
+	bp_csv_close(r);
+}
+
+/* The file names 100 columns; rows end long after the last one read. */
+static char *wide_file(const char *rows)
+{
+	FILE *fp;
+	char *path = temp_file(&fp);
+	int i;
+
+	for (i = 0; i < 100; i++)
+		fprintf(fp, "%sh%d", i ? "," : "", i);
+	fputc('\n', fp);
+	fputs(rows, fp);
+	assert_int_equal(fclose(fp), 0);
+	return path;
+}
+
+static bp_csv *open_path(const char *path)
+{
+	bp_csv *r;
+
+	bp_err_clear(&err);
+	r = bp_csv_open(path, "t.csv", &err);
+	assert_non_null(r);
+	return r;
+}
+
+/* Line breaks inside skipped quoted fields still count: the next record's
+ * line number is right.  Rows are long, so the fields are passed by the
+ * 64-byte masks. */
+static void test_csv_projection_counts_lines_in_skipped_fields(void **state)
+{
+	char rows[4096], *path;
+	bp_csv *r;
+	bp_field *f;
+	size_t n;
+	int i;
+
+	(void)state;
+	strcpy(rows, "1");
+	for (i = 1; i < 40; i++)
+		strcat(rows, i % 7 ? ",\"some text, with\na line break\"" :
+		       ",\"lone CR\rand CR LF\r\nhere\"");
+	strcat(rows, ",last\r\n2,x\n");
+	path = wide_file(rows);
+	r = open_path(path);
+	assert_int_equal(bp_csv_header(r, accept_first, NULL, 10, &f, &n, &err), 0);
+	PROJECT(r, 40);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_int_equal(n, 41);
+	assert_string_equal(f[0].p, "1");
+	assert_string_equal(f[40].p, "last");
+	assert_string_equal(f[20].p, "");
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	/* 34 fields with one break, 5 with two (the lone CR and CR LF). */
+	assert_int_equal(bp_csv_line(r), 2 + 1 + 34 + 5 * 2);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0].p, "2");
+	bp_csv_close(r);
+	unlink(path);
+}
+
+/* A quote inside an unquoted field is a character, not the start of a
+ * quoted field: the masks cannot tell, so such fields are read the
+ * general way, and the split is the same. */
+static void test_csv_projection_quote_inside_skipped_unquoted_field(void **state)
+{
+	char rows[4096], *path;
+	bp_csv *r;
+	bp_field *f;
+	size_t n;
+	int i;
+
+	(void)state;
+	strcpy(rows, "1");
+	for (i = 1; i < 30; i++)
+		strcat(rows, i == 12 ? ",5\" screen, \"x" : ",filler text");
+	strcat(rows, ",\"last\"\n");
+	path = wide_file(rows);
+	r = open_path(path);
+	assert_int_equal(bp_csv_header(r, accept_first, NULL, 10, &f, &n, &err), 0);
+	PROJECT(r, 13, 31);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	/* The comma after 'screen' splits field 12 in two. */
+	assert_int_equal(n, 32);
+	assert_string_equal(f[13].p, " \"x");
+	assert_string_equal(f[31].p, "last");
+	bp_csv_close(r);
+	unlink(path);
+}
+
+/* A malformed field is an error whether or not it is read. */
+static void test_csv_projection_error_in_skipped_field(void **state)
+{
+	char rows[4096], *path;
+	bp_csv *r;
+	bp_field *f;
+	size_t n;
+	int i;
+
+	(void)state;
+	strcpy(rows, "1");
+	for (i = 1; i < 30; i++)
+		strcat(rows, i == 20 ? ",\"x\"y" : ",\"filler\"");
+	strcat(rows, "\n");
+	path = wide_file(rows);
+	r = open_path(path);
+	assert_int_equal(bp_csv_header(r, accept_first, NULL, 10, &f, &n, &err), 0);
+	PROJECT(r, 2);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_int_equal(err.line, 2);
+	/* "1", 19 times ,"filler", then ,"x" and the y. */
+	assert_int_equal(err.col, 1 + 19 * 9 + 4 + 1);
+	assert_string_equal(err.msg, "unexpected character 'y' after closing quote");
+	bp_csv_close(r);
+	unlink(path);
+}
+
+/* ---- differential: a projection against splitting every field ---- */
+
+static uint64_t rnd_state;
+
+static unsigned rnd(unsigned n)
+{
+	uint64_t z = (rnd_state += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return (unsigned)((z ^ (z >> 31)) % n);
+}
+
+typedef struct text {
+	char *s;
+	size_t n, cap;
+} text;
+
+static void put(text *t, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (t->n + k + 1 > t->cap) {
+		t->cap = (t->n + k + 1) * 2;
+		t->s = realloc(t->s, t->cap);
+		assert_non_null(t->s);
+	}
+	memcpy(t->s + t->n, s, k + 1);
+	t->n += k;
+}
+
+/* One field of every kind the reader knows. */
+static void put_field(text *t, char d)
+{
+	static const char *const kinds[] = {
+		"", "plain", "\"quoted\"", "\"with %c delimiter\"",
+		"\"say \"\"hi\"\"\"", "\"two\nlines\"", "\"crlf\r\ninside\"",
+		"\"lone\rcr\"", "\"\"", "in\"side", "\"\"\"\"", "한국어 텍스트",
+		"\"a long note, with commas, %c delimiters, \"\"quotes\"\" and a\n"
+		"line break, long enough to span a whole 64-byte block\"",
+	};
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), kinds[rnd(sizeof(kinds) / sizeof(kinds[0]))], d);
+	put(t, buf);
+}
+
+/* A file of quirky records around `width` fields wide: some short, some
+ * long, some blank lines, LF, CR LF and lone CR line ends. */
+static text quirky_csv(uint64_t seed, int rows, int width, char d)
+{
+	text t = { NULL, 0, 0 };
+	char sep[2] = { d, '\0' }, name[16];
+	int row, i, w;
+
+	rnd_state = seed;
+	for (i = 0; i < width; i++) {
+		snprintf(name, sizeof(name), "%sh%d", i ? sep : "", i);
+		put(&t, name);
+	}
+	put(&t, "\n");
+	for (row = 0; row < rows; row++) {
+		w = rnd(10) == 0 ? 1 + (int)rnd((unsigned)width) : width + (rnd(10) == 0 ? 3 : 0);
+		for (i = 0; i < w; i++) {
+			if (i)
+				put(&t, sep);
+			put_field(&t, d);
+		}
+		put(&t, rnd(4) == 0 ? "\r\n" : rnd(20) == 0 ? "\r" : "\n");
+		if (rnd(30) == 0)
+			put(&t, "\n");
+	}
+	return t;
+}
+
+/* UTF-8 (BMP only, as quirky_csv writes) to UTF-16 with a BOM. */
+static text to_utf16(const text *in, int big_endian)
+{
+	text t = { malloc(in->n * 2 + 2), 0, 0 };
+	const unsigned char *p = (const unsigned char *)in->s, *e = p + in->n;
+
+	assert_non_null(t.s);
+	t.s[t.n++] = big_endian ? '\xFE' : '\xFF';
+	t.s[t.n++] = big_endian ? '\xFF' : '\xFE';
+	while (p < e) {
+		unsigned cp;
+
+		if (*p < 0x80) {
+			cp = *p++;
+		} else if ((*p & 0xE0) == 0xC0) {
+			cp = ((unsigned)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+			p += 2;
+		} else {
+			cp = ((unsigned)(p[0] & 0x0F) << 12) |
+			     ((unsigned)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+			p += 3;
+		}
+		t.s[t.n++] = (char)(big_endian ? cp >> 8 : cp & 0xFF);
+		t.s[t.n++] = (char)(big_endian ? cp & 0xFF : cp >> 8);
+	}
+	return t;
+}
+
+static int kept(const int *cols, size_t ncols, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < ncols; k++)
+		if (cols[k] >= 0 && (size_t)cols[k] == i)
+			return 1;
+	return i == 0;
+}
+
+static void same_error(const bp_err *a, const bp_err *b)
+{
+	assert_int_equal(a->code, b->code);
+	assert_int_equal(a->line, b->line);
+	assert_int_equal(a->col, b->col);
+	assert_string_equal(a->msg, b->msg);
+}
+
+/* Reads `in` splitting every field (from memory) and through the
+ * projection (from a file, whose large buffer lets the masks run, and from
+ * memory, whose small one puts record edges everywhere): same records,
+ * lines, kept fields and columns, skipped fields empty, same error if any.
+ * Returns the number of records compared. */
+static long diff_projection(const text *in, const int *cols, size_t ncols)
+{
+	FILE *fp;
+	char *path = temp_file(&fp);
+	bp_csv *all, *proj[2];
+	bp_err e[3];
+	bp_field *f[3];
+	size_t n[3], i;
+	long records = 0;
+	int rc[3], k;
+
+	assert_int_equal(fwrite(in->s, 1, in->n, fp), in->n);
+	assert_int_equal(fclose(fp), 0);
+	for (k = 0; k < 3; k++)
+		bp_err_clear(&e[k]);
+	all = bp_csv_open_mem(in->s, in->n, "t.csv", &e[0]);
+	proj[0] = bp_csv_open(path, "t.csv", &e[1]);
+	proj[1] = bp_csv_open_mem(in->s, in->n, "t.csv", &e[2]);
+	assert_true(all && proj[0] && proj[1]);
+	assert_int_equal(bp_csv_header(all, accept_first, NULL, 10, &f[0], &n[0], &e[0]), 0);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(bp_csv_header(proj[k], accept_first, NULL, 10, &f[k + 1],
+					       &n[k + 1], &e[k + 1]), 0);
+		assert_int_equal(n[k + 1], n[0]);
+		assert_int_equal(bp_csv_project(proj[k], cols, ncols, &e[k + 1]), 0);
+	}
+	for (;;) {
+		rc[0] = bp_csv_next(all, &f[0], &n[0], &e[0]);
+		for (k = 0; k < 2; k++) {
+			rc[k + 1] = bp_csv_next(proj[k], &f[k + 1], &n[k + 1], &e[k + 1]);
+			assert_int_equal(rc[k + 1], rc[0]);
+			if (rc[0] < 0)
+				same_error(&e[k + 1], &e[0]);
+			if (rc[0] != 1)
+				continue;
+			assert_int_equal(bp_csv_line(proj[k]), bp_csv_line(all));
+			assert_int_equal(n[k + 1], n[0]);
+			for (i = 0; i < n[0]; i++) {
+				const bp_field *g = &f[k + 1][i];
+
+				if (!kept(cols, ncols, i)) {
+					assert_int_equal(g->n, 0);
+					assert_int_equal(g->p[0], '\0');
+					assert_int_equal(bp_csv_col(proj[k], i), 0);
+					continue;
+				}
+				assert_int_equal(g->n, f[0][i].n);
+				assert_memory_equal(g->p, f[0][i].p, g->n);
+				assert_int_equal(g->p[g->n], '\0');
+				assert_int_equal(bp_csv_col(proj[k], i), bp_csv_col(all, i));
+			}
+		}
+		if (rc[0] != 1)
+			break;
+		records++;
+	}
+	assert_int_equal(bp_csv_bytes(proj[0]), bp_csv_bytes(all));
+	bp_csv_close(all);
+	bp_csv_close(proj[0]);
+	bp_csv_close(proj[1]);
+	unlink(path);
+	return records;
+}
+
+#define DIFF(in, ...) diff_projection(in, (const int[]){__VA_ARGS__}, \
+	sizeof((const int[]){__VA_ARGS__}) / sizeof(int))
+
+static void test_csv_projection_same_as_full_split_comma(void **state)
+{
+	text in = quirky_csv(1, 3000, 40, ',');
+
+	(void)state;
+	assert_int_equal(DIFF(&in, 3, 7, 8, 20, 39), 3000);
+	assert_int_equal(DIFF(&in, 39), 3000);
+	assert_int_equal(DIFF(&in, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 3000);
+	assert_int_equal(DIFF(&in, -1), 3000);
+	assert_int_equal(DIFF(&in, 45), 3000);
+	free(in.s);
+}
+
+static void test_csv_projection_same_as_full_split_tab(void **state)
+{
+	text in = quirky_csv(2, 2000, 60, '\t');
+
+	(void)state;
+	assert_int_equal(DIFF(&in, 5, 30, 59), 2000);
+	free(in.s);
+}
+
+static void test_csv_projection_same_as_full_split_utf16(void **state)
+{
+	text in = quirky_csv(3, 2000, 40, ','), le = to_utf16(&in, 0),
+	     be = to_utf16(&in, 1);
+
+	(void)state;
+	assert_int_equal(DIFF(&le, 2, 17, 33), 2000);
+	assert_int_equal(DIFF(&be, 2, 17, 33), 2000);
+	free(in.s);
+	free(le.s);
+	free(be.s);
+}
+
+/* Many seeds, each cut short somewhere, so that the end of the data (and
+ * any error there: an unterminated quote, say) falls everywhere. */
+static void test_csv_projection_same_as_full_split_cut_anywhere(void **state)
+{
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 10; seed < 60; seed++) {
+		text in = quirky_csv(seed, 60, 30, ',');
+
+		in.n = in.n / 2 + rnd((unsigned)(in.n / 2));
+		DIFF(&in, 4, 15, 29);
+		free(in.s);
+	}
+}
+
+/* A character after a closing quote, somewhere in the rows. */
+static void test_csv_projection_same_error_as_full_split(void **state)
+{
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 100; seed < 120; seed++) {
+		text in = quirky_csv(seed, 200, 30, ',');
+		size_t at = in.n / 3 + rnd((unsigned)(in.n / 2)), q;
+
+		for (q = at; q < in.n && in.s[q] != '"'; q++)
+			;
+		if (q + 1 < in.n && in.s[q + 1] != '"')
+			in.s[q + 1] = 'Z';
+		DIFF(&in, 4, 15, 29);
+		free(in.s);
+	}
+}
+
+/* The same checks on the portable code, which CPUs without AVX2 run. */
+static void test_csv_projection_portable_same_as_full_split(void **state)
+{
+	assert_int_equal(setenv("BP_CSV_PORTABLE", "1", 1), 0);
+	test_csv_projection_same_as_full_split_comma(state);
+	test_csv_projection_same_as_full_split_utf16(state);
+	test_csv_projection_same_as_full_split_cut_anywhere(state);
+	test_csv_projection_same_error_as_full_split(state);
+	assert_int_equal(unsetenv("BP_CSV_PORTABLE"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,6 +1319,7 @@ int main(void)
 		cmocka_unit_test(test_csv_header_by_name_after_preamble),
 		cmocka_unit_test(test_csv_char_after_closing_quote_error),
 		cmocka_unit_test(test_csv_error_column_counts_characters),
+		cmocka_unit_test(test_csv_error_character_across_buffer_edge),
 		cmocka_unit_test(test_csv_unterminated_quote),
 		cmocka_unit_test(test_csv_unterminated_quote_after_multiline_field),
 		cmocka_unit_test(test_csv_quote_inside_unquoted_field_kept),
@@ -873,6 +1335,18 @@ int main(void)
 		cmocka_unit_test(test_csv_open_missing_file),
 		cmocka_unit_test(test_csv_trailing_delimiter_gives_empty_field),
 		cmocka_unit_test(test_csv_last_record_without_line_end),
+		cmocka_unit_test(test_csv_projection_reads_listed_columns),
+		cmocka_unit_test(test_csv_projection_always_reads_column_zero),
+		cmocka_unit_test(test_csv_projection_column_of_skipped_field_is_zero),
+		cmocka_unit_test(test_csv_projection_counts_lines_in_skipped_fields),
+		cmocka_unit_test(test_csv_projection_quote_inside_skipped_unquoted_field),
+		cmocka_unit_test(test_csv_projection_error_in_skipped_field),
+		cmocka_unit_test(test_csv_projection_same_as_full_split_comma),
+		cmocka_unit_test(test_csv_projection_same_as_full_split_tab),
+		cmocka_unit_test(test_csv_projection_same_as_full_split_utf16),
+		cmocka_unit_test(test_csv_projection_same_as_full_split_cut_anywhere),
+		cmocka_unit_test(test_csv_projection_same_error_as_full_split),
+		cmocka_unit_test(test_csv_projection_portable_same_as_full_split),
 		cmocka_unit_test(test_csv_close_accepts_null),
 	};
 

@@ -19,10 +19,11 @@
 #include <unistd.h>
 
 #include "date.h"
+#include "testlib.h"
 
 #define HOUR 3600
 
-static char fixture_dir[64];
+static char *fixture_dir;
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -129,14 +130,7 @@ static void put_v2(struct tzif *f, char version, int32_t v1_off,
 
 static void write_fixture(const char *name, const void *data, size_t len)
 {
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", fixture_dir, name);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
+	tl_write_bytes(tl_path(fixture_dir, name), data, len, 0644);
 }
 
 /* Loads `name` from the fixture folder; TZDIR is put back before any
@@ -175,17 +169,16 @@ static bp_tz *footer_zone(const char *name, const char *footer)
 static int setup_fixtures(void **state)
 {
 	(void)state;
-	strcpy(fixture_dir, "/tmp/bp-test-date-XXXXXX");
-	return mkdtemp(fixture_dir) ? 0 : -1;
+	fixture_dir = tl_tmpdir("/tmp/bp-test-date-XXXXXX");
+	return 0;
 }
 
 static int remove_fixtures(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fixture_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	tl_rmtree(fixture_dir);
+	free(fixture_dir);
+	return 0;
 }
 
 /* ---- civil calendar ---------------------------------------------------- */

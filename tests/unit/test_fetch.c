@@ -13,22 +13,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fetch.h"
 #include "log.h"
+#include "testlib.h"
 
 /* 9 + 16 + 16 bytes, counted by hand. */
 static const char CONTACTS[] = "id,email\n1,a@example.com\n2,b@example.com\n";
@@ -44,50 +38,12 @@ typedef struct server {
 } server;
 
 static struct {
-	char dir[64];
+	char *dir;
 	char www[128], ca[128], other_ca[128];
 	server tls, plain;
 } S;
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	size_t n = strlen(text);
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, text, n) != (ssize_t)n) {
-		close(fd);
-		return -1;
-	}
-	fchmod(fd, mode);
-	return close(fd);
-}
-
-/* The whole file, NUL-terminated, or NULL when it does not exist. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = calloc(1, 1 << 16);
-	n = fread(buf, 1, (1 << 16) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
 
 static void https_url(char *buf, size_t size, const char *path)
 {
@@ -130,7 +86,7 @@ static void cfg_init(bp_config *c, bp_source *srcs, size_t n)
 /* How many requests for exactly `path` a server logged. */
 static int requests_in(const server *srv, const char *path)
 {
-	char *log = slurp(srv->log), *line, *save = NULL;
+	char *log = tl_try_read_file(srv->log, NULL), *line, *save = NULL;
 	char want[512];
 	int n = 0;
 
@@ -154,7 +110,7 @@ static int requests_for(const char *path)
  * none), copied into buf. */
 static void auth_for(const char *path, char *buf, size_t size)
 {
-	char *log = slurp(S.tls.log), *line, *save = NULL;
+	char *log = tl_try_read_file(S.tls.log, NULL), *line, *save = NULL;
 	char want[512];
 
 	snprintf(buf, size, "(no request)");
@@ -184,110 +140,67 @@ static int fetch_one(bp_source *src, const char *cache, bp_err *err)
 
 	cfg_init(&cfg, src, 1);
 	bp_err_clear(err);
-	return bp_fetch_all(&cfg, cache, 0, err);
+	return bp_fetch_all(&cfg, cache, 0, NULL, err);
 }
 
 /* ---- the server ---------------------------------------------------------- */
 
-static int start_server(server *srv, const char *srcdir, int plain)
+static void start_server(server *srv, int plain)
 {
-	char script[512], cert[128], key[128], portfile[128];
-	const char *py = access("/usr/bin/python3", X_OK) == 0
-			 ? "/usr/bin/python3" : "python3";
+	const char *argv[16];
+	char portfile[128];
+	int k = 0;
 
-	snprintf(script, sizeof(script), "%s/tests/integration/https_server.py",
-		 srcdir);
-	snprintf(cert, sizeof(cert), "%s/tls/server.pem", S.dir);
-	snprintf(key, sizeof(key), "%s/tls/server.key", S.dir);
 	snprintf(portfile, sizeof(portfile), "%s/port-%d", S.dir, plain);
 	snprintf(srv->log, sizeof(srv->log), "%s/requests-%d.log", S.dir, plain);
-	srv->pid = fork();
-	if (srv->pid < 0)
-		return -1;
-	if (srv->pid == 0) {
-		execlp(py, py, script, "--root", S.www, "--cert", cert, "--key",
-		       key, "--port-file", portfile, "--log", srv->log,
-		       plain ? "--plain" : (char *)NULL, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		char *p = slurp(portfile);
-		int status;
-		if (p) {
-			srv->port = atoi(p);
-			free(p);
-			return srv->port > 0 ? 0 : -1;
-		}
-		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
-			srv->pid = 0;
-			return -1;
-		}
-		usleep(20000);
-	}
-	return -1;
-}
-
-static void stop_server(server *srv)
-{
-	if (srv->pid > 0) {
-		kill(srv->pid, SIGTERM);
-		waitpid(srv->pid, NULL, 0);
-		srv->pid = 0;
-	}
+	argv[k++] = tl_python();
+	argv[k++] = tl_src_file("tests/integration/https_server.py");
+	argv[k++] = "--root"; argv[k++] = S.www;
+	argv[k++] = "--cert"; argv[k++] = tl_path(S.dir, "tls/server.pem");
+	argv[k++] = "--key"; argv[k++] = tl_path(S.dir, "tls/server.key");
+	argv[k++] = "--port-file"; argv[k++] = portfile;
+	argv[k++] = "--log"; argv[k++] = srv->log;
+	if (plain)
+		argv[k++] = "--plain";
+	argv[k] = NULL;
+	srv->pid = tl_server_start(argv, portfile, &srv->port);
 }
 
 static int group_setup(void **state)
 {
-	const char *srcdir = getenv("BP_SRCDIR") ? getenv("BP_SRCDIR") : ".";
-	char cmd[1024], path[256], big[4097];
+	char big[4097];
 
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "%s/tests/integration/https_server.py", srcdir);
-	if (access(cmd, R_OK) < 0) {
-		fprintf(stderr, "test_fetch: cannot find %s: run from the "
-			"repository root or set BP_SRCDIR\n", cmd);
-		return -1;
-	}
+	/* Run from elsewhere, fail before anything is made. */
+	tl_src_file("tests/integration/https_server.py");
 	setenv("BOARDPACK_RETRY_BASE_MS", "50", 1);
 	setenv("BP_TEST_TOKEN", SECRET_TOKEN, 1);
 	setenv("BP_TEST_USER", "ana", 1);
 	setenv("BP_TEST_PASSWORD", "pa55", 1);
 	bp_log_set_level(BP_LOG_QUIET);
-	snprintf(S.dir, sizeof(S.dir), "/tmp/bp-fetch-XXXXXX");
-	if (!mkdtemp(S.dir))
-		return -1;
+	S.dir = tl_tmpdir("/tmp/bp-fetch-XXXXXX");
 	snprintf(S.www, sizeof(S.www), "%s/www", S.dir);
 	snprintf(S.ca, sizeof(S.ca), "%s/tls/ca.pem", S.dir);
 	snprintf(S.other_ca, sizeof(S.other_ca), "%s/tls/other-ca.pem", S.dir);
-	snprintf(cmd, sizeof(cmd), "sh '%s/tests/integration/make_ca.sh' '%s/tls'",
-		 srcdir, S.dir);
-	if (system(cmd) != 0 || mkdir(S.www, 0700) < 0)
+	tl_make_ca(tl_path(S.dir, "tls"));
+	if (mkdir(S.www, 0700) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/contacts.csv", S.www);
-	if (write_file(path, CONTACTS, 0644) < 0)
-		return -1;
+	tl_write_file(tl_path(S.www, "contacts.csv"), CONTACTS);
 	memset(big, 'x', 4096);
 	big[4096] = '\0';
-	snprintf(path, sizeof(path), "%s/big.csv", S.www);
-	if (write_file(path, big, 0644) < 0)
-		return -1;
-	if (start_server(&S.tls, srcdir, 0) < 0)
-		return -1;
-	return start_server(&S.plain, srcdir, 1);
+	tl_write_file(tl_path(S.www, "big.csv"), big);
+	start_server(&S.tls, 0);
+	start_server(&S.plain, 1);
+	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[256];
-
 	(void)state;
-	stop_server(&S.tls);
-	stop_server(&S.plain);
-	if (S.dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", S.dir);
-		if (system(cmd) != 0)
-			return -1;
-	}
+	tl_server_stop(S.tls.pid);
+	tl_server_stop(S.plain.pid);
+	tl_rmtree(S.dir);
+	free(S.dir);
 	return 0;
 }
 
@@ -319,10 +232,10 @@ static void test_fetch_file_url_copied_into_cache(void **state)
 	assert_int_equal(fetch_one(&src, cache, &err), 0);
 	cache_file(out, sizeof(out), cache, "crm");
 	cache_file(part, sizeof(part), cache, ".crm.part");
-	got = slurp(out);
+	got = tl_read_file(out, NULL);
 	assert_non_null(got);
 	assert_string_equal(got, CONTACTS);
-	assert_false(exists(part));
+	assert_false(tl_exists(part));
 	free(got);
 }
 
@@ -354,7 +267,7 @@ static void test_fetch_https_with_right_ca(void **state)
 	src_init(&src, "crm", url);
 	assert_int_equal(fetch_one(&src, cache, &err), 0);
 	cache_file(out, sizeof(out), cache, "crm");
-	got = slurp(out);
+	got = tl_read_file(out, NULL);
 	assert_non_null(got);
 	assert_int_equal(strlen(got), CONTACTS_LEN);
 	assert_string_equal(got, CONTACTS);
@@ -375,7 +288,7 @@ static void test_fetch_source_ca_file_overrides_global(void **state)
 	src.ca_file = S.ca;
 	cfg_init(&cfg, &src, 1);
 	cfg.ca_file = S.other_ca;
-	assert_int_equal(bp_fetch_all(&cfg, cache, 0, &err), 0);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 0, NULL, &err), 0);
 }
 
 static void test_fetch_wrong_ca_is_unavailable_and_writes_nothing(void **state)
@@ -391,14 +304,14 @@ static void test_fetch_wrong_ca_is_unavailable_and_writes_nothing(void **state)
 	src_init(&src, "crm", url);
 	cfg_init(&cfg, &src, 1);
 	cfg.ca_file = S.other_ca;
-	assert_int_equal(bp_fetch_all(&cfg, cache, 0, &err), -1);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 0, NULL, &err), -1);
 	assert_int_equal(err.code, BP_EUNAVAIL);
 	assert_non_null(strstr(err.msg, "'crm'"));
 	assert_non_null(strstr(err.msg, "certificate"));
 	cache_file(out, sizeof(out), cache, "crm");
 	cache_file(part, sizeof(part), cache, ".crm.part");
-	assert_false(exists(out));
-	assert_false(exists(part));
+	assert_false(tl_exists(out));
+	assert_false(tl_exists(part));
 }
 
 static void test_fetch_missing_ca_file_is_config_error(void **state)
@@ -433,7 +346,7 @@ static void test_fetch_500_then_200_is_retried(void **state)
 	assert_int_equal(fetch_one(&src, cache, &err), 0);
 	assert_int_equal(requests_for("/flaky/1/contacts.csv"), 2);
 	cache_file(out, sizeof(out), cache, "crm");
-	got = slurp(out);
+	got = tl_read_file(out, NULL);
 	assert_non_null(got);
 	assert_string_equal(got, CONTACTS);
 	free(got);
@@ -517,17 +430,17 @@ static void test_fetch_html_page_rejected_and_earlier_kept(void **state)
 	cache_path(cache, sizeof(cache), "html");
 	assert_int_equal(mkdir(cache, 0700), 0);
 	cache_file(out, sizeof(out), cache, "crm");
-	assert_int_equal(write_file(out, "earlier,download\n", 0600), 0);
+	tl_write_file_mode(out, "earlier,download\n", 0600);
 	src_init(&src, "crm", url);
 	assert_int_equal(fetch_one(&src, cache, &err), -1);
 	assert_int_equal(err.code, BP_EDATA);
 	assert_non_null(strstr(err.msg, "source 'crm' returned an HTML page, "
 				"not an export (a login page?)"));
-	got = slurp(out);
+	got = tl_read_file(out, NULL);
 	assert_non_null(got);
 	assert_string_equal(got, "earlier,download\n");
 	cache_file(part, sizeof(part), cache, ".crm.part");
-	assert_false(exists(part));
+	assert_false(tl_exists(part));
 	free(got);
 }
 
@@ -575,7 +488,7 @@ static void test_fetch_empty_body_rejected(void **state)
 	assert_int_equal(err.code, BP_EDATA);
 	assert_non_null(strstr(err.msg, "source 'crm' returned an empty file"));
 	cache_file(out, sizeof(out), cache, "crm");
-	assert_false(exists(out));
+	assert_false(tl_exists(out));
 }
 
 static void test_fetch_bearer_token_env_reaches_server(void **state)
@@ -658,7 +571,7 @@ static void test_fetch_token_file_0644_refused(void **state)
 
 	(void)state;
 	snprintf(tok, sizeof(tok), "%s/token-0644", S.dir);
-	assert_int_equal(write_file(tok, "file-s3cr3t\n", 0644), 0);
+	tl_write_file_mode(tok, "file-s3cr3t\n", 0644);
 	https_url(url, sizeof(url), "auth/tokfile-open.csv");
 	cache_path(cache, sizeof(cache), "tokfile-open");
 	src_init(&src, "crm", url);
@@ -678,7 +591,7 @@ static void test_fetch_token_file_0600_used_without_newline(void **state)
 
 	(void)state;
 	snprintf(tok, sizeof(tok), "%s/token-0600", S.dir);
-	assert_int_equal(write_file(tok, SECRET_TOKEN "\n", 0600), 0);
+	tl_write_file_mode(tok, SECRET_TOKEN "\n", 0600);
 	https_url(url, sizeof(url), "auth/contacts.csv?tokfile");
 	cache_path(cache, sizeof(cache), "tokfile");
 	src_init(&src, "crm", url);
@@ -741,7 +654,7 @@ static void test_fetch_plain_http_allowed_with_opt_in(void **state)
 	assert_int_equal(fetch_one(&src, cache, &err), 0);
 	assert_int_equal(requests_in(&S.plain, "/contacts.csv?opt-in"), 1);
 	cache_file(out, sizeof(out), cache, "crm");
-	got = slurp(out);
+	got = tl_read_file(out, NULL);
 	assert_non_null(got);
 	assert_string_equal(got, CONTACTS);
 	free(got);
@@ -828,7 +741,7 @@ static void test_fetch_size_cap_with_content_length(void **state)
 	assert_int_equal(err.code, BP_EDATA);
 	assert_non_null(strstr(err.msg, "larger than 1000 bytes"));
 	cache_file(out, sizeof(out), cache, "crm");
-	assert_false(exists(out));
+	assert_false(tl_exists(out));
 }
 
 static void test_fetch_size_cap_without_content_length(void **state)
@@ -847,8 +760,8 @@ static void test_fetch_size_cap_without_content_length(void **state)
 	assert_non_null(strstr(err.msg, "larger than 1000 bytes"));
 	cache_file(out, sizeof(out), cache, "crm");
 	cache_file(part, sizeof(part), cache, ".crm.part");
-	assert_false(exists(out));
-	assert_false(exists(part));
+	assert_false(tl_exists(out));
+	assert_false(tl_exists(part));
 }
 
 static void test_fetch_body_of_exactly_the_cap_accepted(void **state)
@@ -870,17 +783,11 @@ static void test_fetch_connection_refused_is_unavailable(void **state)
 	bp_source src;
 	bp_err err;
 	char url[256], cache[160];
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd, port;
 
 	(void)state;
-	/* A port the kernel just handed out and nobody listens on. */
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x.csv",
-		 ntohs(sa.sin_port));
+	port = tl_refused_port(&fd);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x.csv", port);
 	cache_path(cache, sizeof(cache), "refused");
 	src_init(&src, "crm", url);
 	src.retries = 1;
@@ -928,12 +835,12 @@ static void test_fetch_sources_download_in_parallel(void **state)
 	}
 	cfg_init(&cfg, src, 3);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(bp_fetch_all(&cfg, cache, 0, &err), 0);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 0, NULL, &err), 0);
 	/* One after another would take 3 s. */
 	assert_true(seconds_since(&t0) < 2.5);
 	for (int i = 0; i < 3; i++) {
 		cache_file(out, sizeof(out), cache, ids[i]);
-		assert_true(exists(out));
+		assert_true(tl_exists(out));
 	}
 }
 
@@ -949,7 +856,7 @@ static void test_fetch_creates_nested_cache_folder(void **state)
 	src_init(&src, "crm", url);
 	assert_int_equal(fetch_one(&src, cache, &err), 0);
 	cache_file(out, sizeof(out), cache, "crm");
-	assert_true(exists(out));
+	assert_true(tl_exists(out));
 }
 
 static void test_fetch_offline_without_earlier_download(void **state)
@@ -964,7 +871,7 @@ static void test_fetch_offline_without_earlier_download(void **state)
 	cache_path(cache, sizeof(cache), "offline-none");
 	src_init(&src, "crm", url);
 	cfg_init(&cfg, &src, 1);
-	assert_int_equal(bp_fetch_all(&cfg, cache, 1, &err), -1);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 1, NULL, &err), -1);
 	assert_int_equal(err.code, BP_ENOINPUT);
 	assert_string_equal(err.msg, "no earlier download of source 'crm' "
 			    "(run without --offline first)");
@@ -984,12 +891,12 @@ static void test_fetch_offline_with_earlier_download(void **state)
 	cache_path(cache, sizeof(cache), "offline-some");
 	assert_int_equal(mkdir(cache, 0700), 0);
 	cache_file(out, sizeof(out), cache, "crm");
-	assert_int_equal(write_file(out, "kept\n", 0600), 0);
+	tl_write_file_mode(out, "kept\n", 0600);
 	src_init(&src, "crm", url);
 	cfg_init(&cfg, &src, 1);
-	assert_int_equal(bp_fetch_all(&cfg, cache, 1, &err), 0);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 1, NULL, &err), 0);
 	assert_int_equal(requests_for("/offline-some.csv"), 0);
-	got = slurp(out);
+	got = tl_read_file(out, NULL);
 	assert_string_equal(got, "kept\n");
 	free(got);
 }

@@ -160,7 +160,9 @@ static void test_funnel_won_deal_counts_in_cohort_and_close_month(void **state)
 {
 	bp_tz *tz;
 	bp_funnel *f = make(&tz);
-	bp_deal d = { 1, T(2026, 10, 3, 0), 1, 5000 * BP_MONEY_SCALE, 1, M(2026, 8) };
+	bp_deal d = { .won = 1, .created = BP_TIME_NONE, .closed = T(2026, 10, 3, 0),
+		      .has_amount = 1, .amount = 5000 * BP_MONEY_SCALE, .channel = 1,
+		      .cohort = M(2026, 8) };
 
 	(void)state;
 	assert_int_equal(bp_funnel_add_deal(f, &d), 1);
@@ -177,7 +179,8 @@ static void test_funnel_deal_closed_after_as_of_is_open(void **state)
 {
 	bp_tz *tz;
 	bp_funnel *f = make(&tz);
-	bp_deal d = { 1, T(2026, 11, 1, 0), 1, 100, 0, M(2026, 9) };
+	bp_deal d = { .won = 1, .created = BP_TIME_NONE, .closed = T(2026, 11, 1, 0),
+		      .has_amount = 1, .amount = 100, .channel = 0, .cohort = M(2026, 9) };
 
 	(void)state;
 	assert_int_equal(bp_funnel_add_deal(f, &d), 0);
@@ -190,7 +193,9 @@ static void test_funnel_deal_without_contact_has_no_cohort(void **state)
 {
 	bp_tz *tz;
 	bp_funnel *f = make(&tz);
-	bp_deal d = { 1, T(2026, 9, 15, 0), 1, 700, OTHER, BP_MONTH_NONE };
+	bp_deal d = { .won = 1, .created = BP_TIME_NONE, .closed = T(2026, 9, 15, 0),
+		      .has_amount = 1, .amount = 700, .channel = OTHER,
+		      .cohort = BP_MONTH_NONE };
 	bp_cohort_cell all;
 	int i;
 
@@ -209,8 +214,11 @@ static void test_funnel_lost_or_amountless_deal_not_counted(void **state)
 {
 	bp_tz *tz;
 	bp_funnel *f = make(&tz);
-	bp_deal lost = { 0, T(2026, 9, 15, 0), 1, 700, 0, M(2026, 9) };
-	bp_deal no_amount = { 1, T(2026, 9, 15, 0), 0, 0, 0, M(2026, 9) };
+	bp_deal lost = { .won = 0, .created = BP_TIME_NONE, .closed = T(2026, 9, 15, 0),
+			 .has_amount = 1, .amount = 700, .channel = 0, .cohort = M(2026, 9) };
+	bp_deal no_amount = { .won = 1, .created = BP_TIME_NONE,
+			      .closed = T(2026, 9, 15, 0), .has_amount = 0, .amount = 0,
+			      .channel = 0, .cohort = M(2026, 9) };
 
 	(void)state;
 	assert_int_equal(bp_funnel_add_deal(f, &lost), 0);
@@ -376,6 +384,53 @@ static void test_funnel_mode_names(void **state)
 	assert_null(bp_funnel_mode_name(BP_FUNNEL_NMODES));
 }
 
+/* Five deals of one channel (amounts in whole units), by hand:
+ *   A won,  created 10 Aug, closed 15 Sep, 100
+ *   B lost, created  1 Sep, closed  5 Oct,  50
+ *   C open, created 20 Aug, expected to close 10 Sep,  30
+ *   D won without a close date, created 1 Oct, 70: never open
+ *   E won, created 10 Oct, closed 3 Nov (after as_of), 20: open at as_of
+ * pipeline created Aug 130, Sep 50, Oct 90; open at the months' ends
+ * Aug 130 (A, C), Sep 80 (B, C), Oct 50 (C, E); lost Oct 1; won Sep 1. */
+static void test_funnel_pipeline_lost_and_open_deals(void **state)
+{
+	static const struct { int won, lost, cm, cd, xm, xd, amount; } deals[] = {
+		{ 1, 0, 8, 10, 9, 15, 100 }, { 0, 1, 9, 1, 10, 5, 50 },
+		{ 0, 0, 8, 20, 9, 10, 30 }, { 1, 0, 10, 1, 0, 0, 70 },
+		{ 1, 0, 10, 10, 11, 3, 20 },
+	};
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(deals) / sizeof(deals[0]); i++) {
+		bp_deal d = { 0 };
+
+		d.won = deals[i].won;
+		d.lost = deals[i].lost;
+		d.created = T(2026, deals[i].cm, deals[i].cd, 12);
+		d.closed = deals[i].xm ? T(2026, deals[i].xm, deals[i].xd, 12) : BP_TIME_NONE;
+		d.has_amount = 1;
+		d.amount = deals[i].amount * BP_MONEY_SCALE;
+		d.channel = 0;
+		d.cohort = BP_MONTH_NONE;
+		bp_funnel_add_deal(f, &d);
+	}
+	assert_int_equal(bp_funnel_month(f, M(2026, 8), 0)->pipeline_created, 130 * BP_MONEY_SCALE);
+	assert_int_equal(bp_funnel_month(f, M(2026, 9), 0)->pipeline_created, 50 * BP_MONEY_SCALE);
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 0)->pipeline_created, 90 * BP_MONEY_SCALE);
+	assert_int_equal(bp_funnel_month(f, M(2026, 8), 0)->open_pipeline, 130 * BP_MONEY_SCALE);
+	assert_int_equal(bp_funnel_month(f, M(2026, 9), 0)->open_pipeline, 80 * BP_MONEY_SCALE);
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 0)->open_pipeline, 50 * BP_MONEY_SCALE);
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 0)->lost_deals, 1);
+	assert_int_equal(bp_funnel_month(f, M(2026, 9), 0)->lost_deals, 0);
+	assert_int_equal(bp_funnel_month(f, M(2026, 9), 0)->won_deals, 1);
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 0)->won_deals, 0);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_funnel_ordered_mode_needs_every_stage_in_order),
 		cmocka_unit_test(test_funnel_any_mode_enters_by_own_date),
 		cmocka_unit_test(test_funnel_mode_names),
+		cmocka_unit_test(test_funnel_pipeline_lost_and_open_deals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "testlib.h"
 
 enum { PAID, ORGANIC, OTHER, NCH };
 
@@ -28,7 +29,7 @@ typedef struct fx {
 	bp_funnel *f;
 	bp_ingest *in;
 	bp_quality q[6];
-	char dir[64];
+	char *dir;
 	bp_err err;
 } fx;
 
@@ -70,8 +71,7 @@ static int setup(void **state)
 			     2, NCH);
 	x->in = bp_ingest_new(&x->cfg, x->f, &x->err);
 	assert_non_null(x->in);
-	snprintf(x->dir, sizeof(x->dir), "/tmp/bp-ingest-XXXXXX");
-	assert_non_null(mkdtemp(x->dir));
+	x->dir = tl_tmpdir("/tmp/bp-ingest-XXXXXX");
 	*state = x;
 	return 0;
 }
@@ -79,7 +79,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fx *x = *state;
-	char cmd[128];
 	int i;
 
 	for (i = 0; i < 6; i++)
@@ -87,8 +86,8 @@ static int teardown(void **state)
 	bp_ingest_free(x->in);
 	bp_funnel_free(x->f);
 	bp_tz_free(x->tz);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", x->dir);
-	assert_int_equal(system(cmd), 0);
+	tl_rmtree(x->dir);
+	free(x->dir);
 	free(x);
 	return 0;
 }
@@ -98,13 +97,9 @@ static int teardown(void **state)
 static int feed(fx *x, int i, const char *text)
 {
 	char path[128];
-	FILE *out;
 
 	snprintf(path, sizeof(path), "%s/%s.csv", x->dir, x->src[i].id);
-	out = fopen(path, "w");
-	assert_non_null(out);
-	fputs(text, out);
-	fclose(out);
+	tl_write_file(path, text);
 	return bp_ingest_source(x->in, &x->src[i], path, path, &x->q[i], &x->err);
 }
 
@@ -672,22 +667,11 @@ static void test_ingest_readme_lists_every_preset_field(void **state)
 	static const char *const names[] = { "hubspot", "hubspot", "google-ads",
 					     "linkedin", "meta", "ga4" };
 	static const int kind_of[] = { 0, 1, 2, 2, 2, 3 };
-	const char *dir = getenv("BP_SRCDIR");
-	char path[512], *readme, heading[64];
-	FILE *in;
-	long n;
+	char *readme, heading[64];
 	size_t p, i, k;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/README.md", dir ? dir : ".");
-	in = fopen(path, "rb");
-	assert_non_null(in);
-	fseek(in, 0, SEEK_END);
-	n = ftell(in);
-	rewind(in);
-	readme = calloc(1, (size_t)n + 1);
-	assert_int_equal(fread(readme, 1, (size_t)n, in), (size_t)n);
-	fclose(in);
+	readme = tl_read_file(tl_src_file("README.md"), NULL);
 	for (p = 0; p < sizeof(names) / sizeof(names[0]); p++) {
 		bp_source_kind kind = kinds[kind_of[p]];
 		const char *section, *f;

@@ -15,20 +15,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mail.h"
+#include "testlib.h"
 
 #define USER "ana"
 #define PASSWORD "pw-7Qx!secret"
@@ -49,7 +43,7 @@ typedef struct server {
 } server;
 
 static struct {
-	char dir[64], srcdir[256];
+	char *dir;
 	char ca[128], other_ca[128], oracle[128];
 	server tls, smtps, plain;
 	server extra;   /* one test's own server, stopped by its teardown */
@@ -57,42 +51,6 @@ static struct {
 } S;
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static int write_bytes(const char *path, const char *data, size_t n,
-		       mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, data, n) != (ssize_t)n) {
-		close(fd);
-		return -1;
-	}
-	fchmod(fd, mode);
-	return close(fd);
-}
-
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-	return write_bytes(path, text, strlen(text), mode);
-}
-
-/* The whole file, NUL-terminated, or NULL when it does not exist. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = calloc(1, 1 << 20);
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static int count_lines(const char *text, const char *prefix)
 {
@@ -114,7 +72,7 @@ static void make_snapshot(char *dir, size_t size, int html, size_t pdf_size)
 	assert_int_equal(mkdir(dir, 0755), 0);
 	if (html) {
 		snprintf(path, sizeof(path), "%s/email.html", dir);
-		assert_int_equal(write_file(path, EMAIL_HTML, 0444), 0);
+		tl_write_file_mode(path, EMAIL_HTML, 0444);
 	}
 	if (pdf_size) {
 		pdf = malloc(pdf_size);
@@ -122,13 +80,13 @@ static void make_snapshot(char *dir, size_t size, int html, size_t pdf_size)
 			pdf[i] = (char)(i * 7 + 3);   /* every byte value */
 		memcpy(pdf, "%PDF-1.4\n", pdf_size < 9 ? pdf_size : 9);
 		snprintf(path, sizeof(path), "%s/report.pdf", dir);
-		assert_int_equal(write_bytes(path, pdf, pdf_size, 0444), 0);
+		tl_write_bytes(path, pdf, pdf_size, 0444);
 		free(pdf);
 	}
 	snprintf(path, sizeof(path), "%s/report.html", dir);
-	assert_int_equal(write_file(path, "<html><body>full report</body></html>\n", 0444), 0);
+	tl_write_file_mode(path, "<html><body>full report</body></html>\n", 0444);
 	snprintf(path, sizeof(path), "%s/metrics.xml", dir);
-	assert_int_equal(write_file(path, "<metrics/>\n", 0444), 0);
+	tl_write_file_mode(path, "<metrics/>\n", 0444);
 }
 
 static char *delivery_log(const char *dir)
@@ -136,7 +94,7 @@ static char *delivery_log(const char *dir)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/delivery.log", dir);
-	return slurp(path);
+	return tl_try_read_file(path, NULL);
 }
 
 static char *to_list[] = { "board@acme.example", "cfo@acme.example" };
@@ -192,18 +150,12 @@ static int messages(const server *srv)
  * attachments are compared with the files of the same name in `dir`. */
 static char *parse_message(const server *srv, int n, const char *dir)
 {
-	char cmd[768], *buf = calloc(1, 1 << 16);
-	size_t len;
-	FILE *p;
+	int status;
+	char *facts = tl_run(&status, "%s '%s' '%s/%d.eml' '%s'", tl_python(),
+			     S.oracle, srv->out, n, dir);
 
-	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s' '%s/%d.eml' '%s'",
-		 S.oracle, srv->out, n, dir);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	len = fread(buf, 1, (1 << 16) - 1, p);
-	buf[len] = '\0';
-	assert_int_equal(pclose(p), 0);
-	return buf;
+	assert_int_equal(status, 0);
+	return facts;
 }
 
 static void assert_has(const char *text, const char *want)
@@ -249,91 +201,54 @@ static const char ORACLE[] =
 /* ---- the servers --------------------------------------------------------- */
 
 /* `busy`: connections answered 421; `tempfail`: messages answered 451. */
-static int start_server2(server *srv, const char *name, const char *tls,
-			 int auth, int busy, int tempfail)
+static void start_server2(server *srv, const char *name, const char *tls,
+			  int auth, int busy, int tempfail)
 {
-	char script[512], cert[128], key[128], portfile[128], nbusy[16];
-	char ntemp[16];
-	const char *argv[20];
+	char portfile[128], nbusy[16], ntemp[16];
+	const char *argv[24];
 	int k = 0;
 
-	snprintf(script, sizeof(script), "%s/tests/integration/smtp_server.py",
-		 S.srcdir);
-	snprintf(cert, sizeof(cert), "%s/tls/server.pem", S.dir);
-	snprintf(key, sizeof(key), "%s/tls/server.key", S.dir);
 	snprintf(portfile, sizeof(portfile), "%s/port-%s", S.dir, name);
 	snprintf(srv->out, sizeof(srv->out), "%s/mail-%s", S.dir, name);
 	snprintf(srv->log, sizeof(srv->log), "%s/smtp-%s.log", S.dir, name);
 	snprintf(nbusy, sizeof(nbusy), "%d", busy);
 	snprintf(ntemp, sizeof(ntemp), "%d", tempfail);
-	argv[k++] = "/usr/bin/python3";
-	argv[k++] = script;
+	argv[k++] = tl_python();
+	argv[k++] = tl_src_file("tests/integration/smtp_server.py");
 	argv[k++] = "--out"; argv[k++] = srv->out;
 	argv[k++] = "--port-file"; argv[k++] = portfile;
 	argv[k++] = "--log"; argv[k++] = srv->log;
-	argv[k++] = "--cert"; argv[k++] = cert;
-	argv[k++] = "--key"; argv[k++] = key;
+	argv[k++] = "--cert"; argv[k++] = tl_path(S.dir, "tls/server.pem");
+	argv[k++] = "--key"; argv[k++] = tl_path(S.dir, "tls/server.key");
 	argv[k++] = "--tls"; argv[k++] = tls;
 	argv[k++] = "--busy"; argv[k++] = nbusy;
 	argv[k++] = "--tempfail-data"; argv[k++] = ntemp;
 	if (auth)
 		argv[k++] = "--auth";
 	argv[k] = NULL;
-	srv->pid = fork();
-	if (srv->pid < 0)
-		return -1;
-	if (srv->pid == 0) {
-		/* A test binary that crashes must not leave servers behind
-		 * (they would also hold its output pipe open). */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		char *p = slurp(portfile);
-		int status;
-		if (p) {
-			srv->port = atoi(p);
-			free(p);
-			return srv->port > 0 ? 0 : -1;
-		}
-		if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
-			srv->pid = 0;
-			return -1;
-		}
-		usleep(20000);
-	}
-	return -1;
+	srv->pid = tl_server_start(argv, portfile, &srv->port);
 }
 
-static int start_server(server *srv, const char *name, const char *tls,
-			int auth, int busy)
+static void start_server(server *srv, const char *name, const char *tls,
+			 int auth, int busy)
 {
-	return start_server2(srv, name, tls, auth, busy, 0);
+	start_server2(srv, name, tls, auth, busy, 0);
 }
 
 static void stop_server(server *srv)
 {
-	if (srv->pid > 0) {
-		kill(srv->pid, SIGTERM);
-		waitpid(srv->pid, NULL, 0);
-		srv->pid = 0;
-	}
+	tl_server_stop(srv->pid);
+	srv->pid = 0;
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[256];
-
 	(void)state;
 	stop_server(&S.tls);
 	stop_server(&S.smtps);
 	stop_server(&S.plain);
-	if (S.dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", S.dir);
-		if (system(cmd) != 0)
-			return -1;
-	}
+	tl_rmtree(S.dir);
+	free(S.dir);
 	return 0;
 }
 
@@ -346,40 +261,29 @@ static int stop_extra(void **state)
 
 static int group_setup(void **state)
 {
-	const char *srcdir = getenv("BP_SRCDIR") ? getenv("BP_SRCDIR") : ".";
-	char cmd[1024];
+	char cmd[256];
 
 	(void)state;
-	snprintf(S.srcdir, sizeof(S.srcdir), "%s", srcdir);
-	snprintf(cmd, sizeof(cmd), "%s/tests/integration/smtp_server.py", srcdir);
-	if (access(cmd, R_OK) < 0) {
-		fprintf(stderr, "test_mail: cannot find %s: run from the "
-			"repository root or set BP_SRCDIR\n", cmd);
-		return -1;
-	}
-	if (system("/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null") != 0) {
+	/* Run from elsewhere, fail before anything is made. */
+	tl_src_file("tests/integration/smtp_server.py");
+	snprintf(cmd, sizeof(cmd), "%s -c 'import aiosmtpd' 2>/dev/null",
+		 tl_python());
+	if (system(cmd) != 0) {
 		fprintf(stderr, "test_mail: python3-aiosmtpd is not installed\n");
 		return -1;
 	}
 	setenv("BOARDPACK_RETRY_BASE_MS", "20", 1);
 	setenv("BP_TEST_SMTP_USER", USER, 1);
 	setenv("BP_TEST_SMTP_PASSWORD", PASSWORD, 1);
-	snprintf(S.dir, sizeof(S.dir), "/tmp/bp-mail-XXXXXX");
-	if (!mkdtemp(S.dir))
-		return -1;
+	S.dir = tl_tmpdir("/tmp/bp-mail-XXXXXX");
 	snprintf(S.ca, sizeof(S.ca), "%s/tls/ca.pem", S.dir);
 	snprintf(S.other_ca, sizeof(S.other_ca), "%s/tls/other-ca.pem", S.dir);
 	snprintf(S.oracle, sizeof(S.oracle), "%s/oracle.py", S.dir);
-	snprintf(cmd, sizeof(cmd), "sh '%s/tests/integration/make_ca.sh' '%s/tls'",
-		 srcdir, S.dir);
-	if (system(cmd) != 0 || write_file(S.oracle, ORACLE, 0644) < 0)
-		return -1;
-	if (start_server(&S.tls, "starttls", "starttls", 1, 0) < 0 ||
-	    start_server(&S.smtps, "smtps", "smtps", 1, 0) < 0 ||
-	    start_server(&S.plain, "plain", "none", 0, 0) < 0) {
-		group_teardown(state);
-		return -1;
-	}
+	tl_make_ca(tl_path(S.dir, "tls"));
+	tl_write_file(S.oracle, ORACLE);
+	start_server(&S.tls, "starttls", "starttls", 1, 0);
+	start_server(&S.smtps, "smtps", "smtps", 1, 0);
+	start_server(&S.plain, "plain", "none", 0, 0);
 	return 0;
 }
 
@@ -503,10 +407,10 @@ static void test_mail_bcc_only_in_envelope(void **state)
 	fixture_init(&f, &S.tls, "smtp");
 	f.email.bcc = bcc;
 	assert_int_equal(mail_send(&f, dir, NULL, &err), 0);
-	log = slurp(S.tls.log);
+	log = tl_read_file(S.tls.log, NULL);
 	assert_has(log, "RCPT\tsecret-bcc@acme.example\taccepted\n");
 	snprintf(path, sizeof(path), "%s/%d.eml", S.tls.out, before + 1);
-	raw = slurp(path);
+	raw = tl_read_file(path, NULL);
 	assert_non_null(raw);
 	assert_lacks(raw, "secret-bcc");
 	assert_lacks(raw, "\nBcc:");
@@ -524,7 +428,7 @@ static void test_mail_login_uses_credentials_from_env(void **state)
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	fixture_init(&f, &S.tls, "smtp");
 	assert_int_equal(mail_send(&f, dir, NULL, &err), 0);
-	log = slurp(S.tls.log);
+	log = tl_read_file(S.tls.log, NULL);
 	assert_has(log, "AUTH\t" USER "\tok\n");
 	assert_lacks(log, "AUTH\t" USER "\tfailed\n");
 	free(log);
@@ -540,7 +444,7 @@ static void test_mail_password_file_0600_is_used(void **state)
 	(void)state;
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	snprintf(pw, sizeof(pw), "%s/smtp-password", S.dir);
-	assert_int_equal(write_file(pw, PASSWORD "\n", 0600), 0);
+	tl_write_file_mode(pw, PASSWORD "\n", 0600);
 	fixture_init(&f, &S.tls, "smtp");
 	f.email.password_env = NULL;
 	f.email.password_file = pw;
@@ -558,7 +462,7 @@ static void test_mail_password_file_readable_by_group_refused(void **state)
 	(void)state;
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	snprintf(pw, sizeof(pw), "%s/smtp-password-0640", S.dir);
-	assert_int_equal(write_file(pw, PASSWORD "\n", 0640), 0);
+	tl_write_file_mode(pw, PASSWORD "\n", 0640);
 	fixture_init(&f, &S.tls, "smtp");
 	f.email.password_env = NULL;
 	f.email.password_file = pw;
@@ -617,20 +521,16 @@ static void test_mail_password_absent_from_log_and_errors(void **state)
 	fixture f;
 	bp_err err;
 	char dir[128], *log;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd, port;
 
 	(void)state;
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	fixture_init(&f, &S.tls, "smtp");
 	assert_int_equal(mail_send(&f, dir, NULL, &err), 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = tl_refused_port(&fd);
 	/* Credentials in the URL too: they must not be shown either. */
 	snprintf(f.url, sizeof(f.url), "smtp://" USER ":" PASSWORD
-		 "@127.0.0.1:%d", ntohs(sa.sin_port));
+		 "@127.0.0.1:%d", port);
 	assert_int_equal(mail_send(&f, dir, NULL, &err), -1);
 	close(fd);
 	assert_lacks(err.msg, PASSWORD);
@@ -704,18 +604,13 @@ static void test_mail_server_down_is_unavailable_and_logged(void **state)
 	fixture f;
 	bp_err err;
 	char dir[128], *log;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd, port;
 
 	(void)state;
-	/* A port the kernel just handed out and nobody listens on. */
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = tl_refused_port(&fd);
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	fixture_init(&f, &S.tls, "smtp");
-	snprintf(f.url, sizeof(f.url), "smtp://127.0.0.1:%d", ntohs(sa.sin_port));
+	snprintf(f.url, sizeof(f.url), "smtp://127.0.0.1:%d", port);
 	assert_int_equal(mail_send(&f, dir, NULL, &err), -1);
 	close(fd);
 	assert_int_equal(err.code, BP_EUNAVAIL);
@@ -737,11 +632,11 @@ static void test_mail_421_greeting_is_retried(void **state)
 	char dir[128], *log, *slog;
 
 	(void)state;
-	assert_int_equal(start_server(busy, "busy1", "starttls", 1, 1), 0);
+	start_server(busy, "busy1", "starttls", 1, 1);
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	fixture_init(&f, busy, "smtp");
 	assert_int_equal(mail_send(&f, dir, NULL, &err), 0);
-	slog = slurp(busy->log);
+	slog = tl_read_file(busy->log, NULL);
 	assert_has(slog, "CONNECT\t1\tbusy\nCONNECT\t2\tok\n");
 	assert_int_equal(messages(busy), 1);
 	log = delivery_log(dir);
@@ -763,11 +658,11 @@ static void test_mail_421_every_time_is_temporary_failure(void **state)
 	char dir[128], *log, *slog;
 
 	(void)state;
-	assert_int_equal(start_server(busy, "busy9", "starttls", 1, 9), 0);
+	start_server(busy, "busy9", "starttls", 1, 9);
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	fixture_init(&f, busy, "smtp");
 	assert_int_equal(mail_send(&f, dir, NULL, &err), -1);
-	slog = slurp(busy->log);
+	slog = tl_read_file(busy->log, NULL);
 	assert_int_equal(err.code, BP_ETEMPFAIL);
 	assert_has(err.msg, "421");
 	assert_int_equal(count_lines(slog, "CONNECT\t"), 1 + BP_MAIL_RETRIES);
@@ -786,11 +681,11 @@ static void test_mail_451_after_data_is_retried(void **state)
 	char dir[128], *log, *slog, *facts;
 
 	(void)state;
-	assert_int_equal(start_server2(srv, "tempfail", "starttls", 1, 0, 1), 0);
+	start_server2(srv, "tempfail", "starttls", 1, 0, 1);
 	make_snapshot(dir, sizeof(dir), 1, 100);
 	fixture_init(&f, srv, "smtp");
 	assert_int_equal(mail_send(&f, dir, NULL, &err), 0);
-	slog = slurp(srv->log);
+	slog = tl_read_file(srv->log, NULL);
 	assert_int_equal(count_lines(slog, "DATA\t-\ttempfail\n"), 1);
 	assert_int_equal(messages(srv), 1);
 	facts = parse_message(srv, 1, dir);
@@ -1023,7 +918,7 @@ static void test_mail_korean_title_in_subject(void **state)
 	facts = parse_message(&S.tls, before + 1, dir);
 	assert_has(facts, "subject=[2026-10] " TITLE_KO "\n");
 	snprintf(path, sizeof(path), "%s/%d.eml", S.tls.out, before + 1);
-	raw = slurp(path);
+	raw = tl_read_file(path, NULL);
 	assert_has(raw, "Subject: =?UTF-8?B?");
 	free(raw);
 	free(facts);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "testlib.h"
 
 typedef struct fixture {
 	bp_config cfg;
@@ -47,9 +48,9 @@ static int setup(void **state)
 	x->deals.kind = BP_SRC_DEALS;
 	x->deals.id = "deals";
 	x->deals.preset = "hubspot";
-	x->cost = (bp_cost){ oct, 500 * BP_MONEY_SCALE, "SDR" };
-	x->target[0] = (bp_target){ oct, "customers", NULL, 4 };
-	x->target[1] = (bp_target){ oct, "cac", NULL, 1000 };
+	x->cost = (bp_cost){ oct, 500 * BP_MONEY_SCALE, "SDR", -1, NULL };
+	x->target[0] = (bp_target){ oct, "customers", NULL, 4, 0 };
+	x->target[1] = (bp_target){ oct, "cac", NULL, 1000, 0 };
 	x->cfg.title = "Test";
 	x->cfg.timezone = "UTC";
 	x->cfg.currency = "USD";
@@ -253,12 +254,11 @@ static void test_model_target_attainment_lower_is_better(void **state)
 static void test_model_csv_columns_and_empty_ratio(void **state)
 {
 	fixture *x = *state;
-	char dir[] = "/tmp/bp-model-XXXXXX", path[256], line[2048];
+	char *dir = tl_tmpdir("/tmp/bp-model-XXXXXX"), path[256], line[2048];
 	bp_err err = { 0 };
 	FILE *in;
 	int found = 0;
 
-	assert_non_null(mkdtemp(dir));
 	assert_int_equal(bp_model_write(x->doc, dir, &err), 0);
 	snprintf(path, sizeof(path), "%s/cohorts.csv", dir);
 	in = fopen(path, "r");
@@ -281,10 +281,12 @@ static void test_model_csv_columns_and_empty_ratio(void **state)
 	assert_non_null(in);
 	assert_non_null(fgets(line, sizeof(line), in));
 	assert_non_null(strstr(line, "month,channel,spend,cost,impressions,clicks,ctr,cpc,"));
-	assert_non_null(strstr(line, ",sessions,new_users,engaged_sessions,bounce_rate\n"));
+	/* METRICS.md: the pipeline columns are appended after the others. */
+	assert_non_null(strstr(line, ",sessions,new_users,engaged_sessions,bounce_rate,"
+			       "pipeline_created,lost_deals,win_rate,open_pipeline,roas\n"));
 	fclose(in);
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	assert_int_equal(system(path), 0);
+	tl_rmtree(dir);
+	free(dir);
 }
 
 int main(void)

@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "pdf.h"
 #include "render.h"
+#include "testlib.h"
 
 #define FIX "tests/fixtures/pdf/"
 #define CFF_FONT "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -30,53 +30,24 @@
  * 86400, plus 6 h 3 s. */
 #define NOV_1_2026_0600 ((bp_time)20758 * 86400 + 6 * 3600 + 3)
 
-static char dir[64];
+static char *dir;
 static char out[128];
 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/bp-test-pdf-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
+	dir = tl_tmpdir("/tmp/bp-test-pdf-XXXXXX");
 	snprintf(out, sizeof(out), "%s/report.pdf", dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Runs a shell command and returns its stdout (caller frees). */
-static char *run(const char *fmt, ...)
-{
-	char cmd[1024], buf[4096];
-	size_t len = 0, n;
-	char *s = NULL;
-	va_list ap;
-	FILE *fp;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	fp = popen(cmd, "r");
-	assert_non_null(fp);
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		s = realloc(s, len + n + 1);
-		assert_non_null(s);
-		memcpy(s + len, buf, n);
-		len += n;
-	}
-	pclose(fp);
-	s = realloc(s, len + 1);
-	assert_non_null(s);
-	s[len] = '\0';
-	return s;
+	tl_rmtree(dir);
+	free(dir);
+	dir = NULL;
+	return 0;
 }
 
 static int render_file(const char *fixture, const bp_pdf_options *opt,
@@ -112,41 +83,17 @@ static void render_string(const char *xml)
 
 static char *page_text(int page)
 {
-	return run("pdftotext -layout -f %d -l %d '%s' - 2>/dev/null", page,
-		   page, out);
+	return tl_run(NULL, "pdftotext -layout -f %d -l %d '%s' - 2>/dev/null",
+		      page, page, out);
 }
 
 static long page_count(void)
 {
-	char *info = run("pdfinfo '%s' 2>/dev/null", out);
+	char *info = tl_run(NULL, "pdfinfo '%s' 2>/dev/null", out);
 	char *p = strstr(info, "\nPages:");
 	long n = p ? strtol(p + 7, NULL, 10) : -1;
 
 	free(info);
-	return n;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	while ((hay = strstr(hay, needle))) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
-}
-
-static size_t dir_entries(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	size_t n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
 	return n;
 }
 
@@ -158,7 +105,7 @@ struct box {
 
 static size_t for_each_word(void (*fn)(const struct box *, void *), void *arg)
 {
-	char *html = run("pdftotext -bbox '%s' - 2>/dev/null", out);
+	char *html = tl_run(NULL, "pdftotext -bbox '%s' - 2>/dev/null", out);
 	char *line = html, *nl;
 	struct box b = {0};
 	size_t n = 0;
@@ -203,7 +150,7 @@ static void test_pdf_text_has_english_korean_and_chinese(void **state)
 
 	(void)state;
 	render_ok(FIX "mixed.xml");
-	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	t = tl_run(NULL, "pdftotext -layout '%s' - 2>/dev/null", out);
 	assert_non_null(strstr(t, "Board report October 2026"));
 	assert_non_null(strstr(t, "신규 리드"));
 	assert_non_null(strstr(t, "유료 소셜"));
@@ -220,7 +167,7 @@ static void test_pdf_fonts_are_embedded(void **state)
 
 	(void)state;
 	render_ok(FIX "mixed.xml");
-	t = run("pdffonts '%s' 2>/dev/null", out);
+	t = tl_run(NULL, "pdffonts '%s' 2>/dev/null", out);
 	emb = strstr(t, " emb ");
 	assert_non_null(emb);
 	col = (size_t)(emb - t) + 1;
@@ -249,7 +196,7 @@ static void test_pdf_info_has_title_date_and_landscape_a4(void **state)
 
 	(void)state;
 	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), 0);
-	t = run("pdfinfo -isodates '%s' 2>/dev/null", out);
+	t = tl_run(NULL, "pdfinfo -isodates '%s' 2>/dev/null", out);
 	assert_non_null(strstr(t, "Title:           Acme — Board Funnel\n"));
 	assert_non_null(strstr(t, "CreationDate:    2026-11-01T06:00:03Z"));
 	p = strstr(t, "Page size:");
@@ -269,7 +216,7 @@ static void test_pdf_title_option_overrides_document(void **state)
 
 	(void)state;
 	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), 0);
-	t = run("pdfinfo '%s' 2>/dev/null", out);
+	t = tl_run(NULL, "pdfinfo '%s' 2>/dev/null", out);
 	assert_non_null(strstr(t, "Title:           보드 리포트 2026-10\n"));
 	free(t);
 }
@@ -281,7 +228,7 @@ static void test_pdf_portrait_letter_when_document_says(void **state)
 	(void)state;
 	render_string("<document size='Letter' orientation='portrait'>"
 		      "<p>x</p></document>");
-	t = run("pdfinfo '%s' 2>/dev/null", out);
+	t = tl_run(NULL, "pdfinfo '%s' 2>/dev/null", out);
 	assert_non_null(strstr(t, "612 x 792 pts"));
 	free(t);
 }
@@ -381,7 +328,7 @@ static void test_pdf_long_table_repeats_header_on_each_page(void **state)
 	assert_true(pages >= 11);
 	for (i = 1; i <= pages; i++) {
 		t = page_text((int)i);
-		assert_int_equal(count(t, "Channel name"), 1);
+		assert_int_equal(tl_count(t, "Channel name"), 1);
 		snprintf(want, sizeof(want), "%ld / %ld", i, pages);
 		assert_non_null(strstr(t, want));
 		free(t);
@@ -396,13 +343,13 @@ static void test_pdf_long_table_has_every_row_once(void **state)
 
 	(void)state;
 	render_ok(FIX "long-table.xml");
-	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	t = tl_run(NULL, "pdftotext -layout '%s' - 2>/dev/null", out);
 	for (i = 1; i <= 300; i++) {
 		snprintf(want, sizeof(want), "row %04d ", i);
-		if (count(t, want) != 1)
-			fail_msg("'%s' appears %zu times", want, count(t, want));
+		if (tl_count(t, want) != 1)
+			fail_msg("'%s' appears %zu times", want, tl_count(t, want));
 	}
-	assert_int_equal(count(t, "row 0"), 300);
+	assert_int_equal(tl_count(t, "row 0"), 300);
 	free(t);
 	for_each_word(word_inside_margins, &margin);
 }
@@ -450,7 +397,7 @@ static void test_pdf_missing_font_names_the_path(void **state)
 	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), -1);
 	assert_int_equal(err.code, BP_ECONFIG);
 	assert_string_equal(err.msg, "font '/nonexistent/bp-font.ttf' not found");
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tl_count_entries(dir), 0);
 }
 
 static void test_pdf_postscript_outline_font_refused(void **state)
@@ -476,7 +423,7 @@ static void test_pdf_font_override_is_used(void **state)
 
 	(void)state;
 	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), 0);
-	t = run("pdffonts '%s' 2>/dev/null", out);
+	t = tl_run(NULL, "pdffonts '%s' 2>/dev/null", out);
 	/* Every Latin letter NanumGothic has comes from it: DejaVu only
 	 * draws what Nanum lacks (none here), so it is not in the file. */
 	assert_non_null(strstr(t, "NanumGothic"));
@@ -496,7 +443,7 @@ static void test_pdf_output_dir_missing_fails_cleanly(void **state)
 	xmlFreeDoc(doc);
 	assert_int_equal(err.code, BP_ECANTCREAT);
 	assert_non_null(strstr(err.msg, path));
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tl_count_entries(dir), 0);
 }
 
 static void test_pdf_unreplaceable_output_leaves_no_temp_file(void **state)
@@ -509,7 +456,7 @@ static void test_pdf_unreplaceable_output_leaves_no_temp_file(void **state)
 	assert_int_equal(mkdir(out, 0755), 0);
 	assert_int_equal(render_file(FIX "mixed.xml", NULL, &err), -1);
 	assert_int_equal(err.code, BP_ECANTCREAT);
-	assert_int_equal(dir_entries(dir), 1);
+	assert_int_equal(tl_count_entries(dir), 1);
 }
 
 static void test_pdf_unknown_element_names_file_and_line(void **state)
@@ -522,7 +469,7 @@ static void test_pdf_unknown_element_names_file_and_line(void **state)
 	assert_string_equal(err.file, FIX "unknown.xml");
 	assert_int_equal(err.line, 4);
 	assert_string_equal(err.msg, "unknown element <marquee> in the page document");
-	assert_int_equal(dir_entries(dir), 0);
+	assert_int_equal(tl_count_entries(dir), 0);
 }
 
 /* ---- templates ---------------------------------------------------------- */
@@ -564,7 +511,7 @@ static void test_pdf_english_template_renders_sample(void **state)
 
 	(void)state;
 	expand_and_render("en");
-	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	t = tl_run(NULL, "pdftotext -layout '%s' - 2>/dev/null", out);
 	assert_non_null(strstr(t, "Acme — Board Funnel"));
 	assert_non_null(strstr(t, "October 2026"));
 	assert_non_null(strstr(t, "Cohort funnel"));
@@ -581,7 +528,7 @@ static void test_pdf_korean_template_renders_sample(void **state)
 
 	(void)state;
 	expand_and_render("ko");
-	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	t = tl_run(NULL, "pdftotext -layout '%s' - 2>/dev/null", out);
 	assert_non_null(strstr(t, "신규 리드"));
 	assert_non_null(strstr(t, "코호트 퍼널"));
 	assert_non_null(strstr(t, "지표 정의"));
@@ -596,7 +543,7 @@ static void test_pdf_chinese_template_renders_sample(void **state)
 
 	(void)state;
 	expand_and_render("zh-TW");
-	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	t = tl_run(NULL, "pdftotext -layout '%s' - 2>/dev/null", out);
 	assert_non_null(strstr(t, "新潛在客戶"));
 	assert_non_null(strstr(t, "名單漏斗"));
 	assert_non_null(strstr(t, "指標定義"));
@@ -613,7 +560,7 @@ static void test_pdf_sections_are_named_destinations(void **state)
 
 	(void)state;
 	expand_and_render_from("tests/fixtures/metrics-full.xml", "en");
-	d = run("pdfinfo -dests '%s' 2>/dev/null", out);
+	d = tl_run(NULL, "pdfinfo -dests '%s' 2>/dev/null", out);
 	/* the HTML's section ids, whatever the language */
 	assert_non_null(strstr(d, "\"summary\""));
 	assert_non_null(strstr(d, "\"targets\""));
@@ -660,10 +607,10 @@ static void test_pdf_table_split_keeps_three_rows_together(void **state)
 	render_string(doc);
 	p1 = page_text(1);
 	p2 = page_text(2);
-	i = (int)count(p1, "tablerow");
+	i = (int)tl_count(p1, "tablerow");
 	assert_true(i == 0 || i >= 3);
-	assert_true(count(p2, "tablerow") >= 3);
-	assert_int_equal(count(p1, "tablerow") + count(p2, "tablerow"), 8);
+	assert_true(tl_count(p2, "tablerow") >= 3);
+	assert_int_equal(tl_count(p1, "tablerow") + tl_count(p2, "tablerow"), 8);
 	free(p1);
 	free(p2);
 }
@@ -687,8 +634,8 @@ static void test_pdf_table_last_rows_never_alone(void **state)
 	render_string(doc);
 	p1 = page_text(1);
 	p2 = page_count() > 1 ? page_text(2) : strdup("");
-	assert_true(count(p1, "tablerow") != 4 && count(p1, "tablerow") != 1);
-	assert_true(count(p2, "tablerow") == 0 || count(p2, "tablerow") >= 3);
+	assert_true(tl_count(p1, "tablerow") != 4 && tl_count(p1, "tablerow") != 1);
+	assert_true(tl_count(p2, "tablerow") == 0 || tl_count(p2, "tablerow") >= 3);
 	free(p1);
 	free(p2);
 }
@@ -755,7 +702,7 @@ static void test_pdf_columns_put_drawings_side_by_side(void **state)
 		      "<drawing width='300' height='100'><text x='10' y='50'>RightChart</text></drawing>"
 		      "</columns></document>");
 	assert_int_equal(page_count(), 1);
-	t = run("pdftotext -layout '%s' - 2>/dev/null", out);
+	t = tl_run(NULL, "pdftotext -layout '%s' - 2>/dev/null", out);
 	/* one line holds both */
 	assert_non_null(strstr(t, "LeftChart"));
 	assert_true(strchr(strstr(t, "LeftChart"), '\n') > strstr(t, "RightChart"));

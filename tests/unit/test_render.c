@@ -15,6 +15,7 @@
 
 #include <libxml/parser.h>
 #include "render.h"
+#include "testlib.h"
 
 #define HEAD "<r xmlns:bp=\"urn:boardpack:template:1\">"
 
@@ -30,7 +31,7 @@ static const char metrics_xml[] =
 
 typedef struct fx {
 	xmlDocPtr metrics;
-	char dir[64];
+	char *dir;
 } fx;
 
 static int setup(void **state)
@@ -41,9 +42,9 @@ static int setup(void **state)
 		return -1;
 	f->metrics = xmlReadMemory(metrics_xml, sizeof(metrics_xml) - 1,
 				   "metrics.xml", NULL, 0);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/bp-render-XXXXXX");
-	if (!f->metrics || !mkdtemp(f->dir))
+	if (!f->metrics)
 		return -1;
+	f->dir = tl_tmpdir("/tmp/bp-render-XXXXXX");
 	*state = f;
 	return 0;
 }
@@ -51,11 +52,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fx *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	tl_rmtree(f->dir);
+	free(f->dir);
 	xmlFreeDoc(f->metrics);
 	free(f);
 	return 0;
@@ -64,14 +63,9 @@ static int teardown(void **state)
 /* Writes a template into the fixture folder; returns its path (static). */
 static const char *tpl(fx *f, const char *name, const char *text)
 {
-	static char path[128];
-	FILE *fp;
+	const char *path = tl_path(f->dir, name);
 
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
+	tl_write_file(path, text);
 	return path;
 }
 
@@ -267,19 +261,10 @@ static void test_render_chart_becomes_drawing(void **state)
 	free(out);
 }
 
-static int count_of(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (; (hay = strstr(hay, needle)) != NULL; hay++)
-		n++;
-	return n;
-}
-
 static void test_render_report_html_is_valid_and_closed(void **state)
 {
 	fx *f = *state;
-	const char *src = getenv("BP_SRCDIR") ? getenv("BP_SRCDIR") : ".";
+	const char *src = tl_srcdir();
 	char sample[512], report[512], out[256], cmd[700];
 	bp_err err = {0};
 	xmlDocPtr m;
@@ -300,11 +285,11 @@ static void test_render_report_html_is_valid_and_closed(void **state)
 	assert_null(strstr(html, "<script"));
 	assert_non_null(strstr(html, "&lt;script&gt;alert(1)"));
 	/* the only URIs are the two namespace names */
-	assert_int_equal(count_of(html, "https://"), 0);
-	assert_int_equal(count_of(html, "http://"),
-			 count_of(html, "http://www.w3.org/1999/xhtml") +
-			 count_of(html, "http://www.w3.org/2000/svg\""));
-	assert_true(count_of(html, "<svg ") >= 5);
+	assert_int_equal(tl_count(html, "https://"), 0);
+	assert_int_equal(tl_count(html, "http://"),
+			 tl_count(html, "http://www.w3.org/1999/xhtml") +
+			 tl_count(html, "http://www.w3.org/2000/svg\""));
+	assert_true(tl_count(html, "<svg ") >= 5);
 	free(html);
 	xmlFreeDoc(m);
 }
@@ -314,7 +299,7 @@ static void test_render_report_html_is_valid_and_closed(void **state)
 static char *render_fixture(const char *fixture, const char *lang,
 			    const char *name)
 {
-	const char *src = getenv("BP_SRCDIR") ? getenv("BP_SRCDIR") : ".";
+	const char *src = tl_srcdir();
 	char sample[512], path[512];
 	bp_err err = {0};
 	xmlNodePtr run;

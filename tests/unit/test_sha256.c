@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "sha256.h"
+#include "testlib.h"
 
 static void hex_of(const unsigned char md[32], char out[65])
 {
@@ -38,26 +39,23 @@ static void digest_of(const void *data, size_t n, char out[65])
 /* The digest `sha256sum` prints for `path`: the independent oracle. */
 static void sha256sum_of(const char *path, char out[65])
 {
-	char cmd[600];
-	FILE *p;
+	int status;
+	char *said = tl_run(&status, "sha256sum '%s'", path);
 
-	snprintf(cmd, sizeof(cmd), "sha256sum '%s'", path);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	assert_int_equal(fscanf(p, "%64s", out), 1);
-	assert_int_equal(pclose(p), 0);
+	assert_int_equal(sscanf(said, "%64s", out), 1);
+	assert_int_equal(status, 0);
+	free(said);
 }
 
 /* Writes `n` bytes of `data` to a fresh temporary file; caller unlinks. */
 static void write_temp(char path[64], const void *data, size_t n)
 {
-	int fd;
+	FILE *f;
 
 	strcpy(path, "/tmp/bp-sha256-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, n), (ssize_t)n);
-	close(fd);
+	f = tl_tmpfile(path);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
 }
 
 static unsigned char *pseudo_random(size_t n)

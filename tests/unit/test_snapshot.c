@@ -2,10 +2,7 @@
  * test_snapshot.c - snapshots built, sealed, checked and found in a
  * scratch folder; sha256sum -c is the independent judge of the manifest.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +18,7 @@
 #include <cmocka.h>
 
 #include "snapshot.h"
+#include "testlib.h"
 
 /* 2026-10-31T23:59:59Z, worked out by hand: 20454 days to 2026-01-01,
  * 304 more to 2026-11-01, one second back. */
@@ -33,58 +31,20 @@
 #define D_448 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
 #define MSG_448 "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
 
-static char *path_of(const char *root, const char *rel)
-{
-	static char buf[4][1024];
-	static int k;
-	char *p = buf[k++ % 4];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", root, rel);
-	return p;
-}
-
 static void write_file(const char *dir, const char *rel, const char *text)
 {
-	FILE *f = fopen(path_of(dir, rel), "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	tl_write_file(tl_path(dir, rel), text);
 }
 
-static char *read_all(const char *path)
+/* The whole of `path`, kept until the next call, so that a test can
+ * compare it in one expression. */
+static const char *read_all(const char *path)
 {
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n;
+	static char *last;
 
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-/* Number of entries in a folder other than "." and "..". */
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
+	free(last);
+	last = tl_read_file(path, NULL);
+	return last;
 }
 
 /* The files of a typical snapshot, plus a name that sorts between
@@ -114,30 +74,17 @@ static const char *committed(const char *root)
 	return path;
 }
 
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	return type == FTW_DP ? rmdir(p) : unlink(p);
-}
-
 static int setup(void **state)
 {
-	char *root = strdup("/tmp/bp-snapshot-XXXXXX");
-
-	if (!root || !mkdtemp(root))
-		return -1;
-	*state = root;
+	*state = tl_tmpdir("/tmp/bp-snapshot-XXXXXX");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char *root = *state;
-	int rc = nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-
-	free(root);
-	return rc;
+	tl_rmtree(*state);
+	free(*state);
+	return 0;
 }
 
 static void test_snapshot_begin_creates_temp_folder_in_period(void **state)
@@ -153,10 +100,10 @@ static void test_snapshot_begin_creates_temp_folder_in_period(void **state)
 	snprintf(want, sizeof(want), "%s/2026-10/.tmp-" OCT_STAMP "-%ld", out,
 		 (long)getpid());
 	assert_string_equal(bp_snapshot_tmpdir(s), want);
-	assert_true(exists(want));
+	assert_true(tl_exists(want));
 	snprintf(want, sizeof(want), "%s/2026-10/" OCT_STAMP, out);
 	assert_string_equal(bp_snapshot_path(s), want);
-	assert_false(exists(want));
+	assert_false(tl_exists(want));
 	bp_snapshot_abort(s);
 }
 
@@ -166,14 +113,14 @@ static void test_snapshot_begin_rejects_malformed_period(void **state)
 
 	assert_null(bp_snapshot_begin(*state, "../x", OCT_END, &err));
 	assert_int_equal(err.code, BP_ECANTCREAT);
-	assert_int_equal(count_entries(*state), 0);
+	assert_int_equal(tl_count_entries(*state), 0);
 }
 
 static void test_snapshot_commit_writes_sorted_manifest(void **state)
 {
 	const char *snap = committed(*state);
 
-	assert_string_equal(read_all(path_of(snap, "MANIFEST.sha256")),
+	assert_string_equal(read_all(tl_path(snap, "MANIFEST.sha256")),
 			    D_ABC "  cohorts.csv\n"
 			    D_EMPTY "  sources-old.txt\n"
 			    D_448 "  sources/crm.csv\n");
@@ -194,7 +141,7 @@ static void test_snapshot_prehash_gives_the_same_manifest(void **state)
 	assert_int_equal(bp_snapshot_prehash(s, rel, 1), -1); /* once only */
 	snprintf(path, sizeof(path), "%s", bp_snapshot_path(s));
 	assert_int_equal(bp_snapshot_commit(s, &err), 0);
-	assert_string_equal(read_all(path_of(path, "MANIFEST.sha256")),
+	assert_string_equal(read_all(tl_path(path, "MANIFEST.sha256")),
 			    D_ABC "  cohorts.csv\n"
 			    D_EMPTY "  sources-old.txt\n"
 			    D_448 "  sources/crm.csv\n");
@@ -210,7 +157,7 @@ static void test_snapshot_abort_waits_for_prehash(void **state)
 	fill(bp_snapshot_tmpdir(s));
 	assert_int_equal(bp_snapshot_prehash(s, rel, 1), 0);
 	bp_snapshot_abort(s);
-	assert_false(exists(path_of(*state, "2026-10")));
+	assert_false(tl_exists(tl_path(*state, "2026-10")));
 }
 
 static void test_snapshot_manifest_accepted_by_sha256sum(void **state)
@@ -228,13 +175,13 @@ static void test_snapshot_commit_makes_files_read_only(void **state)
 	const char *snap = committed(*state);
 	struct stat st;
 
-	assert_int_equal(stat(path_of(snap, "cohorts.csv"), &st), 0);
+	assert_int_equal(stat(tl_path(snap, "cohorts.csv"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0444);
-	assert_int_equal(stat(path_of(snap, "sources/crm.csv"), &st), 0);
+	assert_int_equal(stat(tl_path(snap, "sources/crm.csv"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0444);
-	assert_int_equal(stat(path_of(snap, "MANIFEST.sha256"), &st), 0);
+	assert_int_equal(stat(tl_path(snap, "MANIFEST.sha256"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0444);
-	assert_int_equal(stat(path_of(snap, "sources"), &st), 0);
+	assert_int_equal(stat(tl_path(snap, "sources"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0755);
 }
 
@@ -243,10 +190,10 @@ static void test_snapshot_commit_leaves_only_the_snapshot(void **state)
 	const char *root = *state;
 
 	committed(root);
-	assert_int_equal(count_entries(path_of(root, "2026-10")), 1);
-	assert_true(exists(path_of(root, "2026-10/" OCT_STAMP)));
+	assert_int_equal(tl_count_entries(tl_path(root, "2026-10")), 1);
+	assert_true(tl_exists(tl_path(root, "2026-10/" OCT_STAMP)));
 	/* Only the three files and the manifest; no manifest temp file. */
-	assert_int_equal(count_entries(path_of(root, "2026-10/" OCT_STAMP)), 4);
+	assert_int_equal(tl_count_entries(tl_path(root, "2026-10/" OCT_STAMP)), 4);
 }
 
 static void test_snapshot_commit_refuses_existing_snapshot(void **state)
@@ -263,9 +210,9 @@ static void test_snapshot_commit_refuses_existing_snapshot(void **state)
 	assert_int_equal(err.code, BP_ECANTCREAT);
 	snprintf(want, sizeof(want), "snapshot '%s' already exists", snap);
 	assert_string_equal(err.msg, want);
-	assert_int_equal(count_entries(path_of(root, "2026-10")), 1);
-	assert_string_equal(read_all(path_of(snap, "cohorts.csv")), "abc");
-	assert_true(exists(path_of(snap, "sources/crm.csv")));
+	assert_int_equal(tl_count_entries(tl_path(root, "2026-10")), 1);
+	assert_string_equal(read_all(tl_path(snap, "cohorts.csv")), "abc");
+	assert_true(tl_exists(tl_path(snap, "sources/crm.csv")));
 }
 
 /* rename() alone would quietly replace an empty folder of that name. */
@@ -281,8 +228,8 @@ static void test_snapshot_commit_refuses_existing_empty_folder(void **state)
 	assert_int_equal(bp_snapshot_commit(s, &err), -1);
 	assert_int_equal(err.code, BP_ECANTCREAT);
 	assert_non_null(strstr(err.msg, "already exists"));
-	assert_int_equal(count_entries(path_of(root, "2026-10/" OCT_STAMP)), 0);
-	assert_int_equal(count_entries(path_of(root, "2026-10")), 1);
+	assert_int_equal(tl_count_entries(tl_path(root, "2026-10/" OCT_STAMP)), 0);
+	assert_int_equal(tl_count_entries(tl_path(root, "2026-10")), 1);
 }
 
 static void test_snapshot_commit_refuses_symlink(void **state)
@@ -293,12 +240,12 @@ static void test_snapshot_commit_refuses_symlink(void **state)
 
 	assert_non_null(s);
 	fill(bp_snapshot_tmpdir(s));
-	assert_int_equal(symlink("/etc/hostname", path_of(bp_snapshot_tmpdir(s),
+	assert_int_equal(symlink("/etc/hostname", tl_path(bp_snapshot_tmpdir(s),
 							  "sources/link.csv")), 0);
 	assert_int_equal(bp_snapshot_commit(s, &err), -1);
 	assert_int_equal(err.code, BP_ECANTCREAT);
 	assert_non_null(strstr(err.msg, "'sources/link.csv'"));
-	assert_false(exists(path_of(root, "2026-10")));
+	assert_false(tl_exists(tl_path(root, "2026-10")));
 }
 
 static void test_snapshot_abort_leaves_nothing(void **state)
@@ -310,7 +257,7 @@ static void test_snapshot_abort_leaves_nothing(void **state)
 	assert_non_null(s);
 	fill(bp_snapshot_tmpdir(s));
 	bp_snapshot_abort(s);
-	assert_false(exists(path_of(root, "2026-10")));
+	assert_false(tl_exists(tl_path(root, "2026-10")));
 }
 
 static void test_snapshot_abort_accepts_null(void **state)
@@ -323,9 +270,9 @@ static void test_snapshot_abort_accepts_null(void **state)
 static void make_temp_of(const char *root, pid_t pid, char *out, size_t size)
 {
 	snprintf(out, size, "%s/2026-10/.tmp-2026-10-31T120000Z-%ld", root, (long)pid);
-	assert_int_equal(mkdir(path_of(root, "2026-10"), 0755), 0);
+	assert_int_equal(mkdir(tl_path(root, "2026-10"), 0755), 0);
 	assert_int_equal(mkdir(out, 0755), 0);
-	assert_int_equal(mkdir(path_of(out, "sources"), 0755), 0);
+	assert_int_equal(mkdir(tl_path(out, "sources"), 0755), 0);
 	write_file(out, "sources/crm.csv", "x");
 	write_file(out, "report.html", "<p/>");
 }
@@ -348,7 +295,7 @@ static void test_snapshot_begin_removes_temp_folder_of_dead_pid(void **state)
 
 	s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
 	assert_non_null(s);
-	assert_false(exists(stale));
+	assert_false(tl_exists(stale));
 	bp_snapshot_abort(s);
 }
 
@@ -370,7 +317,7 @@ static void test_snapshot_begin_keeps_temp_folder_of_live_pid(void **state)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	assert_non_null(s);
-	assert_true(exists(path_of(live, "sources/crm.csv")));
+	assert_true(tl_exists(tl_path(live, "sources/crm.csv")));
 	bp_snapshot_abort(s);
 }
 
@@ -387,7 +334,7 @@ static void test_snapshot_verify_names_changed_file(void **state)
 	const char *snap = committed(*state);
 	bp_err err = { 0 };
 
-	assert_int_equal(chmod(path_of(snap, "cohorts.csv"), 0644), 0);
+	assert_int_equal(chmod(tl_path(snap, "cohorts.csv"), 0644), 0);
 	write_file(snap, "cohorts.csv", "abd");
 	assert_int_equal(bp_snapshot_verify(snap, &err), -1);
 	assert_int_equal(err.code, BP_EDATA);
@@ -400,7 +347,7 @@ static void test_snapshot_verify_names_missing_file(void **state)
 	const char *snap = committed(*state);
 	bp_err err = { 0 };
 
-	assert_int_equal(unlink(path_of(snap, "sources/crm.csv")), 0);
+	assert_int_equal(unlink(tl_path(snap, "sources/crm.csv")), 0);
 	assert_int_equal(bp_snapshot_verify(snap, &err), -1);
 	assert_int_equal(err.code, BP_EDATA);
 	assert_string_equal(err.msg, "file 'sources/crm.csv' is missing");
@@ -429,8 +376,8 @@ static void test_snapshot_verify_ignores_delivery_log(void **state)
 	write_file(bp_snapshot_tmpdir(s), "delivery.log", "queued\n");
 	snprintf(snap, sizeof(snap), "%s", bp_snapshot_path(s));
 	assert_int_equal(bp_snapshot_commit(s, &err), 0);
-	assert_null(strstr(read_all(path_of(snap, "MANIFEST.sha256")), "delivery.log"));
-	chmod(path_of(snap, "delivery.log"), 0644);
+	assert_null(strstr(read_all(tl_path(snap, "MANIFEST.sha256")), "delivery.log"));
+	chmod(tl_path(snap, "delivery.log"), 0644);
 	write_file(snap, "delivery.log", "queued\nsent to board@acme.example\n");
 	assert_int_equal(bp_snapshot_verify(snap, &err), 0);
 }
@@ -474,9 +421,9 @@ static void test_snapshot_verify_rejects_parent_path(void **state)
 	bp_err err = { 0 };
 
 	write_file(root, "x", "abc");
-	assert_int_equal(mkdir(path_of(root, "snap"), 0755), 0);
-	write_file(path_of(root, "snap"), "MANIFEST.sha256", D_ABC "  ../x\n");
-	assert_int_equal(bp_snapshot_verify(path_of(root, "snap"), &err), -1);
+	assert_int_equal(mkdir(tl_path(root, "snap"), 0755), 0);
+	write_file(tl_path(root, "snap"), "MANIFEST.sha256", D_ABC "  ../x\n");
+	assert_int_equal(bp_snapshot_verify(tl_path(root, "snap"), &err), -1);
 	assert_int_equal(err.code, BP_EDATA);
 	assert_int_equal(err.line, 1);
 	assert_non_null(strstr(err.msg, "'../x'"));
@@ -489,10 +436,10 @@ static void test_snapshot_verify_rejects_absolute_path(void **state)
 	bp_err err = { 0 };
 
 	write_file(root, "x", "abc");
-	assert_int_equal(mkdir(path_of(root, "snap"), 0755), 0);
+	assert_int_equal(mkdir(tl_path(root, "snap"), 0755), 0);
 	snprintf(line, sizeof(line), D_ABC "  %s/x\n", root);
-	write_file(path_of(root, "snap"), "MANIFEST.sha256", line);
-	assert_int_equal(bp_snapshot_verify(path_of(root, "snap"), &err), -1);
+	write_file(tl_path(root, "snap"), "MANIFEST.sha256", line);
+	assert_int_equal(bp_snapshot_verify(tl_path(root, "snap"), &err), -1);
 	assert_int_equal(err.code, BP_EDATA);
 }
 
@@ -501,11 +448,11 @@ static void test_snapshot_verify_rejects_short_digest(void **state)
 	const char *root = *state;
 	bp_err err = { 0 };
 
-	assert_int_equal(mkdir(path_of(root, "snap"), 0755), 0);
-	write_file(path_of(root, "snap"), "x", "abc");
-	write_file(path_of(root, "snap"), "MANIFEST.sha256",
+	assert_int_equal(mkdir(tl_path(root, "snap"), 0755), 0);
+	write_file(tl_path(root, "snap"), "x", "abc");
+	write_file(tl_path(root, "snap"), "MANIFEST.sha256",
 		   D_ABC "  x\n" "ba7816bf  x\n");
-	assert_int_equal(bp_snapshot_verify(path_of(root, "snap"), &err), -1);
+	assert_int_equal(bp_snapshot_verify(tl_path(root, "snap"), &err), -1);
 	assert_int_equal(err.code, BP_EDATA);
 	assert_int_equal(err.line, 2);
 }
@@ -515,8 +462,8 @@ static void test_snapshot_verify_without_manifest_is_no_input(void **state)
 	const char *root = *state;
 	bp_err err = { 0 };
 
-	assert_int_equal(mkdir(path_of(root, "snap"), 0755), 0);
-	assert_int_equal(bp_snapshot_verify(path_of(root, "snap"), &err), -1);
+	assert_int_equal(mkdir(tl_path(root, "snap"), 0755), 0);
+	assert_int_equal(bp_snapshot_verify(tl_path(root, "snap"), &err), -1);
 	assert_int_equal(err.code, BP_ENOINPUT);
 }
 
@@ -524,7 +471,7 @@ static void test_snapshot_verify_missing_folder_is_no_input(void **state)
 {
 	bp_err err = { 0 };
 
-	assert_int_equal(bp_snapshot_verify(path_of(*state, "nope"), &err), -1);
+	assert_int_equal(bp_snapshot_verify(tl_path(*state, "nope"), &err), -1);
 	assert_int_equal(err.code, BP_ENOINPUT);
 }
 
@@ -540,7 +487,7 @@ static void make_history(const char *root)
 	size_t i;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		assert_int_equal(mkdir(path_of(root, dirs[i]), 0755), 0);
+		assert_int_equal(mkdir(tl_path(root, dirs[i]), 0755), 0);
 }
 
 static void expect_previous(const char *root, const char *before, const char *want)
@@ -548,7 +495,7 @@ static void expect_previous(const char *root, const char *before, const char *wa
 	char *got = bp_snapshot_previous(root, before);
 
 	assert_non_null(got);
-	assert_string_equal(got, path_of(root, want));
+	assert_string_equal(got, tl_path(root, want));
 	free(got);
 }
 

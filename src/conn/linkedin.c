@@ -1,0 +1,301 @@
+/*
+ * linkedin.c - LinkedIn spend: adAnalytics of one sponsored account,
+ * pivoted by campaign, daily, with the query built by hand in Rest.li 2.0
+ * (structure characters literal, only the URN inside percent-encoded:
+ * a standard encoder's "%28" is refused), the mandatory LinkedIn-Version
+ * and X-Restli-Protocol-Version headers, and one request per calendar
+ * month: adAnalytics silently keeps 15,000 elements, so a month that
+ * reaches the cap is asked for again by week, then by day.
+ *
+ * Days are UTC; the currency is the account's (adAccounts/{id}).  Rows
+ * are the linkedin preset's columns: Start Date (in UTC), Impressions,
+ * Clicks, Total Spent (costInLocalCurrency, as text), Currency.
+ */
+#include "conn_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "mem.h"
+
+#define DEFAULT_VERSION "202603"
+#define ELEMENT_CAP 15000
+
+static char *account(const char *given, char *why, size_t size)
+{
+	const char *d = strncmp(given, "urn:li:sponsoredAccount:", 24) ? given
+								       : given + 24;
+	size_t n = strspn(d, "0123456789");
+
+	if (n == 0 || d[n] || n > 20) {
+		snprintf(why, size, "a sponsored account id of digits, such as 507404993");
+		return NULL;
+	}
+	return bp_xstrdup(d);
+}
+
+char *bp_restli_urn(const char *urn)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = bp_xmalloc(3 * strlen(urn) + 1), *o = out;
+
+	/* Everything but unreserved characters: ':' above all, which Rest.li
+	 * would read as structure. */
+	for (; *urn; urn++) {
+		unsigned char ch = (unsigned char)*urn;
+
+		if (isalnum(ch) || strchr("-._~", ch)) {
+			*o++ = (char)ch;
+		} else {
+			*o++ = '%';
+			*o++ = hex[ch >> 4];
+			*o++ = hex[ch & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+void bp_restli_range(const char *since, const char *until, char *buf,
+		     size_t size)
+{
+	snprintf(buf, size, "(start:(year:%d,month:%d,day:%d),end:(year:%d,"
+		 "month:%d,day:%d))", atoi(since), atoi(since + 5), atoi(since + 8),
+		 atoi(until), atoi(until + 5), atoi(until + 8));
+}
+
+static void verdict(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
+{
+	const char *code = bp_json_str(r->json, "code", NULL);
+	const char *msg = bp_json_str(r->json, "message", NULL);
+
+	if (r->status < 400)
+		return;
+	snprintf(v->msg, sizeof(v->msg), "LinkedIn error %s (HTTP %ld): %s",
+		 code ? code : "?", r->status, msg ? msg : "no message");
+	if (r->status == 429) {
+		if (msg && strstr(msg, " DAY ")) {
+			v->action = BP_CONN_FAIL;
+			v->code = BP_ETEMPFAIL;
+			strncat(v->msg, ": the daily limit resets at midnight UTC; try "
+				"again later", sizeof(v->msg) - strlen(v->msg) - 1);
+		}
+	} else if (r->status == 401) {
+		v->action = BP_CONN_REFRESH;
+	} else if (r->status == 426) {
+		v->action = BP_CONN_FAIL;
+		v->code = BP_ECONFIG;
+		snprintf(v->msg + strlen(v->msg), sizeof(v->msg) - strlen(v->msg),
+			 ": set linkedin-version to a current LinkedIn-Version "
+			 "(it is %s)", c->src->linkedin_version ?
+			 c->src->linkedin_version : DEFAULT_VERSION);
+	} else if (r->status < 500) {
+		v->action = BP_CONN_FAIL;
+		v->code = BP_ECONFIG;
+	}
+}
+
+static const char *version(const bp_conn *c)
+{
+	return c->src->linkedin_version ? c->src->linkedin_version : DEFAULT_VERSION;
+}
+
+/* One span's analytics; kept unless it reached the cap (*full set). */
+static int span(bp_conn *c, const char *since, const char *until, int *full,
+		bp_err *err)
+{
+	char range[128], vh[64];
+	char *urn = bp_xasprintf("urn:li:sponsoredAccount:%s", c->src->account);
+	char *enc = bp_restli_urn(urn);
+	char *url;
+	const char *headers[] = { vh, "X-Restli-Protocol-Version: 2.0.0", NULL };
+	bp_conn_req q = { "GET", NULL, NULL, NULL, headers, 0, "analytics", NULL,
+			  0, NULL };
+	bp_conn_resp r = { 0 };
+	json_t *el;
+	int rc;
+
+	snprintf(vh, sizeof(vh), "LinkedIn-Version: %s", version(c));
+	bp_restli_range(since, until, range, sizeof(range));
+	url = bp_xasprintf("%s/rest/adAnalytics?q=analytics&pivot=CAMPAIGN&"
+			   "timeGranularity=DAILY&dateRange=%s&accounts=List(%s)&"
+			   "fields=dateRange,pivotValues,costInLocalCurrency,"
+			   "impressions,clicks", c->base, range, enc);
+	q.url = url;
+	q.keep = NULL;
+	rc = bp_conn_call(c, &q, &r, err);
+	el = json_object_get(r.json, "elements");
+	*full = 0;
+	if (rc == 0 && !json_is_array(el))
+		rc = bp_conn_fail(c, err, BP_EDATA, "LinkedIn answered adAnalytics "
+				  "without an elements array");
+	else if (rc == 0 && json_array_size(el) >= ELEMENT_CAP)
+		*full = 1;
+	else if (rc == 0) {
+		q.keep = "analytics";
+		rc = bp_conn_keep(c, &q, &r, err);
+	}
+	bp_conn_resp_free(&r);
+	free(url);
+	free(enc);
+	free(urn);
+	return rc < 0 ? -1 : 0;
+}
+
+static void day_text(int64_t days, char out[16])
+{
+	int y, m, d;
+
+	bp_civil_from_days(days, &y, &m, &d);
+	snprintf(out, 16, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+}
+
+static int64_t days_of(const char *s)
+{
+	return bp_days_from_civil(atoi(s), atoi(s + 5), atoi(s + 8));
+}
+
+/* [from, to] in pieces of `step` days (31: calendar months), each split
+ * further when it comes back at the cap. */
+static int pull(bp_conn *c, int64_t from, int64_t to, int step, bp_err *err)
+{
+	while (from <= to) {
+		int64_t end;
+		char a[16], b[16];
+		int full;
+
+		if (step == 31) {
+			int y, m, d;
+
+			bp_civil_from_days(from, &y, &m, &d);
+			end = bp_days_from_civil(y, m + 1, 1) - 1;
+		} else {
+			end = from + step - 1;
+		}
+		if (end > to)
+			end = to;
+		day_text(from, a);
+		day_text(end, b);
+		if (span(c, a, b, &full, err) < 0)
+			return -1;
+		if (full && step == 1)
+			return bp_conn_fail(c, err, BP_EDATA, "LinkedIn returned %d "
+					    "elements for the single day %s: more "
+					    "campaigns than adAnalytics can report", ELEMENT_CAP, a);
+		if (full && pull(c, from, end, step == 31 ? 7 : 1, err) < 0)
+			return -1;
+		from = end + 1;
+	}
+	return 0;
+}
+
+static int fetch(bp_conn *c, bp_err *err)
+{
+	char vh[64];
+	char *url = bp_xasprintf("%s/rest/adAccounts/%s", c->base, c->src->account);
+	const char *headers[] = { vh, "X-Restli-Protocol-Version: 2.0.0", NULL };
+	bp_conn_req q = { "GET", url, NULL, NULL, headers, 0, "account", NULL, 0,
+			  NULL };
+	bp_conn_resp r = { 0 };
+	int rc;
+
+	if (c->src->pacing)
+		c->interval_ms = 1700;   /* about 6 per 10 s */
+	snprintf(vh, sizeof(vh), "LinkedIn-Version: %s", version(c));
+	rc = bp_conn_call(c, &q, &r, err);
+	if (rc == 0)
+		bp_conn_meta(c, "currency", bp_json_str(r.json, "currency", NULL));
+	bp_conn_resp_free(&r);
+	free(url);
+	if (rc != 0)
+		return -1;
+	bp_conn_meta(c, "time_zone", "UTC");
+	return pull(c, days_of(c->w->since), days_of(c->w->until), 31, err);
+}
+
+static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+{
+	json_t *idx = bp_conn_index(dir, err), *e, *el;
+	const char *currency = NULL;
+	size_t i, k;
+
+	if (!idx)
+		return -1;
+	currency = bp_json_str(idx, "meta", "currency", NULL);
+	fputs("Start Date (in UTC),Impressions,Clicks,Total Spent,Currency\n", out);
+	json_array_foreach(json_object_get(idx, "requests"), i, e) {
+		const char *file = bp_json_str(e, "file", NULL);
+		json_t *page;
+
+		if (!file || !strstr(file, "-analytics.json"))
+			continue;
+		if (!(page = bp_conn_page(dir, file, err))) {
+			json_decref(idx);
+			return -1;
+		}
+		json_array_foreach(json_object_get(page, "elements"), k, el) {
+			json_t *st = bp_json_at(el, "dateRange", "start", NULL);
+			char day[16], n1[32], n2[32];
+
+			snprintf(day, sizeof(day), "%04d-%02d-%02d",
+				 (int)json_integer_value(json_object_get(st, "year")),
+				 (int)json_integer_value(json_object_get(st, "month")),
+				 (int)json_integer_value(json_object_get(st, "day")));
+			bp_csv_put(out, day, ',');
+			bp_csv_put(out, bp_json_text(json_object_get(el, "impressions"),
+						     n1, sizeof(n1)), ',');
+			bp_csv_put(out, bp_json_text(json_object_get(el, "clicks"),
+						     n2, sizeof(n2)), ',');
+			bp_csv_put(out, bp_json_str(el, "costInLocalCurrency", NULL), ',');
+			bp_csv_put(out, currency, '\n');
+		}
+		json_decref(page);
+	}
+	(void)src;
+	json_decref(idx);
+	return 0;
+}
+
+static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
+{
+	char vh[64];
+	char *url = bp_xasprintf("%s/rest/adAccounts/%s", c->base, c->src->account);
+	const char *headers[] = { vh, "X-Restli-Protocol-Version: 2.0.0", NULL };
+	bp_conn_req q = { "GET", url, NULL, NULL, headers, 0, NULL, NULL, 0, NULL };
+	bp_conn_resp r = { 0 };
+	int rc;
+
+	snprintf(vh, sizeof(vh), "LinkedIn-Version: %s", version(c));
+	rc = bp_conn_call(c, &q, &r, err);
+	if (rc == 0) {
+		const char *v;
+
+		if ((v = bp_json_str(r.json, "name", NULL)))
+			snprintf(p->name, sizeof(p->name), "%s", v);
+		if ((v = bp_json_str(r.json, "currency", NULL)))
+			snprintf(p->currency, sizeof(p->currency), "%s", v);
+		snprintf(p->timezone, sizeof(p->timezone), "UTC");
+	}
+	bp_conn_resp_free(&r);
+	free(url);
+	return rc < 0 ? -1 : 0;
+}
+
+const bp_conn_ops bp_conn_linkedin = {
+	.name = "linkedin",
+	.vendor = "LinkedIn",
+	.kinds = 1u << BP_SRC_SPEND,
+	.preset = "linkedin",
+	.base = "https://api.linkedin.com",
+	.token_url = "https://www.linkedin.com/oauth/v2/accessToken",
+	.auth_url = "https://www.linkedin.com/oauth/v2/authorization",
+	.scope = "r_ads r_ads_reporting",
+	.account_what = "sponsored account id, digits",
+	.account = account,
+	.fetch = fetch,
+	.rows = rows,
+	.probe = probe,
+	.verdict = verdict,
+};

@@ -1,0 +1,75 @@
+#!/bin/sh
+# The connectors' config contract, check --online, and boardpack auth.
+# Config: each mistake is exit 78 naming the attribute and line (unknown
+# connector, a kind it does not read, a bad account, url with connector,
+# no or two credentials, an unknown oauth, a preset that does not fit,
+# login-customer-id on another vendor, a refresh token file others may
+# read).  check --online prints each account's name, currency and time
+# zone, or what is wrong.  auth runs the loopback flow and writes the
+# refresh token 0600.
+. "$(dirname "$0")/lib.sh"
+. "$BP_SRCDIR/tests/integration/conn_lib.sh"
+
+conn_data 200
+start_mock main "$T/data"
+sa_key
+conn_config "$T/good.xml" "$T/g" crm deals gads li meta ga4
+
+# bad SED-EXPRESSION NEEDLE: the config altered so is refused with 78.
+bad() {
+	sed "$1" "$T/good.xml" >"$T/bad.xml"
+	expect_status 78 "$BP" check -c "$T/bad.xml"
+	grep -qF -- "$2" "$T/err" || fail "config ($1): wanted '$2', got: $(cat "$T/err")"
+	grep -q "bad.xml:[0-9]" "$T/err" || fail "config ($1): no line in: $(cat "$T/err")"
+}
+bad 's/connector="meta"/connector="tiktok"/' "unknown connector 'tiktok': expected one of hubspot, google-ads, meta, linkedin, ga4"
+bad 's/<traffic id="ga4" connector="ga4"/<traffic id="ga4" connector="meta"/' "connector 'meta' does not read traffic sources"
+bad 's/account="123-456-7890"/account="123-456-789"/' "invalid account '123-456-789' for connector 'google-ads'"
+bad 's/account="act_1029384756"/account="act_12x"/' "invalid account 'act_12x'"
+bad 's/account="508812345"//' "connector 'linkedin' needs account="
+bad 's/connector="hubspot" api-base/connector="hubspot" url="x.csv" api-base/' "url and connector exclude each other"
+bad 's/token-env="META_TOKEN"//' "needs one of token-env, token-file and oauth"
+bad 's/token-env="META_TOKEN"/token-env="META_TOKEN" oauth="google"/' "needs only one of token-env, token-file and oauth"
+bad 's/oauth="li"/oauth="linked"/' "unknown oauth 'linked'"
+bad 's/connector="ga4"/connector="ga4" preset="csv"/' "preset 'csv' does not fit connector 'ga4'"
+bad 's/connector="meta"/connector="meta" login-customer-id="1234567890"/' "attribute 'login-customer-id' is for connector 'google-ads'"
+bad 's|api-base="https://\([^"]*\)" token-env="HS_TOKEN"|api-base="https://\1/crm" token-env="HS_TOKEN"|' "invalid value"
+bad 's/<spend id="gads" connector="google-ads"/<spend id="gads" url="x.csv" preset="google-ads"/' "attribute 'account' is for a source with connector"
+
+# The check without the network names each connector's source.
+expect_status 0 "$BP" check -c "$T/good.xml"
+grep -q "not read: a connector's source" "$T/out" || fail "check did not say the connectors' sources are not read"
+
+# check --online: one call each, the accounts' facts.
+expect_status 0 "$BP" check -c "$T/good.xml" --online
+grep -q "meta .*Acme, currency KRW, time zone Asia/Seoul" "$T/out" || fail "no Meta account line: $(cat "$T/out")"
+grep -q "gads .*Acme, currency KRW, time zone Asia/Seoul" "$T/out" || fail "no Google Ads line: $(cat "$T/out")"
+grep -q "li .*currency KRW, time zone UTC" "$T/out" || fail "no LinkedIn line: $(cat "$T/out")"
+grep -q "ga4 .*currency KRW, time zone Asia/Seoul" "$T/out" || fail "no GA4 line: $(cat "$T/out")"
+# ... and what is wrong with a bad token.
+META_TOKEN=EAAB-expired-token expect_status 78 "$BP" check -c "$T/good.xml" --online
+grep -q "meta .*error: .*Meta error 190" "$T/out" || fail "no Meta error line: $(cat "$T/out")"
+no_secret_in "$T/out" "$T/err"
+
+# A refresh token file others may read is refused (78), before any call.
+chmod 644 "$T/secrets/li.refresh"
+expect_status 78 "$BP" run -c "$T/good.xml" --period 2026-10 --no-email
+grep -q "li.refresh.*chmod 600" "$T/err" || fail "a readable refresh token file was not refused: $(cat "$T/err")"
+chmod 600 "$T/secrets/li.refresh"
+
+# boardpack auth: the loopback flow writes the new refresh token, 0600.
+rm -f "$T/secrets/new.refresh"
+"$PY" "$BP_SRCDIR/tests/integration/auth_flow.py" "$T/tls/server.pem" "$T/tls/server.key" \
+	"$T/tok.port" -- "$BP" auth -c "$T/auth.xml" google >"$T/auth.out" 2>"$T/auth.err" &
+flow=$!
+i=0
+while [ ! -s "$T/tok.port" ]; do i=$((i + 1)); [ $i -lt 100 ] || fail "no token endpoint"; sleep 0.1; done
+sed "s|token-url=\"$MOCK_URL/token\" client-id=\"123|token-url=\"https://127.0.0.1:$(cat "$T/tok.port")/token\" auth-url=\"https://accounts.example/o/oauth2/auth\" client-id=\"123|; s|$T/secrets/g.refresh|$T/secrets/new.refresh|" \
+	"$T/good.xml" >"$T/auth.xml"
+: >"$T/tok.port.ready"
+wait $flow || fail "auth failed: $(cat "$T/auth.out" "$T/auth.err")"
+[ "$(cat "$T/secrets/new.refresh")" = "1//new-refresh-token" ] || fail "the refresh token was not written"
+[ "$(stat -c %a "$T/secrets/new.refresh")" = 600 ] || fail "the refresh token file is not 0600"
+grep -q "https://accounts.example/o/oauth2/auth?response_type=code" "$T/auth.out" || fail "no URL printed"
+grep -q "new-refresh-token" "$T/auth.out" "$T/auth.err" && fail "auth printed the refresh token"
+echo "ok: config contract, check --online, auth"

@@ -1,0 +1,106 @@
+#!/bin/sh
+# Google Ads and GA4 through the vendor mock, with Google's OAuth: a
+# refresh token, and a service account whose RS256-signed JWT the mock
+# verifies with the test key.  Quirks: the searchStream 429 with
+# retryDelay, an error after a good batch under HTTP 200, an access token
+# that expires mid-run, GA4's 429 RESOURCE_EXHAUSTED; and the failures
+# that stop a run: a revoked refresh token (78, what to do), a service
+# key the mock does not know (78), a missing login-customer-id (78), the
+# daily quota (75, no snapshot).
+. "$(dirname "$0")/lib.sh"
+. "$BP_SRCDIR/tests/integration/conn_lib.sh"
+
+conn_data
+start_mock ref "$T/data"
+sa_key
+files_config "$T/files.xml" "$T/fout"
+run_ok "$T/files.xml"
+FILES=$SNAP
+
+# A config with the files' contacts and deals and the connectors' spend and
+# traffic: only the Google sources differ from the files' run.
+mixed() { # FILE OUTDIR SOURCE...
+	mf=$1 mo=$2
+	shift 2
+	sed -n '1,/<sources>/p' "$T/files.xml" | sed "s|<report |<report ca-file=\"$CA\" |" >"$mf"
+	grep -E '<(contacts|deals) ' "$T/files.xml" >>"$mf"
+	grep -E 'id="(li|meta)"' "$T/files.xml" >>"$mf"
+	for s in "$@"; do echo "    $(conn_source "$s")" >>"$mf"; done
+	case " $* " in *" gads "*) ;; *) grep 'id="gads"' "$T/files.xml" >>"$mf" ;; esac
+	case " $* " in *" ga4 "*) ;; *) grep 'id="ga4"' "$T/files.xml" >>"$mf" ;; esac
+	conn_config "$T/auth.tmp" "$mo"
+	sed -n '/<\/sources>/,$p' "$T/auth.tmp" >>"$mf"
+}
+
+# 1. Refresh token for Ads, service account (JWT) for GA4.
+GA4_OAUTH=ga4-sa mixed "$T/g.xml" "$T/g" gads ga4
+run_ok "$T/g.xml"
+same_numbers "$FILES" "$SNAP" "Google Ads and GA4 vs files"
+mock_saw '"jwt-bearer" in r["body"] and r["status"] == 200' "no JWT-bearer grant was accepted"
+mock_saw 'r["headers"].get("login-customer-id") == "9876543210"' "login-customer-id not sent"
+grep -q '"time_zone": "Asia/Seoul"' "$SNAP/sources/ga4/index.json" ||
+	fail "the property's time zone is not recorded"
+no_secret_in "$T/g"
+# The second run finds the access tokens in the cache: no new grant.
+grants=$(grep -c '"path": "/token"' "$MOCK_LOG")
+run_ok "$T/g.xml"
+[ "$(grep -c '"path": "/token"' "$MOCK_LOG")" -eq "$grants" ] ||
+	fail "cached access tokens were not reused"
+
+# 2. Quirks, retried: 429 retryDelay 2s, an error after one good batch,
+# the token expiring at the stream, GA4's 429.
+start_mock quirks "$T/data" --scenario "$SC/google-ads-429-retry-delay.json" \
+	--scenario "$SC/google-ads-stream-error-after-batch.json" \
+	--scenario "$SC/google-ads-401-token-expires.json" \
+	--scenario "$SC/ga4-429-resource-exhausted.json"
+mixed "$T/q.xml" "$T/q" gads ga4
+rm -f "$T"/q/.cache/.oauth-*
+run_ok "$T/q.xml"
+same_numbers "$FILES" "$SNAP" "after Google's quirks"
+mock_saw 'r.get("scenario") == "google-ads-429-retry-delay.json"' "the 429 was not served"
+mock_saw 'r.get("scenario") == "google-ads-stream-error-after-batch.json"' "the stream error was not served"
+stream_times=$("$PY" -c 'import json, sys
+t = [json.loads(l)["time"] for l in open(sys.argv[1]) if "searchStream" in l]
+print("%.1f" % (t[1] - t[0]))' "$MOCK_LOG")
+"$PY" -c "import sys; sys.exit(0 if $stream_times >= 1.9 else 1)" ||
+	fail "retryDelay 2s not honoured (retried after ${stream_times}s)"
+
+# 5. Through a manager without login-customer-id: 78.
+mixed "$T/l.xml" "$T/l" gads
+sed -i 's/ login-customer-id="[^"]*"//' "$T/l.xml"
+expect_status 78 "$BP" run -c "$T/l.xml" --period 2026-10 --no-email
+grep -q "USER_PERMISSION_DENIED" "$T/err" || fail "no permission error: $(cat "$T/err")"
+
+# 3. A revoked refresh token: exit 78 and what to do.
+start_mock grant "$T/data" --scenario "$SC/google-oauth-invalid-grant.json"
+mixed "$T/r.xml" "$T/r" gads
+expect_status 78 "$BP" run -c "$T/r.xml" --period 2026-10 --no-email
+grep -q "invalid_grant" "$T/err" || fail "no invalid_grant in: $(cat "$T/err")"
+grep -q "boardpack auth google" "$T/err" || fail "no advice in: $(cat "$T/err")"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "more than one line: $(cat "$T/err")"
+no_snapshot "$T/r"
+no_secret_in "$T/err"
+
+# 4. A service account key the mock does not know: 78.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/other.key" 2>/dev/null
+"$PY" - "$T/other.key" "$T/secrets/sa.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[2]))
+d["private_key"] = open(sys.argv[1]).read()
+json.dump(d, open(sys.argv[2], "w"))
+PY
+GA4_OAUTH=ga4-sa mixed "$T/k.xml" "$T/k" ga4
+expect_status 78 "$BP" run -c "$T/k.xml" --period 2026-10 --no-email
+grep -q "Invalid JWT Signature" "$T/err" || fail "no signature error: $(cat "$T/err")"
+# A key file others may read is refused before any request.
+chmod 644 "$T/secrets/sa.json"
+expect_status 78 "$BP" run -c "$T/k.xml" --period 2026-10 --no-email
+grep -q "chmod 600" "$T/err" || fail "a world-readable key was not refused: $(cat "$T/err")"
+
+# 6. The daily quota: 75, no snapshot.
+start_mock daily "$T/data" --scenario "$SC/google-ads-daily-quota.json"
+mixed "$T/d.xml" "$T/d" gads
+expect_status 75 "$BP" run -c "$T/d.xml" --period 2026-10 --no-email
+grep -q "RESOURCE_EXHAUSTED" "$T/err" || fail "no quota error: $(cat "$T/err")"
+no_snapshot "$T/d"
+echo "ok: Google Ads and GA4, refresh and JWT grants, quirks, failures"

@@ -1,0 +1,84 @@
+#!/bin/sh
+# Meta and LinkedIn through the vendor mock.  Meta: rate-limit codes 17
+# and 4/1504022 and the 500 "reduce the amount of data" are retried, an
+# empty page that still has paging.next is followed, the token that
+# paging.next carries is kept out of the archived pages, and an expired
+# token (190) is exit 78 saying how to renew it.  LinkedIn: Rest.li
+# encoding the strict parser takes, per-month requests that a 100-element
+# cap cannot cut short, a brief 429 retried, a token expiring mid-run
+# renewed, a version the API no longer serves (426) is 78, the
+# APPLICATION DAY throttle is 75.
+. "$(dirname "$0")/lib.sh"
+. "$BP_SRCDIR/tests/integration/conn_lib.sh"
+
+conn_data
+files_config "$T/files.xml" "$T/fout"
+run_ok "$T/files.xml"
+FILES=$SNAP
+
+# Files for everything but the spend source(s) named.
+spend_via() { # FILE OUTDIR SOURCE...
+	mf=$1 mo=$2
+	shift 2
+	sed -n '1,/<sources>/p' "$T/files.xml" | sed "s|<report |<report ca-file=\"$CA\" |" >"$mf"
+	grep -E 'id="(crm|deals|gads|ga4)"' "$T/files.xml" >>"$mf"
+	for s in li meta; do
+		case " $* " in
+		*" $s "*) echo "    $(conn_source "$s")" >>"$mf" ;;
+		*) grep "id=\"$s\"" "$T/files.xml" >>"$mf" ;;
+		esac
+	done
+	conn_config "$T/auth.tmp" "$mo"
+	sed -n '/<\/sources>/,$p' "$T/auth.tmp" >>"$mf"
+}
+
+# Meta's quirks, one after another in one run.
+start_mock meta "$T/data" --scenario "$SC/meta-17-user-limit.json" \
+	--scenario "$SC/meta-4-1504022.json" --scenario "$SC/meta-500-reduce-data.json" \
+	--scenario "$SC/meta-empty-page.json"
+spend_via "$T/m.xml" "$T/m" meta
+run_ok "$T/m.xml"
+same_numbers "$FILES" "$SNAP" "Meta after its quirks"
+for f in meta-17-user-limit.json meta-4-1504022.json meta-500-reduce-data.json; do
+	mock_saw "r.get('scenario') == '$f'" "$f was not served"
+done
+mock_saw '"limit=250" in r["query"]' "the request after 'reduce the amount of data' did not ask for less"
+grep -q 'access_token=' "$SNAP"/sources/meta/*-insights.json ||
+	fail "the pages lost their paging links"
+no_secret_in "$T/m" "$T/err"
+
+# An expired Meta token: 78 and how to renew it.
+start_mock meta190 "$T/data" --scenario "$SC/meta-190-token-expires.json"
+spend_via "$T/e.xml" "$T/e" meta
+expect_status 78 "$BP" run -c "$T/e.xml" --period 2026-10 --no-email
+grep -q "Meta error 190" "$T/err" || fail "no code 190 in: $(cat "$T/err")"
+grep -q "system user token" "$T/err" || fail "no renewal advice in: $(cat "$T/err")"
+no_snapshot "$T/e"
+no_secret_in "$T/err"
+
+# LinkedIn: a 100-element cap (15,000 in reality) and per-month requests,
+# a brief throttle, a token expiring at the first adAnalytics call.
+start_mock li "$T/data" --scenario "$SC/linkedin-truncate-100.json" \
+	--scenario "$SC/linkedin-429-once.json" --scenario "$SC/linkedin-401-token-expires.json"
+spend_via "$T/l.xml" "$T/l" li
+run_ok "$T/l.xml"
+same_numbers "$FILES" "$SNAP" "LinkedIn under a 100-element cap"
+mock_saw '"dateRange=(start:(year:" in r["query"] and "List(urn%3Ali%3AsponsoredAccount%3A508812345)" in r["query"] and r["status"] == 200' \
+	"adAnalytics was not asked in Rest.li form"
+mock_saw 'r["headers"].get("LinkedIn-Version") and r["headers"].get("X-Restli-Protocol-Version") == "2.0.0"' \
+	"LinkedIn's headers were not sent"
+[ "$(grep -c '"path": "/oauth/v2/accessToken"' "$MOCK_LOG")" -eq 2 ] ||
+	fail "the expired LinkedIn token was not renewed exactly once"
+
+# A LinkedIn-Version the API no longer serves: 78.
+LI_EXTRA='linkedin-version="202401"' spend_via "$T/v.xml" "$T/v" li
+expect_status 78 "$BP" run -c "$T/v.xml" --period 2026-10 --no-email
+grep -q "linkedin-version" "$T/err" || fail "no advice on the version: $(cat "$T/err")"
+
+# The daily throttle: 75, no snapshot.
+start_mock liday "$T/data" --scenario "$SC/linkedin-429-day.json"
+spend_via "$T/d.xml" "$T/d" li
+expect_status 75 "$BP" run -c "$T/d.xml" --period 2026-10 --no-email
+grep -q "APPLICATION DAY" "$T/err" || fail "no DAY throttle in: $(cat "$T/err")"
+no_snapshot "$T/d"
+echo "ok: Meta and LinkedIn"
