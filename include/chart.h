@@ -43,6 +43,7 @@ typedef struct bp_chart_input {
 	const char *const *cats;
 	size_t nseries;           /* >= 1 */
 	const char *const *series;/* legend names; NULL entries (or NULL) = no legend */
+	const unsigned *colors;   /* nseries 0xRRGGBB, or NULL: the palette in order */
 	const double *values;     /* nseries * ncats, values[s * ncats + c], NAN = absent */
 	const double *target;     /* ncats target values (NAN = none), or NULL */
 	const char *target_label; /* legend text for the target line, NULL = "Target" */

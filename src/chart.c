@@ -210,6 +210,13 @@ static void fmt(build *b, double v, char *buf, size_t size)
 		bp_format_num(v, fabs(v) < 10 ? 2 : 1, buf, size);
 }
 
+/* A series' own colour when the caller gave one (so a channel looks the
+ * same in every chart), else the palette's in order. */
+static unsigned series_color(const bp_chart_input *in, size_t s)
+{
+	return in->colors ? in->colors[s] : bp_chart_color(s);
+}
+
 static double val(const bp_chart_input *in, size_t s, size_t c)
 {
 	return in->values[s * in->ncats + c];
@@ -251,7 +258,7 @@ static double header(build *b)
 			x = 8;
 			y += 16;
 		}
-		rect(b, x, y + 3, 10, 10, bp_chart_color(i));
+		rect(b, x, y + 3, 10, 10, series_color(in, i));
 		text(b, x + 14, y + 12, 10, BP_ANCHOR_START, LABEL_COLOR, 0,
 		     in->series[i]);
 		x += w;
@@ -443,7 +450,7 @@ static void bars(build *b, const box *p)
 			x = p->x + cw * c + cw * 0.15 + bw * s;
 			y0 = ypos(p, &a, 0);
 			y1 = ypos(p, &a, v);
-			rect(b, x, fmin(y0, y1), bw, fabs(y0 - y1), bp_chart_color(s));
+			rect(b, x, fmin(y0, y1), bw, fabs(y0 - y1), series_color(in, s));
 			if (!lab)
 				continue;
 			fmt(b, v, buf, sizeof(buf));
@@ -490,7 +497,7 @@ static void stacked(build *b, const box *p)
 			y0 = ypos(p, &a, *base);
 			y1 = ypos(p, &a, *base + v);
 			*base += v;
-			rect(b, x, fmin(y0, y1), bw, fabs(y0 - y1), bp_chart_color(s));
+			rect(b, x, fmin(y0, y1), bw, fabs(y0 - y1), series_color(in, s));
 		}
 		if (!any || cw < 34)
 			continue;
@@ -551,7 +558,7 @@ static void lines(build *b, const box *p)
 		polyline_runs(b, p, &a, in->target, TARGET_COLOR, 1);
 	for (s = 0; s < in->nseries; s++) {
 		polyline_runs(b, p, &a, in->values + s * in->ncats,
-			      bp_chart_color(s), 0);
+			      series_color(in, s), 0);
 		for (c = 0; c < in->ncats; c++) {
 			double v = val(in, s, c);
 			bp_shape *dot;
@@ -562,7 +569,7 @@ static void lines(build *b, const box *p)
 			dot->x = p->x + cw * (c + 0.5);
 			dot->y = ypos(p, &a, v);
 			dot->r = 3;
-			dot->fill = bp_chart_color(s);
+			dot->fill = series_color(in, s);
 		}
 	}
 	/* value labels after every line, so none is placed on another's */
@@ -727,6 +734,7 @@ void bp_chart_free(bp_chart *c)
 typedef struct merged {
 	double *values;
 	const char **series;
+	unsigned *colors;
 	size_t nseries;
 } merged;
 
@@ -762,13 +770,16 @@ static void merge_series(const bp_chart_input *in, merged *m)
 	m->values = bp_xreallocarray(NULL, m->nseries * (in->ncats ? in->ncats : 1),
 				     sizeof(double));
 	m->series = bp_xcalloc(m->nseries, sizeof(*m->series));
+	m->colors = bp_xcalloc(m->nseries, sizeof(*m->colors));
 	for (c = 0; c < m->nseries * in->ncats; c++)
 		m->values[c] = NAN;
 	for (s = 0; s < in->nseries; s++) {
 		size_t to = kept[s] ? n++ : keep;
 
-		if (kept[s])
+		if (kept[s]) {
 			m->series[to] = in->series ? in->series[s] : NULL;
+			m->colors[to] = series_color(in, s);
+		}
 		for (c = 0; c < in->ncats; c++) {
 			v = &m->values[to * in->ncats + c];
 			if (!isnan(val(in, s, c)))
@@ -776,6 +787,7 @@ static void merge_series(const bp_chart_input *in, merged *m)
 		}
 	}
 	m->series[keep] = in->other_label ? in->other_label : "Other";
+	m->colors[keep] = AXIS_COLOR;
 	free(kept);
 }
 
@@ -783,7 +795,7 @@ bp_chart *bp_chart_build(const bp_chart_input *in, bp_err *err)
 {
 	build b = {in, NULL, NULL, 0, 0, 1, 1};
 	bp_chart_input copy;
-	merged m = {NULL, NULL, 0};
+	merged m = {NULL, NULL, NULL, 0};
 	box p;
 
 	if (!in || in->nseries < 1 || (in->ncats && !in->values))
@@ -795,6 +807,7 @@ bp_chart *bp_chart_build(const bp_chart_input *in, bp_err *err)
 		copy = *in;
 		copy.values = m.values;
 		copy.series = m.series;
+		copy.colors = m.colors;
 		copy.nseries = m.nseries;
 		b.in = &copy;
 	}
@@ -822,6 +835,7 @@ bp_chart *bp_chart_build(const bp_chart_input *in, bp_err *err)
 done:
 	free(m.values);
 	free(m.series);
+	free(m.colors);
 	free(b.placed);
 	return b.c;
 }

@@ -798,6 +798,86 @@ static void fn_list(xmlXPathParserContextPtr ctxt, int nargs)
 	valuePush(ctxt, xmlXPathWrapNodeSet(set));
 }
 
+
+/* A number attribute of n; NAN when absent or not a number. */
+static double attr_number(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = n ? xmlGetProp(n, BAD_CAST name) : NULL;
+	double d = to_number(v);
+
+	xmlFree(v);
+	return d;
+}
+
+/* The first node of the node-set argument (popped), or NULL. */
+static xmlNodePtr pop_first_node(xmlXPathParserContextPtr ctxt)
+{
+	xmlNodeSetPtr set = xmlXPathPopNodeSet(ctxt);
+	xmlNodePtr n = set && set->nodeNr ? set->nodeTab[0] : NULL;
+
+	xmlXPathFreeNodeSet(set);
+	return n;
+}
+
+/* bp:versus(target): where a <target> (or a story's target fact) stands,
+ * in the report's words: "46% under target", "20% over target", "on
+ * target", and for a quarter under way against the pace the months so far
+ * call for: "3% behind the pace".  "—" without an actual. */
+static void fn_versus(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	ctx *c = ctx_of(ctxt);
+	xmlNodePtr t;
+	double v, elapsed;
+	int pace;
+	char pct[32], key[32], *out;
+	const char *arg = pct;
+
+	CHECK_ARITY(1);
+	t = pop_first_node(ctxt);
+	if (!t || isnan(attr_number(t, "actual"))) {
+		push_text(ctxt, "\xe2\x80\x94");
+		return;
+	}
+	elapsed = attr_number(t, "months-elapsed");
+	pace = xmlHasProp(t, BAD_CAST "quarter") && !isnan(attr_number(t, "pace")) &&
+	       !(elapsed >= 3);
+	v = pace ? attr_number(t, "pace") - 1 : attr_number(t, "vs-target");
+	if (isnan(v))
+		v = attr_number(t, "actual") / attr_number(t, "value") - 1;
+	if (isnan(v) || isinf(v)) {
+		push_text(ctxt, "\xe2\x80\x94");
+		return;
+	}
+	bp_format_pct(fabs(v), 0, pct, sizeof(pct));
+	snprintf(key, sizeof(key), "vs.%s%s", strcmp(pct, "0%") == 0 ? "on"
+		 : v < 0 ? "under" : "over", pace ? "-pace" : "");
+	out = fill(word(c, key), &arg, 1);
+	push_text(ctxt, out);
+	free(out);
+}
+
+/* bp:status(target): "on-track", "at-risk" or "missed": the target's own
+ * status, else from its attainment (met; within 10%; beyond). */
+static void fn_status(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlNodePtr t;
+	xmlChar *st;
+	double a;
+
+	CHECK_ARITY(1);
+	t = pop_first_node(ctxt);
+	st = t ? xmlGetProp(t, BAD_CAST "status") : NULL;
+	if (st && *st) {
+		push_text(ctxt, (char *)st);
+		xmlFree(st);
+		return;
+	}
+	xmlFree(st);
+	a = attr_number(t, "attainment");
+	push_text(ctxt, isnan(a) ? "" : a >= 1 ? "on-track" : a >= 0.9 ? "at-risk"
+		  : "missed");
+}
+
 /* libxml2 allocates through bp_xmalloc, so registering cannot fail. */
 static void register_functions(xmlXPathContextPtr xp)
 {
@@ -812,7 +892,8 @@ static void register_functions(xmlXPathContextPtr xp)
 		{"value", fn_value}, {"change", fn_change}, {"tone", fn_tone},
 		{"better", fn_better}, {"when", fn_when}, {"dash", fn_dash},
 		{"max", fn_max}, {"min", fn_min}, {"month-alone", fn_month_alone},
-		{"list", fn_list}, {"age", fn_age},
+		{"list", fn_list}, {"age", fn_age}, {"versus", fn_versus},
+		{"status", fn_status},
 	};
 	size_t i;
 
@@ -1244,6 +1325,8 @@ typedef struct point { long cat, ser; double y, target; } point;
 typedef struct chart_data {
 	strlist cats, series;
 	strlist keys;           /* order="..": each category's sort key */
+	unsigned *colors;       /* color="..": each series' colour */
+	size_t ncolors, capcolors;
 	point *pts;
 	size_t n, cap;
 } chart_data;
@@ -1253,6 +1336,7 @@ static void chart_data_free(chart_data *d)
 	strlist_free(&d->cats);
 	strlist_free(&d->series);
 	strlist_free(&d->keys);
+	free(d->colors);
 	free(d->pts);
 }
 
@@ -1294,7 +1378,7 @@ static double to_number(const xmlChar *s)
 static const char *const chart_attrs[] = {
 	"type", "rows", "x", "y", "series", "target", "format", "width",
 	"height", "title", "target-label", "absent-label", "other-label",
-	"max-series", "order", "if", NULL
+	"max-series", "order", "color", "if", NULL
 };
 
 static int check_chart_attrs(ctx *c, xmlNodePtr t)
@@ -1341,13 +1425,13 @@ static xmlChar *chart_text(ctx *c, xmlNodePtr t, const char *name,
 /* Evaluates x, y, series, target and order for one row into d. */
 static int gather_row(ctx *c, xmlNodePtr t, xmlNodePtr row, chart_data *d)
 {
-	static const char *const names[5] = {"x", "y", "series", "target",
-					     "order"};
-	xmlChar *v[5] = {NULL, NULL, NULL, NULL, NULL};
+	static const char *const names[6] = {"x", "y", "series", "target",
+					     "order", "color"};
+	xmlChar *v[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
 	int i, rc = -1;
 	point *pt;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		xmlChar *expr = xmlGetProp(t, BAD_CAST names[i]);
 
 		if (!expr)
@@ -1368,10 +1452,18 @@ static int gather_row(ctx *c, xmlNodePtr t, xmlNodePtr row, chart_data *d)
 		BP_GROW(d->keys.s, d->keys.n + 1, d->keys.cap);
 		d->keys.s[d->keys.n++] = bp_xstrdup((char *)v[4]);
 	}
+	/* a series' colour: the palette's at the index its first row gives */
+	if (v[5] && (size_t)pt->ser == d->ncolors) {
+		double k = to_number(v[5]);
+
+		BP_GROW(d->colors, d->ncolors + 1, d->capcolors);
+		d->colors[d->ncolors++] = bp_chart_color(isnan(k) || k < 0 ? 0
+							 : (size_t)k);
+	}
 	d->n++;
 	rc = 0;
 out:
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		xmlFree(v[i]);
 	return rc;
 }
@@ -1646,6 +1738,7 @@ static void chart_input(chart_data *d, bp_chart_input *in, double **vals,
 	in->cats = (const char *const *)d->cats.s;
 	in->nseries = d->series.n ? d->series.n : 1;
 	in->series = (const char *const *)d->series.s;
+	in->colors = d->series.n && d->ncolors == d->series.n ? d->colors : NULL;
 	in->values = *vals;
 	in->target = any_target ? *targets : NULL;
 }
