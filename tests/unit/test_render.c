@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <libxml/parser.h>
+#include "chart.h"
 #include "render.h"
 #include "testlib.h"
 
@@ -639,6 +640,59 @@ static void test_render_chart_absent_label_marks_missing_bar(void **state)
 	free(out);
 }
 
+/* A month's target against its value; a quarter under way against the
+ * pace its months so far call for; no actual, no comparison. */
+static void test_render_versus_reads_target_or_pace(void **state)
+{
+	static const char doc[] =
+		"<metrics><run period='2026-10' language='en'/><targets>"
+		"<target metric='cac' value='5000000' actual='2679012' vs-target='-0.464198' attainment='1.866'/>"
+		"<target metric='mqls' quarter='2026-Q4' months-elapsed='1' value='330' actual='107'"
+		" vs-target='-0.675758' pace='0.972727' status='at-risk'/>"
+		"<target metric='mqls' quarter='2026-Q3' months-elapsed='3' value='320' actual='318'"
+		" vs-target='-0.00625' pace='0.99375'/>"
+		"<target metric='cac' value='5000000' attainment='0.5'/>"
+		"<target metric='mqls' value='100' actual='100'/>"
+		"</targets></metrics>";
+	fx *f = *state;
+	xmlDocPtr saved = f->metrics;
+	bp_err err = {0};
+	char *out;
+
+	labels(f, "en", "<label key='vs.under'>{1} under target</label>"
+		  "<label key='vs.over'>{1} over target</label><label key='vs.on'>on target</label>"
+		  "<label key='vs.under-pace'>{1} behind the pace</label>");
+	f->metrics = xmlReadMemory(doc, sizeof(doc) - 1, "m.xml", NULL, 0);
+	out = expand(f, HEAD "<v bp:each=\"/metrics/targets/target\""
+		     " bp:text=\"concat(bp:versus(.), '|', bp:status(.))\"/></r>", &err);
+	xmlFreeDoc(f->metrics);
+	f->metrics = saved;
+	labels(f, "en", "");
+	assert_non_null(out);
+	assert_string_equal(out, "<r><v>46% under target|on-track</v>"
+			    "<v>3% behind the pace|at-risk</v><v>1% under target|</v>"
+			    "<v>\xe2\x80\x94|missed</v><v>on target|</v></r>\n");
+	free(out);
+}
+
+/* color="..." gives a series its palette colour whatever the chart's
+ * order: the same channel looks the same everywhere. */
+static void test_render_chart_color_keeps_series_colour(void **state)
+{
+	bp_err err = {0};
+	char *out = expand(*state, HEAD "<bp:chart type=\"bar\" rows=\""
+			   "/metrics/channels/channel[@id='c']\" x=\"@id\" y=\"1\" series=\"@label\""
+			   " color=\"count(preceding-sibling::channel)\" width=\"300\" height=\"200\"/></r>",
+			   &err);
+	char want[32];
+
+	assert_non_null(out);
+	/* channel c is the third: palette colour 2, not 0 */
+	snprintf(want, sizeof(want), "fill=\"#%06X\"", bp_chart_color(2));
+	assert_non_null(strstr(out, want));
+	free(out);
+}
+
 /* The whole report on metrics with every section: each section is there,
  * the story reads as sentences, a lower-is-better target reads "under
  * target", and no placeholder or key is left. */
@@ -732,6 +786,8 @@ int main(void)
 		cmocka_unit_test(test_render_fragment_each_repeats_children),
 		cmocka_unit_test(test_render_chart_order_sorts_categories),
 		cmocka_unit_test(test_render_chart_absent_label_marks_missing_bar),
+		cmocka_unit_test(test_render_versus_reads_target_or_pace),
+		cmocka_unit_test(test_render_chart_color_keeps_series_colour),
 		cmocka_unit_test(test_render_full_report_has_every_section),
 		cmocka_unit_test(test_render_sample_without_new_sections),
 		cmocka_unit_test(test_render_chinese_report_has_chinese_words),
