@@ -1899,6 +1899,90 @@ static void set_info(struct pdf *p, xmlNodePtr root, const bp_pdf_options *opt)
 	}
 }
 
+/* ---- composite glyphs ------------------------------------------------- */
+
+/* libharu embeds only the glyphs it saw used, and of a composite glyph
+ * (many CJK characters of WenQuanYi are built of parts) it finds the parts
+ * one level deep and only below glyph 32768: the others are left empty,
+ * and the character prints blank.  Before saving, every part of every
+ * used glyph, at any depth, is marked used too, read from the font file. */
+static int glyph_parts(FILE *fp, HPDF_TTFontDefAttr a, unsigned gid,
+		       unsigned *parts, int max)
+{
+	unsigned char b[4];
+	uint32_t off, end;
+	unsigned flags;
+	int n = 0;
+
+	if (gid + 1 > a->num_glyphs)
+		return 0;
+	off = a->glyph_tbl.offsets[gid];
+	end = a->glyph_tbl.offsets[gid + 1];
+	if (a->header.index_to_loc_format == 0) {
+		off *= 2;
+		end *= 2;
+	}
+	if (end <= off + 10 ||
+	    fseek(fp, (long)(a->glyph_tbl.base_offset + off), SEEK_SET) != 0 ||
+	    fread(b, 1, 2, fp) != 2 || (b[0] << 8 | b[1]) != 0xFFFF ||
+	    fseek(fp, 8, SEEK_CUR) != 0)
+		return 0;
+	do {
+		if (fread(b, 1, 4, fp) != 4)
+			break;
+		flags = (unsigned)(b[0] << 8 | b[1]);
+		if (n < max)
+			parts[n++] = (unsigned)(b[2] << 8 | b[3]);
+		/* the arguments, then the scale, if any */
+		if (fseek(fp, (flags & 1 ? 4 : 2) + (flags & 8 ? 2 : flags & 64 ? 4
+						     : flags & 128 ? 8 : 0),
+			  SEEK_CUR) != 0)
+			break;
+	} while (flags & 32);
+	return n;
+}
+
+static void mark_parts(const struct font *f)
+{
+	HPDF_TTFontDefAttr a = f->def ? (HPDF_TTFontDefAttr)f->def->attr : NULL;
+	unsigned parts[64];
+	FILE *fp;
+	int changed = 1, k, n, pass;
+	unsigned g;
+
+	if (!a || !a->embedding || !a->glyph_tbl.flgs || !(fp = fopen(f->path, "rb")))
+		return;
+	/* flag 2: its parts are marked; passes until no part is new (depth) */
+	for (pass = 0; changed && pass < 8; pass++) {
+		changed = 0;
+		for (g = 0; g < a->num_glyphs; g++) {
+			if (a->glyph_tbl.flgs[g] != 1)
+				continue;
+			a->glyph_tbl.flgs[g] = 2;
+			n = glyph_parts(fp, a, g, parts, 64);
+			for (k = 0; k < n; k++)
+				if (parts[k] < a->num_glyphs && !a->glyph_tbl.flgs[parts[k]]) {
+					a->glyph_tbl.flgs[parts[k]] = 1;
+					changed = 1;
+				}
+		}
+	}
+	for (g = 0; g < a->num_glyphs; g++)
+		if (a->glyph_tbl.flgs[g])
+			a->glyph_tbl.flgs[g] = 1;
+	fclose(fp);
+}
+
+static void mark_all_parts(struct pdf *p)
+{
+	int face, i;
+
+	for (face = 0; face < 2; face++)
+		for (i = 0; i < p->face[face].n; i++)
+			if (p->face[face].f[i].state == 1)
+				mark_parts(&p->face[face].f[i]);
+}
+
 /* ---- output ----------------------------------------------------------- */
 
 static int write_all(int fd, const HPDF_BYTE *b, size_t n)
@@ -1999,6 +2083,7 @@ int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 	set_info(&p, root, opt);
 	if (layout(&p, root) < 0 || hpdf_check(&p) < 0)
 		goto out;
+	mark_all_parts(&p);
 	rc = save(&p, out_path);
 out:
 	HPDF_Free(p.doc);

@@ -552,6 +552,46 @@ static void test_pdf_chinese_template_renders_sample(void **state)
 	free(t);
 }
 
+/* Dark pixels of page 1 rendered in grey at 72 dpi (pdftoppm). */
+static long dark_pixels(void)
+{
+	char pgm[160], *done;
+	long w, h, max, dark = 0, i;
+	FILE *fp;
+	int c;
+
+	snprintf(pgm, sizeof(pgm), "%s/page", dir);
+	done = tl_run(NULL, "pdftoppm -r 72 -gray -singlefile '%s' '%s' 2>/dev/null",
+		      out, pgm);
+	free(done);
+	strcat(pgm, ".pgm");
+	fp = fopen(pgm, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fscanf(fp, "P5 %ld %ld %ld", &w, &h, &max), 3);
+	fgetc(fp);
+	for (i = 0; i < w * h && (c = fgetc(fp)) != EOF; i++)
+		dark += c < 128;
+	fclose(fp);
+	unlink(pgm);
+	return dark;
+}
+
+/* A character WenQuanYi builds of parts (售, 贏, 众) is drawn, not left
+ * blank: every part of a used glyph is embedded. */
+static void test_pdf_composite_cjk_glyph_is_drawn(void **state)
+{
+	long blank, drawn;
+
+	(void)state;
+	if (access("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", R_OK) != 0)
+		skip();
+	render_string("<document><p> </p></document>");
+	blank = dark_pixels();
+	render_string("<document><h1>\xe5\x94\xae\xe5\x94\xae\xe5\x94\xae\xe5\x94\xae</h1></document>");
+	drawn = dark_pixels();
+	assert_true(drawn > blank + 100);
+}
+
 /* ---- sections and layout ------------------------------------------------ */
 
 static void test_pdf_sections_are_named_destinations(void **state)
@@ -734,6 +774,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pdf_english_template_renders_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_korean_template_renders_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_chinese_template_renders_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_composite_cjk_glyph_is_drawn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_sections_are_named_destinations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_first_page_has_no_running_header, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_table_split_keeps_three_rows_together, setup, teardown),
