@@ -60,7 +60,13 @@ PYEOF
 	fail "the label tables disagree with each other or with the templates"
 
 # layout SNAPSHOT NAME: the PDF against its HTML, as layout_check.py says.
+# With BP_KEEP_REPORTS=DIR the snapshot is kept there, to be looked at.
 layout() {
+	if [ -n "${BP_KEEP_REPORTS:-}" ]; then
+		mkdir -p "$BP_KEEP_REPORTS"
+		rm -rf "$BP_KEEP_REPORTS/$(echo "$2" | tr -c 'A-Za-z0-9\n' -)"
+		cp -r "$1" "$BP_KEEP_REPORTS/$(echo "$2" | tr -c 'A-Za-z0-9\n' -)"
+	fi
 	"$PY" "$BP_SRCDIR/tests/integration/layout_check.py" "$1/report.pdf" "$1/report.html" ||
 		fail "$2: the PDF's layout is wrong"
 }
@@ -89,11 +95,11 @@ pdfinfo "$snap/report.pdf" | grep -q "CreationDate" || fail "no creation date in
 layout "$snap" "the English demo"
 
 # Korean: the Korean template's labels and Korean channel labels render.
-config ko "$T/ko" '<channels><channel id="paid_search" label="유료 검색" group="Paid"/><channel id="paid_social" label="付费社交" group="Paid"/></channels>'
+config ko "$T/ko" '<channels><channel id="paid_search" label="유료 검색" group="Paid"/><channel id="paid_social" label="付费社交" group="Paid"/><channel id="offline" label="Offline sources" group="Outbound"/></channels>'
 expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
 snap=$(tail -n 1 "$T/out")
 pdftotext -layout "$snap/report.pdf" "$T/ko.txt"
-for w in "신규 리드" "코호트" "유료 검색" "付费社交" "네이버 블로그"; do
+for w in "신규 리드" "코호트" "유료 검색" "付费社交" "네이버 블로그" "오프라인"; do
 	grep -q "$w" "$T/ko.txt" || fail "'$w' missing from the Korean PDF"
 done
 check_numbers "$snap" "$T/ko.txt" || fail "Korean PDF numbers differ from the CSV files"
@@ -131,7 +137,8 @@ rules='<channel-rule match="Paid search" channel="c01"/><channel-rule match="Pai
 sed -i -e "s|timezone=\"Asia/Seoul\"/>|timezone=\"Asia/Seoul\">$rules</contacts>|" \
        -e '/id="gads"/,/\/>/ s|channel="paid_search"|channel="c01"|' \
        -e '/id="linkedin"/,/\/>/ s|channel="paid_social"|channel="c02"|' \
-       -e '/id="meta"/,/\/>/ s|channel="paid_social"|channel="c03"|' "$T/cfg.xml"
+       -e '/id="meta"/,/\/>/ s|channel="paid_social"|channel="c03"|' \
+       -e 's|<target \(.*\)channel="paid_search"|<target \1channel="c01"|' "$T/cfg.xml"
 grep -q 'channel="c03"' "$T/cfg.xml" || fail "the 20-channel config lacks its spend channels"
 grep -q '<channel-rule match="Paid search" channel="c01"/>' "$T/cfg.xml" || fail "the 20-channel config lacks its rules"
 expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
@@ -148,7 +155,9 @@ i=1
 while [ $i -le 100 ]; do chans="$chans<channel id=\"c$i\" label=\"Channel $i\" group=\"G$((i % 7))\"/>"; i=$((i + 1)); done
 chans="$chans</channels>"
 config en "$T/big" "$chans" 36
-sed -i 's|channel="paid_search"|channel="c1"|; s|channel="paid_social"|channel="c2"|g' "$T/cfg.xml"
+# the demo's SDR salaries name a group these channels lack
+sed -i -e 's|channel="paid_search"|channel="c1"|; s|channel="paid_social"|channel="c2"|g' \
+       -e 's| group="Outbound"||' "$T/cfg.xml"
 expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
 snap=$(tail -n 1 "$T/out")
 pages=$(pdfinfo "$snap/report.pdf" | awk '/^Pages:/ { print $2 }')
