@@ -6,6 +6,10 @@ to the code's.
 
   init_check.py presets README
       prints "KIND PRESET" for every preset the README names
+  init_check.py man MAN1
+      prints "KIND PRESET" for every preset boardpack(1) names under
+      init's --contacts, --spend and --traffic (--contacts: contacts and
+      deals)
   init_check.py fields README CONFIG CHECK_OUT
       every source of CONFIG has a comment that names each field of its
       preset (marked * when required) and, for a file, each header name
@@ -231,6 +235,29 @@ def cmd_mock(config, url, ca):
     return 0
 
 
+def cmd_man(man1):
+    """The bold words in parentheses of the entries of --contacts,
+    --spend and --traffic in boardpack(1)'s source."""
+    entries, kind = {}, None
+    for line in read(man1).splitlines():
+        m = re.match(r'\.BI \\-\\-(contacts|spend|traffic) ', line)
+        if m:
+            kind = m.group(1)
+            entries[kind] = []
+        elif line.startswith((".TP", ".SH")):
+            kind = None
+        elif kind and re.match(r"\.(B|BR|RB) ", line):
+            words = re.sub(r"^\.\w+ ", "", line).replace("\\-", "-")
+            for w in re.findall(r"[a-z][a-z0-9-]*", words):
+                if w != "init":
+                    entries[kind].append(w)
+    for kind in ("contacts", "spend", "traffic"):
+        for name in entries.get(kind, []):
+            for k in (("contacts", "deals") if kind == "contacts" else (kind,)):
+                print(k, name)
+    return 0
+
+
 def cmd_presets(readme):
     for kind, preset in readme_presets(read(readme)):
         print(kind, preset)
@@ -238,7 +265,7 @@ def cmd_presets(readme):
 
 
 def main(argv):
-    cmds = {"presets": (1, cmd_presets),
+    cmds = {"presets": (1, cmd_presets), "man": (1, cmd_man),
             "fields": (3, cmd_fields), "urls": (1, cmd_urls), "place": (2, cmd_place),
             "mock": (3, cmd_mock)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][0]:

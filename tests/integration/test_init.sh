@@ -20,6 +20,10 @@ $IC presets "$README" | sort >"$T/all-presets"
 [ "$(wc -l <"$T/all-presets")" -ge 8 ] ||
 	fail "too few presets found in README.md: $(cat "$T/all-presets")"
 : >"$T/covered"
+# boardpack(1) names the same presets under init's options.
+$IC man "$S/man/boardpack.1" | sort -u >"$T/man-presets"
+cmp -s "$T/man-presets" "$T/all-presets" ||
+	fail "the presets of boardpack(1) and README.md differ: $(diff "$T/man-presets" "$T/all-presets")"
 
 # starter NAME ARGS...: init ARGS into $T/NAME/boardpack.xml; then check
 # says it is valid and names every export it cannot open, the comments
