@@ -71,9 +71,10 @@ static void choose_defaults(const bp_opts *o, bp_starter *s)
 	bp_preset_list(BP_SRC_SPEND, sp, sizeof(sp));
 	bp_preset_list(BP_SRC_TRAFFIC, t, sizeof(t));
 	fprintf(stderr, "boardpack: no sources named: writing %s contacts%s and "
-		"%s spend.\nName yours with --contacts (%s), --spend (%s) and "
-		"--traffic (%s),\ncomma-separated; --api reads them from the "
-		"vendors' APIs.\n", contacts, deals, s->spend, c, sp, t);
+		"%s spend;\nname yours, comma-separated, with\n"
+		"  --contacts  %s\n  --spend     %s\n  --traffic   %s\n"
+		"and --api to read them from the vendors' APIs\n", contacts, deals,
+		s->spend, c, sp, t);
 }
 
 int cmd_init(const bp_opts *o)
