@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "fs.h"
 #include "mem.h"
 #include "metric.h"
@@ -1221,21 +1222,6 @@ void bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp)
 
 /* ---- CSV from the document ---- */
 
-static void csv_field(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 /* One CSV file of a section of metrics.xml: the row's key columns, then
  * every metric of the section, in the table's order. */
 static int write_csv(xmlNodePtr rows, const char *key, bp_section sec,
@@ -1243,25 +1229,26 @@ static int write_csv(xmlNodePtr rows, const char *key, bp_section sec,
 {
 	FILE *out = fopen(path, "w");
 	const bp_metric *metrics, *m;
-	size_t i, count;
+	size_t i, count, last = 0;
 	xmlNodePtr row;
 
 	if (!out)
 		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", path,
 				  strerror(errno));
 	metrics = bp_metrics(&count);
-	fprintf(out, "%s,channel", key);
 	for (m = metrics, i = 0; i < count; i++, m++)
 		if (m->section == sec)
-			fprintf(out, ",%s", m->name);
-	fputc('\n', out);
+			last = i;
+	fprintf(out, "%s,channel,", key);
+	for (m = metrics, i = 0; i < count; i++, m++)
+		if (m->section == sec)
+			bp_csv_put(out, m->name, i == last ? '\n' : ',');
 	for (row = rows->children; row; row = row->next) {
 		xmlChar *k = xmlGetProp(row, BAD_CAST key);
 		xmlChar *ch = xmlGetProp(row, BAD_CAST "channel");
 
-		csv_field(out, k ? (const char *)k : "");
-		fputc(',', out);
-		csv_field(out, ch ? (const char *)ch : "");
+		bp_csv_put(out, (const char *)k, ',');
+		bp_csv_put(out, (const char *)ch, ',');
 		xmlFree(k);
 		xmlFree(ch);
 		for (m = metrics, i = 0; i < count; i++, m++) {
@@ -1269,13 +1256,10 @@ static int write_csv(xmlNodePtr rows, const char *key, bp_section sec,
 
 			if (m->section != sec)
 				continue;
-			fputc(',', out);
 			v = xmlGetProp(row, BAD_CAST m->name);
-			if (v)
-				csv_field(out, (const char *)v);
+			bp_csv_put(out, (const char *)v, i == last ? '\n' : ',');
 			xmlFree(v);
 		}
-		fputc('\n', out);
 	}
 	if (ferror(out) | (fclose(out) != 0))
 		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", path,
