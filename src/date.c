@@ -1249,6 +1249,12 @@ int bp_date_read(bp_date_reader *dr, const char *s, size_t n,
 
 	if (!fmt && s && read_by_position(dr, s, n, t, has_time))
 		return 1;
+	if (n == 0) {
+		/* Empty, as most stage dates are: missing, as parsed below. */
+		*t = BP_TIME_NONE;
+		*has_time = 0;
+		return 0;
+	}
 	rc = bp_date_parse(s, n, fmt, &c);
 	*t = rc > 0 ? bp_civil_to_time(&c, dr->src, dr->report) : BP_TIME_NONE;
 	*has_time = rc > 0 && c.has_time;
