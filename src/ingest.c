@@ -434,13 +434,20 @@ static void normalise(const char *s, size_t n, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* isspace() of the C locale, the one boardpack runs in, without a call
+ * per byte of every field. */
+static int is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 static void trim(const char **s, size_t *n)
 {
-	while (*n && isspace((unsigned char)**s)) {
+	while (*n && is_space(**s)) {
 		(*s)++;
 		(*n)--;
 	}
-	while (*n && isspace((unsigned char)(*s)[*n - 1]))
+	while (*n && is_space((*s)[*n - 1]))
 		(*n)--;
 }
 
