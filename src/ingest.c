@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -1963,9 +1964,21 @@ typedef struct half {
 	bp_err err;
 	unsigned long long bytes;
 	int rc;
+	double cpu;          /* seconds of CPU its thread took */
 	atomic_int stop;     /* its results will not be used */
 	pthread_t thread;
 } half;
+
+/* CPU seconds of the calling thread, for the debug line that says how
+ * the halves shared the work. */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int default_threads(void)
 {
@@ -2045,6 +2058,7 @@ static void *half_run(void *arg)
 	int csv_failed;
 
 	h->rc = read_loop(h->r, NULL, h->bytes, 0, &h->stop, &csv_failed, &h->err);
+	h->cpu = thread_cpu();
 	return NULL;
 }
 
@@ -2124,6 +2138,7 @@ static int read_halves(reader *r, const char *path, unsigned long long size,
 	unsigned long long start = bp_csv_bytes(r->csv), from;
 	long long at;
 	half *h;
+	double cpu, merged;
 	int rc, csv_failed;
 
 	from = r->in->split_at ? r->in->split_at : start + (size - start) / 2;
@@ -2142,7 +2157,9 @@ static int read_halves(reader *r, const char *path, unsigned long long size,
 		return bp_csv_stop_at(r->csv, 0, err) < 0 ? -1 : 1;
 	}
 	bp_log_debug("%s: reading from byte %lld on a second thread", r->src->id, at);
+	cpu = thread_cpu();
 	rc = read_loop(r, NULL, (unsigned long long)at, 1, NULL, &csv_failed, err);
+	cpu = thread_cpu() - cpu;
 	if (rc < 0)
 		atomic_store(&h->stop, 1);
 	pthread_join(h->thread, NULL);
@@ -2150,7 +2167,11 @@ static int read_halves(reader *r, const char *path, unsigned long long size,
 		half_free(h);
 		return -1;
 	}
+	merged = thread_cpu();
 	if (rc == 0 && h->rc == 0 && merge_half(r, h) == 0) {
+		bp_log_debug("%s: halves merged; CPU seconds: first half %.3f, "
+			     "second %.3f, merge %.3f", r->src->id, cpu, h->cpu,
+			     thread_cpu() - merged);
 		half_free(h);
 		return 0;
 	}
