@@ -122,3 +122,11 @@ int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
 	free(report);
 	return 0;
 }
+
+bp_fs_lock *bp_cli_lock_output(const bp_config *cfg, bp_err *err)
+{
+	if (bp_fs_mkdirs(cfg->output_dir, 0700, err) < 0)
+		return NULL;
+	return bp_fs_lock_dir(cfg->output_dir, bp_fs_lock_wait(BP_LOCK_WAIT_S),
+			      err);
+}

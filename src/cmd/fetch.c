@@ -1,6 +1,7 @@
 /*
  * fetch.c - `boardpack fetch`: downloads every source into the cache and
- * stops; prints the cache folder.
+ * stops, holding the output folder's lock as `run` does; prints the cache
+ * folder.
  */
 #include "cmd.h"
 
@@ -16,6 +17,7 @@ int cmd_fetch(const bp_opts *o)
 	bp_config *cfg = bp_config_load(o->config, &err);
 	bp_timing t = { 0 };
 	bp_conn_window w;
+	bp_fs_lock *lock = NULL;
 	char *cache;
 	int rc = 0;
 
@@ -29,10 +31,13 @@ int cmd_fetch(const bp_opts *o)
 	bp_cli_window(cfg, &t, &w);
 	bp_tz_free(t.tz);
 	cache = bp_fs_join(cfg->output_dir, ".cache");
-	if (bp_fetch_all(cfg, cache, 0, &w, &err) < 0)
+	/* The same lock as `run`: a run never reads a cache being replaced. */
+	if (!(lock = bp_cli_lock_output(cfg, &err)) ||
+	    bp_fetch_all(cfg, cache, 0, &w, &err) < 0)
 		rc = bp_cli_fail(&err);
 	else
 		printf("%s\n", cache);
+	bp_fs_unlock(lock);
 	free(cache);
 	bp_config_free(cfg);
 	return rc;
