@@ -81,6 +81,12 @@ void bp_cli_print_warnings(const bp_quality *q, const char *name);
  * it). */
 bp_fs_lock *bp_cli_lock_output(const bp_config *cfg, bp_err *err);
 
+/* A bp_fetch_check (fetch.h) whose ctx is a bp_ingest: a download must
+ * read as its source's export (ingest.h: bp_ingest_check_header) before
+ * it replaces the cache's. */
+int bp_cli_check_download(void *ctx, const bp_source *src, const char *path,
+			  bp_err *err);
+
 /* Emails snapshot `dir` of `period` and says so on stderr.  Returns 0, or
  * -1 with err. */
 int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,

@@ -373,6 +373,7 @@ int cmd_run(const bp_opts *o)
 	run_state s = { 0 };
 	bp_err err = { 0 };
 	bp_conn_window window;
+	bp_fetch_check check;
 	bp_run_info info;
 	char period[8];
 	char *final = NULL;
@@ -384,8 +385,11 @@ int cmd_run(const bp_opts *o)
 	    !(s.lock = bp_cli_lock_output(s.cfg, &err)))
 		goto failed;
 	bp_cli_window(s.cfg, &s.t, &window);
+	check.fn = bp_cli_check_download;
+	check.ctx = s.ingest;
 	if (!o->from_snapshot &&
-	    bp_fetch_all(s.cfg, s.cache, o->offline, &window, &err) < 0)
+	    bp_fetch_all_checked(s.cfg, s.cache, o->offline, &window, &check,
+				 &err) < 0)
 		goto failed;
 	if (begin_snapshot(&s, period, &err) < 0)
 		goto failed;
