@@ -335,7 +335,8 @@ static int after_snapshot(run_state *s, const bp_opts *o, const char *period,
 	return 0;
 }
 
-/* Config, timing and the empty state of the run. */
+/* Config, the output folder's lock, timing and the empty state of the
+ * run. */
 static int prepare(run_state *s, const bp_opts *o, char period[8], bp_err *err)
 {
 	bp_opts opt = *o;
@@ -343,6 +344,10 @@ static int prepare(run_state *s, const bp_opts *o, char period[8], bp_err *err)
 
 	s->cfg = bp_config_load(o->config, err);
 	if (!s->cfg)
+		return -1;
+	/* Before the clock is read: a run that waited for another is stamped
+	 * when it runs, after the one it waited for. */
+	if (!(s->lock = bp_cli_lock_output(s->cfg, err)))
 		return -1;
 	s->from_snapshot = o->from_snapshot;
 	/* As `send` does: a snapshot that fails `verify` was changed since it
@@ -381,8 +386,7 @@ int cmd_run(const bp_opts *o)
 	int rc = 0;
 
 	t[0] = seconds();
-	if (prepare(&s, o, period, &err) < 0 ||
-	    !(s.lock = bp_cli_lock_output(s.cfg, &err)))
+	if (prepare(&s, o, period, &err) < 0)
 		goto failed;
 	bp_cli_window(s.cfg, &s.t, &window);
 	check.fn = bp_cli_check_download;
