@@ -599,6 +599,10 @@ static void run_job(const char *dir, struct job *j)
 {
 	if (j->out >= 0) {
 		j->copy_errno = copy_and_hash(j->in, j->out, j->hex);
+		/* Flushed here, while the run still parses, rather than by the
+		 * seal's fsync on the run's own time. */
+		if (!j->copy_errno && fsync(j->out) < 0)
+			j->copy_errno = errno;
 		if (j->copy_errno)
 			j->hex[0] = '\0';
 		return;
