@@ -66,7 +66,7 @@ void bp_cli_window(const bp_config *cfg, const bp_timing *t,
 		   bp_conn_window *w);
 
 /* The order sources are read in: contacts first, as deals join to them. */
-extern const bp_source_kind bp_cli_read_order[4];
+extern const bp_source_kind bp_cli_read_order[BP_SRC_NKINDS];
 
 /* What messages call a source: its path as written for a file, else its
  * URL without credentials, query or fragment. */
