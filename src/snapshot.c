@@ -722,10 +722,12 @@ int bp_snapshot_archive_dir(bp_snapshot *s, const char *rel, const char *from,
 
 	assert(!s->ar.started);
 	*bytes = 0;
-	if (lstat(from, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (lstat(from, &st) < 0)
 		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
-				  errno && !S_ISLNK(st.st_mode) ? strerror(errno) :
-				  "not a folder");
+				  strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return bp_err_set(err, BP_ENOINPUT, "'%s' is not a folder%s", from,
+				  S_ISLNK(st.st_mode) ? " but a symbolic link" : "");
 	if (!(d = opendir(from)))
 		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
 				  strerror(errno));
