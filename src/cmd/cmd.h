@@ -70,9 +70,11 @@ void bp_cli_source_name(const bp_source *src, char *buf, size_t size);
 /* Prints a source's data-quality warnings on stderr, one line each. */
 void bp_cli_print_warnings(const bp_quality *q, const char *name);
 
-/* Emails snapshot `dir` of `period` and says so on stderr.  Returns 0, or
- * -1 with err. */
+/* Emails snapshot `dir` of `period` to the recipients not done yet
+ * (`flags`: bp_mail_send's) and says so on stderr, or that nobody was
+ * left.  Returns 0, or -1 with err (after saying how many recipients
+ * have the report, when some do). */
 int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
-		   bp_err *err);
+		   int flags, bp_err *err);
 
 #endif
