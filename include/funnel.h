@@ -14,6 +14,7 @@
 #define BP_FUNNEL_H
 
 #include <stdint.h>
+#include "campaign.h"
 #include "date.h"
 #include "num.h"
 
@@ -103,6 +104,7 @@ typedef struct bp_funnel {
 	bp_month first_data;  /* the earliest month anything was dated in
 				 (BP_MONTH_NONE: nothing yet) */
 	bp_time *ends;        /* [n_months] each month's last instant */
+	bp_time period_start; /* the first instant of the last month */
 	int n_channels;
 	bp_funnel_mode mode;     /* BP_FUNNEL_CUMULATIVE unless set */
 	unsigned *has;           /* [n_channels] BP_HAS_* of the channel's sources */
@@ -110,6 +112,7 @@ typedef struct bp_funnel {
 	bp_month_cache months;
 	bp_cohort_cell *cohort;  /* [n_months * n_channels] */
 	bp_month_cell *month;    /* [n_months * n_channels] */
+	bp_campaigns *campaigns; /* the last month's numbers per campaign */
 } bp_funnel;
 
 /* Allocates a zeroed funnel for the `n_months` months ending with `last`,
@@ -146,6 +149,19 @@ void bp_funnel_reached(const bp_contact *c, bp_time as_of, bp_funnel_mode mode,
  * does not exist: nothing is added and 0 is returned.  Otherwise returns 1 (whether or not its
  * cohort or stage months fall in the window). */
 int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c);
+
+/* Whether any of the contact's stage dates, up to as_of, falls in the
+ * last month: only such a contact can count for a campaign. */
+int bp_funnel_in_period(const bp_funnel *f, const bp_contact *c);
+
+/* Adds to campaign k the stages (lead, MQL, customer) the contact
+ * reached in the last month under the funnel's mode: call it for a
+ * contact bp_funnel_add_contact() counted. */
+void bp_funnel_add_campaign_contact(const bp_funnel *f, bp_campaign *k,
+				    const bp_contact *c);
+
+/* Adds one spend row of the last month to campaign k. */
+void bp_funnel_add_campaign_spend(bp_campaign *k, bp_money spend);
 
 /* A deal as the funnel needs it: won, lost or open, its create and close
  * dates (BP_TIME_NONE when missing), amount (has_amount 0 when missing),

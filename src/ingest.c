@@ -335,6 +335,7 @@ struct bp_ingest {
 #define LOOKAHEAD 16
 typedef struct pending {
 	bp_contact c;
+	bp_campaign *campaign;  /* where its period stages count, or NULL */
 	uint32_t ref;
 	int late, early;
 	uint16_t idn, dealsn;
@@ -1289,8 +1290,11 @@ static int commit_contact(reader *r, const pending *p, const char *id,
 		return too_many_ids(r, err);
 	r->q->after_as_of += p->late;
 	r->q->stage_before_create += p->early;
-	if (bp_funnel_add_contact(r->in->f, &p->c))
+	if (bp_funnel_add_contact(r->in->f, &p->c)) {
 		r->q->rows_used++;
+		if (p->campaign)
+			bp_funnel_add_campaign_contact(r->in->f, p->campaign, &p->c);
+	}
 	return 0;
 }
 
@@ -1356,6 +1360,13 @@ static int contact_row(reader *r, bp_err *err)
 			p->late = 1;
 	}
 	check_lifecycle(r, &p->c);
+	p->campaign = NULL;
+	if (r->col[C_DRILL1] >= 0 && bp_funnel_in_period(f, &p->c)) {
+		const bp_field *name = get(r, C_DRILL1);
+
+		p->campaign = bp_campaigns_get(f->campaigns, p->c.channel,
+					       name->p, name->n);
+	}
 	if (r->first_created == BP_TIME_NONE || p->c.created < r->first_created)
 		r->first_created = p->c.created;
 	if (p->c.created > f->as_of)
@@ -1509,6 +1520,7 @@ static int row_day(reader *r, int f, bp_time *day, bp_err *err)
 
 static int spend_row(reader *r, bp_err *err)
 {
+	bp_month month;
 	bp_time day;
 	bp_money cost;
 	int64_t impressions, clicks;
@@ -1535,8 +1547,18 @@ static int spend_row(reader *r, bp_err *err)
 		return 0;
 	}
 	r->q->rows_used++;
-	bp_funnel_add_spend(r->in->f, bp_funnel_month_of(r->in->f, day),
-			    r->src->channel, cost, impressions, clicks, r->has);
+	month = bp_funnel_month_of(r->in->f, day);
+	bp_funnel_add_spend(r->in->f, month, r->src->channel, cost, impressions,
+			    clicks, r->has);
+	if (r->col[S_CAMPAIGN] >= 0 &&
+	    month == r->in->f->first + r->in->f->n_months - 1) {
+		const bp_field *name = get(r, S_CAMPAIGN);
+		bp_campaign *k = bp_campaigns_get(r->in->f->campaigns,
+						  r->src->channel, name->p, name->n);
+
+		if (k)
+			bp_funnel_add_campaign_spend(k, cost);
+	}
 	return 0;
 }
 
