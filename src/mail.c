@@ -1170,16 +1170,31 @@ static size_t count_accepted(const attempt *a)
 	return k;
 }
 
-/* The server answered every RCPT of the batch, and refused them all:
- * about the recipients, not the connection. */
+/* The server answered every RCPT of the batch with a 5xx: about the
+ * recipients, not the connection, and final. */
 static int refused_every_rcpt(const attempt *a)
 {
 	if (a->rc == CURLE_OK || a->sent < a->nb)
 		return 0;
 	for (size_t i = 0; i < a->nb; i++)
-		if (a->b[i]->code < 400)
+		if (a->b[i]->code < 500)
 			return 0;
 	return 1;
+}
+
+/* When every RCPT got a 4xx or 5xx, the first 4xx is the failure: the
+ * server wants the batch later (curl's last code may be another). */
+static void rcpt_failure(attempt *a)
+{
+	if (a->sent < a->nb || count_accepted(a) > 0)
+		return;
+	for (size_t i = 0; i < a->nb; i++)
+		if (a->b[i]->code >= 400 && a->b[i]->code < 500) {
+			a->code = a->b[i]->code;
+			snprintf(a->first_bad, sizeof(a->first_bad), "%s",
+				 a->b[i]->reply);
+			return;
+		}
 }
 
 /* Retry-worthy: the server may take it next time. */
@@ -1348,18 +1363,18 @@ static void log_batch(sbuf *b, const attempt *a, int delivered)
 		sb_puts(b, "-");
 }
 
-/* One field of a log line: the text up to the next tab. */
-static const char *field(const char *p, size_t *n)
+/* The length of a log line's field: up to the next tab. */
+static size_t field_len(const char *p)
 {
 	const char *tab = strchr(p, '\t');
 
-	*n = tab ? (size_t)(tab - p) : strlen(p);
-	return p;
+	return tab ? (size_t)(tab - p) : strlen(p);
 }
 
-/* Marks pending recipients from one log line's ACCEPTED (`acc`, when
- * `delivered_ok`) and REJECTED fields; `done` for a delivery, `refused`
- * for a final 5xx.  Returns how many it marked as delivered. */
+/* Marks pending recipients from one log line's ACCEPTED (`acc`; NULL for
+ * a line that delivered nothing) and REJECTED fields: `done` for a
+ * delivery, `refused` for a final 5xx.  Returns how many it marked as
+ * delivered. */
 static size_t mark_line(rcpt **index, size_t n, const char *acc, size_t acc_n,
 			const char *rej, size_t rej_n, int done, int refused,
 			const char *where)
@@ -1432,9 +1447,9 @@ static size_t read_done(rcpt **index, size_t n, const char *path, int done,
 		/* TIME, STATUS, ACCEPTED, REJECTED, ... */
 		if (!(status = strchr(line, '\t')) || !(acc = strchr(++status, '\t')))
 			continue;
-		field(++acc, &acc_n);
+		acc_n = field_len(++acc);
 		rej = acc[acc_n] ? acc + acc_n + 1 : acc + acc_n;
-		field(rej, &rej_n);
+		rej_n = field_len(rej);
 		k = (size_t)(acc - 1 - status);
 		if ((k == 4 && !strncmp(status, "sent", 4)) ||
 		    (k == 7 && !strncmp(status, "earlier", 7)))
@@ -1519,14 +1534,15 @@ static void keep_retryable(attempt *a)
 	a->nb = k;
 }
 
-/* Settles the batch after a transaction: `delivered` when the server took
- * the message.  A 5xx to RCPT is final; a 4xx goes to a later batch
- * (RFC 5321 4.5.3.1.10: a 452 asks for that), up to BP_MAIL_RETRIES
- * times.  Returns how many recipients are settled for good. */
-static size_t settle(mailing *g, int delivered, int rcpt_level)
+/* Settles the batch after a transaction, `delivered` when the server took
+ * the message.  A 5xx to RCPT is final.  A 4xx in a delivered
+ * transaction sends that recipient in a later batch (RFC 5321
+ * 4.5.3.1.10: what a 452 asks for), up to BP_MAIL_RETRIES times; in a
+ * failed one it stays in the batch, which is retried whole. */
+static void settle(mailing *g, int delivered)
 {
 	attempt *a = &g->a;
-	size_t progress = 0, accepted = 0;
+	size_t accepted = 0;
 	int too_many = 0;
 
 	for (size_t i = 0; i < a->nb; i++) {
@@ -1535,17 +1551,14 @@ static size_t settle(mailing *g, int delivered, int rcpt_level)
 			r->state = R_DELIVERED;
 			g->res->delivered++;
 			accepted++;
-			progress++;
 		} else if (r->code >= 500) {
 			r->state = R_REJECTED;
 			g->res->rejected++;
-			progress++;
-		} else if (r->code >= 400 && (delivered || rcpt_level)) {
+		} else if (r->code >= 400 && delivered) {
 			too_many |= r->code == 452;
 			if (++r->deferrals > BP_MAIL_RETRIES) {
 				r->state = R_DEFERRED;
 				g->res->rejected++;
-				progress++;
 			} else {
 				push(g, r);
 			}
@@ -1555,7 +1568,6 @@ static size_t settle(mailing *g, int delivered, int rcpt_level)
 	 * RFC's 100 gets batches of what it took. */
 	if (too_many && accepted > 0 && accepted < g->batch_max)
 		g->batch_max = accepted;
-	return progress;
 }
 
 /* Writes a line of the batch in g->a; a "sent" line that cannot be
@@ -1592,21 +1604,20 @@ static int send_batch(mailing *g, const char *label, bp_err *err)
 			return bp_err_set(err, BP_ESOFTWARE, "cannot set up "
 					  "libcurl for email");
 		if (a->rc == CURLE_OK && count_accepted(a) > 0) {
-			settle(g, 1, 0);
+			settle(g, 1);
 			return log_attempt(g, "sent", NULL, label, err) < 0 ? -1 : 1;
 		}
 		drop_handle(g);   /* a fresh connection for whatever comes next */
 		if (refused_every_rcpt(a)) {
-			size_t progress = settle(g, 0, 1);
+			settle(g, 0);
 			log_attempt(g, "failed", "the server refused every "
 				    "recipient of this batch", label, err);
-			if (progress == 0)
-				pause_ms(bp_net_backoff_ms(base, tries));
 			return 1;
 		}
 		if (a->rc == CURLE_OK)   /* should not happen: be safe */
 			a->rc = CURLE_SEND_ERROR;
-		settle(g, 0, 0);
+		rcpt_failure(a);
+		settle(g, 0);
 		attempt_error(a, &g->t, tries, err);
 		log_attempt(g, "failed", err->msg, label, err);
 		if (!transient(a) || tries > BP_MAIL_RETRIES)

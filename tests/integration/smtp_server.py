@@ -5,6 +5,7 @@
                    [--cert PEM --key PEM] [--tls starttls|smtps|none]
                    [--auth] [--busy N] [--tempfail-data N] [--echo-auth]
                    [--rcpt-limit N] [--fail-transaction N[:CODE],...]
+                   [--greylist N]
 
 Binds 127.0.0.1 on a port the kernel picks and writes that port to
 --port-file (atomically, so a test polling for the file never reads half a
@@ -27,6 +28,9 @@ reply to AUTH repeats the login, the password and the AUTH line's base64,
 and so does every later reply of that session (a rejected RCPT, a failed
 DATA), for tests that prove none of it is kept.
 
+--greylist N answers "451 4.7.1" to every RCPT of the first N
+transactions, as a greylisting server does to a sender it has not seen.
+
 --rcpt-limit N answers "452 4.5.3 Too many recipients" to every RCPT after
 the first N of a transaction.  --fail-transaction lists transactions (the
 first MAIL command of the server's life starts transaction 1) whose DATA is
@@ -42,7 +46,7 @@ Events are appended to --log, one line each, tab-separated:
     CONNECT  N  busy|ok
     AUTH     LOGIN-NAME  ok|failed        (never the password)
     MAIL     ADDRESS
-    RCPT     ADDRESS  accepted|rejected|too-many
+    RCPT     ADDRESS  accepted|rejected|too-many|greylisted
     DATA     FILE-NAME        (or "-  tempfail", or "-  failed CODE")
     TXN      N  RCPTS  ACCEPTED  delivered|failed
              (at the end of DATA: transaction N, the RCPT commands it
@@ -116,6 +120,9 @@ class Handler:
                           rcpt_options):
         session.bp_rcpts = getattr(session, "bp_rcpts", 0) + 1
         limit = self.state.args.rcpt_limit
+        if getattr(session, "bp_txn", 0) <= self.state.args.greylist:
+            self.state.log("RCPT", address, "greylisted")
+            return echo(session, "451 4.7.1 Greylisted, try again later")
         if limit and session.bp_rcpts > limit:
             self.state.log("RCPT", address, "too-many")
             return echo(session, "452 4.5.3 Too many recipients")
@@ -240,6 +247,7 @@ def main():
     ap.add_argument("--tempfail-data", type=int, default=0)
     ap.add_argument("--echo-auth", action="store_true")
     ap.add_argument("--rcpt-limit", type=int, default=0)
+    ap.add_argument("--greylist", type=int, default=0)
     ap.add_argument("--fail-transaction")
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated attribute on every AUTH.

@@ -1556,6 +1556,34 @@ static void test_mail_452_too_many_recipients_sent_later(void **state)
 	assert_delivered(&S.extra, 0, 70, 1);
 }
 
+/* A server that greylists (451 to every RCPT the first time) is tried
+ * again; the failed attempt lists the 451s, which are not final. */
+static void test_mail_greylisted_batch_retried(void **state)
+{
+	static const char *const opts[] = { "--greylist", "1", NULL };
+	fixture f;
+	bp_err err;
+	char dir[128], *log;
+
+	(void)state;
+	start_extra("greylist", opts);
+	make_snapshot(dir, sizeof(dir), 1, 100);
+	fixture_init(&f, &S.extra, "smtp");
+	if (mail_send(&f, dir, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(messages(&S.extra), 1);
+	log = delivery_log(dir);
+	assert_int_equal(count_lines(log, ""), 2);
+	assert_string_equal(field_of(line_of(log, 1), 1), "failed");
+	assert_string_equal(field_of(line_of(log, 1), 2), "-");
+	assert_has(field_of(line_of(log, 1), 3), "board@acme.example (451 4.7.1 "
+		   "delivery not authorized)");
+	assert_has(field_of(line_of(log, 1), 4), "451 4.7.1");
+	assert_string_equal(field_of(line_of(log, 2), 1), "sent");
+	assert_int_equal(tl_count(field_of(line_of(log, 2), 2), "@"), 4);
+	free(log);
+}
+
 /* Sending a snapshot again reaches only whom its delivery.log does not
  * record; --resend reaches everyone. */
 static void test_mail_send_again_sends_nothing_then_resend_all(void **state)
@@ -1768,6 +1796,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_mail_failed_batch_then_retry_sends_only_the_rest, stop_extra),
 		cmocka_unit_test_teardown(test_mail_batch_4xx_retried_then_temporary, stop_extra),
 		cmocka_unit_test_teardown(test_mail_452_too_many_recipients_sent_later, stop_extra),
+		cmocka_unit_test_teardown(test_mail_greylisted_batch_retried,
+					  stop_extra),
 		cmocka_unit_test(test_mail_send_again_sends_nothing_then_resend_all),
 		cmocka_unit_test_teardown(test_mail_period_retry_skips_what_an_earlier_snapshot_sent, stop_extra),
 		cmocka_unit_test_teardown(test_mail_ten_thousand_recipients_delivered, stop_extra),
