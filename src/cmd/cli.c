@@ -116,9 +116,9 @@ int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
 	if (bp_mail_send(cfg, dir, period, flags, &res, err) < 0) {
 		have = res.earlier + res.delivered;
 		if (res.delivered > 0)
-			bp_log_warn("%s: %zu of %zu recipients have the report; "
-				    "sending again (boardpack send -c %s %s) "
-				    "reaches only the %zu others", period, have,
+			bp_log_warn("%s: %zu of %zu recipients are done "
+				    "(delivery.log); sending again (boardpack send "
+				    "-c %s %s) mails only the %zu others", period, have,
 				    res.recipients, cfg->path, dir,
 				    res.recipients - have);
 		bp_mail_result_clear(&res);

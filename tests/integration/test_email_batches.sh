@@ -50,7 +50,7 @@ first=${first%/}
 log="$first/delivery.log"
 [ "$(grep -c '	sent	' "$log")" -eq 39 ] || fail "want 39 sent batches: $(cut -f2,6 "$log" | sort | uniq -c)"
 [ "$(grep -c '	failed	-	' "$log")" -eq 4 ] || fail "want 4 failed attempts listing nobody delivered"
-grep -q "3900 of 10000 recipients have the report" "$T/err" ||
+grep -q "3900 of 10000 recipients are done" "$T/err" ||
 	fail "the partial delivery is not reported: $(cat "$T/err")"
 awk -F'\t' '$2 == "sent" && $6 !~ /^[0-9]+\/100$/ { exit 1 }' "$log" || fail "a batch is not numbered K/100"
 [ "$(stat -c %a "$log")" = 600 ] || fail "delivery.log is $(stat -c %a "$log"), want 600"
