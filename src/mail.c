@@ -42,7 +42,7 @@
 
 #define DEFAULT_SUBJECT "{title} \xe2\x80\x94 {period}"
 #define REPLY_MAX 200
-#define BP_MAIL_REPORT_MAX 20   /* rejected addresses the report names */
+#define REPORT_MAX 20   /* rejected addresses the report names */
 
 /* ---- a growable string ---------------------------------------------------- */
 
@@ -1698,13 +1698,13 @@ static int conclude(mailing *g, bp_err *err)
 			continue;
 		deferred += r->state == R_DEFERRED;
 		first = first ? first : r;
-		if (shown++ < BP_MAIL_REPORT_MAX)
+		if (shown++ < REPORT_MAX)
 			sb_printf(&b, "%s%s (%s)", shown > 1 ? ", " : "",
 				  r->addr, r->reply);
 	}
-	if (shown > BP_MAIL_REPORT_MAX)
+	if (shown > REPORT_MAX)
 		sb_printf(&b, " and %zu others (delivery.log lists them)",
-			  shown - BP_MAIL_REPORT_MAX);
+			  shown - REPORT_MAX);
 	if (g->res->delivered == 0 && g->delivered_before == 0 && first) {
 		bp_err_set(err, deferred == shown ? BP_ETEMPFAIL : BP_EUNAVAIL,
 			   "SMTP server %s %s every recipient: %s", g->t.shown,

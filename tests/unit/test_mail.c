@@ -1607,6 +1607,35 @@ static void test_mail_send_again_sends_nothing_then_resend_all(void **state)
 	assert_int_equal(messages(&S.tls), before + 2);
 }
 
+/* A log an older boardpack wrote (five fields, the server's words, with
+ * commas and parentheses, in REJECTED) reads the same: delivered and 5xx
+ * addresses are done, a 4xx one is not. */
+static void test_mail_older_log_read_back(void **state)
+{
+	char *to[] = { "board@acme.example", "reject-x@acme.example" };
+	fixture f;
+	bp_err err;
+	char dir[128], path[192], *rcpts;
+	int before = messages(&S.tls);
+
+	(void)state;
+	make_snapshot(dir, sizeof(dir), 1, 100);
+	tl_write_file_mode(tl_path(dir, "delivery.log"),
+			   "2026-11-01T06:00:03Z\tsent\tBoard@acme.example,"
+			   "cfo@acme.example\treject-x@acme.example (550 5.1.1 no "
+			   "such user, (really)),ops@acme.example (451 4.2.0 later)"
+			   "\t-\n", 0600);
+	fixture_init(&f, &S.tls, "smtp");
+	f.email.to = to;
+	if (mail_send(&f, dir, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(messages(&S.tls), before + 1);
+	snprintf(path, sizeof(path), "%s/%d.rcpt", S.tls.out, before + 1);
+	rcpts = tl_read_file(path, NULL);
+	assert_string_equal(rcpts, "ops@acme.example\nhidden@acme.example\n");
+	free(rcpts);
+}
+
 /* A new snapshot of a period that an earlier one reached in part (the
  * wrapper's retry of a run that exited 75) goes to the others only, and
  * its own log says who had it already. */
@@ -1799,6 +1828,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_mail_greylisted_batch_retried,
 					  stop_extra),
 		cmocka_unit_test(test_mail_send_again_sends_nothing_then_resend_all),
+		cmocka_unit_test(test_mail_older_log_read_back),
 		cmocka_unit_test_teardown(test_mail_period_retry_skips_what_an_earlier_snapshot_sent, stop_extra),
 		cmocka_unit_test_teardown(test_mail_ten_thousand_recipients_delivered, stop_extra),
 		cmocka_unit_test(test_mail_long_ascii_subject_folded),
