@@ -273,7 +273,7 @@ static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 				     &tdir, &fell_back, err) < 0)
 		return -1;
 	if (fell_back)
-		bp_log_warn("no '%s' templates; using English ones", cfg->language);
+		bp_log_warn("no words for language '%s' in the templates; English ones used", cfg->language);
 	for (i = 0; i < sizeof(html) / sizeof(html[0]); i++) {
 		tpl = bp_fs_join(tdir, html[i]);
 		out = bp_fs_join(dir, html[i]);
