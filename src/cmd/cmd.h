@@ -96,9 +96,11 @@ bp_fs_lock *bp_cli_lock_output(const bp_config *cfg, bp_err *err);
 int bp_cli_check_download(void *ctx, const bp_source *src, const char *path,
 			  bp_err *err);
 
-/* Emails snapshot `dir` of `period` and says so on stderr.  Returns 0, or
- * -1 with err. */
+/* Emails snapshot `dir` of `period` to the recipients not done yet
+ * (`flags`: bp_mail_send's) and says so on stderr, or that nobody was
+ * left.  Returns 0, or -1 with err (after saying how many recipients
+ * have the report, when some do). */
 int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
-		   bp_err *err);
+		   int flags, bp_err *err);
 
 #endif

@@ -313,8 +313,9 @@ static int snapshot_defaults(bp_opts *opt, char period[16], char as_of[64],
 	return 0;
 }
 
-/* After a committed snapshot: retention, then the email unless this
- * period was already sent.  Returns the exit status. */
+/* After a committed snapshot: retention, then the email to whom no
+ * snapshot of this period reached yet (everyone with --resend).  Returns
+ * the exit status. */
 static int after_snapshot(run_state *s, const bp_opts *o, const char *period,
 			  const char *path)
 {
@@ -325,12 +326,8 @@ static int after_snapshot(run_state *s, const bp_opts *o, const char *period,
 		bp_log_warn("%s", err.msg);
 	if (!s->cfg->email || o->no_email)
 		return 0;
-	if (!o->resend && bp_mail_period_sent(s->cfg->output_dir, period, path)) {
-		bp_log_info("%s was already emailed; not sending again "
-			    "(--resend to send anyway)", period);
-		return 0;
-	}
-	if (bp_cli_deliver(s->cfg, path, period, &err) < 0)
+	if (bp_cli_deliver(s->cfg, path, period, o->resend ? BP_MAIL_RESEND :
+			   BP_MAIL_PERIOD, &err) < 0)
 		return bp_cli_fail(&err);
 	return 0;
 }

@@ -1,12 +1,15 @@
 /*
- * send.c - `boardpack send -c FILE DIR`: emails an existing snapshot,
- * after checking that it is complete and unchanged.
+ * send.c - `boardpack send -c FILE DIR [--resend]`: emails an existing
+ * snapshot, after checking that it is complete and unchanged, to the
+ * recipients its delivery.log does not record as done (so a retry of a
+ * failed send never mails twice), or to everyone with --resend.
  */
 #include "cmd.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail.h"
 #include "mem.h"
 #include "snapshot.h"
 
@@ -53,7 +56,8 @@ int cmd_send(const bp_opts *o)
 			   "(<output>/<YYYY-MM>/<stamp>)", dir);
 		rc = bp_cli_fail(&err);
 	} else if (bp_snapshot_verify(dir, &err) < 0 ||
-		   bp_cli_deliver(cfg, dir, period, &err) < 0) {
+		   bp_cli_deliver(cfg, dir, period, o->resend ? BP_MAIL_RESEND : 0,
+				  &err) < 0) {
 		rc = bp_cli_fail(&err);
 	}
 out:
