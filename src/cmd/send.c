@@ -2,7 +2,9 @@
  * send.c - `boardpack send -c FILE DIR [--resend]`: emails an existing
  * snapshot, after checking that it is complete and unchanged, to the
  * recipients its delivery.log does not record as done (so a retry of a
- * failed send never mails twice), or to everyone with --resend.
+ * failed send never mails twice), or to everyone with --resend.  It
+ * holds the output folder's lock as `run` does, so two deliveries of one
+ * config never read the same delivery.log at once.
  */
 #include "cmd.h"
 
@@ -36,6 +38,7 @@ int cmd_send(const bp_opts *o)
 	const char *dir = o->argv[0];
 	bp_err err = { 0 };
 	bp_config *cfg;
+	bp_fs_lock *lock = NULL;
 	char *period = NULL;
 	bp_month m;
 	int rc = 0;
@@ -46,6 +49,10 @@ int cmd_send(const bp_opts *o)
 	if (!cfg->email) {
 		bp_err_at(&err, BP_ECONFIG, cfg->path, 0, 0, "no <email> element: "
 			  "nowhere to send the report");
+		rc = bp_cli_fail(&err);
+		goto out;
+	}
+	if (!(lock = bp_cli_lock_output(cfg, &err))) {
 		rc = bp_cli_fail(&err);
 		goto out;
 	}
@@ -61,6 +68,7 @@ int cmd_send(const bp_opts *o)
 		rc = bp_cli_fail(&err);
 	}
 out:
+	bp_fs_unlock(lock);
 	free(period);
 	bp_config_free(cfg);
 	return rc;

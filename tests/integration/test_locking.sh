@@ -82,4 +82,16 @@ for s in "$sa" "$sb"; do
 done
 n=$(find "$T/reports/.cache" -mindepth 1 -maxdepth 1 -name '.*' | wc -l)
 [ "$n" -eq 0 ] || fail "staging files left in the cache"
+
+# 4. send holds the same lock: two deliveries of one config never read
+#    one delivery.log at once.  (Port 9 has no server: a send that did
+#    not wait would fail on the connection, not with 75.)
+sed 's|<output dir="[^"]*"/>|&<email url="smtp://127.0.0.1:9" from="r@acme.example" tls="none"><to>b@acme.example</to></email>|' \
+	"$T/cfg.xml" >"$T/mail.xml"
+grep -q '<email' "$T/mail.xml" || fail "the test could not add an email element"
+hold_lock 30
+expect_status 75 env BOARDPACK_LOCK_WAIT=0 "$BP" send -c "$T/mail.xml" "$sa"
+grep -q "holds the output folder" "$T/err" || fail "send: 75 without the reason: $(cat "$T/err")"
+[ ! -e "$sa/delivery.log" ] || fail "a send without the lock wrote delivery.log"
+kill "$HOLDER"; wait "$HOLDER" 2>/dev/null || :
 echo ok
