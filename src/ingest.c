@@ -335,6 +335,7 @@ struct bp_ingest {
 #define LOOKAHEAD 16
 typedef struct pending {
 	bp_contact c;
+	long line;          /* where its row starts, for errors */
 	uint32_t ref;
 	int late, early;
 	uint16_t idn, dealsn;
@@ -1085,10 +1086,60 @@ static int money_value(reader *r, int f, bp_money *m, bp_err *err)
 				 r->in->cfg->currency);
 	if (rc >= 0)
 		return rc;
+	if (rc == BP_NUM_RANGE) {
+		char most[48];
+
+		bp_num_format_money(BP_MONEY_MAX, most, sizeof(most));
+		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+				 col_of(r, f), "amount '%s' in column '%s' is larger "
+				 "than %s, the most one value may be: is this column "
+				 "an amount?", shown(v, buf, sizeof(buf)),
+				 r->header_name[f], most);
+	}
 	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), col_of(r, f),
 			 "bad money amount '%s' in column '%s': expected a number "
 			 "like 1234.50 or 1,234.50", shown(v, buf, sizeof(buf)),
 			 r->header_name[f]);
+}
+
+/* A sum that would pass 64 bits: the row's value in column f is named.
+ * `what` is the figure ("spend", "impressions", ...). */
+static int overflow_at(reader *r, int f, const char *what, bp_err *err)
+{
+	char buf[64];
+
+	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), col_of(r, f),
+			 "'%s' in column '%s' makes the sum of %s overflow: the "
+			 "%s of all rows together would not fit in 64 bits",
+			 shown(get(r, f), buf, sizeof(buf)), r->header_name[f],
+			 what, what);
+}
+
+/* The column behind a figure the funnel refused to add, for the error. */
+static int overflow_field(const reader *r)
+{
+	static const struct { bp_source_kind kind; const char *what; int f; } m[] = {
+		{ BP_SRC_SPEND, "impressions", S_IMPRESSIONS },
+		{ BP_SRC_SPEND, "clicks", S_CLICKS },
+		{ BP_SRC_SPEND, "spend", S_COST },
+		{ BP_SRC_TRAFFIC, "new_users", T_NEW_USERS },
+		{ BP_SRC_TRAFFIC, "engaged_sessions", T_ENGAGED },
+		{ BP_SRC_TRAFFIC, "sessions", T_SESSIONS },
+		{ BP_SRC_DEALS, NULL, D_AMOUNT },
+	};
+	const char *what = r->in->f->overflow;
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (m[i].kind == r->src->kind &&
+		    (!m[i].what || (what && !strcmp(m[i].what, what))))
+			return m[i].f;
+	return 0;
+}
+
+static int funnel_overflow(reader *r, bp_err *err)
+{
+	return overflow_at(r, overflow_field(r), r->in->f->overflow, err);
 }
 
 /* A count field; missing counts as 0.  Returns 0 or -1 (err set). */
@@ -1289,8 +1340,15 @@ static int commit_contact(reader *r, const pending *p, const char *id,
 		return too_many_ids(r, err);
 	r->q->after_as_of += p->late;
 	r->q->stage_before_create += p->early;
-	if (bp_funnel_add_contact(r->in->f, &p->c))
-		r->q->rows_used++;
+	rc = bp_funnel_add_contact(r->in->f, &p->c);
+	if (rc < 0)
+		/* Committed rows later than read: the line is the pending one's. */
+		return bp_err_at(err, BP_EDATA, r->name, p->line,
+				 col_of(r, C_CUSTOMER), "the customer date of "
+				 "record '%.*s' makes the sum of sales cycles "
+				 "overflow: the cycles of all contacts together would "
+				 "not fit in 64 bits", (int)(idn < 40 ? idn : 40), id);
+	r->q->rows_used += rc;
 	return 0;
 }
 
@@ -1338,6 +1396,7 @@ static int contact_row(reader *r, bp_err *err)
 		return -1;
 	p = &r->ahead[(r->ahead_first + r->ahead_n) % LOOKAHEAD];
 	p->early = p->late = 0;
+	p->line = bp_csv_line(r->csv);
 	if (date_value(r, C_CREATED, 1, &p->c.created, err) < 0)
 		return -1;
 	for (s = 0; s < BP_NSTAGES; s++)
@@ -1489,7 +1548,10 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 	}
 	if (d.won || d.lost)
 		decided_quality(r, &d);
-	if (bp_funnel_add_deal(r->in->f, &d) || !d.won)
+	rc = bp_funnel_add_deal(r->in->f, &d);
+	if (rc < 0)
+		return funnel_overflow(r, err);
+	if (rc || !d.won)
 		r->q->rows_used++;
 	return 0;
 }
@@ -1527,16 +1589,22 @@ static int spend_row(reader *r, bp_err *err)
 		return -1;
 	if (cost && check_currency(r, S_CURRENCY, err) < 0)
 		return -1;
-	r->sum_cost += cost;
-	r->sum_impressions += impressions;
-	r->sum_clicks += clicks;
+	/* The sums the export's own total rows are checked against. */
+	if (bp_add(&r->sum_cost, cost) < 0)
+		return overflow_at(r, S_COST, "spend", err);
+	if (bp_add(&r->sum_impressions, impressions) < 0)
+		return overflow_at(r, S_IMPRESSIONS, "impressions", err);
+	if (bp_add(&r->sum_clicks, clicks) < 0)
+		return overflow_at(r, S_CLICKS, "clicks", err);
 	if (day > r->in->f->as_of) {
 		r->q->after_as_of++;
 		return 0;
 	}
 	r->q->rows_used++;
-	bp_funnel_add_spend(r->in->f, bp_funnel_month_of(r->in->f, day),
-			    r->src->channel, cost, impressions, clicks, r->has);
+	if (bp_funnel_add_spend(r->in->f, bp_funnel_month_of(r->in->f, day),
+				r->src->channel, cost, impressions, clicks,
+				r->has) < 0)
+		return funnel_overflow(r, err);
 	return 0;
 }
 
@@ -1558,8 +1626,10 @@ static int traffic_row(reader *r, bp_err *err)
 		return 0;
 	}
 	r->q->rows_used++;
-	bp_funnel_add_traffic(r->in->f, bp_funnel_month_of(r->in->f, day), channel,
-			      sessions, new_users, engaged, r->has);
+	if (bp_funnel_add_traffic(r->in->f, bp_funnel_month_of(r->in->f, day),
+				  channel, sessions, new_users, engaged,
+				  r->has) < 0)
+		return funnel_overflow(r, err);
 	return 0;
 }
 
@@ -1790,6 +1860,19 @@ bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err)
 		bp_err_set(err, BP_ECONFIG, "too many channels (%zu; at most %d)",
 			   cfg->n_channels, 0xFFF);
 		goto fail;
+	}
+	/* The model adds the <cost> entries to spend: their magnitudes count
+	 * toward spend's bound, so a row that would make a cost sum overflow
+	 * is refused here, where it can be named.  The config keeps their
+	 * own sum within 64 bits. */
+	for (i = 0; i < cfg->n_costs; i++) {
+		bp_money a = cfg->costs[i].amount;
+
+		if (bp_add(&f->bound.spend, a < 0 ? -a : a) < 0) {
+			bp_err_at(err, BP_ECONFIG, cfg->path, 0, 0, "the <cost> "
+				  "amounts add up to more than 64 bits hold");
+			goto fail;
+		}
 	}
 	for (i = 0; i < cfg->n_sources; i++) {
 		const char *name = cfg->sources[i].timezone;

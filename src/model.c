@@ -83,6 +83,7 @@ typedef struct row_ctx {
 	const bp_config *cfg;
 	int64_t per;       /* months an amount covers: 12 annual, 1 monthly */
 	unsigned has;      /* BP_HAS_* of the row's sources */
+	int *overflow;     /* set when a sum would pass 64 bits */
 } row_ctx;
 
 /* The rules of METRICS.md that are not one quotient: MRR and ARPA from
@@ -187,16 +188,18 @@ static int cost_lands(const bp_config *cfg, const bp_cost *c, cost_scope sc)
 	return 1;
 }
 
-/* The <cost> entries of month m a row takes. */
-static bp_money row_costs(const bp_config *cfg, bp_month m, cost_scope sc)
+/* Adds the <cost> entries of month m a row takes to *sum.  Returns 0, or
+ * -1 when the sum would pass 64 bits. */
+static int row_costs(const bp_config *cfg, bp_month m, cost_scope sc,
+		     bp_money *sum)
 {
-	bp_money sum = 0;
 	size_t i;
+	int rc = 0;
 
 	for (i = 0; i < cfg->n_costs; i++)
 		if (cfg->costs[i].month == m && cost_lands(cfg, &cfg->costs[i], sc))
-			sum += cfg->costs[i].amount;
-	return sum;
+			rc |= bp_add(sum, cfg->costs[i].amount);
+	return rc ? -1 : 0;
 }
 
 /* Whether anything can carry a cost to a row: a spend source of its
@@ -273,11 +276,14 @@ static int in_scope(const bp_config *cfg, cost_scope sc, int ch)
 
 /* The sums of a scope's channels over the months [from, to] (indexes of
  * the funnel's cells), its costs included; a balance (open pipeline) is
- * the last month's. */
-static void scope_cell(const bp_config *cfg, const bp_funnel *f, cost_scope sc,
+ * the last month's.  A sum that would pass 64 bits sets *x->overflow
+ * (the funnel's bounds keep that from happening with the data it took;
+ * checked all the same). */
+static void scope_cell(const row_ctx *x, const bp_funnel *f, cost_scope sc,
 		       int from, int to, bp_month_cell *out)
 {
-	int i, ch;
+	const bp_config *cfg = x->cfg;
+	int i, ch, rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	for (i = from; i <= to; i++) {
@@ -287,13 +293,15 @@ static void scope_cell(const bp_config *cfg, const bp_funnel *f, cost_scope sc,
 			if (in_scope(cfg, sc, ch)) {
 				const bp_month_cell *c = bp_funnel_month(f, f->first + i, ch);
 
-				bp_month_cell_add(out, c);
-				open += c->open_pipeline;
+				rc |= bp_month_cell_add(out, c);
+				rc |= bp_add(&open, c->open_pipeline);
 			}
 		out->open_pipeline = open;
-		out->cost += row_costs(cfg, f->first + i, sc);
+		rc |= row_costs(cfg, f->first + i, sc, &out->cost);
 	}
-	out->cost += out->spend;
+	rc |= bp_add(&out->cost, out->spend);
+	if (rc)
+		*x->overflow = 1;
 }
 
 /* What a scope's sources have, and whether it can carry a cost. */
@@ -324,7 +332,7 @@ static void month_rows(xmlNodePtr chans, xmlNodePtr groups, row_ctx *x,
 	for (ch = 0; ch <= f->n_channels; ch++) {
 		cost_scope sc = { ch < f->n_channels ? ch : -1, NULL };
 
-		scope_cell(cfg, f, sc, i, i, &c);
+		scope_cell(x, f, sc, i, i, &c);
 		x->has = scope_has(cfg, f, sc);
 		econ_row(chans, x, "month", month, "channel",
 			 ch < f->n_channels ? cfg->channels[ch].id : "all", &c);
@@ -334,7 +342,7 @@ static void month_rows(xmlNodePtr chans, xmlNodePtr groups, row_ctx *x,
 
 		if (group_seen(cfg, g, sc.group))
 			continue;
-		scope_cell(cfg, f, sc, i, i, &c);
+		scope_cell(x, f, sc, i, i, &c);
 		x->has = scope_has(cfg, f, sc);
 		econ_row(groups, x, "month", month, "group", sc.group, &c);
 	}
@@ -348,14 +356,14 @@ static int window_start(const bp_config *cfg, const bp_funnel *f)
 }
 
 static void add_numbers(xmlNodePtr root, const bp_config *cfg,
-			const bp_funnel *f)
+			const bp_funnel *f, int *overflow)
 {
 	xmlNodePtr win = xmlNewChild(root, NULL, BAD_CAST "window", NULL);
 	xmlNodePtr coh = xmlNewChild(root, NULL, BAD_CAST "cohorts", NULL);
 	xmlNodePtr eco = xmlNewChild(root, NULL, BAD_CAST "economics", NULL);
 	xmlNodePtr grp = xmlNewChild(root, NULL, BAD_CAST "groups-economics", NULL);
 	xmlNodePtr back = NULL;
-	row_ctx x = { cfg, amount_months(cfg), 0 };
+	row_ctx x = { cfg, amount_months(cfg), 0, overflow };
 	int i, ch, w0 = window_start(cfg, f);
 
 	for (i = 0; i < f->n_months; i++) {
@@ -379,7 +387,8 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 		for (ch = 0; ch < f->n_channels; ch++)
 			cohort_row(coh, month, cfg->channels[ch].id,
 				   bp_funnel_cohort(f, m, ch));
-		bp_funnel_sum_cohort(f, i, &call);
+		if (bp_funnel_sum_cohort(f, i, &call) < 0)
+			*overflow = 1;
 		cohort_row(coh, month, "all", &call);
 		month_rows(eco, grp, &x, f, i);
 	}
@@ -407,23 +416,20 @@ static xmlNodePtr span_row(row_ctx *x, const bp_funnel *f, const bp_metric *m,
 	if (m->section == BP_SECTION_ECONOMICS) {
 		bp_month_cell c;
 
-		scope_cell(x->cfg, f, sc, from, to, &c);
+		scope_cell(x, f, sc, from, to, &c);
 		x->has = scope_has(x->cfg, f, sc);
 		econ_row(holder, x, "span", "", "channel", "", &c);
 	} else {
 		bp_cohort_cell sum = { 0 }, *c;
-		int i, ch, s;
+		int i, ch;
 
 		for (i = from; i <= to; i++)
 			for (ch = 0; ch < f->n_channels; ch++) {
 				if (!in_scope(x->cfg, sc, ch))
 					continue;
 				c = bp_funnel_cohort(f, f->first + i, ch);
-				sum.contacts += c->contacts;
-				for (s = 0; s < BP_NSTAGES; s++)
-					sum.reached[s] += c->reached[s];
-				sum.won_deals += c->won_deals;
-				sum.won_revenue += c->won_revenue;
+				if (bp_cohort_cell_add(&sum, c) < 0)
+					*x->overflow = 1;
 			}
 		cohort_row(holder, "", "", &sum);
 	}
@@ -522,10 +528,10 @@ static void add_target(xmlNodePtr ts, row_ctx *x, const bp_funnel *f,
 }
 
 static xmlNodePtr add_targets(xmlNodePtr root, const bp_config *cfg,
-			      const bp_funnel *f)
+			      const bp_funnel *f, int *overflow)
 {
 	xmlNodePtr ts = xmlNewChild(root, NULL, BAD_CAST "targets", NULL);
-	row_ctx x = { cfg, amount_months(cfg), 0 };
+	row_ctx x = { cfg, amount_months(cfg), 0, overflow };
 	size_t i;
 
 	for (i = 0; i < cfg->n_targets; i++)
@@ -571,7 +577,7 @@ static void span_rows(xmlNodePtr parent, row_ctx *x, const bp_funnel *f,
 	for (ch = 0; ch <= f->n_channels; ch++) {
 		cost_scope sc = { ch < f->n_channels ? ch : -1, NULL };
 
-		scope_cell(cfg, f, sc, p + sp->from, p + sp->to, &c);
+		scope_cell(x, f, sc, p + sp->from, p + sp->to, &c);
 		x->has = scope_has(cfg, f, sc);
 		econ_row(parent, x, "span", sp->id, "channel",
 			 ch < f->n_channels ? cfg->channels[ch].id : "all", &c);
@@ -581,17 +587,17 @@ static void span_rows(xmlNodePtr parent, row_ctx *x, const bp_funnel *f,
 
 		if (group_seen(cfg, g, sc.group))
 			continue;
-		scope_cell(cfg, f, sc, p + sp->from, p + sp->to, &c);
+		scope_cell(x, f, sc, p + sp->from, p + sp->to, &c);
 		x->has = scope_has(cfg, f, sc);
 		econ_row(parent, x, "span", sp->id, "group", sc.group, &c);
 	}
 }
 
 static void add_comparisons(xmlNodePtr root, const bp_config *cfg,
-			    const bp_funnel *f)
+			    const bp_funnel *f, int *overflow)
 {
 	xmlNodePtr cmp = xmlNewChild(root, NULL, BAD_CAST "comparisons", NULL);
-	row_ctx x = { cfg, amount_months(cfg), 0 };
+	row_ctx x = { cfg, amount_months(cfg), 0, overflow };
 	size_t i;
 
 	for (i = 0; i < N_SPANS; i++) {
@@ -854,10 +860,10 @@ static void watch(xmlNodePtr story, row_ctx *x, const bp_funnel *f)
 }
 
 static void add_story(xmlNodePtr root, xmlNodePtr targets, const bp_config *cfg,
-		      const bp_funnel *f)
+		      const bp_funnel *f, int *overflow)
 {
 	xmlNodePtr story = xmlNewChild(root, NULL, BAD_CAST "story", NULL);
-	row_ctx x = { cfg, amount_months(cfg), 0 };
+	row_ctx x = { cfg, amount_months(cfg), 0, overflow };
 	char period[8];
 
 	if (f->first_data == BP_MONTH_NONE)
@@ -1043,22 +1049,30 @@ static void add_run(xmlNodePtr root, const bp_config *cfg, const bp_funnel *f,
 
 xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 			 const bp_quality *q, const bp_source_file *files,
-			 size_t n_sources, const bp_run_info *run)
+			 size_t n_sources, const bp_run_info *run, bp_err *err)
 {
 	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
 	xmlNodePtr root;
+	int overflow = 0;
 
 	root = xmlNewNode(NULL, BAD_CAST "metrics");
 	xmlDocSetRootElement(doc, root);
 	xmlNewProp(root, BAD_CAST "version", BAD_CAST "1");
 	add_run(root, cfg, f, run);
 	add_channels(root, cfg);
-	add_numbers(root, cfg, f);
+	add_numbers(root, cfg, f, &overflow);
 	add_costs(root, cfg);
-	add_comparisons(root, cfg, f);
-	add_story(root, add_targets(root, cfg, f), cfg, f);
+	add_comparisons(root, cfg, f, &overflow);
+	add_story(root, add_targets(root, cfg, f, &overflow), cfg, f, &overflow);
 	add_quality(root, q, files, n_sources);
 	add_warnings(root, q, n_sources);
+	if (overflow) {
+		xmlFreeDoc(doc);
+		bp_err_set(err, BP_EDATA, "a sum over channels, groups or months "
+			   "overflows: the exports' amounts or counts together do "
+			   "not fit in 64 bits");
+		return NULL;
+	}
 	return doc;
 }
 

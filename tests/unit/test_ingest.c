@@ -699,6 +699,41 @@ static void test_ingest_readme_lists_every_preset_field(void **state)
 	free(readme);
 }
 
+/* Won deals each under the bound of one amount: the row whose amount
+ * would take won revenue past 64 bits stops the run, named by line and
+ * column. */
+static void test_ingest_deal_amounts_that_overflow_name_the_row(void **state)
+{
+	fx *x = *state;
+	char text[4096], *o = text;
+	int i;
+
+	o += sprintf(o, "Record ID,Deal Stage,Close Date,Amount\n");
+	for (i = 1; i <= 10; i++)
+		o += sprintf(o, "%d,Closed Won,2026-10-05,99999999999999\n", i);
+	assert_int_equal(feed(x, 1, text), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 11);
+	assert_int_equal(x->err.col, 26);
+	assert_non_null(strstr(x->err.msg, "'99999999999999' in column 'Amount'"));
+	assert_non_null(strstr(x->err.msg, "overflow"));
+	assert_string_equal(x->err.source, "deals");
+}
+
+/* An amount beyond the bound one value may have is refused as such, not
+ * as "not a number", and not wrapped. */
+static void test_ingest_money_beyond_bound_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Day,Cost\n2026-10-01,5.00\n"
+			      "2026-10-02,\"500,000,000,000,000.00\"\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 12);
+	assert_non_null(strstr(x->err.msg, "is larger than 100000000000000.00"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -742,6 +777,8 @@ int main(void)
 		T(test_ingest_account_total_that_differs_is_warned),
 		T(test_ingest_currency_error_names_the_column),
 		T(test_ingest_readme_lists_every_preset_field),
+		T(test_ingest_deal_amounts_that_overflow_name_the_row),
+		T(test_ingest_money_beyond_bound_is_fatal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

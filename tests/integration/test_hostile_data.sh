@@ -1,0 +1,90 @@
+# Values no export should hold, as an attacker or an unlucky export writes
+# them: sums past 64 bits, negative counts, refunds, control characters
+# and invalid UTF-8, 5 MB cells, contacts that read like footer lines.
+# Each stops the run with one line naming file:line:col and exit 65, or
+# is counted in data quality with every output still well-formed.
+. "$BP_SRCDIR/tests/integration/lib.sh"
+
+H='Record ID,Create Date,Original Source,Became a Lead Date'
+
+# new_case NAME: a folder with a config reading contacts.csv, deals.csv,
+# spend.csv (and spend2.csv when it exists) and default files for each.
+new_case() {
+	d="$T/$1"
+	mkdir -p "$d"
+	printf '%s\n1,2026-10-01 10:00,Paid search,2026-10-01 10:00\n' "$H" >"$d/contacts.csv"
+	printf 'Record ID,Deal Stage,Close Date,Amount\n' >"$d/deals.csv"
+	printf 'Day,Cost,Impr.,Clicks\n2026-10-01,10.00,100,5\n' >"$d/spend.csv"
+	cat >"$d/cfg.xml" <<XML
+<boardpack xmlns="urn:boardpack:config:1">
+  <report timezone="UTC" currency="USD" months="3"/>
+  <sources>
+    <contacts id="crm" url="contacts.csv" preset="hubspot"/>
+    <deals id="deals" url="deals.csv" preset="hubspot"/>
+    <spend id="ads" url="spend.csv" preset="csv" channel="paid_search"/>
+    <spend id="ads2" url="spend2.csv" preset="csv" channel="paid_social"/>
+  </sources>
+</boardpack>
+XML
+	printf 'Day,Cost,Impr.,Clicks\n' >"$d/spend2.csv"
+}
+
+# run_fails NAME WANT: the run of case NAME exits 65 with one error line
+# holding WANT, and leaves no snapshot.
+run_fails() {
+	expect_status 65 "$BP" run -c "$T/$1/cfg.xml" --period 2026-10 --no-email
+	errs=$(grep -c 'error:' "$T/err" || true)
+	[ "$errs" -eq 1 ] || fail "$1: want one error line, got: $(cat "$T/err")"
+	grep -q -- "$2" "$T/err" || fail "$1: the error lacks '$2': $(cat "$T/err")"
+	no_snapshot "$T/$1/reports"
+}
+
+# run_ok NAME: the run of case NAME succeeds; SNAP is its snapshot.
+run_ok() {
+	expect_status 0 "$BP" run -c "$T/$1/cfg.xml" --period 2026-10 --no-email "$@"
+	SNAP=$(tail -n 1 "$T/out")
+	[ -f "$SNAP/metrics.xml" ] || fail "$1: no snapshot: $(cat "$T/out" "$T/err")"
+}
+
+# well_formed SNAP: metrics.xml, report.html and email.html parse as XML.
+well_formed() {
+	for f in metrics.xml report.html email.html; do
+		xmllint --noout "$1/$f" 2>"$T/xmllint" ||
+			fail "$f is not well-formed: $(head -c 600 "$T/xmllint")"
+	done
+}
+
+# ---- sums past 64 bits (exit 65, naming the row) ----
+
+# A value beyond the bound a single amount may have.
+new_case toolarge
+printf 'Day,Cost,Impr.,Clicks\n2026-10-01,500000000000000,1,1\n' >"$T/toolarge/spend.csv"
+run_fails toolarge "spend.csv:2:12: amount '500000000000000' in column 'Cost' is larger than"
+
+# Ten costs each under the bound: the tenth takes the month's spend past
+# 64 bits (in 1/10000 units: 9.2e18).
+new_case overflow
+{
+	echo 'Day,Cost,Impr.,Clicks'
+	for i in 1 2 3 4 5 6 7 8 9 10; do echo "2026-10-0$((i % 9 + 1)),99999999999999,1,1"; done
+} >"$T/overflow/spend.csv"
+run_fails overflow "spend.csv:11:12: .*overflow"
+
+# Five such costs in each of two sources of different channels: every
+# channel's own sum fits, the total over channels does not; the row that
+# makes it not fit is named.
+new_case overflow_all
+{
+	echo 'Day,Cost,Impr.,Clicks'
+	for i in 1 2 3 4 5; do echo "2026-10-0$i,99999999999999,1,1"; done
+} >"$T/overflow_all/spend.csv"
+cp "$T/overflow_all/spend.csv" "$T/overflow_all/spend2.csv"
+run_fails overflow_all "spend2.csv:6:12: .*overflow"
+
+# Impressions past 64 bits.
+new_case overflow_impr
+printf 'Day,Cost,Impr.,Clicks\n2026-10-01,1,9000000000000000000,1\n2026-10-02,1,9000000000000000000,1\n' \
+	>"$T/overflow_impr/spend.csv"
+run_fails overflow_impr "spend.csv:3:14: .*overflow"
+
+echo ok
