@@ -101,6 +101,8 @@ typedef struct bp_quality {
 	int64_t unknown_contact;    /* deals whose contact ID is not in contacts */
 	int64_t no_association;     /* deals neither export links to a contact */
 	int64_t notes_rows;         /* rows under the table (after an empty row) */
+	int64_t negative_cost;      /* spend rows with a cost below 0 (refunds,
+				       credits): summed, and warned about */
 	int64_t stage_mismatch[BP_NSTAGES]; /* lifecycle stage X, no date for X or later */
 	int64_t stage_mismatch_rows;
 	int empty_export;           /* the export says its period had no data */

@@ -298,6 +298,7 @@ static const struct { const char *key, *en, *ko; } labels[] = {
 	{"lost-without-close-date", "Lost deals without close date", "마감일 없는 실패 거래"},
 	{"notes-rows", "Notes under the table", "표 아래 메모 행"},
 	{"stage-mismatch", "Stage without a date", "날짜 없는 현재 단계"},
+	{"negative-spend", "Negative costs (refunds), summed", "음수 비용(환불), 합산됨"},
 	{"funnel-cumulative", "Cumulative funnel: a contact that skipped a stage counts as having passed it, so conversions never exceed 100%.",
 	 "누적 퍼널: 단계를 건너뛴 연락처도 그 단계를 지난 것으로 셉니다(전환율은 100%를 넘지 않음)."},
 	{"funnel-any", "Funnel by each stage's own date (HubSpot's \"any stages\" report): a skipped stage is not counted.",

@@ -391,6 +391,7 @@ typedef struct reader {
 	bp_money sum_cost;
 	int64_t sum_impressions, sum_clicks;
 	int64_t costs_seen;            /* rows with a cost, empty ones aside */
+	bp_money negative_sum;         /* the negative costs, for the warning */
 	int64_t won_seen, won_with_amount;
 	int64_t with_stage_date;       /* contacts with a date in any stage */
 	bp_time first_created;         /* the earliest create date read */
@@ -1142,13 +1143,20 @@ static int funnel_overflow(reader *r, bp_err *err)
 	return overflow_at(r, overflow_field(r), r->in->f->overflow, err);
 }
 
-/* A count field; missing counts as 0.  Returns 0 or -1 (err set). */
+/* A count field; missing counts as 0.  Returns 0 or -1 (err set).  A
+ * count below zero cannot be one (an export of changes, a formula's
+ * error): it is refused, never summed. */
 static int count_value(reader *r, int f, int64_t *out, bp_err *err)
 {
 	const bp_field *v = get(r, f);
 	char buf[64];
 	int rc = bp_num_count(v->p, v->n, out);
 
+	if (rc > 0 && *out < 0)
+		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+				 col_of(r, f), "negative %s '%s' in column '%s': a "
+				 "count cannot be below 0", r->p->fields[f].field,
+				 shown(v, buf, sizeof(buf)), r->header_name[f]);
 	if (rc > 0)
 		return 0;
 	*out = 0;
@@ -1584,6 +1592,12 @@ static int spend_row(reader *r, bp_err *err)
 	if (rc == 0)
 		cost = 0;
 	r->costs_seen += rc > 0;
+	/* A refund or credit: summed as it is, so it lowers the month's
+	 * spend, and counted so the report says so. */
+	if (cost < 0) {
+		r->q->negative_cost++;
+		r->negative_sum += cost;
+	}
 	if (count_value(r, S_IMPRESSIONS, &impressions, err) < 0 ||
 	    count_value(r, S_CLICKS, &clicks, err) < 0)
 		return -1;
@@ -1832,6 +1846,16 @@ static int finish_source(reader *r, bp_err *err)
 	if (r->src->kind == BP_SRC_SPEND && q->rows_used && !r->costs_seen)
 		warn(q, "no-amounts", "no row has a cost in '%s'",
 		     q->map[S_COST].header);
+	if (q->negative_cost) {
+		char sum[48];
+
+		bp_num_format_money(r->negative_sum, sum, sizeof(sum));
+		warn(q, "negative-spend", "%lld row%s a negative cost in '%s' "
+		     "(refunds or credits), %s in all: summed into spend, which "
+		     "they lower", (long long)q->negative_cost,
+		     q->negative_cost == 1 ? " has" : "s have",
+		     q->map[S_COST].header, sum);
+	}
 	compare_totals(r);
 	if (q->empty_export)
 		warn(q, "empty-export", "the export says its period had no data: "

@@ -975,6 +975,8 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		set_int(s, "unknown-contact", q[i].unknown_contact);
 		set_int(s, "no-association", q[i].no_association);
 		set_int(s, "notes-rows", q[i].notes_rows);
+		if (src->kind == BP_SRC_SPEND)
+			set_int(s, "negative-spend", q[i].negative_cost);
 		set_int(s, "stage-mismatch", q[i].stage_mismatch_rows);
 		if (q[i].empty_export)
 			xmlNewProp(s, BAD_CAST "empty-export", BAD_CAST "1");

@@ -39,11 +39,14 @@ run_fails() {
 	no_snapshot "$T/$1/reports"
 }
 
-# run_ok NAME: the run of case NAME succeeds; SNAP is its snapshot.
+# run_ok NAME [OPTION...]: the run of case NAME succeeds; SNAP is its
+# snapshot.
 run_ok() {
-	expect_status 0 "$BP" run -c "$T/$1/cfg.xml" --period 2026-10 --no-email "$@"
+	ro_name=$1
+	shift
+	expect_status 0 "$BP" run -c "$T/$ro_name/cfg.xml" --period 2026-10 --no-email "$@"
 	SNAP=$(tail -n 1 "$T/out")
-	[ -f "$SNAP/metrics.xml" ] || fail "$1: no snapshot: $(cat "$T/out" "$T/err")"
+	[ -f "$SNAP/metrics.xml" ] || fail "$ro_name: no snapshot: $(cat "$T/out" "$T/err")"
 }
 
 # well_formed SNAP: metrics.xml, report.html and email.html parse as XML.
@@ -86,5 +89,29 @@ new_case overflow_impr
 printf 'Day,Cost,Impr.,Clicks\n2026-10-01,1,9000000000000000000,1\n2026-10-02,1,9000000000000000000,1\n' \
 	>"$T/overflow_impr/spend.csv"
 run_fails overflow_impr "spend.csv:3:14: .*overflow"
+
+# ---- negative counts are refused, negative costs summed and counted ----
+
+new_case negimpr
+printf 'Day,Cost,Impr.,Clicks\n2026-10-01,10.00,100,5\n2026-10-02,10.00,-5,1\n' >"$T/negimpr/spend.csv"
+run_fails negimpr "spend.csv:3:18: negative impressions '-5' in column 'Impr.'"
+
+new_case negclicks
+printf 'Day,Cost,Impr.,Clicks\n2026-10-01,10.00,100,-3\n' >"$T/negclicks/spend.csv"
+run_fails negclicks "spend.csv:2:22: negative clicks '-3' in column 'Clicks'"
+
+# A refund: the month's spend is 100.00 - 30.00, the row is counted and
+# the run says so on stderr and on the report's first page.
+new_case refund
+printf 'Day,Cost,Impr.,Clicks\n2026-10-01,100.00,100,5\n2026-10-09,-30.00,0,0\n' >"$T/refund/spend.csv"
+run_ok refund
+grep -q "1 row has a negative cost in 'Cost' (refunds or credits), -30.00 in all" "$T/err" ||
+	fail "no warning about the refund: $(cat "$T/err")"
+grep '^2026-10,paid_search,' "$SNAP/channels.csv" | grep -q '^2026-10,paid_search,70.00,' ||
+	fail "the refund is not in the month's spend: $(grep '^2026-10,paid_search' "$SNAP/channels.csv")"
+grep -q 'id="ads" [^>]*negative-spend="1"' "$SNAP/metrics.xml" ||
+	fail "metrics.xml does not count the negative cost"
+grep -q 'Negative costs (refunds), summed' "$SNAP/report.html" ||
+	fail "the report's data quality does not show the negative cost"
 
 echo ok

@@ -734,6 +734,55 @@ static void test_ingest_money_beyond_bound_is_fatal(void **state)
 	assert_non_null(strstr(x->err.msg, "is larger than 100000000000000.00"));
 }
 
+/* Sessions, engaged sessions and new users are counts: one below zero is
+ * refused with its place, like impressions and clicks. */
+static void test_ingest_negative_traffic_counts_are_fatal(void **state)
+{
+	static const char *const rows[] = {
+		"20261001,Paid Search,-4,1,1\n", "20261001,Paid Search,4,-1,1\n",
+		"20261001,Paid Search,4,1,-1\n",
+	};
+	static const char *const what[] = {
+		"negative sessions '-4' in column 'Sessions'",
+		"negative engaged_sessions '-1' in column 'Engaged sessions'",
+		"negative new_users '-1' in column 'New users'",
+	};
+	static const long cols[] = { 22, 24, 26 };
+	fx *x = *state;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(text, sizeof(text), "Date,Session default channel group,"
+			 "Sessions,Engaged sessions,New users\n20261002,Direct,1,1,1\n%s",
+			 rows[i]);
+		bp_quality_clear(&x->q[5]);
+		bp_err_clear(&x->err);
+		assert_int_equal(feed(x, 5, text), -1);
+		assert_int_equal(x->err.code, BP_EDATA);
+		assert_int_equal(x->err.line, 3);
+		assert_int_equal(x->err.col, cols[i]);
+		assert_non_null(strstr(x->err.msg, what[i]));
+	}
+}
+
+/* A negative cost is a refund or a credit: summed, so it lowers the
+ * month's spend, counted, and warned about. */
+static void test_ingest_negative_cost_summed_counted_and_warned(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Day,Cost,Impr.,Clicks\n2026-10-01,100.00,10,1\n"
+			      "2026-10-02,(25.50),0,0\n2026-10-03,-4.50,0,0\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->spend,
+			 70 * BP_MONEY_SCALE);
+	assert_int_equal(x->q[3].negative_cost, 2);
+	assert_non_null(bp_quality_warning(&x->q[3], "negative-spend"));
+	assert_non_null(strstr(bp_quality_warning(&x->q[3], "negative-spend")->text,
+			       "2 rows have a negative cost in 'Cost' (refunds or "
+			       "credits), -30.00 in all"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -779,6 +828,8 @@ int main(void)
 		T(test_ingest_readme_lists_every_preset_field),
 		T(test_ingest_deal_amounts_that_overflow_name_the_row),
 		T(test_ingest_money_beyond_bound_is_fatal),
+		T(test_ingest_negative_traffic_counts_are_fatal),
+		T(test_ingest_negative_cost_summed_counted_and_warned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
