@@ -26,6 +26,7 @@
 #include "log.h"
 #include "mem.h"
 #include "num.h"
+#include "text.h"
 
 #define MAX_FIELDS 13
 #define MAX_ALIASES 8
@@ -33,6 +34,11 @@
 #define NAME_LEN 160
 #define DAY_CACHE 1024
 #define MAX_CACHED_VALUES 4096
+/* Source values no rule matched that data quality lists, most rows
+ * first: the rest are folded into one "(more values)" entry. */
+#define MAX_LISTED_VALUES 100
+/* Total rows ("Total: Account") kept to check the rows against. */
+#define MAX_TOTALS 16
 /* A contact that exists in the file but not for this run (created after
  * as_of): deals joined to it are treated as having no known contact. */
 #define REF_FUTURE 0xFFFFFFFFu
@@ -307,10 +313,15 @@ const char *bp_preset_header(bp_source_kind kind, const char *name, size_t i,
 }
 
 /* A source value and the channel it maps to, cached because exports repeat
- * a handful of values over millions of rows. */
+ * a handful of values over millions of rows.  The key is the value as
+ * written, or for one longer than BP_TEXT_MAX its cut form (`cut`): a
+ * 5 MB cell is matched against the rules as it is, never kept. */
 typedef struct value_entry {
 	char *s;
 	size_t n;
+	char *shown;     /* unmatched: the value as data quality lists it */
+	unsigned flags;  /* BP_TEXT_* of `shown` */
+	int cut;         /* the key is the cut form of a longer value */
 	int channel;
 	int matched;
 	int64_t count;
@@ -469,6 +480,18 @@ static int is_blank_row(const bp_field *fields, size_t n)
 	return 1;
 }
 
+/* Text from the export kept for the outputs, cleaned and cut as text.h
+ * says, and counted when it had to be.  Caller frees. */
+static char *keep_text(bp_quality *q, const char *s, size_t n)
+{
+	unsigned flags;
+	char *t = bp_text_dup(s, n, BP_TEXT_MAX, &flags);
+
+	q->sanitized_values += (flags & BP_TEXT_FIXED) != 0;
+	q->truncated_values += (flags & BP_TEXT_CUT) != 0;
+	return t;
+}
+
 /* Appends a warning to q. */
 static void warn(bp_quality *q, const char *code, const char *fmt, ...)
 	BP_PRINTF(3, 4);
@@ -504,8 +527,10 @@ static void values_free(value_map *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->cap; i++)
+	for (i = 0; i < m->cap; i++) {
 		free(m->e[i].s);
+		free(m->e[i].shown);
+	}
 	free(m->e);
 	memset(m, 0, sizeof(*m));
 }
@@ -539,11 +564,13 @@ static int rule_channel(const bp_source *src, const char *s, size_t n, int *ch)
 	return 0;
 }
 
-/* Finds the entry for a value, adding it when there is room.  Returns NULL
- * when the map is full; the caller then scans the rules. */
+/* Finds the entry for a value (`cut`: the cut form of a longer value that
+ * no rule matched), adding it when there is room.  Returns NULL when the
+ * map is full; the caller then scans the rules. */
 static value_entry *values_get(value_map *m, const bp_source *src, int other,
-			       const char *s, size_t n)
+			       const char *s, size_t n, int cut)
 {
+	value_entry *e;
 	size_t i;
 
 	if (!m->e) {
@@ -552,7 +579,8 @@ static value_entry *values_get(value_map *m, const bp_source *src, int other,
 	}
 	i = hash_ci(s, n) & (m->cap - 1);
 	while (m->e[i].s) {
-		if (m->e[i].n == n && memcmp(m->e[i].s, s, n) == 0)
+		if (m->e[i].n == n && m->e[i].cut == cut &&
+		    memcmp(m->e[i].s, s, n) == 0)
 			return &m->e[i];
 		i = (i + 1) & (m->cap - 1);
 	}
@@ -579,13 +607,19 @@ static value_entry *values_get(value_map *m, const bp_source *src, int other,
 		while (m->e[i].s)
 			i = (i + 1) & (m->cap - 1);
 	}
-	m->e[i].s = bp_xstrndup(s, n);
-	m->e[i].n = n;
-	m->e[i].matched = rule_channel(src, s, n, &m->e[i].channel);
-	if (!m->e[i].matched)
-		m->e[i].channel = other;
+	e = &m->e[i];
+	e->s = bp_xstrndup(s, n);
+	e->n = n;
+	e->cut = cut;
+	e->matched = !cut && rule_channel(src, s, n, &e->channel);
+	if (!e->matched) {
+		e->channel = other;
+		e->shown = bp_text_dup(s, n, BP_TEXT_MAX, &e->flags);
+		if (cut)
+			e->flags |= BP_TEXT_CUT;
+	}
 	m->count++;
-	return &m->e[i];
+	return e;
 }
 
 /* The channel of a source value, per the source's rules; `other` (and
@@ -594,15 +628,29 @@ static int channel_of(reader *r, const bp_field *f)
 {
 	const char *s = f->p;
 	size_t n = f->n;
+	char key[BP_TEXT_MAX + 1];
+	unsigned flags = 0;
 	value_entry *e;
 	int ch;
 
 	trim(&s, &n);
-	e = values_get(&r->values, r->src, r->in->other, s, n);
+	if (n > BP_TEXT_MAX) {
+		/* Too long to keep: the rules see it whole, data quality its
+		 * cut form. */
+		if (rule_channel(r->src, s, n, &ch))
+			return ch;
+		n = bp_text_clean(key, sizeof(key), s, n, BP_TEXT_MAX, &flags);
+		s = key;
+	}
+	e = values_get(&r->values, r->src, r->in->other, s, n,
+		       (flags & BP_TEXT_CUT) != 0);
 	if (e) {
 		e->count++;
-		if (!e->matched)
+		if (!e->matched) {
 			r->q->unmatched_rows++;
+			r->q->sanitized_values += (e->flags & BP_TEXT_FIXED) != 0;
+			r->q->truncated_values += (e->flags & BP_TEXT_CUT) != 0;
+		}
 		return e->channel;
 	}
 	if (rule_channel(r->src, s, n, &ch))
@@ -622,41 +670,53 @@ static int cmp_unmatched(const void *a, const void *b)
 	return strcmp(x->value, y->value);
 }
 
-/* The values past the cache's capacity are counted but not kept: one
- * entry says how many rows they hold. */
+/* The values past the cache's capacity, and those past the MAX_LISTED_VALUES
+ * with most rows, are counted but not listed: one last entry says how
+ * many rows they hold. */
 #define MORE_VALUES "(more values)"
 
 static void collect_unmatched(reader *r)
 {
 	value_map *m = &r->values;
+	bp_quality *q = r->q;
 	size_t i, k = 0;
 	int64_t listed = 0;
 
 	if (!m->e)
 		return;
 	for (i = 0; i < m->cap; i++)
-		if (m->e[i].s && !m->e[i].matched) {
-			k++;
-			listed += m->e[i].count;
-		}
+		k += m->e[i].s && !m->e[i].matched;
 	if (!k)
 		return;
-	r->q->unmatched = bp_xcalloc(k + 1, sizeof(*r->q->unmatched));
-	if (r->q->unmatched_rows > listed) {
-		r->q->unmatched[0].value = bp_xstrdup(MORE_VALUES);
-		r->q->unmatched[0].count = r->q->unmatched_rows - listed;
-		r->q->n_unmatched = 1;
-	}
+	q->unmatched = bp_xcalloc(k + 1, sizeof(*q->unmatched));
 	for (i = 0; i < m->cap; i++) {
 		if (!m->e[i].s || m->e[i].matched)
 			continue;
-		r->q->unmatched[r->q->n_unmatched].value = m->e[i].s;
-		r->q->unmatched[r->q->n_unmatched].count = m->e[i].count;
-		r->q->n_unmatched++;
-		m->e[i].s = NULL;
+		q->unmatched[q->n_unmatched].value = m->e[i].shown;
+		q->unmatched[q->n_unmatched].count = m->e[i].count;
+		q->n_unmatched++;
+		m->e[i].shown = NULL;
 	}
-	qsort(r->q->unmatched, r->q->n_unmatched, sizeof(*r->q->unmatched),
-	      cmp_unmatched);
+	qsort(q->unmatched, q->n_unmatched, sizeof(*q->unmatched), cmp_unmatched);
+	while (q->n_unmatched > MAX_LISTED_VALUES)
+		free(q->unmatched[--q->n_unmatched].value);
+	q->unlisted_values = (int64_t)(k - q->n_unmatched);
+	for (i = 0; i < q->n_unmatched; i++)
+		listed += q->unmatched[i].count;
+	if (q->unmatched_rows > listed) {
+		q->unmatched[q->n_unmatched].value = bp_xstrdup(MORE_VALUES);
+		q->unmatched[q->n_unmatched].count = q->unmatched_rows - listed;
+		q->n_unmatched++;
+	}
+	if (q->unlisted_values || m->count >= MAX_CACHED_VALUES)
+		warn(q, "many-values", "%s%lld distinct values in '%s' match no "
+		     "channel rule: the %d with most rows are listed, and the "
+		     "other %lld rows are counted under '%s' (channel other)",
+		     m->count >= MAX_CACHED_VALUES ? "more than " : "",
+		     (long long)k, q->map[r->src->kind == BP_SRC_TRAFFIC ?
+					  T_CHANNEL : C_SOURCE].header,
+		     MAX_LISTED_VALUES, (long long)(q->unmatched_rows - listed),
+		     MORE_VALUES);
 }
 
 
@@ -916,7 +976,7 @@ static int date_by_range(reader *r, size_t f, bp_err *err)
 				 "export one row per day");
 	r->range_day = bp_civil_to_time(&rg->to, r->src_tz, r->in->f->tz);
 	r->q->map[f].by_range = 1;
-	r->q->range = bp_xstrdup(rg->text);
+	r->q->range = keep_text(r->q, rg->text, strlen(rg->text));
 	return 1;
 }
 
@@ -945,7 +1005,7 @@ static int map_columns(reader *r, bp_field *hdr, size_t n, bp_err *err)
 		r->q->map[f].required = (r->p->fields[f].flags & F_REQUIRED) != 0;
 		if (r->col[f] >= 0) {
 			i = (size_t)r->col[f];
-			r->q->map[f].header = bp_xstrndup(hdr[i].p, hdr[i].n);
+			r->q->map[f].header = keep_text(r->q, hdr[i].p, hdr[i].n);
 		} else if (rc == 0 && date_by_range(r, f, err) < 0) {
 			rc = -1;
 		}
@@ -1665,13 +1725,14 @@ static int total_row(reader *r, bp_err *err)
 	for (i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
 		if (len == strlen(whole[i]) && strncasecmp(s, whole[i], len) == 0)
 			break;
-	if (i == sizeof(whole) / sizeof(whole[0]))
+	/* An export has a few; more are footer rows and nothing else. */
+	if (i == sizeof(whole) / sizeof(whole[0]) || r->q->n_totals >= MAX_TOTALS)
 		return 0;
 	r->q->totals = bp_xreallocarray(r->q->totals, r->q->n_totals + 1,
 					sizeof(*t));
 	t = &r->q->totals[r->q->n_totals++];
 	memset(t, 0, sizeof(*t));
-	t->label = bp_xstrndup(s, len);
+	t->label = keep_text(r->q, s, len);
 	if (money_value(r, S_COST, &t->cost, err) < 0)
 		return -1;
 	t->has_impressions = r->col[S_IMPRESSIONS] >= 0 &&

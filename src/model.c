@@ -17,8 +17,26 @@
 #include "fs.h"
 #include "metric.h"
 #include "num.h"
+#include "text.h"
 
 /* ---- attribute writers: absent when the value does not exist ---- */
+
+/* Text from an export, as an attribute or as content.  Ingest cleaned it
+ * (text.h); whatever still is not valid is cleaned here, so no byte XML
+ * refuses can reach metrics.xml by any path. */
+static void data_text(xmlNodePtr n, const char *name, const char *text)
+{
+	char *clean = NULL;
+	size_t len = strlen(text);
+
+	if (!bp_text_ok(text, len))
+		text = clean = bp_text_dup(text, len, BP_TEXT_UNLIMITED, NULL);
+	if (name)
+		xmlNewProp(n, BAD_CAST name, BAD_CAST text);
+	else
+		xmlNodeAddContent(n, BAD_CAST text);
+	free(clean);
+}
 
 static void set_int(xmlNodePtr n, const char *name, int64_t v)
 {
@@ -888,7 +906,7 @@ static void add_source_detail(xmlNodePtr s, const bp_quality *q)
 		xmlNewProp(c, BAD_CAST "id", BAD_CAST q->map[k].field);
 		xmlNewProp(c, BAD_CAST "required", BAD_CAST (q->map[k].required ? "1" : "0"));
 		if (q->map[k].header)
-			xmlNewProp(c, BAD_CAST "header", BAD_CAST q->map[k].header);
+			data_text(c, "header", q->map[k].header);
 		else if (q->map[k].by_range)
 			xmlNewProp(c, BAD_CAST "by-range", BAD_CAST "1");
 	}
@@ -905,7 +923,7 @@ static void add_source_detail(xmlNodePtr s, const bp_quality *q)
 		const bp_total *t = &q->totals[k];
 		xmlNodePtr n = xmlNewChild(s, NULL, BAD_CAST "total", NULL);
 
-		xmlNewProp(n, BAD_CAST "label", BAD_CAST t->label);
+		data_text(n, "label", t->label);
 		set_money(n, "cost", t->cost);
 		set_money(n, "rows-cost", t->rows_cost);
 		if (t->has_impressions) {
@@ -922,7 +940,7 @@ static void add_source_detail(xmlNodePtr s, const bp_quality *q)
 		xmlNodePtr w = xmlNewChild(s, NULL, BAD_CAST "warning", NULL);
 
 		xmlNewProp(w, BAD_CAST "code", BAD_CAST q->warnings[k].code);
-		xmlNodeAddContent(w, BAD_CAST q->warnings[k].text);
+		data_text(w, NULL, q->warnings[k].text);
 	}
 }
 
@@ -938,7 +956,7 @@ static void add_warnings(xmlNodePtr root, const bp_quality *q, size_t n)
 
 			xmlNewProp(w, BAD_CAST "source", BAD_CAST q[i].src->id);
 			xmlNewProp(w, BAD_CAST "code", BAD_CAST q[i].warnings[k].code);
-			xmlNodeAddContent(w, BAD_CAST q[i].warnings[k].text);
+			data_text(w, NULL, q[i].warnings[k].text);
 		}
 }
 
@@ -978,14 +996,17 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		if (src->kind == BP_SRC_SPEND)
 			set_int(s, "negative-spend", q[i].negative_cost);
 		set_int(s, "stage-mismatch", q[i].stage_mismatch_rows);
+		set_int(s, "sanitized-values", q[i].sanitized_values);
+		set_int(s, "truncated-values", q[i].truncated_values);
+		set_int(s, "unlisted-values", q[i].unlisted_values);
 		if (q[i].empty_export)
 			xmlNewProp(s, BAD_CAST "empty-export", BAD_CAST "1");
 		if (q[i].range)
-			xmlNewProp(s, BAD_CAST "dated-by-range", BAD_CAST q[i].range);
+			data_text(s, "dated-by-range", q[i].range);
 		for (k = 0; k < q[i].n_unmatched; k++) {
 			xmlNodePtr u = xmlNewChild(s, NULL, BAD_CAST "unmatched", NULL);
 
-			xmlNewProp(u, BAD_CAST "value", BAD_CAST q[i].unmatched[k].value);
+			data_text(u, "value", q[i].unmatched[k].value);
 			set_int(u, "count", q[i].unmatched[k].count);
 		}
 		add_source_detail(s, &q[i]);

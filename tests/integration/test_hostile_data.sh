@@ -114,4 +114,61 @@ grep -q 'id="ads" [^>]*negative-spend="1"' "$SNAP/metrics.xml" ||
 grep -q 'Negative costs (refunds), summed' "$SNAP/report.html" ||
 	fail "the report's data quality does not show the negative cost"
 
+# ---- control characters and invalid UTF-8 never break an output ----
+
+# A source value with U+0001 and a lone 0xFF byte, on two rows: listed
+# once as "Pod<U+2401>cast <U+FFFD>", counted twice.
+new_case bytes
+printf '%s\n1,2026-10-01 10:00,Paid search,2026-10-01 10:00\n2,2026-10-02 10:00,Pod\001cast \377,2026-10-02 10:00\n3,2026-10-03 10:00,Pod\001cast \377,\n' \
+	"$H" >"$T/bytes/contacts.csv"
+run_ok bytes
+well_formed "$SNAP"
+first=$SNAP
+grep -q 'value="Pod␁cast �" count="2"' "$SNAP/metrics.xml" ||
+	fail "the value is not listed as cleaned: $(grep unmatched "$SNAP/metrics.xml")"
+grep -q 'id="crm" [^>]*sanitized-values="2"' "$SNAP/metrics.xml" ||
+	fail "metrics.xml does not count the cleaned values"
+grep -q 'Values with control characters or invalid UTF-8 (replaced)' "$SNAP/report.html" ||
+	fail "the report's data quality does not show the cleaned values"
+# The snapshot serves a rebuild and the next run's drift.
+run_ok bytes --from-snapshot "$first"
+well_formed "$SNAP"
+cmp -s "$first/cohorts.csv" "$SNAP/cohorts.csv" || fail "--from-snapshot gives other cohorts"
+grep -q "cannot read" "$T/err" && fail "a snapshot could not be read: $(cat "$T/err")"
+sleep 1
+run_ok bytes
+grep -q "<drift previous=" "$SNAP/metrics.xml" || fail "no drift against the earlier snapshot"
+grep -q "cannot read" "$T/err" && fail "the earlier snapshot could not be read: $(cat "$T/err")"
+
+# ---- hostile sizes: 20 distinct 5 MB values ----
+
+new_case huge
+"$PY" - "$T/huge/contacts.csv" "$H" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write(sys.argv[2] + "\n")
+    for i in range(20):
+        f.write(f"{i + 1},2026-10-0{i % 9 + 1} 10:00,{chr(65 + i) * (5 << 20)},\n")
+PY
+# Peak memory of the run (KiB), from the kernel's accounting of children.
+rss=$("$PY" -c '
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=subprocess.DEVNULL)
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+' "$T/huge/run.out" "$BP" run -c "$T/huge/cfg.xml" --period 2026-10 --no-email)
+[ "${rss%% *}" = 0 ] || fail "the run with 5 MB values failed: $rss"
+SNAP=$(tail -n 1 "$T/huge/run.out")
+well_formed "$SNAP"
+[ "${rss#* }" -lt 200000 ] || fail "20 values of 5 MB took ${rss#* } KiB"
+for f in report.html metrics.xml email.html report.pdf; do
+	size=$(wc -c <"$SNAP/$f")
+	[ "$size" -lt 2000000 ] || fail "$f is $size bytes"
+done
+grep -q 'id="crm" [^>]*truncated-values="20"' "$SNAP/metrics.xml" ||
+	fail "metrics.xml does not count the cut values"
+n=$(grep -c '<unmatched value="[A-T]\{253\}…" count="1"/>' "$SNAP/metrics.xml" || true)
+[ "$n" -eq 20 ] || fail "want 20 values cut to 256 bytes, got $n"
+grep -q 'Values longer than 256 bytes (cut)' "$SNAP/report.html" ||
+	fail "the report's data quality does not show the cut values"
+
 echo ok

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "text.h"
 #include "testlib.h"
 
 enum { PAID, ORGANIC, OTHER, NCH };
@@ -783,6 +784,107 @@ static void test_ingest_negative_cost_summed_counted_and_warned(void **state)
 			       "credits), -30.00 in all"));
 }
 
+/* ---- text kept for the outputs ---- */
+
+/* A header the preset matches by its start ("Amount spent*") is kept as
+ * written, so its control character and stray byte are cleaned there
+ * and counted; a source value likewise, once per row it is on. */
+static void test_ingest_kept_text_is_cleaned_and_counted(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 2, "Reporting starts,Amount spent \x01(x)\xff,Impressions\n"
+			      "2026-10-01,10,1\n"), 0);
+	assert_string_equal(x->q[2].map[1].header,
+			    "Amount spent \xE2\x90\x81(x)\xEF\xBF\xBD");
+	assert_int_equal(x->q[2].sanitized_values, 1);
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-10-01 10:00,Pod\x1b[2Jcast,,,\n"
+		"2,2026-10-02 10:00,Pod\x1b[2Jcast,,,\n"
+		"3,2026-10-02 10:00,caf\xe9,,,\n"
+		"4,2026-10-02 10:00,Paid search,,,\n"), 0);
+	assert_int_equal(x->q[0].n_unmatched, 2);
+	assert_string_equal(x->q[0].unmatched[0].value, "Pod\xE2\x90\x9B[2Jcast");
+	assert_int_equal(x->q[0].unmatched[0].count, 2);
+	assert_string_equal(x->q[0].unmatched[1].value, "caf\xEF\xBF\xBD");
+	assert_int_equal(x->q[0].sanitized_values, 3);
+	assert_int_equal(x->q[0].truncated_values, 0);
+}
+
+/* A value longer than BP_TEXT_MAX is matched by the rules whole, and kept
+ * only cut: two long values with one start are listed as one. */
+static void test_ingest_long_values_cut_and_counted(void **state)
+{
+	fx *x = *state;
+	size_t big = 100000;
+	char *text = malloc(3 * big + 512), *o = text;
+	int i;
+
+	o += sprintf(o, CONTACT_HEADER);
+	for (i = 0; i < 3; i++) {
+		o += sprintf(o, "%d,2026-10-01 10:00,", i + 1);
+		memset(o, 'x', big);
+		o += big;
+		o += sprintf(o, "%c,,,\n", 'a' + i);
+	}
+	*o = '\0';
+	assert_int_equal(feed(x, 0, text), 0);
+	free(text);
+	assert_int_equal(x->q[0].unmatched_rows, 3);
+	assert_int_equal(x->q[0].n_unmatched, 1);
+	assert_int_equal(strlen(x->q[0].unmatched[0].value), BP_TEXT_MAX);
+	assert_non_null(strstr(x->q[0].unmatched[0].value, "xxx\xE2\x80\xA6"));
+	assert_int_equal(x->q[0].unmatched[0].count, 3);
+	assert_int_equal(x->q[0].truncated_values, 3);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), OTHER)->contacts, 3);
+}
+
+/* Past 100 distinct unmatched values, the ones with most rows are listed
+ * and the rest fold into "(more values)", with a warning. */
+static void test_ingest_distinct_values_listed_up_to_a_cap(void **state)
+{
+	fx *x = *state;
+	char *text = malloc(200 * 64), *o = text;
+	int i;
+
+	o += sprintf(o, CONTACT_HEADER);
+	for (i = 0; i < 150; i++)
+		o += sprintf(o, "%d,2026-10-01 10:00,Partner %03d,,,\n", i + 1, i);
+	/* One value with three rows, one with two: listed first. */
+	o += sprintf(o, "901,2026-10-01 10:00,Partner 149,,,\n"
+		     "902,2026-10-01 10:00,Partner 149,,,\n"
+		     "903,2026-10-01 10:00,Partner 007,,,\n");
+	assert_int_equal(feed(x, 0, text), 0);
+	free(text);
+	assert_int_equal(x->q[0].n_unmatched, 101);
+	assert_string_equal(x->q[0].unmatched[0].value, "Partner 149");
+	assert_int_equal(x->q[0].unmatched[0].count, 3);
+	assert_string_equal(x->q[0].unmatched[1].value, "Partner 007");
+	assert_string_equal(x->q[0].unmatched[100].value, "(more values)");
+	assert_int_equal(x->q[0].unmatched[100].count, 50);
+	assert_int_equal(x->q[0].unlisted_values, 50);
+	assert_int_equal(x->q[0].unmatched_rows, 153);
+	assert_non_null(strstr(bp_quality_warning(&x->q[0], "many-values")->text,
+			       "150 distinct values in 'Original Source' match no "
+			       "channel rule: the 100 with most rows are listed, "
+			       "and the other 50 rows"));
+}
+
+/* An export's total rows are kept up to a few; more are footer rows. */
+static void test_ingest_total_rows_kept_up_to_a_cap(void **state)
+{
+	fx *x = *state;
+	char text[4096], *o = text;
+	int i;
+
+	o += sprintf(o, "Day,Impr.,Clicks,Currency code,Cost\n2026-10-01,100,1,USD,1.00\n");
+	for (i = 0; i < 40; i++)
+		o += sprintf(o, "Total: Account,100,1,USD,1.00\n");
+	assert_int_equal(feed(x, 3, text), 0);
+	assert_int_equal(x->q[3].n_totals, 16);
+	assert_int_equal(x->q[3].footer_rows, 40);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -830,6 +932,10 @@ int main(void)
 		T(test_ingest_money_beyond_bound_is_fatal),
 		T(test_ingest_negative_traffic_counts_are_fatal),
 		T(test_ingest_negative_cost_summed_counted_and_warned),
+		T(test_ingest_kept_text_is_cleaned_and_counted),
+		T(test_ingest_long_values_cut_and_counted),
+		T(test_ingest_distinct_values_listed_up_to_a_cap),
+		T(test_ingest_total_rows_kept_up_to_a_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
