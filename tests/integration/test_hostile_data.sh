@@ -171,4 +171,26 @@ n=$(grep -c '<unmatched value="[A-T]\{253\}…" count="1"/>' "$SNAP/metrics.xml"
 grep -q 'Values longer than 256 bytes (cut)' "$SNAP/report.html" ||
 	fail "the report's data quality does not show the cut values"
 
+# ---- a template that would run away stops at its line ----
+
+new_case runaway
+mkdir -p "$T/runaway/tpl"
+cat >"$T/runaway/tpl/report.html" <<'HTML'
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:bp="urn:boardpack:template:1">
+<body>
+<p bp:each="//*"><i bp:each="//*"><b bp:each="//*" bp:text="name()"/></i></p>
+</body></html>
+HTML
+sed -i 's|<report |<report templates="tpl" |' "$T/runaway/cfg.xml"
+rss=$("$PY" -c '
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[1], "w"))
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+' "$T/runaway.err" "$BP" run -c "$T/runaway/cfg.xml" --period 2026-10 --no-email)
+[ "${rss%% *}" = 78 ] || fail "a runaway template: want exit 78, got $rss: $(cat "$T/runaway.err")"
+grep -q "error: .*tpl/report.html:3: template expansion makes more than 1000000 elements" "$T/runaway.err" ||
+	fail "the runaway template is not named with its line: $(cat "$T/runaway.err")"
+[ "${rss#* }" -lt 600000 ] || fail "the runaway template took ${rss#* } KiB before it was stopped"
+no_snapshot "$T/runaway/reports"
+
 echo ok
