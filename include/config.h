@@ -24,6 +24,9 @@ typedef enum bp_source_kind {
 	BP_SRC_SPEND,
 	BP_SRC_TRAFFIC
 } bp_source_kind;
+/* The count, for tables indexed by kind (outside the enum, so a switch
+ * over the kinds still must name every one). */
+#define BP_SRC_NKINDS (BP_SRC_TRAFFIC + 1)
 
 /* <column field="created" name="Create Date" format="%d/%m/%Y"/>
  * `field` is not checked here: the names are the ingest presets'. */

@@ -20,6 +20,7 @@
 #define BP_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "err.h"
 
 typedef struct bp_csv bp_csv;
@@ -120,5 +121,9 @@ char bp_csv_delimiter(const bp_csv *r);
 /* Bytes of the input that the records returned so far took (the whole
  * file once the end is reached): for throughput figures and estimates. */
 unsigned long long bp_csv_bytes(const bp_csv *r);
+
+/* Writes one field, quoted when it has to be (RFC 4180; NULL is an empty
+ * field), then `sep` (',' or '\n'): the CSV files boardpack writes. */
+void bp_csv_put(FILE *out, const char *s, char sep);
 
 #endif

@@ -48,6 +48,13 @@ int bp_fs_write(bp_staged *st, const void *data, size_t n, bp_err *err);
  * st is ended. */
 int bp_fs_commit(bp_staged *st, bp_err *err);
 
+/* bp_fs_commit, except that it never replaces a file: when `path`
+ * exists, or appears meanwhile, it returns -1 with BP_ECANTCREAT and
+ * err->sub BP_FS_EXISTS, and removes the temporary file.  (link(2) makes
+ * the name, so a file made at the same moment is never overwritten.) */
+enum { BP_FS_EXISTS = 1 };
+int bp_fs_commit_new(bp_staged *st, bp_err *err);
+
 /* Removes the temporary file and ends st.  Accepts an ended or zeroed st. */
 void bp_fs_abort(bp_staged *st);
 

@@ -22,6 +22,7 @@
 #define BP_FUNNEL_H
 
 #include <stdint.h>
+#include "campaign.h"
 #include "date.h"
 #include "num.h"
 
@@ -111,6 +112,7 @@ typedef struct bp_funnel {
 	bp_month first_data;  /* the earliest month anything was dated in
 				 (BP_MONTH_NONE: nothing yet) */
 	bp_time *ends;        /* [n_months] each month's last instant */
+	bp_time period_start; /* the first instant of the last month */
 	int n_channels;
 	bp_funnel_mode mode;     /* BP_FUNNEL_CUMULATIVE unless set */
 	unsigned *has;           /* [n_channels] BP_HAS_* of the channel's sources */
@@ -124,6 +126,7 @@ typedef struct bp_funnel {
 	bp_month_cell bound;
 	bp_cohort_cell cohort_bound;
 	const char *overflow;    /* the figure an add refused: "spend", ... */
+	bp_campaigns *campaigns; /* the last month's numbers per campaign */
 } bp_funnel;
 
 /* Allocates a zeroed funnel for the `n_months` months ending with `last`,
@@ -161,6 +164,22 @@ void bp_funnel_reached(const bp_contact *c, bp_time as_of, bp_funnel_mode mode,
  * 1 (whether or not its cohort or stage months fall in the window), or -1
  * when its sales cycle would take the sum of cycles past 64 bits. */
 int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c);
+
+/* Whether any of the contact's stage dates, up to as_of, falls in the
+ * last month: only such a contact can count for a campaign. */
+int bp_funnel_in_period(const bp_funnel *f, const bp_contact *c);
+
+/* Adds to campaign k the stages (lead, MQL, customer) the contact
+ * reached in the last month under the funnel's mode: call it for a
+ * contact bp_funnel_add_contact() counted. */
+void bp_funnel_add_campaign_contact(const bp_funnel *f, bp_campaign *k,
+				    const bp_contact *c);
+
+/* Adds one spend row of the last month to campaign k.  Returns 0, or -1
+ * when the campaign's spend would pass 64 bits (it cannot when the row
+ * was added to its cell first: a campaign's rows are some of its
+ * cell's). */
+int bp_funnel_add_campaign_spend(bp_campaign *k, bp_money spend);
 
 /* A deal as the funnel needs it: won, lost or open, its create and close
  * dates (BP_TIME_NONE when missing), amount (has_amount 0 when missing),

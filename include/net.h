@@ -7,6 +7,8 @@
 #ifndef BP_NET_H
 #define BP_NET_H
 
+#include <curl/curl.h>
+
 #include "err.h"
 
 /* The first retry's delay in milliseconds: 1000, or
@@ -27,6 +29,10 @@ const char *bp_net_env(const char *name, const char *what, bp_err *err);
  * failure: 0, or -1 with BP_ECONFIG naming `ca` and `owner` ("source
  * 'crm'").  NULL `ca` (the system's store) is fine. */
 int bp_net_check_ca(const char *ca, const char *owner, bp_err *err);
+
+/* Whether a transfer that ended with `rc` may succeed when tried again
+ * (no connection, a timeout, a dropped or cut-short answer). */
+int bp_net_transient(CURLcode rc);
 
 /* The User-Agent every request sends: "boardpack/VERSION". */
 const char *bp_net_user_agent(void);

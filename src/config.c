@@ -85,8 +85,12 @@ static const struct defchan {
 };
 #define N_DEFCHANS (sizeof(defchans) / sizeof(defchans[0]))
 
-static const char *const kind_names[] = { "contacts", "deals", "spend",
-					  "traffic" };
+static const char *const kind_names[BP_SRC_NKINDS] = {
+	[BP_SRC_CONTACTS] = "contacts",
+	[BP_SRC_DEALS] = "deals",
+	[BP_SRC_SPEND] = "spend",
+	[BP_SRC_TRAFFIC] = "traffic",
+};
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
@@ -1684,7 +1688,7 @@ static int kind_of(const xmlNode *n, bp_source_kind *kind)
 
 	if (n->type != XML_ELEMENT_NODE)
 		return -1;
-	for (k = BP_SRC_CONTACTS; k <= BP_SRC_TRAFFIC; k++)
+	for (k = 0; k < BP_SRC_NKINDS; k++)
 		if (!strcmp((const char *)n->name, kind_names[k])) {
 			*kind = (bp_source_kind)k;
 			return 0;
@@ -2278,7 +2282,7 @@ const bp_column *bp_source_column(const bp_source *src, const char *field)
 
 const char *bp_source_kind_name(bp_source_kind kind)
 {
-	if ((int)kind < 0 || kind > BP_SRC_TRAFFIC)
+	if ((int)kind < 0 || kind >= BP_SRC_NKINDS)
 		return "unknown";
 	return kind_names[kind];
 }

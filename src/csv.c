@@ -1320,3 +1320,19 @@ unsigned long long bp_csv_bytes(const bp_csv *r)
 		waiting *= 2;
 	return waiting < r->nbytes ? r->nbytes - waiting : 0;
 }
+
+void bp_csv_put(FILE *out, const char *s, char sep)
+{
+	if (s && strpbrk(s, ",\"\r\n")) {
+		fputc('"', out);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', out);
+			fputc(*s, out);
+		}
+		fputc('"', out);
+	} else if (s) {
+		fputs(s, out);
+	}
+	fputc(sep, out);
+}

@@ -175,24 +175,6 @@ static int set_auth(job *j, bp_err *err)
 	return 0;
 }
 
-static int is_transient(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_GOT_NOTHING:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* ---- one transfer -------------------------------------------------------- */
 
 static long http_status(const job *j)
@@ -386,7 +368,7 @@ static int failed_transfer(run *r, job *j, CURLcode rc, bp_err *err)
 		return bp_err_set(err, BP_EDATA, "source '%s' (%s) is larger "
 				  "than %lld bytes", j->src->id, j->url,
 				  j->src->max_bytes);
-	if (is_transient(rc) && tries_left(j)) {
+	if (bp_net_transient(rc) && tries_left(j)) {
 		schedule_retry(r, j, why);
 		return 1;
 	}

@@ -142,6 +142,43 @@ int bp_fs_commit(bp_staged *st, bp_err *err)
 	return rc;
 }
 
+int bp_fs_commit_new(bp_staged *st, bp_err *err)
+{
+	char *dir;
+	int rc;
+
+	if (fsync(st->fd) < 0 || close(st->fd) < 0) {
+		st->fd = -1;
+		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", st->path,
+			   strerror(errno));
+		bp_fs_abort(st);
+		return -1;
+	}
+	st->fd = -1;
+	if (link(st->tmp, st->path) < 0) {
+		int e = errno;
+
+		if (e == EEXIST) {
+			bp_err_set(err, BP_ECANTCREAT, "'%s' already exists", st->path);
+			if (err)
+				err->sub = BP_FS_EXISTS;
+		} else {
+			bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s",
+				   st->path, strerror(e));
+		}
+		bp_fs_abort(st);
+		return -1;
+	}
+	unlink(st->tmp);
+	dir = dir_of(st->path);
+	rc = bp_fs_sync_dir(dir, err);
+	free(dir);
+	free(st->tmp);
+	free(st->path);
+	st->tmp = st->path = NULL;
+	return rc;
+}
+
 void bp_fs_abort(bp_staged *st)
 {
 	/* Without a temporary name nothing was opened (a zeroed st's fd 0 is

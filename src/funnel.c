@@ -57,6 +57,8 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 	f->ends = bp_xcalloc((size_t)n_months, sizeof(*f->ends));
 	for (i = 0; i < n_months; i++)
 		f->ends[i] = bp_month_end(tz, f->first + i);
+	f->period_start = bp_month_start(tz, last);
+	f->campaigns = bp_campaigns_new();
 	return f;
 }
 
@@ -68,6 +70,7 @@ void bp_funnel_free(bp_funnel *f)
 	free(f->month);
 	free(f->has);
 	free(f->ends);
+	bp_campaigns_free(f->campaigns);
 	free(f);
 }
 
@@ -214,6 +217,42 @@ int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c)
 		}
 	}
 	return 1;
+}
+
+/* Whether t, a date up to as_of, falls in the last month. */
+static int in_last_month(const bp_funnel *f, bp_time t)
+{
+	return t != BP_TIME_NONE && t <= f->as_of && t >= f->period_start &&
+	       t <= f->ends[f->n_months - 1];
+}
+
+int bp_funnel_in_period(const bp_funnel *f, const bp_contact *c)
+{
+	int s;
+
+	for (s = 0; s < BP_NSTAGES; s++)
+		if (in_last_month(f, c->stage[s]))
+			return 1;
+	return 0;
+}
+
+void bp_funnel_add_campaign_contact(const bp_funnel *f, bp_campaign *k,
+				    const bp_contact *c)
+{
+	bp_time at[BP_NSTAGES];
+
+	bp_funnel_reached(c, f->as_of, f->mode, at);
+	k->leads += in_last_month(f, at[BP_LEAD]);
+	k->mqls += in_last_month(f, at[BP_MQL]);
+	k->customers += in_last_month(f, at[BP_CUSTOMER]);
+}
+
+int bp_funnel_add_campaign_spend(bp_campaign *k, bp_money spend)
+{
+	if (bp_add(&k->spend, spend) < 0)
+		return -1;
+	k->has_spend = 1;
+	return 0;
 }
 
 /* The deal's amount in the open pipeline of each month's end (or as_of):

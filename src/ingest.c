@@ -347,6 +347,7 @@ struct bp_ingest {
 typedef struct pending {
 	bp_contact c;
 	long line;          /* where its row starts, for errors */
+	bp_campaign *campaign;  /* where its period stages count, or NULL */
 	uint32_t ref;
 	int late, early;
 	uint16_t idn, dealsn;
@@ -1417,6 +1418,8 @@ static int commit_contact(reader *r, const pending *p, const char *id,
 				 "overflow: the cycles of all contacts together would "
 				 "not fit in 64 bits", (int)(idn < 40 ? idn : 40), id);
 	r->q->rows_used += rc;
+	if (rc && p->campaign)
+		bp_funnel_add_campaign_contact(r->in->f, p->campaign, &p->c);
 	return 0;
 }
 
@@ -1483,6 +1486,16 @@ static int contact_row(reader *r, bp_err *err)
 			p->late = 1;
 	}
 	check_lifecycle(r, &p->c);
+	p->campaign = NULL;
+	if (r->col[C_DRILL1] >= 0 && bp_funnel_in_period(f, &p->c)) {
+		const bp_field *name = get(r, C_DRILL1);
+
+		p->campaign = bp_campaigns_get(f->campaigns, p->c.channel,
+					       name->p, name->n);
+		/* Kept for metrics.xml, which writes it cleaned (text.h). */
+		r->q->sanitized_values += p->campaign &&
+					  !bp_text_ok(name->p, name->n);
+	}
 	if (r->first_created == BP_TIME_NONE || p->c.created < r->first_created)
 		r->first_created = p->c.created;
 	if (p->c.created > f->as_of)
@@ -1639,6 +1652,7 @@ static int row_day(reader *r, int f, bp_time *day, bp_err *err)
 
 static int spend_row(reader *r, bp_err *err)
 {
+	bp_month month;
 	bp_time day;
 	bp_money cost;
 	int64_t impressions, clicks;
@@ -1675,10 +1689,20 @@ static int spend_row(reader *r, bp_err *err)
 		return 0;
 	}
 	r->q->rows_used++;
-	if (bp_funnel_add_spend(r->in->f, bp_funnel_month_of(r->in->f, day),
-				r->src->channel, cost, impressions, clicks,
-				r->has) < 0)
+	month = bp_funnel_month_of(r->in->f, day);
+	if (bp_funnel_add_spend(r->in->f, month, r->src->channel, cost,
+				impressions, clicks, r->has) < 0)
 		return funnel_overflow(r, err);
+	if (r->col[S_CAMPAIGN] >= 0 &&
+	    month == r->in->f->first + r->in->f->n_months - 1) {
+		const bp_field *name = get(r, S_CAMPAIGN);
+		bp_campaign *k = bp_campaigns_get(r->in->f->campaigns,
+						  r->src->channel, name->p, name->n);
+
+		r->q->sanitized_values += k && !bp_text_ok(name->p, name->n);
+		if (k && bp_funnel_add_campaign_spend(k, cost) < 0)
+			return overflow_at(r, S_COST, "a campaign's spend", err);
+	}
 	return 0;
 }
 

@@ -34,6 +34,9 @@ static const char usage_text[] =
 "       boardpack verify SNAPSHOT_DIR\n"
 "       boardpack send   -c FILE SNAPSHOT_DIR\n"
 "       boardpack auth   -c FILE ID\n"
+"       boardpack init   [--contacts PRESET] [--spend LIST] [--traffic LIST]\n"
+"                        [--api] [--currency CODE] [--timezone ZONE]\n"
+"                        [-o FILE [--force]]\n"
 "       boardpack --help | --version\n";
 
 static const char help_text[] =
@@ -56,6 +59,9 @@ static const char help_text[] =
 "  auth     obtain the first refresh token of <oauth id=\"ID\">: prints a URL\n"
 "           to open, listens on 127.0.0.1 for the browser's answer and\n"
 "           writes the token to the client's refresh-token-file (0600)\n"
+"  init     write a starter config for the sources named, to stdout or\n"
+"           -o FILE: every field each preset reads, and each connector's\n"
+"           credentials, explained in comments; check accepts it as it is\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE     the XML config (see README.md: Config)\n"
@@ -73,10 +79,22 @@ static const char help_text[] =
 "  --online              (check) one cheap call per connector: the account's\n"
 "                        name, currency and time zone, or what is wrong\n"
 "                        with its credentials\n"
+"  --contacts PRESET     (init) the contacts export's preset, e.g. hubspot;\n"
+"                        its deals come with it (default: the first preset)\n"
+"  --spend LIST          (init) spend presets, comma-separated, e.g.\n"
+"                        google-ads,meta\n"
+"  --traffic LIST        (init) traffic presets, e.g. ga4\n"
+"  --api                 (init) read the sources from the vendors' APIs\n"
+"                        (connectors) instead of export files\n"
+"  --currency CODE       (init) the report's currency; default USD\n"
+"  --timezone ZONE       (init) the report's time zone; default UTC\n"
+"  -o, --output FILE     (init) write the config to FILE, not stdout\n"
+"  --force               (init) replace FILE when it exists\n"
 "  -q, --quiet           only errors and the one-line summary\n"
 "  -v, --verbose         more detail on stderr\n"
 "\n"
 "Examples:\n"
+"  boardpack init --contacts hubspot --spend google-ads,meta >boardpack.xml\n"
 "  boardpack check -c boardpack.xml\n"
 "  boardpack run -c boardpack.xml --period 2026-10\n"
 "  boardpack run -c boardpack.xml --period 2026-07 --as-of 2026-08-01 --offline\n"
@@ -103,7 +121,12 @@ static const struct command {
 	{ "verify", cmd_verify, 0, 1, "verify takes one SNAPSHOT_DIR" },
 	{ "send", cmd_send, 1, 1, "send takes -c FILE and one SNAPSHOT_DIR" },
 	{ "auth", cmd_auth, 1, 1, "auth takes -c FILE and one oauth ID" },
+	{ "init", cmd_init, 0, 0, NULL },
 };
+
+/* getopt values of the options that have no short form. */
+enum { OPT_OFFLINE = 256, OPT_CONTACTS, OPT_SPEND, OPT_TRAFFIC, OPT_API,
+       OPT_CURRENCY, OPT_TIMEZONE, OPT_FORCE };
 
 static int usage_error(const char *fmt, ...) BP_PRINTF(1, 2);
 
@@ -128,11 +151,19 @@ static int parse_options(int argc, char **argv, bp_opts *o)
 		{ "period", required_argument, NULL, 'p' },
 		{ "as-of", required_argument, NULL, 'a' },
 		{ "no-email", no_argument, NULL, 'n' },
-		{ "offline", no_argument, NULL, 'o' },
+		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "from-snapshot", required_argument, NULL, 'f' },
 		{ "resend", no_argument, NULL, 'r' },
 		{ "fetch", no_argument, NULL, 'F' },
 		{ "online", no_argument, NULL, 'O' },
+		{ "contacts", required_argument, NULL, OPT_CONTACTS },
+		{ "spend", required_argument, NULL, OPT_SPEND },
+		{ "traffic", required_argument, NULL, OPT_TRAFFIC },
+		{ "api", no_argument, NULL, OPT_API },
+		{ "currency", required_argument, NULL, OPT_CURRENCY },
+		{ "timezone", required_argument, NULL, OPT_TIMEZONE },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -142,23 +173,35 @@ static int parse_options(int argc, char **argv, bp_opts *o)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:qvh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:o:qvh", longs, NULL)) != -1) {
+		const char *init_option = NULL;
+
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'p': o->period = optarg; break;
 		case 'a': o->as_of = optarg; break;
 		case 'n': o->no_email = 1; break;
-		case 'o': o->offline = 1; break;
+		case OPT_OFFLINE: o->offline = 1; break;
 		case 'f': o->from_snapshot = optarg; break;
 		case 'r': o->resend = 1; break;
 		case 'F': o->fetch = 1; break;
 		case 'O': o->online = 1; break;
+		case OPT_CONTACTS: o->contacts = optarg; init_option = "--contacts"; break;
+		case OPT_SPEND: o->spend = optarg; init_option = "--spend"; break;
+		case OPT_TRAFFIC: o->traffic = optarg; init_option = "--traffic"; break;
+		case OPT_API: o->api = 1; init_option = "--api"; break;
+		case OPT_CURRENCY: o->currency = optarg; init_option = "--currency"; break;
+		case OPT_TIMEZONE: o->timezone = optarg; init_option = "--timezone"; break;
+		case 'o': o->output = optarg; init_option = "-o"; break;
+		case OPT_FORCE: o->force = 1; init_option = "--force"; break;
 		case 'q': bp_log_set_level(BP_LOG_QUIET); break;
 		case 'v': bp_log_set_level(BP_LOG_VERBOSE); break;
 		case 'h': fputs(help_text, stdout); exit(0);
 		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
+		if (init_option && !o->init_option)
+			o->init_option = init_option;
 	}
 	o->argc = argc - optind;
 	o->argv = argv + optind;
@@ -180,6 +223,14 @@ static int check_usage(const struct command *cmd, const bp_opts *o)
 				   o->period);
 	if (cmd->needs_config && !o->config)
 		return usage_error("%s", "missing -c FILE (the config)");
+	if (cmd->run != cmd_init && o->init_option)
+		return usage_error("%s is an option of init", o->init_option);
+	if (cmd->run == cmd_init && o->config)
+		return usage_error("%s", "init writes a config and reads none: "
+				   "-o FILE says where it goes");
+	if (o->force && !o->output)
+		return usage_error("%s", "--force replaces the file of -o FILE, "
+				   "and there is none");
 	return 0;
 }
 

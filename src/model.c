@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "fs.h"
+#include "mem.h"
 #include "metric.h"
 #include "num.h"
 #include "text.h"
@@ -728,9 +730,12 @@ static void records(xmlNodePtr story, row_ctx *x, const bp_funnel *f)
 /* The period's targets, as facts. */
 static void target_facts(xmlNodePtr story, xmlNodePtr targets, const char *period)
 {
+	/* A quarter in progress is judged by its pace, so its fact carries
+	 * what the sentence needs to say so. */
 	static const char *const copy[] = { "metric", "channel", "status", "value",
 					    "actual", "vs-target", "better",
-					    "quarter" };
+					    "quarter", "months-elapsed",
+					    "expected", "pace" };
 	xmlNodePtr t;
 	size_t k;
 
@@ -891,6 +896,62 @@ static void add_story(xmlNodePtr root, xmlNodePtr targets, const bp_config *cfg,
 	target_facts(story, targets, period);
 	movers(story, &x, f);
 	watch(story, &x, f);
+}
+
+/* ---- campaigns: the period's top ten, by leads ---- */
+
+#define TOP_CAMPAIGNS 10
+
+static int by_leads(const void *a, const void *b)
+{
+	const bp_campaign *x = *(const bp_campaign *const *)a;
+	const bp_campaign *y = *(const bp_campaign *const *)b;
+
+	if (x->leads != y->leads)
+		return x->leads > y->leads ? -1 : 1;
+	if (x->customers != y->customers)
+		return x->customers > y->customers ? -1 : 1;
+	if (x->spend != y->spend)
+		return x->spend > y->spend ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Campaigns with a lead, MQL, customer or spend in the period.  A name
+ * only the CRM wrote has no spend and no CPL (not a spend of 0). */
+static void add_campaigns(xmlNodePtr root, const bp_config *cfg,
+			  const bp_funnel *f)
+{
+	xmlNodePtr cs = xmlNewChild(root, NULL, BAD_CAST "campaigns", NULL);
+	size_t n, i, kept = 0;
+	const bp_campaign *list = bp_campaigns_list(f->campaigns, &n);
+	const bp_campaign **order = bp_xcalloc(n ? n : 1, sizeof(*order));
+	char month[8];
+
+	bp_month_format(f->first + f->n_months - 1, month);
+	xmlNewProp(cs, BAD_CAST "month", BAD_CAST month);
+	if (bp_campaigns_folded(f->campaigns))
+		set_int(cs, "folded", bp_campaigns_folded(f->campaigns));
+	for (i = 0; i < n; i++)
+		if (list[i].leads || list[i].mqls || list[i].customers ||
+		    list[i].spend)
+			order[kept++] = &list[i];
+	qsort(order, kept, sizeof(*order), by_leads);
+	for (i = 0; i < kept && i < TOP_CAMPAIGNS; i++) {
+		const bp_campaign *k = order[i];
+		xmlNodePtr c = xmlNewChild(cs, NULL, BAD_CAST "campaign", NULL);
+
+		data_text(c, "name", k->name);
+		xmlNewProp(c, BAD_CAST "channel",
+			   BAD_CAST cfg->channels[k->channel].id);
+		set_int(c, "leads", k->leads);
+		set_int(c, "mqls", k->mqls);
+		set_int(c, "customers", k->customers);
+		if (k->has_spend) {
+			set_money(c, "spend", k->spend);
+			set_money_div(c, "cpl", k->spend, k->leads);
+		}
+	}
+	free(order);
 }
 
 /* How the export's columns were found, its own totals, its mismatches by
@@ -1087,6 +1148,7 @@ xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 	add_costs(root, cfg);
 	add_comparisons(root, cfg, f, &overflow);
 	add_story(root, add_targets(root, cfg, f, &overflow), cfg, f, &overflow);
+	add_campaigns(root, cfg, f);
 	add_quality(root, q, files, n_sources);
 	add_warnings(root, q, n_sources);
 	if (overflow) {
@@ -1196,21 +1258,6 @@ void bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp)
 
 /* ---- CSV from the document ---- */
 
-static void csv_field(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 /* One CSV file of a section of metrics.xml: the row's key columns, then
  * every metric of the section, in the table's order. */
 static int write_csv(xmlNodePtr rows, const char *key, bp_section sec,
@@ -1218,25 +1265,26 @@ static int write_csv(xmlNodePtr rows, const char *key, bp_section sec,
 {
 	FILE *out = fopen(path, "w");
 	const bp_metric *metrics, *m;
-	size_t i, count;
+	size_t i, count, last = 0;
 	xmlNodePtr row;
 
 	if (!out)
 		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", path,
 				  strerror(errno));
 	metrics = bp_metrics(&count);
-	fprintf(out, "%s,channel", key);
 	for (m = metrics, i = 0; i < count; i++, m++)
 		if (m->section == sec)
-			fprintf(out, ",%s", m->name);
-	fputc('\n', out);
+			last = i;
+	fprintf(out, "%s,channel,", key);
+	for (m = metrics, i = 0; i < count; i++, m++)
+		if (m->section == sec)
+			bp_csv_put(out, m->name, i == last ? '\n' : ',');
 	for (row = rows->children; row; row = row->next) {
 		xmlChar *k = xmlGetProp(row, BAD_CAST key);
 		xmlChar *ch = xmlGetProp(row, BAD_CAST "channel");
 
-		csv_field(out, k ? (const char *)k : "");
-		fputc(',', out);
-		csv_field(out, ch ? (const char *)ch : "");
+		bp_csv_put(out, (const char *)k, ',');
+		bp_csv_put(out, (const char *)ch, ',');
 		xmlFree(k);
 		xmlFree(ch);
 		for (m = metrics, i = 0; i < count; i++, m++) {
@@ -1244,13 +1292,10 @@ static int write_csv(xmlNodePtr rows, const char *key, bp_section sec,
 
 			if (m->section != sec)
 				continue;
-			fputc(',', out);
 			v = xmlGetProp(row, BAD_CAST m->name);
-			if (v)
-				csv_field(out, (const char *)v);
+			bp_csv_put(out, (const char *)v, i == last ? '\n' : ',');
 			xmlFree(v);
 		}
-		fputc('\n', out);
 	}
 	if (ferror(out) | (fclose(out) != 0))
 		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", path,

@@ -14,7 +14,7 @@
 #include "mail.h"
 #include "url.h"
 
-const bp_source_kind bp_cli_read_order[4] = {
+const bp_source_kind bp_cli_read_order[BP_SRC_NKINDS] = {
 	BP_SRC_CONTACTS, BP_SRC_DEALS, BP_SRC_SPEND, BP_SRC_TRAFFIC
 };
 

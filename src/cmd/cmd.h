@@ -24,6 +24,14 @@ typedef struct bp_opts {
 	int no_email, offline, resend;
 	int fetch;                  /* check --fetch */
 	int online;                 /* check --online */
+	const char *contacts;       /* init --contacts PRESET */
+	const char *spend;          /* init --spend PRESET,... */
+	const char *traffic;        /* init --traffic PRESET,... */
+	const char *currency;       /* init --currency CODE */
+	const char *timezone;       /* init --timezone ZONE */
+	const char *output;         /* init -o FILE */
+	int api, force;             /* init --api, --force */
+	const char *init_option;    /* the first of init's options given */
 	int argc;                   /* the operands after the options */
 	char **argv;
 } bp_opts;
@@ -34,6 +42,7 @@ int cmd_fetch(const bp_opts *o);
 int cmd_verify(const bp_opts *o);
 int cmd_send(const bp_opts *o);
 int cmd_auth(const bp_opts *o);
+int cmd_init(const bp_opts *o);
 
 /* Prints "boardpack: error: ..." and returns the exit status for it. */
 int bp_cli_fail(const bp_err *e);
@@ -61,7 +70,7 @@ void bp_cli_window(const bp_config *cfg, const bp_timing *t,
 		   bp_conn_window *w);
 
 /* The order sources are read in: contacts first, as deals join to them. */
-extern const bp_source_kind bp_cli_read_order[4];
+extern const bp_source_kind bp_cli_read_order[BP_SRC_NKINDS];
 
 /* What messages call a source: its path as written for a file, else its
  * URL without credentials, query or fragment. */

@@ -234,14 +234,22 @@ static size_t scrub(const bp_conn *c, char *buf, size_t n)
 
 /* ---- JSON helpers ------------------------------------------------------ */
 
+/* Follows the object keys in `ap`, up to a NULL one. */
+static json_t *walk(json_t *o, va_list ap)
+{
+	const char *k;
+
+	while (o && (k = va_arg(ap, const char *)))
+		o = json_is_object(o) ? json_object_get(o, k) : NULL;
+	return o;
+}
+
 json_t *bp_json_at(json_t *o, ...)
 {
 	va_list ap;
-	const char *k;
 
 	va_start(ap, o);
-	while (o && (k = va_arg(ap, const char *)))
-		o = json_is_object(o) ? json_object_get(o, k) : NULL;
+	o = walk(o, ap);
 	va_end(ap);
 	return o;
 }
@@ -249,11 +257,9 @@ json_t *bp_json_at(json_t *o, ...)
 const char *bp_json_str(json_t *o, ...)
 {
 	va_list ap;
-	const char *k;
 
 	va_start(ap, o);
-	while (o && (k = va_arg(ap, const char *)))
-		o = json_is_object(o) ? json_object_get(o, k) : NULL;
+	o = walk(o, ap);
 	va_end(ap);
 	return json_is_string(o) ? json_string_value(o) : NULL;
 }
@@ -268,22 +274,6 @@ const char *bp_json_text(json_t *v, char *buf, size_t size)
 	else if (json_is_real(v))
 		snprintf(buf, size, "%.17g", json_real_value(v));
 	return buf;
-}
-
-void bp_csv_put(FILE *out, const char *s, char sep)
-{
-	if (s && strpbrk(s, ",\"\r\n")) {
-		fputc('"', out);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', out);
-			fputc(*s, out);
-		}
-		fputc('"', out);
-	} else if (s) {
-		fputs(s, out);
-	}
-	fputc(sep, out);
 }
 
 void bp_conn_micros(const char *micros, char *buf, size_t size)
@@ -484,24 +474,6 @@ static CURLcode attempt(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 	return rc;
 }
 
-static int transient(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_GOT_NOTHING:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /* The verdict on an HTTP answer when the connector has none of its own. */
 static void default_verdict(const bp_conn *c, const bp_conn_resp *r,
 			    bp_conn_verdict *v)
@@ -626,7 +598,7 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		if (cc != CURLE_OK) {
 			const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
 
-			if (transient(cc) && tries < c->src->retries) {
+			if (bp_net_transient(cc) && tries < c->src->retries) {
 				tries++;
 				bp_log_debug("source '%s': %s, retrying", c->src->id, why);
 				sleep_ms(retry_wait(c, tries, 0));

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "conn.h"
+#include "csv.h"
 
 /* A request's answer. */
 struct bp_conn_resp {
@@ -150,12 +151,6 @@ json_t *bp_conn_index(const char *dir, bp_err *err);
 
 /* A kept page of the pull, parsed; NULL with BP_EDATA naming it. */
 json_t *bp_conn_page(const char *dir, const char *file, bp_err *err);
-
-/* ---- CSV output ------------------------------------------------------ */
-
-/* Writes one field, quoted when it has to be (RFC 4180), then `sep`
- * (',' or '\n'). */
-void bp_csv_put(FILE *out, const char *s, char sep);
 
 /* "2500000000" micros as "2500.000000": exact, as text. */
 void bp_conn_micros(const char *micros, char *buf, size_t size);

@@ -37,7 +37,7 @@
 
 static const char *const stages[] = { "lead", "marketingqualifiedlead",
 	"salesqualifiedlead", "opportunity", "customer", "evangelist" };
-#define N_STAGES 6
+#define N_STAGES (sizeof(stages) / sizeof(stages[0]))
 
 /* The columns of the rows, in order; for contacts, a stage column after
  * the fixed ones per stage, then the associations. */

@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import os
 import re
+import xml.etree.ElementTree as ET
 import sys
 from decimal import Decimal, ROUND_HALF_UP
 from zoneinfo import ZoneInfo
@@ -185,6 +186,17 @@ def main():
                        "pipeline": Decimal(0), "lost": 0, "open": Decimal(0)}
             for mo in months for ch in CHANNELS}
 
+    # Campaigns of the period: a name within a channel, ASCII case and
+    # surrounding spaces aside; spend only where an ad platform names it.
+    campaigns = {}
+
+    def campaign(ch, name):
+        key = (ch, name.encode().lower())
+        if key not in campaigns:
+            campaigns[key] = {"name": name, "channel": ch, "leads": 0,
+                              "mqls": 0, "customers": 0, "spend": None}
+        return campaigns[key]
+
     contacts = {}   # id -> (cohort month or None, channel, exists)
     deal_owner = {}
     for r in rows_after_header(os.path.join(src, "crm.csv"), "Record ID"):
@@ -212,6 +224,11 @@ def main():
         for i, s in enumerate(STAGES):
             later = [dates[x] for x in STAGES[i:] if dates[x] is not None]
             eff[s] = min(later) if later else None
+        camp = (r.get("Original Source Drill-Down 1") or "").strip()
+        if camp:
+            for s, n in (("lead", "leads"), ("mql", "mqls"), ("customer", "customers")):
+                if eff[s] is not None and month_of(eff[s], tz) == a.period:
+                    campaign(ch, camp)[n] += 1
         key = (month_of(created, tz), ch)
         if key in cohort:
             cohort[key]["contacts"] += 1
@@ -272,20 +289,21 @@ def main():
             cohort[(co, ch)]["won_deals"] += 1
             cohort[(co, ch)]["won_revenue"] += amount
 
-    spend_files = [("gads", "Day", "Cost", "Impr.", "Clicks", "paid_search"),
+    spend_files = [("gads", "Day", "Cost", "Impr.", "Clicks", "paid_search",
+                    "Campaign"),
                    ("li", "Start Date (in UTC)", "Total Spent", "Impressions",
-                    "Clicks", "paid_social"),
+                    "Clicks", "paid_social", "Campaign Name"),
                    ("linkedin", "Start Date (in UTC)", "Total Spent",
-                    "Impressions", "Clicks", "paid_social"),
+                    "Impressions", "Clicks", "paid_social", "Campaign Name"),
                    ("meta", "Reporting starts", "Amount spent (KRW)",
-                    "Impressions", "Link clicks", "paid_social")]
+                    "Impressions", "Link clicks", "paid_social", "Campaign name")]
     # METRICS.md: a channel's clicks are those of its sources that have the
     # column, and absent (with ctr and cpc) when none has it.
     has_clicks = set()
     spend_channels = set()
     for name in sorted(os.listdir(src)):
         base = name.rsplit(".", 1)[0]
-        for sid, dcol, ccol, icol, kcol, ch in spend_files:
+        for sid, dcol, ccol, icol, kcol, ch, ncol in spend_files:
             if base != sid:
                 continue
             has_clicks.add(ch)
@@ -299,6 +317,10 @@ def main():
                     econ[k]["spend"] += money(r[ccol]) or 0
                     econ[k]["impressions"] += count(r[icol])
                     econ[k]["clicks"] += count(r[kcol])
+                name_ = (r.get(ncol) or "").strip()
+                if k[0] == a.period and name_:
+                    c = campaign(ch, name_)
+                    c["spend"] = (c["spend"] or Decimal(0)) + (money(r[ccol]) or 0)
         if base == "ga4":
             gcol = "Session primary channel group (Default channel group)"
             for r in rows_after_header(os.path.join(src, name), gcol):
@@ -379,7 +401,35 @@ def main():
                     bad += 1
                     if bad <= 40:
                         print(f"{fname} {g[0]} {g[1]} {col}: got {gv!r}, want {wv!r}")
-    print(f"oracle: {len(want_cohorts)} cohort rows, {len(want_channels)} channel rows, {bad} differences")
+    # The top ten campaigns of the period, by leads (then customers, spend
+    # and name), among those with any lead, MQL, customer or spend.
+    top = [c for c in campaigns.values()
+           if c["leads"] or c["mqls"] or c["customers"] or c["spend"]]
+    top.sort(key=lambda c: (-c["leads"], -c["customers"],
+                            -(c["spend"] or 0), c["name"].encode()))
+    want_campaigns = []
+    for c in top[:10]:
+        w = {"name": c["name"], "channel": c["channel"], "leads": str(c["leads"]),
+             "mqls": str(c["mqls"]), "customers": str(c["customers"])}
+        if c["spend"] is not None:
+            w["spend"] = fmt_money(c["spend"])
+            if c["leads"]:
+                w["cpl"] = money_div(c["spend"], c["leads"])
+        want_campaigns.append(w)
+    doc = ET.parse(os.path.join(a.snapshot, "metrics.xml")).getroot()
+    sect = doc.find("campaigns")
+    got_campaigns = [dict(e.attrib) for e in sect] if sect is not None else []
+    if sect is None or sect.get("month") != a.period:
+        print("metrics.xml: no <campaigns> of the period")
+        bad += 1
+    if got_campaigns != want_campaigns:
+        bad += 1
+        print("campaigns differ:")
+        for g, w in zip(got_campaigns + [{}] * 10, want_campaigns + [{}] * 10):
+            if g != w:
+                print(f"  got  {g}\n  want {w}")
+    print(f"oracle: {len(want_cohorts)} cohort rows, {len(want_channels)} channel rows, "
+          f"{len(want_campaigns)} campaigns, {bad} differences")
     sys.exit(1 if bad else 0)
 
 

@@ -15,10 +15,10 @@ bash "$CHECK" "$BP_SRCDIR/completion/boardpack" "$T/help" "$T/w" >"$T/out" 2>&1 
 	fail "$(cat "$T/out")"
 
 # The check can fail: a command that --help gained and the completion not.
-sed 's/^Commands:$/Commands:\n  init     write a first config/' "$T/help" >"$T/help2"
-grep -q '^  init ' "$T/help2" || fail "could not make the altered help text"
+sed 's/^Commands:$/Commands:\n  frobnicate  a new command/' "$T/help" >"$T/help2"
+grep -q '^  frobnicate ' "$T/help2" || fail "could not make the altered help text"
 if bash "$CHECK" "$BP_SRCDIR/completion/boardpack" "$T/help2" "$T/w2" >"$T/out" 2>&1; then
 	fail "a command missing from the completion went unnoticed"
 fi
-grep -q "init" "$T/out" || fail "the failure does not name the command: $(cat "$T/out")"
+grep -q "frobnicate" "$T/out" || fail "the failure does not name the command: $(cat "$T/out")"
 echo ok

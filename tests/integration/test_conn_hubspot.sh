@@ -69,13 +69,19 @@ run_ok "$T/exp.xml"
 mock_saw 'r["port"] == "download" and r["status"] == 403' "no download was refused as expired"
 same_numbers "$REF" "$SNAP" "export after an expired URL"
 
-# 6. Pacing on: at most 9 requests a second.
+# 6. Pacing on: within HubSpot's smallest limit (100 requests per 10 s)
+# in every rolling second, as the requests arrive, and never refused.
+# The connector spaces its sends 1/9 s apart; arrival times jitter by a
+# few milliseconds, so the check counts requests per window, as the
+# vendor does, rather than the gap between two of them.
 start_mock pace "$T/data"
 sed 's/pacing="false"//' "$T/ref.xml" | sed "s|$(grep -o 'https://127.0.0.1:[0-9]*' "$T/ref.xml" | head -n 1)|$MOCK_URL|g; s|$T/ref\"|$T/pace\"|" >"$T/pace.xml"
 run_ok "$T/pace.xml"
 "$PY" -c 'import json, sys
-t = [json.loads(l)["time"] for l in open(sys.argv[1])]
-gaps = [b - a for a, b in zip(t, t[1:])]
-sys.exit(0 if len(t) > 5 and min(gaps) >= 0.10 else 1)' "$MOCK_LOG" ||
-	fail "paced requests came closer than 1/9 s apart"
+rs = [json.loads(l) for l in open(sys.argv[1])]
+t = sorted(r["time"] for r in rs)
+most = max(sum(1 for u in t if s <= u < s + 1.0) for s in t)
+print("pacing: %d requests, at most %d in a second" % (len(t), most))
+sys.exit(0 if len(t) > 5 and most <= 10 and all(r["status"] != 429 for r in rs) else 1)' "$MOCK_LOG" ||
+	fail "paced requests exceeded 10 in a second, or were refused"
 echo "ok: HubSpot list, OAuth renewal, daily limit, exports, pacing"

@@ -23,8 +23,10 @@ with open(path, "w", encoding="utf-8-sig", newline="") as f:
 PYEOF
 
 config() { # LANG OUT [CHANNELS_XML] [MONTHS]
+	# Channels of its own have no Outbound group for the demo's costs.
 	demo_config "$T/cfg.xml" "$T/data" "$2" \
 	    -e "s|<output dir=\"reports\"/>|${3:-}&|" \
+	    -e "${3:+s| group=\"Outbound\"||}" \
 	    -e "s|language=\"en\"|language=\"$1\"|" -e "s|months=\"12\"|months=\"${4:-12}\"|"
 }
 

@@ -176,6 +176,70 @@ static void test_ingest_duplicate_record_id_keeps_first(void **state)
 	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 9), ORGANIC)->contacts, 0);
 }
 
+/* The campaign a contact's drill-down names within its channel, and the
+ * ad platform's spend under the same name (case and spaces aside): only
+ * the period's stages and spend count, a duplicate ID counts once, and a
+ * name no platform spends on has no spend. */
+static const bp_campaign *find_campaign(const fx *x, const char *name)
+{
+	size_t n, i;
+	const bp_campaign *k = bp_campaigns_list(x->f->campaigns, &n);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(k[i].name, name) == 0)
+			return &k[i];
+	return NULL;
+}
+
+static void test_ingest_campaigns_from_drill_down_and_spend(void **state)
+{
+	fx *x = *state;
+	const bp_campaign *k;
+
+	assert_int_equal(feed(x, 0, "Record ID,Create Date,Original Source,"
+		"Original Source Drill-Down 1,Became a Lead Date,"
+		"Became a Marketing Qualified Lead Date,Became a Customer Date\n"
+		/* lead and MQL in October */
+		"1,2026-10-01 10:00,Paid search,Brand,2026-10-01 10:00,2026-10-03 10:00,\n"
+		/* lead in September, customer in October: MQL skipped, so
+		 * reached with the customer date (cumulative) */
+		"2,2026-09-01 10:00,Paid search, brand ,2026-09-01 10:00,,2026-10-20 10:00\n"
+		/* nothing in October: not counted */
+		"3,2026-09-02 10:00,Paid search,Brand,2026-09-02 10:00,,\n"
+		/* a repeated ID is skipped */
+		"1,2026-10-01 10:00,Paid search,Brand,2026-10-01 10:00,,\n"
+		/* the same name in another channel is another campaign */
+		"4,2026-10-05 10:00,Organic search,Brand,2026-10-05 10:00,,\n"
+		"5,2026-10-06 10:00,Organic search,Blog,2026-10-06 10:00,,\n"), 0);
+	assert_int_equal(feed(x, 2, "Reporting starts,Reporting ends,Campaign name,"
+		"Amount spent (USD),Impressions,Link clicks\n"
+		"2026-09-30,2026-09-30,BRAND,500.00,10,1\n"
+		"2026-10-01,2026-10-01,BRAND,100.50,10,1\n"
+		"2026-10-02,2026-10-02,Brand ,20.00,10,1\n"
+		"2026-10-02,2026-10-02,Prospecting,7.00,10,1\n"), 0);
+
+	k = find_campaign(x, "Brand");
+	assert_non_null(k);
+	assert_int_equal(k->channel, PAID);
+	assert_int_equal(k->leads, 1);
+	assert_int_equal(k->mqls, 2);
+	assert_int_equal(k->customers, 1);
+	assert_true(k->has_spend);
+	assert_int_equal(k->spend, 12050 * (BP_MONEY_SCALE / 100));
+
+	k = find_campaign(x, "Prospecting");
+	assert_non_null(k);
+	assert_int_equal(k->leads, 0);
+	assert_int_equal(k->spend, 700 * (BP_MONEY_SCALE / 100));
+
+	k = find_campaign(x, "Blog");
+	assert_non_null(k);
+	assert_int_equal(k->channel, ORGANIC);
+	assert_int_equal(k->leads, 1);
+	assert_false(k->has_spend);
+	assert_int_equal(bp_campaigns_folded(x->f->campaigns), 0);
+}
+
 /* Contacts wait a few rows before they are committed; duplicates near and
  * far, and IDs or deal lists too long to wait, keep the file's order. */
 static void test_ingest_order_kept_across_lookahead(void **state)
@@ -893,6 +957,7 @@ int main(void)
 		T(test_ingest_header_found_by_name_in_any_order_and_spelling),
 		T(test_ingest_source_zone_stamps_same_day),
 		T(test_ingest_duplicate_record_id_keeps_first),
+		T(test_ingest_campaigns_from_drill_down_and_spend),
 		T(test_ingest_order_kept_across_lookahead),
 		T(test_ingest_bad_optional_date_counted_as_missing),
 		T(test_ingest_stage_before_create_kept_and_counted),
