@@ -399,6 +399,10 @@ typedef struct reader {
 	bp_time range_day;             /* the day rows without a date column get */
 	unsigned has;                  /* BP_HAS_* of this export's columns */
 	int in_notes;                  /* past the empty row that ends the table */
+	/* Footer-like rows since the last record (footer_like()). */
+	int64_t held, held_no_id;
+	long held_line;                /* the first that has an ID or is a total */
+	char *held_text;               /* its first field, cleaned and cut */
 	/* Sums over every data row, for the export's own total rows. */
 	bp_money sum_cost;
 	int64_t sum_impressions, sum_clicks;
@@ -1259,23 +1263,102 @@ static int check_currency(reader *r, int f, bp_err *err)
 			 r->in->cfg->currency);
 }
 
-/* Salesforce and Google Ads end with total and notice rows. */
-static int is_footer(const bp_field *fields, size_t n)
-{
-	const char *s;
-	size_t len;
+/* ---- footers ---- */
 
-	if (n == 0)
-		return 0;
-	s = fields[0].p;
-	len = fields[0].n;
-	trim(&s, &len);
-	/* "Total", "Total: Account": not "Total Recall Promo", a campaign. */
-	if (len >= 5 && strncasecmp(s, "total", 5) == 0 &&
-	    (len == 5 || s[5] == ':'))
+/* Whether field f of the row holds nothing ("", blanks, "--", "n/a"). */
+static int holds_nothing(const reader *r, int f)
+{
+	const bp_field *v = get(r, f);
+
+	return bp_num_missing(v->p, v->n);
+}
+
+/* "Total", "Total: Account": how ad platforms label a total row; not
+ * "Total Recall Promo", a campaign. */
+static int total_label(const char *s, size_t len)
+{
+	return len >= 5 && strncasecmp(s, "total", 5) == 0 &&
+	       (len == 5 || s[5] == ':');
+}
+
+/* Whether the row has the shape of a footer line rather than of a record
+ * (by its shape, whatever its words: a contact may be called "Total").
+ * Contacts and deals: no record ID; or, the ID being the first column,
+ * where a footer writes its text, none of the record's other required
+ * fields.  Spend and traffic rows have no ID: a total row ("Total: ...")
+ * or a notice (one value alone) with none of the fields that tell a
+ * record apart (date, campaign, channel group) outside the first
+ * column. */
+static int footer_like(const reader *r)
+{
+	static const int spend_keys[] = { S_DATE, S_CAMPAIGN };
+	static const int traffic_keys[] = { T_DATEF, T_CHANNEL };
+	const int *keys = r->src->kind == BP_SRC_SPEND ? spend_keys : traffic_keys;
+	const char *s = r->n ? r->fields[0].p : "";
+	size_t len = r->n ? r->fields[0].n : 0, f;
+	int key_first = 0;
+
+	if (r->src->kind == BP_SRC_CONTACTS || r->src->kind == BP_SRC_DEALS) {
+		/* C_ID and D_ID are both field 0. */
+		s = get(r, 0)->p;
+		len = get(r, 0)->n;
+		trim(&s, &len);
+		if (len == 0)
+			return 1;
+		if (r->col[0] != 0)
+			return 0;
+		for (f = 1; f < r->p->n_fields; f++)
+			if ((r->p->fields[f].flags & F_REQUIRED) && r->col[f] > 0 &&
+			    !holds_nothing(r, (int)f))
+				return 0;
 		return 1;
-	return (len >= 24 && strncmp(s, "Confidential Information", 24) == 0) ||
-	       (len >= 9 && strncmp(s, "Copyright", 9) == 0);
+	}
+	for (f = 0; f < 2; f++) {
+		if (r->col[keys[f]] > 0 && !holds_nothing(r, keys[f]))
+			return 0;
+		key_first |= r->col[keys[f]] == 0;
+	}
+	trim(&s, &len);
+	if (total_label(s, len))
+		return 1;
+	return len && !key_first && is_blank_row(r->fields + 1, r->n - 1);
+}
+
+/* Footer-like rows wait: they are the footer only when no record follows
+ * them.  A later record makes rows without an ID what they are, rows
+ * without an ID; any other such row is an error, named. */
+static void hold_footer(reader *r)
+{
+	const char *s = r->n ? r->fields[0].p : "";
+	size_t len = r->n ? r->fields[0].n : 0;
+	int no_id = (r->src->kind == BP_SRC_CONTACTS ||
+		     r->src->kind == BP_SRC_DEALS) && r->col[0] != 0;
+
+	r->held++;
+	if (no_id) {
+		r->held_no_id++;
+		return;
+	}
+	if (r->held_line)
+		return;
+	trim(&s, &len);
+	r->held_line = bp_csv_line(r->csv);
+	free(r->held_text);
+	r->held_text = bp_text_dup(s, len, 60, NULL);
+}
+
+/* A record follows held rows: they were not the footer. */
+static int settle_held(reader *r, bp_err *err)
+{
+	if (r->held_line)
+		return bp_err_at(err, BP_EDATA, r->name, r->held_line, 1,
+				 "'%s' looks like a footer line, but records follow "
+				 "it (line %ld): footer lines can only come after the "
+				 "last record; remove the line, or give it the "
+				 "record's columns", r->held_text, bp_csv_line(r->csv));
+	r->q->missing_id += r->held_no_id;
+	r->held = r->held_no_id = 0;
+	return 0;
 }
 
 
@@ -1797,15 +1880,15 @@ static int not_a_record(reader *r, bp_err *err)
 		r->q->notes_rows++;
 		return 1;
 	}
-	if (is_footer(r->fields, r->n)) {
-		r->q->footer_rows++;
-		return (r->p->quirks & Q_TOTALS) && total_row(r, err) < 0 ? -1 : 1;
-	}
 	if (no_data_row(r)) {
 		r->q->empty_export = 1;
 		return 1;
 	}
-	return 0;
+	if (footer_like(r)) {
+		hold_footer(r);
+		return (r->p->quirks & Q_TOTALS) && total_row(r, err) < 0 ? -1 : 1;
+	}
+	return r->held && settle_held(r, err) < 0 ? -1 : 0;
 }
 
 /* ---- what the whole export says ---- */
@@ -2098,6 +2181,8 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 	bp_idx_free(seen);
 	if (rc == 0 && flush_contacts(r, err) < 0)
 		rc = -1;
+	/* What waited at the end is the footer. */
+	r->q->footer_rows += r->held;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -2218,6 +2303,7 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		bp_err_source(err, src->id);
 	values_free(&r->values);
 	bp_csv_close(r->csv);
+	free(r->held_text);
 	free(r);
 	return rc;
 }

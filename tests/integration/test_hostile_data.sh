@@ -171,6 +171,26 @@ n=$(grep -c '<unmatched value="[A-T]\{253\}…" count="1"/>' "$SNAP/metrics.xml"
 grep -q 'Values longer than 256 bytes (cut)' "$SNAP/report.html" ||
 	fail "the report's data quality does not show the cut values"
 
+# ---- contacts that read like footer lines are contacts ----
+
+# A Salesforce-style export: names first, the ID elsewhere, the notices
+# after the last record.  "Total" and "Copyright Agency" are people.
+new_case footer
+{
+	echo 'First Name,Record ID,Create Date,Original Source,Became a Lead Date'
+	echo 'Total,1,2026-10-01 10:00,Paid search,2026-10-01 10:00'
+	echo 'Copyright Agency,2,2026-10-02 10:00,Paid search,2026-10-02 10:00'
+	echo 'Ann,3,2026-10-03 10:00,Paid search,'
+	echo ''
+	echo 'Confidential Information - Do Not Distribute'
+	echo '"Copyright © 2000-2025 salesforce.com, inc. All rights reserved."'
+} >"$T/footer/contacts.csv"
+run_ok footer
+grep -q '^2026-10,paid_search,3,2,' "$SNAP/cohorts.csv" ||
+	fail "the contacts named like footers are not counted: $(grep '^2026-10,paid_search' "$SNAP/cohorts.csv")"
+grep -q 'id="crm" [^>]*footer-rows="2"' "$SNAP/metrics.xml" ||
+	fail "the two notice lines are not the footer"
+
 # ---- a template that would run away stops at its line ----
 
 new_case runaway

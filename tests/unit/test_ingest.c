@@ -949,6 +949,95 @@ static void test_ingest_total_rows_kept_up_to_a_cap(void **state)
 	assert_int_equal(x->q[3].footer_rows, 40);
 }
 
+/* ---- footers, by their shape ---- */
+
+/* Contacts whose first field reads "Total", "Copyright ..." or
+ * "Confidential ..." are contacts: they have a record ID.  The lines
+ * after the last record that have none are the footer. */
+static void test_ingest_footer_known_by_shape_not_first_word(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0,
+		"First Name,Record ID,Create Date,Original Source,Became a Lead Date\n"
+		"Total,1,2026-10-01 10:00,Paid search,\n"
+		"Copyright Agency,2,2026-10-02 10:00,Paid search,\n"
+		"Confidential Information Ltd,3,2026-10-03 10:00,Paid search,\n"
+		"Ann,,2026-10-03 10:00,Paid search,\n"
+		"Total: Account,4,2026-10-04 10:00,Paid search,\n"
+		"\n"
+		"Total,,,,\n"
+		"Confidential Information - Do Not Distribute\n"
+		"\"Copyright \xC2\xA9 2000-2025 salesforce.com, inc. All rights reserved.\"\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->contacts, 4);
+	assert_int_equal(x->q[0].footer_rows, 3);
+	/* A row without an ID among the records is not a footer. */
+	assert_int_equal(x->q[0].missing_id, 1);
+	assert_int_equal(x->q[0].rows_used, 4);
+}
+
+/* With the record ID in the first column a footer's text sits where the
+ * ID would: the row is a footer when the record's other required columns
+ * are empty, and a record named "Total" is still a record. */
+static void test_ingest_footer_in_the_id_column(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"Total,2026-10-01 10:00,Paid search,,,\n"
+		"Copyright,2026-10-02 10:00,Paid search,,,\n"
+		"7,2026-10-02 10:00,Paid search,,,\n"
+		"Total,,,,,\n"
+		"Copyright 2026 Example Inc.\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->contacts, 3);
+	assert_int_equal(x->q[0].footer_rows, 2);
+	assert_int_equal(x->q[0].missing_id, 0);
+}
+
+/* A line shaped like a footer with records after it is neither: the run
+ * stops naming it, rather than drop or count it. */
+static void test_ingest_footer_shape_before_records_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-10-01 10:00,Paid search,,,\n"
+		"Confidential Information - Do Not Distribute\n"
+		"Total,,,,,\n"
+		"2,2026-10-02 10:00,Paid search,,,\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 3);
+	assert_non_null(strstr(x->err.msg, "'Confidential Information - Do Not "
+			       "Distribute' looks like a footer line, but records "
+			       "follow it (line 5)"));
+	/* Spend: a total row with spend rows after it. */
+	bp_err_clear(&x->err);
+	assert_int_equal(feed(x, 3, "Day,Campaign,Cost\n2026-10-01,Brand,1.00\n"
+			      "Total: Search,,1.00\n2026-10-02,Brand,2.00\n"), -1);
+	assert_int_equal(x->err.line, 3);
+	assert_non_null(strstr(x->err.msg, "'Total: Search' looks like a footer"));
+}
+
+/* Spend: a campaign called "Total: Brand" is spend when its row has a
+ * date; "Total" rows with no date and no campaign are the export's
+ * totals. */
+static void test_ingest_spend_total_rows_by_shape(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign,Day,Cost\n"
+			      "Total: Brand,2026-10-01,5.00\n"
+			      "Generic,2026-10-02,2.00\n"
+			      "Total: Campaigns, --,7.00\n"
+			      "Total: Account,,7.00\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->spend,
+			 7 * BP_MONEY_SCALE);
+	assert_int_equal(x->q[3].rows_used, 2);
+	assert_int_equal(x->q[3].footer_rows, 2);
+	assert_int_equal(x->q[3].n_totals, 2);
+	assert_null(bp_quality_warning(&x->q[3], "totals-differ"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1001,6 +1090,10 @@ int main(void)
 		T(test_ingest_long_values_cut_and_counted),
 		T(test_ingest_distinct_values_listed_up_to_a_cap),
 		T(test_ingest_total_rows_kept_up_to_a_cap),
+		T(test_ingest_footer_known_by_shape_not_first_word),
+		T(test_ingest_footer_in_the_id_column),
+		T(test_ingest_footer_shape_before_records_is_fatal),
+		T(test_ingest_spend_total_rows_by_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
