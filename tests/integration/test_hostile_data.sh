@@ -130,6 +130,9 @@ grep -q 'id="crm" [^>]*sanitized-values="2"' "$SNAP/metrics.xml" ||
 	fail "metrics.xml does not count the cleaned values"
 grep -q 'Values with control characters or invalid UTF-8 (replaced)' "$SNAP/report.html" ||
 	fail "the report's data quality does not show the cleaned values"
+pdftotext -layout "$SNAP/report.pdf" "$T/bytes.txt" 2>/dev/null
+grep -q 'crm: 2 values with control characters or invalid UTF-8' "$T/bytes.txt" ||
+	fail "the PDF's data quality does not show the cleaned values"
 # The snapshot serves a rebuild and the next run's drift.
 run_ok bytes --from-snapshot "$first"
 well_formed "$SNAP"
