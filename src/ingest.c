@@ -39,6 +39,8 @@
 #define MAX_LISTED_VALUES 100
 /* Total rows ("Total: Account") kept to check the rows against. */
 #define MAX_TOTALS 16
+/* The longest record ID accepted (HubSpot's are 12 digits). */
+#define MAX_ID_BYTES 256
 /* A contact that exists in the file but not for this run (created after
  * as_of): deals joined to it are treated as having no known contact. */
 #define REF_FUTURE 0xFFFFFFFFu
@@ -1389,7 +1391,9 @@ static int remember_deals(reader *r, const bp_field *v, uint32_t ref)
 			q++;
 		n = (size_t)(q - p);
 		trim(&p, &n);
-		if (n && bp_idx_put(r->in->deal_refs, p, n, ref, NULL) < 0)
+		/* One longer than any record ID matches no deal: not kept. */
+		if (n && n <= MAX_ID_BYTES &&
+		    bp_idx_put(r->in->deal_refs, p, n, ref, NULL) < 0)
 			return -1;
 		p = q + 1;
 	}
@@ -1464,6 +1468,15 @@ static int before_create(const reader *r, const bp_contact *c, int s)
 		return c->stage[s] < c->created;
 	return local_day(r->in->f->tz, c->stage[s]) <
 	       local_day(r->in->f->tz, c->created);
+}
+
+/* No export has record IDs this long; a longer one is not an ID, and
+ * the index would keep it whole. */
+static int id_too_long(const reader *r, int f, size_t n, bp_err *err)
+{
+	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), col_of(r, f),
+			 "record ID of %zu bytes in column '%s': an ID has at "
+			 "most %d", n, r->header_name[f], MAX_ID_BYTES);
 }
 
 /* The ID index holds at most 4 GiB of IDs that are not numbers. */
@@ -1546,6 +1559,8 @@ static int contact_row(reader *r, bp_err *err)
 		r->q->missing_id++;
 		return 0;
 	}
+	if (idn > MAX_ID_BYTES)
+		return id_too_long(r, C_ID, idn, err);
 	if (r->ahead_n == LOOKAHEAD && commit_oldest(r, err) < 0)
 		return -1;
 	p = &r->ahead[(r->ahead_first + r->ahead_n) % LOOKAHEAD];
@@ -1684,6 +1699,8 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 		r->q->missing_id++;
 		return 0;
 	}
+	if (idn > MAX_ID_BYTES)
+		return id_too_long(r, D_ID, idn, err);
 	rc = bp_idx_put(seen, idp, idn, 0, NULL);
 	if (rc < 0)
 		return too_many_ids(r, err);

@@ -949,6 +949,29 @@ static void test_ingest_total_rows_kept_up_to_a_cap(void **state)
 	assert_int_equal(x->q[3].footer_rows, 40);
 }
 
+/* A record ID longer than any export has is refused with its place: the
+ * contact index would keep it whole. */
+static void test_ingest_record_id_too_long_is_fatal(void **state)
+{
+	fx *x = *state;
+	char text[1024], id[300];
+
+	memset(id, '7', 257);
+	id[257] = '\0';
+	snprintf(text, sizeof(text), CONTACT_HEADER
+		 "1,2026-10-01 10:00,Paid search,,,\n%s,2026-10-01 10:00,Paid search,,,\n", id);
+	assert_int_equal(feed(x, 0, text), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 1);
+	assert_non_null(strstr(x->err.msg, "record ID of 257 bytes in column 'Record ID'"));
+	/* 256 is still an ID. */
+	id[256] = '\0';
+	snprintf(text, sizeof(text), CONTACT_HEADER "%s,2026-10-01 10:00,Paid search,,,\n", id);
+	bp_quality_clear(&x->q[0]);
+	assert_int_equal(feed(x, 0, text), 0);
+}
+
 /* ---- footers, by their shape ---- */
 
 /* Contacts whose first field reads "Total", "Copyright ..." or
@@ -1090,6 +1113,7 @@ int main(void)
 		T(test_ingest_long_values_cut_and_counted),
 		T(test_ingest_distinct_values_listed_up_to_a_cap),
 		T(test_ingest_total_rows_kept_up_to_a_cap),
+		T(test_ingest_record_id_too_long_is_fatal),
 		T(test_ingest_footer_known_by_shape_not_first_word),
 		T(test_ingest_footer_in_the_id_column),
 		T(test_ingest_footer_shape_before_records_is_fatal),
