@@ -143,6 +143,39 @@ static void test_text_every_byte_survives_xml(void **state)
 	assert_false(survives_xml("raw \xFF byte"));
 }
 
+/* Random bytes, weighted toward the ones that start or continue UTF-8
+ * sequences: whatever comes in, what comes out is valid, within `max`,
+ * read back by the XML parser, and cleaning it again changes nothing. */
+static void test_text_random_bytes_always_come_out_valid(void **state)
+{
+	static const unsigned char pick[] = { 0x00, 0x01, 0x1F, 0x7F, 0x80, 0xBF,
+		0xC0, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+		'a', ' ', '\t', '\n' };
+	unsigned seed = 12345;
+	char in[64], out[96], again[96];
+	unsigned flags;
+	int round;
+	size_t i, n, m;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		n = (size_t)(round % 40);
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = (seed >> 16) & 1 ? (char)pick[(seed >> 17) % sizeof(pick)]
+						 : (char)(seed >> 20);
+		}
+		m = bp_text_clean(out, sizeof(out), in, n, 32, &flags);
+		assert_true(m <= 32);
+		assert_int_equal(m, strlen(out));   /* NUL became a symbol too */
+		assert_true(bp_text_ok(out, m));
+		assert_true(survives_xml(out));
+		bp_text_clean(again, sizeof(again), out, m, 32, &flags);
+		assert_string_equal(again, out);
+		assert_int_equal(flags, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_text_invalid_utf8_becomes_replacement_character),
 		cmocka_unit_test(test_text_long_value_cut_at_character_with_ellipsis),
 		cmocka_unit_test(test_text_every_byte_survives_xml),
+		cmocka_unit_test(test_text_random_bytes_always_come_out_valid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
