@@ -148,6 +148,14 @@ void bp_ingest_free(bp_ingest *in);
 int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		     const char *name, bp_quality *q, bp_err *err);
 
+/* Whether the file at `path` reads as an export of `src`, without
+ * reading its rows: the header row is found as bp_ingest_source finds it
+ * and has every required column (an empty period's export passes).
+ * Feeds nothing into the funnel.  A connector's source always passes.
+ * Returns 0, or -1 with the error bp_ingest_source would give. */
+int bp_ingest_check_header(bp_ingest *in, const bp_source *src,
+			   const char *path, const char *name, bp_err *err);
+
 /* Contacts held in the join index so far, and its size in bytes. */
 size_t bp_ingest_index_count(const bp_ingest *in);
 size_t bp_ingest_index_bytes(const bp_ingest *in);

@@ -2324,3 +2324,49 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	free(r);
 	return rc;
 }
+
+int bp_ingest_check_header(bp_ingest *in, const bp_source *src,
+			   const char *path, const char *name, bp_err *err)
+{
+	reader *r;
+	bp_quality q = { 0 };
+	bp_field *hdr;
+	size_t n_hdr;
+	int rc = -1;
+
+	if (src->connector)
+		return 0;
+	r = bp_xcalloc(1, sizeof(*r));
+	r->in = in;
+	r->src = src;
+	r->name = name;
+	r->q = &q;
+	r->first_created = BP_TIME_NONE;
+	q.src = src;
+	r->src_tz = in->tz[src - in->cfg->sources] ?
+		    in->tz[src - in->cfg->sources] : in->f->tz;
+	r->p = preset_find(src->kind, src->preset);
+	if (!r->p) {
+		bp_err_set(err, BP_ECONFIG, "unknown %s preset '%s'",
+			   bp_source_kind_name(src->kind), src->preset);
+		goto out;
+	}
+	/* The very steps read_source takes up to its first row. */
+	prepare_names(r);
+	q.map = bp_xcalloc(r->p->n_fields, sizeof(*q.map));
+	r->csv = bp_csv_open(path, r->name, err);
+	if (!r->csv)
+		goto out;
+	bp_csv_on_comment(r->csv, on_comment, r);
+	rc = find_header(r, &hdr, &n_hdr, err);
+	if (rc > 0)
+		rc = map_columns(r, hdr, n_hdr, err) < 0 ? -1 : 0;
+out:
+	if (rc < 0)
+		bp_err_source(err, src->id);
+	values_free(&r->values);
+	bp_csv_close(r->csv);
+	bp_quality_clear(&q);
+	free(r);
+	return rc;
+}

@@ -537,8 +537,10 @@ static void add_target(xmlNodePtr ts, row_ctx *x, const bp_funnel *f,
 		snprintf(buf, sizeof(buf), "%.15g", expected);
 		xmlNewProp(tn, BAD_CAST "expected", BAD_CAST buf);
 	}
-	if (t->value != 0)
-		set_fraction(tn, "vs-target", a / t->value - 1);
+	/* How far from the target: for a quarter under way, from what its
+	 * months so far call for, so "under target" means what status says. */
+	if (expected != 0)
+		set_fraction(tn, "vs-target", a / expected - 1);
 	if (lower ? a == 0 : expected == 0)
 		return;
 	pace = lower ? expected / a : a / expected;
@@ -946,9 +948,12 @@ static void add_campaigns(xmlNodePtr root, const bp_config *cfg,
 		set_int(c, "leads", k->leads);
 		set_int(c, "mqls", k->mqls);
 		set_int(c, "customers", k->customers);
+		/* No spend in the period (a paused campaign whose leads come
+		 * late) gives no CPL: leads that cost nothing would mislead. */
 		if (k->has_spend) {
 			set_money(c, "spend", k->spend);
-			set_money_div(c, "cpl", k->spend, k->leads);
+			if (k->spend > 0)
+				set_money_div(c, "cpl", k->spend, k->leads);
 		}
 	}
 	free(order);
@@ -1117,11 +1122,12 @@ static void add_run(xmlNodePtr root, const bp_config *cfg, const bp_funnel *f,
 	xmlNewProp(r, BAD_CAST "currency", BAD_CAST cfg->currency);
 	xmlNewProp(r, BAD_CAST "language", BAD_CAST cfg->language);
 	xmlNewProp(r, BAD_CAST "boardpack", BAD_CAST run->version);
-	bp_month_format(f->first, buf);
+	/* The window, not the lookback before it the comparisons read. */
+	bp_month_format(f->first + window_start(cfg, f), buf);
 	xmlNewProp(r, BAD_CAST "window-start", BAD_CAST buf);
 	bp_month_format(f->first + f->n_months - 1, buf);
 	xmlNewProp(r, BAD_CAST "window-end", BAD_CAST buf);
-	set_int(r, "months", f->n_months);
+	set_int(r, "months", f->n_months - window_start(cfg, f));
 	xmlNewProp(r, BAD_CAST "funnel", BAD_CAST bp_funnel_mode_name(f->mode));
 
 	xmlNewProp(rep, BAD_CAST "title", BAD_CAST cfg->title);

@@ -122,3 +122,20 @@ int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
 	free(report);
 	return 0;
 }
+
+bp_fs_lock *bp_cli_lock_output(const bp_config *cfg, bp_err *err)
+{
+	if (bp_fs_mkdirs(cfg->output_dir, 0700, err) < 0)
+		return NULL;
+	return bp_fs_lock_dir(cfg->output_dir, bp_fs_lock_wait(BP_LOCK_WAIT_S),
+			      err);
+}
+
+int bp_cli_check_download(void *ctx, const bp_source *src, const char *path,
+			  bp_err *err)
+{
+	char name[1024];
+
+	bp_cli_source_name(src, name, sizeof(name));
+	return bp_ingest_check_header(ctx, src, path, name, err);
+}

@@ -413,7 +413,7 @@ def main():
              "mqls": str(c["mqls"]), "customers": str(c["customers"])}
         if c["spend"] is not None:
             w["spend"] = fmt_money(c["spend"])
-            if c["leads"]:
+            if c["leads"] and c["spend"] > 0:
                 w["cpl"] = money_div(c["spend"], c["leads"])
         want_campaigns.append(w)
     doc = ET.parse(os.path.join(a.snapshot, "metrics.xml")).getroot()
