@@ -131,8 +131,9 @@ grep -q 'id="crm" [^>]*sanitized-values="2"' "$SNAP/metrics.xml" ||
 grep -q 'Values with control characters or invalid UTF-8 (replaced)' "$SNAP/report.html" ||
 	fail "the report's data quality does not show the cleaned values"
 pdftotext -layout "$SNAP/report.pdf" "$T/bytes.txt" 2>/dev/null
-grep -q 'crm: 2 values with control characters or invalid UTF-8' "$T/bytes.txt" ||
+grep -q 'Unmatched source values: 2; Values with control' "$T/bytes.txt" ||
 	fail "the PDF's data quality does not show the cleaned values"
+grep -q 'Pod␁cast �' "$T/bytes.txt" || fail "the PDF does not list the cleaned value"
 # The snapshot serves a rebuild and the next run's drift.
 run_ok bytes --from-snapshot "$first"
 well_formed "$SNAP"
@@ -204,6 +205,8 @@ cat >"$T/runaway/tpl/report.html" <<'HTML'
 <p bp:each="//*"><i bp:each="//*"><b bp:each="//*" bp:text="name()"/></i></p>
 </body></html>
 HTML
+mkdir -p "$T/runaway/tpl/labels"
+echo '<labels/>' >"$T/runaway/tpl/labels/en.xml"
 sed -i 's|<report |<report templates="tpl" |' "$T/runaway/cfg.xml"
 rss=$("$PY" -c '
 import resource, subprocess, sys
