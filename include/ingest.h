@@ -101,12 +101,21 @@ typedef struct bp_quality {
 	int64_t unknown_contact;    /* deals whose contact ID is not in contacts */
 	int64_t no_association;     /* deals neither export links to a contact */
 	int64_t notes_rows;         /* rows under the table (after an empty row) */
+	int64_t negative_cost;      /* spend rows with a cost below 0 (refunds,
+				       credits): summed, and warned about */
+	int64_t sanitized_values;   /* kept text (listed values, headers, labels)
+				       with control characters or invalid UTF-8
+				       replaced (text.h); a listed value once a row */
+	int64_t truncated_values;   /* kept text cut to BP_TEXT_MAX bytes, likewise */
+	int64_t unlisted_values;    /* distinct unmatched values not listed: their
+				       rows are in the "(more values)" entry */
 	int64_t stage_mismatch[BP_NSTAGES]; /* lifecycle stage X, no date for X or later */
 	int64_t stage_mismatch_rows;
 	int empty_export;           /* the export says its period had no data */
 	char *range;                /* the export's own date range when its rows
 				       are dated by it ("July 8, 2025 - July 31, 2025") */
-	bp_unmatched *unmatched;    /* distinct values, most first after finish */
+	bp_unmatched *unmatched;    /* distinct values, most rows first, at most
+				       100, then "(more values)" for the rest */
 	size_t n_unmatched;
 	bp_mapped *map;             /* one per preset field, preset order */
 	size_t n_map;

@@ -404,7 +404,9 @@ int cmd_run(const bp_opts *o)
 	info.as_of = s.t.as_of;
 	info.version = BP_VERSION;
 	s.metrics = bp_model_build(s.cfg, s.funnel, s.quality, s.files,
-				   s.cfg->n_sources, &info);
+				   s.cfg->n_sources, &info, &err);
+	if (!s.metrics)
+		goto failed;
 	add_drift(s.cfg, s.metrics, s.t.as_of, s.t.tz);
 	if (bp_model_write(s.metrics, bp_snapshot_tmpdir(s.snap), &err) < 0)
 		goto failed;

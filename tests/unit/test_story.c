@@ -39,9 +39,10 @@ typedef struct fixture {
 static void build(fixture *x)
 {
 	bp_run_info run = { 0, OCT_2026, 0, "test" };
+	bp_err err = { 0 };
 
 	xmlFreeDoc(x->doc);
-	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run);
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &err);
 	assert_non_null(x->doc);
 }
 
