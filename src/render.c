@@ -39,8 +39,15 @@
 #define MAX_INCLUDE_DEPTH 16
 #define SVG_NS "http://www.w3.org/2000/svg"
 
+const bp_render_limits bp_render_default_limits = {
+	BP_RENDER_MAX_NODES, BP_RENDER_MAX_BYTES, BP_RENDER_MAX_XPATH_STEPS
+};
+
 typedef struct ctx {
 	xmlXPathContextPtr xp;
+	bp_render_limits lim;
+	unsigned long nodes;      /* elements and texts made so far */
+	size_t bytes;             /* bytes of text and attribute values */
 	const char *currency;     /* run/@currency, points into metrics */
 	const char *language;     /* run/@language */
 	xmlChar *currency_s, *language_s, *period_s;
@@ -788,6 +795,13 @@ static void fn_list(xmlXPathParserContextPtr ctxt, int nargs)
 		n = strcspn(p, " \t\n,");
 		if (!n)
 			break;
+		/* The scratch nodes count toward the expansion's limit: a
+		 * bp:list in a loop must not grow without bound. */
+		if (++c->nodes > c->lim.nodes) {
+			xmlFree(s);
+			xmlXPathFreeNodeSet(set);
+			XP_ERROR(XPATH_MEMORY_ERROR);
+		}
 		w = bp_xstrndup(p, n);
 		item = xmlNewDocNode(c->scratch, NULL, BAD_CAST "item", BAD_CAST w);
 		free(w);
@@ -922,8 +936,18 @@ static xmlXPathObjectPtr eval(ctx *c, xmlNodePtr at, const char *what,
 	}
 	if (res)
 		return res;
-	cfail(c, at, "bad xpath in %s \"%s\": %s", what, (const char *)expr,
-	      c->xpath_msg[0] ? c->xpath_msg : "cannot evaluate");
+	if (c->nodes > c->lim.nodes)
+		cfail(c, at, "template expansion makes more than %lu elements "
+		      "and texts (bp:list in %s \"%.80s\")", c->lim.nodes, what,
+		      (const char *)expr);
+	else if (c->xp->opLimit && c->xp->opCount >= c->xp->opLimit)
+		cfail(c, at, "template expansion takes too long: its XPath "
+		      "expressions have taken more than %lu steps (in %s \"%.80s\"); "
+		      "a bp:each or a predicate over too many nodes?",
+		      c->lim.xpath_steps, what, (const char *)expr);
+	else
+		cfail(c, at, "bad xpath in %s \"%s\": %s", what, (const char *)expr,
+		      c->xpath_msg[0] ? c->xpath_msg : "cannot evaluate");
 	return NULL;
 }
 
@@ -955,6 +979,23 @@ static int eval_bool(ctx *c, xmlNodePtr at, const xmlChar *expr,
 }
 
 /* ---- building the output ---- */
+
+/* Counts what the expansion adds: past the limits (render.h) it stops
+ * at the template line of `at`, whatever the data is.  Returns 0 or -1. */
+static int grow(ctx *c, xmlNodePtr at, unsigned long nodes, size_t bytes)
+{
+	c->nodes += nodes;
+	c->bytes += bytes;
+	if (c->nodes > c->lim.nodes)
+		return cfail(c, at, "template expansion makes more than %lu "
+			     "elements and texts: a bp:each over too many nodes, or "
+			     "bp:each inside bp:each?", c->lim.nodes);
+	if (c->bytes > c->lim.bytes)
+		return cfail(c, at, "template expansion writes more than %zu "
+			     "bytes of text: a bp:text or bp:each that repeats "
+			     "too much?", c->lim.bytes);
+	return 0;
+}
 
 /* The namespace `src` (from the template) as declared in the output at n,
  * declaring it on n when nothing above does. */
@@ -991,6 +1032,7 @@ static int check_bp_attrs(ctx *c, xmlNodePtr t)
 static int copy_attrs(ctx *c, xmlNodePtr t, xmlNodePtr n, xmlNodePtr here)
 {
 	xmlAttrPtr a;
+	int rc;
 
 	for (a = t->properties; a; a = a->next) {
 		xmlChar *v;
@@ -999,7 +1041,10 @@ static int copy_attrs(ctx *c, xmlNodePtr t, xmlNodePtr n, xmlNodePtr here)
 			continue;
 		v = xmlNodeGetContent((xmlNodePtr)a);
 		xmlSetNsProp(n, out_ns(n, a->ns), a->name, v);
+		rc = grow(c, t, 0, v ? (size_t)xmlStrlen(v) : 0);
 		xmlFree(v);
+		if (rc < 0)
+			return -1;
 	}
 	for (a = t->properties; a; a = a->next) {
 		xmlChar *expr, *v;
@@ -1012,14 +1057,20 @@ static int copy_attrs(ctx *c, xmlNodePtr t, xmlNodePtr n, xmlNodePtr here)
 		if (!v)
 			return -1;
 		xmlSetProp(n, a->name + 5, v);
+		rc = grow(c, t, 0, (size_t)xmlStrlen(v));
 		xmlFree(v);
+		if (rc < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static void add_text(xmlNodePtr parent, const xmlChar *s)
+static int add_text(ctx *c, xmlNodePtr at, xmlNodePtr parent, const xmlChar *s)
 {
+	if (grow(c, at, 1, s ? (size_t)xmlStrlen(s) : 0) < 0)
+		return -1;
 	xmlAddChild(parent, xmlNewDocText(parent->doc, s));
+	return 0;
 }
 
 /* One copy of element t (bp:each already resolved) under parent. */
@@ -1038,6 +1089,8 @@ static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 			goto out;
 		}
 	}
+	if (grow(c, t, 1, 0) < 0)
+		goto out;
 	n = xmlNewDocNode(parent->doc, NULL, t->name, NULL);
 	xmlAddChild(parent, n);
 	xmlSetNs(n, is_bp(t) ? NULL : out_ns(n, t->ns));
@@ -1046,9 +1099,8 @@ static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	txt = xmlGetNsProp(t, BAD_CAST "text", BAD_CAST BP_TEMPLATE_NS);
 	if (txt) {
 		val = eval_string(c, t, "bp:text", txt, here);
-		if (!val)
+		if (!val || add_text(c, t, n, val) < 0)
 			goto out;
-		add_text(n, val);
 		rc = 0;
 		goto out;
 	}
@@ -1120,10 +1172,8 @@ static int expand_node(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	xmlChar *each;
 	int rc;
 
-	if (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE) {
-		add_text(parent, t->content);
-		return 0;
-	}
+	if (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE)
+		return add_text(c, t, parent, t->content);
 	if (t->type != XML_ELEMENT_NODE)
 		return 0;
 	if (is_bp(t))
@@ -1801,7 +1851,7 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	in.fmt = chart_fmt;
 	in.fmt_ctx = &f;
 	ch = bp_chart_build(&in, c->err);
-	if (!ch)
+	if (!ch || grow(c, t, ch->n + 1, 0) < 0)
 		goto out;
 	xmlAddChild(parent, drawing_of(parent->doc, ch));
 	rc = 0;
@@ -1821,12 +1871,14 @@ out:
 
 /* ---- public API ---- */
 
-static void ctx_init(ctx *c, xmlDocPtr metrics, bp_err *err)
+static void ctx_init(ctx *c, xmlDocPtr metrics, const bp_render_limits *lim,
+		     bp_err *err)
 {
 	xmlXPathObjectPtr o;
 
 	memset(c, 0, sizeof(*c));
 	c->err = err;
+	c->lim = *lim;
 	c->xp = xmlXPathNewContext(metrics);
 	register_functions(c->xp);
 	c->xp->userData = c;
@@ -1844,6 +1896,10 @@ static void ctx_init(ctx *c, xmlDocPtr metrics, bp_err *err)
 	c->currency = (char *)c->currency_s;
 	c->language = (char *)c->language_s;
 	c->period = (char *)c->period_s;
+	/* Counted from here: the steps of every expression the template
+	 * runs, together. */
+	c->xp->opCount = 0;
+	c->xp->opLimit = lim->xpath_steps;
 }
 
 static void ctx_free(ctx *c)
@@ -1859,6 +1915,13 @@ static void ctx_free(ctx *c)
 xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
 			   bp_err *err)
 {
+	return bp_render_expand_limited(metrics, template_path,
+					&bp_render_default_limits, err);
+}
+
+xmlDocPtr bp_render_expand_limited(xmlDocPtr metrics, const char *template_path,
+				   const bp_render_limits *limits, bp_err *err)
+{
 	xmlGenericErrorFunc saved_fn = xmlGenericError;
 	void *saved_data = xmlGenericErrorContext;
 	xmlDocPtr tpl = NULL, out = NULL;
@@ -1869,7 +1932,7 @@ xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
 	char *labels;
 
 	xmlSetGenericErrorFunc(&c, generic_error);
-	ctx_init(&c, metrics, err);
+	ctx_init(&c, metrics, limits, err);
 	tpl = parse_template(template_path, BP_ENOINPUT, err);
 	if (!tpl)
 		goto fail;

@@ -28,10 +28,10 @@ with open(path, "w", encoding="utf-8-sig", newline="") as f:
 PYEOF
 
 config() { # LANG OUT [CHANNELS_XML] [MONTHS]
-	# Channels of its own have no Outbound group for the demo's costs.
+	# Channels of its own may lack the offline channel of the demo's costs.
 	demo_config "$T/cfg.xml" "$T/data" "$2" \
 	    -e "s|<output dir=\"reports\"/>|${3:-}&|" \
-	    -e "${3:+s| group=\"Outbound\"||}" \
+	    -e "${3:+s| channel=\"offline\"||}" \
 	    -e "s|language=\"en\"|language=\"$1\"|" -e "s|months=\"12\"|months=\"${4:-12}\"|"
 }
 
@@ -157,9 +157,9 @@ i=1
 while [ $i -le 100 ]; do chans="$chans<channel id=\"c$i\" label=\"Channel $i\" group=\"G$((i % 7))\"/>"; i=$((i + 1)); done
 chans="$chans</channels>"
 config en "$T/big" "$chans" 36
-# the demo's SDR salaries name a group these channels lack
+# the demo's SDR salaries name a channel these channels lack
 sed -i -e 's|channel="paid_search"|channel="c1"|; s|channel="paid_social"|channel="c2"|g' \
-       -e 's| group="Outbound"||' "$T/cfg.xml"
+       -e 's| channel="offline"||' "$T/cfg.xml"
 expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
 snap=$(tail -n 1 "$T/out")
 pages=$(pdfinfo "$snap/report.pdf" | awk '/^Pages:/ { print $2 }')

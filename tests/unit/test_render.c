@@ -751,6 +751,96 @@ static void test_render_chinese_report_has_chinese_words(void **state)
 	free(html);
 }
 
+/* Expands text with the limits given; NULL on error. */
+static xmlDocPtr expand_limited(fx *f, const char *text, unsigned long nodes,
+				size_t bytes, unsigned long steps, bp_err *err)
+{
+	bp_render_limits lim = { nodes, bytes, steps };
+
+	return bp_render_expand_limited(f->metrics, tpl(f, "t.xml", text), &lim, err);
+}
+
+/* Three bp:each inside each other over the three channels make 40
+ * elements (no text nodes: the lines break inside the tags): with room
+ * for 20 the expansion stops where the 21st would be made, a <c>, naming
+ * the template and the line its tag ends on. */
+static void test_render_expansion_past_node_limit_stops_at_line(void **state)
+{
+	static const char t[] = HEAD "<a\n"
+		"bp:each=\"//channel\"><b\n"
+		"bp:each=\"//channel\"><c\n"
+		"bp:each=\"//channel\"/></b></a></r>";
+	bp_err err = {0};
+	xmlDocPtr d = expand_limited(*state, t, 20, 1 << 20, 1000000, &err);
+
+	assert_null(d);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.file, "t.xml"));
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "more than 20 elements and texts"));
+	/* With room for all 40 it expands. */
+	bp_err_clear(&err);
+	d = expand_limited(*state, t, 40, 1 << 20, 1000000, &err);
+	assert_non_null(d);
+	xmlFreeDoc(d);
+}
+
+static void test_render_expansion_past_byte_limit_stops_at_line(void **state)
+{
+	static const char t[] = HEAD "\n"
+		"<p bp:each=\"//channel\" bp:text=\"bp:join(//@label)\"/></r>";
+	bp_err err = {0};
+	xmlDocPtr d = expand_limited(*state, t, 1000, 100, 1000000, &err);
+
+	/* Each <p> holds 43 bytes ("Alpha, <script>alert(1)</script>, Gamma"). */
+	assert_null(d);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.msg, "writes more than 100 bytes"));
+	bp_err_clear(&err);
+	d = expand_limited(*state, t, 1000, 200, 1000000, &err);
+	assert_non_null(d);
+	xmlFreeDoc(d);
+}
+
+/* The nodes bp:list makes count too: a list of ten words with room for
+ * five stops in bp:list, at its line. */
+static void test_render_expansion_list_counts_toward_node_limit(void **state)
+{
+	static const char t[] = HEAD "\n"
+		"<p bp:each=\"bp:list('a b c d e f g h i j')\" bp:text=\".\"/></r>";
+	bp_err err = {0};
+	xmlDocPtr d = expand_limited(*state, t, 5, 1 << 20, 1000000, &err);
+
+	assert_null(d);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.msg, "more than 5 elements and texts (bp:list"));
+	bp_err_clear(&err);
+	d = expand_limited(*state, t, 40, 1 << 20, 1000000, &err);
+	assert_non_null(d);
+	xmlFreeDoc(d);
+}
+
+/* The XPath steps of the whole expansion are counted together. */
+static void test_render_expansion_past_xpath_steps_stops_at_line(void **state)
+{
+	static const char t[] = HEAD "\n\n"
+		"<p bp:each=\"//node()\" bp:text=\"count(//node()[count(//node()) &gt; 1])\"/></r>";
+	bp_err err = {0};
+	xmlDocPtr d = expand_limited(*state, t, 100000, 1 << 20, 200, &err);
+
+	assert_null(d);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_int_equal(err.line, 3);
+	assert_non_null(strstr(err.msg, "takes too long"));
+	assert_non_null(strstr(err.msg, "more than 200 steps"));
+	bp_err_clear(&err);
+	d = expand_limited(*state, t, 100000, 1 << 20, 100000000, &err);
+	assert_non_null(d);
+	xmlFreeDoc(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +881,10 @@ int main(void)
 		cmocka_unit_test(test_render_full_report_has_every_section),
 		cmocka_unit_test(test_render_sample_without_new_sections),
 		cmocka_unit_test(test_render_chinese_report_has_chinese_words),
+		cmocka_unit_test(test_render_expansion_past_node_limit_stops_at_line),
+		cmocka_unit_test(test_render_expansion_past_byte_limit_stops_at_line),
+		cmocka_unit_test(test_render_expansion_past_xpath_steps_stops_at_line),
+		cmocka_unit_test(test_render_expansion_list_counts_toward_node_limit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
