@@ -32,9 +32,10 @@ sed "$stamps" "$two/metrics.xml" >"$T/two.xml.txt"
 diff "$T/one.xml.txt" "$T/two.xml.txt" >"$T/diff" ||
 	fail "metrics.xml differs between one pass and two halves: $(head -n 20 "$T/diff")"
 
+# The demo config's <cost> entries, as tests/integration/test_oracle.sh gives them.
 costs=""
 for m in 2025-11 2025-12 2026-01 2026-02 2026-03 2026-04 2026-05 2026-06 2026-07 2026-08 2026-09 2026-10; do
-	costs="$costs --cost $m=12000000:group=Outbound"
+	costs="$costs --cost $m=12000000:channel=offline"
 done
 # shellcheck disable=SC2086
 "$PY" "$BP_SRCDIR/tests/integration/oracle.py" "$two" --timezone Asia/Seoul \
