@@ -1557,7 +1557,8 @@ static int check_api_base(struct ld *ld, const xmlNode *n, bp_source *s)
 
 /* A connector's credentials: exactly one of token-env, token-file and
  * oauth, which names an <oauth> of <auth>. */
-static int conn_credentials(struct ld *ld, const xmlNode *n, bp_source *s)
+static int conn_credentials(struct ld *ld, const xmlNode *n, bp_source *s,
+			    const bp_conn_ops *ops)
 {
 	char *oauth = prop(ld, n, "oauth");
 	const bp_oauth *o = oauth ? bp_config_oauth(ld->cfg, oauth) : NULL;
@@ -1572,6 +1573,11 @@ static int conn_credentials(struct ld *ld, const xmlNode *n, bp_source *s)
 	else if (oauth && !o)
 		rc = fail(ld, n, "oauth", "unknown oauth '%s': add <oauth id=\"%s\" .../> to <auth>",
 			  oauth, oauth);
+	else if (o && !ops->token_url)
+		/* No token endpoint to renew at (Meta's tokens are made in
+		 * its Business Settings, not by an OAuth2 grant). */
+		rc = fail(ld, n, "oauth", "connector '%s' takes no oauth: %s has no OAuth2 token endpoint; give token-env or token-file with an access token",
+			  s->connector, ops->vendor);
 	else if (o)
 		s->oauth = (int)(o - ld->cfg->oauth);
 	free(oauth);
@@ -1641,7 +1647,7 @@ static int conn_source(struct ld *ld, const xmlNode *n, bp_source *s)
 	free(method);
 	if (s->export_method && strcmp(s->connector, "hubspot"))
 		return fail(ld, n, "method", "attribute 'method' is for connector 'hubspot'");
-	return conn_credentials(ld, n, s);
+	return conn_credentials(ld, n, s, ops);
 }
 
 static int spend_channel(struct ld *ld, const xmlNode *n, bp_source *s)

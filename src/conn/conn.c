@@ -171,11 +171,16 @@ static int secret_param(const char *name, size_t n)
 
 char *bp_conn_redact(const char *url)
 {
-	const char *q = strchr(url, '?'), *p;
-	size_t n = strlen(url);
-	char *out = bp_xmalloc(n + 1), *o;
+	const char *q, *p;
+	size_t n;
+	char *out, *o;
 	int signed_url = 0;
 
+	if (!url)
+		return NULL;
+	q = strchr(url, '?');
+	n = strlen(url);
+	out = bp_xmalloc(n + 1);
 	if (!q)
 		return strcpy(out, url);
 	/* Pre-signed: the whole query is the credential. */
@@ -553,10 +558,14 @@ static long retry_wait(const bp_conn *c, int tries, long vendor_ms)
 int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		 bp_err *err)
 {
-	char errbuf[CURL_ERROR_SIZE], *shown = bp_conn_redact(q->url);
+	char errbuf[CURL_ERROR_SIZE], *shown;
 	int tries = 0, renewed = 0, rc = -1;
 	bp_conn_verdict v;
 
+	if (!q->url)
+		return bp_conn_fail(c, err, BP_ESOFTWARE, "%s: a request without "
+				    "a URL", c->ops->vendor);
+	shown = bp_conn_redact(q->url);
 	shown[scrub(c, shown, strlen(shown))] = '\0';
 	/* No query at all in messages: bp_url_shown's rule. */
 	shown[strcspn(shown, "?")] = '\0';

@@ -126,7 +126,7 @@ void bp_conn_secret(bp_conn *c, const char *s);
 
 /* `url` without the query parameters that carry secrets (access_token,
  * appsecret_proof, signatures, codes, keys); a pre-signed URL (one with a
- * signature) without its whole query.  Allocated. */
+ * signature) without its whole query.  Allocated; NULL for NULL. */
 char *bp_conn_redact(const char *url);
 
 /* Percent-encodes s for a query string or form (allocated). */

@@ -31,6 +31,8 @@ bad 's/connector="hubspot" api-base/connector="hubspot" url="x.csv" api-base/' "
 bad 's/token-env="META_TOKEN"//' "needs one of token-env, token-file and oauth"
 bad 's/token-env="META_TOKEN"/token-env="META_TOKEN" oauth="google"/' "needs only one of token-env, token-file and oauth"
 bad 's/oauth="li"/oauth="linked"/' "unknown oauth 'linked'"
+# Meta has no token endpoint to renew at: refused here, not a crash in run.
+bad 's/token-env="META_TOKEN"/oauth="google"/' "connector 'meta' takes no oauth"
 bad 's/connector="ga4"/connector="ga4" preset="csv"/' "preset 'csv' does not fit connector 'ga4'"
 bad 's/connector="meta"/connector="meta" login-customer-id="1234567890"/' "attribute 'login-customer-id' is for connector 'google-ads'"
 bad 's|api-base="https://\([^"]*\)" token-env="HS_TOKEN"|api-base="https://\1/crm" token-env="HS_TOKEN"|' "invalid value"

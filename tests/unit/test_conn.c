@@ -371,6 +371,12 @@ static void test_conn_redact_removes_secrets(void **state)
 	free(u);
 }
 
+static void test_conn_redact_null_is_null(void **state)
+{
+	(void)state;
+	assert_null(bp_conn_redact(NULL));
+}
+
 static void test_conn_accounts_normalised(void **state)
 {
 	char why[128], *a;
@@ -407,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_conn_jwt_rs256_verifies),
 		cmocka_unit_test(test_conn_token_cache_expiry),
 		cmocka_unit_test(test_conn_redact_removes_secrets),
+		cmocka_unit_test(test_conn_redact_null_is_null),
 		cmocka_unit_test(test_conn_accounts_normalised),
 	};
 
