@@ -1589,6 +1589,7 @@ static int conn_credentials(struct ld *ld, const xmlNode *n, bp_source *s,
 static int conn_source(struct ld *ld, const xmlNode *n, bp_source *s)
 {
 	const bp_conn_ops *ops = bp_conn_find(s->connector);
+	const char *const *a;
 	char list[128], why[200], *given, *method;
 
 	if (!ops) {
@@ -1628,9 +1629,14 @@ static int conn_source(struct ld *ld, const xmlNode *n, bp_source *s)
 	s->api_base = prop(ld, n, "api-base");
 	if (s->api_base && check_api_base(ld, n, s) < 0)
 		return -1;
+	for (a = conn_only; *a; a++) {
+		const bp_conn_ops *owner = bp_conn_attr_owner(*a);
+
+		if (owner && owner != ops && xmlHasProp(n, BAD_CAST *a))
+			return fail(ld, n, *a, "attribute '%s' is for connector '%s'",
+				    *a, owner->name);
+	}
 	s->login_customer_id = prop(ld, n, "login-customer-id");
-	if (s->login_customer_id && strcmp(s->connector, "google-ads"))
-		return fail(ld, n, "login-customer-id", "attribute 'login-customer-id' is for connector 'google-ads'");
 	if (s->login_customer_id) {
 		char *d = s->login_customer_id, *o = d;
 
@@ -1640,13 +1646,9 @@ static int conn_source(struct ld *ld, const xmlNode *n, bp_source *s)
 		*o = '\0';
 	}
 	s->linkedin_version = prop(ld, n, "linkedin-version");
-	if (s->linkedin_version && strcmp(s->connector, "linkedin"))
-		return fail(ld, n, "linkedin-version", "attribute 'linkedin-version' is for connector 'linkedin'");
 	method = prop(ld, n, "method");
 	s->export_method = method && !strcmp(method, "export");
 	free(method);
-	if (s->export_method && strcmp(s->connector, "hubspot"))
-		return fail(ld, n, "method", "attribute 'method' is for connector 'hubspot'");
 	return conn_credentials(ld, n, s, ops);
 }
 

@@ -49,6 +49,18 @@ const bp_conn_ops *bp_conn_find(const char *name)
 	return NULL;
 }
 
+const bp_conn_ops *bp_conn_attr_owner(const char *attr)
+{
+	size_t i;
+	const char *const *a;
+
+	for (i = 0; attr && i < N_CONN; i++)
+		for (a = table[i]->attrs; a && *a; a++)
+			if (!strcmp(*a, attr))
+				return table[i];
+	return NULL;
+}
+
 void bp_conn_names(char *buf, size_t size)
 {
 	size_t i, o = 0;
@@ -106,19 +118,32 @@ int bp_conn_fail(bp_conn *c, bp_err *err, int code, const char *fmt, ...)
 	return -1;
 }
 
+/* Adds one text to the session's secrets unless it is there already
+ * (a renewal registers the same client secret again).  Takes `s`. */
+static void add_secret(bp_conn *c, char *s)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_secrets; i++)
+		if (!strcmp(c->secrets[i], s)) {
+			bp_secret_free(s);
+			return;
+		}
+	if (c->n_secrets == c->cap_secrets) {
+		c->cap_secrets = c->cap_secrets ? 2 * c->cap_secrets : 8;
+		c->secrets = bp_xrealloc(c->secrets,
+					 c->cap_secrets * sizeof(*c->secrets));
+	}
+	c->secrets[c->n_secrets++] = s;
+}
+
 void bp_conn_secret(bp_conn *c, const char *s)
 {
-	char *esc;
-
-	if (!s || !*s || c->n_secrets + 2 > sizeof(c->secrets) / sizeof(c->secrets[0]))
+	if (!s || !*s)
 		return;
-	c->secrets[c->n_secrets++] = bp_xstrdup(s);
+	add_secret(c, bp_xstrdup(s));
 	/* Links carry it percent-encoded. */
-	esc = bp_conn_escape(s);
-	if (strcmp(esc, s))
-		c->secrets[c->n_secrets++] = esc;
-	else
-		bp_secret_free(esc);
+	add_secret(c, bp_conn_escape(s));
 }
 
 void bp_conn_meta(bp_conn *c, const char *key, const char *value)
@@ -747,6 +772,7 @@ void bp_conn_close(bp_conn *c)
 		curl_easy_cleanup(c->curl);
 	for (i = 0; i < c->n_secrets; i++)
 		bp_secret_free(c->secrets[i]);
+	free(c->secrets);
 	bp_secret_free(c->token);
 	json_decref(c->index);
 	json_decref(c->meta);
@@ -950,7 +976,35 @@ static int tmpfile_fd(bp_err *err)
 	return fd;
 }
 
-int bp_conn_rows(const bp_source *src, const char *dir, int *fd, bp_err *err)
+/* An ad account's money is in the account's currency, which the pull
+ * recorded; one that is not the report's stops the run, saying which
+ * currency the account has and what to change (there is no rate to
+ * convert with). */
+static int account_currency(const bp_conn_ops *ops, const bp_source *src,
+			    const char *dir, const char *currency, bp_err *err)
+{
+	json_t *idx;
+	const char *got;
+	int rc = 0;
+
+	if (src->kind != BP_SRC_SPEND || !currency)
+		return 0;
+	if (!(idx = bp_conn_index(dir, err)))
+		return -1;
+	got = bp_json_str(idx, "meta", "currency", NULL);
+	if (got && *got && strcasecmp(got, currency))
+		rc = bp_err_set(err, BP_EDATA, "the %s account %s is in %.16s but the "
+				"report currency is %s: boardpack does not convert; "
+				"set report/@currency=\"%.16s\", or read an account "
+				"kept in %s (%s fixes an account's currency when it is "
+				"created)", ops->vendor, src->account ? src->account : "",
+				got, currency, got, currency, ops->vendor);
+	json_decref(idx);
+	return rc;
+}
+
+int bp_conn_rows(const bp_source *src, const char *dir, const char *currency,
+		 int *fd, bp_err *err)
 {
 	const bp_conn_ops *ops = bp_conn_find(src->connector);
 	FILE *out;
@@ -960,6 +1014,8 @@ int bp_conn_rows(const bp_source *src, const char *dir, int *fd, bp_err *err)
 	if (!ops)
 		return bp_err_set(err, BP_ECONFIG, "unknown connector '%s'",
 				  src->connector);
+	if (account_currency(ops, src, dir, currency, err) < 0)
+		return -1;
 	if ((w = tmpfile_fd(err)) < 0)
 		return -1;
 	out = fdopen(dup(w), "w");
@@ -968,7 +1024,7 @@ int bp_conn_rows(const bp_source *src, const char *dir, int *fd, bp_err *err)
 		return bp_err_set(err, BP_ECANTCREAT, "cannot write the rows: %s",
 				  strerror(errno));
 	}
-	rc = ops->rows(src, dir, out, err);
+	rc = ops->rows(src, dir, currency, out, err);
 	if (fclose(out) != 0 && rc == 0)
 		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write the rows of "
 				"source '%s': %s", src->id, strerror(errno));

@@ -69,8 +69,8 @@ struct bp_conn {
 	long base_ms;          /* first retry delay (net.h) */
 	long interval_ms;      /* pacing: least time between requests */
 	long long last_ms;
-	char *secrets[8];      /* texts never to keep or show */
-	size_t n_secrets;
+	char **secrets;        /* texts never to keep or show, each once */
+	size_t n_secrets, cap_secrets;
 	unsigned long long requests, bytes;
 	int halve;             /* set when the last retry asked for less */
 };
@@ -121,7 +121,9 @@ int bp_conn_fail(bp_conn *c, bp_err *err, int code, const char *fmt, ...)
 /* Records what the pull learnt in index.json's "meta" (time zone...). */
 void bp_conn_meta(bp_conn *c, const char *key, const char *value);
 
-/* A secret to keep out of pages, the index and messages (copied). */
+/* A secret to keep out of pages, the index and messages (copied, with
+ * its percent-encoded form; a text already registered is not added
+ * again, and there is no limit on how many). */
 void bp_conn_secret(bp_conn *c, const char *s);
 
 /* `url` without the query parameters that carry secrets (access_token,

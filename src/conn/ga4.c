@@ -127,11 +127,13 @@ static const char *value(json_t *row, const char *list, int i)
 						    (size_t)i), "value", NULL);
 }
 
-static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+static int rows(const bp_source *src, const char *dir, const char *currency,
+		FILE *out, bp_err *err)
 {
 	json_t *idx = bp_conn_index(dir, err), *e, *row;
 	size_t i, k;
 
+	(void)currency;   /* the account's, checked by bp_conn_rows */
 	if (!idx)
 		return -1;
 	fputs("Date,Session default channel group,Sessions,Engaged sessions,"

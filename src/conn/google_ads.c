@@ -157,11 +157,13 @@ static const char *metric(json_t *row, const char *name)
 	return v ? v : "0";
 }
 
-static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+static int rows(const bp_source *src, const char *dir, const char *currency,
+		FILE *out, bp_err *err)
 {
 	json_t *idx = bp_conn_index(dir, err), *e;
 	size_t i, b, k;
 
+	(void)currency;   /* the account's, checked by bp_conn_rows */
 	if (!idx)
 		return -1;
 	fputs("Day,Campaign,Impr.,Clicks,Currency code,Cost\n", out);
@@ -235,6 +237,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+static const char *const attrs[] = { "login-customer-id", NULL };
+
 const bp_conn_ops bp_conn_google_ads = {
 	.name = "google-ads",
 	.vendor = "Google Ads",
@@ -245,6 +249,7 @@ const bp_conn_ops bp_conn_google_ads = {
 	.auth_url = "https://accounts.google.com/o/oauth2/v2/auth",
 	.scope = "https://www.googleapis.com/auth/adwords",
 	.account_what = "customer id, 10 digits (hyphens allowed)",
+	.attrs = attrs,
 	.account = account,
 	.fetch = fetch,
 	.rows = rows,

@@ -215,15 +215,17 @@ static int fetch(bp_conn *c, bp_err *err)
 	return pull(c, days_of(c->w->since), days_of(c->w->until), 31, err);
 }
 
-static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+static int rows(const bp_source *src, const char *dir, const char *currency,
+		FILE *out, bp_err *err)
 {
 	json_t *idx = bp_conn_index(dir, err), *e, *el;
-	const char *currency = NULL;
+	const char *cur;
 	size_t i, k;
 
+	(void)currency;   /* the account's, checked by bp_conn_rows */
 	if (!idx)
 		return -1;
-	currency = bp_json_str(idx, "meta", "currency", NULL);
+	cur = bp_json_str(idx, "meta", "currency", NULL);
 	fputs("Start Date (in UTC),Impressions,Clicks,Total Spent,Currency\n", out);
 	json_array_foreach(json_object_get(idx, "requests"), i, e) {
 		const char *file = bp_json_str(e, "file", NULL);
@@ -249,7 +251,7 @@ static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
 			bp_csv_put(out, bp_json_text(json_object_get(el, "clicks"),
 						     n2, sizeof(n2)), ',');
 			bp_csv_put(out, bp_json_str(el, "costInLocalCurrency", NULL), ',');
-			bp_csv_put(out, currency, '\n');
+			bp_csv_put(out, cur, '\n');
 		}
 		json_decref(page);
 	}
@@ -283,6 +285,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+static const char *const attrs[] = { "linkedin-version", NULL };
+
 const bp_conn_ops bp_conn_linkedin = {
 	.name = "linkedin",
 	.vendor = "LinkedIn",
@@ -293,6 +297,7 @@ const bp_conn_ops bp_conn_linkedin = {
 	.auth_url = "https://www.linkedin.com/oauth/v2/authorization",
 	.scope = "r_ads r_ads_reporting",
 	.account_what = "sponsored account id, digits",
+	.attrs = attrs,
 	.account = account,
 	.fetch = fetch,
 	.rows = rows,

@@ -181,11 +181,13 @@ static int fetch(bp_conn *c, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
-static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+static int rows(const bp_source *src, const char *dir, const char *currency,
+		FILE *out, bp_err *err)
 {
 	json_t *idx = bp_conn_index(dir, err), *e, *d;
 	size_t i, k;
 
+	(void)currency;   /* the account's, checked by bp_conn_rows */
 	if (!idx)
 		return -1;
 	fputs("Reporting starts,Campaign name,Impressions,Link clicks,Currency,"

@@ -31,6 +31,7 @@ bad 's/connector="hubspot" api-base/connector="hubspot" url="x.csv" api-base/' "
 bad 's/token-env="META_TOKEN"//' "needs one of token-env, token-file and oauth"
 bad 's/token-env="META_TOKEN"/token-env="META_TOKEN" oauth="google"/' "needs only one of token-env, token-file and oauth"
 bad 's/oauth="li"/oauth="linked"/' "unknown oauth 'linked'"
+bad 's/connector="google-ads"/connector="google-ads" linkedin-version="202603"/' "attribute 'linkedin-version' is for connector 'linkedin'"
 # Meta has no token endpoint to renew at: refused here, not a crash in run.
 bad 's/token-env="META_TOKEN"/oauth="google"/' "connector 'meta' takes no oauth"
 bad 's/connector="ga4"/connector="ga4" preset="csv"/' "preset 'csv' does not fit connector 'ga4'"
@@ -52,6 +53,11 @@ grep -q "ga4 .*currency KRW, time zone Asia/Seoul" "$T/out" || fail "no GA4 line
 META_TOKEN=EAAB-expired-token expect_status 78 "$BP" check -c "$T/good.xml" --online
 grep -q "meta .*error: .*Meta error 190" "$T/out" || fail "no Meta error line: $(cat "$T/out")"
 no_secret_in "$T/out" "$T/err"
+
+# A credential variable that is set but empty says so.
+META_TOKEN= expect_status 78 "$BP" run -c "$T/good.xml" --period 2026-10 --no-email
+grep -q "'META_TOKEN' (token-env of source 'meta') is empty" "$T/err" ||
+	fail "an empty token variable was not called empty: $(cat "$T/err")"
 
 # A refresh token file others may read is refused (78), before any call.
 chmod 644 "$T/secrets/li.refresh"

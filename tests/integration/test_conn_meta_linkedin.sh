@@ -75,6 +75,17 @@ LI_EXTRA='linkedin-version="202401"' spend_via "$T/v.xml" "$T/v" li
 expect_status 78 "$BP" run -c "$T/v.xml" --period 2026-10 --no-email
 grep -q "linkedin-version" "$T/err" || fail "no advice on the version: $(cat "$T/err")"
 
+# An ad account in another currency than the report's: 65, saying the
+# account's currency and what to change, not a line of a file.
+start_mock lieur "$T/data" --currency EUR
+spend_via "$T/c.xml" "$T/c" li
+expect_status 65 "$BP" run -c "$T/c.xml" --period 2026-10 --no-email
+grep -q "the LinkedIn account 508812345 is in EUR but the report currency is KRW" "$T/err" ||
+	fail "no account currency in: $(cat "$T/err")"
+grep -q 'report/@currency="EUR"' "$T/err" || fail "no advice in: $(cat "$T/err")"
+grep -q "export in\|API (https" "$T/err" && fail "a file's advice for an API: $(cat "$T/err")"
+no_snapshot "$T/c"
+
 # The daily throttle: 75, no snapshot.
 start_mock liday "$T/data" --scenario "$SC/linkedin-429-day.json"
 spend_via "$T/d.xml" "$T/d" li

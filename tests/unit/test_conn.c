@@ -91,7 +91,7 @@ static char *rows_of(const bp_conn_ops *ops, bp_source_kind kind)
 	src.kind = kind;
 	src.id = "s";
 	src.connector = (char *)ops->name;
-	assert_int_equal(ops->rows(&src, dir, out, &err), 0);
+	assert_int_equal(ops->rows(&src, dir, "KRW", out, &err), 0);
 	fclose(out);
 	return buf;
 }
@@ -130,6 +130,37 @@ static void test_conn_hubspot_rows_merge_stage_families_and_dedupe(void **state)
 		/* no hs_object_id property: the record's id; a comma quoted */
 		"9,2024-02-02T00:00:00Z,,\"Paid search, EU\",,,,,,,,,\n");
 	free(csv);
+	unpull();
+}
+
+/* A deal in another currency than the report's stops the rows, naming
+ * the deal, its currency and where to change it; one in the report's
+ * currency (any case) passes. */
+static void test_conn_hubspot_deal_in_other_currency_stops(void **state)
+{
+	bp_source src = { 0 };
+	bp_err err = { 0 };
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *out;
+
+	(void)state;
+	pull("{}", "000001-deals.json",
+	     "{\"results\":[{\"id\":\"1\",\"properties\":{\"amount\":\"10\","
+	     "\"deal_currency_code\":\"krw\"}},{\"id\":\"2\",\"properties\":{"
+	     "\"amount\":\"10\",\"deal_currency_code\":\"EUR\"}}]}", NULL);
+	src.kind = BP_SRC_DEALS;
+	src.id = "deals";
+	src.connector = "hubspot";
+	out = open_memstream(&buf, &n);
+	assert_int_equal(bp_conn_hubspot.rows(&src, dir, "KRW", out, &err), -1);
+	fclose(out);
+	free(buf);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "HubSpot deal 2 is in EUR (deal_currency_code) "
+			       "but the report currency is KRW"));
+	assert_non_null(strstr(err.msg, "set report/@currency=\"EUR\", or change "
+			       "the deal's currency in HubSpot"));
 	unpull();
 }
 
@@ -371,6 +402,55 @@ static void test_conn_redact_removes_secrets(void **state)
 	free(u);
 }
 
+/* More secrets than a fixed table would hold, each registered several
+ * times as renewals do: each is kept once, and the last one is still
+ * kept out of a page. */
+static void test_conn_secrets_unbounded_and_once(void **state)
+{
+	bp_conn c = { 0 };
+	bp_conn_req q = { 0 };
+	bp_conn_resp r = { 0 };
+	bp_source src = { 0 };
+	bp_err err = { 0 };
+	char name[64], *page, body[256];
+	int i, k;
+	FILE *f;
+
+	(void)state;
+	pull("{}", NULL);
+	src.id = "s";
+	c.src = &src;
+	c.dir = dir;
+	c.index = json_array();
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < 20; i++) {
+			snprintf(name, sizeof(name), "secret-number-%02d-abcdefgh", i);
+			bp_conn_secret(&c, name);
+		}
+	assert_int_equal(c.n_secrets, 20);
+	snprintf(body, sizeof(body), "{\"a\":\"secret-number-19-abcdefgh\","
+		 "\"b\":\"secret-number-00-abcdefgh\"}");
+	r.body = bp_xstrdup(body);
+	r.len = strlen(body);
+	q.method = "GET";
+	q.url = "https://x/y";
+	q.keep = "page";
+	assert_int_equal(bp_conn_keep(&c, &q, &r, &err), 0);
+	page = bp_xasprintf("%s/%s", dir, r.file);
+	f = fopen(page, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(body, sizeof(body), f));
+	fclose(f);
+	assert_string_equal(body, "{\"a\":\"[secret]\",\"b\":\"[secret]\"}");
+	free(page);
+	free(r.body);
+	json_decref(c.index);
+	for (i = 0; i < (int)c.n_secrets; i++)
+		free(c.secrets[i]);
+	free(c.secrets);
+	unpull();
+}
+
 static void test_conn_redact_null_is_null(void **state)
 {
 	(void)state;
@@ -414,6 +494,8 @@ int main(void)
 		cmocka_unit_test(test_conn_token_cache_expiry),
 		cmocka_unit_test(test_conn_redact_removes_secrets),
 		cmocka_unit_test(test_conn_redact_null_is_null),
+		cmocka_unit_test(test_conn_hubspot_deal_in_other_currency_stops),
+		cmocka_unit_test(test_conn_secrets_unbounded_and_once),
 		cmocka_unit_test(test_conn_accounts_normalised),
 	};
 
