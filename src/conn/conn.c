@@ -9,6 +9,7 @@
  */
 #include "conn_int.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -504,26 +505,121 @@ static CURLcode attempt(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 	return rc;
 }
 
-/* The verdict on an HTTP answer when the connector has none of its own. */
+/* Replaces control characters (a vendor's text may carry newlines or
+ * terminal escapes) by spaces, runs of spaces by one, and every secret
+ * by "[secret]", in place. */
+static void clean_text(const bp_conn *c, char *s)
+{
+	char *o = s, *i;
+
+	for (i = s; *i; i++) {
+		char ch = (unsigned char)*i < 0x20 || *i == 0x7f ? ' ' : *i;
+
+		if (ch == ' ' && (o == s || o[-1] == ' '))
+			continue;
+		*o++ = ch;
+	}
+	while (o > s && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	s[scrub(c, s, strlen(s))] = '\0';
+}
+
+/* At most `size` - 1 bytes of `s` into buf, cut at a character boundary
+ * and marked "..." when cut. */
+static void bounded(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	assert(size > 4);
+	if (n < size) {
+		memcpy(buf, s, n + 1);
+		return;
+	}
+	n = size - 4;
+	while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	memcpy(buf + n, "...", 4);
+}
+
+/* What an error answer says, for a message: the JSON body's category and
+ * message (HubSpot's, OAuth's, google.rpc.Status, Graph's, Rest.li's),
+ * else the text of the body without its markup; bounded, cleaned of
+ * control characters and secrets; "" when it says nothing. */
+static void answer_text(const bp_conn *c, const bp_conn_resp *r, char *buf,
+			size_t size)
+{
+	json_t *j = json_is_array(r->json) ? json_array_get(r->json, 0) : r->json;
+	json_t *e = json_is_object(bp_json_at(j, "error", NULL)) ?
+		    bp_json_at(j, "error", NULL) : j;
+	char text[400] = "";
+
+	if (json_is_object(e)) {
+		static const char *const cats[] = { "category", "status", "code",
+			"type", "errorType", "error", NULL };
+		static const char *const msgs[] = { "message", "error_description",
+			"title", NULL };
+		const char *cat = NULL, *msg = NULL;
+		const char *const *k;
+
+		for (k = cats; *k && !cat; k++)
+			cat = bp_json_str(e, *k, NULL);
+		for (k = msgs; *k && !msg; k++)
+			msg = bp_json_str(e, *k, NULL);
+		snprintf(text, sizeof(text), "%s%s%s", cat ? cat : "",
+			 cat && msg ? ": " : "", msg ? msg : "");
+	} else if (r->body) {
+		const char *p = r->body;
+		size_t o = 0;
+		int tag = 0;
+
+		/* An edge's HTML page: its words only. */
+		for (; *p && o + 1 < sizeof(text); p++) {
+			if (*p == '<')
+				tag = 1;
+			else if (*p == '>' && tag)
+				tag = 0, text[o++] = ' ';
+			else if (!tag)
+				text[o++] = *p;
+		}
+		text[o] = '\0';
+	}
+	clean_text(c, text);
+	bounded(buf, size, text);
+}
+
+/* The verdict on an HTTP answer when the connector has none of its own:
+ * named for the vendor, with what the answer says. */
 static void default_verdict(const bp_conn *c, const bp_conn_resp *r,
 			    bp_conn_verdict *v)
 {
+	char said[240], what[260] = "";
+
 	if (r->status >= 200 && r->status < 300) {
 		v->action = BP_CONN_OK;
-	} else if (r->status == 401) {
+		return;
+	}
+	answer_text(c, r, said, sizeof(said));
+	if (said[0])
+		snprintf(what, sizeof(what), " (%s)", said);
+	if (r->status == 401) {
 		v->action = BP_CONN_REFRESH;
 		snprintf(v->msg, sizeof(v->msg), "%s refused the access token "
-			 "(HTTP 401)", c->ops->vendor);
+			 "(HTTP 401)%s", c->ops->vendor, what);
 	} else if (r->status == 429 || r->status >= 500) {
 		v->action = BP_CONN_RETRY;
+		/* A rate limit outlasting the retries is one for later. */
+		v->code = r->status == 429 ? BP_ETEMPFAIL : 0;
 		v->delay_ms = r->retry_after_s > 0 ? r->retry_after_s * 1000 : 0;
-		snprintf(v->msg, sizeof(v->msg), "HTTP %ld", r->status);
+		snprintf(v->msg, sizeof(v->msg), "%s answered HTTP %ld%s",
+			 c->ops->vendor, r->status, what);
 	} else {
 		v->action = BP_CONN_FAIL;
 		v->code = r->status == 403 || r->status == 404 ? BP_ECONFIG
 							       : BP_EUNAVAIL;
-		snprintf(v->msg, sizeof(v->msg), "%s answered HTTP %ld",
-			 c->ops->vendor, r->status);
+		snprintf(v->msg, sizeof(v->msg), "%s answered HTTP %ld%s",
+			 c->ops->vendor, r->status, what);
 	}
 }
 
@@ -655,6 +751,8 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		default_verdict(c, r, &v);
 		if (c->ops->verdict)
 			c->ops->verdict(c, r, &v);
+		/* The vendor's words go into a one-line message. */
+		clean_text(c, v.msg);
 		if (v.action == BP_CONN_OK) {
 			if (q->keep && !r->json) {
 				bp_conn_fail(c, err, BP_EDATA, "%s answered %s with "
@@ -707,8 +805,8 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 				continue;
 			}
 			bp_conn_fail(c, err, v.code ? v.code : BP_EUNAVAIL,
-				     "%s (%s, after %d attempts)%s", v.msg, shown,
-				     tries + 1, v.code == BP_ETEMPFAIL ?
+				     "%s (%s, after %d attempt%s)%s", v.msg, shown,
+				     tries + 1, tries ? "s" : "", v.code == BP_ETEMPFAIL ?
 				     ": try again later" : "");
 			break;
 		}

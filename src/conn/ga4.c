@@ -41,7 +41,7 @@ static void verdict(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
 		return;
 	snprintf(v->msg, sizeof(v->msg), "GA4 error %s (HTTP %ld): %s",
 		 status ? status : "?", r->status, msg ? msg : "no message");
-	if (status && !strcmp(status, "RESOURCE_EXHAUSTED")) {
+	if ((status && !strcmp(status, "RESOURCE_EXHAUSTED")) || r->status == 429) {
 		/* Hourly tokens come back within the hour, daily ones at
 		 * midnight Pacific: either way a later run, if retries fail. */
 		v->action = BP_CONN_RETRY;

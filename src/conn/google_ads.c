@@ -96,7 +96,14 @@ static void verdict(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
 	delay = bp_json_str(fail, "details", "quotaErrorDetails", "retryDelay", NULL);
 	if (http == 401 || (status && !strcmp(status, "UNAUTHENTICATED"))) {
 		v->action = BP_CONN_REFRESH;
-	} else if (http == 429 || http >= 500 ||
+	} else if (http == 429 || (status && !strcmp(status, "RESOURCE_EXHAUSTED")) ||
+		   (kind && !strcmp(kind, "quotaError"))) {
+		/* A quota, with or without retryDelay: retried, and when the
+		 * retries do not outlast it, a run for later. */
+		v->action = BP_CONN_RETRY;
+		v->code = BP_ETEMPFAIL;
+		v->delay_ms = duration_ms(delay);
+	} else if (http >= 500 ||
 		   (status && (!strcmp(status, "UNAVAILABLE") ||
 			       !strcmp(status, "INTERNAL")))) {
 		v->action = BP_CONN_RETRY;

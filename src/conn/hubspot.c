@@ -112,6 +112,7 @@ static void verdict(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
 			return;
 		}
 		v->action = BP_CONN_RETRY;
+		v->code = BP_ETEMPFAIL;
 		/* The window is ten seconds (one for search): wait it out when
 		 * HubSpot says nothing, scaled like every other backoff. */
 		if (r->retry_after_s > 0)

@@ -90,6 +90,7 @@ static void verdict(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
 			sizeof(v->msg) - strlen(v->msg) - 1);
 	} else if (rate_code(code)) {
 		v->action = BP_CONN_RETRY;
+		v->code = BP_ETEMPFAIL;
 		v->delay_ms = regain_minutes(r) * 60000L;
 	} else if (strstr(msg, "reduce the amount of data")) {
 		v->action = BP_CONN_RETRY;

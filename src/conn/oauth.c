@@ -307,9 +307,17 @@ static char *grant_form(bp_conn *c, const bp_oauth *o, const char *token_url,
 				   "is not a Google service account key (JSON with "
 				   "client_email and private_key)",
 				   o->service_account_file, owner);
-		else if (key && (jwtext = bp_oauth_jwt(email,
+		else if (key && !(jwtext = bp_oauth_jwt(email,
 				 bp_json_str(j, "private_key_id", NULL), scope,
 				 token_url, (long long)time(NULL), pem, err))) {
+			/* Say whose key it is. */
+			char why[sizeof(err->msg)];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
+			bp_err_set(err, err->code, "service-account-file '%s' of %s: "
+				   "%s: download a new JSON key of the service account",
+				   o->service_account_file, owner, why);
+		} else if (key) {
 			a = bp_conn_escape(jwtext);
 			form = bp_xasprintf("grant_type=%s&assertion=%s",
 					    "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer",

@@ -49,10 +49,10 @@ conn_source() {
 	case $1 in
 	crm) echo "<contacts id=\"crm\" connector=\"hubspot\" api-base=\"$MOCK_URL\" token-env=\"HS_TOKEN\" $p ${CRM_EXTRA:-}/>" ;;
 	deals) echo "<deals id=\"deals\" connector=\"hubspot\" api-base=\"$MOCK_URL\" token-file=\"$T/secrets/hs.token\" $p ${DEALS_EXTRA:-}/>" ;;
-	gads) echo "<spend id=\"gads\" connector=\"google-ads\" account=\"123-456-7890\" login-customer-id=\"987-654-3210\" api-base=\"$MOCK_URL\" oauth=\"${GADS_OAUTH:-google}\" channel=\"paid_search\" $p/>" ;;
+	gads) echo "<spend id=\"gads\" connector=\"google-ads\" account=\"123-456-7890\" login-customer-id=\"987-654-3210\" api-base=\"$MOCK_URL\" oauth=\"${GADS_OAUTH:-google}\" channel=\"paid_search\" $p ${GADS_EXTRA:-}/>" ;;
 	li) echo "<spend id=\"li\" connector=\"linkedin\" account=\"508812345\" api-base=\"$MOCK_URL\" oauth=\"li\" channel=\"paid_social\" $p ${LI_EXTRA:-}/>" ;;
-	meta) echo "<spend id=\"meta\" connector=\"meta\" account=\"act_1029384756\" api-base=\"$MOCK_URL\" token-env=\"META_TOKEN\" channel=\"paid_social\" $p/>" ;;
-	ga4) echo "<traffic id=\"ga4\" connector=\"ga4\" account=\"123456789\" api-base=\"$MOCK_URL\" oauth=\"${GA4_OAUTH:-google}\" $p/>" ;;
+	meta) echo "<spend id=\"meta\" connector=\"meta\" account=\"act_1029384756\" api-base=\"$MOCK_URL\" token-env=\"META_TOKEN\" channel=\"paid_social\" $p ${META_EXTRA:-}/>" ;;
+	ga4) echo "<traffic id=\"ga4\" connector=\"ga4\" account=\"123456789\" api-base=\"$MOCK_URL\" oauth=\"${GA4_OAUTH:-google}\" $p ${GA4_EXTRA:-}/>" ;;
 	esac
 }
 

@@ -103,4 +103,33 @@ mixed "$T/d.xml" "$T/d" gads
 expect_status 75 "$BP" run -c "$T/d.xml" --period 2026-10 --no-email
 grep -q "RESOURCE_EXHAUSTED" "$T/err" || fail "no quota error: $(cat "$T/err")"
 no_snapshot "$T/d"
+
+# 7. A quota error without retryDelay that outlasts the retries is one
+# for later too: 75, not 69.
+start_mock quota "$T/data" --scenario "$SC/google-ads-429-no-retry-delay.json"
+mixed "$T/n.xml" "$T/n" gads
+expect_status 75 "$BP" run -c "$T/n.xml" --period 2026-10 --no-email
+grep -q "RESOURCE_EXHAUSTED" "$T/err" || fail "no quota error: $(cat "$T/err")"
+grep -q "try again later" "$T/err" || fail "no advice to try later: $(cat "$T/err")"
+no_snapshot "$T/n"
+# GA4's hourly tokens, with no retry left: 75 as well.
+start_mock ga4q "$T/data" --scenario "$SC/ga4-429-resource-exhausted.json"
+GA4_EXTRA='retries="0"' mixed "$T/q0.xml" "$T/q0" ga4
+expect_status 75 "$BP" run -c "$T/q0.xml" --period 2026-10 --no-email
+grep -q "GA4 error RESOURCE_EXHAUSTED" "$T/err" || fail "no GA4 quota error: $(cat "$T/err")"
+
+# 8. A key file whose private_key is no key: 78, naming the file and
+# the oauth client.
+"$PY" - "$T/secrets/sa.json" "$T/secrets/sa-bad.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["private_key"] = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+chmod 600 "$T/secrets/sa-bad.json"
+sed "s|$T/secrets/sa.json|$T/secrets/sa-bad.json|" "$T/k.xml" >"$T/kb.xml"
+expect_status 78 "$BP" run -c "$T/kb.xml" --period 2026-10 --no-email
+grep -q "service-account-file '$T/secrets/sa-bad.json' of oauth 'ga4-sa'" "$T/err" ||
+	fail "the bad key is not named: $(cat "$T/err")"
+grep -q "not a PEM private key" "$T/err" || fail "no reason: $(cat "$T/err")"
 echo "ok: Google Ads and GA4, refresh and JWT grants, quirks, failures"

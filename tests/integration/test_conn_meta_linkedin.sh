@@ -47,6 +47,17 @@ grep -q 'access_token=' "$SNAP"/sources/meta/*-insights.json ||
 	fail "the pages lost their paging links"
 no_secret_in "$T/m" "$T/err"
 
+# A rate limit with no retry left is one for later: 75, for Meta (17)
+# and LinkedIn (a throttle that is not the DAY one).
+start_mock m75 "$T/data" --scenario "$SC/meta-17-user-limit.json"
+META_EXTRA='retries="0"' spend_via "$T/m75.xml" "$T/m75" meta
+expect_status 75 "$BP" run -c "$T/m75.xml" --period 2026-10 --no-email
+grep -q "Meta error 17" "$T/err" || fail "no code 17 in: $(cat "$T/err")"
+start_mock l75 "$T/data" --scenario "$SC/linkedin-429-once.json"
+LI_EXTRA='retries="0"' spend_via "$T/l75.xml" "$T/l75" li
+expect_status 75 "$BP" run -c "$T/l75.xml" --period 2026-10 --no-email
+grep -q "TOO_MANY_REQUESTS" "$T/err" || fail "no throttle in: $(cat "$T/err")"
+
 # An expired Meta token: 78 and how to renew it.
 start_mock meta190 "$T/data" --scenario "$SC/meta-190-token-expires.json"
 spend_via "$T/e.xml" "$T/e" meta
