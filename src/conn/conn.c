@@ -794,11 +794,11 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 			}
 			if (tries < c->src->retries) {
 				tries++;
-				c->halve = v.halve;
+				c->less = v.less;
 				bp_log_debug("source '%s': %s, retrying in %.1f s",
 					     c->src->id, v.msg, wait / 1000.0);
 				sleep_ms(wait);
-				if (v.halve) {
+				if (v.less) {
 					rc = 1;   /* the caller asks for less */
 					break;
 				}

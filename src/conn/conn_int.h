@@ -43,11 +43,18 @@ enum {
 	BP_CONN_FAIL           /* stop the run: `code`, `msg` */
 };
 
+/* How a vendor asks for less. */
+enum {
+	BP_CONN_LESS_ROWS = 1, /* smaller pages (Meta's "reduce the amount") */
+	BP_CONN_LESS_WAIT      /* it timed out: a slower way (Meta's async
+				  report runs) */
+};
+
 struct bp_conn_verdict {
 	int action;
 	long delay_ms;         /* RETRY: at least this long; 0: the backoff */
 	int code;              /* FAIL: the exit status (BP_E*) */
-	int halve;             /* RETRY: ask for less (Meta's "reduce") */
+	int less;              /* RETRY: ask for less (BP_CONN_LESS_*) */
 	char msg[700];         /* FAIL (and REFRESH, if the renewal fails) */
 };
 
@@ -72,7 +79,7 @@ struct bp_conn {
 	char **secrets;        /* texts never to keep or show, each once */
 	size_t n_secrets, cap_secrets;
 	unsigned long long requests, bytes;
-	int halve;             /* set when the last retry asked for less */
+	int less;              /* how the last retry asked for less */
 };
 
 /* A session for `src` (checks its CA file).  NULL with err. */
@@ -102,9 +109,9 @@ typedef struct bp_conn_req {
  * renewed once when it can be, and the connector's verdict decides the
  * rest.  Pacing waits first.  On success the answer is in `r` (free with
  * bp_conn_resp_free) and, with q->keep, kept as a page and indexed.
- * Returns 0, 1 when the vendor asked for less data (c->halve: the caller
- * asks again for a smaller page or range), or -1 with err (err->source
- * set). */
+ * Returns 0, 1 when the vendor asked for less (c->less says how: the
+ * caller asks again for a smaller page, or another way), or -1 with err
+ * (err->source set). */
 int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		 bp_err *err);
 void bp_conn_resp_free(bp_conn_resp *r);

@@ -142,3 +142,10 @@ rs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 sys.exit(0 if any(eval(sys.argv[2]) for r in rs) else 1)' "$MOCK_LOG" "$1" ||
 		fail "$2"
 }
+
+# mock_count PYTHON-CONDITION: how many requests of the mock's log meet it.
+mock_count() {
+	"$PY" -c 'import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+print(sum(1 for r in rs if eval(sys.argv[2])))' "$MOCK_LOG" "$1"
+}

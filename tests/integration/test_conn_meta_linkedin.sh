@@ -32,13 +32,25 @@ spend_via() { # FILE OUTDIR SOURCE...
 	sed -n '/<\/sources>/,$p' "$T/auth.tmp" >>"$mf"
 }
 
-# Meta's quirks, one after another in one run.
+# Meta's business-use-case budget spent at the 2nd insights call, with 1
+# minute to regain access: the connector waits that minute.  Run in the
+# background while the rest of the test goes on.
+start_mock buc "$T/data" --scenario "$SC/meta-80000-ads-insights.json"
+BUC_LOG=$MOCK_LOG
+spend_via "$T/b.xml" "$T/b" meta
+"$BP" run -c "$T/b.xml" --period 2026-10 --no-email >"$T/b.out" 2>"$T/b.err" &
+BUC_PID=$!
+
+# Meta's quirks, one after another in one run; a campaign is archived,
+# which insights leave out unless filtered for (pitfall 1).
 start_mock meta "$T/data" --scenario "$SC/meta-17-user-limit.json" \
 	--scenario "$SC/meta-4-1504022.json" --scenario "$SC/meta-500-reduce-data.json" \
-	--scenario "$SC/meta-empty-page.json"
+	--scenario "$SC/meta-empty-page.json" --scenario "$SC/meta-archived-campaign.json"
 spend_via "$T/m.xml" "$T/m" meta
 run_ok "$T/m.xml"
 same_numbers "$FILES" "$SNAP" "Meta after its quirks"
+mock_saw '"campaign.effective_status" in r["query"] and "ARCHIVED" in r["query"]' \
+	"insights were not filtered on campaign.effective_status"
 for f in meta-17-user-limit.json meta-4-1504022.json meta-500-reduce-data.json; do
 	mock_saw "r.get('scenario') == '$f'" "$f was not served"
 done
@@ -57,6 +69,21 @@ start_mock l75 "$T/data" --scenario "$SC/linkedin-429-once.json"
 LI_EXTRA='retries="0"' spend_via "$T/l75.xml" "$T/l75" li
 expect_status 75 "$BP" run -c "$T/l75.xml" --period 2026-10 --no-email
 grep -q "TOO_MANY_REQUESTS" "$T/err" || fail "no throttle in: $(cat "$T/err")"
+
+# A synchronous call that times out (100/1504018): the window as an async
+# report run; the first run fails (Job Failed) and a second one is
+# started, polled and read.
+start_mock async "$T/data" --scenario "$SC/meta-100-1504018-timeout.json" \
+	--scenario "$SC/meta-async-job-failed.json" --scenario "$SC/meta-archived-campaign.json"
+spend_via "$T/a.xml" "$T/a" meta
+run_ok "$T/a.xml"
+same_numbers "$FILES" "$SNAP" "Meta through async report runs"
+mock_saw 'r.get("scenario") == "meta-async-job-failed.json"' "no report run failed"
+runs=$(mock_count 'r["method"] == "POST" and r["path"].endswith("/insights")')
+[ "$runs" -eq 2 ] || fail "expected 2 report runs started (one failed), the mock logged $runs"
+mock_saw 'r["path"].startswith("/v26.0/6") and r["path"].endswith("/insights") and r["status"] == 200' \
+	"the report run's insights were not read"
+no_secret_in "$T/a" "$T/err"
 
 # An expired Meta token: 78 and how to renew it.
 start_mock meta190 "$T/data" --scenario "$SC/meta-190-token-expires.json"
@@ -103,4 +130,12 @@ spend_via "$T/d.xml" "$T/d" li
 expect_status 75 "$BP" run -c "$T/d.xml" --period 2026-10 --no-email
 grep -q "APPLICATION DAY" "$T/err" || fail "no DAY throttle in: $(cat "$T/err")"
 no_snapshot "$T/d"
+# The BUC wait: the request after the 80000 came a minute later.
+wait $BUC_PID || fail "the run through Meta's 80000 failed: $(cat "$T/b.err")"
+"$PY" -c 'import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+i = next(i for i, r in enumerate(rs) if r.get("scenario") == "meta-80000-ads-insights.json")
+gap = rs[i + 1]["time"] - rs[i]["time"]
+print("80000: next request after %.1f s" % gap)
+sys.exit(0 if gap >= 59.5 else 1)' "$BUC_LOG" || fail "estimated_time_to_regain_access was not waited out"
 echo "ok: Meta and LinkedIn"
