@@ -125,6 +125,34 @@ same_numbers() {
 		fail "$3: channels.csv differs: $(diff "$1/channels.csv" "$2/channels.csv" | head -n 6)"
 }
 
+# same_campaigns A B WHAT: two snapshots' metrics.xml have the same
+# <campaigns> (the period's top campaigns with their spend and CPL), and
+# some campaign in them has spend.
+same_campaigns() {
+	"$PY" - "$1/metrics.xml" "$2/metrics.xml" "$3" <<'PY' || fail "$3: <campaigns> differ"
+import sys
+import xml.etree.ElementTree as ET
+
+def campaigns(path):
+    root = ET.parse(path).getroot()
+    block = [e for e in root.iter() if e.tag.split("}")[-1] == "campaigns"]
+    if not block:
+        sys.exit("%s: no <campaigns>" % path)
+    return [dict(c.attrib) for c in block[0]]
+
+a, b = campaigns(sys.argv[1]), campaigns(sys.argv[2])
+if a != b:
+    for x, y in zip(a + [{}] * len(b), b + [{}] * len(a)):
+        if x != y:
+            print("%s:\n  files:      %s\n  connectors: %s" % (sys.argv[3], x, y),
+                  file=sys.stderr)
+            break
+    sys.exit(1)
+if not any("spend" in c for c in a):
+    sys.exit("%s: no campaign with spend" % sys.argv[3])
+PY
+}
+
 # no_secret_in PATH...: none of the test's secrets is in the files.
 no_secret_in() {
 	for s in $SECRETS; do

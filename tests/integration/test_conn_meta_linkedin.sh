@@ -95,18 +95,48 @@ no_snapshot "$T/e"
 no_secret_in "$T/err"
 
 # LinkedIn: a 100-element cap (15,000 in reality) and per-month requests,
-# a brief throttle, a token expiring at the first adAnalytics call.
+# a brief throttle, a token expiring at the first adAnalytics call; the
+# campaigns' names from adCampaigns, one page per campaign.
 start_mock li "$T/data" --scenario "$SC/linkedin-truncate-100.json" \
-	--scenario "$SC/linkedin-429-once.json" --scenario "$SC/linkedin-401-token-expires.json"
+	--scenario "$SC/linkedin-429-once.json" --scenario "$SC/linkedin-401-token-expires.json" \
+	--scenario "$SC/linkedin-campaigns-one-per-page.json"
 spend_via "$T/l.xml" "$T/l" li
 run_ok "$T/l.xml"
 same_numbers "$FILES" "$SNAP" "LinkedIn under a 100-element cap"
+same_campaigns "$FILES" "$SNAP" "LinkedIn's campaign names"
+[ "$(mock_count '"/adCampaigns" in r["path"] and r["status"] == 200')" -ge 2 ] ||
+	fail "adCampaigns was not read page by page"
+mock_saw '"/adCampaigns" in r["path"] and "pageToken=" in r["query"] and "ARCHIVED" in r["query"]' \
+	"adCampaigns was not followed by pageToken, or left archived campaigns out"
 mock_saw '"dateRange=(start:(year:" in r["query"] and "List(urn%3Ali%3AsponsoredAccount%3A508812345)" in r["query"] and r["status"] == 200' \
 	"adAnalytics was not asked in Rest.li form"
 mock_saw 'r["headers"].get("LinkedIn-Version") and r["headers"].get("X-Restli-Protocol-Version") == "2.0.0"' \
 	"LinkedIn's headers were not sent"
 [ "$(grep -c '"path": "/oauth/v2/accessToken"' "$MOCK_LOG")" -eq 2 ] ||
 	fail "the expired LinkedIn token was not renewed exactly once"
+
+# A cap that a month and a week of two campaigns reach (10 here, 15,000
+# in reality): the month is asked again by week, a full week by day, and
+# nothing is lost.
+start_mock li10 "$T/data" --scenario "$SC/linkedin-truncate-10.json"
+spend_via "$T/l10.xml" "$T/l10" li
+BOARDPACK_LINKEDIN_MAX_ELEMENTS=10 run_ok "$T/l10.xml"
+same_numbers "$FILES" "$SNAP" "LinkedIn split by week and day under a 10-element cap"
+same_campaigns "$FILES" "$SNAP" "LinkedIn split by week and day"
+spans() { # the adAnalytics requests whose dateRange spans $1 days
+	"$PY" - "$MOCK_LOG" "$1" <<'PY'
+import datetime, json, re, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    d = [int(x) for x in re.findall(r"(?:year|month|day):(\d+)", r["query"])]
+    if "/adAnalytics" in r["path"] and len(d) == 6:
+        n += (datetime.date(*d[3:]) - datetime.date(*d[:3])).days + 1 == int(sys.argv[2])
+print(n)
+PY
+}
+[ "$(spans 7)" -gt 0 ] || fail "no month was asked again by week"
+[ "$(spans 1)" -gt 0 ] || fail "no week was asked again by day"
 
 # A LinkedIn-Version the API no longer serves: 78.
 LI_EXTRA='linkedin-version="202401"' spend_via "$T/v.xml" "$T/v" li

@@ -32,6 +32,8 @@ def register(mock):
     s.define("linkedin.token_ttl", 5183999, "access token lifetime, s")
     s.define("linkedin.usd_rate", 0.00072,
              "costInUsd = costInLocalCurrency x this")
+    s.define("linkedin.campaigns_per_page", 1000,
+             "adCampaigns elements per page at most, whatever pageSize asks")
     r = mock.router
     r.add("GET", r"/rest/adAnalytics", rest(ad_analytics))
     r.add("GET", r"/rest/adAccounts/(\d+)/adCampaigns", rest(ad_campaigns))
@@ -341,6 +343,7 @@ def ad_campaigns(mock, req, m, raw):
             start = int(base64.urlsafe_b64decode(plain(raw, "pageToken")))
         except ValueError:
             raise RestliError("pageToken", "invalid page token")
+    size = min(size, max(1, mock.settings["linkedin.campaigns_per_page"]))
     body = {"elements": items[start:start + size], "metadata": {}}
     if start + size < len(items):
         body["metadata"]["nextPageToken"] = base64.urlsafe_b64encode(

@@ -208,6 +208,36 @@ static void test_conn_google_ads_rows_from_batches(void **state)
 	unpull();
 }
 
+/* The days searchStream leaves out (no impressions) come back as zeros
+ * for every campaign the account lists, as a downloaded report has
+ * them. */
+static void test_conn_google_ads_rows_fill_days_without_impressions(void **state)
+{
+	char *csv;
+
+	(void)state;
+	pull("{\"currency\":\"EUR\"},\"since\":\"2026-10-01\",\"until\":\"2026-10-03\"",
+	     "000001-stream.json",
+	     "[{\"results\":[{\"customer\":{\"currencyCode\":\"EUR\"},"
+	     "\"campaign\":{\"id\":\"55\",\"name\":\"Brand\"},"
+	     "\"metrics\":{\"clicks\":\"1\",\"costMicros\":\"1500000\","
+	     "\"impressions\":\"10\"},\"segments\":{\"date\":\"2026-10-02\"}}]}]",
+	     "000002-campaigns.json",
+	     "[{\"results\":[{\"campaign\":{\"id\":\"55\",\"name\":\"Brand\","
+	     "\"status\":\"ENABLED\"}},{\"campaign\":{\"id\":\"56\","
+	     "\"name\":\"Paused\",\"status\":\"PAUSED\"}}]}]", NULL);
+	csv = rows_of(&bp_conn_google_ads, BP_SRC_SPEND);
+	assert_string_equal(csv, "Day,Campaign,Impr.,Clicks,Currency code,Cost\n"
+			    "2026-10-02,Brand,10,1,EUR,1.500000\n"
+			    "2026-10-01,Brand,0,0,EUR,0.000000\n"
+			    "2026-10-03,Brand,0,0,EUR,0.000000\n"
+			    "2026-10-01,Paused,0,0,EUR,0.000000\n"
+			    "2026-10-02,Paused,0,0,EUR,0.000000\n"
+			    "2026-10-03,Paused,0,0,EUR,0.000000\n");
+	free(csv);
+	unpull();
+}
+
 static void test_conn_meta_rows(void **state)
 {
 	char *csv;
@@ -233,16 +263,35 @@ static void test_conn_linkedin_rows_numbers_and_strings(void **state)
 	char *csv;
 
 	(void)state;
+	/* Names from two pages of adCampaigns, joined on the URN's id (a
+	 * JSON number there); a campaign with no name stays unnamed. */
 	pull("{\"currency\":\"KRW\"}", "000001-account.json", "{\"currency\":\"KRW\"}",
-	     "000002-analytics.json",
+	     "000002-campaigns.json",
+	     "{\"elements\":[{\"id\":145282384,\"name\":\"ABM, \\\"EU\\\"\"}],"
+	     "\"metadata\":{\"nextPageToken\":\"MQ==\"}}",
+	     "000003-campaigns.json",
+	     "{\"elements\":[{\"id\":1,\"name\":\"Brand\",\"status\":\"ARCHIVED\"}],"
+	     "\"metadata\":{}}",
+	     "000004-analytics.json",
 	     "{\"elements\":[{\"pivotValues\":[\"urn:li:sponsoredCampaign:1\"],"
 	     "\"dateRange\":{\"start\":{\"year\":2026,\"month\":10,\"day\":2},"
 	     "\"end\":{\"year\":2026,\"month\":10,\"day\":2}},"
-	     "\"costInLocalCurrency\":\"19.91833\",\"impressions\":171,\"clicks\":11}]}",
+	     "\"costInLocalCurrency\":\"19.91833\",\"impressions\":171,\"clicks\":11},"
+	     "{\"pivotValues\":[\"urn:li:sponsoredCampaign:145282384\"],"
+	     "\"dateRange\":{\"start\":{\"year\":2026,\"month\":10,\"day\":2},"
+	     "\"end\":{\"year\":2026,\"month\":10,\"day\":2}},"
+	     "\"costInLocalCurrency\":\"5\",\"impressions\":9,\"clicks\":1},"
+	     "{\"pivotValues\":[\"urn:li:sponsoredCampaign:7\"],"
+	     "\"dateRange\":{\"start\":{\"year\":2026,\"month\":10,\"day\":3},"
+	     "\"end\":{\"year\":2026,\"month\":10,\"day\":3}},"
+	     "\"costInLocalCurrency\":\"1\",\"impressions\":2,\"clicks\":0}]}",
 	     NULL);
 	csv = rows_of(&bp_conn_linkedin, BP_SRC_SPEND);
-	assert_string_equal(csv, "Start Date (in UTC),Impressions,Clicks,Total Spent,"
-			    "Currency\n2026-10-02,171,11,19.91833,KRW\n");
+	assert_string_equal(csv, "Start Date (in UTC),Campaign Name,Impressions,Clicks,"
+			    "Total Spent,Currency\n"
+			    "2026-10-02,Brand,171,11,19.91833,KRW\n"
+			    "2026-10-02,\"ABM, \"\"EU\"\"\",9,1,5,KRW\n"
+			    "2026-10-03,,2,0,1,KRW\n");
 	free(csv);
 	unpull();
 }
@@ -494,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_conn_token_cache_expiry),
 		cmocka_unit_test(test_conn_redact_removes_secrets),
 		cmocka_unit_test(test_conn_redact_null_is_null),
+		cmocka_unit_test(test_conn_google_ads_rows_fill_days_without_impressions),
 		cmocka_unit_test(test_conn_hubspot_deal_in_other_currency_stops),
 		cmocka_unit_test(test_conn_secrets_unbounded_and_once),
 		cmocka_unit_test(test_conn_accounts_normalised),
