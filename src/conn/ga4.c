@@ -16,7 +16,18 @@
 #include "mem.h"
 
 #define PAGE_ROWS 100000
+#define MAX_PAGE_ROWS 250000   /* the API's largest limit */
 #define CHANNEL "sessionDefaultChannelGroup"
+
+/* Rows asked per runReport.  BOARDPACK_GA4_PAGE_ROWS sets it, for tests
+ * only: the demo's few thousand rows then take several pages. */
+static long page_rows(void)
+{
+	const char *v = getenv("BOARDPACK_GA4_PAGE_ROWS");
+	long n = v ? strtol(v, NULL, 10) : 0;
+
+	return n > 0 && n <= MAX_PAGE_ROWS ? n : PAGE_ROWS;
+}
 
 static char *account(const char *given, char *why, size_t size)
 {
@@ -74,13 +85,13 @@ static int fetch(bp_conn *c, bp_err *err)
 {
 	char *url = bp_xasprintf("%s/v1beta/properties/%s:runReport", c->base,
 				 c->src->account);
-	long offset = 0, count = 0;
+	long offset = 0, count = 0, limit = page_rows();
 	int rc = 0;
 
 	if (c->src->pacing)
 		c->interval_ms = 500;
 	do {
-		char *body = report_body(c->w->since, c->w->until, PAGE_ROWS, offset);
+		char *body = report_body(c->w->since, c->w->until, limit, offset);
 		bp_conn_req q = { "POST", url, body, "application/json", NULL, 0,
 				  "report", NULL, 0, NULL };
 		bp_conn_resp r = { 0 };
@@ -100,7 +111,7 @@ static int fetch(bp_conn *c, bp_err *err)
 							       "currencyCode", NULL));
 		}
 		bp_conn_resp_free(&r);
-		offset += PAGE_ROWS;
+		offset += limit;
 	} while (offset < count);
 	free(url);
 	return rc != 0 ? -1 : 0;

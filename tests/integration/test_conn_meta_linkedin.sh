@@ -138,6 +138,42 @@ PY
 [ "$(spans 7)" -gt 0 ] || fail "no month was asked again by week"
 [ "$(spans 1)" -gt 0 ] || fail "no week was asked again by day"
 
+# A refresh token the endpoint rotates is saved at once: a new file
+# renamed into place (0600, nothing left beside it), which the next
+# refresh needs, as the old token is retired.
+start_mock rot "$T/data" --scenario "$SC/linkedin-refresh-token-rotates.json"
+spend_via "$T/r.xml" "$T/r" li
+ino=$(stat -c %i "$T/secrets/li.refresh")
+files=$(ls -A "$T/secrets")
+run_ok "$T/r.xml" -v
+new=$(cat "$T/secrets/li.refresh")
+case $new in AQW-rotated-*) ;; *) fail "the rotated refresh token was not saved: $new" ;; esac
+[ "$(stat -c %i "$T/secrets/li.refresh")" != "$ino" ] ||
+	fail "the refresh token file was written in place, not replaced whole"
+[ "$(stat -c %a "$T/secrets/li.refresh")" = 600 ] || fail "the saved refresh token is not 0600"
+[ "$(ls -A "$T/secrets")" = "$files" ] || fail "files left beside the refresh token: $(ls -A "$T/secrets")"
+grep -q "saved the rotated refresh token" "$T/err" || fail "the rotation was not logged: $(cat "$T/err")"
+grep -qF "AQW-rotated-" "$T/err" && fail "the verbose log shows the rotated refresh token"
+rm -f "$T"/r/.cache/.oauth-*
+run_ok "$T/r.xml"
+[ "$(cat "$T/secrets/li.refresh")" != "$new" ] || fail "the second refresh did not use the saved token"
+grep -rqF "AQW-rotated-" "$T/r" "$T/err" && fail "a rotated refresh token is in an output"
+printf 'AQW-refresh-token\n' >"$T/secrets/li.refresh"
+
+# LinkedIn's refresh tokens do not roll: with 20 days left the run warns
+# and says what to do.
+"$PY" - "$T/mock-creds.json" "$T/short-creds.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["linkedin"]["refresh_token_ttl"] = 20 * 86400
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_mock short "$T/data" --credentials "$T/short-creds.json"
+spend_via "$T/w.xml" "$T/w" li
+run_ok "$T/w.xml"
+grep -q "oauth 'li': the refresh token expires in 19 days: run 'boardpack auth li -c CONFIG'" "$T/err" ||
+	fail "no expiry warning: $(cat "$T/err")"
+
 # A LinkedIn-Version the API no longer serves: 78.
 LI_EXTRA='linkedin-version="202401"' spend_via "$T/v.xml" "$T/v" li
 expect_status 78 "$BP" run -c "$T/v.xml" --period 2026-10 --no-email
