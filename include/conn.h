@@ -58,6 +58,10 @@ typedef struct bp_conn_ops {
 	const char *base;        /* the API's scheme and host */
 	const char *token_url;   /* its OAuth2 token endpoint */
 	const char *auth_url;    /* its OAuth2 authorization endpoint */
+	/* The redirect URI `boardpack auth` uses unless <oauth redirect-uri>:
+	 * one the vendor's app settings must list exactly; NULL: any
+	 * loopback port will do (Google's desktop clients). */
+	const char *redirect_uri;
 	const char *scope;       /* the OAuth2 scope it reads with */
 	const char *account_what;/* "customer id, 10 digits"; NULL: no account */
 	/* The source attributes only this connector takes ("method"),
@@ -120,6 +124,12 @@ int bp_conn_probe(const bp_config *cfg, const bp_source *src,
  * the user or the endpoint refused). */
 int bp_conn_authorize(const bp_config *cfg, const char *id, FILE *say,
 		      int wait_s, bp_err *err);
+
+/* Whether `uri` is a redirect URI `boardpack auth` can listen for:
+ * http://127.0.0.1:PORT or http://localhost:PORT, PORT 1-65535, then an
+ * optional path, no query or fragment.  Sets *port and *path (within uri;
+ * "" for none).  Returns 0 or -1. */
+int bp_conn_redirect_parse(const char *uri, int *port, const char **path);
 
 /* What messages call a connector source: "hubspot API (https://...)". */
 void bp_conn_source_name(const bp_source *src, char *buf, size_t size);

@@ -1963,6 +1963,7 @@ static int oauth_from_node(struct ld *ld, const xmlNode *n, bp_oauth *o)
 	o->id = prop(ld, n, "id");
 	o->token_url = prop(ld, n, "token-url");
 	o->auth_url = prop(ld, n, "auth-url");
+	o->redirect_uri = prop(ld, n, "redirect-uri");
 	o->client_id = prop(ld, n, "client-id");
 	o->client_id_env = prop(ld, n, "client-id-env");
 	o->client_secret_env = prop(ld, n, "client-secret-env");
@@ -1991,6 +1992,14 @@ static int oauth_from_node(struct ld *ld, const xmlNode *n, bp_oauth *o)
 	    (!(o->client_id || o->client_id_env) ||
 	     !(o->client_secret_env || o->client_secret_file)))
 		return fail(ld, n, NULL, "element 'oauth': a refresh token needs client-id (or client-id-env) and client-secret-env (or client-secret-file)");
+	if (o->redirect_uri) {
+		int port;
+		const char *path;
+
+		if (bp_conn_redirect_parse(o->redirect_uri, &port, &path) < 0)
+			return fail(ld, n, "redirect-uri", "invalid value '%s' for attribute 'redirect-uri': expected http://127.0.0.1:PORT/ or http://localhost:PORT/ with a path if the app registered one (no query)",
+				    o->redirect_uri);
+	}
 	for (const char *const *u = (const char *const[]){ "token-url", "auth-url", NULL }; *u; u++) {
 		char *v = prop(ld, n, *u);
 		size_t k = v ? scheme_len(v) : 0;
@@ -2218,6 +2227,7 @@ void bp_config_free(bp_config *cfg)
 		free(o->id);
 		free(o->token_url);
 		free(o->auth_url);
+		free(o->redirect_uri);
 		free(o->client_id);
 		free(o->client_id_env);
 		free(o->client_secret_env);

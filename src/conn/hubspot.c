@@ -726,6 +726,8 @@ const bp_conn_ops bp_conn_hubspot = {
 	.base = "https://api.hubapi.com",
 	.token_url = "https://api.hubapi.com/oauth/v1/token",
 	.auth_url = "https://app.hubspot.com/oauth/authorize",
+	/* A HubSpot app's redirect URL must match exactly. */
+	.redirect_uri = "http://localhost:8765/",
 	.scope = "crm.objects.contacts.read crm.objects.deals.read crm.export",
 	.account_what = NULL,
 	.attrs = attrs,

@@ -418,6 +418,8 @@ const bp_conn_ops bp_conn_linkedin = {
 	.base = "https://api.linkedin.com",
 	.token_url = "https://www.linkedin.com/oauth/v2/accessToken",
 	.auth_url = "https://www.linkedin.com/oauth/v2/authorization",
+	/* LinkedIn takes only the redirect URLs its app lists, exactly. */
+	.redirect_uri = "http://localhost:8765/",
 	.scope = "r_ads r_ads_reporting",
 	.account_what = "sponsored account id, digits",
 	.attrs = attrs,
