@@ -10,6 +10,12 @@
  * never as 0.  Bars and lines start their value axis at 0 when every value
  * is >= 0; the axis is extended to "nice" ticks (1, 2, 5 times a power of
  * ten).
+ *
+ * No two texts of a chart overlap: category labels that do not fit their
+ * slot are wrapped onto two lines, or thinned to every k-th (the last, the
+ * period, always kept); the legend wraps; a value label that would touch
+ * another text is left out.  Text widths are estimated generously, as the
+ * fonts are not known here.
  */
 #ifndef BP_CHART_H
 #define BP_CHART_H
@@ -37,11 +43,21 @@ typedef struct bp_chart_input {
 	const char *const *cats;
 	size_t nseries;           /* >= 1 */
 	const char *const *series;/* legend names; NULL entries (or NULL) = no legend */
+	const unsigned *colors;   /* nseries 0xRRGGBB, or NULL: the palette in order */
 	const double *values;     /* nseries * ncats, values[s * ncats + c], NAN = absent */
 	const double *target;     /* ncats target values (NAN = none), or NULL */
 	const char *target_label; /* legend text for the target line, NULL = "Target" */
 	bp_chart_fmt fmt;         /* NULL: plain number with thousands separators */
 	void *fmt_ctx;
+	/* Bar charts: the text over a category whose every value is absent
+	 * (a CAC without customers), so it reads as absent, not as missing
+	 * from the chart; NULL: nothing. */
+	const char *absent_label;
+	/* More series than this (bar, stacked-bar, line): the largest
+	 * max_series - 1 kept, the rest summed into one series named
+	 * other_label (NULL: "Other"); 0: no limit.  For figures that add up. */
+	size_t max_series;
+	const char *other_label;
 } bp_chart_input;
 
 typedef enum {
@@ -91,7 +107,8 @@ void bp_chart_free(bp_chart *c);
 int bp_chart_nice_ticks(double lo, double hi, int max_ticks, double *first,
 			double *step, int *count);
 
-/* The colour of series i (a fixed palette, repeating). */
+/* The colour of series i: a palette of 20 that stay distinct side by side
+ * (no two neighbours alike), repeating after that. */
 unsigned bp_chart_color(size_t i);
 
 #endif

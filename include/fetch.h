@@ -14,9 +14,14 @@
  * Each source is downloaded to a staging file of this run's own
  * ("<cache>/.<id>.XXXXXX", fs.h) and renamed to "<cache>/<id>" only when
  * complete and plausible (not empty, not an HTML page, under the size
- * cap), so an interrupted run never leaves a partial file where a
- * complete one is expected, and two runs never write the same file.  The cache folder is created
- * owner-only (0700) and the files 0600: exports hold personal data.
+ * cap, and with a check, its header row read as the source's export), so
+ * an interrupted run never leaves a partial file where a complete one is
+ * expected, a refused body never replaces the last good download (the
+ * error says it was kept), and two runs never write the same file.  The
+ * cache folder is created owner-only (0700) and the files 0600: exports
+ * hold personal data; a cache folder that is a link, another user's or
+ * writable by others is refused (fs.h: bp_fs_check_private), and
+ * --offline never reads a download through a link.
  *
  * Timeouts: 30 s to connect, the source's timeout-s for the whole
  * transfer, and a transfer that moves no data for 120 s is abandoned.
@@ -40,6 +45,22 @@
 /* Where source `src` lands in `cache`: "<cache>/<id>", a file, or for a
  * connector's source the folder of its pull (conn.h).  Caller frees. */
 char *bp_fetch_path(const char *cache, const bp_source *src);
+
+/* Whether a body that starts with the `n` bytes at `data`, served with
+ * `content_type` (NULL when none), is an HTML page rather than an export:
+ * Content-Type text/html or application/xhtml+xml, or, after a UTF-8
+ * byte-order mark, white space, HTML comments and an XML declaration, a
+ * doctype or an element only HTML starts with (<html>, <head>, <body>,
+ * <script>, ...).  A comment left open within `n` bytes counts as HTML. */
+int bp_fetch_is_html(const void *data, size_t n, const char *content_type);
+
+/* A check of a complete download before it replaces the cache's: `fn`
+ * returns 0 when the staged file at `path` is an export of `src`, else -1
+ * with err (the body is then dropped and the cache entry kept). */
+typedef struct bp_fetch_check {
+	int (*fn)(void *ctx, const bp_source *src, const char *path, bp_err *err);
+	void *ctx;
+} bp_fetch_check;
 
 /* Downloads every source of `cfg` into the folder `cache` (created with
  * its parents when missing).  With `offline`, downloads nothing and
@@ -65,5 +86,12 @@ char *bp_fetch_path(const char *cache, const bp_source *src);
  * staging file is left behind. */
 int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
 		 const bp_conn_window *w, bp_err *err);
+
+/* bp_fetch_all, with `check` (NULL: none) deciding on each complete
+ * download of a URL source; its error is returned, with a note that the
+ * cache's last good download was kept, or that there was none. */
+int bp_fetch_all_checked(const bp_config *cfg, const char *cache, int offline,
+			 const bp_conn_window *w, const bp_fetch_check *check,
+			 bp_err *err);
 
 #endif

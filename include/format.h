@@ -1,6 +1,10 @@
 /*
  * format.h - numbers, money, percentages and months for people to read.
  *
+ * Words (metric names, headings, sentences) are not here: they live in the
+ * templates' label tables (templates/labels/<language>.xml, read by
+ * render.c), so a language is added without C.
+ *
  * Pure functions, no locale, no globals.  Each writes a NUL-terminated text
  * into buf (truncated to size like snprintf) and returns the length it
  * needed, or -1 when the input cannot be formatted (NaN, a malformed
@@ -36,20 +40,18 @@ int bp_format_delta(double a, double b, char *buf, size_t size);
 /* Difference of two fractions in percentage points: "+1.3 pt". */
 int bp_format_delta_pt(double a, double b, char *buf, size_t size);
 
-/* "2026-10" -> en "October 2026" (abbrev: "Oct 2026"); ko "2026년 10월"
- * (both forms).  Other languages read as en.  -1 on a malformed month. */
+/* "2026-10" -> en "October 2026" (abbrev: "Oct 2026"); ko "2026년 10월",
+ * zh (zh-TW, zh-CN) "2026年10月" (both forms).  abbrev 2: the month
+ * alone, "Oct", "10월", "10月" (to compare the same month of two years).
+ * Other languages read as en.  -1 on a malformed month. */
 int bp_format_month(const char *yyyymm, const char *language, int abbrev,
 		    char *buf, size_t size);
 
 /* An ISO date or timestamp ("2026-10-31" or "2026-10-31T23:59:59+09:00"):
  * en "31 October 2026" plus " 23:59" (+ " UTC" for a Z offset, or the
- * written offset) when there is a time; ko "2026년 10월 31일 23:59".
- * -1 when malformed. */
+ * written offset) when there is a time; ko "2026년 10월 31일 23:59",
+ * zh "2026年10月31日 23:59".  -1 when malformed. */
 int bp_format_date(const char *iso, const char *language, char *buf,
 		   size_t size);
-
-/* A UI string for key in language (en, ko; others as en), or NULL when the
- * key is unknown.  Static storage. */
-const char *bp_format_label(const char *key, const char *language);
 
 #endif

@@ -8,6 +8,12 @@
  * place only when complete.  Folders are made with one mode and one kind
  * of error.  Paths are built with bp_fs_join, which never truncates.
  *
+ * The folders that hold personal data or that a run writes into (the
+ * download cache, a period's folder) must be the running user's own and
+ * closed to writes by others (bp_fs_check_private): a user who could
+ * write there could plant a link that a run from root's crontab follows.
+ * An output folder is used by one run at a time (bp_fs_lock_dir).
+ *
  * Errors: BP_ECANTCREAT naming the path and the system's reason.
  */
 #ifndef BP_FS_H
@@ -61,5 +67,38 @@ void bp_fs_abort(bp_staged *st);
 /* The whole of a small file, staged and committed. */
 int bp_fs_write_file(const char *path, const void *data, size_t n,
 		     mode_t mode, bp_err *err);
+
+/* Checks that `path` (`what` in the message: "cache folder", "period
+ * folder") is a folder, not a symbolic link, owned by the effective user
+ * and not writable by group or others.  Returns 0, or -1 with
+ * BP_ECANTCREAT naming the folder and the chown or chmod that fixes it. */
+int bp_fs_check_private(const char *path, const char *what, bp_err *err);
+
+/* The lock a run holds on its output folder. */
+typedef struct bp_fs_lock bp_fs_lock;
+
+/* Takes the exclusive lock of folder `dir` (which must exist): flock(2)
+ * on "<dir>/.lock", created 0600 and opened without following a link, so
+ * it also excludes runs on other hosts where the file system passes
+ * flock on (NFS does).  While another process holds it, waits up to
+ * `wait_s` seconds (0: not at all), saying once at the normal log level
+ * that it waits.  The holder's pid, host and start time are written into
+ * the file for the message others get.  Returns the lock, or NULL with
+ * BP_ETEMPFAIL "another boardpack run (pid N on HOST since TIME) holds
+ * the output folder 'dir'; try again when it has finished", or
+ * BP_ECANTCREAT when the lock file cannot be opened (a link, another
+ * user's).  The lock ends with bp_fs_unlock or the process. */
+bp_fs_lock *bp_fs_lock_dir(const char *dir, int wait_s, bp_err *err);
+
+/* Whether `l` is the lock of folder `dir` (the same .lock file).  A NULL
+ * `l` is no one's. */
+int bp_fs_lock_covers(const bp_fs_lock *l, const char *dir);
+
+/* Releases and frees the lock.  Accepts NULL. */
+void bp_fs_unlock(bp_fs_lock *l);
+
+/* How long a run waits for another one's lock: BOARDPACK_LOCK_WAIT
+ * (seconds) when set to a number, else `fallback`. */
+int bp_fs_lock_wait(int fallback);
 
 #endif

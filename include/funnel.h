@@ -9,6 +9,14 @@
  * Cells are kept for the window (n_months months ending with the period)
  * times the channels (config order, `other` last).  The `all` row is not
  * stored: it is the sum, computed when the numbers are written.
+ *
+ * No sum wraps.  Every value added to a cell is also added, as its
+ * magnitude, to the funnel's `bound` of that figure, with a checked add:
+ * an add function refuses the row that would take a bound past 64 bits
+ * (returning -1 and naming the figure in `overflow`), so the caller can
+ * name the row.  Any sum of distinct cells a caller then forms (every
+ * channel, a group, a span of months) is at most the bound and fits;
+ * the sum functions below check anyway.
  */
 #ifndef BP_FUNNEL_H
 #define BP_FUNNEL_H
@@ -112,6 +120,12 @@ typedef struct bp_funnel {
 	bp_month_cache months;
 	bp_cohort_cell *cohort;  /* [n_months * n_channels] */
 	bp_month_cell *month;    /* [n_months * n_channels] */
+	/* Per figure, the sum of the magnitudes of every value added to a
+	 * cell (see above).  bound.spend may start above 0: the caller adds
+	 * the magnitudes of the costs that the model adds to spend. */
+	bp_month_cell bound;
+	bp_cohort_cell cohort_bound;
+	const char *overflow;    /* the figure an add refused: "spend", ... */
 	bp_campaigns *campaigns; /* the last month's numbers per campaign */
 } bp_funnel;
 
@@ -146,8 +160,9 @@ void bp_funnel_reached(const bp_contact *c, bp_time as_of, bp_funnel_mode mode,
 		       bp_time at[BP_NSTAGES]);
 
 /* Adds a contact, under the funnel's mode.  A contact created after as_of
- * does not exist: nothing is added and 0 is returned.  Otherwise returns 1 (whether or not its
- * cohort or stage months fall in the window). */
+ * does not exist: nothing is added and 0 is returned.  Otherwise returns
+ * 1 (whether or not its cohort or stage months fall in the window), or -1
+ * when its sales cycle would take the sum of cycles past 64 bits. */
 int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c);
 
 /* Whether any of the contact's stage dates, up to as_of, falls in the
@@ -160,8 +175,11 @@ int bp_funnel_in_period(const bp_funnel *f, const bp_contact *c);
 void bp_funnel_add_campaign_contact(const bp_funnel *f, bp_campaign *k,
 				    const bp_contact *c);
 
-/* Adds one spend row of the last month to campaign k. */
-void bp_funnel_add_campaign_spend(bp_campaign *k, bp_money spend);
+/* Adds one spend row of the last month to campaign k.  Returns 0, or -1
+ * when the campaign's spend would pass 64 bits (it cannot when the row
+ * was added to its cell first: a campaign's rows are some of its
+ * cell's). */
+int bp_funnel_add_campaign_spend(bp_campaign *k, bp_money spend);
 
 /* A deal as the funnel needs it: won, lost or open, its create and close
  * dates (BP_TIME_NONE when missing), amount (has_amount 0 when missing),
@@ -185,7 +203,8 @@ typedef struct bp_deal {
  * its create month (created by as_of), and to the open pipeline of every
  * month at whose end (or as_of, if earlier) it was created and not yet
  * closed.  A won or lost deal without a close date is never open.
- * Returns 1 when it counted as won, 0 when not. */
+ * Returns 1 when it counted as won, 0 when not, -1 when its amount would
+ * take a sum past 64 bits (`overflow` names which). */
 int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d);
 
 /* Records that a source with the columns `has` (BP_HAS_*) feeds
@@ -194,15 +213,18 @@ int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d);
 void bp_funnel_declare(bp_funnel *f, int channel, unsigned has);
 
 /* Adds one spend row (a calendar month and channel) from a source whose
- * export has the columns `has`; a column it lacks adds nothing. */
-void bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
-			 bp_money spend, int64_t impressions, int64_t clicks,
-			 unsigned has);
+ * export has the columns `has`; a column it lacks adds nothing.  Returns
+ * 0, or -1 when a sum would pass 64 bits (`overflow` names the figure:
+ * "spend", "impressions" or "clicks"). */
+int bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
+			bp_money spend, int64_t impressions, int64_t clicks,
+			unsigned has);
 
-/* Adds one traffic row, likewise. */
-void bp_funnel_add_traffic(bp_funnel *f, bp_month m, int channel,
-			   int64_t sessions, int64_t new_users,
-			   int64_t engaged_sessions, unsigned has);
+/* Adds one traffic row, likewise ("sessions", "new_users",
+ * "engaged_sessions"). */
+int bp_funnel_add_traffic(bp_funnel *f, bp_month m, int channel,
+			  int64_t sessions, int64_t new_users,
+			  int64_t engaged_sessions, unsigned has);
 
 /* The BP_HAS_* of the `all` row (every channel), and of the channels for
  * which `in(ctx, channel)` is true (a group). */
@@ -211,11 +233,14 @@ unsigned bp_funnel_has_where(const bp_funnel *f, int (*in)(void *, int),
 			     void *ctx);
 
 /* Sums the cells of every channel for month index i (0 = first) into out:
- * the `all` row. */
-void bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out);
-void bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out);
+ * the `all` row.  Returns 0, or -1 when a sum would pass 64 bits. */
+int bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out);
+int bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out);
 
-/* Adds every count of c to `to` (the sums behind `all` and the groups). */
-void bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c);
+/* Adds every count and amount of c to `to` (the sums behind `all`, the
+ * groups and the spans; cost aside, which the model sets).  Returns 0, or -1 when a sum
+ * would pass 64 bits (`to` is then partly added to). */
+int bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c);
+int bp_cohort_cell_add(bp_cohort_cell *to, const bp_cohort_cell *c);
 
 #endif

@@ -101,12 +101,21 @@ typedef struct bp_quality {
 	int64_t unknown_contact;    /* deals whose contact ID is not in contacts */
 	int64_t no_association;     /* deals neither export links to a contact */
 	int64_t notes_rows;         /* rows under the table (after an empty row) */
+	int64_t negative_cost;      /* spend rows with a cost below 0 (refunds,
+				       credits): summed, and warned about */
+	int64_t sanitized_values;   /* kept text (listed values, headers, labels)
+				       with control characters or invalid UTF-8
+				       replaced (text.h); a listed value once a row */
+	int64_t truncated_values;   /* kept text cut to BP_TEXT_MAX bytes, likewise */
+	int64_t unlisted_values;    /* distinct unmatched values not listed: their
+				       rows are in the "(more values)" entry */
 	int64_t stage_mismatch[BP_NSTAGES]; /* lifecycle stage X, no date for X or later */
 	int64_t stage_mismatch_rows;
 	int empty_export;           /* the export says its period had no data */
 	char *range;                /* the export's own date range when its rows
 				       are dated by it ("July 8, 2025 - July 31, 2025") */
-	bp_unmatched *unmatched;    /* distinct values, most first after finish */
+	bp_unmatched *unmatched;    /* distinct values, most rows first, at most
+				       100, then "(more values)" for the rest */
 	size_t n_unmatched;
 	bp_mapped *map;             /* one per preset field, preset order */
 	size_t n_map;
@@ -138,6 +147,14 @@ void bp_ingest_free(bp_ingest *in);
  * mapping found so far stays in q->map.  Returns 0 or -1. */
 int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		     const char *name, bp_quality *q, bp_err *err);
+
+/* Whether the file at `path` reads as an export of `src`, without
+ * reading its rows: the header row is found as bp_ingest_source finds it
+ * and has every required column (an empty period's export passes).
+ * Feeds nothing into the funnel.  A connector's source always passes.
+ * Returns 0, or -1 with the error bp_ingest_source would give. */
+int bp_ingest_check_header(bp_ingest *in, const bp_source *src,
+			   const char *path, const char *name, bp_err *err);
 
 /* Contacts held in the join index so far, and its size in bytes. */
 size_t bp_ingest_index_count(const bp_ingest *in);

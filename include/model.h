@@ -32,10 +32,14 @@ typedef struct bp_source_file {
 	unsigned long long bytes;   /* digests are in MANIFEST.sha256 */
 } bp_source_file;
 
-/* Builds metrics.xml.  The caller frees the document with xmlFreeDoc(). */
+/* Builds metrics.xml.  The caller frees the document with xmlFreeDoc().
+ * Every sum (over channels, groups, months, spans, with the <cost>
+ * entries) is checked: one that would pass 64 bits gives NULL with
+ * BP_EDATA.  A funnel filled through its add functions never does (its
+ * bounds refuse the row first, where it can be named). */
 xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 			 const bp_quality *q, const bp_source_file *files,
-			 size_t n_sources, const bp_run_info *run);
+			 size_t n_sources, const bp_run_info *run, bp_err *err);
 
 /* Writes cohorts.csv, channels.csv and metrics.xml into `dir`.
  * Returns 0, or -1 with BP_ECANTCREAT. */

@@ -21,8 +21,9 @@ long bp_net_retry_base_ms(void);
 long bp_net_backoff_ms(long base, int attempt);
 
 /* The value of environment variable `name`, which `what` names ("token-env
- * of source 'crm'"), or NULL with BP_ECONFIG when it is unset or empty.
- * The value is never put in a message. */
+ * of source 'crm'"), or NULL with BP_ECONFIG when it is unset, empty, or
+ * holds a control character (a CR or LF would end the header it goes
+ * into).  The value is never put in a message. */
 const char *bp_net_env(const char *name, const char *what, bp_err *err);
 
 /* A CA bundle that cannot be read is a configuration mistake, not a TLS

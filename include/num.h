@@ -12,7 +12,12 @@
  *
  * Every function returns 1 when a value was parsed, 0 when the field is
  * missing (empty, blanks, "--", "-", "n/a", "(not set)"), and -1 when the
- * text is not a number.
+ * text is not a number; the money parsers also BP_NUM_RANGE (-2) for a
+ * number beyond +-BP_MONEY_MAX.
+ *
+ * Sums of these values go through bp_add(), which refuses to wrap: a sum
+ * that would pass 64 bits is an error its caller reports, never a
+ * negative spend.
  */
 #ifndef BP_NUM_H
 #define BP_NUM_H
@@ -24,12 +29,34 @@
 typedef int64_t bp_money;
 #define BP_MONEY_SCALE 10000
 
+/* The largest amount one value may hold: a hundred trillion currency
+ * units (10^14; about USD 4 billion even in dong or rupiah), so a single
+ * row is never near the 64-bit limit of 922 trillion (9.2 * 10^14 units)
+ * that sums must stay under. */
+#define BP_MONEY_MAX ((bp_money)100000000000000 * BP_MONEY_SCALE)
+
+/* What the money parsers return for an amount beyond BP_MONEY_MAX. */
+#define BP_NUM_RANGE (-2)
+
+/* Adds v to *acc.  Returns 0, or -1 when the sum would not fit in 64
+ * bits; *acc is then left as it was. */
+static inline int bp_add(int64_t *acc, int64_t v)
+{
+	int64_t sum;
+
+	if (__builtin_add_overflow(*acc, v, &sum))
+		return -1;
+	*acc = sum;
+	return 0;
+}
+
 /* True when the field counts as missing. */
 int bp_num_missing(const char *s, size_t n);
 
 /* Money: digits with separators, an optional currency symbol or a three-
  * letter code before or after, an optional sign or parentheses.  More than
- * four decimals are rounded half away from zero. */
+ * four decimals are rounded half away from zero.  An amount beyond
+ * +-BP_MONEY_MAX gives BP_NUM_RANGE. */
 int bp_num_money(const char *s, size_t n, bp_money *out);
 
 /* bp_num_money, also giving the currency mark the text carried, as

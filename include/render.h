@@ -41,13 +41,36 @@
 
 #define BP_TEMPLATE_NS "urn:boardpack:template:1"
 
+/* What one expansion may make, so that no template (nor the data it walks)
+ * can run away with memory, disk or time: elements and text nodes, bytes
+ * of text and attribute values, and steps of XPath evaluation (libxml2's
+ * operation count, over every expression of the expansion).  The built-in
+ * templates for 120 months of ten channels take at most 8,300 nodes,
+ * 72 KB and 55 million steps. */
+#define BP_RENDER_MAX_NODES 1000000UL
+#define BP_RENDER_MAX_BYTES ((size_t)64 << 20)
+#define BP_RENDER_MAX_XPATH_STEPS 1000000000UL
+
+typedef struct bp_render_limits {
+	unsigned long nodes;
+	size_t bytes;
+	unsigned long xpath_steps;
+} bp_render_limits;
+
+extern const bp_render_limits bp_render_default_limits;
+
 /* Expands the template file against `metrics`.  Returns a new document
  * (the caller frees it with xmlFreeDoc), or NULL with BP_ECONFIG naming
  * the template file and line (bad XPath, unknown bp: directive, missing
- * include, unknown chart type), BP_ENOINPUT when the template cannot be
- * read.  `metrics` is not modified. */
+ * include, unknown chart type, an expansion past the limits above),
+ * BP_ENOINPUT when the template cannot be read.  `metrics` is not
+ * modified. */
 xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
 			   bp_err *err);
+
+/* bp_render_expand with limits of the caller's (tests). */
+xmlDocPtr bp_render_expand_limited(xmlDocPtr metrics, const char *template_path,
+				   const bp_render_limits *limits, bp_err *err);
 
 /* Expands an HTML template and serialises it: <!DOCTYPE html>, XHTML
  * syntax (so xmllint parses it), UTF-8, every <drawing> turned into an

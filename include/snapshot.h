@@ -11,8 +11,13 @@
  * path in byte order, every regular file except the manifest itself and
  * the top-level delivery.log), then renamed into place.  A snapshot is
  * never overwritten: when the stamp's folder already exists the commit
- * fails with BP_ECANTCREAT.  Committed files are made read-only (0444);
- * folders stay 0755 so that retention can remove old snapshots.
+ * fails with BP_ECANTCREAT.
+ *
+ * Snapshots hold personal data, so they are the owner's alone: folders
+ * (period, snapshot, sources/) 0700, files 0600 while written and 0400
+ * once sealed.  A sealed snapshot shares no inode with anything: the
+ * sources are reflinked or copied into it (bp_snapshot_archive), never
+ * hard-linked, so no later write to the cache can reach it.
  *
  * Symbolic links are never followed: walks use fstatat/openat with
  * AT_SYMLINK_NOFOLLOW/O_NOFOLLOW.
@@ -24,19 +29,23 @@
 
 #include "date.h"
 #include "err.h"
+#include "fs.h"
 
 typedef struct bp_snapshot bp_snapshot;
 
 /* Starts a snapshot for `period` ("YYYY-MM") stamped with `now` (UTC).
- * Creates the output and period folders as needed (mkdir -p) and removes
- * stale temporary folders ".tmp-*-<pid>" left there by runs that died
- * (kill(pid, 0) fails with ESRCH).  Returns NULL with BP_ECANTCREAT on
- * error (a malformed period, a folder that cannot be created, a temporary
- * folder of this very process and stamp that is still there).  The
- * caller ends the snapshot with bp_snapshot_commit or bp_snapshot_abort,
- * which free it. */
+ * Creates the output and period folders as needed (mkdir -p, 0700), and
+ * refuses a period folder that is a link, another user's or writable by
+ * others (fs.h: bp_fs_check_private).  When `held` is the lock of
+ * `output_dir` (bp_fs_lock_dir), no other run can be writing there, so
+ * every temporary folder ".tmp-*" in the period folder is a dead run's
+ * and is removed; without it (NULL) none is touched.  Returns NULL with
+ * BP_ECANTCREAT on error (a malformed period, a folder that cannot be
+ * created or is refused, a temporary folder of this very process and
+ * stamp that is still there).  The caller ends the snapshot with
+ * bp_snapshot_commit or bp_snapshot_abort, which free it. */
 bp_snapshot *bp_snapshot_begin(const char *output_dir, const char *period,
-			       bp_time now, bp_err *err);
+			       bp_time now, const bp_fs_lock *held, bp_err *err);
 
 /* The temporary folder to write the snapshot's files into.  Owned by `s`. */
 const char *bp_snapshot_tmpdir(const bp_snapshot *s);
@@ -45,15 +54,47 @@ const char *bp_snapshot_tmpdir(const bp_snapshot *s);
  * ("<output>/<period>/<stamp>").  Owned by `s`: copy it before commit. */
 const char *bp_snapshot_path(const bp_snapshot *s);
 
-/* Starts hashing the files `rel` (paths inside the temporary folder,
- * complete and never changed again) in a background thread, so a large
- * export is hashed on another core while the run parses it.  The commit
- * waits for the thread and uses those digests; a file the thread could not
- * read is hashed again at commit.  Call at most once.  Returns 0, or -1
- * when the thread cannot start (the commit then hashes everything). */
-int bp_snapshot_prehash(bp_snapshot *s, const char *const *rel, size_t n);
+/* Archives the regular file `from` (a download in the cache, or a file of
+ * an earlier snapshot) as `rel` in the temporary folder (for instance
+ * "sources/crm.csv"; missing folders are made), 0600.  `from` is opened
+ * once, without following a link (a link, a folder, a device is refused
+ * with BP_ENOINPUT).  Where the file system shares blocks (ioctl FICLONE:
+ * Btrfs, XFS, bcachefs), the archive is a clone of that open file: no
+ * byte is read or copied, and a later write to either never reaches the
+ * other.  Elsewhere the archive is copied from that same open file by the
+ * background thread bp_snapshot_archive_start starts, hashing each byte
+ * as it is written, while the caller parses.
+ *
+ * *read_path (owned by `s`, valid until commit or abort) is what the
+ * caller must parse: the clone, or the open file the copy reads
+ * ("/proc/self/fd/N"), so the bytes parsed are the bytes archived and
+ * hashed whatever happens to `from`'s name.  The commit fails with
+ * BP_ETEMPFAIL when the source's size, mtime or ctime changed while the
+ * snapshot was open.  *bytes is the file's size.  Returns 0, or -1 with
+ * BP_ENOINPUT (the source) or BP_ECANTCREAT (the archive).  Call before
+ * bp_snapshot_archive_start. */
+int bp_snapshot_archive(bp_snapshot *s, const char *rel, const char *from,
+			const char **read_path, unsigned long long *bytes,
+			bp_err *err);
 
-/* Writes MANIFEST.sha256, fsyncs every file and folder, renames into
+/* Archives the folder `from` (a connector's pull) as the folder `rel`:
+ * each regular file in it whose name does not start with '.', cloned or
+ * copied at once, and hashed by the background thread.  The archive is
+ * then read at "<tmpdir>/<rel>".  *bytes is their total size.  Returns 0
+ * or -1 as bp_snapshot_archive does. */
+int bp_snapshot_archive_dir(bp_snapshot *s, const char *rel, const char *from,
+			    unsigned long long *bytes, bp_err *err);
+
+/* Starts the background thread that copies what could not be cloned and
+ * hashes every archived file, on the other core while the run parses.
+ * Call once, after the last archive call; the commit waits for the thread
+ * and puts its digests in the manifest (calling this itself when the
+ * caller did not).  Returns 0, or -1 when called twice or when no thread
+ * could start (the work is then done before it returns). */
+int bp_snapshot_archive_start(bp_snapshot *s);
+
+/* Waits for the archiving thread (failing as it failed), writes
+ * MANIFEST.sha256, fsyncs every file and folder, renames into
  * place with renameat2(RENAME_NOREPLACE) and fsyncs the period and output
  * folders.  Returns 0, or -1 with BP_ECANTCREAT ("snapshot '<path>'
  * already exists" when the name is taken) after removing the temporary

@@ -178,7 +178,8 @@ static double decimal_value(const char *s)
 }
 
 /* A decimal as money (1/10000 units, rounded half away from zero).
- * Returns -1 when it does not fit. */
+ * Returns -1 when it is beyond BP_MONEY_MAX, the bound of an amount in an
+ * export too. */
 static int decimal_money(const char *s, bp_money *out)
 {
 	int64_t v = 0, scale = BP_MONEY_SCALE;
@@ -187,10 +188,12 @@ static int decimal_money(const char *s, bp_money *out)
 	if (*s == '+' || *s == '-')
 		s++;
 	for (; isdigit((unsigned char)*s); s++) {
-		if (v > (INT64_MAX / BP_MONEY_SCALE - 10) / 10)
+		if (v > BP_MONEY_MAX / BP_MONEY_SCALE)
 			return -1;
 		v = v * 10 + (*s - '0');
 	}
+	if (v > BP_MONEY_MAX / BP_MONEY_SCALE)
+		return -1;
 	v *= BP_MONEY_SCALE;
 	if (*s == '.') {
 		for (s++; isdigit((unsigned char)*s) && scale > 1; s++)
@@ -198,6 +201,8 @@ static int decimal_money(const char *s, bp_money *out)
 		if (isdigit((unsigned char)*s) && *s >= '5')
 			v++;
 	}
+	if (v > BP_MONEY_MAX)
+		return -1;
 	*out = neg ? -v : v;
 	return 0;
 }
@@ -1769,8 +1774,8 @@ static int cost_from_node(struct ld *ld, const xmlNode *n, bp_cost *c)
 	c->channel = -1;
 	assert(amount);   /* the schema requires it */
 	if (decimal_money(amount, &c->amount) < 0)
-		fail(ld, n, "amount", "invalid value '%s' for attribute 'amount': the number is too large",
-		     amount);
+		fail(ld, n, "amount", "invalid value '%s' for attribute 'amount': "
+		     "the number is too large (at most 100000000000000)", amount);
 	else if (month_prop(ld, n, &c->month) == 0 &&
 		 (!channel || (c->channel = channel_ref(ld, n, channel)) >= 0) &&
 		 (!c->group || group_ref(ld, n, c->group) == 0))
@@ -1785,12 +1790,23 @@ static int load_costs(struct ld *ld, const xmlNode *root)
 	bp_config *cfg = ld->cfg;
 	const xmlNode *list = first_child(root, "costs"), *c;
 	size_t max = count_children(list, "cost");
+	bp_money all = 0;
 
 	cfg->costs = bp_xcalloc(max ? max : 1, sizeof(*cfg->costs));
-	for (c = list ? list->children : NULL; c; c = c->next)
-		if (is_name(c, "cost") &&
-		    cost_from_node(ld, c, &cfg->costs[cfg->n_costs++]) < 0)
+	for (c = list ? list->children : NULL; c; c = c->next) {
+		bp_money a;
+
+		if (!is_name(c, "cost"))
+			continue;
+		if (cost_from_node(ld, c, &cfg->costs[cfg->n_costs++]) < 0)
 			return -1;
+		/* Their sums (a month's, a channel's, every month's) must
+		 * fit in 64 bits whatever their signs. */
+		a = cfg->costs[cfg->n_costs - 1].amount;
+		if (bp_add(&all, a < 0 ? -a : a) < 0)
+			return fail(ld, c, "amount", "the <cost> amounts add up to "
+				    "more than 64 bits hold");
+	}
 	return 0;
 }
 

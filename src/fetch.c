@@ -35,7 +35,9 @@
 #define LOW_SPEED_TIME_S 120L
 #define MAX_REDIRECTS 5L
 #define RETRY_AFTER_CAP_S 300L
-#define HEAD_SIZE 512
+/* How much of a body the HTML check reads: enough for a long comment or
+ * script block before a login page's <html>. */
+#define HEAD_SIZE 8192
 
 enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE };
 
@@ -54,13 +56,12 @@ typedef struct job {
 	long long bytes;
 	int too_big;
 	int write_errno;
-	unsigned char head[HEAD_SIZE];
-	size_t head_len;
 } job;
 
 typedef struct run {
 	const bp_config *cfg;
 	const char *cache;
+	const bp_fetch_check *check;
 	CURLM *multi;
 	job *jobs;
 	size_t n_jobs;
@@ -198,11 +199,6 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 		j->too_big = 1;
 		return 0;
 	}
-	if (j->head_len < HEAD_SIZE) {
-		size_t k = HEAD_SIZE - j->head_len < n ? HEAD_SIZE - j->head_len : n;
-		memcpy(j->head + j->head_len, data, k);
-		j->head_len += k;
-	}
 	while (done < n) {
 		ssize_t w = write(j->staged.fd, data + done, n - done);
 		if (w < 0 && errno == EINTR)
@@ -261,28 +257,89 @@ static int set_options(const run *r, job *j, bp_err *err)
 	return 0;
 }
 
-static int starts_ci(const unsigned char *p, size_t n, const char *word)
+static int starts_ci(const unsigned char *p, const unsigned char *end,
+		     const char *word)
 {
 	size_t k = strlen(word);
 
-	return n >= k && strncasecmp((const char *)p, word, k) == 0;
+	return (size_t)(end - p) >= k && strncasecmp((const char *)p, word, k) == 0;
 }
 
-/* A login or error page served with status 200 instead of the export. */
+static const unsigned char *skip_space(const unsigned char *p,
+				       const unsigned char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' ||
+			   *p == '\f' || *p == '\v'))
+		p++;
+	return p;
+}
+
+/* Just past the first `close` at or after `p`, or NULL. */
+static const unsigned char *after(const unsigned char *p,
+				  const unsigned char *end, const char *close)
+{
+	size_t k = strlen(close);
+
+	for (; (size_t)(end - p) >= k; p++)
+		if (memcmp(p, close, k) == 0)
+			return p + k;
+	return NULL;
+}
+
+/* Whether the start of a body is an HTML page: after a byte-order mark,
+ * white space, comments, an XML declaration and a doctype (any of which
+ * alone no export starts with), an element that only HTML opens with.
+ * A comment or declaration that runs past what was read counts as HTML:
+ * no CSV starts with "<!--". */
+int bp_fetch_is_html(const void *data, size_t n, const char *content_type)
+{
+	static const char *const tags[] = { "<html", "<head", "<body", "<title",
+					    "<meta", "<script", "<style", "<link",
+					    "<form", "<div", "<p>", "<h1", "<table",
+					    "<frameset", "<noscript" };
+	const unsigned char *p = data, *end = p + n;
+	size_t i;
+
+	if (content_type) {
+		while (*content_type == ' ')
+			content_type++;
+		if (has_prefix_ci(content_type, "text/html") ||
+		    has_prefix_ci(content_type, "application/xhtml+xml"))
+			return 1;
+	}
+	if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	for (;;) {
+		p = skip_space(p, end);
+		if (starts_ci(p, end, "<!--")) {
+			if (!(p = after(p + 4, end, "-->")))
+				return 1;
+		} else if (starts_ci(p, end, "<?xml")) {
+			if (!(p = after(p + 5, end, "?>")))
+				return 1;
+		} else if (starts_ci(p, end, "<!doctype")) {
+			return 1;
+		} else {
+			break;
+		}
+	}
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		if (starts_ci(p, end, tags[i]))
+			return 1;
+	return 0;
+}
+
+/* A login or error page served with status 200 instead of the export:
+ * judged from the start of the staged file and the Content-Type. */
 static int looks_like_html(const job *j)
 {
+	unsigned char head[HEAD_SIZE];
 	char *ct = NULL;
-	const unsigned char *p = j->head, *end = j->head + j->head_len;
+	ssize_t n = pread(j->staged.fd, head, sizeof(head), 0);
 
-	if (curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
-	    ct && has_prefix_ci(ct, "text/html"))
-		return 1;
-	if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;
-	while (p < end && strchr(" \t\r\n\f\v", *p))
-		p++;
-	return starts_ci(p, (size_t)(end - p), "<!doctype html") ||
-	       starts_ci(p, (size_t)(end - p), "<html");
+	if (curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &ct) != CURLE_OK)
+		ct = NULL;
+	return bp_fetch_is_html(head, n > 0 ? (size_t)n : 0, ct);
 }
 
 static int start_attempt(run *r, job *j, bp_err *err)
@@ -294,7 +351,6 @@ static int start_attempt(run *r, job *j, bp_err *err)
 	if (bp_fs_stage(&j->staged, j->final_path, 0600, err) < 0)
 		return -1;
 	j->bytes = 0;
-	j->head_len = 0;
 	j->too_big = 0;
 	j->write_errno = 0;
 	j->errbuf[0] = '\0';
@@ -406,11 +462,32 @@ static int failed_status(run *r, job *j, long code, bp_err *err)
 			  "%s: %s", j->src->id, j->url, why);
 }
 
-/* The body arrived: check it, then move it into place. */
-static int keep_body(run *r, job *j, bp_err *err)
+/* Appended to the error of a body that is refused: the cache still holds
+ * the last good download, and says since when, so nobody mistakes this
+ * month's failure for this month's data. */
+static void kept_note(const job *j, bp_err *err)
 {
-	double secs = (now_ms() - j->begun_ms) / 1000.0;
+	size_t len = strlen(err->msg);
+	struct stat st;
+	char when[32] = "";
+	struct tm tm;
 
+	if (lstat(j->final_path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err->msg + len, sizeof(err->msg) - len, "; nothing was "
+			 "written to the cache");
+		return;
+	}
+	if (gmtime_r(&st.st_mtime, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	snprintf(err->msg + len, sizeof(err->msg) - len, "; the last good "
+		 "download (%s) is kept in the cache and was not replaced (run "
+		 "--offline reads it)", when);
+}
+
+/* What makes a complete body not the export: empty, an HTML page, or
+ * (with a check) a header row that does not read as the source's. */
+static int refuse_body(run *r, job *j, bp_err *err)
+{
 	if (j->bytes == 0)
 		return bp_err_set(err, BP_EDATA, "source '%s' returned an empty "
 				  "file (%s)", j->src->id, j->url);
@@ -418,6 +495,21 @@ static int keep_body(run *r, job *j, bp_err *err)
 		return bp_err_set(err, BP_EDATA, "source '%s' returned an HTML "
 				  "page, not an export (a login page?) (%s)",
 				  j->src->id, j->url);
+	/* The reader's own error: it names the line and what was expected. */
+	if (r->check)
+		return r->check->fn(r->check->ctx, j->src, j->staged.tmp, err);
+	return 0;
+}
+
+/* The body arrived: check it, then move it into place. */
+static int keep_body(run *r, job *j, bp_err *err)
+{
+	double secs = (now_ms() - j->begun_ms) / 1000.0;
+
+	if (refuse_body(r, j, err) < 0) {
+		kept_note(j, err);
+		return -1;
+	}
 	curl_multi_remove_handle(r->multi, j->easy);
 	if (bp_fs_commit(&j->staged, err) < 0)
 		return -1;
@@ -525,18 +617,31 @@ static void free_jobs(run *r)
 
 static int check_offline(const bp_config *cfg, const char *cache, bp_err *err)
 {
+	struct stat st;
+
+	if (lstat(cache, &st) == 0 &&
+	    bp_fs_check_private(cache, "cache folder", err) < 0)
+		return -1;
 	for (size_t i = 0; i < cfg->n_sources; i++) {
 		const bp_source *src = &cfg->sources[i];
-		struct stat st;
 		char *path;
-		int ok;
+		int ok, link;
 
 		if (check_id(src, err) < 0)
 			return -1;
 		path = bp_fetch_path(cache, src);
-		ok = src->connector ? bp_conn_pulled(path) :
-		     stat(path, &st) == 0 && S_ISREG(st.st_mode);
+		/* Never through a link: whoever planted it chose what is read. */
+		ok = lstat(path, &st) == 0;
+		link = ok && S_ISLNK(st.st_mode);
+		ok = ok && (src->connector ? S_ISDIR(st.st_mode) &&
+			    bp_conn_pulled(path) : S_ISREG(st.st_mode));
+		if (link)
+			bp_err_set(err, BP_ENOINPUT, "the download of source '%s' "
+				   "in the cache ('%s') is a symbolic link; remove "
+				   "it and run without --offline", src->id, path);
 		free(path);
+		if (link)
+			return -1;
 		if (!ok)
 			return bp_err_set(err, BP_ENOINPUT, "no earlier download of "
 					  "source '%s' (run without --offline "
@@ -560,7 +665,14 @@ static int pull_all(const bp_config *cfg, const char *cache,
 int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
 		 const bp_conn_window *w, bp_err *err)
 {
-	run r = { .cfg = cfg, .cache = cache };
+	return bp_fetch_all_checked(cfg, cache, offline, w, NULL, err);
+}
+
+int bp_fetch_all_checked(const bp_config *cfg, const char *cache, int offline,
+			 const bp_conn_window *w, const bp_fetch_check *check,
+			 bp_err *err)
+{
+	run r = { .cfg = cfg, .cache = cache, .check = check };
 	size_t n_urls = 0;
 	int rc = -1, curl_ready = 0;
 
@@ -572,8 +684,11 @@ int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
 		     check_scheme(&cfg->sources[i], err) < 0) ||
 		    check_ca(cfg, &cfg->sources[i], err) < 0)
 			return -1;
-	/* Owner-only: exports hold personal data. */
-	if (bp_fs_mkdirs(cache, 0700, err) < 0)
+	/* Owner-only: exports hold personal data, and a folder others can
+	 * write would let them plant what a run (from root's crontab, say)
+	 * writes through. */
+	if (bp_fs_mkdirs(cache, 0700, err) < 0 ||
+	    bp_fs_check_private(cache, "cache folder", err) < 0)
 		return -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return bp_err_set(err, BP_ESOFTWARE, "cannot initialise libcurl");

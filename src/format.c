@@ -165,6 +165,13 @@ static int is_ko(const char *language)
 	return language && strncmp(language, "ko", 2) == 0;
 }
 
+/* Chinese (zh, zh-TW, zh-CN): months and dates read the same in
+ * traditional and simplified script. */
+static int is_zh(const char *language)
+{
+	return language && strncmp(language, "zh", 2) == 0;
+}
+
 /* Reads exactly n digits; -1 when any is not a digit. */
 static int digits_at(const char *s, int n)
 {
@@ -194,8 +201,14 @@ int bp_format_month(const char *yyyymm, const char *language, int abbrev,
 
 	if (parse_month(yyyymm, &y, &m) < 0 || (yyyymm[7] && yyyymm[7] != '-'))
 		return fail(buf, size);
+	if (abbrev == 2)
+		return is_ko(language) ? snprintf(buf, size, "%d\xec\x9b\x94", m)
+		       : is_zh(language) ? snprintf(buf, size, "%d\xe6\x9c\x88", m)
+		       : snprintf(buf, size, "%.3s", month_en[m - 1]);
 	if (is_ko(language))
 		return snprintf(buf, size, "%d\xeb\x85\x84 %d\xec\x9b\x94", y, m);
+	if (is_zh(language))
+		return snprintf(buf, size, "%d\xe5\xb9\xb4%d\xe6\x9c\x88", y, m);
 	if (abbrev)
 		return snprintf(buf, size, "%.3s %d", month_en[m - 1], y);
 	return snprintf(buf, size, "%s %d", month_en[m - 1], y);
@@ -246,74 +259,10 @@ int bp_format_date(const char *iso, const char *language, char *buf,
 		return snprintf(buf, size,
 				"%d\xeb\x85\x84 %d\xec\x9b\x94 %d\xec\x9d\xbc%s%s",
 				y, m, d, time, off);
+	if (is_zh(language))
+		return snprintf(buf, size,
+				"%d\xe5\xb9\xb4%d\xe6\x9c\x88%d\xe6\x97\xa5%s%s",
+				y, m, d, time, off);
 	return snprintf(buf, size, "%d %s %d%s%s", d, month_en[m - 1], y, time,
 			off);
-}
-
-/* Names of metrics.xml columns and quality counters, as a board reads them. */
-static const struct { const char *key, *en, *ko; } labels[] = {
-	{"contacts", "Contacts", "연락처"},
-	{"leads", "Leads", "리드"},
-	{"mqls", "MQLs", "MQL"},
-	{"sqls", "SQLs", "SQL"},
-	{"opportunities", "Opportunities", "영업 기회"},
-	{"customers", "Customers", "고객"},
-	{"contact_to_lead", "Contact→Lead", "연락처→리드"},
-	{"lead_to_mql", "Lead→MQL", "리드→MQL"},
-	{"mql_to_sql", "MQL→SQL", "MQL→SQL"},
-	{"sql_to_opportunity", "SQL→Opp.", "SQL→기회"},
-	{"opportunity_to_customer", "Opp.→Customer", "기회→고객"},
-	{"lead_to_customer", "Lead→Customer", "리드→고객"},
-	{"new_leads", "New leads", "신규 리드"},
-	{"new_mqls", "MQLs", "MQL"},
-	{"new_sqls", "SQLs", "SQL"},
-	{"new_opportunities", "Opportunities", "영업 기회"},
-	{"new_customers", "Customers", "고객"},
-	{"spend", "Ad spend", "광고비"},
-	{"cost", "Cost", "비용"},
-	{"cpl", "CPL", "리드당 비용"},
-	{"cost_per_mql", "Cost per MQL", "MQL당 비용"},
-	{"cost_per_sql", "Cost per SQL", "SQL당 비용"},
-	{"cost_per_opportunity", "Cost per opportunity", "영업 기회당 비용"},
-	{"cac", "CAC", "CAC"},
-	{"won_deals", "Won deals", "성사 거래"},
-	{"won_revenue", "Won revenue", "성사 매출"},
-	{"cac_payback_months", "CAC payback", "CAC 회수 기간"},
-	{"sessions", "Sessions", "세션"},
-	{"new_users", "New users", "신규 사용자"},
-	{"bounce_rate", "Bounce rate", "이탈률"},
-	{"target", "Target", "목표"},
-	{"actual", "Actual", "실적"},
-	{"footer-rows", "Total/footer rows", "합계/바닥글 행"},
-	{"duplicates", "Duplicate IDs", "중복 ID"},
-	{"bad-dates", "Unparseable dates", "해석 불가 날짜"},
-	{"stage-before-create", "Stage before create date", "생성일 이전 단계"},
-	{"after-as-of", "Dated after as-of", "기준 시점 이후"},
-	{"unmatched-rows", "Unmatched source values", "규칙 불일치 값"},
-	{"won-without-amount", "Won deals without amount", "금액 없는 성사 거래"},
-	{"unknown-contact", "Deals with unknown contact", "연락처 불명 거래"},
-	{"no-association", "Deals linked to no contact", "연락처 연결 없는 거래"},
-	{"missing-id", "Rows without an ID", "ID 없는 행"},
-	{"won-without-close-date", "Won deals without close date", "마감일 없는 성사 거래"},
-	{"lost-without-close-date", "Lost deals without close date", "마감일 없는 실패 거래"},
-	{"notes-rows", "Notes under the table", "표 아래 메모 행"},
-	{"stage-mismatch", "Stage without a date", "날짜 없는 현재 단계"},
-	{"funnel-cumulative", "Cumulative funnel: a contact that skipped a stage counts as having passed it, so conversions never exceed 100%.",
-	 "누적 퍼널: 단계를 건너뛴 연락처도 그 단계를 지난 것으로 셉니다(전환율은 100%를 넘지 않음)."},
-	{"funnel-any", "Funnel by each stage's own date (HubSpot's \"any stages\" report): a skipped stage is not counted.",
-	 "단계별 자체 날짜 기준 퍼널(HubSpot \"any stages\" 보고서): 건너뛴 단계는 세지 않습니다."},
-	{"funnel-ordered", "Funnel of contacts that went through every stage in order (HubSpot's \"all stages\" report).",
-	 "모든 단계를 순서대로 거친 연락처의 퍼널(HubSpot \"all stages\" 보고서)."},
-	{"months", "months", "개월"},
-};
-
-const char *bp_format_label(const char *key, const char *language)
-{
-	size_t i;
-
-	for (i = 0; key && i < sizeof(labels) / sizeof(labels[0]); i++) {
-		if (strcmp(labels[i].key, key) == 0)
-			return is_ko(language) ? labels[i].ko : labels[i].en;
-	}
-	return NULL;
 }

@@ -6,13 +6,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "mem.h"
+
+#define LOCK_NAME ".lock"
+#define LOCK_POLL_MS 100
 
 char *bp_fs_join(const char *dir, const char *name)
 {
@@ -86,7 +93,9 @@ int bp_fs_stage(bp_staged *st, const char *path, mode_t mode, bp_err *err)
 	st->tmp = bp_xasprintf("%s/.%s.XXXXXX", dir, basename(copy));
 	free(copy);
 	free(dir);
-	st->fd = mkostemp(st->tmp, O_CLOEXEC);
+	/* mkostemp creates with O_EXCL: a link planted under the name is
+	 * never followed, and no other process has the file. */
+	st->fd = mkostemp(st->tmp, O_CLOEXEC | O_NOFOLLOW);
 	if (st->fd < 0 || fchmod(st->fd, mode) < 0) {
 		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", path,
 			   strerror(errno));
@@ -205,4 +214,199 @@ int bp_fs_write_file(const char *path, const void *data, size_t n,
 		return -1;
 	}
 	return bp_fs_commit(&st, err);
+}
+
+/* A user's name for messages, else their number. */
+static const char *user_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *found = NULL;
+	char text[1024];
+
+	if (getpwuid_r(uid, &pw, text, sizeof(text), &found) == 0 && found)
+		snprintf(buf, size, "'%s'", found->pw_name);
+	else
+		snprintf(buf, size, "%ld", (long)uid);
+	return buf;
+}
+
+int bp_fs_check_private(const char *path, const char *what, bp_err *err)
+{
+	char owner[300], me[300];
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot use %s '%s': %s",
+				  what, path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return bp_err_set(err, BP_ECANTCREAT, "%s '%s' is a symbolic link; "
+				  "boardpack writes only into a real folder of "
+				  "its own: remove the link", what, path);
+	if (!S_ISDIR(st.st_mode))
+		return bp_err_set(err, BP_ECANTCREAT, "%s '%s' is not a folder",
+				  what, path);
+	if (st.st_uid != geteuid())
+		return bp_err_set(err, BP_ECANTCREAT, "%s '%s' belongs to user %s, "
+				  "not to the user running boardpack (%s), who "
+				  "would write through whatever it holds: chown "
+				  "-R it to the running user, or run boardpack as "
+				  "its owner", what, path,
+				  user_name(st.st_uid, owner, sizeof(owner)),
+				  user_name(geteuid(), me, sizeof(me)));
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return bp_err_set(err, BP_ECANTCREAT, "%s '%s' is writable by %s "
+				  "(mode %04o), so another user could plant "
+				  "files in it: chmod go-w '%s'", what, path,
+				  (st.st_mode & S_IWOTH) ? "others" : "its group",
+				  (unsigned)(st.st_mode & 07777), path);
+	return 0;
+}
+
+/* ---- the output folder's lock ---------------------------------------- */
+
+struct bp_fs_lock {
+	int fd;
+	char *path;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "pid N on HOST since TIME" from the lock file, or "" when it says
+ * nothing readable (a holder that has not written it yet). */
+static void holder_text(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	size_t i;
+
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	for (i = 0; i < (size_t)n; i++)
+		if (buf[i] == '\n' || (unsigned char)buf[i] < ' ')
+			buf[i] = buf[i] == '\n' ? '\0' : '?';
+}
+
+/* Writes who holds the lock, for the message of those who wait. */
+static void write_holder(int fd)
+{
+	char host[256] = "", when[32] = "", text[400];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "?");
+	if (gmtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(text, sizeof(text), "pid %ld on %s since %s\n",
+		     (long)getpid(), host, when);
+	/* Only a hint for others' messages: a failure changes nothing. */
+	if (ftruncate(fd, 0) == 0 && n > 0 && pwrite(fd, text, (size_t)n, 0) < 0)
+		return;
+}
+
+static int open_lock_file(const char *path, bp_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct stat st;
+
+	if (fd < 0 && errno == ELOOP)
+		return bp_err_set(err, BP_ECANTCREAT, "lock file '%s' is a symbolic "
+				  "link: remove it", path);
+	if (fd < 0)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot open lock file '%s': "
+				  "%s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		close(fd);
+		return bp_err_set(err, BP_ECANTCREAT, "lock file '%s' is not a file "
+				  "of the user running boardpack: remove it", path);
+	}
+	return fd;
+}
+
+bp_fs_lock *bp_fs_lock_dir(const char *dir, int wait_s, bp_err *err)
+{
+	char *path = bp_fs_join(dir, LOCK_NAME), holder[400];
+	long long deadline = mono_ms() + (long long)wait_s * 1000;
+	bp_fs_lock *l = NULL;
+	int fd = open_lock_file(path, err), said = 0;
+
+	if (fd < 0)
+		goto out;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			bp_err_set(err, BP_ECANTCREAT, "cannot lock '%s': %s", path,
+				   strerror(errno));
+			goto out;
+		}
+		holder_text(fd, holder, sizeof(holder));
+		if (mono_ms() >= deadline) {
+			bp_err_set(err, BP_ETEMPFAIL, "another boardpack run (%s) "
+				   "holds the output folder '%s'; try again when it "
+				   "has finished", holder[0] ? holder : "pid unknown",
+				   dir);
+			goto out;
+		}
+		if (!said++)
+			bp_log_warn("another boardpack run (%s) holds the output "
+				    "folder '%s'; waiting up to %d s for it",
+				    holder[0] ? holder : "pid unknown", dir, wait_s);
+		nanosleep(&(struct timespec){ 0, LOCK_POLL_MS * 1000000L }, NULL);
+	}
+	write_holder(fd);
+	l = bp_xcalloc(1, sizeof(*l));
+	l->fd = fd;
+	l->path = path;
+	return l;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return NULL;
+}
+
+int bp_fs_lock_covers(const bp_fs_lock *l, const char *dir)
+{
+	char *path;
+	struct stat a, b;
+	int same;
+
+	if (!l)
+		return 0;
+	path = bp_fs_join(dir, LOCK_NAME);
+	same = fstat(l->fd, &a) == 0 && lstat(path, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	free(path);
+	return same;
+}
+
+void bp_fs_unlock(bp_fs_lock *l)
+{
+	if (!l)
+		return;
+	/* The file stays: removing it would let a waiter lock an unlinked
+	 * inode while a newcomer locks a new one. */
+	close(l->fd);
+	free(l->path);
+	free(l);
+}
+
+int bp_fs_lock_wait(int fallback)
+{
+	const char *v = getenv("BOARDPACK_LOCK_WAIT");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return fallback;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 0 || n > 86400)
+		return fallback;
+	return (int)n;
 }

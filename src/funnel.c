@@ -97,6 +97,21 @@ bp_month_cell *bp_funnel_month(const bp_funnel *f, bp_month m, int channel)
 	return i < 0 ? NULL : &f->month[i];
 }
 
+/* Adds v to *cell and its magnitude to *bound, the same figure's bound
+ * (funnel.h): refused, naming the figure, when the bound would pass 64
+ * bits.  The cell cannot overflow then, since it never exceeds its
+ * bound. */
+static int add_to(bp_funnel *f, int64_t *cell, int64_t *bound, int64_t v,
+		  const char *what)
+{
+	if (v == INT64_MIN || bp_add(bound, v < 0 ? -v : v) < 0) {
+		f->overflow = what;
+		return -1;
+	}
+	*cell += v;
+	return 0;
+}
+
 /* Remembers the earliest month anything was dated in. */
 static void saw(bp_funnel *f, bp_month m)
 {
@@ -195,7 +210,9 @@ int bp_funnel_add_contact(bp_funnel *f, const bp_contact *c)
 			continue;
 		mc->entered[s]++;
 		if (s == BP_CUSTOMER) {
-			mc->cycle_seconds += eff[s] - c->created;
+			if (add_to(f, &mc->cycle_seconds, &f->bound.cycle_seconds,
+				   eff[s] - c->created, "sales cycle") < 0)
+				return -1;
 			mc->cycle_contacts++;
 		}
 	}
@@ -230,15 +247,17 @@ void bp_funnel_add_campaign_contact(const bp_funnel *f, bp_campaign *k,
 	k->customers += in_last_month(f, at[BP_CUSTOMER]);
 }
 
-void bp_funnel_add_campaign_spend(bp_campaign *k, bp_money spend)
+int bp_funnel_add_campaign_spend(bp_campaign *k, bp_money spend)
 {
-	k->spend += spend;
+	if (bp_add(&k->spend, spend) < 0)
+		return -1;
 	k->has_spend = 1;
+	return 0;
 }
 
 /* The deal's amount in the open pipeline of each month's end (or as_of):
  * created by then, and not closed by then. */
-static void add_open(bp_funnel *f, const bp_deal *d)
+static int add_open(bp_funnel *f, const bp_deal *d)
 {
 	int i;
 
@@ -250,8 +269,11 @@ static void add_open(bp_funnel *f, const bp_deal *d)
 		    (d->closed != BP_TIME_NONE && d->closed <= t))
 			continue;
 		mc = &f->month[(size_t)i * (size_t)f->n_channels + (size_t)d->channel];
-		mc->open_pipeline += d->amount;
+		if (add_to(f, &mc->open_pipeline, &f->bound.open_pipeline,
+			   d->amount, "open pipeline") < 0)
+			return -1;
 	}
+	return 0;
 }
 
 
@@ -268,8 +290,10 @@ int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d)
 
 		saw(f, m);
 		mc = bp_funnel_month(f, m, d->channel);
-		if (mc && d->has_amount)
-			mc->pipeline_created += d->amount;
+		if (mc && d->has_amount &&
+		    add_to(f, &mc->pipeline_created, &f->bound.pipeline_created,
+			   d->amount, "pipeline") < 0)
+			return -1;
 	}
 	/* A won or lost deal without a close date is never open; a close
 	 * date after as_of has not happened. */
@@ -278,7 +302,8 @@ int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d)
 
 		if (!decided || open.closed > f->as_of)
 			open.closed = BP_TIME_NONE;
-		add_open(f, &open);
+		if (add_open(f, &open) < 0)
+			return -1;
 	}
 	if (d->closed == BP_TIME_NONE || d->closed > f->as_of)
 		return 0;
@@ -292,14 +317,18 @@ int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d)
 		return 0;
 	mc = bp_funnel_month(f, bp_funnel_month_of(f, d->closed), d->channel);
 	if (mc) {
+		if (add_to(f, &mc->won_revenue, &f->bound.won_revenue, d->amount,
+			   "won revenue") < 0)
+			return -1;
 		mc->won_deals++;
-		mc->won_revenue += d->amount;
 	}
 	if (d->cohort != BP_MONTH_NONE) {
 		cc = bp_funnel_cohort(f, d->cohort, d->channel);
 		if (cc) {
+			if (add_to(f, &cc->won_revenue, &f->cohort_bound.won_revenue,
+				   d->amount, "won revenue") < 0)
+				return -1;
 			cc->won_deals++;
-			cc->won_revenue += d->amount;
 		}
 	}
 	return 1;
@@ -314,42 +343,57 @@ void bp_funnel_declare(bp_funnel *f, int channel, unsigned has)
 			f->has[ch] |= has;
 }
 
-void bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
-			 bp_money spend, int64_t impressions, int64_t clicks,
-			 unsigned has)
+int bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
+			bp_money spend, int64_t impressions, int64_t clicks,
+			unsigned has)
 {
 	bp_month_cell *mc = bp_funnel_month(f, m, channel);
+	bp_month_cell *b = &f->bound;
 
 	saw(f, m);
 	if (!mc)
-		return;
-	mc->spend += spend;
-	if (has & BP_HAS_IMPRESSIONS)
-		mc->impressions += impressions;
-	if (has & BP_HAS_CLICKS) {
-		mc->clicks += clicks;
-		mc->cpc_spend += spend;
-		if (has & BP_HAS_IMPRESSIONS)
-			mc->ctr_impressions += impressions;
-	}
+		return 0;
+	if (add_to(f, &mc->spend, &b->spend, spend, "spend") < 0)
+		return -1;
+	if ((has & BP_HAS_IMPRESSIONS) &&
+	    add_to(f, &mc->impressions, &b->impressions, impressions,
+		   "impressions") < 0)
+		return -1;
+	if (!(has & BP_HAS_CLICKS))
+		return 0;
+	if (add_to(f, &mc->clicks, &b->clicks, clicks, "clicks") < 0 ||
+	    add_to(f, &mc->cpc_spend, &b->cpc_spend, spend, "spend") < 0)
+		return -1;
+	if ((has & BP_HAS_IMPRESSIONS) &&
+	    add_to(f, &mc->ctr_impressions, &b->ctr_impressions, impressions,
+		   "impressions") < 0)
+		return -1;
+	return 0;
 }
 
-void bp_funnel_add_traffic(bp_funnel *f, bp_month m, int channel,
-			   int64_t sessions, int64_t new_users,
-			   int64_t engaged_sessions, unsigned has)
+int bp_funnel_add_traffic(bp_funnel *f, bp_month m, int channel,
+			  int64_t sessions, int64_t new_users,
+			  int64_t engaged_sessions, unsigned has)
 {
 	bp_month_cell *mc = bp_funnel_month(f, m, channel);
+	bp_month_cell *b = &f->bound;
 
 	saw(f, m);
 	if (!mc)
-		return;
-	mc->sessions += sessions;
-	if (has & BP_HAS_NEW_USERS)
-		mc->new_users += new_users;
-	if (has & BP_HAS_ENGAGED) {
-		mc->engaged_sessions += engaged_sessions;
-		mc->bounce_sessions += sessions;
-	}
+		return 0;
+	if (add_to(f, &mc->sessions, &b->sessions, sessions, "sessions") < 0)
+		return -1;
+	if ((has & BP_HAS_NEW_USERS) &&
+	    add_to(f, &mc->new_users, &b->new_users, new_users, "new_users") < 0)
+		return -1;
+	if (!(has & BP_HAS_ENGAGED))
+		return 0;
+	if (add_to(f, &mc->engaged_sessions, &b->engaged_sessions,
+		   engaged_sessions, "engaged_sessions") < 0 ||
+	    add_to(f, &mc->bounce_sessions, &b->bounce_sessions, sessions,
+		   "sessions") < 0)
+		return -1;
+	return 0;
 }
 
 unsigned bp_funnel_has_where(const bp_funnel *f, int (*in)(void *, int),
@@ -369,51 +413,59 @@ unsigned bp_funnel_has_all(const bp_funnel *f)
 	return bp_funnel_has_where(f, NULL, NULL);
 }
 
-void bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out)
+int bp_cohort_cell_add(bp_cohort_cell *to, const bp_cohort_cell *c)
 {
-	int ch, s;
+	int s, rc = 0;
+
+	rc |= bp_add(&to->contacts, c->contacts);
+	for (s = 0; s < BP_NSTAGES; s++)
+		rc |= bp_add(&to->reached[s], c->reached[s]);
+	rc |= bp_add(&to->won_deals, c->won_deals);
+	rc |= bp_add(&to->won_revenue, c->won_revenue);
+	return rc ? -1 : 0;
+}
+
+int bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out)
+{
+	int ch, rc = 0;
 
 	*out = (bp_cohort_cell){0};
-	for (ch = 0; ch < f->n_channels; ch++) {
-		const bp_cohort_cell *c = &f->cohort[i * f->n_channels + ch];
-
-		out->contacts += c->contacts;
-		for (s = 0; s < BP_NSTAGES; s++)
-			out->reached[s] += c->reached[s];
-		out->won_deals += c->won_deals;
-		out->won_revenue += c->won_revenue;
-	}
+	for (ch = 0; ch < f->n_channels; ch++)
+		rc |= bp_cohort_cell_add(out, &f->cohort[i * f->n_channels + ch]);
+	return rc ? -1 : 0;
 }
 
-void bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c)
+int bp_month_cell_add(bp_month_cell *to, const bp_month_cell *c)
 {
-	int s;
+	int s, rc = 0;
 
-	to->spend += c->spend;
-	to->impressions += c->impressions;
-	to->clicks += c->clicks;
-	to->ctr_impressions += c->ctr_impressions;
-	to->cpc_spend += c->cpc_spend;
+	rc |= bp_add(&to->spend, c->spend);
+	rc |= bp_add(&to->impressions, c->impressions);
+	rc |= bp_add(&to->clicks, c->clicks);
+	rc |= bp_add(&to->ctr_impressions, c->ctr_impressions);
+	rc |= bp_add(&to->cpc_spend, c->cpc_spend);
 	for (s = 0; s < BP_NSTAGES; s++)
-		to->entered[s] += c->entered[s];
-	to->won_deals += c->won_deals;
-	to->won_revenue += c->won_revenue;
-	to->lost_deals += c->lost_deals;
-	to->pipeline_created += c->pipeline_created;
-	to->open_pipeline += c->open_pipeline;
-	to->cycle_seconds += c->cycle_seconds;
-	to->cycle_contacts += c->cycle_contacts;
-	to->sessions += c->sessions;
-	to->new_users += c->new_users;
-	to->engaged_sessions += c->engaged_sessions;
-	to->bounce_sessions += c->bounce_sessions;
+		rc |= bp_add(&to->entered[s], c->entered[s]);
+	rc |= bp_add(&to->won_deals, c->won_deals);
+	rc |= bp_add(&to->won_revenue, c->won_revenue);
+	rc |= bp_add(&to->lost_deals, c->lost_deals);
+	rc |= bp_add(&to->pipeline_created, c->pipeline_created);
+	rc |= bp_add(&to->open_pipeline, c->open_pipeline);
+	rc |= bp_add(&to->cycle_seconds, c->cycle_seconds);
+	rc |= bp_add(&to->cycle_contacts, c->cycle_contacts);
+	rc |= bp_add(&to->sessions, c->sessions);
+	rc |= bp_add(&to->new_users, c->new_users);
+	rc |= bp_add(&to->engaged_sessions, c->engaged_sessions);
+	rc |= bp_add(&to->bounce_sessions, c->bounce_sessions);
+	return rc ? -1 : 0;
 }
 
-void bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out)
+int bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out)
 {
-	int ch;
+	int ch, rc = 0;
 
 	*out = (bp_month_cell){0};
 	for (ch = 0; ch < f->n_channels; ch++)
-		bp_month_cell_add(out, &f->month[i * f->n_channels + ch]);
+		rc |= bp_month_cell_add(out, &f->month[i * f->n_channels + ch]);
+	return rc ? -1 : 0;
 }

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "mem.h"
 #include "num.h"
+#include "text.h"
 
 #define MAX_FIELDS 13
 #define MAX_ALIASES 8
@@ -33,6 +34,13 @@
 #define NAME_LEN 160
 #define DAY_CACHE 1024
 #define MAX_CACHED_VALUES 4096
+/* Source values no rule matched that data quality lists, most rows
+ * first: the rest are folded into one "(more values)" entry. */
+#define MAX_LISTED_VALUES 100
+/* Total rows ("Total: Account") kept to check the rows against. */
+#define MAX_TOTALS 16
+/* The longest record ID accepted (HubSpot's are 12 digits). */
+#define MAX_ID_BYTES 256
 /* A contact that exists in the file but not for this run (created after
  * as_of): deals joined to it are treated as having no known contact. */
 #define REF_FUTURE 0xFFFFFFFFu
@@ -307,10 +315,15 @@ const char *bp_preset_header(bp_source_kind kind, const char *name, size_t i,
 }
 
 /* A source value and the channel it maps to, cached because exports repeat
- * a handful of values over millions of rows. */
+ * a handful of values over millions of rows.  The key is the value as
+ * written, or for one longer than BP_TEXT_MAX its cut form (`cut`): a
+ * 5 MB cell is matched against the rules as it is, never kept. */
 typedef struct value_entry {
 	char *s;
 	size_t n;
+	char *shown;     /* unmatched: the value as data quality lists it */
+	unsigned flags;  /* BP_TEXT_* of `shown` */
+	int cut;         /* the key is the cut form of a longer value */
 	int channel;
 	int matched;
 	int64_t count;
@@ -335,6 +348,7 @@ struct bp_ingest {
 #define LOOKAHEAD 16
 typedef struct pending {
 	bp_contact c;
+	long line;          /* where its row starts, for errors */
 	bp_campaign *campaign;  /* where its period stages count, or NULL */
 	uint32_t ref;
 	int late, early;
@@ -387,10 +401,15 @@ typedef struct reader {
 	bp_time range_day;             /* the day rows without a date column get */
 	unsigned has;                  /* BP_HAS_* of this export's columns */
 	int in_notes;                  /* past the empty row that ends the table */
+	/* Footer-like rows since the last record (footer_like()). */
+	int64_t held, held_no_id;
+	long held_line;                /* the first that has an ID or is a total */
+	char *held_text;               /* its first field, cleaned and cut */
 	/* Sums over every data row, for the export's own total rows. */
 	bp_money sum_cost;
 	int64_t sum_impressions, sum_clicks;
 	int64_t costs_seen;            /* rows with a cost, empty ones aside */
+	bp_money negative_sum;         /* the negative costs, for the warning */
 	int64_t won_seen, won_with_amount;
 	int64_t with_stage_date;       /* contacts with a date in any stage */
 	bp_time first_created;         /* the earliest create date read */
@@ -468,6 +487,18 @@ static int is_blank_row(const bp_field *fields, size_t n)
 	return 1;
 }
 
+/* Text from the export kept for the outputs, cleaned and cut as text.h
+ * says, and counted when it had to be.  Caller frees. */
+static char *keep_text(bp_quality *q, const char *s, size_t n)
+{
+	unsigned flags;
+	char *t = bp_text_dup(s, n, BP_TEXT_MAX, &flags);
+
+	q->sanitized_values += (flags & BP_TEXT_FIXED) != 0;
+	q->truncated_values += (flags & BP_TEXT_CUT) != 0;
+	return t;
+}
+
 /* Appends a warning to q. */
 static void warn(bp_quality *q, const char *code, const char *fmt, ...)
 	BP_PRINTF(3, 4);
@@ -503,8 +534,10 @@ static void values_free(value_map *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->cap; i++)
+	for (i = 0; i < m->cap; i++) {
 		free(m->e[i].s);
+		free(m->e[i].shown);
+	}
 	free(m->e);
 	memset(m, 0, sizeof(*m));
 }
@@ -538,11 +571,13 @@ static int rule_channel(const bp_source *src, const char *s, size_t n, int *ch)
 	return 0;
 }
 
-/* Finds the entry for a value, adding it when there is room.  Returns NULL
- * when the map is full; the caller then scans the rules. */
+/* Finds the entry for a value (`cut`: the cut form of a longer value that
+ * no rule matched), adding it when there is room.  Returns NULL when the
+ * map is full; the caller then scans the rules. */
 static value_entry *values_get(value_map *m, const bp_source *src, int other,
-			       const char *s, size_t n)
+			       const char *s, size_t n, int cut)
 {
+	value_entry *e;
 	size_t i;
 
 	if (!m->e) {
@@ -551,7 +586,8 @@ static value_entry *values_get(value_map *m, const bp_source *src, int other,
 	}
 	i = hash_ci(s, n) & (m->cap - 1);
 	while (m->e[i].s) {
-		if (m->e[i].n == n && memcmp(m->e[i].s, s, n) == 0)
+		if (m->e[i].n == n && m->e[i].cut == cut &&
+		    memcmp(m->e[i].s, s, n) == 0)
 			return &m->e[i];
 		i = (i + 1) & (m->cap - 1);
 	}
@@ -578,13 +614,19 @@ static value_entry *values_get(value_map *m, const bp_source *src, int other,
 		while (m->e[i].s)
 			i = (i + 1) & (m->cap - 1);
 	}
-	m->e[i].s = bp_xstrndup(s, n);
-	m->e[i].n = n;
-	m->e[i].matched = rule_channel(src, s, n, &m->e[i].channel);
-	if (!m->e[i].matched)
-		m->e[i].channel = other;
+	e = &m->e[i];
+	e->s = bp_xstrndup(s, n);
+	e->n = n;
+	e->cut = cut;
+	e->matched = !cut && rule_channel(src, s, n, &e->channel);
+	if (!e->matched) {
+		e->channel = other;
+		e->shown = bp_text_dup(s, n, BP_TEXT_MAX, &e->flags);
+		if (cut)
+			e->flags |= BP_TEXT_CUT;
+	}
 	m->count++;
-	return &m->e[i];
+	return e;
 }
 
 /* The channel of a source value, per the source's rules; `other` (and
@@ -593,15 +635,29 @@ static int channel_of(reader *r, const bp_field *f)
 {
 	const char *s = f->p;
 	size_t n = f->n;
+	char key[BP_TEXT_MAX + 1];
+	unsigned flags = 0;
 	value_entry *e;
 	int ch;
 
 	trim(&s, &n);
-	e = values_get(&r->values, r->src, r->in->other, s, n);
+	if (n > BP_TEXT_MAX) {
+		/* Too long to keep: the rules see it whole, data quality its
+		 * cut form. */
+		if (rule_channel(r->src, s, n, &ch))
+			return ch;
+		n = bp_text_clean(key, sizeof(key), s, n, BP_TEXT_MAX, &flags);
+		s = key;
+	}
+	e = values_get(&r->values, r->src, r->in->other, s, n,
+		       (flags & BP_TEXT_CUT) != 0);
 	if (e) {
 		e->count++;
-		if (!e->matched)
+		if (!e->matched) {
 			r->q->unmatched_rows++;
+			r->q->sanitized_values += (e->flags & BP_TEXT_FIXED) != 0;
+			r->q->truncated_values += (e->flags & BP_TEXT_CUT) != 0;
+		}
 		return e->channel;
 	}
 	if (rule_channel(r->src, s, n, &ch))
@@ -621,41 +677,53 @@ static int cmp_unmatched(const void *a, const void *b)
 	return strcmp(x->value, y->value);
 }
 
-/* The values past the cache's capacity are counted but not kept: one
- * entry says how many rows they hold. */
+/* The values past the cache's capacity, and those past the MAX_LISTED_VALUES
+ * with most rows, are counted but not listed: one last entry says how
+ * many rows they hold. */
 #define MORE_VALUES "(more values)"
 
 static void collect_unmatched(reader *r)
 {
 	value_map *m = &r->values;
+	bp_quality *q = r->q;
 	size_t i, k = 0;
 	int64_t listed = 0;
 
 	if (!m->e)
 		return;
 	for (i = 0; i < m->cap; i++)
-		if (m->e[i].s && !m->e[i].matched) {
-			k++;
-			listed += m->e[i].count;
-		}
+		k += m->e[i].s && !m->e[i].matched;
 	if (!k)
 		return;
-	r->q->unmatched = bp_xcalloc(k + 1, sizeof(*r->q->unmatched));
-	if (r->q->unmatched_rows > listed) {
-		r->q->unmatched[0].value = bp_xstrdup(MORE_VALUES);
-		r->q->unmatched[0].count = r->q->unmatched_rows - listed;
-		r->q->n_unmatched = 1;
-	}
+	q->unmatched = bp_xcalloc(k + 1, sizeof(*q->unmatched));
 	for (i = 0; i < m->cap; i++) {
 		if (!m->e[i].s || m->e[i].matched)
 			continue;
-		r->q->unmatched[r->q->n_unmatched].value = m->e[i].s;
-		r->q->unmatched[r->q->n_unmatched].count = m->e[i].count;
-		r->q->n_unmatched++;
-		m->e[i].s = NULL;
+		q->unmatched[q->n_unmatched].value = m->e[i].shown;
+		q->unmatched[q->n_unmatched].count = m->e[i].count;
+		q->n_unmatched++;
+		m->e[i].shown = NULL;
 	}
-	qsort(r->q->unmatched, r->q->n_unmatched, sizeof(*r->q->unmatched),
-	      cmp_unmatched);
+	qsort(q->unmatched, q->n_unmatched, sizeof(*q->unmatched), cmp_unmatched);
+	while (q->n_unmatched > MAX_LISTED_VALUES)
+		free(q->unmatched[--q->n_unmatched].value);
+	q->unlisted_values = (int64_t)(k - q->n_unmatched);
+	for (i = 0; i < q->n_unmatched; i++)
+		listed += q->unmatched[i].count;
+	if (q->unmatched_rows > listed) {
+		q->unmatched[q->n_unmatched].value = bp_xstrdup(MORE_VALUES);
+		q->unmatched[q->n_unmatched].count = q->unmatched_rows - listed;
+		q->n_unmatched++;
+	}
+	if (q->unlisted_values || m->count >= MAX_CACHED_VALUES)
+		warn(q, "many-values", "%s%lld distinct values in '%s' match no "
+		     "channel rule: the %d with most rows are listed, and the "
+		     "other %lld rows are counted under '%s' (channel other)",
+		     m->count >= MAX_CACHED_VALUES ? "more than " : "",
+		     (long long)k, q->map[r->src->kind == BP_SRC_TRAFFIC ?
+					  T_CHANNEL : C_SOURCE].header,
+		     MAX_LISTED_VALUES, (long long)(q->unmatched_rows - listed),
+		     MORE_VALUES);
 }
 
 
@@ -915,7 +983,7 @@ static int date_by_range(reader *r, size_t f, bp_err *err)
 				 "export one row per day");
 	r->range_day = bp_civil_to_time(&rg->to, r->src_tz, r->in->f->tz);
 	r->q->map[f].by_range = 1;
-	r->q->range = bp_xstrdup(rg->text);
+	r->q->range = keep_text(r->q, rg->text, strlen(rg->text));
 	return 1;
 }
 
@@ -944,7 +1012,7 @@ static int map_columns(reader *r, bp_field *hdr, size_t n, bp_err *err)
 		r->q->map[f].required = (r->p->fields[f].flags & F_REQUIRED) != 0;
 		if (r->col[f] >= 0) {
 			i = (size_t)r->col[f];
-			r->q->map[f].header = bp_xstrndup(hdr[i].p, hdr[i].n);
+			r->q->map[f].header = keep_text(r->q, hdr[i].p, hdr[i].n);
 		} else if (rc == 0 && date_by_range(r, f, err) < 0) {
 			rc = -1;
 		}
@@ -1086,19 +1154,76 @@ static int money_value(reader *r, int f, bp_money *m, bp_err *err)
 				 r->in->cfg->currency);
 	if (rc >= 0)
 		return rc;
+	if (rc == BP_NUM_RANGE) {
+		char most[48];
+
+		bp_num_format_money(BP_MONEY_MAX, most, sizeof(most));
+		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+				 col_of(r, f), "amount '%s' in column '%s' is larger "
+				 "than %s, the most one value may be: is this column "
+				 "an amount?", shown(v, buf, sizeof(buf)),
+				 r->header_name[f], most);
+	}
 	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), col_of(r, f),
 			 "bad money amount '%s' in column '%s': expected a number "
 			 "like 1234.50 or 1,234.50", shown(v, buf, sizeof(buf)),
 			 r->header_name[f]);
 }
 
-/* A count field; missing counts as 0.  Returns 0 or -1 (err set). */
+/* A sum that would pass 64 bits: the row's value in column f is named.
+ * `what` is the figure ("spend", "impressions", ...). */
+static int overflow_at(reader *r, int f, const char *what, bp_err *err)
+{
+	char buf[64];
+
+	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), col_of(r, f),
+			 "'%s' in column '%s' makes the sum of %s overflow: the "
+			 "%s of all rows together would not fit in 64 bits",
+			 shown(get(r, f), buf, sizeof(buf)), r->header_name[f],
+			 what, what);
+}
+
+/* The column behind a figure the funnel refused to add, for the error. */
+static int overflow_field(const reader *r)
+{
+	static const struct { bp_source_kind kind; const char *what; int f; } m[] = {
+		{ BP_SRC_SPEND, "impressions", S_IMPRESSIONS },
+		{ BP_SRC_SPEND, "clicks", S_CLICKS },
+		{ BP_SRC_SPEND, "spend", S_COST },
+		{ BP_SRC_TRAFFIC, "new_users", T_NEW_USERS },
+		{ BP_SRC_TRAFFIC, "engaged_sessions", T_ENGAGED },
+		{ BP_SRC_TRAFFIC, "sessions", T_SESSIONS },
+		{ BP_SRC_DEALS, NULL, D_AMOUNT },
+	};
+	const char *what = r->in->f->overflow;
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (m[i].kind == r->src->kind &&
+		    (!m[i].what || (what && !strcmp(m[i].what, what))))
+			return m[i].f;
+	return 0;
+}
+
+static int funnel_overflow(reader *r, bp_err *err)
+{
+	return overflow_at(r, overflow_field(r), r->in->f->overflow, err);
+}
+
+/* A count field; missing counts as 0.  Returns 0 or -1 (err set).  A
+ * count below zero cannot be one (an export of changes, a formula's
+ * error): it is refused, never summed. */
 static int count_value(reader *r, int f, int64_t *out, bp_err *err)
 {
 	const bp_field *v = get(r, f);
 	char buf[64];
 	int rc = bp_num_count(v->p, v->n, out);
 
+	if (rc > 0 && *out < 0)
+		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+				 col_of(r, f), "negative %s '%s' in column '%s': a "
+				 "count cannot be below 0", r->p->fields[f].field,
+				 shown(v, buf, sizeof(buf)), r->header_name[f]);
 	if (rc > 0)
 		return 0;
 	*out = 0;
@@ -1140,23 +1265,102 @@ static int check_currency(reader *r, int f, bp_err *err)
 			 r->in->cfg->currency);
 }
 
-/* Salesforce and Google Ads end with total and notice rows. */
-static int is_footer(const bp_field *fields, size_t n)
-{
-	const char *s;
-	size_t len;
+/* ---- footers ---- */
 
-	if (n == 0)
-		return 0;
-	s = fields[0].p;
-	len = fields[0].n;
-	trim(&s, &len);
-	/* "Total", "Total: Account": not "Total Recall Promo", a campaign. */
-	if (len >= 5 && strncasecmp(s, "total", 5) == 0 &&
-	    (len == 5 || s[5] == ':'))
+/* Whether field f of the row holds nothing ("", blanks, "--", "n/a"). */
+static int holds_nothing(const reader *r, int f)
+{
+	const bp_field *v = get(r, f);
+
+	return bp_num_missing(v->p, v->n);
+}
+
+/* "Total", "Total: Account": how ad platforms label a total row; not
+ * "Total Recall Promo", a campaign. */
+static int total_label(const char *s, size_t len)
+{
+	return len >= 5 && strncasecmp(s, "total", 5) == 0 &&
+	       (len == 5 || s[5] == ':');
+}
+
+/* Whether the row has the shape of a footer line rather than of a record
+ * (by its shape, whatever its words: a contact may be called "Total").
+ * Contacts and deals: no record ID; or, the ID being the first column,
+ * where a footer writes its text, none of the record's other required
+ * fields.  Spend and traffic rows have no ID: a total row ("Total: ...")
+ * or a notice (one value alone) with none of the fields that tell a
+ * record apart (date, campaign, channel group) outside the first
+ * column. */
+static int footer_like(const reader *r)
+{
+	static const int spend_keys[] = { S_DATE, S_CAMPAIGN };
+	static const int traffic_keys[] = { T_DATEF, T_CHANNEL };
+	const int *keys = r->src->kind == BP_SRC_SPEND ? spend_keys : traffic_keys;
+	const char *s = r->n ? r->fields[0].p : "";
+	size_t len = r->n ? r->fields[0].n : 0, f;
+	int key_first = 0;
+
+	if (r->src->kind == BP_SRC_CONTACTS || r->src->kind == BP_SRC_DEALS) {
+		/* C_ID and D_ID are both field 0. */
+		s = get(r, 0)->p;
+		len = get(r, 0)->n;
+		trim(&s, &len);
+		if (len == 0)
+			return 1;
+		if (r->col[0] != 0)
+			return 0;
+		for (f = 1; f < r->p->n_fields; f++)
+			if ((r->p->fields[f].flags & F_REQUIRED) && r->col[f] > 0 &&
+			    !holds_nothing(r, (int)f))
+				return 0;
 		return 1;
-	return (len >= 24 && strncmp(s, "Confidential Information", 24) == 0) ||
-	       (len >= 9 && strncmp(s, "Copyright", 9) == 0);
+	}
+	for (f = 0; f < 2; f++) {
+		if (r->col[keys[f]] > 0 && !holds_nothing(r, keys[f]))
+			return 0;
+		key_first |= r->col[keys[f]] == 0;
+	}
+	trim(&s, &len);
+	if (total_label(s, len))
+		return 1;
+	return len && !key_first && is_blank_row(r->fields + 1, r->n - 1);
+}
+
+/* Footer-like rows wait: they are the footer only when no record follows
+ * them.  A later record makes rows without an ID what they are, rows
+ * without an ID; any other such row is an error, named. */
+static void hold_footer(reader *r)
+{
+	const char *s = r->n ? r->fields[0].p : "";
+	size_t len = r->n ? r->fields[0].n : 0;
+	int no_id = (r->src->kind == BP_SRC_CONTACTS ||
+		     r->src->kind == BP_SRC_DEALS) && r->col[0] != 0;
+
+	r->held++;
+	if (no_id) {
+		r->held_no_id++;
+		return;
+	}
+	if (r->held_line)
+		return;
+	trim(&s, &len);
+	r->held_line = bp_csv_line(r->csv);
+	free(r->held_text);
+	r->held_text = bp_text_dup(s, len, 60, NULL);
+}
+
+/* A record follows held rows: they were not the footer. */
+static int settle_held(reader *r, bp_err *err)
+{
+	if (r->held_line)
+		return bp_err_at(err, BP_EDATA, r->name, r->held_line, 1,
+				 "'%s' looks like a footer line, but records follow "
+				 "it (line %ld): footer lines can only come after the "
+				 "last record; remove the line, or give it the "
+				 "record's columns", r->held_text, bp_csv_line(r->csv));
+	r->q->missing_id += r->held_no_id;
+	r->held = r->held_no_id = 0;
+	return 0;
 }
 
 
@@ -1187,7 +1391,9 @@ static int remember_deals(reader *r, const bp_field *v, uint32_t ref)
 			q++;
 		n = (size_t)(q - p);
 		trim(&p, &n);
-		if (n && bp_idx_put(r->in->deal_refs, p, n, ref, NULL) < 0)
+		/* One longer than any record ID matches no deal: not kept. */
+		if (n && n <= MAX_ID_BYTES &&
+		    bp_idx_put(r->in->deal_refs, p, n, ref, NULL) < 0)
 			return -1;
 		p = q + 1;
 	}
@@ -1264,6 +1470,15 @@ static int before_create(const reader *r, const bp_contact *c, int s)
 	       local_day(r->in->f->tz, c->created);
 }
 
+/* No export has record IDs this long; a longer one is not an ID, and
+ * the index would keep it whole. */
+static int id_too_long(const reader *r, int f, size_t n, bp_err *err)
+{
+	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), col_of(r, f),
+			 "record ID of %zu bytes in column '%s': an ID has at "
+			 "most %d", n, r->header_name[f], MAX_ID_BYTES);
+}
+
 /* The ID index holds at most 4 GiB of IDs that are not numbers. */
 static int too_many_ids(const reader *r, bp_err *err)
 {
@@ -1290,11 +1505,17 @@ static int commit_contact(reader *r, const pending *p, const char *id,
 		return too_many_ids(r, err);
 	r->q->after_as_of += p->late;
 	r->q->stage_before_create += p->early;
-	if (bp_funnel_add_contact(r->in->f, &p->c)) {
-		r->q->rows_used++;
-		if (p->campaign)
-			bp_funnel_add_campaign_contact(r->in->f, p->campaign, &p->c);
-	}
+	rc = bp_funnel_add_contact(r->in->f, &p->c);
+	if (rc < 0)
+		/* Committed rows later than read: the line is the pending one's. */
+		return bp_err_at(err, BP_EDATA, r->name, p->line,
+				 col_of(r, C_CUSTOMER), "the customer date of "
+				 "record '%.*s' makes the sum of sales cycles "
+				 "overflow: the cycles of all contacts together would "
+				 "not fit in 64 bits", (int)(idn < 40 ? idn : 40), id);
+	r->q->rows_used += rc;
+	if (rc && p->campaign)
+		bp_funnel_add_campaign_contact(r->in->f, p->campaign, &p->c);
 	return 0;
 }
 
@@ -1338,10 +1559,13 @@ static int contact_row(reader *r, bp_err *err)
 		r->q->missing_id++;
 		return 0;
 	}
+	if (idn > MAX_ID_BYTES)
+		return id_too_long(r, C_ID, idn, err);
 	if (r->ahead_n == LOOKAHEAD && commit_oldest(r, err) < 0)
 		return -1;
 	p = &r->ahead[(r->ahead_first + r->ahead_n) % LOOKAHEAD];
 	p->early = p->late = 0;
+	p->line = bp_csv_line(r->csv);
 	if (date_value(r, C_CREATED, 1, &p->c.created, err) < 0)
 		return -1;
 	for (s = 0; s < BP_NSTAGES; s++)
@@ -1366,6 +1590,9 @@ static int contact_row(reader *r, bp_err *err)
 
 		p->campaign = bp_campaigns_get(f->campaigns, p->c.channel,
 					       name->p, name->n);
+		/* Kept for metrics.xml, which writes it cleaned (text.h). */
+		r->q->sanitized_values += p->campaign &&
+					  !bp_text_ok(name->p, name->n);
 	}
 	if (r->first_created == BP_TIME_NONE || p->c.created < r->first_created)
 		r->first_created = p->c.created;
@@ -1472,6 +1699,8 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 		r->q->missing_id++;
 		return 0;
 	}
+	if (idn > MAX_ID_BYTES)
+		return id_too_long(r, D_ID, idn, err);
 	rc = bp_idx_put(seen, idp, idn, 0, NULL);
 	if (rc < 0)
 		return too_many_ids(r, err);
@@ -1500,7 +1729,10 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 	}
 	if (d.won || d.lost)
 		decided_quality(r, &d);
-	if (bp_funnel_add_deal(r->in->f, &d) || !d.won)
+	rc = bp_funnel_add_deal(r->in->f, &d);
+	if (rc < 0)
+		return funnel_overflow(r, err);
+	if (rc || !d.won)
 		r->q->rows_used++;
 	return 0;
 }
@@ -1534,30 +1766,42 @@ static int spend_row(reader *r, bp_err *err)
 	if (rc == 0)
 		cost = 0;
 	r->costs_seen += rc > 0;
+	/* A refund or credit: summed as it is, so it lowers the month's
+	 * spend, and counted so the report says so. */
+	if (cost < 0) {
+		r->q->negative_cost++;
+		r->negative_sum += cost;
+	}
 	if (count_value(r, S_IMPRESSIONS, &impressions, err) < 0 ||
 	    count_value(r, S_CLICKS, &clicks, err) < 0)
 		return -1;
 	if (cost && check_currency(r, S_CURRENCY, err) < 0)
 		return -1;
-	r->sum_cost += cost;
-	r->sum_impressions += impressions;
-	r->sum_clicks += clicks;
+	/* The sums the export's own total rows are checked against. */
+	if (bp_add(&r->sum_cost, cost) < 0)
+		return overflow_at(r, S_COST, "spend", err);
+	if (bp_add(&r->sum_impressions, impressions) < 0)
+		return overflow_at(r, S_IMPRESSIONS, "impressions", err);
+	if (bp_add(&r->sum_clicks, clicks) < 0)
+		return overflow_at(r, S_CLICKS, "clicks", err);
 	if (day > r->in->f->as_of) {
 		r->q->after_as_of++;
 		return 0;
 	}
 	r->q->rows_used++;
 	month = bp_funnel_month_of(r->in->f, day);
-	bp_funnel_add_spend(r->in->f, month, r->src->channel, cost, impressions,
-			    clicks, r->has);
+	if (bp_funnel_add_spend(r->in->f, month, r->src->channel, cost,
+				impressions, clicks, r->has) < 0)
+		return funnel_overflow(r, err);
 	if (r->col[S_CAMPAIGN] >= 0 &&
 	    month == r->in->f->first + r->in->f->n_months - 1) {
 		const bp_field *name = get(r, S_CAMPAIGN);
 		bp_campaign *k = bp_campaigns_get(r->in->f->campaigns,
 						  r->src->channel, name->p, name->n);
 
-		if (k)
-			bp_funnel_add_campaign_spend(k, cost);
+		r->q->sanitized_values += k && !bp_text_ok(name->p, name->n);
+		if (k && bp_funnel_add_campaign_spend(k, cost) < 0)
+			return overflow_at(r, S_COST, "a campaign's spend", err);
 	}
 	return 0;
 }
@@ -1580,8 +1824,10 @@ static int traffic_row(reader *r, bp_err *err)
 		return 0;
 	}
 	r->q->rows_used++;
-	bp_funnel_add_traffic(r->in->f, bp_funnel_month_of(r->in->f, day), channel,
-			      sessions, new_users, engaged, r->has);
+	if (bp_funnel_add_traffic(r->in->f, bp_funnel_month_of(r->in->f, day),
+				  channel, sessions, new_users, engaged,
+				  r->has) < 0)
+		return funnel_overflow(r, err);
 	return 0;
 }
 
@@ -1603,13 +1849,14 @@ static int total_row(reader *r, bp_err *err)
 	for (i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
 		if (len == strlen(whole[i]) && strncasecmp(s, whole[i], len) == 0)
 			break;
-	if (i == sizeof(whole) / sizeof(whole[0]))
+	/* An export has a few; more are footer rows and nothing else. */
+	if (i == sizeof(whole) / sizeof(whole[0]) || r->q->n_totals >= MAX_TOTALS)
 		return 0;
 	r->q->totals = bp_xreallocarray(r->q->totals, r->q->n_totals + 1,
 					sizeof(*t));
 	t = &r->q->totals[r->q->n_totals++];
 	memset(t, 0, sizeof(*t));
-	t->label = bp_xstrndup(s, len);
+	t->label = keep_text(r->q, s, len);
 	if (money_value(r, S_COST, &t->cost, err) < 0)
 		return -1;
 	t->has_impressions = r->col[S_IMPRESSIONS] >= 0 &&
@@ -1650,15 +1897,15 @@ static int not_a_record(reader *r, bp_err *err)
 		r->q->notes_rows++;
 		return 1;
 	}
-	if (is_footer(r->fields, r->n)) {
-		r->q->footer_rows++;
-		return (r->p->quirks & Q_TOTALS) && total_row(r, err) < 0 ? -1 : 1;
-	}
 	if (no_data_row(r)) {
 		r->q->empty_export = 1;
 		return 1;
 	}
-	return 0;
+	if (footer_like(r)) {
+		hold_footer(r);
+		return (r->p->quirks & Q_TOTALS) && total_row(r, err) < 0 ? -1 : 1;
+	}
+	return r->held && settle_held(r, err) < 0 ? -1 : 0;
 }
 
 /* ---- what the whole export says ---- */
@@ -1784,6 +2031,16 @@ static int finish_source(reader *r, bp_err *err)
 	if (r->src->kind == BP_SRC_SPEND && q->rows_used && !r->costs_seen)
 		warn(q, "no-amounts", "no row has a cost in '%s'",
 		     q->map[S_COST].header);
+	if (q->negative_cost) {
+		char sum[48];
+
+		bp_num_format_money(r->negative_sum, sum, sizeof(sum));
+		warn(q, "negative-spend", "%lld row%s a negative cost in '%s' "
+		     "(refunds or credits), %s in all: summed into spend, which "
+		     "they lower", (long long)q->negative_cost,
+		     q->negative_cost == 1 ? " has" : "s have",
+		     q->map[S_COST].header, sum);
+	}
 	compare_totals(r);
 	if (q->empty_export)
 		warn(q, "empty-export", "the export says its period had no data: "
@@ -1812,6 +2069,19 @@ bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err)
 		bp_err_set(err, BP_ECONFIG, "too many channels (%zu; at most %d)",
 			   cfg->n_channels, 0xFFF);
 		goto fail;
+	}
+	/* The model adds the <cost> entries to spend: their magnitudes count
+	 * toward spend's bound, so a row that would make a cost sum overflow
+	 * is refused here, where it can be named.  The config keeps their
+	 * own sum within 64 bits. */
+	for (i = 0; i < cfg->n_costs; i++) {
+		bp_money a = cfg->costs[i].amount;
+
+		if (bp_add(&f->bound.spend, a < 0 ? -a : a) < 0) {
+			bp_err_at(err, BP_ECONFIG, cfg->path, 0, 0, "the <cost> "
+				  "amounts add up to more than 64 bits hold");
+			goto fail;
+		}
 	}
 	for (i = 0; i < cfg->n_sources; i++) {
 		const char *name = cfg->sources[i].timezone;
@@ -1928,6 +2198,8 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 	bp_idx_free(seen);
 	if (rc == 0 && flush_contacts(r, err) < 0)
 		rc = -1;
+	/* What waited at the end is the footer. */
+	r->q->footer_rows += r->held;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -2048,6 +2320,53 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		bp_err_source(err, src->id);
 	values_free(&r->values);
 	bp_csv_close(r->csv);
+	free(r->held_text);
+	free(r);
+	return rc;
+}
+
+int bp_ingest_check_header(bp_ingest *in, const bp_source *src,
+			   const char *path, const char *name, bp_err *err)
+{
+	reader *r;
+	bp_quality q = { 0 };
+	bp_field *hdr;
+	size_t n_hdr;
+	int rc = -1;
+
+	if (src->connector)
+		return 0;
+	r = bp_xcalloc(1, sizeof(*r));
+	r->in = in;
+	r->src = src;
+	r->name = name;
+	r->q = &q;
+	r->first_created = BP_TIME_NONE;
+	q.src = src;
+	r->src_tz = in->tz[src - in->cfg->sources] ?
+		    in->tz[src - in->cfg->sources] : in->f->tz;
+	r->p = preset_find(src->kind, src->preset);
+	if (!r->p) {
+		bp_err_set(err, BP_ECONFIG, "unknown %s preset '%s'",
+			   bp_source_kind_name(src->kind), src->preset);
+		goto out;
+	}
+	/* The very steps read_source takes up to its first row. */
+	prepare_names(r);
+	q.map = bp_xcalloc(r->p->n_fields, sizeof(*q.map));
+	r->csv = bp_csv_open(path, r->name, err);
+	if (!r->csv)
+		goto out;
+	bp_csv_on_comment(r->csv, on_comment, r);
+	rc = find_header(r, &hdr, &n_hdr, err);
+	if (rc > 0)
+		rc = map_columns(r, hdr, n_hdr, err) < 0 ? -1 : 0;
+out:
+	if (rc < 0)
+		bp_err_source(err, src->id);
+	values_free(&r->values);
+	bp_csv_close(r->csv);
+	bp_quality_clear(&q);
 	free(r);
 	return rc;
 }

@@ -19,8 +19,26 @@
 #include "mem.h"
 #include "metric.h"
 #include "num.h"
+#include "text.h"
 
 /* ---- attribute writers: absent when the value does not exist ---- */
+
+/* Text from an export, as an attribute or as content.  Ingest cleaned it
+ * (text.h); whatever still is not valid is cleaned here, so no byte XML
+ * refuses can reach metrics.xml by any path. */
+static void data_text(xmlNodePtr n, const char *name, const char *text)
+{
+	char *clean = NULL;
+	size_t len = strlen(text);
+
+	if (!bp_text_ok(text, len))
+		text = clean = bp_text_dup(text, len, BP_TEXT_UNLIMITED, NULL);
+	if (name)
+		xmlNewProp(n, BAD_CAST name, BAD_CAST text);
+	else
+		xmlNodeAddContent(n, BAD_CAST text);
+	free(clean);
+}
 
 static void set_int(xmlNodePtr n, const char *name, int64_t v)
 {
@@ -85,6 +103,7 @@ typedef struct row_ctx {
 	const bp_config *cfg;
 	int64_t per;       /* months an amount covers: 12 annual, 1 monthly */
 	unsigned has;      /* BP_HAS_* of the row's sources */
+	int *overflow;     /* set when a sum would pass 64 bits */
 } row_ctx;
 
 /* The rules of METRICS.md that are not one quotient: MRR and ARPA from
@@ -189,16 +208,18 @@ static int cost_lands(const bp_config *cfg, const bp_cost *c, cost_scope sc)
 	return 1;
 }
 
-/* The <cost> entries of month m a row takes. */
-static bp_money row_costs(const bp_config *cfg, bp_month m, cost_scope sc)
+/* Adds the <cost> entries of month m a row takes to *sum.  Returns 0, or
+ * -1 when the sum would pass 64 bits. */
+static int row_costs(const bp_config *cfg, bp_month m, cost_scope sc,
+		     bp_money *sum)
 {
-	bp_money sum = 0;
 	size_t i;
+	int rc = 0;
 
 	for (i = 0; i < cfg->n_costs; i++)
 		if (cfg->costs[i].month == m && cost_lands(cfg, &cfg->costs[i], sc))
-			sum += cfg->costs[i].amount;
-	return sum;
+			rc |= bp_add(sum, cfg->costs[i].amount);
+	return rc ? -1 : 0;
 }
 
 /* Whether anything can carry a cost to a row: a spend source of its
@@ -275,11 +296,14 @@ static int in_scope(const bp_config *cfg, cost_scope sc, int ch)
 
 /* The sums of a scope's channels over the months [from, to] (indexes of
  * the funnel's cells), its costs included; a balance (open pipeline) is
- * the last month's. */
-static void scope_cell(const bp_config *cfg, const bp_funnel *f, cost_scope sc,
+ * the last month's.  A sum that would pass 64 bits sets *x->overflow
+ * (the funnel's bounds keep that from happening with the data it took;
+ * checked all the same). */
+static void scope_cell(const row_ctx *x, const bp_funnel *f, cost_scope sc,
 		       int from, int to, bp_month_cell *out)
 {
-	int i, ch;
+	const bp_config *cfg = x->cfg;
+	int i, ch, rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	for (i = from; i <= to; i++) {
@@ -289,13 +313,15 @@ static void scope_cell(const bp_config *cfg, const bp_funnel *f, cost_scope sc,
 			if (in_scope(cfg, sc, ch)) {
 				const bp_month_cell *c = bp_funnel_month(f, f->first + i, ch);
 
-				bp_month_cell_add(out, c);
-				open += c->open_pipeline;
+				rc |= bp_month_cell_add(out, c);
+				rc |= bp_add(&open, c->open_pipeline);
 			}
 		out->open_pipeline = open;
-		out->cost += row_costs(cfg, f->first + i, sc);
+		rc |= row_costs(cfg, f->first + i, sc, &out->cost);
 	}
-	out->cost += out->spend;
+	rc |= bp_add(&out->cost, out->spend);
+	if (rc)
+		*x->overflow = 1;
 }
 
 /* What a scope's sources have, and whether it can carry a cost. */
@@ -326,7 +352,7 @@ static void month_rows(xmlNodePtr chans, xmlNodePtr groups, row_ctx *x,
 	for (ch = 0; ch <= f->n_channels; ch++) {
 		cost_scope sc = { ch < f->n_channels ? ch : -1, NULL };
 
-		scope_cell(cfg, f, sc, i, i, &c);
+		scope_cell(x, f, sc, i, i, &c);
 		x->has = scope_has(cfg, f, sc);
 		econ_row(chans, x, "month", month, "channel",
 			 ch < f->n_channels ? cfg->channels[ch].id : "all", &c);
@@ -336,7 +362,7 @@ static void month_rows(xmlNodePtr chans, xmlNodePtr groups, row_ctx *x,
 
 		if (group_seen(cfg, g, sc.group))
 			continue;
-		scope_cell(cfg, f, sc, i, i, &c);
+		scope_cell(x, f, sc, i, i, &c);
 		x->has = scope_has(cfg, f, sc);
 		econ_row(groups, x, "month", month, "group", sc.group, &c);
 	}
@@ -350,14 +376,14 @@ static int window_start(const bp_config *cfg, const bp_funnel *f)
 }
 
 static void add_numbers(xmlNodePtr root, const bp_config *cfg,
-			const bp_funnel *f)
+			const bp_funnel *f, int *overflow)
 {
 	xmlNodePtr win = xmlNewChild(root, NULL, BAD_CAST "window", NULL);
 	xmlNodePtr coh = xmlNewChild(root, NULL, BAD_CAST "cohorts", NULL);
 	xmlNodePtr eco = xmlNewChild(root, NULL, BAD_CAST "economics", NULL);
 	xmlNodePtr grp = xmlNewChild(root, NULL, BAD_CAST "groups-economics", NULL);
 	xmlNodePtr back = NULL;
-	row_ctx x = { cfg, amount_months(cfg), 0 };
+	row_ctx x = { cfg, amount_months(cfg), 0, overflow };
 	int i, ch, w0 = window_start(cfg, f);
 
 	for (i = 0; i < f->n_months; i++) {
@@ -381,7 +407,8 @@ static void add_numbers(xmlNodePtr root, const bp_config *cfg,
 		for (ch = 0; ch < f->n_channels; ch++)
 			cohort_row(coh, month, cfg->channels[ch].id,
 				   bp_funnel_cohort(f, m, ch));
-		bp_funnel_sum_cohort(f, i, &call);
+		if (bp_funnel_sum_cohort(f, i, &call) < 0)
+			*overflow = 1;
 		cohort_row(coh, month, "all", &call);
 		month_rows(eco, grp, &x, f, i);
 	}
@@ -409,23 +436,20 @@ static xmlNodePtr span_row(row_ctx *x, const bp_funnel *f, const bp_metric *m,
 	if (m->section == BP_SECTION_ECONOMICS) {
 		bp_month_cell c;
 
-		scope_cell(x->cfg, f, sc, from, to, &c);
+		scope_cell(x, f, sc, from, to, &c);
 		x->has = scope_has(x->cfg, f, sc);
 		econ_row(holder, x, "span", "", "channel", "", &c);
 	} else {
 		bp_cohort_cell sum = { 0 }, *c;
-		int i, ch, s;
+		int i, ch;
 
 		for (i = from; i <= to; i++)
 			for (ch = 0; ch < f->n_channels; ch++) {
 				if (!in_scope(x->cfg, sc, ch))
 					continue;
 				c = bp_funnel_cohort(f, f->first + i, ch);
-				sum.contacts += c->contacts;
-				for (s = 0; s < BP_NSTAGES; s++)
-					sum.reached[s] += c->reached[s];
-				sum.won_deals += c->won_deals;
-				sum.won_revenue += c->won_revenue;
+				if (bp_cohort_cell_add(&sum, c) < 0)
+					*x->overflow = 1;
 			}
 		cohort_row(holder, "", "", &sum);
 	}
@@ -513,8 +537,10 @@ static void add_target(xmlNodePtr ts, row_ctx *x, const bp_funnel *f,
 		snprintf(buf, sizeof(buf), "%.15g", expected);
 		xmlNewProp(tn, BAD_CAST "expected", BAD_CAST buf);
 	}
-	if (t->value != 0)
-		set_fraction(tn, "vs-target", a / t->value - 1);
+	/* How far from the target: for a quarter under way, from what its
+	 * months so far call for, so "under target" means what status says. */
+	if (expected != 0)
+		set_fraction(tn, "vs-target", a / expected - 1);
 	if (lower ? a == 0 : expected == 0)
 		return;
 	pace = lower ? expected / a : a / expected;
@@ -524,10 +550,10 @@ static void add_target(xmlNodePtr ts, row_ctx *x, const bp_funnel *f,
 }
 
 static xmlNodePtr add_targets(xmlNodePtr root, const bp_config *cfg,
-			      const bp_funnel *f)
+			      const bp_funnel *f, int *overflow)
 {
 	xmlNodePtr ts = xmlNewChild(root, NULL, BAD_CAST "targets", NULL);
-	row_ctx x = { cfg, amount_months(cfg), 0 };
+	row_ctx x = { cfg, amount_months(cfg), 0, overflow };
 	size_t i;
 
 	for (i = 0; i < cfg->n_targets; i++)
@@ -573,7 +599,7 @@ static void span_rows(xmlNodePtr parent, row_ctx *x, const bp_funnel *f,
 	for (ch = 0; ch <= f->n_channels; ch++) {
 		cost_scope sc = { ch < f->n_channels ? ch : -1, NULL };
 
-		scope_cell(cfg, f, sc, p + sp->from, p + sp->to, &c);
+		scope_cell(x, f, sc, p + sp->from, p + sp->to, &c);
 		x->has = scope_has(cfg, f, sc);
 		econ_row(parent, x, "span", sp->id, "channel",
 			 ch < f->n_channels ? cfg->channels[ch].id : "all", &c);
@@ -583,17 +609,17 @@ static void span_rows(xmlNodePtr parent, row_ctx *x, const bp_funnel *f,
 
 		if (group_seen(cfg, g, sc.group))
 			continue;
-		scope_cell(cfg, f, sc, p + sp->from, p + sp->to, &c);
+		scope_cell(x, f, sc, p + sp->from, p + sp->to, &c);
 		x->has = scope_has(cfg, f, sc);
 		econ_row(parent, x, "span", sp->id, "group", sc.group, &c);
 	}
 }
 
 static void add_comparisons(xmlNodePtr root, const bp_config *cfg,
-			    const bp_funnel *f)
+			    const bp_funnel *f, int *overflow)
 {
 	xmlNodePtr cmp = xmlNewChild(root, NULL, BAD_CAST "comparisons", NULL);
-	row_ctx x = { cfg, amount_months(cfg), 0 };
+	row_ctx x = { cfg, amount_months(cfg), 0, overflow };
 	size_t i;
 
 	for (i = 0; i < N_SPANS; i++) {
@@ -859,10 +885,10 @@ static void watch(xmlNodePtr story, row_ctx *x, const bp_funnel *f)
 }
 
 static void add_story(xmlNodePtr root, xmlNodePtr targets, const bp_config *cfg,
-		      const bp_funnel *f)
+		      const bp_funnel *f, int *overflow)
 {
 	xmlNodePtr story = xmlNewChild(root, NULL, BAD_CAST "story", NULL);
-	row_ctx x = { cfg, amount_months(cfg), 0 };
+	row_ctx x = { cfg, amount_months(cfg), 0, overflow };
 	char period[8];
 
 	if (f->first_data == BP_MONTH_NONE)
@@ -916,15 +942,18 @@ static void add_campaigns(xmlNodePtr root, const bp_config *cfg,
 		const bp_campaign *k = order[i];
 		xmlNodePtr c = xmlNewChild(cs, NULL, BAD_CAST "campaign", NULL);
 
-		xmlNewProp(c, BAD_CAST "name", BAD_CAST k->name);
+		data_text(c, "name", k->name);
 		xmlNewProp(c, BAD_CAST "channel",
 			   BAD_CAST cfg->channels[k->channel].id);
 		set_int(c, "leads", k->leads);
 		set_int(c, "mqls", k->mqls);
 		set_int(c, "customers", k->customers);
+		/* No spend in the period (a paused campaign whose leads come
+		 * late) gives no CPL: leads that cost nothing would mislead. */
 		if (k->has_spend) {
 			set_money(c, "spend", k->spend);
-			set_money_div(c, "cpl", k->spend, k->leads);
+			if (k->spend > 0)
+				set_money_div(c, "cpl", k->spend, k->leads);
 		}
 	}
 	free(order);
@@ -943,7 +972,7 @@ static void add_source_detail(xmlNodePtr s, const bp_quality *q)
 		xmlNewProp(c, BAD_CAST "id", BAD_CAST q->map[k].field);
 		xmlNewProp(c, BAD_CAST "required", BAD_CAST (q->map[k].required ? "1" : "0"));
 		if (q->map[k].header)
-			xmlNewProp(c, BAD_CAST "header", BAD_CAST q->map[k].header);
+			data_text(c, "header", q->map[k].header);
 		else if (q->map[k].by_range)
 			xmlNewProp(c, BAD_CAST "by-range", BAD_CAST "1");
 	}
@@ -960,7 +989,7 @@ static void add_source_detail(xmlNodePtr s, const bp_quality *q)
 		const bp_total *t = &q->totals[k];
 		xmlNodePtr n = xmlNewChild(s, NULL, BAD_CAST "total", NULL);
 
-		xmlNewProp(n, BAD_CAST "label", BAD_CAST t->label);
+		data_text(n, "label", t->label);
 		set_money(n, "cost", t->cost);
 		set_money(n, "rows-cost", t->rows_cost);
 		if (t->has_impressions) {
@@ -977,7 +1006,7 @@ static void add_source_detail(xmlNodePtr s, const bp_quality *q)
 		xmlNodePtr w = xmlNewChild(s, NULL, BAD_CAST "warning", NULL);
 
 		xmlNewProp(w, BAD_CAST "code", BAD_CAST q->warnings[k].code);
-		xmlNodeAddContent(w, BAD_CAST q->warnings[k].text);
+		data_text(w, NULL, q->warnings[k].text);
 	}
 }
 
@@ -993,7 +1022,7 @@ static void add_warnings(xmlNodePtr root, const bp_quality *q, size_t n)
 
 			xmlNewProp(w, BAD_CAST "source", BAD_CAST q[i].src->id);
 			xmlNewProp(w, BAD_CAST "code", BAD_CAST q[i].warnings[k].code);
-			xmlNodeAddContent(w, BAD_CAST q[i].warnings[k].text);
+			data_text(w, NULL, q[i].warnings[k].text);
 		}
 }
 
@@ -1030,15 +1059,20 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		set_int(s, "unknown-contact", q[i].unknown_contact);
 		set_int(s, "no-association", q[i].no_association);
 		set_int(s, "notes-rows", q[i].notes_rows);
+		if (src->kind == BP_SRC_SPEND)
+			set_int(s, "negative-spend", q[i].negative_cost);
 		set_int(s, "stage-mismatch", q[i].stage_mismatch_rows);
+		set_int(s, "sanitized-values", q[i].sanitized_values);
+		set_int(s, "truncated-values", q[i].truncated_values);
+		set_int(s, "unlisted-values", q[i].unlisted_values);
 		if (q[i].empty_export)
 			xmlNewProp(s, BAD_CAST "empty-export", BAD_CAST "1");
 		if (q[i].range)
-			xmlNewProp(s, BAD_CAST "dated-by-range", BAD_CAST q[i].range);
+			data_text(s, "dated-by-range", q[i].range);
 		for (k = 0; k < q[i].n_unmatched; k++) {
 			xmlNodePtr u = xmlNewChild(s, NULL, BAD_CAST "unmatched", NULL);
 
-			xmlNewProp(u, BAD_CAST "value", BAD_CAST q[i].unmatched[k].value);
+			data_text(u, "value", q[i].unmatched[k].value);
 			set_int(u, "count", q[i].unmatched[k].count);
 		}
 		add_source_detail(s, &q[i]);
@@ -1088,11 +1122,12 @@ static void add_run(xmlNodePtr root, const bp_config *cfg, const bp_funnel *f,
 	xmlNewProp(r, BAD_CAST "currency", BAD_CAST cfg->currency);
 	xmlNewProp(r, BAD_CAST "language", BAD_CAST cfg->language);
 	xmlNewProp(r, BAD_CAST "boardpack", BAD_CAST run->version);
-	bp_month_format(f->first, buf);
+	/* The window, not the lookback before it the comparisons read. */
+	bp_month_format(f->first + window_start(cfg, f), buf);
 	xmlNewProp(r, BAD_CAST "window-start", BAD_CAST buf);
 	bp_month_format(f->first + f->n_months - 1, buf);
 	xmlNewProp(r, BAD_CAST "window-end", BAD_CAST buf);
-	set_int(r, "months", f->n_months);
+	set_int(r, "months", f->n_months - window_start(cfg, f));
 	xmlNewProp(r, BAD_CAST "funnel", BAD_CAST bp_funnel_mode_name(f->mode));
 
 	xmlNewProp(rep, BAD_CAST "title", BAD_CAST cfg->title);
@@ -1104,23 +1139,31 @@ static void add_run(xmlNodePtr root, const bp_config *cfg, const bp_funnel *f,
 
 xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 			 const bp_quality *q, const bp_source_file *files,
-			 size_t n_sources, const bp_run_info *run)
+			 size_t n_sources, const bp_run_info *run, bp_err *err)
 {
 	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
 	xmlNodePtr root;
+	int overflow = 0;
 
 	root = xmlNewNode(NULL, BAD_CAST "metrics");
 	xmlDocSetRootElement(doc, root);
 	xmlNewProp(root, BAD_CAST "version", BAD_CAST "1");
 	add_run(root, cfg, f, run);
 	add_channels(root, cfg);
-	add_numbers(root, cfg, f);
+	add_numbers(root, cfg, f, &overflow);
 	add_costs(root, cfg);
-	add_comparisons(root, cfg, f);
-	add_story(root, add_targets(root, cfg, f), cfg, f);
+	add_comparisons(root, cfg, f, &overflow);
+	add_story(root, add_targets(root, cfg, f, &overflow), cfg, f, &overflow);
 	add_campaigns(root, cfg, f);
 	add_quality(root, q, files, n_sources);
 	add_warnings(root, q, n_sources);
+	if (overflow) {
+		xmlFreeDoc(doc);
+		bp_err_set(err, BP_EDATA, "a sum over channels, groups or months "
+			   "overflows: the exports' amounts or counts together do "
+			   "not fit in 64 bits");
+		return NULL;
+	}
 	return doc;
 }
 

@@ -46,6 +46,14 @@ const char *bp_net_env(const char *name, const char *what, bp_err *err)
 			   "%s", name, what, v ? "empty" : "not set");
 		return NULL;
 	}
+	/* Credentials go into headers, where a CR or LF would end one. */
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			bp_err_set(err, BP_ECONFIG, "environment variable '%s' (%s) "
+				   "holds a line break or another control "
+				   "character", name, what);
+			return NULL;
+		}
 	return v;
 }
 

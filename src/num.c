@@ -323,7 +323,9 @@ int bp_num_money_mark(const char *s, size_t n, bp_money *out, char mark[8])
 	int neg;
 
 	mark[0] = '\0';
-	if (plain_digits(s, n, &ip) && ip <= INT64_MAX / BP_MONEY_SCALE) {
+	if (plain_digits(s, n, &ip)) {
+		if (ip > BP_MONEY_MAX / BP_MONEY_SCALE)
+			return BP_NUM_RANGE;
 		*out = ip * BP_MONEY_SCALE;
 		return 1;
 	}
@@ -331,11 +333,14 @@ int bp_num_money_mark(const char *s, size_t n, bp_money *out, char mark[8])
 		return 0;
 	trim(&s, &n);
 	neg = strip_money(&s, &n, mark);
-	if (split_number(s, n, &d) < 0 || int_part(&d, &ip) < 0)
+	if (split_number(s, n, &d) < 0)
 		return -1;
+	/* Digits past 64 bits are a number too large, not text. */
+	if (int_part(&d, &ip) < 0 || ip > BP_MONEY_MAX / BP_MONEY_SCALE)
+		return BP_NUM_RANGE;
 	fp = d.dec ? frac_units(&d) : 0;
-	if (ip > (INT64_MAX - fp) / BP_MONEY_SCALE)
-		return -1;
+	if (ip * BP_MONEY_SCALE + fp > BP_MONEY_MAX)
+		return BP_NUM_RANGE;
 	*out = ip * BP_MONEY_SCALE + fp;
 	if (neg)
 		*out = -*out;

@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include <hpdf.h>
+#include <hpdf_doc.h>
 #include <hpdf_fontdef.h>
+#include <hpdf_objects.h>
 
 #include "mem.h"
 
@@ -51,17 +53,22 @@ struct face {
 	int n;
 };
 
+struct rgb {
+	float r, g, b;
+};
+
 struct glyph {
 	uint32_t cp;
 	float w;          /* advance at size 1 */
 	struct font *f;
+	struct rgb c;
 	unsigned char len;
 	char b[4];
 };
 
 struct text {
 	struct glyph *g;
-	size_t n;
+	size_t n, cap;
 };
 
 struct line {
@@ -92,10 +99,8 @@ struct pdf {
 	HPDF_Page *pages;
 	size_t npages, cap;
 	xmlNodePtr header, footer;
-};
-
-struct rgb {
-	float r, g, b;
+	xmlChar *pending_id, *pending_title;  /* the section not yet placed */
+	HPDF_Dict dests;          /* the catalog's named destinations */
 };
 
 static const struct rgb INK = {0.13f, 0.13f, 0.13f};
@@ -496,21 +501,23 @@ static void text_free(struct text *t)
 {
 	free(t->g);
 	t->g = NULL;
-	t->n = 0;
+	t->n = t->cap = 0;
 }
 
-/* Turns UTF-8 into glyphs with fonts and widths, white space collapsed as
- * in HTML.  libharu's UTF-8 encoder covers the Basic Multilingual Plane
- * only, so other characters become U+FFFD. */
-static int text_build(struct pdf *p, const char *s, int bold, struct text *t)
+/* Appends UTF-8 text in `color` as glyphs with fonts and widths, white
+ * space collapsed as in HTML (also across appends, so a coloured span
+ * joins its sentence).  libharu's UTF-8 encoder covers the Basic
+ * Multilingual Plane only, so other characters become U+FFFD.  -1 (t
+ * freed) when no font draws a character. */
+static int text_add(struct pdf *p, struct text *t, const char *s, int bold,
+		    struct rgb color)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t cap = strlen(s) + 1, i = 0;
+	size_t i = 0;
 	uint32_t cp;
 	struct glyph *g;
 
-	t->n = 0;
-	t->g = bp_xreallocarray(NULL, cap, sizeof(*t->g));
+	BP_GROW(t->g, t->n + strlen(s) + 1, t->cap);
 	while (u[i]) {
 		i += utf8_next(u + i, &cp);
 		if (cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0)
@@ -523,6 +530,7 @@ static int text_build(struct pdf *p, const char *s, int bold, struct text *t)
 			continue;
 		g = &t->g[t->n];
 		g->cp = cp;
+		g->c = color;
 		g->f = pick_font(p, bold, cp);
 		if (!g->f) {
 			text_free(t);
@@ -533,8 +541,79 @@ static int text_build(struct pdf *p, const char *s, int bold, struct text *t)
 							  (HPDF_UINT16)cp) / 1000.0f;
 		t->n++;
 	}
+	return 0;
+}
+
+static void text_end(struct text *t)
+{
 	while (t->n && t->g[t->n - 1].cp == ' ')
 		t->n--;
+}
+
+static const struct rgb GOOD = {0.11f, 0.48f, 0.20f};
+static const struct rgb BAD = {0.70f, 0.15f, 0.12f};
+static const struct rgb WARN = {0.66f, 0.40f, 0.0f};
+
+/* Whether the class attribute (space-separated names) holds `name`. */
+static int has_class(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)"class");
+	const char *p = (const char *)v;
+	size_t len = strlen(name);
+	int found = 0;
+
+	while (p && *p && !found) {
+		p += strspn(p, " ");
+		found = strncmp(p, name, len) == 0 && (p[len] == ' ' || !p[len]);
+		p += strcspn(p, " ");
+	}
+	xmlFree(v);
+	return found;
+}
+
+/* The colour a `tone` attribute (or the same word as a class, which the
+ * HTML templates share) asks for: good, bad, warn, flat, and the target
+ * statuses st-on-track, st-at-risk, st-missed; else the `color`
+ * attribute; else def. */
+static struct rgb tone_of(xmlNodePtr n, struct rgb def)
+{
+	static const struct { const char *name; const struct rgb *c; } t[] = {
+		{"good", &GOOD}, {"bad", &BAD}, {"warn", &WARN}, {"flat", &GREY},
+		{"st-on-track", &GOOD}, {"st-at-risk", &WARN}, {"st-missed", &BAD},
+	};
+	struct rgb c = def;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (attr_is(n, "tone", t[i].name) || has_class(n, t[i].name))
+			return *t[i].c;
+	if (xmlHasProp(n, (const xmlChar *)"color"))
+		color_attr(n, "color", def, &c);
+	return c;
+}
+
+/* Appends the text of n's children: text as it is, <span> and <b>
+ * children in their own tone (and bold), nested freely. */
+static int text_node(struct pdf *p, struct text *t, xmlNodePtr n, int bold,
+		     struct rgb color)
+{
+	xmlNodePtr ch;
+
+	for (ch = n->children; ch; ch = ch->next) {
+		if ((ch->type == XML_TEXT_NODE || ch->type == XML_CDATA_SECTION_NODE)
+		    && ch->content) {
+			if (text_add(p, t, (const char *)ch->content, bold, color) < 0)
+				return -1;
+		} else if (ch->type == XML_ELEMENT_NODE &&
+			   text_node(p, t, ch, bold || is(ch, "b") ||
+				     attr_is(ch, "bold", "1") ||
+				     has_class(ch, "st-on-track") ||
+				     has_class(ch, "st-at-risk") ||
+				     has_class(ch, "st-missed"),
+				     tone_of(ch, color)) < 0) {
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -592,21 +671,43 @@ static void para_free(struct para *a)
 	a->nl = 0;
 }
 
-static int para_make(struct pdf *p, const char *s, int bold, float size,
-		     float maxw, struct para *a)
+static void para_wrap(struct para *a, float size, float maxw)
 {
-	a->l = NULL;
-	a->nl = 0;
+	text_end(&a->t);
 	a->size = size;
-	if (text_build(p, s, bold, &a->t) < 0)
-		return -1;
 	a->l = bp_xreallocarray(NULL, a->t.n + 1, sizeof(*a->l));
 	a->nl = wrap(&a->t, size, maxw, a->l);
+}
+
+/* A paragraph of plain text in one colour. */
+static int para_make(struct pdf *p, const char *s, int bold, float size,
+		     struct rgb color, float maxw, struct para *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (text_add(p, &a->t, s, bold, color) < 0)
+		return -1;
+	para_wrap(a, size, maxw);
 	return 0;
 }
 
+/* A paragraph of n's content, spans in their tones. */
+static int para_node(struct pdf *p, xmlNodePtr n, int bold, float size,
+		     struct rgb color, float maxw, struct para *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (text_node(p, &a->t, n, bold, color) < 0)
+		return -1;
+	para_wrap(a, size, maxw);
+	return 0;
+}
+
+static int same_rgb(struct rgb a, struct rgb b)
+{
+	return a.r == b.r && a.g == b.g && a.b == b.b;
+}
+
 /* Draws one line with its left end at x and baseline at y, one text
- * operation per run of glyphs in the same font. */
+ * operation per run of glyphs in the same font and colour. */
 static void draw_line(struct pdf *p, const struct para *a, size_t k, float x,
 		      float y)
 {
@@ -614,20 +715,23 @@ static void draw_line(struct pdf *p, const struct para *a, size_t k, float x,
 	char buf[512];
 	size_t i = l->from, j, len;
 	struct font *f;
+	struct rgb c;
 	float w;
 
 	HPDF_Page_BeginText(p->page);
 	while (i < l->to) {
 		f = a->t.g[i].f;
+		c = a->t.g[i].c;
 		len = 0;
 		w = 0;
 		for (j = i; j < l->to && a->t.g[j].f == f &&
-		     len + 4 < sizeof(buf); j++) {
+		     same_rgb(a->t.g[j].c, c) && len + 4 < sizeof(buf); j++) {
 			memcpy(buf + len, a->t.g[j].b, a->t.g[j].len);
 			len += a->t.g[j].len;
 			w += a->t.g[j].w * a->size;
 		}
 		buf[len] = '\0';
+		fill_color(p, c);
 		HPDF_Page_SetFontAndSize(p->page, f->font, a->size);
 		HPDF_Page_TextOut(p->page, x, y, buf);
 		x += w;
@@ -670,52 +774,123 @@ static int ensure(struct pdf *p, float h)
 	return new_page(p);
 }
 
-/* ---- blocks ----------------------------------------------------------- */
+/* ---- sections --------------------------------------------------------- */
 
-static float drawing_scale(const struct pdf *p, xmlNodePtr n);
-
-/* Room a heading needs below it so it is not left alone at the foot of a
- * page: the next block's first part (a whole drawing), notes skipped. */
-static float keep_with_next(const struct pdf *p, xmlNodePtr n)
+/* A section's place is where its first block lands, known only once that
+ * block has found its page: the block calls this just before drawing.
+ * The place becomes a named destination (the section's id, so a reader
+ * or a test finds "economics" in any language) and a bookmark with its
+ * title. */
+static void anchor(struct pdf *p)
 {
-	for (n = n->next; n; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE || is(n, "note"))
-			continue;
-		if (is(n, "drawing"))
-			return (float)num_attr(n, "height", 0) * drawing_scale(p, n) + 30;
-		return is(n, "page-break") || is(n, "h1") || is(n, "h2") ? 0 : 60;
+	HPDF_Destination d;
+	HPDF_Outline o;
+
+	if (!p->pending_id && !p->pending_title)
+		return;
+	if (p->pending_id) {
+		if (!p->dests) {
+			p->dests = HPDF_Dict_New(p->doc->mmgr);
+			HPDF_Dict_Add(p->doc->catalog, "Dests", p->dests);
+		}
+		d = HPDF_Page_CreateDestination(p->page);
+		HPDF_Destination_SetFitH(d, p->y);
+		HPDF_Dict_Add(p->dests, (const char *)p->pending_id, d);
 	}
-	return 0;
+	if (p->pending_title && *p->pending_title) {
+		o = HPDF_CreateOutline(p->doc, NULL, (const char *)p->pending_title,
+				       HPDF_GetEncoder(p->doc, "UTF-8"));
+		d = HPDF_Page_CreateDestination(p->page);
+		HPDF_Destination_SetFitH(d, p->y);
+		HPDF_Outline_SetDestination(o, d);
+	}
+	xmlFree(p->pending_id);
+	xmlFree(p->pending_title);
+	p->pending_id = p->pending_title = NULL;
 }
 
-static int block_text(struct pdf *p, xmlNodePtr n, int bold, float size,
-		      struct rgb color, float before, float after)
+/* ---- blocks ----------------------------------------------------------- */
+
+static float drawing_scale(const struct pdf *p, xmlNodePtr n, float width);
+static float columns_height(const struct pdf *p, xmlNodePtr n);
+
+/* Room a heading needs below it so it is not left alone at the foot of a
+ * page: the next block's first part (a whole drawing, a table's head and
+ * three rows), notes skipped. */
+static float keep_with_next(const struct pdf *p, xmlNodePtr n)
 {
-	char *s = node_text(n);
+	float notes = 0;
+
+	for (n = n->next; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (is(n, "note")) {
+			/* a generous guess of its lines, without laying it out */
+			xmlChar *t = xmlNodeGetContent(n);
+			float w = t ? (float)xmlUTF8Strlen(t) * 7.5f * 0.62f : 0;
+
+			notes += (float)ceil(w / (p->right - p->left)) * 7.5f * LEADING + 6;
+			xmlFree(t);
+			continue;
+		}
+		if (is(n, "drawing"))
+			return notes + (float)num_attr(n, "height", 0) *
+			       drawing_scale(p, n, p->right - p->left) + 16;
+		if (is(n, "columns"))
+			return notes + columns_height(p, n) + 16;
+		if (is(n, "table"))
+			return notes + 5 * (TABLE_SIZE * LEADING + 2 * PAD) + 16;
+		if (is(n, "kpis"))
+			return notes + 90;
+		return is(n, "page-break") || is(n, "h1") || is(n, "h2") ? notes
+		       : notes + 40;
+	}
+	return notes;
+}
+
+/* A paragraph block: headings, body text, notes, list items (indent and
+ * a bullet). */
+static int block_text(struct pdf *p, xmlNodePtr n, int bold, float size,
+		      struct rgb color, float before, float after, float indent)
+{
 	struct para a;
-	float lh = size * LEADING;
+	float lh = size * LEADING, x = p->left + indent;
 	size_t k;
 	int rc = -1;
 
-	if (para_make(p, s, bold, size, p->right - p->left, &a) < 0)
+	if (para_node(p, n, bold, size, tone_of(n, color),
+		      p->right - x, &a) < 0)
 		goto out;
+	if (!a.nl) {
+		rc = 0;
+		goto out;
+	}
 	if (!p->fresh)
 		p->y -= before;
-	if (bold && ensure(p, (float)a.nl * lh + keep_with_next(p, n)) < 0)
+	if (ensure(p, (bold ? (float)a.nl * lh + keep_with_next(p, n)
+		       : (float)(a.nl < 2 ? a.nl : 2) * lh)) < 0)
 		goto out;
+	anchor(p);
 	for (k = 0; k < a.nl; k++) {
 		if (ensure(p, lh) < 0)
 			goto out;
 		p->y -= lh;
-		fill_color(p, color);
-		draw_line(p, &a, k, p->left, p->y + (lh - size) / 2 + size * 0.2f);
+		if (k == 0 && indent > 0) {
+			struct para b;
+
+			if (para_make(p, "\xe2\x80\xa2", 0, size, GREY, indent, &b) < 0)
+				goto out;
+			draw_line(p, &b, 0, p->left + indent / 2 - 3,
+				  p->y + (lh - size) / 2 + size * 0.2f);
+			para_free(&b);
+		}
+		draw_line(p, &a, k, x, p->y + (lh - size) / 2 + size * 0.2f);
 		p->fresh = 0;
 	}
 	p->y -= after;
 	rc = hpdf_check(p);
 out:
 	para_free(&a);
-	xmlFree(s);
 	return rc;
 }
 
@@ -736,66 +911,144 @@ static float draw_para(struct pdf *p, const struct para *a, float x, float w,
 	return (float)k * lh;
 }
 
-static int kpi_box(struct pdf *p, xmlNodePtr k, float x, float w, float h)
+/* ---- scorecards ------------------------------------------------------- */
+
+#define KPI_LABEL 8.0f
+#define KPI_VALUE 16.0f
+#define KPI_LINE 7.5f
+
+/* A scorecard: label, value, then its note and each <line> child (rich
+ * text, so a comparison can be green or red), each line cut to the box. */
+struct kpi {
+	struct para label, value;
+	struct para *lines;
+	size_t n;
+};
+
+static void kpi_free(struct kpi *k)
 {
-	static const char *const attrs[] = {"label", "value", "note"};
-	static const float sizes[] = {8.0f, 17.0f, 7.5f};
-	static const float maxh[] = {11.0f, 23.0f, 20.0f};
-	float top = p->y - 6;
-	struct para a;
-	xmlChar *v;
-	int i, rc;
+	size_t i;
+
+	para_free(&k->label);
+	para_free(&k->value);
+	for (i = 0; i < k->n; i++)
+		para_free(&k->lines[i]);
+	free(k->lines);
+	memset(k, 0, sizeof(*k));
+}
+
+static int kpi_make(struct pdf *p, xmlNodePtr n, float w, struct kpi *k)
+{
+	xmlChar *label = xmlGetProp(n, (const xmlChar *)"label");
+	xmlChar *value = xmlGetProp(n, (const xmlChar *)"value");
+	xmlChar *note = xmlGetProp(n, (const xmlChar *)"note");
+	xmlNodePtr ch;
+	int rc = -1;
+
+	memset(k, 0, sizeof(*k));
+	k->lines = bp_xcalloc(xmlChildElementCount(n) + 1, sizeof(*k->lines));
+	if (para_make(p, label ? (char *)label : "", 0, KPI_LABEL, GREY, w, &k->label) < 0 ||
+	    para_make(p, value && *value ? (char *)value : "\xe2\x80\x94", 1,
+		      KPI_VALUE, tone_of(n, INK), 1e9f, &k->value) < 0)
+		goto out;
+	/* a figure is never broken: a long one is set smaller to fit */
+	if (k->value.nl && k->value.l[0].w > w) {
+		float s = KPI_VALUE * w / k->value.l[0].w;
+
+		para_free(&k->value);
+		if (para_make(p, value && *value ? (char *)value : "", 1,
+			      s < 8 ? 8 : s, tone_of(n, INK), w, &k->value) < 0)
+			goto out;
+	}
+	if (note && *note &&
+	    para_make(p, (char *)note, 0, KPI_LINE, GREY, w, &k->lines[k->n++]) < 0)
+		goto out;
+	for (ch = n->children; ch; ch = ch->next) {
+		if (!is(ch, "line"))
+			continue;
+		if (para_node(p, ch, 0, KPI_LINE, tone_of(ch, GREY), w,
+			      &k->lines[k->n]) < 0)
+			goto out;
+		k->n++;
+	}
+	rc = 0;
+out:
+	xmlFree(label);
+	xmlFree(value);
+	xmlFree(note);
+	return rc;
+}
+
+static float kpi_height(const struct kpi *k)
+{
+	float h = 12 + (float)k->label.nl * KPI_LABEL * LEADING +
+		  KPI_VALUE * LEADING + 2;
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		h += (float)k->lines[i].nl * KPI_LINE * LEADING;
+	return h;
+}
+
+static void kpi_draw(struct pdf *p, const struct kpi *k, float x, float w,
+		     float h)
+{
+	float top = p->y - 6, iw = w - 16;
+	size_t i;
 
 	HPDF_Page_SetLineWidth(p->page, 0.75f);
 	stroke_color(p, RULE);
 	fill_color(p, (struct rgb){0.98f, 0.98f, 0.99f});
 	HPDF_Page_Rectangle(p->page, x, p->y - h, w, h);
 	HPDF_Page_FillStroke(p->page);
-	for (i = 0; i < 3; i++) {
-		v = xmlGetProp(k, (const xmlChar *)attrs[i]);
-		rc = para_make(p, v ? (const char *)v : "", i == 1, sizes[i],
-			       w - 16, &a);
-		xmlFree(v);
-		if (rc < 0)
-			return -1;
-		fill_color(p, i == 1 ? INK : GREY);
-		draw_para(p, &a, x + 8, w - 16, top, maxh[i], 0, 0);
-		para_free(&a);
-		top -= maxh[i];
-	}
-	return 0;
+	top -= draw_para(p, &k->label, x + 8, iw, top, 1e9f, 0, 0);
+	top -= draw_para(p, &k->value, x + 8, iw, top, KPI_VALUE * LEADING, 0, 0) + 2;
+	for (i = 0; i < k->n; i++)
+		top -= draw_para(p, &k->lines[i], x + 8, iw, top, 1e9f, 0, 0);
 }
 
+/* Scorecards in rows of as many as fit 140 points wide; a row is as tall
+ * as its tallest card and never split over pages. */
 static int block_kpis(struct pdf *p, xmlNodePtr n)
 {
-	const float gap = 10, h = 66, cw = p->right - p->left;
-	size_t count = 0, cols, i = 0;
-	xmlNodePtr k;
-	float w;
+	const float gap = 10, cw = p->right - p->left;
+	size_t count = 0, cols, i, j, row;
+	struct kpi *k = NULL;
+	xmlNodePtr c;
+	float w, h;
+	int rc = -1;
 
-	for (k = n->children; k; k = k->next)
-		count += is(k, "kpi");
+	for (c = n->children; c; c = c->next)
+		count += is(c, "kpi");
 	if (!count)
 		return 0;
-	cols = (size_t)((cw + gap) / (150 + gap));
+	cols = (size_t)((cw + gap) / (140 + gap));
 	cols = cols < 1 ? 1 : cols > count ? count : cols;
 	w = (cw - gap * (float)(cols - 1)) / (float)cols;
+	k = bp_xcalloc(count, sizeof(*k));
+	for (i = 0, c = n->children; c; c = c->next)
+		if (is(c, "kpi") && kpi_make(p, c, w - 16, &k[i++]) < 0)
+			goto out;
 	if (!p->fresh)
 		p->y -= 6;
-	for (k = n->children; k; k = k->next) {
-		if (!is(k, "kpi"))
-			continue;
-		if (i && i % cols == 0)
-			p->y -= h + gap;
-		if (i % cols == 0 && ensure(p, h) < 0)
-			return -1;
-		if (kpi_box(p, k, p->left + (w + gap) * (float)(i % cols), w, h) < 0)
-			return -1;
+	for (row = 0; row < count; row += cols) {
+		for (h = 0, j = row; j < count && j < row + cols; j++)
+			h = kpi_height(&k[j]) > h ? kpi_height(&k[j]) : h;
+		if (ensure(p, h) < 0)
+			goto out;
+		anchor(p);
+		for (j = row; j < count && j < row + cols; j++)
+			kpi_draw(p, &k[j], p->left + (w + gap) * (float)(j - row), w, h);
+		p->y -= h + gap;
 		p->fresh = 0;
-		i++;
 	}
-	p->y -= h + 12;
-	return hpdf_check(p);
+	p->y -= 2;
+	rc = hpdf_check(p);
+out:
+	for (i = 0; i < count; i++)
+		kpi_free(&k[i]);
+	free(k);
+	return rc;
 }
 
 /* ---- tables ----------------------------------------------------------- */
@@ -803,9 +1056,8 @@ static int block_kpis(struct pdf *p, xmlNodePtr n)
 struct table {
 	size_t ncols;
 	float *x, *w;
+	float size;         /* font size: smaller when the words need it */
 	char *align;        /* 'l', 'r', 'c', or 0: right when numeric */
-	xmlNodePtr *heads;  /* header rows seen so far, repeated per page */
-	size_t nheads;
 };
 
 struct cell {
@@ -835,7 +1087,8 @@ static int numeric(const char *s)
 		s++;
 	if (*s == ' ' && strspn(s + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 3)
 		s += 4;
-	return digits > 0 && s[strspn(s, " \t\r\n")] == '\0';
+	return (digits > 0 && s[strspn(s, " \t\r\n")] == '\0') ||
+	       strcmp(s, "\xe2\x80\x94") == 0;          /* an absent figure */
 }
 
 static size_t row_cells(xmlNodePtr tr)
@@ -871,38 +1124,102 @@ static void tokens(xmlNodePtr n, const char *name, char *out, size_t max,
 	xmlFree(v);
 }
 
-static void table_init(struct pdf *p, xmlNodePtr n, struct table *t)
+/* The widest piece of a cell that cannot be broken (a word, a number;
+ * one character of CJK text), at size 1. */
+static float widest_word(const struct text *t)
 {
+	float w = 0, best = 0;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->g[i].cp == ' ' || cjk(t->g[i].cp)) {
+			best = w > best ? w : best;
+			w = cjk(t->g[i].cp) ? t->g[i].w : 0;
+			continue;
+		}
+		w += t->g[i].w;
+	}
+	return w > best ? w : best;
+}
+
+/* Column widths: the table's weights, but never narrower than a column's
+ * longest word, so a heading never breaks inside a word; when the words
+ * cannot all fit, the whole table's type gets smaller. */
+static int table_init(struct pdf *p, xmlNodePtr n, struct table *t)
+{
+	float cw = p->right - p->left, sum = 0, need = 0, slack = 0, x, *min;
 	size_t i, c;
-	xmlNodePtr tr;
-	float sum = 0, x = p->left;
+	xmlNodePtr tr, td;
+	struct text txt;
 
 	memset(t, 0, sizeof(*t));
+	t->size = TABLE_SIZE;
 	for (tr = n->children; tr; tr = tr->next) {
 		if (!is(tr, "tr"))
 			continue;
 		c = row_cells(tr);
 		t->ncols = c > t->ncols ? c : t->ncols;
-		t->nheads += attr_is(tr, "header", "1");
 	}
 	if (!t->ncols)
-		return;
+		return 0;
 	t->x = bp_xcalloc(t->ncols, sizeof(float));
 	t->w = bp_xcalloc(t->ncols, sizeof(float));
 	t->align = bp_xcalloc(t->ncols, 1);
-	t->heads = bp_xcalloc(t->nheads + 1, sizeof(xmlNodePtr));
-	t->nheads = 0;
+	min = bp_xcalloc(t->ncols, sizeof(float));
 	for (i = 0; i < t->ncols; i++)
 		t->w[i] = 1;
 	tokens(n, "widths", NULL, t->ncols, t->w);
 	tokens(n, "align", t->align, t->ncols, NULL);
-	for (i = 0; i < t->ncols; i++)
-		sum += t->w[i];
+	for (tr = n->children; tr; tr = tr->next) {
+		if (!is(tr, "tr"))
+			continue;
+		for (i = 0, td = tr->children; td && i < t->ncols; td = td->next) {
+			if (!is(td, "td"))
+				continue;
+			memset(&txt, 0, sizeof(txt));
+			if (text_node(p, &txt, td, attr_is(tr, "header", "1"), INK) < 0) {
+				free(min);
+				return -1;
+			}
+			if (widest_word(&txt) > min[i])
+				min[i] = widest_word(&txt);
+			text_free(&txt);
+			i++;
+		}
+	}
 	for (i = 0; i < t->ncols; i++) {
-		t->w[i] = t->w[i] / sum * (p->right - p->left);
+		sum += t->w[i];
+		need += min[i] * t->size + 2 * PAD + 1;
+	}
+	if (need > cw) {
+		float words = need - 2 * PAD * (float)t->ncols - (float)t->ncols;
+
+		t->size *= (cw - 2 * PAD * (float)t->ncols - (float)t->ncols) / words;
+		if (t->size < 5.5f)
+			t->size = 5.5f;
+	}
+	/* weights first, then the columns short of their words take the room
+	 * from the others in proportion to what those can spare */
+	for (i = 0; i < t->ncols; i++) {
+		t->w[i] = t->w[i] / sum * cw;
+		min[i] = min[i] * t->size + 2 * PAD + 1;
+		if (t->w[i] > min[i])
+			slack += t->w[i] - min[i];
+	}
+	for (need = 0, i = 0; i < t->ncols; i++)
+		need += t->w[i] < min[i] ? min[i] - t->w[i] : 0;
+	for (i = 0; i < t->ncols && need > 0 && slack > 0; i++) {
+		if (t->w[i] < min[i])
+			t->w[i] = min[i];
+		else
+			t->w[i] -= (t->w[i] - min[i]) * (need < slack ? need / slack : 1);
+	}
+	for (x = p->left, i = 0; i < t->ncols; i++) {
 		t->x[i] = x;
 		x += t->w[i];
 	}
+	free(min);
+	return 0;
 }
 
 static void table_free(struct table *t)
@@ -910,7 +1227,6 @@ static void table_free(struct table *t)
 	free(t->x);
 	free(t->w);
 	free(t->align);
-	free(t->heads);
 }
 
 static void cells_free(struct cell *c, size_t n)
@@ -927,7 +1243,7 @@ static float row_layout(struct pdf *p, const struct table *t, xmlNodePtr tr,
 			struct cell *c)
 {
 	int head = attr_is(tr, "header", "1");
-	float h = TABLE_SIZE * LEADING, ch;
+	float h = t->size * LEADING, ch;
 	xmlNodePtr td;
 	size_t i = 0;
 	char *s;
@@ -937,7 +1253,8 @@ static float row_layout(struct pdf *p, const struct table *t, xmlNodePtr tr,
 		if (!is(td, "td"))
 			continue;
 		s = node_text(td);
-		rc = para_make(p, s, head, TABLE_SIZE, t->w[i] - 2 * PAD, &c[i].a);
+		rc = para_node(p, td, head, t->size, tone_of(td, INK),
+			       t->w[i] - 2 * PAD, &c[i].a);
 		c[i].heat = num_attr(td, "heat", -1);
 		c[i].right = t->align[i] == 'r' ||
 			     (!t->align[i] && !head && numeric(s));
@@ -945,7 +1262,7 @@ static float row_layout(struct pdf *p, const struct table *t, xmlNodePtr tr,
 		xmlFree(s);
 		if (rc < 0)
 			return -1;
-		ch = (float)c[i].a.nl * TABLE_SIZE * LEADING;
+		ch = (float)c[i].a.nl * t->size * LEADING;
 		h = ch > h ? ch : h;
 		i++;
 	}
@@ -973,7 +1290,6 @@ static void row_draw(struct pdf *p, const struct table *t, const struct cell *c,
 			HPDF_Page_Rectangle(p->page, t->x[i], p->y - h, t->w[i], h);
 			HPDF_Page_Fill(p->page);
 		}
-		fill_color(p, INK);
 		draw_para(p, &c[i].a, t->x[i] + PAD, t->w[i] - 2 * PAD, p->y - PAD,
 			  h - 2 * PAD, c[i].right, c[i].center);
 	}
@@ -986,54 +1302,94 @@ static void row_draw(struct pdf *p, const struct table *t, const struct cell *c,
 	p->fresh = 0;
 }
 
-/* Lays out and draws one row, moving to a new page (with the header rows
- * repeated) when it does not fit. */
-static int table_row(struct pdf *p, struct table *t, xmlNodePtr tr, int repeat)
-{
-	struct cell *c = bp_xcalloc(t->ncols, sizeof(*c));
-	int head = attr_is(tr, "header", "1"), rc = -1;
+struct row {
+	xmlNodePtr tr;
+	struct cell *c;
 	float h;
-	size_t i;
+	int head;
+};
 
-	if ((h = row_layout(p, t, tr, c)) < 0)
-		goto out;
-	if (!p->fresh && p->y - h < p->bottom) {
-		if (new_page(p) < 0)
-			goto out;
-		for (i = 0; repeat && i < t->nheads; i++)
-			if (table_row(p, t, t->heads[i], 0) < 0)
-				goto out;
+/* How many body rows from `from` fit in `room` under the head rows. */
+static size_t rows_fitting(const struct row *r, size_t from, size_t n,
+			   float room)
+{
+	size_t k = 0;
+
+	while (from + k < n && room - r[from + k].h >= -0.01f) {
+		room -= r[from + k].h;
+		k++;
 	}
-	row_draw(p, t, c, h, head);
-	rc = hpdf_check(p);
-out:
-	cells_free(c, t->ncols);
-	return rc;
+	return k;
 }
 
+/* The rows of a table, head rows first on every page; a page never ends
+ * or starts a table with fewer than three body rows (a shorter table is
+ * never split), unless a page cannot hold three. */
 static int block_table(struct pdf *p, xmlNodePtr n)
 {
 	struct table t;
+	struct row *r = NULL;
 	xmlNodePtr tr;
-	int rc = -1, head, body = 0;
+	size_t nr = 0, nh = 0, i, k, rest, from;
+	float headh = 0;
+	int rc = -1;
 
-	table_init(p, n, &t);
-	if (!p->fresh)
-		p->y -= 6;
-	for (tr = n->children; tr; tr = tr->next) {
+	if (table_init(p, n, &t) < 0)
+		goto out;
+	for (tr = n->children; tr; tr = tr->next)
+		nr += is(tr, "tr");
+	r = bp_xcalloc(nr + 1, sizeof(*r));
+	for (i = 0, tr = n->children; tr; tr = tr->next) {
 		if (!is(tr, "tr"))
 			continue;
-		head = attr_is(tr, "header", "1");
-		body |= !head;
-		if (table_row(p, &t, tr, !head) < 0)
+		r[i].tr = tr;
+		r[i].head = attr_is(tr, "header", "1");
+		r[i].c = bp_xcalloc(t.ncols ? t.ncols : 1, sizeof(struct cell));
+		if ((r[i].h = row_layout(p, &t, tr, r[i].c)) < 0)
 			goto out;
-		/* Only the header rows above the body repeat on later pages. */
-		if (head && !body)
-			t.heads[t.nheads++] = tr;
+		i++;
+	}
+	/* the head: the header rows above the first body row */
+	while (nh < nr && r[nh].head) {
+		headh += r[nh].h;
+		nh++;
+	}
+	if (!p->fresh)
+		p->y -= 6;
+	for (from = nh; from < nr || (from == nh && nh == nr);) {
+		k = rows_fitting(r, from, nr, p->y - p->bottom - headh);
+		rest = nr - from - k;
+		if (rest > 0 && rest < 3)
+			k = k > 3 - rest ? k - (3 - rest) : 0;
+		if (!p->fresh && k < nr - from && (k < 3 || k == 0)) {
+			if (new_page(p) < 0)
+				goto out;
+			continue;
+		}
+		if (p->fresh && (k < 3 && k < nr - from)) {
+			/* a page too short for three rows: as many as fit */
+			k = rows_fitting(r, from, nr, p->y - p->bottom - headh);
+			k = k ? k : 1;
+		}
+		anchor(p);
+		for (i = 0; i < nh; i++)
+			row_draw(p, &t, r[i].c, r[i].h, 1);
+		for (i = from; i < from + k && i < nr; i++)
+			row_draw(p, &t, r[i].c, r[i].h, r[i].head);
+		from += k;
+		if (hpdf_check(p) < 0)
+			goto out;
+		if (from >= nr)
+			break;
+		if (new_page(p) < 0)
+			goto out;
 	}
 	p->y -= 10;
 	rc = 0;
 out:
+	for (i = 0; r && i < nr; i++)
+		cells_free(r[i].c, t.ncols);
+	free(r);
 	table_free(&t);
 	return rc;
 }
@@ -1185,8 +1541,9 @@ static int draw_text(struct pdf *p, const struct view *v, xmlNodePtr n)
 	size_t i;
 	int rc;
 
+	color_attr(n, "fill", INK, &c);
 	rc = para_make(p, s, attr_is(n, "font-weight", "bold"),
-		       size > 0.5f ? size : 0.5f, 1e9f, &a);
+		       size > 0.5f ? size : 0.5f, c, 1e9f, &a);
 	xmlFree(s);
 	if (rc < 0 || !a.nl)
 		goto out;
@@ -1197,8 +1554,6 @@ static int draw_text(struct pdf *p, const struct view *v, xmlNodePtr n)
 		x -= w / 2;
 	else if (attr_is(n, "text-anchor", "end"))
 		x -= w;
-	color_attr(n, "fill", INK, &c);
-	fill_color(p, c);
 	a.l[0] = (struct line){0, a.t.n, w};
 	draw_line(p, &a, 0, x, vy(v, num_attr(n, "y", 0)));
 out:
@@ -1206,37 +1561,29 @@ out:
 	return rc;
 }
 
-/* Drawings span the content width, unless that makes them taller than a
- * page. */
-static float drawing_scale(const struct pdf *p, xmlNodePtr n)
+/* A drawing fills `width` but is never enlarged (its type would grow with
+ * it) nor made taller than a page. */
+static float drawing_scale(const struct pdf *p, xmlNodePtr n, float width)
 {
 	double w = num_attr(n, "width", 0), h = num_attr(n, "height", 0);
 	float s;
 
 	if (w <= 0 || h <= 0)
 		return 0;
-	s = (p->right - p->left) / (float)w;
+	s = width / (float)w;
+	if (s > 1)
+		s = 1;
 	if ((float)h * s > p->top - p->bottom)
 		s = (p->top - p->bottom) / (float)h;
 	return s;
 }
 
-static int block_drawing(struct pdf *p, xmlNodePtr n)
+/* Draws the shapes of drawing n with its top-left corner at (x, y). */
+static int drawing_at(struct pdf *p, xmlNodePtr n, float x, float y, float s)
 {
-	double w = num_attr(n, "width", 0), h = num_attr(n, "height", 0);
-	float cw = p->right - p->left;
-	struct view v;
+	struct view v = { x, y, s };
 	xmlNodePtr c;
 
-	if (w <= 0 || h <= 0)
-		return bad_node(p, n, "no width or height on");
-	v.s = drawing_scale(p, n);
-	if (!p->fresh)
-		p->y -= 6;
-	if (ensure(p, (float)h * v.s) < 0)
-		return -1;
-	v.x0 = p->left + (cw - (float)w * v.s) / 2;
-	v.y0 = p->y;
 	for (c = n->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -1254,29 +1601,155 @@ static int block_drawing(struct pdf *p, xmlNodePtr n)
 		} else
 			return bad_node(p, c, "unknown drawing element");
 	}
-	p->y -= (float)h * v.s + 10;
-	p->fresh = 0;
 	return hpdf_check(p);
+}
+
+static int block_drawing(struct pdf *p, xmlNodePtr n)
+{
+	double w = num_attr(n, "width", 0), h = num_attr(n, "height", 0);
+	float cw = p->right - p->left, s;
+
+	if (w <= 0 || h <= 0)
+		return bad_node(p, n, "no width or height on");
+	s = drawing_scale(p, n, cw);
+	if (!p->fresh)
+		p->y -= 6;
+	if (ensure(p, (float)h * s) < 0)
+		return -1;
+	anchor(p);
+	if (drawing_at(p, n, p->left + (cw - (float)w * s) / 2, p->y, s) < 0)
+		return -1;
+	p->y -= (float)h * s + 10;
+	p->fresh = 0;
+	return 0;
+}
+
+#define COLUMN_GAP 18.0f
+
+static size_t column_count(xmlNodePtr n)
+{
+	size_t k = 0;
+
+	for (n = n->children; n; n = n->next)
+		k += is(n, "drawing");
+	return k;
+}
+
+/* The height of a row of drawings side by side. */
+static float columns_height(const struct pdf *p, xmlNodePtr n)
+{
+	size_t k = column_count(n);
+	float colw, h = 0, dh;
+	xmlNodePtr c;
+
+	if (!k)
+		return 0;
+	colw = (p->right - p->left - COLUMN_GAP * (float)(k - 1)) / (float)k;
+	for (c = n->children; c; c = c->next) {
+		if (!is(c, "drawing"))
+			continue;
+		dh = (float)num_attr(c, "height", 0) * drawing_scale(p, c, colw);
+		h = dh > h ? dh : h;
+	}
+	return h;
+}
+
+/* <columns>: its drawings side by side, each scaled to its column. */
+static int block_columns(struct pdf *p, xmlNodePtr n)
+{
+	size_t k = column_count(n), i = 0;
+	float colw, h = columns_height(p, n), s;
+	xmlNodePtr c;
+
+	if (!k)
+		return 0;
+	for (c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !is(c, "drawing"))
+			return bad_node(p, c, "only drawings go in <columns>, not");
+	colw = (p->right - p->left - COLUMN_GAP * (float)(k - 1)) / (float)k;
+	if (!p->fresh)
+		p->y -= 6;
+	if (ensure(p, h) < 0)
+		return -1;
+	anchor(p);
+	for (c = n->children; c; c = c->next) {
+		double w = num_attr(c, "width", 0);
+
+		if (!is(c, "drawing"))
+			continue;
+		if (w <= 0 || num_attr(c, "height", 0) <= 0)
+			return bad_node(p, c, "no width or height on");
+		s = drawing_scale(p, c, colw);
+		if (drawing_at(p, c, p->left + (colw + COLUMN_GAP) * (float)i +
+			       (colw - (float)w * s) / 2, p->y, s) < 0)
+			return -1;
+		i++;
+	}
+	p->y -= h + 10;
+	p->fresh = 0;
+	return 0;
 }
 
 /* ---- document --------------------------------------------------------- */
 
+static int block(struct pdf *p, xmlNodePtr n);
+
+/* The title of a section: its title attribute, else its first heading. */
+static xmlChar *section_title(xmlNodePtr n)
+{
+	xmlNodePtr c;
+
+	if (xmlHasProp(n, (const xmlChar *)"title"))
+		return xmlGetProp(n, (const xmlChar *)"title");
+	for (c = n->children; c; c = c->next)
+		if (is(c, "h1") || is(c, "h2"))
+			return xmlNodeGetContent(c);
+	return NULL;
+}
+
+/* <section id title>: its blocks, marked where the first one lands. */
+static int block_section(struct pdf *p, xmlNodePtr n)
+{
+	xmlNodePtr c;
+
+	xmlFree(p->pending_id);
+	xmlFree(p->pending_title);
+	p->pending_id = xmlGetProp(n, (const xmlChar *)"id");
+	p->pending_title = section_title(n);
+	if (attr_is(n, "page", "new") && !p->fresh && new_page(p) < 0)
+		return -1;
+	for (c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && block(p, c) < 0)
+			return -1;
+	/* a section with nothing drawn still has its place */
+	anchor(p);
+	return 0;
+}
+
 static int block(struct pdf *p, xmlNodePtr n)
 {
 	if (is(n, "h1"))
-		return block_text(p, n, 1, 18, INK, 10, 6);
+		return block_text(p, n, 1, 18, INK, 10, 6, 0);
 	if (is(n, "h2"))
-		return block_text(p, n, 1, 13, INK, 12, 4);
+		return block_text(p, n, 1, 13, INK, 12, 4, 0);
+	if (is(n, "h3"))
+		return block_text(p, n, 1, 10.5f, INK, 8, 3, 0);
 	if (is(n, "p"))
-		return block_text(p, n, 0, BODY_SIZE, INK, 4, 4);
+		return block_text(p, n, 0, BODY_SIZE, INK, 4, 4, 0);
+	if (is(n, "li"))
+		return block_text(p, n, 0, BODY_SIZE, INK, 1, 2, 14);
 	if (is(n, "note"))
-		return block_text(p, n, 0, 7.5f, GREY, 2, 4);
+		return block_text(p, n, 0, 7.5f, GREY, 2, 4, 0);
 	if (is(n, "kpis"))
 		return block_kpis(p, n);
 	if (is(n, "table"))
 		return block_table(p, n);
 	if (is(n, "drawing"))
 		return block_drawing(p, n);
+	if (is(n, "columns"))
+		return block_columns(p, n);
+	if (is(n, "section"))
+		return block_section(p, n);
 	if (is(n, "page-break"))
 		return p->fresh ? 0 : new_page(p);
 	if (is(n, "header") || is(n, "footer"))
@@ -1317,9 +1790,8 @@ static int running(struct pdf *p, xmlNodePtr n, size_t i, float base, int footer
 	int rc = -1;
 
 	xmlFree(s);
-	if (para_make(p, t, 0, 7.5f, cw, &a) == 0) {
+	if (para_make(p, t, 0, 7.5f, GREY, cw, &a) == 0) {
 		p->page = p->pages[i];
-		fill_color(p, GREY);
 		if (a.nl)
 			draw_line(p, &a, 0,
 				  p->left + (footer ? (cw - a.l[0].w) / 2 : 0), base);
@@ -1338,7 +1810,9 @@ static int running_all(struct pdf *p)
 	head = head > p->ph - 14 ? p->ph - 14 : head;
 	foot = foot < 8 ? 8 : foot;
 	for (i = 0; i < p->npages; i++) {
-		if (p->header && running(p, p->header, i, head, 0) < 0)
+		/* the first page names the report in its own heading */
+		if (p->header && !(i == 0 && attr_is(p->header, "first-page", "0")) &&
+		    running(p, p->header, i, head, 0) < 0)
 			return -1;
 		if (p->footer && running(p, p->footer, i, foot, 1) < 0)
 			return -1;
@@ -1423,6 +1897,90 @@ static void set_info(struct pdf *p, xmlNodePtr root, const bp_pdf_options *opt)
 		HPDF_SetInfoDateAttr(p->doc, HPDF_INFO_CREATION_DATE, d);
 		HPDF_SetInfoDateAttr(p->doc, HPDF_INFO_MOD_DATE, d);
 	}
+}
+
+/* ---- composite glyphs ------------------------------------------------- */
+
+/* libharu embeds only the glyphs it saw used, and of a composite glyph
+ * (many CJK characters of WenQuanYi are built of parts) it finds the parts
+ * one level deep and only below glyph 32768: the others are left empty,
+ * and the character prints blank.  Before saving, every part of every
+ * used glyph, at any depth, is marked used too, read from the font file. */
+static int glyph_parts(FILE *fp, HPDF_TTFontDefAttr a, unsigned gid,
+		       unsigned *parts, int max)
+{
+	unsigned char b[4];
+	uint32_t off, end;
+	unsigned flags;
+	int n = 0;
+
+	if (gid + 1 > a->num_glyphs)
+		return 0;
+	off = a->glyph_tbl.offsets[gid];
+	end = a->glyph_tbl.offsets[gid + 1];
+	if (a->header.index_to_loc_format == 0) {
+		off *= 2;
+		end *= 2;
+	}
+	if (end <= off + 10 ||
+	    fseek(fp, (long)(a->glyph_tbl.base_offset + off), SEEK_SET) != 0 ||
+	    fread(b, 1, 2, fp) != 2 || (b[0] << 8 | b[1]) != 0xFFFF ||
+	    fseek(fp, 8, SEEK_CUR) != 0)
+		return 0;
+	do {
+		if (fread(b, 1, 4, fp) != 4)
+			break;
+		flags = (unsigned)(b[0] << 8 | b[1]);
+		if (n < max)
+			parts[n++] = (unsigned)(b[2] << 8 | b[3]);
+		/* the arguments, then the scale, if any */
+		if (fseek(fp, (flags & 1 ? 4 : 2) + (flags & 8 ? 2 : flags & 64 ? 4
+						     : flags & 128 ? 8 : 0),
+			  SEEK_CUR) != 0)
+			break;
+	} while (flags & 32);
+	return n;
+}
+
+static void mark_parts(const struct font *f)
+{
+	HPDF_TTFontDefAttr a = f->def ? (HPDF_TTFontDefAttr)f->def->attr : NULL;
+	unsigned parts[64];
+	FILE *fp;
+	int changed = 1, k, n, pass;
+	unsigned g;
+
+	if (!a || !a->embedding || !a->glyph_tbl.flgs || !(fp = fopen(f->path, "rb")))
+		return;
+	/* flag 2: its parts are marked; passes until no part is new (depth) */
+	for (pass = 0; changed && pass < 8; pass++) {
+		changed = 0;
+		for (g = 0; g < a->num_glyphs; g++) {
+			if (a->glyph_tbl.flgs[g] != 1)
+				continue;
+			a->glyph_tbl.flgs[g] = 2;
+			n = glyph_parts(fp, a, g, parts, 64);
+			for (k = 0; k < n; k++)
+				if (parts[k] < a->num_glyphs && !a->glyph_tbl.flgs[parts[k]]) {
+					a->glyph_tbl.flgs[parts[k]] = 1;
+					changed = 1;
+				}
+		}
+	}
+	for (g = 0; g < a->num_glyphs; g++)
+		if (a->glyph_tbl.flgs[g])
+			a->glyph_tbl.flgs[g] = 1;
+	fclose(fp);
+}
+
+static void mark_all_parts(struct pdf *p)
+{
+	int face, i;
+
+	for (face = 0; face < 2; face++)
+		for (i = 0; i < p->face[face].n; i++)
+			if (p->face[face].f[i].state == 1)
+				mark_parts(&p->face[face].f[i]);
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -1525,9 +2083,12 @@ int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 	set_info(&p, root, opt);
 	if (layout(&p, root) < 0 || hpdf_check(&p) < 0)
 		goto out;
+	mark_all_parts(&p);
 	rc = save(&p, out_path);
 out:
 	HPDF_Free(p.doc);
+	xmlFree(p.pending_id);
+	xmlFree(p.pending_title);
 	free(p.pages);
 	free(p.pick);
 	return rc;

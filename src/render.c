@@ -12,6 +12,8 @@
 #include "fs.h"
 #include "chart.h"
 #include "format.h"
+#include "labels.h"
+#include "metric.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -37,11 +39,21 @@
 #define MAX_INCLUDE_DEPTH 16
 #define SVG_NS "http://www.w3.org/2000/svg"
 
+const bp_render_limits bp_render_default_limits = {
+	BP_RENDER_MAX_NODES, BP_RENDER_MAX_BYTES, BP_RENDER_MAX_XPATH_STEPS
+};
+
 typedef struct ctx {
 	xmlXPathContextPtr xp;
+	bp_render_limits lim;
+	unsigned long nodes;      /* elements and texts made so far */
+	size_t bytes;             /* bytes of text and attribute values */
 	const char *currency;     /* run/@currency, points into metrics */
 	const char *language;     /* run/@language */
-	xmlChar *currency_s, *language_s;
+	xmlChar *currency_s, *language_s, *period_s;
+	const char *period;       /* run/@period */
+	bp_labels *labels;        /* the words of run/@language */
+	xmlDocPtr scratch;        /* the nodes bp:list made */
 	const char *file;         /* the template being expanded */
 	int depth;
 	char xpath_msg[512];      /* last libxml2 XPath error */
@@ -159,6 +171,149 @@ static ctx *ctx_of(xmlXPathParserContextPtr p)
 	return p->context->userData;
 }
 
+/* ---- words, units and directions ---- */
+
+static double to_number(const xmlChar *s);
+
+/* Appends pattern to *out (a malloc'd string) with {1}..{9} replaced by
+ * args[0..8]; a placeholder without an argument stays as written. */
+static char *fill(const char *pattern, const char *const *args, int nargs)
+{
+	size_t cap = strlen(pattern) + 1, len = 0, n;
+	char *out = bp_xmalloc(cap);
+	const char *p, *a;
+
+	for (p = pattern; *p; p++) {
+		a = NULL;
+		if (p[0] == '{' && p[1] >= '1' && p[1] <= '9' && p[2] == '}' &&
+		    p[1] - '1' < nargs)
+			a = args[p[1] - '1'];
+		n = a ? strlen(a) : 1;
+		BP_GROW(out, len + n + 1, cap);
+		if (a) {
+			memcpy(out + len, a, n);
+			p += 2;
+		} else {
+			out[len] = *p;
+		}
+		len += n;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* A label, or the key itself when no table has it. */
+static const char *word(const ctx *c, const char *key)
+{
+	const char *s = bp_labels_get(c->labels, key);
+
+	return s ? s : key;
+}
+
+/* "2026-Q4" -> the label "quarter" filled with year and number
+ * ("Q4 2026", "2026년 4분기"); "" when malformed. */
+static void quarter_name(const char *q, const ctx *c, char *buf, size_t size)
+{
+	char year[5], num[2];
+	const char *args[2] = { year, num };
+	char *s;
+
+	buf[0] = '\0';
+	if (strlen(q) != 7 || q[4] != '-' || q[5] != 'Q' || q[6] < '1' ||
+	    q[6] > '4' || strspn(q, "0123456789") != 4)
+		return;
+	memcpy(year, q, 4);
+	year[4] = '\0';
+	num[0] = q[6];
+	num[1] = '\0';
+	s = fill(word(c, "quarter"), args, 2);
+	snprintf(buf, size, "%s", s);
+	free(s);
+}
+
+/* How a metric's values read. */
+enum { U_NUM, U_COUNT, U_MONEY, U_PCT, U_DAYS, U_MONTHS, U_TIMES };
+
+static int unit_of(const char *name)
+{
+	/* the figures whose kind does not say how they read */
+	static const struct { const char *name; int unit; } special[] = {
+		{"roas", U_TIMES}, {"cac_payback_months", U_MONTHS},
+		{"bounce_rate", U_PCT}, {"new_mrr", U_MONEY}, {"arpa", U_MONEY},
+		{"pipeline_created", U_MONEY}, {"open_pipeline", U_MONEY},
+		{"lost_deals", U_COUNT}, {"win_rate", U_PCT},
+	};
+	const bp_metric *m;
+	size_t i;
+
+	for (i = 0; name && i < sizeof(special) / sizeof(special[0]); i++)
+		if (strcmp(name, special[i].name) == 0)
+			return special[i].unit;
+	m = name ? bp_metric_target(name) : NULL;
+	switch (m ? m->kind : BP_KIND_SPECIAL) {
+	case BP_KIND_COUNT: return U_COUNT;
+	case BP_KIND_MONEY: case BP_KIND_MONEY_PER: return U_MONEY;
+	case BP_KIND_RATIO: return U_PCT;
+	case BP_KIND_DAYS: return U_DAYS;
+	default: return U_NUM;
+	}
+}
+
+/* BP_BETTER_* of a metric (target short forms included). */
+static int better_of(const char *name)
+{
+	static const struct { const char *name; int better; } more[] = {
+		{"pipeline_created", BP_BETTER_HIGHER}, {"open_pipeline", BP_BETTER_HIGHER},
+		{"lost_deals", BP_BETTER_LOWER}, {"win_rate", BP_BETTER_HIGHER},
+		{"roas", BP_BETTER_HIGHER},
+	};
+	const bp_metric *m = name ? bp_metric_target(name) : NULL;
+	size_t i;
+
+	if (m)
+		return m->better;
+	for (i = 0; name && i < sizeof(more) / sizeof(more[0]); i++)
+		if (strcmp(name, more[i].name) == 0)
+			return more[i].better;
+	return BP_BETTER_NONE;
+}
+
+/* Writes v as the metric reads ("₩1,200", "12.3%", "41.0 days"), with a
+ * "+" before a positive value when `sign`.  "" when v is NAN. */
+static void metric_text(const ctx *c, const char *metric, double v, int sign,
+			char *buf, size_t size)
+{
+	char num[64];
+	const char *arg = num;
+	char *s;
+	int unit = unit_of(metric), n = -1;
+
+	buf[0] = '\0';
+	switch (unit) {
+	case U_COUNT: n = bp_format_int(v, num, sizeof(num)); break;
+	case U_MONEY: n = bp_format_money(v, c->currency, num, sizeof(num)); break;
+	case U_PCT: n = bp_format_pct(v, 1, num, sizeof(num)); break;
+	case U_DAYS: case U_MONTHS: case U_TIMES:
+		n = bp_format_num(v, unit == U_TIMES ? 2 : 1, num, sizeof(num));
+		break;
+	default:
+		n = v == floor(v) ? bp_format_int(v, num, sizeof(num))
+				  : bp_format_num(v, 2, num, sizeof(num));
+	}
+	if (n < 0)
+		return;
+	if (sign && v > 0 && num[0] != '0')
+		memmove(num + 1, num, strlen(num) + 1), num[0] = '+';
+	if (unit == U_DAYS || unit == U_MONTHS || unit == U_TIMES) {
+		s = fill(word(c, unit == U_DAYS ? "unit.days" : unit == U_MONTHS
+			      ? "unit.months" : "unit.times"), &arg, 1);
+		snprintf(buf, size, "%s", s);
+		free(s);
+		return;
+	}
+	snprintf(buf, size, "%s", num);
+}
+
 /* Pops an optional trailing decimals argument when nargs == max. */
 static int pop_decimals(xmlXPathParserContextPtr p, int nargs, int max,
 			int dflt)
@@ -260,13 +415,14 @@ static void string_fn(xmlXPathParserContextPtr ctxt, int nargs, int which)
 	s = xmlXPathPopString(ctxt);
 	lang = ctx_of(ctxt)->language;
 	if (s && *s) {
-		if (which == 0)
-			bp_format_month((char *)s, lang, 0, buf, sizeof(buf));
-		else if (which == 1)
-			bp_format_month((char *)s, lang, 1, buf, sizeof(buf));
+		if (which <= 1 || which == 5)
+			bp_format_month((char *)s, lang, which == 5 ? 2 : which,
+					buf, sizeof(buf));
 		else if (which == 2)
 			bp_format_date((char *)s, lang, buf, sizeof(buf));
-		else if (!(out = bp_format_label((char *)s, lang)))
+		else if (which == 3)
+			quarter_name((char *)s, ctx_of(ctxt), buf, sizeof(buf));
+		else if (!(out = bp_labels_get(ctx_of(ctxt)->labels, (char *)s)))
 			out = (char *)s;
 	}
 	push_text(ctxt, out);
@@ -288,9 +444,19 @@ static void fn_date(xmlXPathParserContextPtr ctxt, int nargs)
 	string_fn(ctxt, nargs, 2);
 }
 
-static void fn_label(xmlXPathParserContextPtr ctxt, int nargs)
+static void fn_month_alone(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	string_fn(ctxt, nargs, 5);
+}
+
+static void fn_quarter(xmlXPathParserContextPtr ctxt, int nargs)
 {
 	string_fn(ctxt, nargs, 3);
+}
+
+static void fn_label(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	string_fn(ctxt, nargs, 4);
 }
 
 /* bp:join(nodes[, separator]): the string values of the nodes, in
@@ -322,6 +488,410 @@ static void fn_join(xmlXPathParserContextPtr ctxt, int nargs)
 	xmlFree(out);
 }
 
+
+/* bp:fmt(pattern, a1, ..., a9): the pattern with {1}..{9} replaced. */
+static void fn_fmt(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *args[9] = {NULL};
+	xmlChar *pattern;
+	char *out;
+	int i;
+
+	if (nargs < 1 || nargs > 10) {
+		XP_ERROR(XPATH_INVALID_ARITY);
+	}
+	for (i = nargs - 2; i >= 0; i--)
+		args[i] = xmlXPathPopString(ctxt);
+	pattern = xmlXPathPopString(ctxt);
+	out = fill(pattern ? (char *)pattern : "", (const char *const *)args,
+		   nargs - 1);
+	push_text(ctxt, out);
+	free(out);
+	xmlFree(pattern);
+	for (i = 0; i < nargs - 1; i++)
+		xmlFree(args[i]);
+}
+
+/* The configured label of channel `id` in metrics.xml (caller frees), or
+ * NULL.  Walks the document rather than evaluating XPath, which would
+ * disturb the evaluation this is called from. */
+static xmlChar *channel_label(const ctx *c, const xmlChar *id)
+{
+	xmlNodePtr n = xmlDocGetRootElement(c->xp->doc), ch;
+
+	for (n = n ? n->children : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, BAD_CAST "channels"))
+			break;
+	for (ch = n ? n->children : NULL; id && ch; ch = ch->next) {
+		xmlChar *nid;
+		int same;
+
+		if (ch->type != XML_ELEMENT_NODE)
+			continue;
+		nid = xmlGetProp(ch, BAD_CAST "id");
+		same = nid && xmlStrEqual(nid, id);
+		xmlFree(nid);
+		if (same)
+			return xmlGetProp(ch, BAD_CAST "label");
+	}
+	return NULL;
+}
+
+/* bp:channel-name(id): the label of a channel as the board reads it.  A
+ * default label (the English one of METRICS.md) is said in the report's
+ * language; a label the config gave stays as written.  "all" is "All
+ * channels". */
+static void fn_channel_name(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	ctx *c = ctx_of(ctxt);
+	xmlChar *id, *label = NULL;
+	const char *en, *out;
+	char *key;
+
+	CHECK_ARITY(1);
+	id = xmlXPathPopString(ctxt);
+	key = bp_xasprintf("channel.%s", id ? (char *)id : "");
+	if (id && strcmp((char *)id, "all") == 0) {
+		push_text(ctxt, word(c, "all-channels"));
+		goto out;
+	}
+	label = channel_label(c, id);
+	en = bp_labels_english(c->labels, key);
+	if (label && *label && !(en && strcmp(en, (char *)label) == 0))
+		out = (char *)label;
+	else if (bp_labels_get(c->labels, key))
+		out = bp_labels_get(c->labels, key);
+	else
+		out = label && *label ? (char *)label : id ? (char *)id : "";
+	push_text(ctxt, out);
+	xmlFree(label);
+out:
+	free(key);
+	xmlFree(id);
+}
+
+/* bp:group-name(group): a default group (Inbound, Paid, ...) in the
+ * report's language, any other as written. */
+static void fn_group_name(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *g;
+	const char *s;
+	char *key;
+
+	CHECK_ARITY(1);
+	g = xmlXPathPopString(ctxt);
+	key = bp_xasprintf("group.%s", g ? (char *)g : "");
+	s = bp_labels_get(ctx_of(ctxt)->labels, key);
+	push_text(ctxt, s ? s : g ? (char *)g : "");
+	free(key);
+	xmlFree(g);
+}
+
+/* bp:value(metric, x[, signed]): x as that metric reads. */
+static void fn_value(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	char buf[160];
+	xmlChar *metric;
+	double v;
+	int sign = 0;
+
+	if (nargs < 2 || nargs > 3) {
+		XP_ERROR(XPATH_INVALID_ARITY);
+	}
+	if (nargs == 3)
+		sign = xmlXPathPopBoolean(ctxt);
+	v = pop_number(ctxt);
+	metric = xmlXPathPopString(ctxt);
+	metric_text(ctx_of(ctxt), (char *)metric, v, sign, buf, sizeof(buf));
+	push_text(ctxt, buf);
+	xmlFree(metric);
+}
+
+/* bp:change(metric, now, before): "+5.2%" for counts and money, "+1.3 pt"
+ * for rates; "" when either side is absent (or before is 0). */
+static void fn_change(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	char buf[64] = "";
+	xmlChar *metric;
+	double a, b;
+
+	CHECK_ARITY(3);
+	b = pop_number(ctxt);
+	a = pop_number(ctxt);
+	metric = xmlXPathPopString(ctxt);
+	if (unit_of((char *)metric) == U_PCT)
+		bp_format_delta_pt(a, b, buf, sizeof(buf));
+	else
+		bp_format_delta(a, b, buf, sizeof(buf));
+	push_text(ctxt, buf);
+	xmlFree(metric);
+}
+
+/* bp:tone(metric, now, before): "good", "bad" or "flat" by the metric's
+ * better direction; "" when a side is absent or no direction is better. */
+static void fn_tone(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *metric;
+	double a, b;
+	int better;
+	const char *t = "";
+
+	CHECK_ARITY(3);
+	b = pop_number(ctxt);
+	a = pop_number(ctxt);
+	metric = xmlXPathPopString(ctxt);
+	better = better_of((char *)metric);
+	if (!isnan(a) && !isnan(b) && better != BP_BETTER_NONE) {
+		/* a change under half a percent reads as no change */
+		double rel = b != 0 ? (a - b) / fabs(b) : a - b;
+
+		t = fabs(rel) < 0.005 ? "flat"
+		    : (a > b) == (better == BP_BETTER_HIGHER) ? "good" : "bad";
+	}
+	push_text(ctxt, t);
+	xmlFree(metric);
+}
+
+/* bp:better(metric): "higher", "lower" or "". */
+static void fn_better(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *metric;
+	int b;
+
+	CHECK_ARITY(1);
+	metric = xmlXPathPopString(ctxt);
+	b = better_of((char *)metric);
+	push_text(ctxt, b == BP_BETTER_HIGHER ? "higher"
+			: b == BP_BETTER_LOWER ? "lower" : "");
+	xmlFree(metric);
+}
+
+/* bp:when(condition, then[, else]): XPath 1.0 has no conditional. */
+static void fn_when(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlXPathObjectPtr yes, no = NULL;
+	int cond;
+
+	if (nargs < 2 || nargs > 3) {
+		XP_ERROR(XPATH_INVALID_ARITY);
+	}
+	if (nargs == 3)
+		no = valuePop(ctxt);
+	yes = valuePop(ctxt);
+	cond = xmlXPathPopBoolean(ctxt);
+	if (cond) {
+		valuePush(ctxt, yes);
+		xmlXPathFreeObject(no);
+	} else {
+		xmlXPathFreeObject(yes);
+		if (no)
+			valuePush(ctxt, no);
+		else
+			push_text(ctxt, "");
+	}
+}
+
+/* Months since 1 BC of "YYYY-MM"; NAN when malformed. */
+static double month_number(const char *m)
+{
+	char *end;
+	long y, mo;
+
+	if (!m || strlen(m) < 7 || m[4] != '-')
+		return NAN;
+	y = strtol(m, &end, 10);
+	if (end != m + 4)
+		return NAN;
+	mo = strtol(m + 5, &end, 10);
+	if (end != m + 7 || mo < 1 || mo > 12)
+		return NAN;
+	return (double)y * 12 + (double)(mo - 1);
+}
+
+/* bp:age(month): how many months `month` lies before run/@period (0 for
+ * the period itself), so a template can take "the last 12 months" or
+ * "the same months a year earlier" whatever the window's length. */
+static void fn_age(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *m;
+
+	CHECK_ARITY(1);
+	m = xmlXPathPopString(ctxt);
+	valuePush(ctxt, xmlXPathNewFloat(month_number(ctx_of(ctxt)->period) -
+					 month_number((char *)m)));
+	xmlFree(m);
+}
+
+/* bp:dash(text): the text, or "—" when it is empty (a figure that does
+ * not exist, never a 0). */
+static void fn_dash(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlChar *s;
+
+	CHECK_ARITY(1);
+	s = xmlXPathPopString(ctxt);
+	push_text(ctxt, s && *s ? (char *)s : "\xe2\x80\x94");
+	xmlFree(s);
+}
+
+/* bp:max(nodes) and bp:min(nodes): of the nodes that are numbers; NaN
+ * when none is. */
+static void extreme(xmlXPathParserContextPtr ctxt, int nargs, int sign)
+{
+	xmlNodeSetPtr set;
+	double best = NAN;
+	int i;
+
+	CHECK_ARITY(1);
+	set = xmlXPathPopNodeSet(ctxt);
+	for (i = 0; set && i < set->nodeNr; i++) {
+		xmlChar *v = xmlXPathCastNodeToString(set->nodeTab[i]);
+		double d = to_number(v);
+
+		xmlFree(v);
+		if (!isnan(d) && (isnan(best) || (d - best) * sign > 0))
+			best = d;
+	}
+	xmlXPathFreeNodeSet(set);
+	valuePush(ctxt, xmlXPathNewFloat(best));
+}
+
+static void fn_max(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	extreme(ctxt, nargs, 1);
+}
+
+static void fn_min(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	extreme(ctxt, nargs, -1);
+}
+
+/* bp:list('a b c'): a node per word, each's string value the word, so a
+ * template can repeat one block for a list of metrics
+ * (bp:each="bp:list('new_leads new_mqls')" bp:as="m").  The nodes live in
+ * a scratch document of the expansion; absolute paths inside still read
+ * metrics.xml, as XPath's root is the context's document. */
+static void fn_list(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	ctx *c = ctx_of(ctxt);
+	xmlNodeSetPtr set = xmlXPathNodeSetCreate(NULL);
+	xmlChar *s;
+	const char *p;
+	size_t n;
+
+	CHECK_ARITY(1);
+	s = xmlXPathPopString(ctxt);
+	if (!c->scratch) {
+		c->scratch = xmlNewDoc(BAD_CAST "1.0");
+		xmlDocSetRootElement(c->scratch,
+				     xmlNewDocNode(c->scratch, NULL, BAD_CAST "list", NULL));
+	}
+	for (p = s ? (const char *)s : ""; *p; p += n) {
+		xmlNodePtr item;
+		char *w;
+
+		p += strspn(p, " \t\n,");
+		n = strcspn(p, " \t\n,");
+		if (!n)
+			break;
+		/* The scratch nodes count toward the expansion's limit: a
+		 * bp:list in a loop must not grow without bound. */
+		if (++c->nodes > c->lim.nodes) {
+			xmlFree(s);
+			xmlXPathFreeNodeSet(set);
+			XP_ERROR(XPATH_MEMORY_ERROR);
+		}
+		w = bp_xstrndup(p, n);
+		item = xmlNewDocNode(c->scratch, NULL, BAD_CAST "item", BAD_CAST w);
+		free(w);
+		xmlAddChild(xmlDocGetRootElement(c->scratch), item);
+		xmlXPathNodeSetAdd(set, item);
+	}
+	xmlFree(s);
+	valuePush(ctxt, xmlXPathWrapNodeSet(set));
+}
+
+
+/* A number attribute of n; NAN when absent or not a number. */
+static double attr_number(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = n ? xmlGetProp(n, BAD_CAST name) : NULL;
+	double d = to_number(v);
+
+	xmlFree(v);
+	return d;
+}
+
+/* The first node of the node-set argument (popped), or NULL. */
+static xmlNodePtr pop_first_node(xmlXPathParserContextPtr ctxt)
+{
+	xmlNodeSetPtr set = xmlXPathPopNodeSet(ctxt);
+	xmlNodePtr n = set && set->nodeNr ? set->nodeTab[0] : NULL;
+
+	xmlXPathFreeNodeSet(set);
+	return n;
+}
+
+/* bp:versus(target): where a <target> (or a story's target fact) stands,
+ * in the report's words: "46% under target", "20% over target", "on
+ * target", and for a quarter under way against the pace the months so far
+ * call for: "3% behind the pace".  "—" without an actual. */
+static void fn_versus(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	ctx *c = ctx_of(ctxt);
+	xmlNodePtr t;
+	double v, elapsed;
+	int pace;
+	char pct[32], key[32], *out;
+	const char *arg = pct;
+
+	CHECK_ARITY(1);
+	t = pop_first_node(ctxt);
+	if (!t || isnan(attr_number(t, "actual"))) {
+		push_text(ctxt, "\xe2\x80\x94");
+		return;
+	}
+	elapsed = attr_number(t, "months-elapsed");
+	pace = xmlHasProp(t, BAD_CAST "quarter") && !isnan(attr_number(t, "pace")) &&
+	       !(elapsed >= 3);
+	v = pace ? attr_number(t, "pace") - 1 : attr_number(t, "vs-target");
+	if (isnan(v))
+		v = attr_number(t, "actual") / attr_number(t, "value") - 1;
+	if (isnan(v) || isinf(v)) {
+		push_text(ctxt, "\xe2\x80\x94");
+		return;
+	}
+	bp_format_pct(fabs(v), 0, pct, sizeof(pct));
+	snprintf(key, sizeof(key), "vs.%s%s", strcmp(pct, "0%") == 0 ? "on"
+		 : v < 0 ? "under" : "over", pace ? "-pace" : "");
+	out = fill(word(c, key), &arg, 1);
+	push_text(ctxt, out);
+	free(out);
+}
+
+/* bp:status(target): "on-track", "at-risk" or "missed": the target's own
+ * status, else from its attainment (met; within 10%; beyond). */
+static void fn_status(xmlXPathParserContextPtr ctxt, int nargs)
+{
+	xmlNodePtr t;
+	xmlChar *st;
+	double a;
+
+	CHECK_ARITY(1);
+	t = pop_first_node(ctxt);
+	st = t ? xmlGetProp(t, BAD_CAST "status") : NULL;
+	if (st && *st) {
+		push_text(ctxt, (char *)st);
+		xmlFree(st);
+		return;
+	}
+	xmlFree(st);
+	a = attr_number(t, "attainment");
+	push_text(ctxt, isnan(a) ? "" : a >= 1 ? "on-track" : a >= 0.9 ? "at-risk"
+		  : "missed");
+}
+
 /* libxml2 allocates through bp_xmalloc, so registering cannot fail. */
 static void register_functions(xmlXPathContextPtr xp)
 {
@@ -331,6 +901,13 @@ static void register_functions(xmlXPathContextPtr xp)
 		{"delta", fn_delta}, {"delta-pt", fn_delta_pt},
 		{"month-name", fn_month_name}, {"month-short", fn_month_short},
 		{"date", fn_date}, {"label", fn_label}, {"join", fn_join},
+		{"quarter", fn_quarter}, {"fmt", fn_fmt},
+		{"channel-name", fn_channel_name}, {"group-name", fn_group_name},
+		{"value", fn_value}, {"change", fn_change}, {"tone", fn_tone},
+		{"better", fn_better}, {"when", fn_when}, {"dash", fn_dash},
+		{"max", fn_max}, {"min", fn_min}, {"month-alone", fn_month_alone},
+		{"list", fn_list}, {"age", fn_age}, {"versus", fn_versus},
+		{"status", fn_status},
 	};
 	size_t i;
 
@@ -359,8 +936,18 @@ static xmlXPathObjectPtr eval(ctx *c, xmlNodePtr at, const char *what,
 	}
 	if (res)
 		return res;
-	cfail(c, at, "bad xpath in %s \"%s\": %s", what, (const char *)expr,
-	      c->xpath_msg[0] ? c->xpath_msg : "cannot evaluate");
+	if (c->nodes > c->lim.nodes)
+		cfail(c, at, "template expansion makes more than %lu elements "
+		      "and texts (bp:list in %s \"%.80s\")", c->lim.nodes, what,
+		      (const char *)expr);
+	else if (c->xp->opLimit && c->xp->opCount >= c->xp->opLimit)
+		cfail(c, at, "template expansion takes too long: its XPath "
+		      "expressions have taken more than %lu steps (in %s \"%.80s\"); "
+		      "a bp:each or a predicate over too many nodes?",
+		      c->lim.xpath_steps, what, (const char *)expr);
+	else
+		cfail(c, at, "bad xpath in %s \"%s\": %s", what, (const char *)expr,
+		      c->xpath_msg[0] ? c->xpath_msg : "cannot evaluate");
 	return NULL;
 }
 
@@ -392,6 +979,23 @@ static int eval_bool(ctx *c, xmlNodePtr at, const xmlChar *expr,
 }
 
 /* ---- building the output ---- */
+
+/* Counts what the expansion adds: past the limits (render.h) it stops
+ * at the template line of `at`, whatever the data is.  Returns 0 or -1. */
+static int grow(ctx *c, xmlNodePtr at, unsigned long nodes, size_t bytes)
+{
+	c->nodes += nodes;
+	c->bytes += bytes;
+	if (c->nodes > c->lim.nodes)
+		return cfail(c, at, "template expansion makes more than %lu "
+			     "elements and texts: a bp:each over too many nodes, or "
+			     "bp:each inside bp:each?", c->lim.nodes);
+	if (c->bytes > c->lim.bytes)
+		return cfail(c, at, "template expansion writes more than %zu "
+			     "bytes of text: a bp:text or bp:each that repeats "
+			     "too much?", c->lim.bytes);
+	return 0;
+}
 
 /* The namespace `src` (from the template) as declared in the output at n,
  * declaring it on n when nothing above does. */
@@ -428,6 +1032,7 @@ static int check_bp_attrs(ctx *c, xmlNodePtr t)
 static int copy_attrs(ctx *c, xmlNodePtr t, xmlNodePtr n, xmlNodePtr here)
 {
 	xmlAttrPtr a;
+	int rc;
 
 	for (a = t->properties; a; a = a->next) {
 		xmlChar *v;
@@ -436,7 +1041,10 @@ static int copy_attrs(ctx *c, xmlNodePtr t, xmlNodePtr n, xmlNodePtr here)
 			continue;
 		v = xmlNodeGetContent((xmlNodePtr)a);
 		xmlSetNsProp(n, out_ns(n, a->ns), a->name, v);
+		rc = grow(c, t, 0, v ? (size_t)xmlStrlen(v) : 0);
 		xmlFree(v);
+		if (rc < 0)
+			return -1;
 	}
 	for (a = t->properties; a; a = a->next) {
 		xmlChar *expr, *v;
@@ -449,14 +1057,20 @@ static int copy_attrs(ctx *c, xmlNodePtr t, xmlNodePtr n, xmlNodePtr here)
 		if (!v)
 			return -1;
 		xmlSetProp(n, a->name + 5, v);
+		rc = grow(c, t, 0, (size_t)xmlStrlen(v));
 		xmlFree(v);
+		if (rc < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static void add_text(xmlNodePtr parent, const xmlChar *s)
+static int add_text(ctx *c, xmlNodePtr at, xmlNodePtr parent, const xmlChar *s)
 {
+	if (grow(c, at, 1, s ? (size_t)xmlStrlen(s) : 0) < 0)
+		return -1;
 	xmlAddChild(parent, xmlNewDocText(parent->doc, s));
+	return 0;
 }
 
 /* One copy of element t (bp:each already resolved) under parent. */
@@ -475,6 +1089,8 @@ static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 			goto out;
 		}
 	}
+	if (grow(c, t, 1, 0) < 0)
+		goto out;
 	n = xmlNewDocNode(parent->doc, NULL, t->name, NULL);
 	xmlAddChild(parent, n);
 	xmlSetNs(n, is_bp(t) ? NULL : out_ns(n, t->ns));
@@ -483,9 +1099,8 @@ static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	txt = xmlGetNsProp(t, BAD_CAST "text", BAD_CAST BP_TEMPLATE_NS);
 	if (txt) {
 		val = eval_string(c, t, "bp:text", txt, here);
-		if (!val)
+		if (!val || add_text(c, t, n, val) < 0)
 			goto out;
-		add_text(n, val);
 		rc = 0;
 		goto out;
 	}
@@ -504,6 +1119,9 @@ static void set_number_var(ctx *c, const char *name, double v)
 {
 	xmlXPathRegisterVariable(c->xp, BAD_CAST name, xmlXPathNewFloat(v));
 }
+
+static int fragment_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+			 xmlNodePtr here);
 
 /* Repeats t per node of bp:each, with $i and $n; restores outer ones. */
 static int expand_each(ctx *c, xmlNodePtr t, xmlNodePtr parent,
@@ -533,7 +1151,8 @@ static int expand_each(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		set_number_var(c, "n", count);
 		if (as)
 			xmlXPathRegisterVariable(c->xp, as, xmlXPathNewNodeSet(node));
-		rc = expand_once(c, t, parent, node);
+		rc = is_bp(t) ? fragment_once(c, t, parent, node)
+			      : expand_once(c, t, parent, node);
 	}
 	xmlXPathRegisterVariable(c->xp, BAD_CAST "i", oi);
 	xmlXPathRegisterVariable(c->xp, BAD_CAST "n", on);
@@ -553,10 +1172,8 @@ static int expand_node(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	xmlChar *each;
 	int rc;
 
-	if (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE) {
-		add_text(parent, t->content);
-		return 0;
-	}
+	if (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE)
+		return add_text(c, t, parent, t->content);
 	if (t->type != XML_ELEMENT_NODE)
 		return 0;
 	if (is_bp(t))
@@ -686,6 +1303,17 @@ static int expand_bp(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	xmlChar *cond;
 	int keep = 1;
 
+	if (strcmp(nm, "fragment") == 0) {
+		xmlChar *each = xmlGetNsProp(t, BAD_CAST "each",
+					     BAD_CAST BP_TEMPLATE_NS);
+		int rc;
+
+		if (!each)
+			return fragment_once(c, t, parent, here);
+		rc = expand_each(c, t, parent, here, each);
+		xmlFree(each);
+		return rc;
+	}
 	cond = xmlGetNsProp(t, BAD_CAST "if", BAD_CAST BP_TEMPLATE_NS);
 	if (!cond)
 		cond = xmlGetProp(t, BAD_CAST "if");
@@ -698,9 +1326,22 @@ static int expand_bp(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		return expand_include(c, t, parent, here);
 	if (strcmp(nm, "chart") == 0)
 		return expand_chart(c, t, parent, here);
-	if (strcmp(nm, "fragment") == 0)
-		return expand_children(c, t, parent, here);
 	return cfail(c, t, "unknown directive <bp:%s>", nm);
+}
+
+/* A <bp:fragment>'s children, when its bp:if (or if) holds at `here`. */
+static int fragment_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
+			 xmlNodePtr here)
+{
+	xmlChar *cond = xmlGetNsProp(t, BAD_CAST "if", BAD_CAST BP_TEMPLATE_NS);
+	int keep = 1;
+
+	if (!cond)
+		cond = xmlGetProp(t, BAD_CAST "if");
+	if (cond)
+		keep = eval_bool(c, t, cond, here);
+	xmlFree(cond);
+	return keep <= 0 ? keep : expand_children(c, t, parent, here);
 }
 
 /* ---- charts ---- */
@@ -733,6 +1374,9 @@ typedef struct point { long cat, ser; double y, target; } point;
 
 typedef struct chart_data {
 	strlist cats, series;
+	strlist keys;           /* order="..": each category's sort key */
+	unsigned *colors;       /* color="..": each series' colour */
+	size_t ncolors, capcolors;
 	point *pts;
 	size_t n, cap;
 } chart_data;
@@ -741,6 +1385,8 @@ static void chart_data_free(chart_data *d)
 {
 	strlist_free(&d->cats);
 	strlist_free(&d->series);
+	strlist_free(&d->keys);
+	free(d->colors);
 	free(d->pts);
 }
 
@@ -781,17 +1427,24 @@ static double to_number(const xmlChar *s)
 
 static const char *const chart_attrs[] = {
 	"type", "rows", "x", "y", "series", "target", "format", "width",
-	"height", "title", "target-label", "if", NULL
+	"height", "title", "target-label", "absent-label", "other-label",
+	"max-series", "order", "color", "if", NULL
 };
 
 static int check_chart_attrs(ctx *c, xmlNodePtr t)
 {
 	xmlAttrPtr a;
+	const char *nm;
 	size_t i;
 
 	for (a = t->properties; a; a = a->next) {
+		nm = (const char *)a->name;
+		/* bp:attr-title="XPATH" and the like: a text the report's
+		 * words give */
+		if (is_bp_attr(a) && strncmp(nm, "attr-", 5) == 0)
+			nm += 5;
 		for (i = 0; chart_attrs[i]; i++)
-			if (strcmp((const char *)a->name, chart_attrs[i]) == 0)
+			if (strcmp(nm, chart_attrs[i]) == 0)
 				break;
 		if (!chart_attrs[i] || (a->ns && !is_bp_attr(a)))
 			return cfail(c, t, "unknown attribute '%s' on <bp:chart>",
@@ -800,15 +1453,35 @@ static int check_chart_attrs(ctx *c, xmlNodePtr t)
 	return 0;
 }
 
-/* Evaluates x, y, series, target for one row into d. */
+/* A chart's text attribute: bp:attr-NAME evaluated at `here`, else NAME
+ * as written, else NULL.  Caller frees; *failed on a bad expression. */
+static xmlChar *chart_text(ctx *c, xmlNodePtr t, const char *name,
+			   xmlNodePtr here, int *failed)
+{
+	char *attr = bp_xasprintf("attr-%s", name);
+	xmlChar *expr = xmlGetNsProp(t, BAD_CAST attr, BAD_CAST BP_TEMPLATE_NS);
+	xmlChar *v;
+
+	free(attr);
+	if (!expr)
+		return xmlGetProp(t, BAD_CAST name);
+	v = eval_string(c, t, "bp:chart", expr, here);
+	xmlFree(expr);
+	if (!v)
+		*failed = 1;
+	return v;
+}
+
+/* Evaluates x, y, series, target and order for one row into d. */
 static int gather_row(ctx *c, xmlNodePtr t, xmlNodePtr row, chart_data *d)
 {
-	static const char *const names[4] = {"x", "y", "series", "target"};
-	xmlChar *v[4] = {NULL, NULL, NULL, NULL};
+	static const char *const names[6] = {"x", "y", "series", "target",
+					     "order", "color"};
+	xmlChar *v[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
 	int i, rc = -1;
 	point *pt;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
 		xmlChar *expr = xmlGetProp(t, BAD_CAST names[i]);
 
 		if (!expr)
@@ -824,12 +1497,70 @@ static int gather_row(ctx *c, xmlNodePtr t, xmlNodePtr row, chart_data *d)
 	pt->ser = intern(&d->series, v[2] ? (char *)v[2] : "");
 	pt->y = to_number(v[1]);
 	pt->target = to_number(v[3]);
+	/* a category's key is the one of the first row that names it */
+	if (v[4] && (size_t)pt->cat == d->keys.n) {
+		BP_GROW(d->keys.s, d->keys.n + 1, d->keys.cap);
+		d->keys.s[d->keys.n++] = bp_xstrdup((char *)v[4]);
+	}
+	/* a series' colour: the palette's at the index its first row gives */
+	if (v[5] && (size_t)pt->ser == d->ncolors) {
+		double k = to_number(v[5]);
+
+		BP_GROW(d->colors, d->ncolors + 1, d->capcolors);
+		d->colors[d->ncolors++] = bp_chart_color(isnan(k) || k < 0 ? 0
+							 : (size_t)k);
+	}
 	d->n++;
 	rc = 0;
 out:
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 6; i++)
 		xmlFree(v[i]);
 	return rc;
+}
+
+/* Keys compare as numbers when both are, else as text. */
+static int key_cmp(const char *a, const char *b)
+{
+	double x = to_number(BAD_CAST a), y = to_number(BAD_CAST b);
+
+	if (!isnan(x) && !isnan(y))
+		return x < y ? -1 : x > y;
+	return strcmp(a, b);
+}
+
+/* Puts the categories in the order of their keys (stable), renumbering
+ * the points. */
+static void sort_categories(chart_data *d)
+{
+	size_t n = d->cats.n, i, j, *rank, *where;
+	char **cats;
+
+	if (!n || d->keys.n != n)
+		return;
+	rank = bp_xreallocarray(NULL, n, sizeof(*rank));
+	for (i = 0; i < n; i++)
+		rank[i] = i;
+	/* insertion sort: a chart has tens of categories */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && key_cmp(d->keys.s[rank[j - 1]],
+					     d->keys.s[rank[j]]) > 0; j--) {
+			size_t t = rank[j];
+
+			rank[j] = rank[j - 1];
+			rank[j - 1] = t;
+		}
+	cats = bp_xreallocarray(NULL, n, sizeof(*cats));
+	for (i = 0; i < n; i++)
+		cats[i] = d->cats.s[rank[i]];
+	memcpy(d->cats.s, cats, n * sizeof(*cats));
+	where = bp_xreallocarray(NULL, n, sizeof(*where));
+	for (i = 0; i < n; i++)
+		where[rank[i]] = i;
+	for (i = 0; i < d->n; i++)
+		d->pts[i].cat = (long)where[d->pts[i].cat];
+	free(where);
+	free(cats);
+	free(rank);
 }
 
 static int gather(ctx *c, xmlNodePtr t, xmlNodePtr here, chart_data *d)
@@ -865,6 +1596,7 @@ static int gather(ctx *c, xmlNodePtr t, xmlNodePtr here, chart_data *d)
 	xmlXPathRegisterVariable(c->xp, BAD_CAST "row", saved);
 	if (set->nodesetval && i < set->nodesetval->nodeNr)
 		goto out;
+	sort_categories(d);
 	rc = 0;
 out:
 	xmlFree(rows);
@@ -1056,6 +1788,7 @@ static void chart_input(chart_data *d, bp_chart_input *in, double **vals,
 	in->cats = (const char *const *)d->cats.s;
 	in->nseries = d->series.n ? d->series.n : 1;
 	in->series = (const char *const *)d->series.s;
+	in->colors = d->series.n && d->ncolors == d->series.n ? d->colors : NULL;
 	in->values = *vals;
 	in->target = any_target ? *targets : NULL;
 }
@@ -1074,8 +1807,8 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 {
 	xmlChar *type = xmlGetProp(t, BAD_CAST "type");
 	xmlChar *format = xmlGetProp(t, BAD_CAST "format");
-	xmlChar *title = xmlGetProp(t, BAD_CAST "title");
-	xmlChar *tlabel = xmlGetProp(t, BAD_CAST "target-label");
+	xmlChar *title = NULL, *tlabel = NULL, *absent = NULL, *other = NULL;
+	int failed = 0;
 	bp_chart_input in;
 	chart_data d;
 	fmt_ctx f;
@@ -1086,6 +1819,12 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	memset(&in, 0, sizeof(in));
 	memset(&d, 0, sizeof(d));
 	if (check_chart_attrs(c, t) < 0)
+		goto out;
+	title = chart_text(c, t, "title", here, &failed);
+	tlabel = chart_text(c, t, "target-label", here, &failed);
+	absent = chart_text(c, t, "absent-label", here, &failed);
+	other = chart_text(c, t, "other-label", here, &failed);
+	if (failed)
 		goto out;
 	if (chart_type((char *)type, &in.type) < 0) {
 		cfail(c, t, "unknown chart type '%s' (bar, line, stacked-bar, "
@@ -1106,10 +1845,13 @@ static int expand_chart(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	in.height = num_attr(t, "height");
 	in.title = (char *)title;
 	in.target_label = (char *)tlabel;
+	in.absent_label = (char *)absent;
+	in.other_label = (char *)other;
+	in.max_series = (size_t)num_attr(t, "max-series");
 	in.fmt = chart_fmt;
 	in.fmt_ctx = &f;
 	ch = bp_chart_build(&in, c->err);
-	if (!ch)
+	if (!ch || grow(c, t, ch->n + 1, 0) < 0)
 		goto out;
 	xmlAddChild(parent, drawing_of(parent->doc, ch));
 	rc = 0;
@@ -1122,17 +1864,21 @@ out:
 	xmlFree(format);
 	xmlFree(title);
 	xmlFree(tlabel);
+	xmlFree(absent);
+	xmlFree(other);
 	return rc;
 }
 
 /* ---- public API ---- */
 
-static void ctx_init(ctx *c, xmlDocPtr metrics, bp_err *err)
+static void ctx_init(ctx *c, xmlDocPtr metrics, const bp_render_limits *lim,
+		     bp_err *err)
 {
 	xmlXPathObjectPtr o;
 
 	memset(c, 0, sizeof(*c));
 	c->err = err;
+	c->lim = *lim;
 	c->xp = xmlXPathNewContext(metrics);
 	register_functions(c->xp);
 	c->xp->userData = c;
@@ -1144,32 +1890,61 @@ static void ctx_init(ctx *c, xmlDocPtr metrics, bp_err *err)
 	o = xmlXPathEvalExpression(BAD_CAST "string(/metrics/run/@language)", c->xp);
 	c->language_s = xmlXPathCastToString(o);
 	xmlXPathFreeObject(o);
+	o = xmlXPathEvalExpression(BAD_CAST "string(/metrics/run/@period)", c->xp);
+	c->period_s = xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
 	c->currency = (char *)c->currency_s;
 	c->language = (char *)c->language_s;
+	c->period = (char *)c->period_s;
+	/* Counted from here: the steps of every expression the template
+	 * runs, together. */
+	c->xp->opCount = 0;
+	c->xp->opLimit = lim->xpath_steps;
 }
 
 static void ctx_free(ctx *c)
 {
+	bp_labels_free(c->labels);
+	xmlFreeDoc(c->scratch);
 	xmlXPathFreeContext(c->xp);
 	xmlFree(c->currency_s);
 	xmlFree(c->language_s);
+	xmlFree(c->period_s);
 }
 
 xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,
 			   bp_err *err)
 {
+	return bp_render_expand_limited(metrics, template_path,
+					&bp_render_default_limits, err);
+}
+
+xmlDocPtr bp_render_expand_limited(xmlDocPtr metrics, const char *template_path,
+				   const bp_render_limits *limits, bp_err *err)
+{
 	xmlGenericErrorFunc saved_fn = xmlGenericError;
 	void *saved_data = xmlGenericErrorContext;
 	xmlDocPtr tpl = NULL, out = NULL;
 	xmlNodePtr holder, root;
+	char *tdir;
 	ctx c;
 
+	char *labels;
+
 	xmlSetGenericErrorFunc(&c, generic_error);
-	ctx_init(&c, metrics, err);
+	ctx_init(&c, metrics, limits, err);
 	tpl = parse_template(template_path, BP_ENOINPUT, err);
 	if (!tpl)
 		goto fail;
 	c.file = template_path;
+	/* the words live beside the template: <folder>/labels/<language>.xml */
+	tdir = dir_of(template_path);
+	labels = bp_xasprintf("%s/labels", tdir);
+	free(tdir);
+	c.labels = bp_labels_load(labels, c.language, err);
+	free(labels);
+	if (!c.labels)
+		goto fail;
 	out = xmlNewDoc(BAD_CAST "1.0");
 	/* a scratch parent, because the root may repeat or vanish (bp:if) */
 	holder = xmlNewDocNode(out, NULL, BAD_CAST "holder", NULL);
@@ -1351,18 +2126,34 @@ xmlDocPtr bp_render_load_metrics(const char *path, bp_err *err)
 	return doc;
 }
 
-/* 1 when <base>/<lang>/report.html can be read. */
-static int has_report(const char *base, const char *lang)
+static int readable(const char *dir, const char *name)
 {
-	char *probe;
-	int ok;
+	char *probe = bp_xasprintf("%s/%s", dir, name);
+	int ok = access(probe, R_OK) == 0;
 
-	if (!base || !*base)
-		return 0;
-	probe = bp_xasprintf("%s/%s/report.html", base, lang);
-	ok = access(probe, R_OK) == 0;
 	free(probe);
 	return ok;
+}
+
+/* 1 when `dir` holds templates (a report.html). */
+static int has_report(const char *dir)
+{
+	return dir && *dir && readable(dir, "report.html");
+}
+
+/* Which words `dir` has for `lang`: 2 its own (labels/<lang>.xml, or the
+ * base language's for a regional one), 1 English only, 0 none. */
+static int has_labels(const char *dir, const char *lang)
+{
+	char *own = bp_xasprintf("labels/%s.xml", lang);
+	char *base = bp_xasprintf("labels/%.*s.xml", (int)strcspn(lang, "-_"),
+				  lang);
+	int r = readable(dir, own) || readable(dir, base) ? 2
+		: readable(dir, "labels/en.xml") ? 1 : 0;
+
+	free(own);
+	free(base);
+	return r;
 }
 
 /* Fills bases[] with the candidate folders, in search order (caller
@@ -1395,20 +2186,20 @@ int bp_render_template_dir(const char *config_templates, const char *language,
 	char *bases[5];
 	const char *lang = language && *language ? language : "en";
 	char tried[900] = "";
-	int n, i, pass, rc = -1;
+	int n, i, want, rc = -1;
 
 	n = template_bases(config_templates, exe_path, bases);
-	for (pass = 0; pass < 2; pass++) {
-		const char *l = pass ? "en" : lang;
-
+	/* the first folder with the language's words, else the first with
+	 * English ones */
+	for (want = 2; want >= 1; want--) {
 		for (i = 0; i < n; i++) {
-			if (!has_report(bases[i], l))
+			if (!has_report(bases[i]) || has_labels(bases[i], lang) < want)
 				continue;
-			if ((size_t)snprintf(out, size, "%s/%s", bases[i], l) >= size)
+			if ((size_t)snprintf(out, size, "%s", bases[i]) >= size)
 				bp_err_set(err, BP_ENOINPUT, "template folder "
-					   "'%s/%s' is too long a path", bases[i], l);
+					   "'%s' is too long a path", bases[i]);
 			else
-				rc = pass;
+				rc = want == 2 ? 0 : 1;
 			goto done;
 		}
 	}
@@ -1427,32 +2218,47 @@ int bp_render_find_templates(const char *templates, const char *language,
 			     const char *config_path, char **dir,
 			     int *fell_back, bp_err *err)
 {
+	const char *lang = language && *language ? language : "en";
 	char exe[4096], found[4096];
+	char *sub;
 	ssize_t n;
-	int rc;
+	int rc, words;
 
 	*fell_back = 0;
+	*dir = NULL;
 	if (templates) {
-		if (has_report(templates, language)) {
-			*dir = bp_fs_join(templates, language);
-			return 0;
+		/* the folder itself, or its subfolder for the language */
+		sub = bp_fs_join(templates, lang);
+		*dir = bp_xstrdup(has_report(templates) || !has_report(sub)
+				  ? templates : sub);
+		free(sub);
+		if (!has_report(*dir)) {
+			rc = bp_err_at(err, BP_ECONFIG, config_path, 0, 0, "template "
+				       "folder '%s' has no report.html (nor %s/report.html)",
+				       templates, lang);
+			goto refused;
 		}
-		if (has_report(templates, ".")) {
-			*dir = bp_xstrdup(templates);
-			return 0;
+		words = has_labels(*dir, lang);
+		if (!words) {
+			rc = bp_err_at(err, BP_ECONFIG, config_path, 0, 0, "template "
+				       "folder '%s' has no labels/%s.xml nor labels/en.xml",
+				       *dir, lang);
+			goto refused;
 		}
-		*dir = NULL;
-		return bp_err_at(err, BP_ECONFIG, config_path, 0, 0, "template "
-				 "folder '%s' has no report.html (nor %s/report.html)",
-				 templates, language);
+		*fell_back = words == 1 && strcmp(lang, "en") != 0;
+		return 0;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
-	rc = bp_render_template_dir(NULL, language, n > 0 ? exe : NULL, found,
+	rc = bp_render_template_dir(NULL, lang, n > 0 ? exe : NULL, found,
 				    sizeof(found), err);
 	if (rc < 0)
 		return -1;
-	*fell_back = rc == 1;
+	*fell_back = rc == 1 && strcmp(lang, "en") != 0;
 	*dir = bp_xstrdup(found);
 	return 0;
+refused:
+	free(*dir);
+	*dir = NULL;
+	return rc;
 }

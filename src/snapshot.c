@@ -14,20 +14,23 @@
 #include "snapshot.h"
 #include "sha256.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "mem.h"
 
 #define MANIFEST "MANIFEST.sha256"
@@ -35,15 +38,27 @@
 #define DELIVERY_LOG "delivery.log"
 #define STAMP_LEN 18 /* YYYY-MM-DDTHHMMSSZ */
 
-/* Files hashed in a background thread while the run goes on (the raw
- * exports, the largest files, are hashed while they are being parsed). */
-struct prehash {
+/* One file archived into the snapshot.  A clone (or a folder's page)
+ * is only hashed by the background thread; a copy is copied and hashed
+ * there in one pass, from `in`, the descriptor the run's reader shares,
+ * so the digest is of the very bytes written. */
+struct job {
+	char *rel;          /* its path in the snapshot */
+	int in, out;        /* a copy's source and archive; -1 otherwise */
+	struct stat st;     /* the source when opened: it must not change */
+	char hex[65];       /* "" until hashed */
+	int copy_errno;     /* why the copy failed; 0 when it did not */
+};
+
+struct archive {
 	pthread_t thread;
 	int running;
+	int started;        /* bp_snapshot_archive_start was called */
 	const char *dir;
-	char **rel;
-	char (*hex)[65];  /* "" when that file could not be hashed */
-	size_t n;
+	struct job *jobs;
+	size_t n, cap;
+	char **read_paths;  /* handed to the caller, freed with the snapshot */
+	size_t n_paths, cap_paths;
 };
 
 struct bp_snapshot {
@@ -51,7 +66,7 @@ struct bp_snapshot {
 	char *period_dir;
 	char *tmpdir;
 	char *path;
-	struct prehash ph;
+	struct archive ar;
 };
 
 /* ---- small helpers ------------------------------------------------- */
@@ -67,7 +82,7 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
-/* Like mkdir -p: creates each missing folder of `path`.  Returns 0, or -1
+/* Like mkdir -p: creates each missing folder of `path`, owner-only.  Returns 0, or -1
  * with errno set (ENOTDIR when something in the way is not a folder). */
 static int mkdir_p(const char *path)
 {
@@ -79,11 +94,11 @@ static int mkdir_p(const char *path)
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
 			goto out;
 		*s = '/';
 	}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
 		goto out;
 	if (stat(p, &st) < 0)
 		goto out;
@@ -319,36 +334,29 @@ static int walk_root(const char *dir, struct tree *t)
 
 /* ---- begin ----------------------------------------------------------- */
 
-/* ".tmp-<stamp>-<pid>": the pid of the run that made it, or 0 if `name`
- * is not a temporary folder name. */
-static pid_t tmp_owner(const char *name)
+/* Whether `name` is a temporary snapshot folder: ".tmp-<stamp>-<pid>". */
+static int is_tmp_name(const char *name)
 {
 	const char *dash = strrchr(name, '-');
-	long pid;
 
-	if (strncmp(name, ".tmp-", 5) || !dash || !dash[1] ||
-	    !is_digits(dash + 1, strlen(dash + 1)) || strlen(dash + 1) > 9)
-		return 0;
-	pid = strtol(dash + 1, NULL, 10);
-	return (pid_t)pid;
+	return strncmp(name, ".tmp-", 5) == 0 && dash && dash[1] &&
+	       is_digits(dash + 1, strlen(dash + 1));
 }
 
-/* Removes temporary folders whose run is gone.  A pid reused by an
- * unrelated process keeps its folder until that process ends too; that
- * costs disk space for a while, never a snapshot. */
+/* Removes the temporary folders of runs that died.  Only a run holding
+ * the output folder's lock calls it, so no other live run can be writing
+ * one: a pid says nothing about a run in another container or on
+ * another host that shares the folder. */
 static void remove_stale(const char *period_dir)
 {
 	DIR *d = opendir(period_dir);
 	struct dirent *e;
-	pid_t pid;
 
 	if (!d)
 		return;
-	while ((e = readdir(d)) != NULL) {
-		pid = tmp_owner(e->d_name);
-		if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
+	while ((e = readdir(d)) != NULL)
+		if (is_tmp_name(e->d_name))
 			remove_at(dirfd(d), e->d_name);
-	}
 	closedir(d);
 }
 
@@ -365,25 +373,37 @@ static bp_snapshot *snapshot_new(const char *output_dir, const char *period,
 	return s;
 }
 
-static void prehash_finish(struct prehash *ph)
+static void archive_wait(struct archive *ar)
+{
+	if (ar->running)
+		pthread_join(ar->thread, NULL);
+	ar->running = 0;
+}
+
+static void archive_finish(struct archive *ar)
 {
 	size_t i;
 
-	if (ph->running)
-		pthread_join(ph->thread, NULL);
-	ph->running = 0;
-	for (i = 0; i < ph->n; i++)
-		free(ph->rel[i]);
-	free(ph->rel);
-	free(ph->hex);
-	memset(ph, 0, sizeof(*ph));
+	archive_wait(ar);
+	for (i = 0; i < ar->n; i++) {
+		free(ar->jobs[i].rel);
+		if (ar->jobs[i].in >= 0)
+			close(ar->jobs[i].in);
+		if (ar->jobs[i].out >= 0)
+			close(ar->jobs[i].out);
+	}
+	for (i = 0; i < ar->n_paths; i++)
+		free(ar->read_paths[i]);
+	free(ar->jobs);
+	free(ar->read_paths);
+	memset(ar, 0, sizeof(*ar));
 }
 
 static void snapshot_free(bp_snapshot *s)
 {
 	if (!s)
 		return;
-	prehash_finish(&s->ph);
+	archive_finish(&s->ar);
 	free(s->output_dir);
 	free(s->period_dir);
 	free(s->tmpdir);
@@ -392,7 +412,7 @@ static void snapshot_free(bp_snapshot *s)
 }
 
 bp_snapshot *bp_snapshot_begin(const char *output_dir, const char *period,
-			       bp_time now, bp_err *err)
+			       bp_time now, const bp_fs_lock *held, bp_err *err)
 {
 	char stamp[STAMP_LEN + 1];
 	bp_snapshot *s = NULL;
@@ -411,8 +431,11 @@ bp_snapshot *bp_snapshot_begin(const char *output_dir, const char *period,
 			   s->period_dir, strerror(errno));
 		goto fail;
 	}
-	remove_stale(s->period_dir);
-	if (mkdir(s->tmpdir, 0755) < 0) {
+	if (bp_fs_check_private(s->period_dir, "period folder", err) < 0)
+		goto fail;
+	if (bp_fs_lock_covers(held, output_dir))
+		remove_stale(s->period_dir);
+	if (mkdir(s->tmpdir, 0700) < 0) {
 		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s",
 			   s->tmpdir, strerror(errno));
 		goto fail;
@@ -437,11 +460,354 @@ void bp_snapshot_abort(bp_snapshot *s)
 {
 	if (!s)
 		return;
-	prehash_finish(&s->ph);
+	archive_finish(&s->ar);
 	remove_tree(s->tmpdir);
 	/* A failed first run of a month leaves no empty month folder. */
 	rmdir(s->period_dir);
 	snapshot_free(s);
+}
+
+/* ---- archiving the sources --------------------------------------------- */
+
+#define COPY_CHUNK (1 << 20)
+
+static struct job *add_job(struct archive *ar, const char *rel)
+{
+	struct job *j;
+
+	BP_GROW(ar->jobs, ar->n + 1, ar->cap);
+	j = &ar->jobs[ar->n++];
+	memset(j, 0, sizeof(*j));
+	j->rel = bp_xstrdup(rel);
+	j->in = j->out = -1;
+	return j;
+}
+
+static const char *keep_path(struct archive *ar, char *path)
+{
+	BP_GROW(ar->read_paths, ar->n_paths + 1, ar->cap_paths);
+	ar->read_paths[ar->n_paths++] = path;
+	return path;
+}
+
+/* Creates the folders of `rel` inside the folder open as `root`. */
+static int make_parents(int root, const char *rel)
+{
+	char *p = bp_xstrdup(rel), *s;
+	int rc = 0;
+
+	for (s = strchr(p, '/'); s && rc == 0; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdirat(root, p, 0700) < 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}
+
+/* Opens the file to archive: never through a link, never a device or a
+ * FIFO that could block or change under the reader. */
+static int open_source(const char *from, struct stat *st, bp_err *err)
+{
+	int fd = open(from, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0 && errno == ELOOP)
+		return bp_err_set(err, BP_ENOINPUT, "'%s' is a symbolic link; "
+				  "boardpack reads downloads only from files of "
+				  "its own: remove it", from);
+	if (fd < 0)
+		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
+				  strerror(errno));
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return bp_err_set(err, BP_ENOINPUT, "'%s' is not a regular file",
+				  from);
+	}
+	return fd;
+}
+
+static int create_archive(bp_snapshot *s, const char *rel, bp_err *err)
+{
+	int root = open(s->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+
+	if (root >= 0 && make_parents(root, rel) == 0)
+		fd = openat(root, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+	if (fd < 0)
+		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s/%s': %s",
+			   s->tmpdir, rel, strerror(errno));
+	if (root >= 0)
+		close(root);
+	return fd;
+}
+
+/* A reflink: the archive shares the source's blocks, copy-on-write, so
+ * nothing is read or written now and a later write to either file never
+ * reaches the other.  Any failure (EOPNOTSUPP on ext4 or tmpfs, EXDEV
+ * across file systems) means a copy instead. */
+static int clone_file(int out, int in)
+{
+	return ioctl(out, FICLONE, in);
+}
+
+/* Copies `in` to `out` from the start, hashing the bytes as they are
+ * written.  Returns 0, or an errno value. */
+static int copy_and_hash(int in, int out, char hex[65])
+{
+	unsigned char *buf = bp_xmalloc(COPY_CHUNK), md[32];
+	bp_sha256 c;
+	off_t off = 0;
+	int rc = 0, i;
+
+	bp_sha256_init(&c);
+	for (;;) {
+		ssize_t n = pread(in, buf, COPY_CHUNK, off), w = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? errno : 0;
+			break;
+		}
+		while (w < n) {
+			ssize_t k = write(out, buf + w, (size_t)(n - w));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				break;
+			w += k;
+		}
+		if (w < n) {
+			rc = errno ? errno : EIO;
+			break;
+		}
+		bp_sha256_update(&c, buf, (size_t)n);
+		off += n;
+	}
+	free(buf);
+	if (rc)
+		return rc;
+	bp_sha256_final(&c, md);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+static void run_job(const char *dir, struct job *j)
+{
+	if (j->out >= 0) {
+		j->copy_errno = copy_and_hash(j->in, j->out, j->hex);
+		/* Flushed here, while the run still parses, rather than by the
+		 * seal's fsync on the run's own time. */
+		if (!j->copy_errno && fsync(j->out) < 0)
+			j->copy_errno = errno;
+		if (j->copy_errno)
+			j->hex[0] = '\0';
+		return;
+	}
+	{
+		char *path = join(dir, j->rel);
+
+		/* Not hashed now: hashed again at commit. */
+		if (bp_sha256_file(path, j->hex) < 0)
+			j->hex[0] = '\0';
+		free(path);
+	}
+}
+
+static void *archive_run(void *arg)
+{
+	struct archive *ar = arg;
+	size_t i;
+
+	for (i = 0; i < ar->n; i++)
+		run_job(ar->dir, &ar->jobs[i]);
+	return NULL;
+}
+
+/* The path through which the caller reads the open file `fd`: the same
+ * open file, so the bytes parsed are the bytes copied whatever happens
+ * to the source's name meanwhile.  NULL without /proc. */
+static char *fd_path(int fd, const struct stat *st)
+{
+	char *p = bp_xasprintf("/proc/self/fd/%d", fd);
+	struct stat here;
+
+	if (stat(p, &here) == 0 && here.st_dev == st->st_dev &&
+	    here.st_ino == st->st_ino)
+		return p;
+	free(p);
+	return NULL;
+}
+
+int bp_snapshot_archive(bp_snapshot *s, const char *rel, const char *from,
+			const char **read_path, unsigned long long *bytes,
+			bp_err *err)
+{
+	struct archive *ar = &s->ar;
+	struct stat st;
+	struct job *j;
+	char *via;
+	int in, out;
+
+	assert(!ar->started);
+	if ((in = open_source(from, &st, err)) < 0)
+		return -1;
+	if ((out = create_archive(s, rel, err)) < 0) {
+		close(in);
+		return -1;
+	}
+	*bytes = (unsigned long long)st.st_size;
+	j = add_job(ar, rel);
+	j->st = st;
+	if (clone_file(out, in) == 0) {
+		close(in);
+		close(out);
+		*read_path = keep_path(ar, join(s->tmpdir, rel));
+		return 0;
+	}
+	j->in = in;
+	j->out = out;
+	via = fd_path(in, &st);
+	if (via) {
+		*read_path = keep_path(ar, via);
+		return 0;
+	}
+	/* No way to share the open file: copy first, then read the copy. */
+	run_job(s->tmpdir, j);
+	if (j->copy_errno)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s/%s': %s",
+				  s->tmpdir, rel, strerror(j->copy_errno));
+	*read_path = keep_path(ar, join(s->tmpdir, rel));
+	return 0;
+}
+
+/* One page of a pull, cloned or copied at once (pages are small), and
+ * hashed later by the background thread. */
+static int archive_page(bp_snapshot *s, const char *rel, const char *from,
+			unsigned long long *bytes, bp_err *err)
+{
+	struct stat st;
+	char hex[65];
+	int in, out, e = 0;
+
+	if ((in = open_source(from, &st, err)) < 0)
+		return -1;
+	if ((out = create_archive(s, rel, err)) < 0) {
+		close(in);
+		return -1;
+	}
+	if (clone_file(out, in) < 0)
+		e = copy_and_hash(in, out, hex);
+	if (close(out) < 0 && !e)
+		e = errno;
+	close(in);
+	if (e)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s/%s': %s",
+				  s->tmpdir, rel, strerror(e));
+	add_job(&s->ar, rel);
+	*bytes += (unsigned long long)st.st_size;
+	return 0;
+}
+
+int bp_snapshot_archive_dir(bp_snapshot *s, const char *rel, const char *from,
+			    unsigned long long *bytes, bp_err *err)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	int rc = 0, root;
+
+	assert(!s->ar.started);
+	*bytes = 0;
+	if (lstat(from, &st) < 0)
+		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
+				  strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return bp_err_set(err, BP_ENOINPUT, "'%s' is not a folder%s", from,
+				  S_ISLNK(st.st_mode) ? " but a symbolic link" : "");
+	if (!(d = opendir(from)))
+		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
+				  strerror(errno));
+	root = open(s->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0 || make_parents(root, rel) < 0 ||
+	    (mkdirat(root, rel, 0700) < 0 && errno != EEXIST))
+		rc = bp_err_set(err, BP_ECANTCREAT, "cannot create '%s/%s': %s",
+				s->tmpdir, rel, strerror(errno));
+	if (root >= 0)
+		close(root);
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char *f, *t;
+
+		if (e->d_name[0] == '.')
+			continue;
+		f = join(from, e->d_name);
+		t = join(rel, e->d_name);
+		rc = archive_page(s, t, f, bytes, err);
+		free(f);
+		free(t);
+	}
+	closedir(d);
+	return rc;
+}
+
+int bp_snapshot_archive_start(bp_snapshot *s)
+{
+	struct archive *ar = &s->ar;
+
+	if (ar->started)
+		return -1;
+	ar->started = 1;
+	ar->dir = s->tmpdir;
+	if (ar->n == 0)
+		return 0;
+	if (pthread_create(&ar->thread, NULL, archive_run, ar) != 0) {
+		archive_run(ar);
+		return -1;
+	}
+	ar->running = 1;
+	return 0;
+}
+
+/* Waits for the background thread and checks that every copy is whole
+ * and that no source changed since it was opened: what was parsed is
+ * then what was archived. */
+static int archive_complete(bp_snapshot *s, bp_err *err)
+{
+	struct archive *ar = &s->ar;
+	size_t i;
+
+	if (!ar->started)
+		bp_snapshot_archive_start(s);
+	archive_wait(ar);
+	for (i = 0; i < ar->n; i++) {
+		struct job *j = &ar->jobs[i];
+		struct stat now;
+
+		if (j->in < 0)
+			continue;
+		if (j->copy_errno)
+			return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s/%s': "
+					  "%s", s->tmpdir, j->rel,
+					  strerror(j->copy_errno));
+		if (fstat(j->in, &now) < 0 || now.st_size != j->st.st_size ||
+		    now.st_mtim.tv_sec != j->st.st_mtim.tv_sec ||
+		    now.st_mtim.tv_nsec != j->st.st_mtim.tv_nsec ||
+		    now.st_ctim.tv_sec != j->st.st_ctim.tv_sec ||
+		    now.st_ctim.tv_nsec != j->st.st_ctim.tv_nsec)
+			return bp_err_set(err, BP_ETEMPFAIL, "the download archived "
+					  "as '%s' changed while it was read; run "
+					  "again", j->rel);
+		if (close(j->out) < 0) {
+			j->out = -1;
+			return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s/%s': "
+					  "%s", s->tmpdir, j->rel, strerror(errno));
+		}
+		j->out = -1;
+	}
+	return 0;
 }
 
 /* ---- commit ---------------------------------------------------------- */
@@ -453,23 +819,24 @@ static int listable(const char *rel)
 	return !strpbrk(rel, "\n\\");
 }
 
-/* Hashes one file, flushes it to disk and makes it read-only. */
 /* The digest the background thread computed for `rel`, or NULL. */
-static const char *prehashed(const struct prehash *ph, const char *rel)
+static const char *prehashed(const struct archive *ar, const char *rel)
 {
 	size_t i;
 
-	for (i = 0; i < ph->n; i++)
-		if (strcmp(ph->rel[i], rel) == 0 && ph->hex[i][0])
-			return ph->hex[i];
+	for (i = 0; i < ar->n; i++)
+		if (strcmp(ar->jobs[i].rel, rel) == 0 && ar->jobs[i].hex[0])
+			return ar->jobs[i].hex;
 	return NULL;
 }
 
-static int seal_file(int root, const char *rel, const struct prehash *ph,
+/* Hashes one file (unless the background thread did), flushes it to disk
+ * and makes it read-only for its owner alone. */
+static int seal_file(int root, const char *rel, const struct archive *ar,
 		     char hex[65])
 {
 	int fd = openat(root, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	const char *known = prehashed(ph, rel);
+	const char *known = prehashed(ar, rel);
 	int rc = -1, saved;
 
 	if (fd < 0)
@@ -477,7 +844,7 @@ static int seal_file(int root, const char *rel, const struct prehash *ph,
 	if (known)
 		memcpy(hex, known, 65);
 	if ((known || bp_sha256_fd(fd, hex) == 0) && fsync(fd) == 0 &&
-	    fchmod(fd, 0444) == 0)
+	    fchmod(fd, 0400) == 0)
 		rc = 0;
 	saved = errno;
 	close(fd);
@@ -485,7 +852,7 @@ static int seal_file(int root, const char *rel, const struct prehash *ph,
 	return rc;
 }
 
-static int write_lines(int root, const struct tree *t, const struct prehash *ph,
+static int write_lines(int root, const struct tree *t, const struct archive *ar,
 		       FILE *out, bp_err *err)
 {
 	char hex[65];
@@ -496,7 +863,7 @@ static int write_lines(int root, const struct tree *t, const struct prehash *ph,
 		if (!listable(rel))
 			return bp_err_set(err, BP_ECANTCREAT,
 					  "file name '%s' cannot be listed in a manifest", rel);
-		if (seal_file(root, rel, ph, hex) < 0)
+		if (seal_file(root, rel, ar, hex) < 0)
 			return bp_err_set(err, BP_ECANTCREAT, "cannot seal '%s': %s",
 					  rel, strerror(errno));
 		fprintf(out, "%s  %s\n", hex, rel);
@@ -507,12 +874,13 @@ static int write_lines(int root, const struct tree *t, const struct prehash *ph,
 /* Writes MANIFEST.sha256 under a temporary name, flushes it, then renames
  * it, so a manifest that exists is always complete. */
 static int write_manifest(int root, const struct tree *t,
-			  const struct prehash *ph, bp_err *err)
+			  const struct archive *ar, bp_err *err)
 {
 	FILE *out = NULL;
 	int fd, rc = -1;
 
-	fd = openat(root, MANIFEST_TMP, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	fd = openat(root, MANIFEST_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
 	if (fd < 0 || !(out = fdopen(fd, "w"))) {
 		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", MANIFEST,
 			   strerror(errno));
@@ -520,9 +888,9 @@ static int write_manifest(int root, const struct tree *t,
 			close(fd);
 		return -1;
 	}
-	if (write_lines(root, t, ph, out, err) < 0)
+	if (write_lines(root, t, ar, out, err) < 0)
 		goto out;
-	if (fflush(out) != 0 || fsync(fd) != 0 || fchmod(fd, 0444) != 0) {
+	if (fflush(out) != 0 || fsync(fd) != 0 || fchmod(fd, 0400) != 0) {
 		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", MANIFEST,
 			   strerror(errno));
 		goto out;
@@ -538,7 +906,8 @@ out:
 	return rc;
 }
 
-/* Subfolders first, the root last: each fsync makes its entries durable. */
+/* Subfolders first, the root last: each fsync makes its entries durable.
+ * Every folder is closed to others: exports hold personal data. */
 static int sync_dirs(int root, const struct tree *t)
 {
 	size_t i;
@@ -548,15 +917,15 @@ static int sync_dirs(int root, const struct tree *t)
 		fd = openat(root, t->dirs.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return -1;
-		rc = fsync(fd);
+		rc = fchmod(fd, 0700) == 0 ? fsync(fd) : -1;
 		close(fd);
 		if (rc < 0)
 			return -1;
 	}
-	return fsync(root);
+	return fchmod(root, 0700) == 0 ? fsync(root) : -1;
 }
 
-static int seal_tree(const char *dir, const struct prehash *ph, bp_err *err)
+static int seal_tree(const char *dir, const struct archive *ar, bp_err *err)
 {
 	struct tree t;
 	int root = -1, rc = -1;
@@ -575,7 +944,7 @@ static int seal_tree(const char *dir, const struct prehash *ph, bp_err *err)
 		bp_err_set(err, BP_ECANTCREAT, "cannot open '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	if (write_manifest(root, &t, ph, err) < 0)
+	if (write_manifest(root, &t, ar, err) < 0)
 		goto out;
 	if (sync_dirs(root, &t) < 0) {
 		bp_err_set(err, BP_ECANTCREAT, "cannot flush '%s': %s", dir, strerror(errno));
@@ -601,7 +970,7 @@ static int rename_noreplace(const char *from, const char *to)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
 		return -1;
-	if (mkdir(to, 0755) < 0)
+	if (mkdir(to, 0700) < 0)
 		return -1;
 	if (rename(from, to) < 0) {
 		int saved = errno;
@@ -616,11 +985,7 @@ int bp_snapshot_commit(bp_snapshot *s, bp_err *err)
 {
 	int rc = -1;
 
-	if (s->ph.running) {
-		pthread_join(s->ph.thread, NULL);
-		s->ph.running = 0;
-	}
-	if (seal_tree(s->tmpdir, &s->ph, err) < 0)
+	if (archive_complete(s, err) < 0 || seal_tree(s->tmpdir, &s->ar, err) < 0)
 		goto fail;
 	if (rename_noreplace(s->tmpdir, s->path) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
@@ -870,44 +1235,6 @@ char *bp_snapshot_previous(const char *output_dir, const char *before)
 	if (!best[0])
 		return NULL;
 	return bp_xasprintf("%s/%s/%s", output_dir, best_period, best);
-}
-
-/* ---- hashing ahead ------------------------------------------------- */
-
-static void *prehash_run(void *arg)
-{
-	struct prehash *ph = arg;
-	size_t i;
-
-	for (i = 0; i < ph->n; i++) {
-		char *path = join(ph->dir, ph->rel[i]);
-
-		if (bp_sha256_file(path, ph->hex[i]) < 0)
-			ph->hex[i][0] = '\0';
-		free(path);
-	}
-	return NULL;
-}
-
-int bp_snapshot_prehash(bp_snapshot *s, const char *const *rel, size_t n)
-{
-	struct prehash *ph = &s->ph;
-	size_t i;
-
-	if (ph->running || ph->n || n == 0)
-		return -1;
-	ph->rel = bp_xcalloc(n, sizeof(*ph->rel));
-	ph->hex = bp_xcalloc(n, sizeof(*ph->hex));
-	for (i = 0; i < n; i++)
-		ph->rel[i] = bp_xstrdup(rel[i]);
-	ph->n = n;
-	ph->dir = s->tmpdir;
-	if (pthread_create(&ph->thread, NULL, prehash_run, ph) != 0) {
-		prehash_finish(ph);
-		return -1;
-	}
-	ph->running = 1;
-	return 0;
 }
 
 /* ---- retention ----------------------------------------------------- */

@@ -108,17 +108,57 @@ void bp_cli_print_warnings(const bp_quality *q, const char *name)
 }
 
 int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
-		   bp_err *err)
+		   int flags, bp_err *err)
 {
-	char *report = NULL;
+	bp_mail_result res;
+	size_t have;
 
-	if (bp_mail_send(cfg, dir, period, &report, err) < 0)
+	if (bp_mail_send(cfg, dir, period, flags, &res, err) < 0) {
+		have = res.earlier + res.delivered;
+		if (res.delivered > 0)
+			bp_log_warn("%s: %zu of %zu recipients are done "
+				    "(delivery.log); sending again (boardpack send "
+				    "-c %s %s) mails only the %zu others", period, have,
+				    res.recipients, cfg->path, dir,
+				    res.recipients - have);
+		bp_mail_result_clear(&res);
 		return -1;
-	if (report)
-		bp_log_warn("%s", report);
-	fprintf(stderr, "boardpack: %s: emailed; the server took it for %s\n",
-		period, report ? "some recipients (rejected ones above)" :
+	}
+	if (res.delivered == 0 && res.rejected == 0) {
+		if (flags & BP_MAIL_PERIOD)
+			bp_log_info("%s was already emailed; not sending again "
+				    "(--resend to send anyway)", period);
+		else   /* what send did, said even under cron */
+			fprintf(stderr, "boardpack: %s: nothing sent: delivery.log "
+				"records every recipient as done (--resend to "
+				"send again)\n", period);
+		return 0;
+	}
+	if (res.report)
+		bp_log_warn("%s", res.report);
+	fprintf(stderr, "boardpack: %s: emailed; the server took it for %s",
+		period, res.report ? "some recipients (rejected ones above)" :
 		"every recipient");
-	free(report);
+	if (res.earlier > 0)
+		fprintf(stderr, " (%zu had it already)", res.earlier);
+	fputc('\n', stderr);
+	bp_mail_result_clear(&res);
 	return 0;
+}
+
+bp_fs_lock *bp_cli_lock_output(const bp_config *cfg, bp_err *err)
+{
+	if (bp_fs_mkdirs(cfg->output_dir, 0700, err) < 0)
+		return NULL;
+	return bp_fs_lock_dir(cfg->output_dir, bp_fs_lock_wait(BP_LOCK_WAIT_S),
+			      err);
+}
+
+int bp_cli_check_download(void *ctx, const bp_source *src, const char *path,
+			  bp_err *err)
+{
+	char name[1024];
+
+	bp_cli_source_name(src, name, sizeof(name));
+	return bp_ingest_check_header(ctx, src, path, name, err);
 }

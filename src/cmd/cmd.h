@@ -13,7 +13,12 @@
 #include "conn.h"
 #include "date.h"
 #include "err.h"
+#include "fs.h"
 #include "ingest.h"
+
+/* How long `run` and `fetch` wait for another run's lock on the output
+ * folder before giving up with 75, unless BOARDPACK_LOCK_WAIT says. */
+#define BP_LOCK_WAIT_S 300
 
 /* The command line after the command word. */
 typedef struct bp_opts {
@@ -79,9 +84,23 @@ void bp_cli_source_name(const bp_source *src, char *buf, size_t size);
 /* Prints a source's data-quality warnings on stderr, one line each. */
 void bp_cli_print_warnings(const bp_quality *q, const char *name);
 
-/* Emails snapshot `dir` of `period` and says so on stderr.  Returns 0, or
- * -1 with err. */
+/* Creates the config's output folder if needed (0700) and takes its lock
+ * (fs.h), waiting up to BOARDPACK_LOCK_WAIT or BP_LOCK_WAIT_S seconds.
+ * Returns the lock, or NULL with err (BP_ETEMPFAIL when another run holds
+ * it). */
+bp_fs_lock *bp_cli_lock_output(const bp_config *cfg, bp_err *err);
+
+/* A bp_fetch_check (fetch.h) whose ctx is a bp_ingest: a download must
+ * read as its source's export (ingest.h: bp_ingest_check_header) before
+ * it replaces the cache's. */
+int bp_cli_check_download(void *ctx, const bp_source *src, const char *path,
+			  bp_err *err);
+
+/* Emails snapshot `dir` of `period` to the recipients not done yet
+ * (`flags`: bp_mail_send's) and says so on stderr, or that nobody was
+ * left.  Returns 0, or -1 with err (after saying how many recipients
+ * have the report, when some do). */
 int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
-		   bp_err *err);
+		   int flags, bp_err *err);
 
 #endif

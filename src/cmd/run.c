@@ -1,15 +1,13 @@
 /*
  * run.c - `boardpack run`: the whole pipeline for one period.
  *
- * config -> fetch -> snapshot (sources archived first) -> ingest, read
- * from the archived bytes -> model -> drift -> render -> commit ->
- * retention -> mail.  Only the order lives here; each step is its module's.
+ * config -> lock the output folder -> fetch -> snapshot (sources
+ * archived first) -> ingest, read from the archived bytes -> model ->
+ * drift -> render -> commit -> retention -> mail, all under the lock.
+ * Only the order lives here; each step is its module's.
  */
 #include "cmd.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +39,8 @@ typedef struct run_state {
 	bp_quality *quality;
 	bp_source_file *files;
 	char **names;              /* each source's path inside the snapshot */
+	char **read;               /* where each source is parsed from */
+	bp_fs_lock *lock;          /* on the output folder, for the whole run */
 	xmlDocPtr metrics;
 } run_state;
 
@@ -53,14 +53,18 @@ static void run_state_free(run_state *s)
 			bp_quality_clear(&s->quality[i]);
 		if (s->names)
 			free(s->names[i]);
+		if (s->read)
+			free(s->read[i]);
 	}
 	free(s->quality);
 	free(s->files);
 	free(s->names);
+	free(s->read);
 	xmlFreeDoc(s->metrics);
 	bp_ingest_free(s->ingest);
 	bp_funnel_free(s->funnel);
 	bp_snapshot_abort(s->snap);
+	bp_fs_unlock(s->lock);
 	free(s->cache);
 	bp_tz_free(s->t.tz);
 	bp_config_free(s->cfg);
@@ -82,145 +86,41 @@ static char *archive_name(const bp_source *src)
 	return bp_xasprintf("%s%s", src->id, ext);
 }
 
-/* Puts a download into the snapshot: a hard link when the cache and the
- * snapshot share a file system (no copy of a large export; the cache is
- * only ever replaced by rename, so the snapshot's bytes never change),
- * else a copy. */
-static int archive_file(const char *from, const char *to, bp_source_file *sf,
-			bp_err *err)
-{
-	enum { CHUNK = 1 << 16 };
-	struct stat st;
-	int in = -1, out = -1, rc = -1;
-	char *buf = NULL;
-	ssize_t n;
-
-	if (stat(from, &st) < 0)
-		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
-				  strerror(errno));
-	sf->bytes = (unsigned long long)st.st_size;
-	if (link(from, to) == 0)
-		return 0;
-	in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from, strerror(errno));
-		goto out;
-	}
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (out < 0) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", to, strerror(errno));
-		goto out;
-	}
-	buf = bp_xmalloc(CHUNK);
-	while ((n = read(in, buf, CHUNK)) > 0) {
-		if (write(out, buf, (size_t)n) != n) {
-			bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", to,
-				   strerror(errno));
-			goto out;
-		}
-	}
-	if (n < 0) {
-		bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s", from, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	free(buf);
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && close(out) != 0 && rc == 0)
-		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", to,
-				strerror(errno));
-	return rc;
-}
-
-/* Archives a connector's pull: the folder `to` with every page of
- * `from`, each linked or copied as archive_file does, and their names
- * added to the hashing list. */
-static int archive_dir(const char *from, const char *to, bp_source_file *sf,
-		       const char *rel, char ***hash, size_t *n_hash,
-		       size_t *cap, bp_err *err)
-{
-	DIR *d = opendir(from);
-	struct dirent *e;
-	int rc = 0;
-
-	sf->bytes = 0;
-	if (!d)
-		return bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", from,
-				  strerror(errno));
-	if (mkdir(to, 0755) < 0) {
-		closedir(d);
-		return bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", to,
-				  strerror(errno));
-	}
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		bp_source_file one = { 0 };
-		char *f, *t;
-
-		if (e->d_name[0] == '.')
-			continue;
-		f = bp_fs_join(from, e->d_name);
-		t = bp_fs_join(to, e->d_name);
-		rc = archive_file(f, t, &one, err);
-		sf->bytes += one.bytes;
-		BP_GROW(*hash, *n_hash + 1, *cap);
-		(*hash)[(*n_hash)++] = bp_xasprintf("%s/%s", rel, e->d_name);
-		free(f);
-		free(t);
-	}
-	closedir(d);
-	return rc;
-}
-
-/* Archives every source into the snapshot, so the numbers come from
- * exactly the bytes that are kept, and starts hashing them. */
+/* Archives every source into the snapshot (snapshot.h: a clone, or a
+ * copy made on the other core while the source is parsed), so the
+ * numbers come from exactly the bytes that are kept. */
 static int archive_sources(run_state *s, bp_err *err)
 {
 	const bp_config *cfg = s->cfg;
-	char *dir = bp_fs_join(bp_snapshot_tmpdir(s->snap), "sources");
-	char **hash = NULL;
-	size_t i, n_hash = 0, cap = 0;
-	int rc = -1;
+	size_t i;
+	int rc = 0;
 
-	if (mkdir(dir, 0755) < 0) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s", dir,
-			   strerror(errno));
-		goto out;
-	}
-	for (i = 0; i < cfg->n_sources; i++) {
-		char *name = archive_name(&cfg->sources[i]);
+	for (i = 0; rc == 0 && i < cfg->n_sources; i++) {
+		const bp_source *src = &cfg->sources[i];
+		char *name = archive_name(src);
 		char *from = s->from_snapshot ?
 			     bp_xasprintf("%s/sources/%s", s->from_snapshot, name) :
-			     bp_fetch_path(s->cache, &cfg->sources[i]);
-		char *to = bp_fs_join(dir, name);
-		int st;
+			     bp_fetch_path(s->cache, src);
+		const char *via = NULL;
 
 		s->names[i] = bp_xasprintf("sources/%s", name);
-		s->files[i].src = &cfg->sources[i];
+		s->files[i].src = src;
 		s->files[i].file = s->names[i];
-		if (cfg->sources[i].connector) {
-			st = archive_dir(from, to, &s->files[i], s->names[i], &hash,
-					 &n_hash, &cap, err);
+		if (src->connector) {
+			rc = bp_snapshot_archive_dir(s->snap, s->names[i], from,
+						     &s->files[i].bytes, err);
+			s->read[i] = bp_fs_join(bp_snapshot_tmpdir(s->snap),
+						s->names[i]);
 		} else {
-			st = archive_file(from, to, &s->files[i], err);
-			BP_GROW(hash, n_hash + 1, cap);
-			hash[n_hash++] = bp_xstrdup(s->names[i]);
+			rc = bp_snapshot_archive(s->snap, s->names[i], from, &via,
+						 &s->files[i].bytes, err);
+			s->read[i] = bp_xstrdup(via);
 		}
 		free(name);
 		free(from);
-		free(to);
-		if (st < 0)
-			goto out;
 	}
-	if (bp_snapshot_prehash(s->snap, (const char *const *)hash, n_hash) < 0)
-		bp_log_debug("hashing the sources at commit instead");
-	rc = 0;
-out:
-	for (i = 0; i < n_hash; i++)
-		free(hash[i]);
-	free(hash);
-	free(dir);
+	if (rc == 0 && bp_snapshot_archive_start(s->snap) < 0)
+		bp_log_debug("archiving the sources before reading them");
 	return rc;
 }
 
@@ -235,17 +135,15 @@ static int read_sources(run_state *s, bp_err *err)
 	for (k = 0; k < sizeof(bp_cli_read_order) / sizeof(bp_cli_read_order[0]); k++) {
 		for (i = 0; i < cfg->n_sources; i++) {
 			const bp_source *src = &cfg->sources[i];
-			char name[1024], *path;
+			char name[1024];
 			int rc;
 
 			if (src->kind != bp_cli_read_order[k])
 				continue;
-			path = bp_fs_join(bp_snapshot_tmpdir(s->snap), s->names[i]);
 			bp_cli_source_name(src, name, sizeof(name));
 			bp_log_info("reading source '%s' (%s)", src->id, name);
-			rc = bp_ingest_source(s->ingest, src, path, name,
+			rc = bp_ingest_source(s->ingest, src, s->read[i], name,
 					      &s->quality[i], err);
-			free(path);
 			if (rc < 0)
 				return -1;
 			bp_cli_print_warnings(&s->quality[i], name);
@@ -273,7 +171,7 @@ static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 				     &tdir, &fell_back, err) < 0)
 		return -1;
 	if (fell_back)
-		bp_log_warn("no '%s' templates; using English ones", cfg->language);
+		bp_log_warn("no words for language '%s' in the templates; English ones used", cfg->language);
 	for (i = 0; i < sizeof(html) / sizeof(html[0]); i++) {
 		tpl = bp_fs_join(tdir, html[i]);
 		out = bp_fs_join(dir, html[i]);
@@ -380,7 +278,8 @@ static int begin_snapshot(run_state *s, const char *period, bp_err *err)
 	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
-		s->snap = bp_snapshot_begin(s->cfg->output_dir, period, s->t.now, err);
+		s->snap = bp_snapshot_begin(s->cfg->output_dir, period, s->t.now,
+					    s->lock, err);
 		if (!s->snap)
 			return -1;
 		if (stat(bp_snapshot_path(s->snap), &st) < 0)
@@ -414,8 +313,9 @@ static int snapshot_defaults(bp_opts *opt, char period[16], char as_of[64],
 	return 0;
 }
 
-/* After a committed snapshot: retention, then the email unless this
- * period was already sent.  Returns the exit status. */
+/* After a committed snapshot: retention, then the email to whom no
+ * snapshot of this period reached yet (everyone with --resend).  Returns
+ * the exit status. */
 static int after_snapshot(run_state *s, const bp_opts *o, const char *period,
 			  const char *path)
 {
@@ -426,17 +326,14 @@ static int after_snapshot(run_state *s, const bp_opts *o, const char *period,
 		bp_log_warn("%s", err.msg);
 	if (!s->cfg->email || o->no_email)
 		return 0;
-	if (!o->resend && bp_mail_period_sent(s->cfg->output_dir, period, path)) {
-		bp_log_info("%s was already emailed; not sending again "
-			    "(--resend to send anyway)", period);
-		return 0;
-	}
-	if (bp_cli_deliver(s->cfg, path, period, &err) < 0)
+	if (bp_cli_deliver(s->cfg, path, period, o->resend ? BP_MAIL_RESEND :
+			   BP_MAIL_PERIOD, &err) < 0)
 		return bp_cli_fail(&err);
 	return 0;
 }
 
-/* Config, timing and the empty state of the run. */
+/* Config, the output folder's lock, timing and the empty state of the
+ * run. */
 static int prepare(run_state *s, const bp_opts *o, char period[8], bp_err *err)
 {
 	bp_opts opt = *o;
@@ -445,9 +342,17 @@ static int prepare(run_state *s, const bp_opts *o, char period[8], bp_err *err)
 	s->cfg = bp_config_load(o->config, err);
 	if (!s->cfg)
 		return -1;
+	/* Before the clock is read: a run that waited for another is stamped
+	 * when it runs, after the one it waited for. */
+	if (!(s->lock = bp_cli_lock_output(s->cfg, err)))
+		return -1;
 	s->from_snapshot = o->from_snapshot;
-	if (o->from_snapshot && snapshot_defaults(&opt, snap_period, snap_as_of,
-						  err) < 0)
+	/* As `send` does: a snapshot that fails `verify` was changed since it
+	 * was made, and its edited data must not be sealed again as if it
+	 * had been received. */
+	if (o->from_snapshot && (bp_snapshot_verify(o->from_snapshot, err) < 0 ||
+				 snapshot_defaults(&opt, snap_period, snap_as_of,
+						   err) < 0))
 		return -1;
 	if (bp_cli_timing(s->cfg, &opt, &s->t, err) < 0)
 		return -1;
@@ -456,6 +361,7 @@ static int prepare(run_state *s, const bp_opts *o, char period[8], bp_err *err)
 	s->quality = bp_xcalloc(s->cfg->n_sources, sizeof(*s->quality));
 	s->files = bp_xcalloc(s->cfg->n_sources, sizeof(*s->files));
 	s->names = bp_xcalloc(s->cfg->n_sources, sizeof(*s->names));
+	s->read = bp_xcalloc(s->cfg->n_sources, sizeof(*s->read));
 	s->funnel = bp_funnel_new(s->t.tz, s->t.as_of, s->t.period,
 				  s->cfg->months + BP_MODEL_LOOKBACK,
 				  (int)s->cfg->n_channels);
@@ -469,6 +375,7 @@ int cmd_run(const bp_opts *o)
 	run_state s = { 0 };
 	bp_err err = { 0 };
 	bp_conn_window window;
+	bp_fetch_check check;
 	bp_run_info info;
 	char period[8];
 	char *final = NULL;
@@ -479,8 +386,11 @@ int cmd_run(const bp_opts *o)
 	if (prepare(&s, o, period, &err) < 0)
 		goto failed;
 	bp_cli_window(s.cfg, &s.t, &window);
+	check.fn = bp_cli_check_download;
+	check.ctx = s.ingest;
 	if (!o->from_snapshot &&
-	    bp_fetch_all(s.cfg, s.cache, o->offline, &window, &err) < 0)
+	    bp_fetch_all_checked(s.cfg, s.cache, o->offline, &window, &check,
+				 &err) < 0)
 		goto failed;
 	if (begin_snapshot(&s, period, &err) < 0)
 		goto failed;
@@ -494,7 +404,9 @@ int cmd_run(const bp_opts *o)
 	info.as_of = s.t.as_of;
 	info.version = BP_VERSION;
 	s.metrics = bp_model_build(s.cfg, s.funnel, s.quality, s.files,
-				   s.cfg->n_sources, &info);
+				   s.cfg->n_sources, &info, &err);
+	if (!s.metrics)
+		goto failed;
 	add_drift(s.cfg, s.metrics, s.t.as_of, s.t.tz);
 	if (bp_model_write(s.metrics, bp_snapshot_tmpdir(s.snap), &err) < 0)
 		goto failed;

@@ -1,12 +1,17 @@
 /*
- * send.c - `boardpack send -c FILE DIR`: emails an existing snapshot,
- * after checking that it is complete and unchanged.
+ * send.c - `boardpack send -c FILE DIR [--resend]`: emails an existing
+ * snapshot, after checking that it is complete and unchanged, to the
+ * recipients its delivery.log does not record as done (so a retry of a
+ * failed send never mails twice), or to everyone with --resend.  It
+ * holds the output folder's lock as `run` does, so two deliveries of one
+ * config never read the same delivery.log at once.
  */
 #include "cmd.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail.h"
 #include "mem.h"
 #include "snapshot.h"
 
@@ -33,6 +38,7 @@ int cmd_send(const bp_opts *o)
 	const char *dir = o->argv[0];
 	bp_err err = { 0 };
 	bp_config *cfg;
+	bp_fs_lock *lock = NULL;
 	char *period = NULL;
 	bp_month m;
 	int rc = 0;
@@ -46,6 +52,10 @@ int cmd_send(const bp_opts *o)
 		rc = bp_cli_fail(&err);
 		goto out;
 	}
+	if (!(lock = bp_cli_lock_output(cfg, &err))) {
+		rc = bp_cli_fail(&err);
+		goto out;
+	}
 	period = period_of(dir);
 	/* Only a complete, unchanged snapshot goes to the board. */
 	if (bp_month_parse(period, &m) < 0) {
@@ -53,10 +63,12 @@ int cmd_send(const bp_opts *o)
 			   "(<output>/<YYYY-MM>/<stamp>)", dir);
 		rc = bp_cli_fail(&err);
 	} else if (bp_snapshot_verify(dir, &err) < 0 ||
-		   bp_cli_deliver(cfg, dir, period, &err) < 0) {
+		   bp_cli_deliver(cfg, dir, period, o->resend ? BP_MAIL_RESEND : 0,
+				  &err) < 0) {
 		rc = bp_cli_fail(&err);
 	}
 out:
+	bp_fs_unlock(lock);
 	free(period);
 	bp_config_free(cfg);
 	return rc;

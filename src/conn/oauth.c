@@ -152,37 +152,7 @@ out:
 static char *read_private(const char *path, const char *what,
 			  const char *owner, bp_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
-	ssize_t n;
-
-	if (fd < 0) {
-		bp_err_set(err, BP_ECONFIG, "cannot open %s '%s' of %s: %s", what,
-			   path, owner, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		bp_err_set(err, BP_ECONFIG, "%s '%s' of %s is not a regular file",
-			   what, path, owner);
-	else if (st.st_mode & 077)
-		bp_err_set(err, BP_ECONFIG, "%s '%s' of %s may be read or written "
-			   "by group or others (chmod 600 it)", what, path, owner);
-	else if (st.st_size > KEY_FILE_MAX)
-		bp_err_set(err, BP_ECONFIG, "%s '%s' of %s is larger than %d bytes",
-			   what, path, owner, KEY_FILE_MAX);
-	else {
-		buf = bp_xcalloc(1, (size_t)st.st_size + 1);
-		n = read(fd, buf, (size_t)st.st_size);
-		if (n != st.st_size) {
-			bp_err_set(err, BP_ECONFIG, "cannot read %s '%s' of %s", what,
-				   path, owner);
-			bp_secret_free(buf);
-			buf = NULL;
-		}
-	}
-	close(fd);
-	return buf;
+	return bp_secret_read_all(path, what, owner, KEY_FILE_MAX, NULL, err);
 }
 
 /* An environment variable's value or a private file's line (copied). */

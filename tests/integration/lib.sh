@@ -87,10 +87,12 @@ demo_data() {
 	"$GEN" --seed 7 --contacts "${2:-2000}" "$1" >/dev/null
 }
 
-# no_snapshot DIR: nothing but the download cache was left in DIR.
+# no_snapshot DIR: nothing but the download cache and the output folder's
+# lock file was left in DIR.
 no_snapshot() {
 	if [ -d "$1" ]; then
-		left=$(find "$1" -mindepth 1 -path "$1/.cache" -prune -o -type f -print | head -n 5)
+		left=$(find "$1" -mindepth 1 -path "$1/.cache" -prune -o -path "$1/.lock" \
+			-prune -o -type f -print | head -n 5)
 		[ -z "$left" ] || fail "files left behind in $1: $left"
 	fi
 }

@@ -155,10 +155,18 @@ def main():
     a = ap.parse_args()
     tz = ZoneInfo(a.timezone)
     y, m = map(int, a.period.split("-"))
-    months = []
-    for k in range(a.months - 1, -1, -1):
+    # The window, and the 12 months before it the comparisons read.
+    LOOKBACK = 12
+    every = []
+    for k in range(a.months + LOOKBACK - 1, -1, -1):
         mm = y * 12 + (m - 1) - k
-        months.append(f"{mm // 12:04d}-{mm % 12 + 1:02d}")
+        every.append(f"{mm // 12:04d}-{mm % 12 + 1:02d}")
+    months = every[LOOKBACK:]
+    first_data = [None]   # the earliest month anything was dated in
+
+    def saw(mo):
+        if first_data[0] is None or mo < first_data[0]:
+            first_data[0] = mo
     if a.as_of:
         as_of = dt.datetime.fromisoformat(a.as_of)
         if as_of.tzinfo is None:
@@ -184,7 +192,7 @@ def main():
                        "won_revenue": Decimal(0), "cycle": 0, "cycle_n": 0,
                        "sessions": 0, "new_users": 0, "engaged": 0,
                        "pipeline": Decimal(0), "lost": 0, "open": Decimal(0)}
-            for mo in months for ch in CHANNELS}
+            for mo in every for ch in CHANNELS}
 
     # Campaigns of the period: a name within a channel, ASCII case and
     # surrounding spaces aside; spend only where an ad platform names it.
@@ -212,6 +220,7 @@ def main():
                 deal_owner[d.strip()] = cid
         if not exists:
             continue
+        saw(month_of(created, tz))
         dates = {}
         for s, col in zip(STAGES, ["Became a Lead Date",
                                    "Became a Marketing Qualified Lead Date",
@@ -263,6 +272,8 @@ def main():
         else:
             co, ch = None, "other"
         # Pipeline: every deal, in its contact's channel.
+        if created is not None and created <= as_of:
+            saw(month_of(created, tz))
         if created is not None and created <= as_of and amount is not None:
             k = (month_of(created, tz), ch)
             if k in econ:
@@ -270,7 +281,7 @@ def main():
         if amount is not None and created is not None and \
                 not ((won or lost) and closed is None):
             shut = closed if (won or lost) and closed <= as_of else None
-            for mo in months:
+            for mo in every:
                 k = (mo, ch)
                 end = min(month_end(mo, tz), as_of)
                 if created <= end and (shut is None or shut > end):
@@ -312,6 +323,7 @@ def main():
                 day = instant(r[dcol], tz)
                 if day > as_of:
                     continue
+                saw(month_of(day, tz))
                 k = (month_of(day, tz), ch)
                 if k in econ:
                     econ[k]["spend"] += money(r[ccol]) or 0
@@ -327,11 +339,64 @@ def main():
                 day = instant(r["Date"], tz)
                 if day > as_of:
                     continue
+                saw(month_of(day, tz))
                 k = (month_of(day, tz), GA4.get(r[gcol].strip().lower(), "other"))
                 if k in econ:
                     econ[k]["sessions"] += count(r["Sessions"])
                     econ[k]["engaged"] += count(r["Engaged sessions"])
                     econ[k]["new_users"] += count(r["New users"])
+
+    def economics(span, scope, channel, group):
+        """channels.csv's columns after (month, channel) for the months of
+        `span` and the channels of `scope`: the channel `channel`, the
+        group `group`, or `all` when both are None.  Counts and money are
+        sums, the open pipeline the last month's, ratios from the sums."""
+        e = {k: sum(econ[(mo, x)][k] for mo in span for x in scope)
+             for k in econ[(span[0], CHANNELS[0])]}
+        e["open"] = sum(econ[(span[-1], x)]["open"] for x in scope)
+
+        def lands(c, g):
+            if channel is not None:
+                return c == channel
+            if group is not None:
+                return g == group or (c is not None and GROUPS[c] == group)
+            return True
+        cost = e["spend"] + sum(v for k, v, c, g in costs
+                                if k in span and lands(c, g))
+        # Cost-based figures exist only where something can carry a cost:
+        # a spend source, or a cost naming the channel or its group.
+        carried = any(x in spend_channels for x in scope) or any(
+            lands(c, g) or (channel is not None and g == GROUPS[channel])
+            for _, _, c, g in costs)
+        clicks = any(x in has_clicks for x in scope)
+        per = 12
+
+        def cost_div(c, n):
+            return money_div(c, n) if carried else ""
+        payback = ""
+        if carried and a.gross_margin and e["customer"] and e["won_deals"]:
+            cac = float(cost) / e["customer"]
+            arpa = float(e["won_revenue"]) / (per * e["won_deals"])
+            payback = ratio(cac, arpa * a.gross_margin, 2)
+        return [
+            fmt_money(e["spend"]), fmt_money(cost), str(e["impressions"]),
+            str(e["clicks"]) if clicks else "",
+            ratio(e["clicks"], e["impressions"]) if clicks else "",
+            money_div(e["spend"], e["clicks"]) if clicks else ""] + \
+            [str(e[s]) for s in STAGES] + [
+            cost_div(cost, e["lead"]), cost_div(cost, e["mql"]),
+            cost_div(cost, e["sql"]), cost_div(cost, e["opportunity"]),
+            cost_div(cost, e["customer"]), str(e["won_deals"]),
+            fmt_money(e["won_revenue"]), money_div(e["won_revenue"], e["won_deals"]),
+            ratio(e["cycle"], e["cycle_n"] * 86400.0, 1),
+            money_div(e["won_revenue"], per),
+            money_div(e["won_revenue"], per * e["won_deals"]), payback,
+            str(e["sessions"]), str(e["new_users"]), str(e["engaged"]),
+            ratio(e["sessions"] - e["engaged"], e["sessions"]),
+            fmt_money(e["pipeline"]), str(e["lost"]),
+            ratio(e["won_deals"], e["won_deals"] + e["lost"]),
+            fmt_money(e["open"]),
+            ratio(float(e["won_revenue"]), float(e["spend"]))]
 
     want_cohorts, want_channels = [], []
     for mo in months:
@@ -347,45 +412,9 @@ def main():
                 ratio(c["customer"], c["opportunity"]), ratio(c["customer"], c["lead"]),
                 str(c["won_deals"]), fmt_money(c["won_revenue"])])
         for ch in CHANNELS + ["all"]:
-            if ch == "all":
-                e = {k: sum(econ[(mo, x)][k] for x in CHANNELS) for k in econ[(mo, CHANNELS[0])]}
-                cost = e["spend"] + sum(v for k, v, _, _ in costs if k == mo)
-                carried = bool(spend_channels or costs)
-            else:
-                e = econ[(mo, ch)]
-                cost = e["spend"] + sum(v for k, v, c, _ in costs if k == mo and c == ch)
-                # Cost-based figures exist only where something can carry
-                # a cost: a spend source, or a cost naming it or its group.
-                carried = ch in spend_channels or any(
-                    c == ch or g == GROUPS[ch] for _, _, c, g in costs)
-            per = 12
-            def cost_div(c, n):
-                return money_div(c, n) if carried else ""
-            payback = ""
-            if carried and a.gross_margin and e["customer"] and e["won_deals"]:
-                cac = float(cost) / e["customer"]
-                arpa = float(e["won_revenue"]) / (per * e["won_deals"])
-                payback = ratio(cac, arpa * a.gross_margin, 2)
-            clicks = bool(has_clicks) if ch == "all" else ch in has_clicks
-            want_channels.append([
-                mo, ch, fmt_money(e["spend"]), fmt_money(cost), str(e["impressions"]),
-                str(e["clicks"]) if clicks else "",
-                ratio(e["clicks"], e["impressions"]) if clicks else "",
-                money_div(e["spend"], e["clicks"]) if clicks else ""] +
-                [str(e[s]) for s in STAGES] + [
-                cost_div(cost, e["lead"]), cost_div(cost, e["mql"]),
-                cost_div(cost, e["sql"]), cost_div(cost, e["opportunity"]),
-                cost_div(cost, e["customer"]), str(e["won_deals"]),
-                fmt_money(e["won_revenue"]), money_div(e["won_revenue"], e["won_deals"]),
-                ratio(e["cycle"], e["cycle_n"] * 86400.0, 1),
-                money_div(e["won_revenue"], per),
-                money_div(e["won_revenue"], per * e["won_deals"]), payback,
-                str(e["sessions"]), str(e["new_users"]), str(e["engaged"]),
-                ratio(e["sessions"] - e["engaged"], e["sessions"]),
-                fmt_money(e["pipeline"]), str(e["lost"]),
-                ratio(e["won_deals"], e["won_deals"] + e["lost"]),
-                fmt_money(e["open"]),
-                ratio(float(e["won_revenue"]), float(e["spend"]))])
+            scope = CHANNELS if ch == "all" else [ch]
+            want_channels.append([mo, ch] + economics(
+                [mo], scope, None if ch == "all" else ch, None))
 
     bad = 0
     for fname, want in (("cohorts.csv", want_cohorts), ("channels.csv", want_channels)):
@@ -413,7 +442,7 @@ def main():
              "mqls": str(c["mqls"]), "customers": str(c["customers"])}
         if c["spend"] is not None:
             w["spend"] = fmt_money(c["spend"])
-            if c["leads"]:
+            if c["leads"] and c["spend"] > 0:
                 w["cpl"] = money_div(c["spend"], c["leads"])
         want_campaigns.append(w)
     doc = ET.parse(os.path.join(a.snapshot, "metrics.xml")).getroot()
@@ -428,6 +457,54 @@ def main():
         for g, w in zip(got_campaigns + [{}] * 10, want_campaigns + [{}] * 10):
             if g != w:
                 print(f"  got  {g}\n  want {w}")
+    # Comparisons (METRICS.md): each span's rows for every channel, `all`
+    # and every group, from the window and its lookback; a span that the
+    # data does not reach back to is absent.
+    with open(os.path.join(a.snapshot, "channels.csv"), newline="", encoding="utf-8") as f:
+        columns = next(csv.reader(f))[2:]
+    spans = [("month", 0, 0), ("previous-month", -1, -1), ("quarter", -2, 0),
+             ("previous-quarter", -5, -3), ("year-ago-month", -12, -12),
+             ("trailing-12", -11, 0), ("previous-trailing-12", -23, -12)]
+    groups = list(dict.fromkeys(GROUPS[c] for c in CHANNELS))
+    cmp = doc.find("comparisons")
+    n_span_rows = 0
+    p_index = len(every) - 1
+    for sid, lo, hi in spans:
+        span = every[p_index + lo:p_index + hi + 1] if p_index + lo >= 0 else []
+        covered = bool(span) and first_data[0] is not None and span[0] >= first_data[0]
+        got_span = cmp.find(f"span[@id='{sid}']") if cmp is not None else None
+        if covered != (got_span is not None):
+            bad += 1
+            print(f"comparisons: span {sid} {'missing' if covered else 'present'}, "
+                  f"data from {first_data[0]}")
+            continue
+        if not covered:
+            continue
+        if (got_span.get("from"), got_span.get("to")) != (span[0], span[-1]):
+            bad += 1
+            print(f"comparisons: span {sid} is {got_span.get('from')}..{got_span.get('to')}, "
+                  f"want {span[0]}..{span[-1]}")
+        for key, who in [("channel", c) for c in CHANNELS + ["all"]] + \
+                        [("group", g) for g in groups]:
+            if key == "group":
+                want = economics(span, [c for c in CHANNELS if GROUPS[c] == who], None, who)
+            elif who == "all":
+                want = economics(span, CHANNELS, None, None)
+            else:
+                want = economics(span, [who], who, None)
+            row = cmp.find(f"row[@span='{sid}'][@{key}='{who}']")
+            n_span_rows += 1
+            if row is None:
+                bad += 1
+                print(f"comparisons: no row for {sid} {key} {who}")
+                continue
+            for col, wv in zip(columns, want):
+                gv = row.get(col, "")
+                if gv != wv:
+                    bad += 1
+                    if bad <= 40:
+                        print(f"comparisons {sid} {who} {col}: got {gv!r}, want {wv!r}")
+    print(f"oracle: {n_span_rows} comparison rows, first data {first_data[0]}")
     print(f"oracle: {len(want_cohorts)} cohort rows, {len(want_channels)} channel rows, "
           f"{len(want_campaigns)} campaigns, {bad} differences")
     sys.exit(1 if bad else 0)

@@ -3,7 +3,9 @@
 
     smtp_server.py --out DIR --port-file FILE --log FILE
                    [--cert PEM --key PEM] [--tls starttls|smtps|none]
-                   [--auth] [--busy N] [--tempfail-data N]
+                   [--auth] [--busy N] [--tempfail-data N] [--echo-auth]
+                   [--rcpt-limit N] [--fail-transaction N[:CODE],...]
+                   [--greylist N]
 
 Binds 127.0.0.1 on a port the kernel picks and writes that port to
 --port-file (atomically, so a test polling for the file never reads half a
@@ -21,16 +23,34 @@ $BP_TEST_SMTP_PASSWORD before MAIL; without it any client may send.
 transient failure), then behaves normally.  --tempfail-data N answers
 "451" at the end of the first N messages (nothing saved), then accepts.
 
+--echo-auth makes the server careless with secrets, as some are: the
+reply to AUTH repeats the login, the password and the AUTH line's base64,
+and so does every later reply of that session (a rejected RCPT, a failed
+DATA), for tests that prove none of it is kept.
+
+--greylist N answers "451 4.7.1" to every RCPT of the first N
+transactions, as a greylisting server does to a sender it has not seen.
+
+--rcpt-limit N answers "452 4.5.3 Too many recipients" to every RCPT after
+the first N of a transaction.  --fail-transaction lists transactions (the
+first MAIL command of the server's life starts transaction 1) whose DATA is
+answered CODE (default 451) instead of being accepted; "2,3:554" fails the
+second with 451 and the third with 554.
+
 Recipients whose address starts with "reject" get "550"; the others are
 accepted.  Each message received is saved, as the raw bytes of DATA, to
-DIR/1.eml, DIR/2.eml, ... (written to a temporary name, then renamed).
+DIR/1.eml, DIR/2.eml, ... (written to a temporary name, then renamed), and
+its accepted envelope recipients to DIR/1.rcpt, ..., one per line.
 
 Events are appended to --log, one line each, tab-separated:
     CONNECT  N  busy|ok
     AUTH     LOGIN-NAME  ok|failed        (never the password)
     MAIL     ADDRESS
-    RCPT     ADDRESS  accepted|rejected
-    DATA     FILE-NAME        (or "-  tempfail")
+    RCPT     ADDRESS  accepted|rejected|too-many|greylisted
+    DATA     FILE-NAME        (or "-  tempfail", or "-  failed CODE")
+    TXN      N  RCPTS  ACCEPTED  delivered|failed
+             (at the end of DATA: transaction N, the RCPT commands it
+             had and how many of them were accepted)
 so a test can check the envelope (Bcc recipients appear only here).
 
 Exits cleanly (status 0) on SIGTERM or SIGINT.
@@ -38,6 +58,7 @@ Exits cleanly (status 0) on SIGTERM or SIGINT.
 
 import argparse
 import asyncio
+import base64
 import logging
 import os
 import signal
@@ -56,10 +77,27 @@ class State:
         self.connections = 0
         self.messages = 0
         self.data_seen = 0
+        self.transactions = 0
+        self.fail = {}
+        for item in filter(None, (args.fail_transaction or "").split(",")):
+            n, _, code = item.partition(":")
+            self.fail[int(n)] = int(code or 451)
 
     def log(self, *fields):
         with open(self.args.log, "a", encoding="utf-8") as f:
             f.write("\t".join(str(x) for x in fields) + "\n")
+
+
+def echo(session, reply):
+    """`reply`, with the AUTH exchange repeated when --echo-auth."""
+    said = getattr(session, "bp_echo", None)
+    return reply if not said else "%s (%s)" % (reply, said)
+
+
+def save(path, data):
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.rename(path + ".tmp", path)
 
 
 class Handler:
@@ -71,15 +109,26 @@ class Handler:
         if self.state.args.auth and not session.authenticated:
             return "530 5.7.0 Authentication required"
         self.state.log("MAIL", address)
+        self.state.transactions += 1
+        session.bp_txn = self.state.transactions
+        session.bp_rcpts = 0
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
+        session.bp_rcpts = getattr(session, "bp_rcpts", 0) + 1
+        limit = self.state.args.rcpt_limit
+        if getattr(session, "bp_txn", 0) <= self.state.args.greylist:
+            self.state.log("RCPT", address, "greylisted")
+            return echo(session, "451 4.7.1 Greylisted, try again later")
+        if limit and session.bp_rcpts > limit:
+            self.state.log("RCPT", address, "too-many")
+            return echo(session, "452 4.5.3 Too many recipients")
         if address.lower().startswith("reject"):
             self.state.log("RCPT", address, "rejected")
-            return "550 5.1.1 No such user here"
+            return echo(session, "550 5.1.1 No such user here")
         self.state.log("RCPT", address, "accepted")
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -87,16 +136,25 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         st = self.state
         st.data_seen += 1
+        txn = getattr(session, "bp_txn", 0)
+        counts = (txn, session.bp_rcpts, len(envelope.rcpt_tos))
         if st.data_seen <= st.args.tempfail_data:
             st.log("DATA", "-", "tempfail")
-            return "451 4.3.0 Queue full, try again later"
+            st.log("TXN", *counts, "failed")
+            return echo(session, "451 4.3.0 Queue full, try again later")
+        if txn in st.fail:
+            code = st.fail[txn]
+            st.log("DATA", "-", "failed %d" % code)
+            st.log("TXN", *counts, "failed")
+            return echo(session, "%d %d.3.0 Transaction %d failed"
+                        % (code, code // 100, txn))
         st.messages += 1
         name = "%d.eml" % st.messages
-        path = os.path.join(st.args.out, name)
-        with open(path + ".tmp", "wb") as f:
-            f.write(envelope.original_content)
-        os.rename(path + ".tmp", path)
+        save(os.path.join(st.args.out, "%d.rcpt" % st.messages),
+             "".join(a + "\n" for a in envelope.rcpt_tos).encode())
+        save(os.path.join(st.args.out, name), envelope.original_content)
         st.log("DATA", name)
+        st.log("TXN", *counts, "delivered")
         return "250 OK: queued"
 
 
@@ -118,7 +176,17 @@ def authenticator(state):
         ok = auth_data.login == want_user and auth_data.password == want_pass
         state.log("AUTH", auth_data.login.decode("utf-8", "replace"),
                   "ok" if ok else "failed")
-        return AuthResult(success=ok, handled=False)
+        if not state.args.echo_auth:
+            return AuthResult(success=ok, handled=False)
+        blob = base64.b64encode(b"\0" + auth_data.login + b"\0" +
+                                auth_data.password).decode()
+        session.bp_echo = "you said AUTH PLAIN %s, user %s password %s" % (
+            blob, auth_data.login.decode("utf-8", "replace"),
+            auth_data.password.decode("utf-8", "replace"))
+        reply = ("235 2.7.0 Welcome" if ok else
+                 "535 5.7.8 Authentication failed")
+        return AuthResult(success=ok, handled=False,
+                          message=echo(session, reply))
 
     return check
 
@@ -177,6 +245,10 @@ def main():
     ap.add_argument("--auth", action="store_true")
     ap.add_argument("--busy", type=int, default=0)
     ap.add_argument("--tempfail-data", type=int, default=0)
+    ap.add_argument("--echo-auth", action="store_true")
+    ap.add_argument("--rcpt-limit", type=int, default=0)
+    ap.add_argument("--greylist", type=int, default=0)
+    ap.add_argument("--fail-transaction")
     args = ap.parse_args()
     # aiosmtpd warns about its own deprecated attribute on every AUTH.
     logging.getLogger("mail.log").setLevel(logging.ERROR)

@@ -1,6 +1,6 @@
 # report.html in a real headless browser (Debian's chromium): a desktop-
 # width screenshot shows the charts, the page logs no console message and
-# makes no request of its own, in English and in Korean.
+# makes no request of its own, in English, Korean and Traditional Chinese.
 . "$BP_SRCDIR/tests/integration/lib.sh"
 
 if ! command -v chromium >/dev/null 2>&1; then
@@ -8,7 +8,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 	exit 77
 fi
 demo_data "$T/data" 1500
-for lang in en ko; do
+for lang in en ko zh-TW; do
 	demo_config "$T/cfg-$lang.xml" "$T/data" "$T/reports-$lang" \
 	    -e "s|language=\"en\"|language=\"$lang\"|"
 	expect_status 0 "$BP" run -c "$T/cfg-$lang.xml" --period 2026-10 --no-email

@@ -94,7 +94,7 @@ expect_status 0 dpkg_install "$DEB"
 # --- what the package put where ---------------------------------------------
 [ "$(dpkg-query -W -f='${db:Status-Abbrev}' boardpack)" = "ii " ] || fail "boardpack is not installed"
 for f in /usr/bin/boardpack /usr/bin/boardpack-monthly \
-	/usr/share/boardpack/templates/en/report.html /usr/share/boardpack/templates/ko/report.pdf.xml \
+	/usr/share/boardpack/templates/report.html /usr/share/boardpack/templates/labels/ko.xml \
 	/usr/share/man/man1/boardpack.1.gz /usr/share/man/man1/boardpack-monthly.1.gz \
 	/usr/share/man/man5/boardpack.xml.5.gz /usr/share/bash-completion/completions/boardpack \
 	/usr/share/doc/boardpack/examples/boardpack.xml /usr/share/doc/boardpack/examples/demo.xml \

@@ -2,7 +2,8 @@
 # (STARTTLS with a test CA, AUTH): recipients, subject, HTML and text
 # parts, the PDF attachment byte for byte; a rejected recipient; a server
 # that is down (exit 69, snapshot kept, `send` later succeeds); no second
-# mail for the same period without --resend.
+# mail for the same period without --resend, nor from `send` for a
+# snapshot everyone has.
 . "$BP_SRCDIR/tests/integration/lib.sh"
 
 test_ca
@@ -77,15 +78,23 @@ m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.defaul
 sys.exit(0 if "2026-09" in m["Subject"] else 1)' "$T/mail-later/1.eml" || fail "send used the wrong period"
 grep -q "sent" "$snap/delivery.log" || fail "delivery.log does not record the later send"
 
+# Sending it again reaches nobody: delivery.log says everyone has it.
+# --resend mails everyone again.
+expect_status 0 "$BP" send -c "$T/cfg.xml" "$snap"
+[ ! -e "$T/mail-later/2.eml" ] || fail "send mailed a snapshot everyone had"
+grep -q "nothing sent" "$T/err" || fail "send does not say why it sent nothing: $(cat "$T/err")"
+expect_status 0 "$BP" send -c "$T/cfg.xml" --resend "$snap"
+[ -f "$T/mail-later/2.eml" ] || fail "send --resend did not send"
+
 # Only a complete snapshot is sent: not a folder that merely sits under a
 # month, nor a snapshot changed since it was made.
 mkdir -p "$T/reports/2026-09/junk"
 expect_status 66 "$BP" send -c "$T/cfg.xml" "$T/reports/2026-09/junk"
-[ ! -e "$T/mail-later/2.eml" ] || fail "a folder that is no snapshot was mailed"
+[ ! -e "$T/mail-later/3.eml" ] || fail "a folder that is no snapshot was mailed"
 
 # A server that wants a login, and a config without one: a config error
 # that says so, not the server's goodbye.
 sed -i 's| user-env="SMTP_USER" password-env="SMTP_PASSWORD"||' "$T/cfg.xml"
-expect_status 78 "$BP" send -c "$T/cfg.xml" "$snap"
+expect_status 78 "$BP" send -c "$T/cfg.xml" --resend "$snap"
 grep -q "requires a login" "$T/err" || fail "a missing login is not explained: $(cat "$T/err")"
 echo ok

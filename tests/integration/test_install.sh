@@ -4,8 +4,8 @@
 . "$BP_SRCDIR/tests/integration/lib.sh"
 
 make -s -C "$BP_SRCDIR" install PREFIX=/opt/bp DESTDIR="$T/root" >/dev/null
-for f in bin/boardpack bin/boardpack-monthly share/boardpack/templates/en/report.html \
-	 share/boardpack/templates/ko/report.pdf.xml share/man/man1/boardpack.1 \
+for f in bin/boardpack bin/boardpack-monthly share/boardpack/templates/report.html \
+	 share/boardpack/templates/labels/ko.xml share/man/man1/boardpack.1 \
 	 share/man/man1/boardpack-monthly.1 share/man/man5/boardpack.xml.5 \
 	 share/bash-completion/completions/boardpack; do
 	[ -e "$T/root/opt/bp/$f" ] || fail "make install did not install $f"

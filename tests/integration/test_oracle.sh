@@ -7,7 +7,7 @@ demo_data "$T/data" 3000
 demo_config "$T/cfg.xml" "$T/data" "$T/reports"
 costs=""
 for m in 2025-11 2025-12 2026-01 2026-02 2026-03 2026-04 2026-05 2026-06 2026-07 2026-08 2026-09 2026-10; do
-	costs="$costs --cost $m=12000000:group=Outbound"
+	costs="$costs --cost $m=12000000:channel=offline"
 done
 
 expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email

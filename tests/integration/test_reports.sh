@@ -1,7 +1,12 @@
 # The reports, read back as a person would: the PDF's text (pdftotext) and
 # the HTML hold the same headline numbers as channels.csv and cohorts.csv;
 # fonts are embedded; Korean and Chinese names render; hostile names stay
-# text; a 36-month, 100-channel report paginates without overflow.
+# text; a 36-month, 100-channel report paginates without overflow.  The
+# layout (layout_check.py) of the demo, of the Korean and the Chinese
+# reports and of a 36-month, 20-channel one: no two words overlap, none
+# leaves its page, no page but the last is under a quarter full, and every
+# section of the HTML is in the PDF.  The label tables agree with each
+# other and with the templates.
 . "$BP_SRCDIR/tests/integration/lib.sh"
 
 demo_data "$T/data" 1500
@@ -23,10 +28,10 @@ with open(path, "w", encoding="utf-8-sig", newline="") as f:
 PYEOF
 
 config() { # LANG OUT [CHANNELS_XML] [MONTHS]
-	# Channels of its own have no Outbound group for the demo's costs.
+	# Channels of its own may lack the offline channel of the demo's costs.
 	demo_config "$T/cfg.xml" "$T/data" "$2" \
 	    -e "s|<output dir=\"reports\"/>|${3:-}&|" \
-	    -e "${3:+s| group=\"Outbound\"||}" \
+	    -e "${3:+s| channel=\"offline\"||}" \
 	    -e "s|language=\"en\"|language=\"$1\"|" -e "s|months=\"12\"|months=\"${4:-12}\"|"
 }
 
@@ -53,6 +58,21 @@ print(f"{len(want)} numbers found")
 PYEOF
 }
 
+"$PY" "$BP_SRCDIR/tests/integration/labels_check.py" "$BP_SRCDIR/templates" ||
+	fail "the label tables disagree with each other or with the templates"
+
+# layout SNAPSHOT NAME: the PDF against its HTML, as layout_check.py says.
+# With BP_KEEP_REPORTS=DIR the snapshot is kept there, to be looked at.
+layout() {
+	if [ -n "${BP_KEEP_REPORTS:-}" ]; then
+		mkdir -p "$BP_KEEP_REPORTS"
+		rm -rf "$BP_KEEP_REPORTS/$(echo "$2" | tr -c 'A-Za-z0-9\n' -)"
+		cp -r "$1" "$BP_KEEP_REPORTS/$(echo "$2" | tr -c 'A-Za-z0-9\n' -)"
+	fi
+	"$PY" "$BP_SRCDIR/tests/integration/layout_check.py" "$1/report.pdf" "$1/report.html" ||
+		fail "$2: the PDF's layout is wrong"
+}
+
 # English: PDF text and HTML hold the numbers; fonts embedded; HTML valid
 # and the hostile value escaped.
 config en "$T/en"
@@ -74,16 +94,62 @@ tail -n +3 "$T/fonts.txt" | awk '{ if ($(NF-4) != "yes") bad = 1 } END { exit ba
 	fail "a font is not embedded: $(cat "$T/fonts.txt")"
 pdfinfo "$snap/report.pdf" | grep -q "Title: *Acme" || fail "no document title in the PDF"
 pdfinfo "$snap/report.pdf" | grep -q "CreationDate" || fail "no creation date in the PDF"
+layout "$snap" "the English demo"
 
 # Korean: the Korean template's labels and Korean channel labels render.
-config ko "$T/ko" '<channels><channel id="paid_search" label="유료 검색" group="Paid"/><channel id="paid_social" label="付费社交" group="Paid"/></channels>'
+config ko "$T/ko" '<channels><channel id="paid_search" label="유료 검색" group="Paid"/><channel id="paid_social" label="付费社交" group="Paid"/><channel id="offline" label="Offline sources" group="Outbound"/></channels>'
 expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
 snap=$(tail -n 1 "$T/out")
 pdftotext -layout "$snap/report.pdf" "$T/ko.txt"
-for w in "신규 리드" "코호트" "유료 검색" "付费社交" "네이버 블로그"; do
+for w in "신규 리드" "코호트" "유료 검색" "付费社交" "네이버 블로그" "오프라인"; do
 	grep -q "$w" "$T/ko.txt" || fail "'$w' missing from the Korean PDF"
 done
 check_numbers "$snap" "$T/ko.txt" || fail "Korean PDF numbers differ from the CSV files"
+layout "$snap" "the Korean report"
+
+# Traditional Chinese: its words, default channels by id in Chinese, the
+# numbers, the layout.
+config zh-TW "$T/zh"
+expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
+snap=$(tail -n 1 "$T/out")
+pdftotext -layout "$snap/report.pdf" "$T/zh.txt"
+for w in "新潛在客戶" "名單漏斗" "自然搜尋" "付費社群" "2026年10月" "微信公众号"; do
+	grep -q "$w" "$T/zh.txt" || fail "'$w' missing from the Chinese PDF"
+done
+check_numbers "$snap" "$T/zh.txt" || fail "Chinese PDF numbers differ from the CSV files"
+layout "$snap" "the Chinese report"
+
+# 36 months and 20 channels, named as a marketing team names them: rules
+# send the CRM's sources to ten of them, the ad platforms to three, so
+# most rows are empty and one channel spends without a contact.
+chans="<channels>"
+for c in "c01:Google Ads — brand:Paid" "c02:LinkedIn ads:Paid" "c03:Meta ads:Paid" \
+	 "c04:SEO blog:Inbound" "c05:Organic social:Inbound" "c06:Newsletter:Inbound" \
+	 "c07:Partner referrals:Inbound" "c08:Direct:Inbound" "c09:Events and trade shows:Outbound" \
+	 "c10:SDR outbound:Outbound" "c11:Webinars:Inbound" "c12:Podcast sponsorship:Paid" \
+	 "c13:Review sites:Inbound" "c14:Affiliate programme:Paid" "c15:Community:Inbound" \
+	 "c16:YouTube:Inbound" "c17:Reddit ads:Paid" "c18:Display retargeting:Paid" \
+	 "c19:Product-led sign-ups:Inbound" "c20:Other:Other"; do
+	id=${c%%:*} rest=${c#*:}
+	chans="$chans<channel id=\"$id\" label=\"${rest%%:*}\" group=\"${rest#*:}\"/>"
+done
+chans="$chans</channels>"
+config en "$T/wide" "$chans" 36
+rules='<channel-rule match="Paid search" channel="c01"/><channel-rule match="Paid social" channel="c02"/><channel-rule match="Organic search" channel="c04"/><channel-rule match="Social media" channel="c05"/><channel-rule match="Email marketing" channel="c06"/><channel-rule match="Referrals" channel="c07"/><channel-rule match="Direct traffic" channel="c08"/><channel-rule match="Offline sources" channel="c09"/><channel-rule match="Other campaigns" channel="c11"/>'
+sed -i -e "s|timezone=\"Asia/Seoul\"/>|timezone=\"Asia/Seoul\">$rules</contacts>|" \
+       -e '/id="gads"/,/\/>/ s|channel="paid_search"|channel="c01"|' \
+       -e '/id="linkedin"/,/\/>/ s|channel="paid_social"|channel="c02"|' \
+       -e '/id="meta"/,/\/>/ s|channel="paid_social"|channel="c03"|' \
+       -e 's|<target \(.*\)channel="paid_search"|<target \1channel="c01"|' "$T/cfg.xml"
+grep -q 'channel="c03"' "$T/cfg.xml" || fail "the 20-channel config lacks its spend channels"
+grep -q '<channel-rule match="Paid search" channel="c01"/>' "$T/cfg.xml" || fail "the 20-channel config lacks its rules"
+expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
+snap=$(tail -n 1 "$T/out")
+pdftotext "$snap/report.pdf" "$T/wide.txt"
+for w in "Google Ads — brand" "Meta ads" "Nov 2023" "no customer"; do
+	grep -q "$w" "$T/wide.txt" || fail "'$w' lost from the 36-month, 20-channel PDF"
+done
+layout "$snap" "the 36-month, 20-channel report"
 
 # 36 months and 100 channels: every page's words stay inside the page.
 chans="<channels>"
@@ -91,7 +157,9 @@ i=1
 while [ $i -le 100 ]; do chans="$chans<channel id=\"c$i\" label=\"Channel $i\" group=\"G$((i % 7))\"/>"; i=$((i + 1)); done
 chans="$chans</channels>"
 config en "$T/big" "$chans" 36
-sed -i 's|channel="paid_search"|channel="c1"|; s|channel="paid_social"|channel="c2"|g' "$T/cfg.xml"
+# the demo's SDR salaries name a channel these channels lack
+sed -i -e 's|channel="paid_search"|channel="c1"|; s|channel="paid_social"|channel="c2"|g' \
+       -e 's| channel="offline"||' "$T/cfg.xml"
 expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
 snap=$(tail -n 1 "$T/out")
 pages=$(pdfinfo "$snap/report.pdf" | awk '/^Pages:/ { print $2 }')

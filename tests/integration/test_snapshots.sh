@@ -53,7 +53,9 @@ assert not missing and not extra and not wrong, (missing, extra, wrong)
 print(f"drift: {len(got)} changes, all equal to the tables' differences")
 PYEOF
 
-# The report says what changed: one line per change of the `all` rows.
+# The report says what changed: one row per change of the `all` rows, the
+# figures formatted as the report formats them (money in won, never
+# +7700000.00).
 pdftotext "$second/report.pdf" "$T/second.txt" 2>/dev/null
 grep -q "Changes since the previous snapshot" "$T/second.txt" || fail "the PDF does not show drift"
 grep -q "Changes since the previous snapshot" "$second/report.html" || fail "the HTML does not show drift"
@@ -61,10 +63,16 @@ grep -q "Changes since the previous snapshot" "$second/report.html" || fail "the
 import sys, xml.etree.ElementTree as ET
 d = ET.parse(f"{sys.argv[1]}/metrics.xml").getroot().find("drift")
 text = " ".join(open(sys.argv[2], encoding="utf-8").read().split())
+def shown(metric, v, sign=False):
+    x = round(float(v))
+    s = ("₩" if metric == "won_revenue" else "") + f"{abs(x):,}"
+    return ("-" if x < 0 else "+" if sign and x > 0 else "") + s
 for c in d.findall("change"):
     if c.get("channel") == "all":
-        want = f"cohort {c.get('change')} "
-        assert want in text and f"({c.get('before')} → {c.get('after')})" in text, want
+        m = c.get("metric")
+        row = f"{shown(m, c.get('before'))} {shown(m, c.get('after'))} {shown(m, c.get('change'), True)}"
+        assert row in text, row
+        assert "." not in c.get("change") or c.get("change") not in text, c.get("change")
 PYEOF
 
 # --from-snapshot: no sources reachable, same numbers.

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -240,6 +241,223 @@ static void test_chart_same_input_same_geometry(void **state)
 	bp_chart_free(b);
 }
 
+static void test_chart_palette_twenty_distinct_colours(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < 20; i++)
+		for (j = i + 1; j < 20; j++)
+			assert_true(bp_chart_color(i) != bp_chart_color(j));
+	/* it repeats after that */
+	assert_true(bp_chart_color(20) == bp_chart_color(0));
+}
+
+/* The texts of a chart whose text equals t. */
+static size_t texts_equal(const bp_chart *c, const char *t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n; i++)
+		n += c->shapes[i].kind == BP_SHAPE_TEXT &&
+		     strcmp(c->shapes[i].text, t) == 0;
+	return n;
+}
+
+/* 36 month labels in 600 units cannot all be written: one in every k,
+ * the last (the period) among them. */
+static void test_chart_category_labels_thinned_last_kept(void **state)
+{
+	static char names[36][16];
+	const char *cats[36];
+	double vals[36];
+	bp_chart_input in;
+	bp_chart *c;
+	bp_err err;
+	size_t i, shown = 0;
+
+	(void)state;
+	for (i = 0; i < 36; i++) {
+		snprintf(names[i], sizeof(names[i]), "Mon %04zu", 2000 + i);
+		cats[i] = names[i];
+		vals[i] = (double)i;
+	}
+	memset(&in, 0, sizeof(in));
+	in.type = BP_CHART_BAR;
+	in.width = 600;
+	in.ncats = 36;
+	in.cats = cats;
+	in.nseries = 1;
+	in.values = vals;
+	c = bp_chart_build(&in, &err);
+	assert_non_null(c);
+	for (i = 0; i < 36; i++)
+		shown += texts_equal(c, names[i]);
+	assert_true(shown > 3 && shown < 36);
+	assert_int_equal(texts_equal(c, names[35]), 1);
+	bp_chart_free(c);
+}
+
+/* A few long labels wrap onto two lines at a space. */
+static void test_chart_long_category_labels_wrap(void **state)
+{
+	const char *cats[] = {"Organic search engines", "Paid social networks",
+			      "Email marketing lists", "Direct traffic visits"};
+	double vals[] = {1, 2, 3, 4};
+	bp_chart_input in;
+	bp_chart *c;
+	bp_err err;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.type = BP_CHART_BAR;
+	in.width = 520;
+	in.ncats = 4;
+	in.cats = cats;
+	in.nseries = 1;
+	in.values = vals;
+	c = bp_chart_build(&in, &err);
+	assert_non_null(c);
+	assert_int_equal(texts_equal(c, "Organic search engines"), 0);
+	assert_int_equal(texts_equal(c, "Organic search") + texts_equal(c, "Organic"), 1);
+	assert_int_equal(texts_equal(c, "Direct traffic") + texts_equal(c, "Direct"), 1);
+	bp_chart_free(c);
+}
+
+/* Twelve series over a limit of five: the four largest and "Other", the
+ * rest summed into it. */
+static void test_chart_series_beyond_limit_merged(void **state)
+{
+	static const char *names[12] = {"s0", "s1", "s2", "s3", "s4", "s5",
+					"s6", "s7", "s8", "s9", "s10", "s11"};
+	const char *cats[] = {"A"};
+	double vals[12];
+	bp_chart_input in;
+	bp_chart *c;
+	bp_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 12; i++)
+		vals[i] = (double)(i + 1);
+	memset(&in, 0, sizeof(in));
+	in.type = BP_CHART_STACKED_BAR;
+	in.width = 600;
+	in.ncats = 1;
+	in.cats = cats;
+	in.nseries = 12;
+	in.series = names;
+	in.values = vals;
+	in.max_series = 5;
+	in.other_label = "Rest";
+	c = bp_chart_build(&in, &err);
+	assert_non_null(c);
+	/* kept: s8..s11 (the largest), then the rest: 1+..+8 = 36 */
+	assert_int_equal(texts_equal(c, "s11") + texts_equal(c, "s8"), 2);
+	assert_int_equal(texts_equal(c, "s7") + texts_equal(c, "s0"), 0);
+	assert_int_equal(texts_equal(c, "Rest"), 1);
+	/* the stack's total is unchanged: 78 */
+	assert_int_equal(texts_equal(c, "78"), 1);
+	bp_chart_free(c);
+}
+
+/* A legend wider than the chart wraps onto another line. */
+static void test_chart_legend_wraps(void **state)
+{
+	static const char *names[8] = {"Organic search", "Paid search",
+		"Paid social", "Organic social", "Email marketing", "Referrals",
+		"Direct traffic", "Offline sources"};
+	const char *cats[] = {"A", "B"};
+	double vals[16];
+	bp_chart_input in;
+	bp_chart *c;
+	bp_err err;
+	double y0 = -1, y1 = -1;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		vals[i] = 1;
+	memset(&in, 0, sizeof(in));
+	in.type = BP_CHART_STACKED_BAR;
+	in.width = 400;
+	in.ncats = 2;
+	in.cats = cats;
+	in.nseries = 8;
+	in.series = names;
+	in.values = vals;
+	c = bp_chart_build(&in, &err);
+	assert_non_null(c);
+	for (i = 0; i < c->n; i++) {
+		const bp_shape *t = &c->shapes[i];
+
+		if (t->kind != BP_SHAPE_TEXT)
+			continue;
+		if (strcmp(t->text, "Organic search") == 0)
+			y0 = t->y;
+		if (strcmp(t->text, "Offline sources") == 0)
+			y1 = t->y;
+		/* no legend text runs past the drawing */
+		assert_true(t->x < 400);
+	}
+	assert_true(y0 > 0 && y1 > y0);
+	bp_chart_free(c);
+}
+
+static void test_chart_absent_bar_says_so(void **state)
+{
+	const char *cats[] = {"Paid search", "Paid social"};
+	double vals[] = {10, NAN};
+	bp_chart_input in;
+	bp_chart *c;
+	bp_err err;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.type = BP_CHART_BAR;
+	in.ncats = 2;
+	in.cats = cats;
+	in.nseries = 1;
+	in.values = vals;
+	in.absent_label = "no customer";
+	c = bp_chart_build(&in, &err);
+	assert_non_null(c);
+	assert_int_equal(texts_equal(c, "no customer"), 1);
+	bp_chart_free(c);
+}
+
+/* Two lines with the same values: each value label once, not one on top
+ * of the other. */
+static void test_chart_line_labels_never_stacked(void **state)
+{
+	const char *cats[] = {"A", "B", "C"};
+	const char *names[] = {"one", "two"};
+	double vals[] = {5, 6, 7, 5, 6, 7};
+	bp_chart_input in;
+	bp_chart *c;
+	bp_err err;
+	size_t i, j;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.type = BP_CHART_LINE;
+	in.width = 500;
+	in.ncats = 3;
+	in.cats = cats;
+	in.nseries = 2;
+	in.series = names;
+	in.values = vals;
+	c = bp_chart_build(&in, &err);
+	assert_non_null(c);
+	for (i = 0; i < c->n; i++)
+		for (j = i + 1; j < c->n; j++)
+			if (c->shapes[i].kind == BP_SHAPE_TEXT &&
+			    c->shapes[j].kind == BP_SHAPE_TEXT)
+				assert_false(fabs(c->shapes[i].x - c->shapes[j].x) < 1 &&
+					     fabs(c->shapes[i].y - c->shapes[j].y) < 1);
+	bp_chart_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +471,13 @@ int main(void)
 		cmocka_unit_test(test_chart_target_is_dashed),
 		cmocka_unit_test(test_chart_heatmap_shades_by_value),
 		cmocka_unit_test(test_chart_same_input_same_geometry),
+		cmocka_unit_test(test_chart_palette_twenty_distinct_colours),
+		cmocka_unit_test(test_chart_category_labels_thinned_last_kept),
+		cmocka_unit_test(test_chart_long_category_labels_wrap),
+		cmocka_unit_test(test_chart_series_beyond_limit_merged),
+		cmocka_unit_test(test_chart_legend_wraps),
+		cmocka_unit_test(test_chart_absent_bar_says_so),
+		cmocka_unit_test(test_chart_line_labels_never_stacked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

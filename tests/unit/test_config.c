@@ -1058,6 +1058,35 @@ static void test_config_bad_amount(void **state)
 		"invalid value '12,000' for attribute 'amount': expected a number such as 1200.50");
 }
 
+/* A cost is at most 10^14, as an amount in an export; and all the costs
+ * together must fit in 64 bits, whatever their signs, since the model
+ * sums them. */
+static void test_config_cost_beyond_bound_and_costs_that_overflow(void **state)
+{
+	char xml[4096], *o = xml;
+	bp_err err;
+	int i;
+
+	(void)state;
+	expect_error(HEAD CONTACTS
+		"<costs><cost month=\"2026-10\" amount=\"100000000000000.01\"/></costs>\n"
+		TAIL, 3,
+		"invalid value '100000000000000.01' for attribute 'amount': the "
+		"number is too large (at most 100000000000000)");
+	bp_config_free(load_text_ok(HEAD CONTACTS
+		"<costs><cost month=\"2026-10\" amount=\"-100000000000000\"/></costs>\n"
+		TAIL));
+	o += sprintf(o, HEAD CONTACTS "<costs>\n");
+	for (i = 0; i < 10; i++)
+		o += sprintf(o, "<cost month=\"2026-%02d\" amount=\"%s99999999999999\"/>\n",
+			     i + 1, i % 2 ? "-" : "");
+	sprintf(o, "</costs>\n" TAIL);
+	assert_null(load_text(xml, &err));
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_int_equal(err.line, 13);
+	assert_non_null(strstr(err.msg, "the <cost> amounts add up to more than 64 bits hold"));
+}
+
 static void test_config_http_without_insecure_flag(void **state)
 {
 	(void)state;
@@ -1267,6 +1296,7 @@ int main(void)
 		cmocka_unit_test(test_config_unknown_time_zone),
 		cmocka_unit_test(test_config_bad_month),
 		cmocka_unit_test(test_config_bad_amount),
+		cmocka_unit_test(test_config_cost_beyond_bound_and_costs_that_overflow),
 		cmocka_unit_test(test_config_http_without_insecure_flag),
 		cmocka_unit_test(test_config_unsupported_scheme),
 		cmocka_unit_test(test_config_source_id_cannot_start_with_dot),

@@ -901,6 +901,143 @@ static void test_fetch_offline_with_earlier_download(void **state)
 	free(got);
 }
 
+/* The login-page check looks past what a page may start with, and
+ * never mistakes an export for a page. */
+static void test_fetch_is_html_looks_past_comments_and_space(void **state)
+{
+	static const char page[] = "<html><body><form>Sign in</form></body></html>";
+	char buf[4096];
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "<!-- build 42 -->\n%s", page);
+	assert_true(bp_fetch_is_html(buf, strlen(buf), "text/csv"));
+	memset(buf, ' ', 1500);
+	snprintf(buf + 1500, sizeof(buf) - 1500, "\n%s", page);
+	assert_true(bp_fetch_is_html(buf, strlen(buf), NULL));
+	snprintf(buf, sizeof(buf), "\xEF\xBB\xBF \r\n<!--a--> <!-- b -->"
+		 "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">x");
+	assert_true(bp_fetch_is_html(buf, strlen(buf), NULL));
+	snprintf(buf, sizeof(buf), "<?xml version=\"1.0\"?>\n<html xmlns=\"x\">");
+	assert_true(bp_fetch_is_html(buf, strlen(buf), NULL));
+	snprintf(buf, sizeof(buf), "\n\n<HEAD><TITLE>Login</TITLE>");
+	assert_true(bp_fetch_is_html(buf, strlen(buf), NULL));
+	/* A comment longer than what was read: still no export. */
+	snprintf(buf, sizeof(buf), "<!-- %0*d", 2000, 0);
+	assert_true(bp_fetch_is_html(buf, strlen(buf), NULL));
+	assert_true(bp_fetch_is_html("a,b\n", 4, " Text/HTML; charset=utf-8"));
+	assert_true(bp_fetch_is_html("a,b\n", 4, "application/xhtml+xml"));
+	/* Exports, even with markup in a value or a BOM first. */
+	snprintf(buf, sizeof(buf), "\xEF\xBB\xBFRecord ID,Email\n1,<html>@x\n");
+	assert_false(bp_fetch_is_html(buf, strlen(buf), "text/csv"));
+	assert_false(bp_fetch_is_html("\n\nDay,Cost\n", 12, NULL));
+	assert_false(bp_fetch_is_html("", 0, NULL));
+}
+
+static int refuse_all(void *ctx, const bp_source *src, const char *path,
+		      bp_err *err)
+{
+	char *got = tl_read_file(path, NULL);
+
+	/* The check sees the complete download under its staging name. */
+	assert_string_equal(got, CONTACTS);
+	free(got);
+	++*(int *)ctx;
+	return bp_err_at(err, BP_EDATA, src->url, 0, 0, "no header row");
+}
+
+/* A body the check refuses never replaces the last good download, and
+ * the error says the cache kept it. */
+static void test_fetch_check_refusal_keeps_earlier_download(void **state)
+{
+	bp_source src;
+	bp_config cfg;
+	bp_err err;
+	int calls = 0;
+	bp_fetch_check check = { refuse_all, &calls };
+	char url[256], cache[160], out[256];
+	char *got;
+
+	(void)state;
+	https_url(url, sizeof(url), "contacts.csv");
+	cache_path(cache, sizeof(cache), "check-refused");
+	assert_int_equal(mkdir(cache, 0700), 0);
+	cache_file(out, sizeof(out), cache, "crm");
+	tl_write_file_mode(out, "earlier,download\n", 0600);
+	src_init(&src, "crm", url);
+	cfg_init(&cfg, &src, 1);
+	assert_int_equal(bp_fetch_all_checked(&cfg, cache, 0, NULL, &check, &err), -1);
+	assert_int_equal(calls, 1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "no header row; the last good download ("));
+	assert_non_null(strstr(err.msg, "is kept in the cache and was not replaced"));
+	got = tl_read_file(out, NULL);
+	assert_string_equal(got, "earlier,download\n");
+	free(got);
+	assert_int_equal(tl_count_entries(cache), 1);
+}
+
+static void test_fetch_check_refusal_without_earlier_says_so(void **state)
+{
+	bp_source src;
+	bp_config cfg;
+	bp_err err;
+	int calls = 0;
+	bp_fetch_check check = { refuse_all, &calls };
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "contacts.csv");
+	cache_path(cache, sizeof(cache), "check-refused-first");
+	src_init(&src, "crm", url);
+	cfg_init(&cfg, &src, 1);
+	assert_int_equal(bp_fetch_all_checked(&cfg, cache, 0, NULL, &check, &err), -1);
+	assert_non_null(strstr(err.msg, "; nothing was written to the cache"));
+	assert_int_equal(tl_count_entries(cache), 0);
+}
+
+/* Another user could plant a link in a cache folder they can write. */
+static void test_fetch_cache_folder_others_can_write_refused(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "contacts.csv");
+	cache_path(cache, sizeof(cache), "open");
+	assert_int_equal(mkdir(cache, 0700), 0);
+	assert_int_equal(chmod(cache, 0773), 0);
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	assert_non_null(strstr(err.msg, "cache folder '"));
+	assert_non_null(strstr(err.msg, "is writable by others (mode 0773)"));
+	assert_non_null(strstr(err.msg, "chmod go-w"));
+	assert_int_equal(tl_count_entries(cache), 0);
+}
+
+/* --offline reads a cache entry only as a file of its own, never through
+ * a link to whatever its planter chose. */
+static void test_fetch_offline_refuses_link_in_cache(void **state)
+{
+	bp_source src;
+	bp_config cfg;
+	bp_err err;
+	char url[256], cache[160], out[256];
+
+	(void)state;
+	https_url(url, sizeof(url), "offline-link.csv");
+	cache_path(cache, sizeof(cache), "offline-link");
+	assert_int_equal(mkdir(cache, 0700), 0);
+	cache_file(out, sizeof(out), cache, "crm");
+	assert_int_equal(symlink("/etc/passwd", out), 0);
+	src_init(&src, "crm", url);
+	cfg_init(&cfg, &src, 1);
+	assert_int_equal(bp_fetch_all(&cfg, cache, 1, NULL, &err), -1);
+	assert_int_equal(err.code, BP_ENOINPUT);
+	assert_non_null(strstr(err.msg, "is a symbolic link"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -942,6 +1079,11 @@ int main(void)
 		cmocka_unit_test(test_fetch_creates_nested_cache_folder),
 		cmocka_unit_test(test_fetch_offline_without_earlier_download),
 		cmocka_unit_test(test_fetch_offline_with_earlier_download),
+		cmocka_unit_test(test_fetch_is_html_looks_past_comments_and_space),
+		cmocka_unit_test(test_fetch_check_refusal_keeps_earlier_download),
+		cmocka_unit_test(test_fetch_check_refusal_without_earlier_says_so),
+		cmocka_unit_test(test_fetch_cache_folder_others_can_write_refused),
+		cmocka_unit_test(test_fetch_offline_refuses_link_in_cache),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -151,12 +151,15 @@ static void test_format_date_with_offset(void **state)
 	assert_int_equal(bp_format_date("2026-10-31X", "en", buf, sizeof(buf)), -1);
 }
 
-static void test_format_label_known_and_unknown(void **state)
+static void test_format_month_and_date_in_chinese(void **state)
 {
 	(void)state;
-	assert_string_equal(bp_format_label("new_leads", "en"), "New leads");
-	assert_string_equal(bp_format_label("new_leads", "ko"), "\xec\x8b\xa0\xea\xb7\x9c \xeb\xa6\xac\xeb\x93\x9c");
-	assert_null(bp_format_label("no_such_key", "en"));
+	bp_format_month("2026-10", "zh-TW", 0, buf, sizeof(buf));
+	assert_string_equal(buf, "2026\xe5\xb9\xb4" "10\xe6\x9c\x88");
+	bp_format_month("2026-03", "zh-TW", 1, buf, sizeof(buf));
+	assert_string_equal(buf, "2026\xe5\xb9\xb4" "3\xe6\x9c\x88");
+	bp_format_date("2026-10-31T23:59:59+08:00", "zh-TW", buf, sizeof(buf));
+	assert_string_equal(buf, "2026\xe5\xb9\xb4" "10\xe6\x9c\x88" "31\xe6\x97\xa5 23:59 +08:00");
 }
 
 int main(void)
@@ -175,7 +178,7 @@ int main(void)
 		cmocka_unit_test(test_format_month_en_and_ko),
 		cmocka_unit_test(test_format_month_malformed),
 		cmocka_unit_test(test_format_date_with_offset),
-		cmocka_unit_test(test_format_label_known_and_unknown),
+		cmocka_unit_test(test_format_month_and_date_in_chinese),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -431,6 +431,57 @@ static void test_funnel_pipeline_lost_and_open_deals(void **state)
 	bp_tz_free(tz);
 }
 
+/* Every figure's bound is the sum of the magnitudes added to any cell: a
+ * row that would take it past 64 bits is refused (naming the figure) and
+ * leaves the cells as they were, so every sum of cells still fits, the
+ * all row over channels included. */
+static void test_funnel_add_refuses_sums_past_64_bits(void **state)
+{
+	bp_tz *tz;
+	bp_funnel *f = make(&tz);
+	bp_month_cell all;
+	const int64_t half = INT64_MAX / 2;
+	bp_deal d = { .won = 1, .created = T(2026, 10, 1, 0), .closed = T(2026, 10, 3, 0),
+		      .has_amount = 1, .amount = BP_MONEY_MAX, .channel = 1,
+		      .cohort = M(2026, 8) };
+	int i;
+
+	(void)state;
+	/* Two channels, each well under 64 bits; their sum is just under. */
+	assert_int_equal(bp_funnel_add_spend(f, M(2026, 10), 0, half, 1, 1,
+					     BP_HAS_ALL_SPEND), 0);
+	assert_int_equal(bp_funnel_add_spend(f, M(2026, 9), 1, half, 1, 1,
+					     BP_HAS_ALL_SPEND), 0);
+	assert_int_equal(bp_funnel_add_spend(f, M(2026, 10), 1, 10, 1, 1,
+					     BP_HAS_ALL_SPEND), -1);
+	assert_string_equal(f->overflow, "spend");
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 1)->spend, 0);
+	/* A refund counts by its magnitude too. */
+	assert_int_equal(bp_funnel_add_spend(f, M(2026, 10), 1, -10, 1, 1,
+					     BP_HAS_ALL_SPEND), -1);
+	assert_int_equal(bp_funnel_sum_month(f, 2, &all), 0);
+	assert_true(all.spend == half);
+	/* Impressions, likewise, named as such. */
+	assert_int_equal(bp_funnel_add_spend(f, M(2026, 10), 2, 0, INT64_MAX - 1, 0,
+					     BP_HAS_ALL_SPEND), -1);
+	assert_string_equal(f->overflow, "impressions");
+	assert_int_equal(bp_funnel_add_traffic(f, M(2026, 10), 0, INT64_MAX, 0, 0,
+					       BP_HAS_ALL_TRAFFIC), 0);
+	assert_int_equal(bp_funnel_add_traffic(f, M(2026, 10), 1, 1, 0, 0,
+					       BP_HAS_ALL_TRAFFIC), -1);
+	assert_string_equal(f->overflow, "sessions");
+	/* Won deals at the largest amount one value may have: nine fit in
+	 * 64 bits, the tenth does not.  Each also adds to the pipeline. */
+	for (i = 0; i < 9; i++)
+		assert_int_equal(bp_funnel_add_deal(f, &d), 1);
+	assert_int_equal(bp_funnel_add_deal(f, &d), -1);
+	assert_string_equal(f->overflow, "pipeline");
+	assert_true(bp_funnel_month(f, M(2026, 10), 1)->won_revenue == 9 * BP_MONEY_MAX);
+	assert_int_equal(bp_funnel_month(f, M(2026, 10), 1)->won_deals, 9);
+	bp_funnel_free(f);
+	bp_tz_free(tz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_funnel_any_mode_enters_by_own_date),
 		cmocka_unit_test(test_funnel_mode_names),
 		cmocka_unit_test(test_funnel_pipeline_lost_and_open_deals),
+		cmocka_unit_test(test_funnel_add_refuses_sums_past_64_bits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "text.h"
 #include "testlib.h"
 
 enum { PAID, ORGANIC, OTHER, NCH };
@@ -763,6 +764,303 @@ static void test_ingest_readme_lists_every_preset_field(void **state)
 	free(readme);
 }
 
+/* Won deals each under the bound of one amount: the row whose amount
+ * would take won revenue past 64 bits stops the run, named by line and
+ * column. */
+static void test_ingest_deal_amounts_that_overflow_name_the_row(void **state)
+{
+	fx *x = *state;
+	char text[4096], *o = text;
+	int i;
+
+	o += sprintf(o, "Record ID,Deal Stage,Close Date,Amount\n");
+	for (i = 1; i <= 10; i++)
+		o += sprintf(o, "%d,Closed Won,2026-10-05,99999999999999\n", i);
+	assert_int_equal(feed(x, 1, text), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 11);
+	assert_int_equal(x->err.col, 26);
+	assert_non_null(strstr(x->err.msg, "'99999999999999' in column 'Amount'"));
+	assert_non_null(strstr(x->err.msg, "overflow"));
+	assert_string_equal(x->err.source, "deals");
+}
+
+/* An amount beyond the bound one value may have is refused as such, not
+ * as "not a number", and not wrapped. */
+static void test_ingest_money_beyond_bound_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Day,Cost\n2026-10-01,5.00\n"
+			      "2026-10-02,\"500,000,000,000,000.00\"\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 12);
+	assert_non_null(strstr(x->err.msg, "is larger than 100000000000000.00"));
+}
+
+/* Sessions, engaged sessions and new users are counts: one below zero is
+ * refused with its place, like impressions and clicks. */
+static void test_ingest_negative_traffic_counts_are_fatal(void **state)
+{
+	static const char *const rows[] = {
+		"20261001,Paid Search,-4,1,1\n", "20261001,Paid Search,4,-1,1\n",
+		"20261001,Paid Search,4,1,-1\n",
+	};
+	static const char *const what[] = {
+		"negative sessions '-4' in column 'Sessions'",
+		"negative engaged_sessions '-1' in column 'Engaged sessions'",
+		"negative new_users '-1' in column 'New users'",
+	};
+	static const long cols[] = { 22, 24, 26 };
+	fx *x = *state;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(text, sizeof(text), "Date,Session default channel group,"
+			 "Sessions,Engaged sessions,New users\n20261002,Direct,1,1,1\n%s",
+			 rows[i]);
+		bp_quality_clear(&x->q[5]);
+		bp_err_clear(&x->err);
+		assert_int_equal(feed(x, 5, text), -1);
+		assert_int_equal(x->err.code, BP_EDATA);
+		assert_int_equal(x->err.line, 3);
+		assert_int_equal(x->err.col, cols[i]);
+		assert_non_null(strstr(x->err.msg, what[i]));
+	}
+}
+
+/* A negative cost is a refund or a credit: summed, so it lowers the
+ * month's spend, counted, and warned about. */
+static void test_ingest_negative_cost_summed_counted_and_warned(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Day,Cost,Impr.,Clicks\n2026-10-01,100.00,10,1\n"
+			      "2026-10-02,(25.50),0,0\n2026-10-03,-4.50,0,0\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->spend,
+			 70 * BP_MONEY_SCALE);
+	assert_int_equal(x->q[3].negative_cost, 2);
+	assert_non_null(bp_quality_warning(&x->q[3], "negative-spend"));
+	assert_non_null(strstr(bp_quality_warning(&x->q[3], "negative-spend")->text,
+			       "2 rows have a negative cost in 'Cost' (refunds or "
+			       "credits), -30.00 in all"));
+}
+
+/* ---- text kept for the outputs ---- */
+
+/* A header the preset matches by its start ("Amount spent*") is kept as
+ * written, so its control character and stray byte are cleaned there
+ * and counted; a source value likewise, once per row it is on. */
+static void test_ingest_kept_text_is_cleaned_and_counted(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 2, "Reporting starts,Amount spent \x01(x)\xff,Impressions\n"
+			      "2026-10-01,10,1\n"), 0);
+	assert_string_equal(x->q[2].map[1].header,
+			    "Amount spent \xE2\x90\x81(x)\xEF\xBF\xBD");
+	assert_int_equal(x->q[2].sanitized_values, 1);
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-10-01 10:00,Pod\x1b[2Jcast,,,\n"
+		"2,2026-10-02 10:00,Pod\x1b[2Jcast,,,\n"
+		"3,2026-10-02 10:00,caf\xe9,,,\n"
+		"4,2026-10-02 10:00,Paid search,,,\n"), 0);
+	assert_int_equal(x->q[0].n_unmatched, 2);
+	assert_string_equal(x->q[0].unmatched[0].value, "Pod\xE2\x90\x9B[2Jcast");
+	assert_int_equal(x->q[0].unmatched[0].count, 2);
+	assert_string_equal(x->q[0].unmatched[1].value, "caf\xEF\xBF\xBD");
+	assert_int_equal(x->q[0].sanitized_values, 3);
+	assert_int_equal(x->q[0].truncated_values, 0);
+}
+
+/* A value longer than BP_TEXT_MAX is matched by the rules whole, and kept
+ * only cut: two long values with one start are listed as one. */
+static void test_ingest_long_values_cut_and_counted(void **state)
+{
+	fx *x = *state;
+	size_t big = 100000;
+	char *text = malloc(3 * big + 512), *o = text;
+	int i;
+
+	o += sprintf(o, CONTACT_HEADER);
+	for (i = 0; i < 3; i++) {
+		o += sprintf(o, "%d,2026-10-01 10:00,", i + 1);
+		memset(o, 'x', big);
+		o += big;
+		o += sprintf(o, "%c,,,\n", 'a' + i);
+	}
+	*o = '\0';
+	assert_int_equal(feed(x, 0, text), 0);
+	free(text);
+	assert_int_equal(x->q[0].unmatched_rows, 3);
+	assert_int_equal(x->q[0].n_unmatched, 1);
+	assert_int_equal(strlen(x->q[0].unmatched[0].value), BP_TEXT_MAX);
+	assert_non_null(strstr(x->q[0].unmatched[0].value, "xxx\xE2\x80\xA6"));
+	assert_int_equal(x->q[0].unmatched[0].count, 3);
+	assert_int_equal(x->q[0].truncated_values, 3);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), OTHER)->contacts, 3);
+}
+
+/* Past 100 distinct unmatched values, the ones with most rows are listed
+ * and the rest fold into "(more values)", with a warning. */
+static void test_ingest_distinct_values_listed_up_to_a_cap(void **state)
+{
+	fx *x = *state;
+	char *text = malloc(200 * 64), *o = text;
+	int i;
+
+	o += sprintf(o, CONTACT_HEADER);
+	for (i = 0; i < 150; i++)
+		o += sprintf(o, "%d,2026-10-01 10:00,Partner %03d,,,\n", i + 1, i);
+	/* One value with three rows, one with two: listed first. */
+	o += sprintf(o, "901,2026-10-01 10:00,Partner 149,,,\n"
+		     "902,2026-10-01 10:00,Partner 149,,,\n"
+		     "903,2026-10-01 10:00,Partner 007,,,\n");
+	assert_int_equal(feed(x, 0, text), 0);
+	free(text);
+	assert_int_equal(x->q[0].n_unmatched, 101);
+	assert_string_equal(x->q[0].unmatched[0].value, "Partner 149");
+	assert_int_equal(x->q[0].unmatched[0].count, 3);
+	assert_string_equal(x->q[0].unmatched[1].value, "Partner 007");
+	assert_string_equal(x->q[0].unmatched[100].value, "(more values)");
+	assert_int_equal(x->q[0].unmatched[100].count, 50);
+	assert_int_equal(x->q[0].unlisted_values, 50);
+	assert_int_equal(x->q[0].unmatched_rows, 153);
+	assert_non_null(strstr(bp_quality_warning(&x->q[0], "many-values")->text,
+			       "150 distinct values in 'Original Source' match no "
+			       "channel rule: the 100 with most rows are listed, "
+			       "and the other 50 rows"));
+}
+
+/* An export's total rows are kept up to a few; more are footer rows. */
+static void test_ingest_total_rows_kept_up_to_a_cap(void **state)
+{
+	fx *x = *state;
+	char text[4096], *o = text;
+	int i;
+
+	o += sprintf(o, "Day,Impr.,Clicks,Currency code,Cost\n2026-10-01,100,1,USD,1.00\n");
+	for (i = 0; i < 40; i++)
+		o += sprintf(o, "Total: Account,100,1,USD,1.00\n");
+	assert_int_equal(feed(x, 3, text), 0);
+	assert_int_equal(x->q[3].n_totals, 16);
+	assert_int_equal(x->q[3].footer_rows, 40);
+}
+
+/* A record ID longer than any export has is refused with its place: the
+ * contact index would keep it whole. */
+static void test_ingest_record_id_too_long_is_fatal(void **state)
+{
+	fx *x = *state;
+	char text[1024], id[300];
+
+	memset(id, '7', 257);
+	id[257] = '\0';
+	snprintf(text, sizeof(text), CONTACT_HEADER
+		 "1,2026-10-01 10:00,Paid search,,,\n%s,2026-10-01 10:00,Paid search,,,\n", id);
+	assert_int_equal(feed(x, 0, text), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 1);
+	assert_non_null(strstr(x->err.msg, "record ID of 257 bytes in column 'Record ID'"));
+	/* 256 is still an ID. */
+	id[256] = '\0';
+	snprintf(text, sizeof(text), CONTACT_HEADER "%s,2026-10-01 10:00,Paid search,,,\n", id);
+	bp_quality_clear(&x->q[0]);
+	assert_int_equal(feed(x, 0, text), 0);
+}
+
+/* ---- footers, by their shape ---- */
+
+/* Contacts whose first field reads "Total", "Copyright ..." or
+ * "Confidential ..." are contacts: they have a record ID.  The lines
+ * after the last record that have none are the footer. */
+static void test_ingest_footer_known_by_shape_not_first_word(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0,
+		"First Name,Record ID,Create Date,Original Source,Became a Lead Date\n"
+		"Total,1,2026-10-01 10:00,Paid search,\n"
+		"Copyright Agency,2,2026-10-02 10:00,Paid search,\n"
+		"Confidential Information Ltd,3,2026-10-03 10:00,Paid search,\n"
+		"Ann,,2026-10-03 10:00,Paid search,\n"
+		"Total: Account,4,2026-10-04 10:00,Paid search,\n"
+		"\n"
+		"Total,,,,\n"
+		"Confidential Information - Do Not Distribute\n"
+		"\"Copyright \xC2\xA9 2000-2025 salesforce.com, inc. All rights reserved.\"\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->contacts, 4);
+	assert_int_equal(x->q[0].footer_rows, 3);
+	/* A row without an ID among the records is not a footer. */
+	assert_int_equal(x->q[0].missing_id, 1);
+	assert_int_equal(x->q[0].rows_used, 4);
+}
+
+/* With the record ID in the first column a footer's text sits where the
+ * ID would: the row is a footer when the record's other required columns
+ * are empty, and a record named "Total" is still a record. */
+static void test_ingest_footer_in_the_id_column(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"Total,2026-10-01 10:00,Paid search,,,\n"
+		"Copyright,2026-10-02 10:00,Paid search,,,\n"
+		"7,2026-10-02 10:00,Paid search,,,\n"
+		"Total,,,,,\n"
+		"Copyright 2026 Example Inc.\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->contacts, 3);
+	assert_int_equal(x->q[0].footer_rows, 2);
+	assert_int_equal(x->q[0].missing_id, 0);
+}
+
+/* A line shaped like a footer with records after it is neither: the run
+ * stops naming it, rather than drop or count it. */
+static void test_ingest_footer_shape_before_records_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-10-01 10:00,Paid search,,,\n"
+		"Confidential Information - Do Not Distribute\n"
+		"Total,,,,,\n"
+		"2,2026-10-02 10:00,Paid search,,,\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 3);
+	assert_non_null(strstr(x->err.msg, "'Confidential Information - Do Not "
+			       "Distribute' looks like a footer line, but records "
+			       "follow it (line 5)"));
+	/* Spend: a total row with spend rows after it. */
+	bp_err_clear(&x->err);
+	assert_int_equal(feed(x, 3, "Day,Campaign,Cost\n2026-10-01,Brand,1.00\n"
+			      "Total: Search,,1.00\n2026-10-02,Brand,2.00\n"), -1);
+	assert_int_equal(x->err.line, 3);
+	assert_non_null(strstr(x->err.msg, "'Total: Search' looks like a footer"));
+}
+
+/* Spend: a campaign called "Total: Brand" is spend when its row has a
+ * date; "Total" rows with no date and no campaign are the export's
+ * totals. */
+static void test_ingest_spend_total_rows_by_shape(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign,Day,Cost\n"
+			      "Total: Brand,2026-10-01,5.00\n"
+			      "Generic,2026-10-02,2.00\n"
+			      "Total: Campaigns, --,7.00\n"
+			      "Total: Account,,7.00\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->spend,
+			 7 * BP_MONEY_SCALE);
+	assert_int_equal(x->q[3].rows_used, 2);
+	assert_int_equal(x->q[3].footer_rows, 2);
+	assert_int_equal(x->q[3].n_totals, 2);
+	assert_null(bp_quality_warning(&x->q[3], "totals-differ"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -807,6 +1105,19 @@ int main(void)
 		T(test_ingest_account_total_that_differs_is_warned),
 		T(test_ingest_currency_error_names_the_column),
 		T(test_ingest_readme_lists_every_preset_field),
+		T(test_ingest_deal_amounts_that_overflow_name_the_row),
+		T(test_ingest_money_beyond_bound_is_fatal),
+		T(test_ingest_negative_traffic_counts_are_fatal),
+		T(test_ingest_negative_cost_summed_counted_and_warned),
+		T(test_ingest_kept_text_is_cleaned_and_counted),
+		T(test_ingest_long_values_cut_and_counted),
+		T(test_ingest_distinct_values_listed_up_to_a_cap),
+		T(test_ingest_total_rows_kept_up_to_a_cap),
+		T(test_ingest_record_id_too_long_is_fatal),
+		T(test_ingest_footer_known_by_shape_not_first_word),
+		T(test_ingest_footer_in_the_id_column),
+		T(test_ingest_footer_shape_before_records_is_fatal),
+		T(test_ingest_spend_total_rows_by_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,7 @@ typedef struct fixture {
 	bp_tz *tz;
 	bp_funnel *f;
 	xmlDocPtr doc;
+	bp_err err;
 } fixture;
 
 static int setup(void **state)
@@ -95,7 +96,7 @@ static int setup(void **state)
 	o->won_deals = 1;
 	o->won_revenue = 12000 * BP_MONEY_SCALE;
 
-	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run);
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &x->err);
 	assert_non_null(x->doc);
 	*state = x;
 	return 0;
@@ -192,9 +193,43 @@ static void test_model_no_bounce_rate_without_engaged_sessions(void **state)
 	xmlFreeDoc(x->doc);
 	x->f->has[0] &= ~(unsigned)BP_HAS_ENGAGED;
 	x->f->has[1] &= ~(unsigned)BP_HAS_ENGAGED;
-	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run);
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &x->err);
 	assert_null(econ(x, "paid", "bounce_rate"));
 	assert_string_equal(econ(x, "paid", "sessions"), "1000");
+}
+
+/* Cells that each fit but whose sum does not: the all row over two
+ * channels, and a channel's spend with the month's <cost>.  The funnel's
+ * bounds refuse such rows when they come from exports; the model checks
+ * its own sums all the same. */
+static void test_model_sum_that_overflows_is_error(void **state)
+{
+	fixture *x = *state;
+	bp_run_info run = { 0, 2026 * 12 + 9, 0, "test" };
+	bp_month_cell *p = bp_funnel_month(x->f, 2026 * 12 + 9, 0);
+	bp_month_cell *o = bp_funnel_month(x->f, 2026 * 12 + 9, 1);
+
+	xmlFreeDoc(x->doc);
+	p->spend = p->cpc_spend = INT64_MAX / 2 + 1;
+	o->spend = o->cpc_spend = INT64_MAX / 2 + 1;
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &x->err);
+	assert_null(x->doc);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_non_null(strstr(x->err.msg, "overflows"));
+
+	/* spend alone fits; spend + the 500.00 <cost> on all does not. */
+	o->spend = o->cpc_spend = 0;
+	p->spend = p->cpc_spend = INT64_MAX - 100;
+	bp_err_clear(&x->err);
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &x->err);
+	assert_null(x->doc);
+	assert_int_equal(x->err.code, BP_EDATA);
+
+	/* Back under: a document again. */
+	p->spend = p->cpc_spend = INT64_MAX - 500 * BP_MONEY_SCALE;
+	bp_err_clear(&x->err);
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &x->err);
+	assert_non_null(x->doc);
 }
 
 static void test_model_all_row_adds_non_ad_costs(void **state)
@@ -297,6 +332,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_model_deal_economics_and_payback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_zero_denominator_is_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_all_row_adds_non_ad_costs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_sum_that_overflows_is_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_no_bounce_rate_without_engaged_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_target_attainment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_target_attainment_lower_is_better, setup, teardown),

@@ -229,14 +229,46 @@ static void test_num_money_text_is_error(void **state)
 	expect_money_rc("4.37%", -1);
 }
 
-static void test_num_money_overflow_is_error(void **state)
+/* One amount may be at most 10^14 units, so a sum of a few rows is never
+ * near 64 bits; beyond it, or past 64 bits altogether, is BP_NUM_RANGE,
+ * whatever the sign or the decoration. */
+static void test_num_money_beyond_bound_is_range_error(void **state)
 {
 	(void)state;
-	/* INT64_MAX / 10000 = 922337203685477 (remainder 5807) */
-	expect_money("922337203685477", 9223372036854770000);
-	expect_money_rc("922337203685478", -1);
-	expect_money_rc("922337203685477.5808", -1);
-	expect_money_rc("100000000000000000000000", -1);
+	expect_money("100000000000000", BP_MONEY_MAX);
+	expect_money("-100,000,000,000,000.00", -BP_MONEY_MAX);
+	expect_money_rc("100000000000000.0001", BP_NUM_RANGE);
+	expect_money_rc("100000000000001", BP_NUM_RANGE);
+	expect_money_rc("500000000000000", BP_NUM_RANGE);
+	expect_money_rc("$500,000,000,000,000", BP_NUM_RANGE);
+	expect_money_rc("-500000000000000", BP_NUM_RANGE);
+	expect_money_rc("(500000000000000.00)", BP_NUM_RANGE);
+	/* INT64_MAX / 10000 = 922337203685477: no longer near it. */
+	expect_money_rc("922337203685478", BP_NUM_RANGE);
+	expect_money_rc("100000000000000000000000", BP_NUM_RANGE);
+	expect_money_rc("99999999999999999999999999999999999999", BP_NUM_RANGE);
+}
+
+/* bp_add refuses to wrap, both ways, and leaves the sum as it was. */
+static void test_num_add_refuses_to_wrap(void **state)
+{
+	int64_t acc = INT64_MAX - 5;
+
+	(void)state;
+	assert_int_equal(bp_add(&acc, 5), 0);
+	assert_true(acc == INT64_MAX);
+	assert_int_equal(bp_add(&acc, 1), -1);
+	assert_true(acc == INT64_MAX);
+	acc = INT64_MIN + 1;
+	assert_int_equal(bp_add(&acc, -2), -1);
+	assert_true(acc == INT64_MIN + 1);
+	acc = 0;
+	assert_int_equal(bp_add(&acc, -7), 0);
+	assert_true(acc == -7);
+	/* Two amounts at the bound and the rest of 64 bits. */
+	acc = BP_MONEY_MAX;
+	assert_int_equal(bp_add(&acc, BP_MONEY_MAX), 0);
+	assert_int_equal(bp_add(&acc, INT64_MAX - BP_MONEY_MAX), -1);
 }
 
 static void test_num_ratio_plain_fraction(void **state)
@@ -354,7 +386,8 @@ int main(void)
 		cmocka_unit_test(test_num_money_minus_sign),
 		cmocka_unit_test(test_num_money_rounds_fifth_decimal),
 		cmocka_unit_test(test_num_money_text_is_error),
-		cmocka_unit_test(test_num_money_overflow_is_error),
+		cmocka_unit_test(test_num_money_beyond_bound_is_range_error),
+		cmocka_unit_test(test_num_add_refuses_to_wrap),
 		cmocka_unit_test(test_num_ratio_plain_fraction),
 		cmocka_unit_test(test_num_ratio_percent),
 		cmocka_unit_test(test_num_ratio_bounds),

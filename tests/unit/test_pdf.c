@@ -474,28 +474,34 @@ static void test_pdf_unknown_element_names_file_and_line(void **state)
 
 /* ---- templates ---------------------------------------------------------- */
 
-static double expand_and_render(const char *lang)
+/* Expands the one PDF template for `lang` against a metrics fixture (the
+ * run's language set as a run in that language would) and lays it out. */
+static void expand_and_render_from(const char *metrics_path, const char *lang)
 {
-	char tpl[128];
 	bp_err err = {0};
 	xmlDocPtr metrics, page;
-	struct timespec a, b;
+	xmlNodePtr run;
 	int rc;
 
-	snprintf(tpl, sizeof(tpl), "templates/%s/report.pdf.xml", lang);
-	metrics = xmlReadFile("tests/fixtures/metrics-sample.xml", NULL, 0);
+	metrics = xmlReadFile(metrics_path, NULL, 0);
 	assert_non_null(metrics);
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	page = bp_render_expand(metrics, tpl, &err);
+	for (run = xmlDocGetRootElement(metrics)->children; run; run = run->next)
+		if (run->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(run->name, BAD_CAST "run"))
+			xmlSetProp(run, BAD_CAST "language", BAD_CAST lang);
+	page = bp_render_expand(metrics, "templates/report.pdf.xml", &err);
 	if (!page)
-		fail_msg("expand %s: %s:%ld: %s", tpl, err.file, err.line, err.msg);
+		fail_msg("expand %s: %s:%ld: %s", lang, err.file, err.line, err.msg);
 	rc = bp_pdf_write(page, out, NULL, &err);
-	clock_gettime(CLOCK_MONOTONIC, &b);
 	xmlFreeDoc(page);
 	xmlFreeDoc(metrics);
 	if (rc != 0)
-		fail_msg("bp_pdf_write %s: %s", tpl, err.msg);
-	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+		fail_msg("bp_pdf_write %s: %s", lang, err.msg);
+}
+
+static void expand_and_render(const char *lang)
+{
+	expand_and_render_from("tests/fixtures/metrics-sample.xml", lang);
 }
 
 static void test_pdf_english_template_renders_sample(void **state)
@@ -526,6 +532,220 @@ static void test_pdf_korean_template_renders_sample(void **state)
 	assert_non_null(strstr(t, "신규 리드"));
 	assert_non_null(strstr(t, "코호트 퍼널"));
 	assert_non_null(strstr(t, "지표 정의"));
+	/* a default channel in Korean, by its id */
+	assert_non_null(strstr(t, "자연 검색"));
+	free(t);
+}
+
+static void test_pdf_chinese_template_renders_sample(void **state)
+{
+	char *t;
+
+	(void)state;
+	expand_and_render("zh-TW");
+	t = tl_run(NULL, "pdftotext -layout '%s' - 2>/dev/null", out);
+	assert_non_null(strstr(t, "新潛在客戶"));
+	assert_non_null(strstr(t, "名單漏斗"));
+	assert_non_null(strstr(t, "指標定義"));
+	assert_non_null(strstr(t, "付費搜尋"));
+	assert_non_null(strstr(t, "2026年10月"));
+	free(t);
+}
+
+/* Dark pixels of page 1 rendered in grey at 72 dpi (pdftoppm). */
+static long dark_pixels(void)
+{
+	char pgm[160], *done;
+	long w, h, max, dark = 0, i;
+	FILE *fp;
+	int c;
+
+	snprintf(pgm, sizeof(pgm), "%s/page", dir);
+	done = tl_run(NULL, "pdftoppm -r 72 -gray -singlefile '%s' '%s' 2>/dev/null",
+		      out, pgm);
+	free(done);
+	strcat(pgm, ".pgm");
+	fp = fopen(pgm, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fscanf(fp, "P5 %ld %ld %ld", &w, &h, &max), 3);
+	fgetc(fp);
+	for (i = 0; i < w * h && (c = fgetc(fp)) != EOF; i++)
+		dark += c < 128;
+	fclose(fp);
+	unlink(pgm);
+	return dark;
+}
+
+/* A character WenQuanYi builds of parts (售, 贏, 众) is drawn, not left
+ * blank: every part of a used glyph is embedded. */
+static void test_pdf_composite_cjk_glyph_is_drawn(void **state)
+{
+	long blank, drawn;
+
+	(void)state;
+	if (access("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", R_OK) != 0)
+		skip();
+	render_string("<document><p> </p></document>");
+	blank = dark_pixels();
+	render_string("<document><h1>\xe5\x94\xae\xe5\x94\xae\xe5\x94\xae\xe5\x94\xae</h1></document>");
+	drawn = dark_pixels();
+	assert_true(drawn > blank + 100);
+}
+
+/* ---- sections and layout ------------------------------------------------ */
+
+static void test_pdf_sections_are_named_destinations(void **state)
+{
+	char *d;
+
+	(void)state;
+	expand_and_render_from("tests/fixtures/metrics-full.xml", "en");
+	d = tl_run(NULL, "pdfinfo -dests '%s' 2>/dev/null", out);
+	/* the HTML's section ids, whatever the language */
+	assert_non_null(strstr(d, "\"summary\""));
+	assert_non_null(strstr(d, "\"targets\""));
+	assert_non_null(strstr(d, "\"channels\""));
+	assert_non_null(strstr(d, "\"pipeline\""));
+	assert_non_null(strstr(d, "\"campaigns\""));
+	assert_non_null(strstr(d, "\"definitions\""));
+	free(d);
+}
+
+static void test_pdf_first_page_has_no_running_header(void **state)
+{
+	char *p1, *p2;
+
+	(void)state;
+	render_string("<document><header first-page='0'>RunningHead</header>"
+		      "<h1>Title</h1><page-break/><p>two</p></document>");
+	p1 = page_text(1);
+	p2 = page_text(2);
+	assert_null(strstr(p1, "RunningHead"));
+	assert_non_null(strstr(p2, "RunningHead"));
+	free(p1);
+	free(p2);
+}
+
+/* A table whose last rows would fit alone on the first page: a page
+ * never holds fewer than three of its rows. */
+static void test_pdf_table_split_keeps_three_rows_together(void **state)
+{
+	char doc[16384] = "<document margin='36'>";
+	char row[96], *p1, *p2;
+	int i, fill;
+
+	(void)state;
+	/* 22 paragraphs of 21 points leave room for two rows */
+	for (fill = 0; fill < 22; fill++)
+		strcat(doc, "<p>Filler paragraph.</p>");
+	strcat(doc, "<table><tr header='1'><td>Head</td></tr>");
+	for (i = 1; i <= 8; i++) {
+		snprintf(row, sizeof(row), "<tr><td>tablerow%d</td></tr>", i);
+		strcat(doc, row);
+	}
+	strcat(doc, "</table></document>");
+	render_string(doc);
+	p1 = page_text(1);
+	p2 = page_text(2);
+	i = (int)tl_count(p1, "tablerow");
+	assert_true(i == 0 || i >= 3);
+	assert_true(tl_count(p2, "tablerow") >= 3);
+	assert_int_equal(tl_count(p1, "tablerow") + tl_count(p2, "tablerow"), 8);
+	free(p1);
+	free(p2);
+}
+
+/* A table of 5 rows that does not fit: never 4 + 1. */
+static void test_pdf_table_last_rows_never_alone(void **state)
+{
+	char doc[16384] = "<document margin='36'>";
+	char row[96], *p1, *p2;
+	int i, fill;
+
+	(void)state;
+	for (fill = 0; fill < 20; fill++)
+		strcat(doc, "<p>Filler paragraph.</p>");
+	strcat(doc, "<table><tr header='1'><td>Head</td></tr>");
+	for (i = 1; i <= 5; i++) {
+		snprintf(row, sizeof(row), "<tr><td>tablerow%d</td></tr>", i);
+		strcat(doc, row);
+	}
+	strcat(doc, "</table></document>");
+	render_string(doc);
+	p1 = page_text(1);
+	p2 = page_count() > 1 ? page_text(2) : strdup("");
+	assert_true(tl_count(p1, "tablerow") != 4 && tl_count(p1, "tablerow") != 1);
+	assert_true(tl_count(p2, "tablerow") == 0 || tl_count(p2, "tablerow") >= 3);
+	free(p1);
+	free(p2);
+}
+
+static void words_list(const struct box *b, void *arg)
+{
+	char *all = arg;
+
+	if (strlen(all) + strlen(b->text) + 2 < 4096) {
+		strcat(all, b->text);
+		strcat(all, "|");
+	}
+}
+
+/* A narrow column's heading wraps at its space, never inside a word. */
+static void test_pdf_table_header_never_breaks_a_word(void **state)
+{
+	char words[4096] = "|";
+
+	(void)state;
+	render_string("<document><table widths='8 0.3 0.3'>"
+		      "<tr header='1'><td>Channel</td><td>New customers</td>"
+		      "<td>Opportunities</td></tr>"
+		      "<tr><td>Paid search</td><td>12</td><td>34</td></tr>"
+		      "</table></document>");
+	for_each_word(words_list, words);
+	assert_non_null(strstr(words, "|Opportunities|"));
+	assert_non_null(strstr(words, "|customers|"));
+}
+
+struct value_box { double x1, box_right; };
+
+static void value_right(const struct box *b, void *arg)
+{
+	struct value_box *v = arg;
+
+	if (strstr(b->text, "1,234,567,890"))
+		v->x1 = b->x1;
+}
+
+/* A long figure in a scorecard is set smaller, never broken or spilling
+ * out of its box. */
+static void test_pdf_long_kpi_value_fits_its_box(void **state)
+{
+	struct value_box v = {0, 0};
+
+	(void)state;
+	render_string("<document margin='36'><kpis>"
+		      "<kpi label='a' value='₩1,234,567,890,123'/><kpi label='b' value='1'/>"
+		      "<kpi label='c' value='2'/><kpi label='d' value='3'/>"
+		      "<kpi label='e' value='4'/></kpis></document>");
+	for_each_word(value_right, &v);
+	/* five boxes of 146 points from x = 36 */
+	assert_true(v.x1 > 36 && v.x1 < 36 + 146);
+}
+
+static void test_pdf_columns_put_drawings_side_by_side(void **state)
+{
+	char *t;
+
+	(void)state;
+	render_string("<document><columns>"
+		      "<drawing width='300' height='100'><text x='10' y='50'>LeftChart</text></drawing>"
+		      "<drawing width='300' height='100'><text x='10' y='50'>RightChart</text></drawing>"
+		      "</columns></document>");
+	assert_int_equal(page_count(), 1);
+	t = tl_run(NULL, "pdftotext -layout '%s' - 2>/dev/null", out);
+	/* one line holds both */
+	assert_non_null(strstr(t, "LeftChart"));
+	assert_true(strchr(strstr(t, "LeftChart"), '\n') > strstr(t, "RightChart"));
 	free(t);
 }
 
@@ -553,6 +773,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pdf_unknown_element_names_file_and_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_english_template_renders_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_korean_template_renders_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_chinese_template_renders_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_composite_cjk_glyph_is_drawn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_sections_are_named_destinations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_first_page_has_no_running_header, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_table_split_keeps_three_rows_together, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_table_last_rows_never_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_table_header_never_breaks_a_word, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_long_kpi_value_fits_its_box, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_columns_put_drawings_side_by_side, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

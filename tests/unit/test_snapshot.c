@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "fs.h"
 #include "snapshot.h"
 #include "testlib.h"
 
@@ -65,7 +66,7 @@ static const char *committed(const char *root)
 {
 	static char path[1024];
 	bp_err err = { 0 };
-	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, NULL, &err);
 
 	assert_non_null(s);
 	fill(bp_snapshot_tmpdir(s));
@@ -95,7 +96,7 @@ static void test_snapshot_begin_creates_temp_folder_in_period(void **state)
 	bp_snapshot *s;
 
 	snprintf(out, sizeof(out), "%s/reports/board", root);
-	s = bp_snapshot_begin(out, "2026-10", OCT_END, &err);
+	s = bp_snapshot_begin(out, "2026-10", OCT_END, NULL, &err);
 	assert_non_null(s);
 	snprintf(want, sizeof(want), "%s/2026-10/.tmp-" OCT_STAMP "-%ld", out,
 		 (long)getpid());
@@ -111,7 +112,7 @@ static void test_snapshot_begin_rejects_malformed_period(void **state)
 {
 	bp_err err = { 0 };
 
-	assert_null(bp_snapshot_begin(*state, "../x", OCT_END, &err));
+	assert_null(bp_snapshot_begin(*state, "../x", OCT_END, NULL, &err));
 	assert_int_equal(err.code, BP_ECANTCREAT);
 	assert_int_equal(tl_count_entries(*state), 0);
 }
@@ -126,36 +127,160 @@ static void test_snapshot_commit_writes_sorted_manifest(void **state)
 			    D_448 "  sources/crm.csv\n");
 }
 
-/* Digests from the background thread land in the manifest exactly as
- * the commit's own would; a listed file that does not exist is ignored. */
-static void test_snapshot_prehash_gives_the_same_manifest(void **state)
+/* A file archived from outside the snapshot: its own inode (no hard
+ * link the cache could write through), the same bytes, and the digest the
+ * background thread computed while copying lands in the manifest. */
+static void test_snapshot_archive_copies_into_an_inode_of_its_own(void **state)
 {
-	static const char *const rel[] = { "sources/crm.csv", "cohorts.csv", "nope" };
+	char src[1024], snap[1024];
+	struct stat a, b;
+	const char *via = NULL;
+	unsigned long long bytes = 0;
 	bp_err err = { 0 };
-	bp_snapshot *s = bp_snapshot_begin(*state, "2026-10", OCT_END, &err);
-	char path[1024];
+	bp_snapshot *s;
 
+	snprintf(src, sizeof(src), "%s", tl_path(*state, "crm"));
+	tl_write_file(src, MSG_448);
+	assert_int_equal(chmod(src, 0600), 0);
+	s = bp_snapshot_begin(tl_path(*state, "out"), "2026-10", OCT_END, NULL, &err);
 	assert_non_null(s);
-	fill(bp_snapshot_tmpdir(s));
-	assert_int_equal(bp_snapshot_prehash(s, rel, 3), 0);
-	assert_int_equal(bp_snapshot_prehash(s, rel, 1), -1); /* once only */
-	snprintf(path, sizeof(path), "%s", bp_snapshot_path(s));
+	assert_int_equal(bp_snapshot_archive(s, "sources/crm.csv", src, &via,
+					     &bytes, &err), 0);
+	assert_int_equal(bytes, strlen(MSG_448));
+	assert_non_null(via);
+	/* What the caller parses holds the very bytes. */
+	assert_string_equal(read_all(via), MSG_448);
+	assert_int_equal(bp_snapshot_archive_start(s), 0);
+	assert_int_equal(bp_snapshot_archive_start(s), -1); /* once only */
+	snprintf(snap, sizeof(snap), "%s", bp_snapshot_path(s));
 	assert_int_equal(bp_snapshot_commit(s, &err), 0);
-	assert_string_equal(read_all(tl_path(path, "MANIFEST.sha256")),
-			    D_ABC "  cohorts.csv\n"
-			    D_EMPTY "  sources-old.txt\n"
+	assert_string_equal(read_all(tl_path(snap, "MANIFEST.sha256")),
 			    D_448 "  sources/crm.csv\n");
+	assert_int_equal(stat(src, &a), 0);
+	assert_int_equal(stat(tl_path(snap, "sources/crm.csv"), &b), 0);
+	assert_true(a.st_ino != b.st_ino);
+	assert_int_equal(a.st_nlink, 1);
+	assert_int_equal(b.st_nlink, 1);
+	/* Sealing the snapshot left the cache's file as it was. */
+	assert_int_equal(a.st_mode & 07777, 0600);
+	/* Writing the cache's file in place never reaches the snapshot. */
+	tl_write_file(src, "changed");
+	assert_string_equal(read_all(tl_path(snap, "sources/crm.csv")), MSG_448);
 }
 
-static void test_snapshot_abort_waits_for_prehash(void **state)
+/* Without a call to start, the commit does the copying itself. */
+static void test_snapshot_archive_commit_copies_when_not_started(void **state)
 {
-	static const char *const rel[] = { "sources/crm.csv" };
+	char src[1024], snap[1024];
+	const char *via;
+	unsigned long long bytes;
 	bp_err err = { 0 };
-	bp_snapshot *s = bp_snapshot_begin(*state, "2026-10", OCT_END, &err);
+	bp_snapshot *s;
 
+	snprintf(src, sizeof(src), "%s", tl_path(*state, "crm"));
+	tl_write_file(src, "abc");
+	s = bp_snapshot_begin(tl_path(*state, "out"), "2026-10", OCT_END, NULL, &err);
 	assert_non_null(s);
-	fill(bp_snapshot_tmpdir(s));
-	assert_int_equal(bp_snapshot_prehash(s, rel, 1), 0);
+	assert_int_equal(bp_snapshot_archive(s, "sources/crm.csv", src, &via,
+					     &bytes, &err), 0);
+	snprintf(snap, sizeof(snap), "%s", bp_snapshot_path(s));
+	assert_int_equal(bp_snapshot_commit(s, &err), 0);
+	assert_string_equal(read_all(tl_path(snap, "sources/crm.csv")), "abc");
+	assert_string_equal(read_all(tl_path(snap, "MANIFEST.sha256")),
+			    D_ABC "  sources/crm.csv\n");
+}
+
+/* A download changed in place while the snapshot was open: what was
+ * parsed may not be what was archived, so nothing is sealed. */
+static void test_snapshot_archive_source_changed_fails_commit(void **state)
+{
+	char src[1024];
+	const char *via;
+	unsigned long long bytes;
+	bp_err err = { 0 };
+	bp_snapshot *s;
+	FILE *f;
+
+	snprintf(src, sizeof(src), "%s", tl_path(*state, "crm"));
+	tl_write_file(src, "abc");
+	s = bp_snapshot_begin(tl_path(*state, "out"), "2026-10", OCT_END, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(bp_snapshot_archive(s, "sources/crm.csv", src, &via,
+					     &bytes, &err), 0);
+	assert_int_equal(bp_snapshot_archive_start(s), 0);
+	f = fopen(src, "a");
+	assert_non_null(f);
+	fputs("more", f);
+	fclose(f);
+	assert_int_equal(bp_snapshot_commit(s, &err), -1);
+	assert_int_equal(err.code, BP_ETEMPFAIL);
+	assert_string_equal(err.msg, "the download archived as 'sources/crm.csv' "
+			    "changed while it was read; run again");
+	assert_false(tl_exists(tl_path(*state, "out/2026-10")));
+}
+
+static void test_snapshot_archive_refuses_a_link(void **state)
+{
+	char src[1024];
+	const char *via = NULL;
+	unsigned long long bytes;
+	bp_err err = { 0 };
+	bp_snapshot *s;
+
+	snprintf(src, sizeof(src), "%s", tl_path(*state, "crm"));
+	assert_int_equal(symlink("/etc/hostname", src), 0);
+	s = bp_snapshot_begin(tl_path(*state, "out"), "2026-10", OCT_END, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(bp_snapshot_archive(s, "sources/crm.csv", src, &via,
+					     &bytes, &err), -1);
+	assert_int_equal(err.code, BP_ENOINPUT);
+	assert_non_null(strstr(err.msg, "is a symbolic link"));
+	assert_null(via);
+	bp_snapshot_abort(s);
+}
+
+/* A connector's pull: every page, dot files left out, hashed in the
+ * background like the rest. */
+static void test_snapshot_archive_dir_takes_every_page(void **state)
+{
+	char pull[1024], snap[1024];
+	unsigned long long bytes = 0;
+	bp_err err = { 0 };
+	bp_snapshot *s;
+
+	snprintf(pull, sizeof(pull), "%s", tl_path(*state, "pull"));
+	assert_int_equal(mkdir(pull, 0700), 0);
+	write_file(pull, "index.json", "abc");
+	write_file(pull, "page-1.json", "");
+	write_file(pull, ".partial", "x");
+	s = bp_snapshot_begin(tl_path(*state, "out"), "2026-10", OCT_END, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(bp_snapshot_archive_dir(s, "sources/hs", pull, &bytes,
+						 &err), 0);
+	assert_int_equal(bytes, 3);
+	snprintf(snap, sizeof(snap), "%s", bp_snapshot_path(s));
+	assert_int_equal(bp_snapshot_archive_start(s), 0);
+	assert_int_equal(bp_snapshot_commit(s, &err), 0);
+	assert_string_equal(read_all(tl_path(snap, "MANIFEST.sha256")),
+			    D_ABC "  sources/hs/index.json\n"
+			    D_EMPTY "  sources/hs/page-1.json\n");
+}
+
+static void test_snapshot_abort_waits_for_the_archiver(void **state)
+{
+	char src[1024];
+	const char *via;
+	unsigned long long bytes;
+	bp_err err = { 0 };
+	bp_snapshot *s;
+
+	snprintf(src, sizeof(src), "%s", tl_path(*state, "crm"));
+	tl_write_file(src, MSG_448);
+	s = bp_snapshot_begin(*state, "2026-10", OCT_END, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(bp_snapshot_archive(s, "sources/crm.csv", src, &via,
+					     &bytes, &err), 0);
+	assert_int_equal(bp_snapshot_archive_start(s), 0);
 	bp_snapshot_abort(s);
 	assert_false(tl_exists(tl_path(*state, "2026-10")));
 }
@@ -170,19 +295,53 @@ static void test_snapshot_manifest_accepted_by_sha256sum(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-static void test_snapshot_commit_makes_files_read_only(void **state)
+/* Personal data: read-only for the owner, closed to everyone else, from
+ * the period folder down, whatever modes the files were written with. */
+static void test_snapshot_commit_makes_files_owner_read_only(void **state)
 {
 	const char *snap = committed(*state);
 	struct stat st;
 
 	assert_int_equal(stat(tl_path(snap, "cohorts.csv"), &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0444);
+	assert_int_equal(st.st_mode & 07777, 0400);
 	assert_int_equal(stat(tl_path(snap, "sources/crm.csv"), &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0444);
+	assert_int_equal(st.st_mode & 07777, 0400);
 	assert_int_equal(stat(tl_path(snap, "MANIFEST.sha256"), &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0444);
+	assert_int_equal(st.st_mode & 07777, 0400);
 	assert_int_equal(stat(tl_path(snap, "sources"), &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(snap, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(tl_path(*state, "2026-10"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+}
+
+/* A period folder others could write into is where a planted link would
+ * wait for a run from root's crontab. */
+static void test_snapshot_begin_refuses_period_folder_others_can_write(void **state)
+{
+	bp_err err = { 0 };
+
+	assert_int_equal(mkdir(tl_path(*state, "2026-10"), 0700), 0);
+	assert_int_equal(chmod(tl_path(*state, "2026-10"), 0777), 0);
+	assert_null(bp_snapshot_begin(*state, "2026-10", OCT_END, NULL, &err));
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	assert_non_null(strstr(err.msg, "period folder '"));
+	assert_non_null(strstr(err.msg, "chmod go-w"));
+	assert_int_equal(tl_count_entries(tl_path(*state, "2026-10")), 0);
+}
+
+static void test_snapshot_begin_refuses_period_folder_that_is_a_link(void **state)
+{
+	bp_err err = { 0 };
+
+	assert_int_equal(mkdir(tl_path(*state, "elsewhere"), 0700), 0);
+	assert_int_equal(symlink(tl_path(*state, "elsewhere"),
+				 tl_path(*state, "2026-10")), 0);
+	assert_null(bp_snapshot_begin(*state, "2026-10", OCT_END, NULL, &err));
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	assert_non_null(strstr(err.msg, "is a symbolic link"));
+	assert_int_equal(tl_count_entries(tl_path(*state, "elsewhere")), 0);
 }
 
 static void test_snapshot_commit_leaves_only_the_snapshot(void **state)
@@ -202,7 +361,7 @@ static void test_snapshot_commit_refuses_existing_snapshot(void **state)
 	const char *snap = committed(root);
 	char want[1200];
 	bp_err err = { 0 };
-	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, NULL, &err);
 
 	assert_non_null(s);
 	write_file(bp_snapshot_tmpdir(s), "cohorts.csv", "changed");
@@ -220,7 +379,7 @@ static void test_snapshot_commit_refuses_existing_empty_folder(void **state)
 {
 	const char *root = *state;
 	bp_err err = { 0 };
-	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, NULL, &err);
 
 	assert_non_null(s);
 	fill(bp_snapshot_tmpdir(s));
@@ -236,7 +395,7 @@ static void test_snapshot_commit_refuses_symlink(void **state)
 {
 	const char *root = *state;
 	bp_err err = { 0 };
-	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, NULL, &err);
 
 	assert_non_null(s);
 	fill(bp_snapshot_tmpdir(s));
@@ -252,7 +411,7 @@ static void test_snapshot_abort_leaves_nothing(void **state)
 {
 	const char *root = *state;
 	bp_err err = { 0 };
-	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, NULL, &err);
 
 	assert_non_null(s);
 	fill(bp_snapshot_tmpdir(s));
@@ -277,29 +436,52 @@ static void make_temp_of(const char *root, pid_t pid, char *out, size_t size)
 	write_file(out, "report.html", "<p/>");
 }
 
-static void test_snapshot_begin_removes_temp_folder_of_dead_pid(void **state)
+/* A process that stays alive until killed. */
+static pid_t live_process(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static void end_process(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Holding the output folder's lock, no other run can be writing there:
+ * every temporary folder is debris, even one named for a pid that is
+ * alive here (an unrelated process that got the number). */
+static void test_snapshot_begin_under_the_lock_removes_every_temp_folder(void **state)
 {
 	const char *root = *state;
 	char stale[1024];
 	bp_err err = { 0 };
+	bp_fs_lock *lock;
 	bp_snapshot *s;
-	pid_t pid = fork();
+	pid_t pid = live_process();
 
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	assert_int_equal(kill(pid, 0), -1);
-	assert_int_equal(errno, ESRCH);
 	make_temp_of(root, pid, stale, sizeof(stale));
-
-	s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	lock = bp_fs_lock_dir(root, 0, &err);
+	assert_non_null(lock);
+	s = bp_snapshot_begin(root, "2026-10", OCT_END, lock, &err);
+	end_process(pid);
 	assert_non_null(s);
 	assert_false(tl_exists(stale));
 	bp_snapshot_abort(s);
+	bp_fs_unlock(lock);
 }
 
-static void test_snapshot_begin_keeps_temp_folder_of_live_pid(void **state)
+/* Without the lock a temporary folder may be a live run's on another host
+ * (whose pid means nothing here): it is left alone, even when no process
+ * here has its pid. */
+static void test_snapshot_begin_without_the_lock_keeps_temp_folders(void **state)
 {
 	const char *root = *state;
 	char live[1024];
@@ -308,17 +490,75 @@ static void test_snapshot_begin_keeps_temp_folder_of_live_pid(void **state)
 	pid_t pid = fork();
 
 	assert_true(pid >= 0);
-	if (pid == 0) {
-		pause();
+	if (pid == 0)
 		_exit(0);
-	}
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	make_temp_of(root, pid, live, sizeof(live));
-	s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	s = bp_snapshot_begin(root, "2026-10", OCT_END, NULL, &err);
 	assert_non_null(s);
 	assert_true(tl_exists(tl_path(live, "sources/crm.csv")));
 	bp_snapshot_abort(s);
+}
+
+/* The lock of another folder proves nothing about this one. */
+static void test_snapshot_begin_with_another_folders_lock_keeps_temp_folders(void **state)
+{
+	const char *root = *state;
+	char live[1024], other[1024];
+	bp_err err = { 0 };
+	bp_fs_lock *lock;
+	bp_snapshot *s;
+
+	snprintf(other, sizeof(other), "%s", tl_path(root, "other"));
+	assert_int_equal(mkdir(other, 0700), 0);
+	make_temp_of(root, 1, live, sizeof(live));
+	lock = bp_fs_lock_dir(other, 0, &err);
+	assert_non_null(lock);
+	s = bp_snapshot_begin(root, "2026-10", OCT_END, lock, &err);
+	assert_non_null(s);
+	assert_true(tl_exists(tl_path(live, "sources/crm.csv")));
+	bp_snapshot_abort(s);
+	bp_fs_unlock(lock);
+}
+
+/* A second holder waits, then gives up with 75 naming the holder; once
+ * the first lets go, the lock is free again. */
+static void test_fs_lock_is_exclusive_and_says_who_holds_it(void **state)
+{
+	const char *root = *state;
+	bp_err err = { 0 };
+	bp_fs_lock *first = bp_fs_lock_dir(root, 0, &err), *second;
+	char want[64];
+	struct stat st;
+
+	assert_non_null(first);
+	second = bp_fs_lock_dir(root, 0, &err);
+	assert_null(second);
+	assert_int_equal(err.code, BP_ETEMPFAIL);
+	snprintf(want, sizeof(want), "(pid %ld on ", (long)getpid());
+	assert_non_null(strstr(err.msg, want));
+	assert_non_null(strstr(err.msg, "holds the output folder"));
+	assert_true(bp_fs_lock_covers(first, root));
+	assert_false(bp_fs_lock_covers(NULL, root));
+	assert_int_equal(stat(tl_path(root, ".lock"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	bp_fs_unlock(first);
+	second = bp_fs_lock_dir(root, 0, &err);
+	assert_non_null(second);
+	bp_fs_unlock(second);
+}
+
+static void test_fs_lock_refuses_a_link(void **state)
+{
+	const char *root = *state;
+	bp_err err = { 0 };
+
+	tl_write_file(tl_path(root, "victim"), "keep");
+	assert_int_equal(symlink(tl_path(root, "victim"), tl_path(root, ".lock")), 0);
+	assert_null(bp_fs_lock_dir(root, 0, &err));
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	assert_non_null(strstr(err.msg, "is a symbolic link"));
+	assert_string_equal(read_all(tl_path(root, "victim")), "keep");
 }
 
 static void test_snapshot_verify_passes_after_commit(void **state)
@@ -368,7 +608,7 @@ static void test_snapshot_verify_ignores_delivery_log(void **state)
 {
 	const char *root = *state;
 	bp_err err = { 0 };
-	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, &err);
+	bp_snapshot *s = bp_snapshot_begin(root, "2026-10", OCT_END, NULL, &err);
 	char snap[1024];
 
 	assert_non_null(s);
@@ -537,18 +777,27 @@ int main(void)
 		T(test_snapshot_begin_creates_temp_folder_in_period),
 		T(test_snapshot_begin_rejects_malformed_period),
 		T(test_snapshot_commit_writes_sorted_manifest),
-		T(test_snapshot_prehash_gives_the_same_manifest),
-		T(test_snapshot_abort_waits_for_prehash),
+		T(test_snapshot_archive_copies_into_an_inode_of_its_own),
+		T(test_snapshot_archive_commit_copies_when_not_started),
+		T(test_snapshot_archive_source_changed_fails_commit),
+		T(test_snapshot_archive_refuses_a_link),
+		T(test_snapshot_archive_dir_takes_every_page),
+		T(test_snapshot_abort_waits_for_the_archiver),
 		T(test_snapshot_manifest_accepted_by_sha256sum),
-		T(test_snapshot_commit_makes_files_read_only),
+		T(test_snapshot_commit_makes_files_owner_read_only),
+		T(test_snapshot_begin_refuses_period_folder_others_can_write),
+		T(test_snapshot_begin_refuses_period_folder_that_is_a_link),
 		T(test_snapshot_commit_leaves_only_the_snapshot),
 		T(test_snapshot_commit_refuses_existing_snapshot),
 		T(test_snapshot_commit_refuses_existing_empty_folder),
 		T(test_snapshot_commit_refuses_symlink),
 		T(test_snapshot_abort_leaves_nothing),
 		T(test_snapshot_abort_accepts_null),
-		T(test_snapshot_begin_removes_temp_folder_of_dead_pid),
-		T(test_snapshot_begin_keeps_temp_folder_of_live_pid),
+		T(test_snapshot_begin_under_the_lock_removes_every_temp_folder),
+		T(test_snapshot_begin_without_the_lock_keeps_temp_folders),
+		T(test_snapshot_begin_with_another_folders_lock_keeps_temp_folders),
+		T(test_fs_lock_is_exclusive_and_says_who_holds_it),
+		T(test_fs_lock_refuses_a_link),
 		T(test_snapshot_verify_passes_after_commit),
 		T(test_snapshot_verify_names_changed_file),
 		T(test_snapshot_verify_names_missing_file),
