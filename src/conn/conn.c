@@ -508,7 +508,7 @@ static CURLcode attempt(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 /* Replaces control characters (a vendor's text may carry newlines or
  * terminal escapes) by spaces, runs of spaces by one, and every secret
  * by "[secret]", in place. */
-static void clean_text(const bp_conn *c, char *s)
+void bp_conn_clean(const bp_conn *c, char *s)
 {
 	char *o = s, *i;
 
@@ -585,7 +585,7 @@ static void answer_text(const bp_conn *c, const bp_conn_resp *r, char *buf,
 		}
 		text[o] = '\0';
 	}
-	clean_text(c, text);
+	bp_conn_clean(c, text);
 	bounded(buf, size, text);
 }
 
@@ -752,7 +752,7 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		if (c->ops->verdict)
 			c->ops->verdict(c, r, &v);
 		/* The vendor's words go into a one-line message. */
-		clean_text(c, v.msg);
+		bp_conn_clean(c, v.msg);
 		if (v.action == BP_CONN_OK) {
 			if (q->keep && !r->json) {
 				bp_conn_fail(c, err, BP_EDATA, "%s answered %s with "

@@ -138,6 +138,11 @@ void bp_conn_secret(bp_conn *c, const char *s);
  * signature) without its whole query.  Allocated; NULL for NULL. */
 char *bp_conn_redact(const char *url);
 
+/* A vendor's text made fit for a one-line message, in place: control
+ * characters (newlines, terminal escapes) become spaces, runs of spaces
+ * one, and every secret of the session "[secret]". */
+void bp_conn_clean(const bp_conn *c, char *s);
+
 /* Percent-encodes s for a query string or form (allocated). */
 char *bp_conn_escape(const char *s);
 

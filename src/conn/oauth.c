@@ -399,14 +399,17 @@ static int grant_answer(bp_conn *c, const bp_oauth *o, int jwt,
 	{
 		const char *e = bp_json_str(r->json, "error", NULL);
 		const char *d = bp_json_str(r->json, "error_description", NULL);
+		char said[300];
 
 		grant_advice(o, jwt, e, advice, sizeof(advice));
+		snprintf(said, sizeof(said), "%.60s: %.230s", e ? e : "",
+			 d ? d : "no description");
+		bp_conn_clean(c, said);
 		if (r->status >= 400 && r->status < 500 && e)
 			return bp_err_set(err, BP_ECONFIG, "oauth '%s': the token "
-					  "endpoint refused the %s (%s: %s): %s",
+					  "endpoint refused the %s (%s): %s",
 					  o->id, jwt ? "service account's JWT" :
-					  "refresh token", e, d ? d : "no description",
-					  advice);
+					  "refresh token", said, advice);
 		return bp_err_set(err, r->status >= 500 ? BP_EUNAVAIL : BP_EDATA,
 				  "oauth '%s': the token endpoint answered HTTP %ld "
 				  "without an access token", o->id, r->status);
