@@ -556,15 +556,17 @@ static void answer_text(const bp_conn *c, const bp_conn_resp *r, char *buf,
 	char text[400] = "";
 
 	if (json_is_object(e)) {
-		static const char *const cats[] = { "category", "status", "code",
-			"type", "errorType", "error", NULL };
+		static const char *const cats[] = { "category", "errorType", "code",
+			"type", "status", "error", NULL };
 		static const char *const msgs[] = { "message", "error_description",
 			"title", NULL };
 		const char *cat = NULL, *msg = NULL;
 		const char *const *k;
 
+		/* HubSpot's "status": "error" names no category. */
 		for (k = cats; *k && !cat; k++)
-			cat = bp_json_str(e, *k, NULL);
+			if ((cat = bp_json_str(e, *k, NULL)) && !strcmp(cat, "error"))
+				cat = NULL;
 		for (k = msgs; *k && !msg; k++)
 			msg = bp_json_str(e, *k, NULL);
 		snprintf(text, sizeof(text), "%s%s%s", cat ? cat : "",

@@ -885,9 +885,10 @@ int bp_conn_authorize(const bp_config *cfg, const char *id, FILE *say,
 	if (!got) {
 		bp_err_set(err, BP_ETEMPFAIL, "oauth '%s': no authorization came back "
 			   "to %s within %d s: run 'boardpack auth %s' again and "
-			   "allow access in the browser (the redirect URI must be "
-			   "registered with %s exactly)", id, redirect, wait_s, id,
-			   c->ops->vendor);
+			   "allow access in the browser%s%s%s", id, redirect, wait_s,
+			   id, fixed ? " (the app's redirect URLs at " : "",
+			   fixed ? c->ops->vendor : "",
+			   fixed ? " must list it exactly)" : "");
 		goto out;
 	}
 	{
