@@ -92,6 +92,7 @@ typedef struct bp_oauth {
 	char *id;
 	char *token_url;    /* NULL: the vendor's */
 	char *auth_url;     /* NULL: the vendor's (boardpack auth) */
+	char *redirect_uri; /* NULL: the vendor's default (boardpack auth) */
 	char *client_id, *client_id_env;
 	char *client_secret_env, *client_secret_file;
 	char *refresh_token_env, *refresh_token_file;

@@ -58,16 +58,24 @@ typedef struct bp_conn_ops {
 	const char *base;        /* the API's scheme and host */
 	const char *token_url;   /* its OAuth2 token endpoint */
 	const char *auth_url;    /* its OAuth2 authorization endpoint */
+	/* The redirect URI `boardpack auth` uses unless <oauth redirect-uri>:
+	 * one the vendor's app settings must list exactly; NULL: any
+	 * loopback port will do (Google's desktop clients). */
+	const char *redirect_uri;
 	const char *scope;       /* the OAuth2 scope it reads with */
 	const char *account_what;/* "customer id, 10 digits"; NULL: no account */
+	/* The source attributes only this connector takes ("method"),
+	 * NULL-terminated; NULL: none. */
+	const char *const *attrs;
 	/* The account as the API wants it, from what the config says, or
 	 * NULL with `why` saying what was expected. */
 	char *(*account)(const char *given, char *why, size_t size);
 	/* Pulls the window's data through bp_conn_call. */
 	int (*fetch)(bp_conn *c, bp_err *err);
-	/* Writes the canonical CSV of the fetched folder `dir` to `out`. */
-	int (*rows)(const bp_source *src, const char *dir, FILE *out,
-		    bp_err *err);
+	/* Writes the canonical CSV of the fetched folder `dir` to `out`;
+	 * `currency` is the report's, for records that carry their own. */
+	int (*rows)(const bp_source *src, const char *dir, const char *currency,
+		    FILE *out, bp_err *err);
 	/* One cheap call: the account's name, currency and time zone. */
 	int (*probe)(bp_conn *c, bp_conn_info *p, bp_err *err);
 	/* Reads a vendor's error answer (conn_int.h); NULL: status only. */
@@ -76,6 +84,10 @@ typedef struct bp_conn_ops {
 
 /* The connector `name`, or NULL. */
 const bp_conn_ops *bp_conn_find(const char *name);
+
+/* The connector that alone takes source attribute `attr` (its attrs),
+ * or NULL when the attribute is not one connector's. */
+const bp_conn_ops *bp_conn_attr_owner(const char *attr);
 
 /* The connectors' names joined with ", " into buf. */
 void bp_conn_names(char *buf, size_t size);
@@ -90,10 +102,13 @@ int bp_conn_pulled(const char *dir);
 
 /* The canonical CSV of the pull in `dir`, in an unnamed temporary file
  * (O_TMPFILE in $TMPDIR or /tmp, mode 0600): *fd is its descriptor,
- * which the caller closes; "/proc/self/fd/N" opens it.  Returns 0 or -1
- * with err (BP_EDATA for pages that are not what the API documents). */
-int bp_conn_rows(const bp_source *src, const char *dir, int *fd,
-		 bp_err *err);
+ * which the caller closes; "/proc/self/fd/N" opens it.  Money in another
+ * currency than `currency` (the report's) stops it: an ad account's
+ * whole pull, a HubSpot deal of its own.  Returns 0 or -1 with err
+ * (BP_EDATA for pages that are not what the API documents, or money in
+ * another currency, saying where to change it). */
+int bp_conn_rows(const bp_source *src, const char *dir, const char *currency,
+		 int *fd, bp_err *err);
 
 /* check --online: one cheap call with the source's credentials.  Tokens
  * are cached in `cache` as for a fetch.  Returns 0 or -1 with err. */
@@ -109,6 +124,12 @@ int bp_conn_probe(const bp_config *cfg, const bp_source *src,
  * the user or the endpoint refused). */
 int bp_conn_authorize(const bp_config *cfg, const char *id, FILE *say,
 		      int wait_s, bp_err *err);
+
+/* Whether `uri` is a redirect URI `boardpack auth` can listen for:
+ * http://127.0.0.1:PORT or http://localhost:PORT, PORT 1-65535, then an
+ * optional path, no query or fragment.  Sets *port and *path (within uri;
+ * "" for none).  Returns 0 or -1. */
+int bp_conn_redirect_parse(const char *uri, int *port, const char **path);
 
 /* What messages call a connector source: "hubspot API (https://...)". */
 void bp_conn_source_name(const bp_source *src, char *buf, size_t size);

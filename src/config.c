@@ -1562,7 +1562,8 @@ static int check_api_base(struct ld *ld, const xmlNode *n, bp_source *s)
 
 /* A connector's credentials: exactly one of token-env, token-file and
  * oauth, which names an <oauth> of <auth>. */
-static int conn_credentials(struct ld *ld, const xmlNode *n, bp_source *s)
+static int conn_credentials(struct ld *ld, const xmlNode *n, bp_source *s,
+			    const bp_conn_ops *ops)
 {
 	char *oauth = prop(ld, n, "oauth");
 	const bp_oauth *o = oauth ? bp_config_oauth(ld->cfg, oauth) : NULL;
@@ -1577,6 +1578,11 @@ static int conn_credentials(struct ld *ld, const xmlNode *n, bp_source *s)
 	else if (oauth && !o)
 		rc = fail(ld, n, "oauth", "unknown oauth '%s': add <oauth id=\"%s\" .../> to <auth>",
 			  oauth, oauth);
+	else if (o && !ops->token_url)
+		/* No token endpoint to renew at (Meta's tokens are made in
+		 * its Business Settings, not by an OAuth2 grant). */
+		rc = fail(ld, n, "oauth", "connector '%s' takes no oauth: %s has no OAuth2 token endpoint; give token-env or token-file with an access token",
+			  s->connector, ops->vendor);
 	else if (o)
 		s->oauth = (int)(o - ld->cfg->oauth);
 	free(oauth);
@@ -1588,6 +1594,7 @@ static int conn_credentials(struct ld *ld, const xmlNode *n, bp_source *s)
 static int conn_source(struct ld *ld, const xmlNode *n, bp_source *s)
 {
 	const bp_conn_ops *ops = bp_conn_find(s->connector);
+	const char *const *a;
 	char list[128], why[200], *given, *method;
 
 	if (!ops) {
@@ -1627,9 +1634,14 @@ static int conn_source(struct ld *ld, const xmlNode *n, bp_source *s)
 	s->api_base = prop(ld, n, "api-base");
 	if (s->api_base && check_api_base(ld, n, s) < 0)
 		return -1;
+	for (a = conn_only; *a; a++) {
+		const bp_conn_ops *owner = bp_conn_attr_owner(*a);
+
+		if (owner && owner != ops && xmlHasProp(n, BAD_CAST *a))
+			return fail(ld, n, *a, "attribute '%s' is for connector '%s'",
+				    *a, owner->name);
+	}
 	s->login_customer_id = prop(ld, n, "login-customer-id");
-	if (s->login_customer_id && strcmp(s->connector, "google-ads"))
-		return fail(ld, n, "login-customer-id", "attribute 'login-customer-id' is for connector 'google-ads'");
 	if (s->login_customer_id) {
 		char *d = s->login_customer_id, *o = d;
 
@@ -1639,14 +1651,10 @@ static int conn_source(struct ld *ld, const xmlNode *n, bp_source *s)
 		*o = '\0';
 	}
 	s->linkedin_version = prop(ld, n, "linkedin-version");
-	if (s->linkedin_version && strcmp(s->connector, "linkedin"))
-		return fail(ld, n, "linkedin-version", "attribute 'linkedin-version' is for connector 'linkedin'");
 	method = prop(ld, n, "method");
 	s->export_method = method && !strcmp(method, "export");
 	free(method);
-	if (s->export_method && strcmp(s->connector, "hubspot"))
-		return fail(ld, n, "method", "attribute 'method' is for connector 'hubspot'");
-	return conn_credentials(ld, n, s);
+	return conn_credentials(ld, n, s, ops);
 }
 
 static int spend_channel(struct ld *ld, const xmlNode *n, bp_source *s)
@@ -1971,6 +1979,7 @@ static int oauth_from_node(struct ld *ld, const xmlNode *n, bp_oauth *o)
 	o->id = prop(ld, n, "id");
 	o->token_url = prop(ld, n, "token-url");
 	o->auth_url = prop(ld, n, "auth-url");
+	o->redirect_uri = prop(ld, n, "redirect-uri");
 	o->client_id = prop(ld, n, "client-id");
 	o->client_id_env = prop(ld, n, "client-id-env");
 	o->client_secret_env = prop(ld, n, "client-secret-env");
@@ -1999,6 +2008,14 @@ static int oauth_from_node(struct ld *ld, const xmlNode *n, bp_oauth *o)
 	    (!(o->client_id || o->client_id_env) ||
 	     !(o->client_secret_env || o->client_secret_file)))
 		return fail(ld, n, NULL, "element 'oauth': a refresh token needs client-id (or client-id-env) and client-secret-env (or client-secret-file)");
+	if (o->redirect_uri) {
+		int port;
+		const char *path;
+
+		if (bp_conn_redirect_parse(o->redirect_uri, &port, &path) < 0)
+			return fail(ld, n, "redirect-uri", "invalid value '%s' for attribute 'redirect-uri': expected http://127.0.0.1:PORT/ or http://localhost:PORT/ with a path if the app registered one (no query)",
+				    o->redirect_uri);
+	}
 	for (const char *const *u = (const char *const[]){ "token-url", "auth-url", NULL }; *u; u++) {
 		char *v = prop(ld, n, *u);
 		size_t k = v ? scheme_len(v) : 0;
@@ -2226,6 +2243,7 @@ void bp_config_free(bp_config *cfg)
 		free(o->id);
 		free(o->token_url);
 		free(o->auth_url);
+		free(o->redirect_uri);
 		free(o->client_id);
 		free(o->client_id_env);
 		free(o->client_secret_env);

@@ -193,6 +193,7 @@ const char bp_config_schema[] =
 "    <attribute name='id'><ref name='id'/></attribute>\n"
 "    <optional><attribute name='token-url'><ref name='text'/></attribute></optional>\n"
 "    <optional><attribute name='auth-url'><ref name='text'/></attribute></optional>\n"
+"    <optional><attribute name='redirect-uri'><ref name='text'/></attribute></optional>\n"
 "    <optional><attribute name='client-id'><ref name='text'/></attribute></optional>\n"
 "    <optional><attribute name='client-id-env'><ref name='text'/></attribute></optional>\n"
 "    <optional><attribute name='client-secret-env'><ref name='text'/></attribute></optional>\n"

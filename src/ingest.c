@@ -2628,7 +2628,7 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		char rows[64];
 		int fd;
 
-		if (bp_conn_rows(src, path, &fd, err) == 0) {
+		if (bp_conn_rows(src, path, in->cfg->currency, &fd, err) == 0) {
 			snprintf(rows, sizeof(rows), "/proc/self/fd/%d", fd);
 			rc = read_source(r, rows, err);
 			close(fd);

@@ -43,7 +43,7 @@ const char *bp_net_env(const char *name, const char *what, bp_err *err)
 
 	if (!v || !v[0]) {
 		bp_err_set(err, BP_ECONFIG, "environment variable '%s' (%s) is "
-			   "not set", name, what);
+			   "%s", name, what, v ? "empty" : "not set");
 		return NULL;
 	}
 	/* Credentials go into headers, where a CR or LF would end one. */

@@ -9,6 +9,7 @@
  */
 #include "conn_int.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -46,6 +47,18 @@ const bp_conn_ops *bp_conn_find(const char *name)
 	for (i = 0; name && i < N_CONN; i++)
 		if (!strcmp(table[i]->name, name))
 			return table[i];
+	return NULL;
+}
+
+const bp_conn_ops *bp_conn_attr_owner(const char *attr)
+{
+	size_t i;
+	const char *const *a;
+
+	for (i = 0; attr && i < N_CONN; i++)
+		for (a = table[i]->attrs; a && *a; a++)
+			if (!strcmp(*a, attr))
+				return table[i];
 	return NULL;
 }
 
@@ -106,19 +119,32 @@ int bp_conn_fail(bp_conn *c, bp_err *err, int code, const char *fmt, ...)
 	return -1;
 }
 
+/* Adds one text to the session's secrets unless it is there already
+ * (a renewal registers the same client secret again).  Takes `s`. */
+static void add_secret(bp_conn *c, char *s)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_secrets; i++)
+		if (!strcmp(c->secrets[i], s)) {
+			bp_secret_free(s);
+			return;
+		}
+	if (c->n_secrets == c->cap_secrets) {
+		c->cap_secrets = c->cap_secrets ? 2 * c->cap_secrets : 8;
+		c->secrets = bp_xrealloc(c->secrets,
+					 c->cap_secrets * sizeof(*c->secrets));
+	}
+	c->secrets[c->n_secrets++] = s;
+}
+
 void bp_conn_secret(bp_conn *c, const char *s)
 {
-	char *esc;
-
-	if (!s || !*s || c->n_secrets + 2 > sizeof(c->secrets) / sizeof(c->secrets[0]))
+	if (!s || !*s)
 		return;
-	c->secrets[c->n_secrets++] = bp_xstrdup(s);
+	add_secret(c, bp_xstrdup(s));
 	/* Links carry it percent-encoded. */
-	esc = bp_conn_escape(s);
-	if (strcmp(esc, s))
-		c->secrets[c->n_secrets++] = esc;
-	else
-		bp_secret_free(esc);
+	add_secret(c, bp_conn_escape(s));
 }
 
 void bp_conn_meta(bp_conn *c, const char *key, const char *value)
@@ -171,11 +197,16 @@ static int secret_param(const char *name, size_t n)
 
 char *bp_conn_redact(const char *url)
 {
-	const char *q = strchr(url, '?'), *p;
-	size_t n = strlen(url);
-	char *out = bp_xmalloc(n + 1), *o;
+	const char *q, *p;
+	size_t n;
+	char *out, *o;
 	int signed_url = 0;
 
+	if (!url)
+		return NULL;
+	q = strchr(url, '?');
+	n = strlen(url);
+	out = bp_xmalloc(n + 1);
 	if (!q)
 		return strcpy(out, url);
 	/* Pre-signed: the whole query is the credential. */
@@ -474,26 +505,123 @@ static CURLcode attempt(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 	return rc;
 }
 
-/* The verdict on an HTTP answer when the connector has none of its own. */
+/* Replaces control characters (a vendor's text may carry newlines or
+ * terminal escapes) by spaces, runs of spaces by one, and every secret
+ * by "[secret]", in place. */
+void bp_conn_clean(const bp_conn *c, char *s)
+{
+	char *o = s, *i;
+
+	for (i = s; *i; i++) {
+		char ch = (unsigned char)*i < 0x20 || *i == 0x7f ? ' ' : *i;
+
+		if (ch == ' ' && (o == s || o[-1] == ' '))
+			continue;
+		*o++ = ch;
+	}
+	while (o > s && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	s[scrub(c, s, strlen(s))] = '\0';
+}
+
+/* At most `size` - 1 bytes of `s` into buf, cut at a character boundary
+ * and marked "..." when cut. */
+static void bounded(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	assert(size > 4);
+	if (n < size) {
+		memcpy(buf, s, n + 1);
+		return;
+	}
+	n = size - 4;
+	while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	memcpy(buf + n, "...", 4);
+}
+
+/* What an error answer says, for a message: the JSON body's category and
+ * message (HubSpot's, OAuth's, google.rpc.Status, Graph's, Rest.li's),
+ * else the text of the body without its markup; bounded, cleaned of
+ * control characters and secrets; "" when it says nothing. */
+static void answer_text(const bp_conn *c, const bp_conn_resp *r, char *buf,
+			size_t size)
+{
+	json_t *j = json_is_array(r->json) ? json_array_get(r->json, 0) : r->json;
+	json_t *e = json_is_object(bp_json_at(j, "error", NULL)) ?
+		    bp_json_at(j, "error", NULL) : j;
+	char text[400] = "";
+
+	if (json_is_object(e)) {
+		static const char *const cats[] = { "category", "errorType", "code",
+			"type", "status", "error", NULL };
+		static const char *const msgs[] = { "message", "error_description",
+			"title", NULL };
+		const char *cat = NULL, *msg = NULL;
+		const char *const *k;
+
+		/* HubSpot's "status": "error" names no category. */
+		for (k = cats; *k && !cat; k++)
+			if ((cat = bp_json_str(e, *k, NULL)) && !strcmp(cat, "error"))
+				cat = NULL;
+		for (k = msgs; *k && !msg; k++)
+			msg = bp_json_str(e, *k, NULL);
+		snprintf(text, sizeof(text), "%s%s%s", cat ? cat : "",
+			 cat && msg ? ": " : "", msg ? msg : "");
+	} else if (r->body) {
+		const char *p = r->body;
+		size_t o = 0;
+		int tag = 0;
+
+		/* An edge's HTML page: its words only. */
+		for (; *p && o + 1 < sizeof(text); p++) {
+			if (*p == '<')
+				tag = 1;
+			else if (*p == '>' && tag)
+				tag = 0, text[o++] = ' ';
+			else if (!tag)
+				text[o++] = *p;
+		}
+		text[o] = '\0';
+	}
+	bp_conn_clean(c, text);
+	bounded(buf, size, text);
+}
+
+/* The verdict on an HTTP answer when the connector has none of its own:
+ * named for the vendor, with what the answer says. */
 static void default_verdict(const bp_conn *c, const bp_conn_resp *r,
 			    bp_conn_verdict *v)
 {
+	char said[240], what[260] = "";
+
 	if (r->status >= 200 && r->status < 300) {
 		v->action = BP_CONN_OK;
-	} else if (r->status == 401) {
+		return;
+	}
+	answer_text(c, r, said, sizeof(said));
+	if (said[0])
+		snprintf(what, sizeof(what), " (%s)", said);
+	if (r->status == 401) {
 		v->action = BP_CONN_REFRESH;
 		snprintf(v->msg, sizeof(v->msg), "%s refused the access token "
-			 "(HTTP 401)", c->ops->vendor);
+			 "(HTTP 401)%s", c->ops->vendor, what);
 	} else if (r->status == 429 || r->status >= 500) {
 		v->action = BP_CONN_RETRY;
+		/* A rate limit outlasting the retries is one for later. */
+		v->code = r->status == 429 ? BP_ETEMPFAIL : 0;
 		v->delay_ms = r->retry_after_s > 0 ? r->retry_after_s * 1000 : 0;
-		snprintf(v->msg, sizeof(v->msg), "HTTP %ld", r->status);
+		snprintf(v->msg, sizeof(v->msg), "%s answered HTTP %ld%s",
+			 c->ops->vendor, r->status, what);
 	} else {
 		v->action = BP_CONN_FAIL;
 		v->code = r->status == 403 || r->status == 404 ? BP_ECONFIG
 							       : BP_EUNAVAIL;
-		snprintf(v->msg, sizeof(v->msg), "%s answered HTTP %ld",
-			 c->ops->vendor, r->status);
+		snprintf(v->msg, sizeof(v->msg), "%s answered HTTP %ld%s",
+			 c->ops->vendor, r->status, what);
 	}
 }
 
@@ -553,10 +681,14 @@ static long retry_wait(const bp_conn *c, int tries, long vendor_ms)
 int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		 bp_err *err)
 {
-	char errbuf[CURL_ERROR_SIZE], *shown = bp_conn_redact(q->url);
+	char errbuf[CURL_ERROR_SIZE], *shown;
 	int tries = 0, renewed = 0, rc = -1;
 	bp_conn_verdict v;
 
+	if (!q->url)
+		return bp_conn_fail(c, err, BP_ESOFTWARE, "%s: a request without "
+				    "a URL", c->ops->vendor);
+	shown = bp_conn_redact(q->url);
 	shown[scrub(c, shown, strlen(shown))] = '\0';
 	/* No query at all in messages: bp_url_shown's rule. */
 	shown[strcspn(shown, "?")] = '\0';
@@ -621,6 +753,8 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		default_verdict(c, r, &v);
 		if (c->ops->verdict)
 			c->ops->verdict(c, r, &v);
+		/* The vendor's words go into a one-line message. */
+		bp_conn_clean(c, v.msg);
 		if (v.action == BP_CONN_OK) {
 			if (q->keep && !r->json) {
 				bp_conn_fail(c, err, BP_EDATA, "%s answered %s with "
@@ -662,19 +796,19 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 			}
 			if (tries < c->src->retries) {
 				tries++;
-				c->halve = v.halve;
+				c->less = v.less;
 				bp_log_debug("source '%s': %s, retrying in %.1f s",
 					     c->src->id, v.msg, wait / 1000.0);
 				sleep_ms(wait);
-				if (v.halve) {
+				if (v.less) {
 					rc = 1;   /* the caller asks for less */
 					break;
 				}
 				continue;
 			}
 			bp_conn_fail(c, err, v.code ? v.code : BP_EUNAVAIL,
-				     "%s (%s, after %d attempts)%s", v.msg, shown,
-				     tries + 1, v.code == BP_ETEMPFAIL ?
+				     "%s (%s, after %d attempt%s)%s", v.msg, shown,
+				     tries + 1, tries ? "s" : "", v.code == BP_ETEMPFAIL ?
 				     ": try again later" : "");
 			break;
 		}
@@ -738,6 +872,7 @@ void bp_conn_close(bp_conn *c)
 		curl_easy_cleanup(c->curl);
 	for (i = 0; i < c->n_secrets; i++)
 		bp_secret_free(c->secrets[i]);
+	free(c->secrets);
 	bp_secret_free(c->token);
 	json_decref(c->index);
 	json_decref(c->meta);
@@ -941,7 +1076,35 @@ static int tmpfile_fd(bp_err *err)
 	return fd;
 }
 
-int bp_conn_rows(const bp_source *src, const char *dir, int *fd, bp_err *err)
+/* An ad account's money is in the account's currency, which the pull
+ * recorded; one that is not the report's stops the run, saying which
+ * currency the account has and what to change (there is no rate to
+ * convert with). */
+static int account_currency(const bp_conn_ops *ops, const bp_source *src,
+			    const char *dir, const char *currency, bp_err *err)
+{
+	json_t *idx;
+	const char *got;
+	int rc = 0;
+
+	if (src->kind != BP_SRC_SPEND || !currency)
+		return 0;
+	if (!(idx = bp_conn_index(dir, err)))
+		return -1;
+	got = bp_json_str(idx, "meta", "currency", NULL);
+	if (got && *got && strcasecmp(got, currency))
+		rc = bp_err_set(err, BP_EDATA, "the %s account %s is in %.16s but the "
+				"report currency is %s: boardpack does not convert; "
+				"set report/@currency=\"%.16s\", or read an account "
+				"kept in %s (%s fixes an account's currency when it is "
+				"created)", ops->vendor, src->account ? src->account : "",
+				got, currency, got, currency, ops->vendor);
+	json_decref(idx);
+	return rc;
+}
+
+int bp_conn_rows(const bp_source *src, const char *dir, const char *currency,
+		 int *fd, bp_err *err)
 {
 	const bp_conn_ops *ops = bp_conn_find(src->connector);
 	FILE *out;
@@ -951,6 +1114,8 @@ int bp_conn_rows(const bp_source *src, const char *dir, int *fd, bp_err *err)
 	if (!ops)
 		return bp_err_set(err, BP_ECONFIG, "unknown connector '%s'",
 				  src->connector);
+	if (account_currency(ops, src, dir, currency, err) < 0)
+		return -1;
 	if ((w = tmpfile_fd(err)) < 0)
 		return -1;
 	out = fdopen(dup(w), "w");
@@ -959,7 +1124,7 @@ int bp_conn_rows(const bp_source *src, const char *dir, int *fd, bp_err *err)
 		return bp_err_set(err, BP_ECANTCREAT, "cannot write the rows: %s",
 				  strerror(errno));
 	}
-	rc = ops->rows(src, dir, out, err);
+	rc = ops->rows(src, dir, currency, out, err);
 	if (fclose(out) != 0 && rc == 0)
 		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write the rows of "
 				"source '%s': %s", src->id, strerror(errno));

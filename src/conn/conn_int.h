@@ -43,11 +43,18 @@ enum {
 	BP_CONN_FAIL           /* stop the run: `code`, `msg` */
 };
 
+/* How a vendor asks for less. */
+enum {
+	BP_CONN_LESS_ROWS = 1, /* smaller pages (Meta's "reduce the amount") */
+	BP_CONN_LESS_WAIT      /* it timed out: a slower way (Meta's async
+				  report runs) */
+};
+
 struct bp_conn_verdict {
 	int action;
 	long delay_ms;         /* RETRY: at least this long; 0: the backoff */
 	int code;              /* FAIL: the exit status (BP_E*) */
-	int halve;             /* RETRY: ask for less (Meta's "reduce") */
+	int less;              /* RETRY: ask for less (BP_CONN_LESS_*) */
 	char msg[700];         /* FAIL (and REFRESH, if the renewal fails) */
 };
 
@@ -69,10 +76,10 @@ struct bp_conn {
 	long base_ms;          /* first retry delay (net.h) */
 	long interval_ms;      /* pacing: least time between requests */
 	long long last_ms;
-	char *secrets[8];      /* texts never to keep or show */
-	size_t n_secrets;
+	char **secrets;        /* texts never to keep or show, each once */
+	size_t n_secrets, cap_secrets;
 	unsigned long long requests, bytes;
-	int halve;             /* set when the last retry asked for less */
+	int less;              /* how the last retry asked for less */
 };
 
 /* A session for `src` (checks its CA file).  NULL with err. */
@@ -102,9 +109,9 @@ typedef struct bp_conn_req {
  * renewed once when it can be, and the connector's verdict decides the
  * rest.  Pacing waits first.  On success the answer is in `r` (free with
  * bp_conn_resp_free) and, with q->keep, kept as a page and indexed.
- * Returns 0, 1 when the vendor asked for less data (c->halve: the caller
- * asks again for a smaller page or range), or -1 with err (err->source
- * set). */
+ * Returns 0, 1 when the vendor asked for less (c->less says how: the
+ * caller asks again for a smaller page, or another way), or -1 with err
+ * (err->source set). */
 int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		 bp_err *err);
 void bp_conn_resp_free(bp_conn_resp *r);
@@ -121,13 +128,20 @@ int bp_conn_fail(bp_conn *c, bp_err *err, int code, const char *fmt, ...)
 /* Records what the pull learnt in index.json's "meta" (time zone...). */
 void bp_conn_meta(bp_conn *c, const char *key, const char *value);
 
-/* A secret to keep out of pages, the index and messages (copied). */
+/* A secret to keep out of pages, the index and messages (copied, with
+ * its percent-encoded form; a text already registered is not added
+ * again, and there is no limit on how many). */
 void bp_conn_secret(bp_conn *c, const char *s);
 
 /* `url` without the query parameters that carry secrets (access_token,
  * appsecret_proof, signatures, codes, keys); a pre-signed URL (one with a
- * signature) without its whole query.  Allocated. */
+ * signature) without its whole query.  Allocated; NULL for NULL. */
 char *bp_conn_redact(const char *url);
+
+/* A vendor's text made fit for a one-line message, in place: control
+ * characters (newlines, terminal escapes) become spaces, runs of spaces
+ * one, and every secret of the session "[secret]". */
+void bp_conn_clean(const bp_conn *c, char *s);
 
 /* Percent-encodes s for a query string or form (allocated). */
 char *bp_conn_escape(const char *s);

@@ -16,7 +16,18 @@
 #include "mem.h"
 
 #define PAGE_ROWS 100000
+#define MAX_PAGE_ROWS 250000   /* the API's largest limit */
 #define CHANNEL "sessionDefaultChannelGroup"
+
+/* Rows asked per runReport.  BOARDPACK_GA4_PAGE_ROWS sets it, for tests
+ * only: the demo's few thousand rows then take several pages. */
+static long page_rows(void)
+{
+	const char *v = getenv("BOARDPACK_GA4_PAGE_ROWS");
+	long n = v ? strtol(v, NULL, 10) : 0;
+
+	return n > 0 && n <= MAX_PAGE_ROWS ? n : PAGE_ROWS;
+}
 
 static char *account(const char *given, char *why, size_t size)
 {
@@ -41,7 +52,7 @@ static void verdict(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
 		return;
 	snprintf(v->msg, sizeof(v->msg), "GA4 error %s (HTTP %ld): %s",
 		 status ? status : "?", r->status, msg ? msg : "no message");
-	if (status && !strcmp(status, "RESOURCE_EXHAUSTED")) {
+	if ((status && !strcmp(status, "RESOURCE_EXHAUSTED")) || r->status == 429) {
 		/* Hourly tokens come back within the hour, daily ones at
 		 * midnight Pacific: either way a later run, if retries fail. */
 		v->action = BP_CONN_RETRY;
@@ -74,13 +85,13 @@ static int fetch(bp_conn *c, bp_err *err)
 {
 	char *url = bp_xasprintf("%s/v1beta/properties/%s:runReport", c->base,
 				 c->src->account);
-	long offset = 0, count = 0;
+	long offset = 0, count = 0, limit = page_rows();
 	int rc = 0;
 
 	if (c->src->pacing)
 		c->interval_ms = 500;
 	do {
-		char *body = report_body(c->w->since, c->w->until, PAGE_ROWS, offset);
+		char *body = report_body(c->w->since, c->w->until, limit, offset);
 		bp_conn_req q = { "POST", url, body, "application/json", NULL, 0,
 				  "report", NULL, 0, NULL };
 		bp_conn_resp r = { 0 };
@@ -100,7 +111,7 @@ static int fetch(bp_conn *c, bp_err *err)
 							       "currencyCode", NULL));
 		}
 		bp_conn_resp_free(&r);
-		offset += PAGE_ROWS;
+		offset += limit;
 	} while (offset < count);
 	free(url);
 	return rc != 0 ? -1 : 0;
@@ -127,11 +138,13 @@ static const char *value(json_t *row, const char *list, int i)
 						    (size_t)i), "value", NULL);
 }
 
-static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+static int rows(const bp_source *src, const char *dir, const char *currency,
+		FILE *out, bp_err *err)
 {
 	json_t *idx = bp_conn_index(dir, err), *e, *row;
 	size_t i, k;
 
+	(void)currency;   /* the account's, checked by bp_conn_rows */
 	if (!idx)
 		return -1;
 	fputs("Date,Session default channel group,Sessions,Engaged sessions,"

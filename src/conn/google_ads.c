@@ -8,6 +8,12 @@
  * google-ads preset's columns: Day, Campaign, Impr., Clicks, Currency code
  * and Cost (costMicros / 10^6, written exactly as text), so the currency
  * check and the rest of ingest are those of a downloaded report.
+ *
+ * Segmented by date, the API leaves out a campaign's days without
+ * impressions, which a downloaded report lists with a cost of 0; a second
+ * query lists the account's campaigns (without metrics, so none is left
+ * out), and rows writes those days back as zeros: a paused campaign keeps
+ * its place, with spend 0, among the period's campaigns.
  */
 #include "conn_int.h"
 
@@ -15,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "mem.h"
 
 #define VERSION "v26"
@@ -96,7 +103,14 @@ static void verdict(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
 	delay = bp_json_str(fail, "details", "quotaErrorDetails", "retryDelay", NULL);
 	if (http == 401 || (status && !strcmp(status, "UNAUTHENTICATED"))) {
 		v->action = BP_CONN_REFRESH;
-	} else if (http == 429 || http >= 500 ||
+	} else if (http == 429 || (status && !strcmp(status, "RESOURCE_EXHAUSTED")) ||
+		   (kind && !strcmp(kind, "quotaError"))) {
+		/* A quota, with or without retryDelay: retried, and when the
+		 * retries do not outlast it, a run for later. */
+		v->action = BP_CONN_RETRY;
+		v->code = BP_ETEMPFAIL;
+		v->delay_ms = duration_ms(delay);
+	} else if (http >= 500 ||
 		   (status && (!strcmp(status, "UNAVAILABLE") ||
 			       !strcmp(status, "INTERNAL")))) {
 		v->action = BP_CONN_RETRY;
@@ -143,6 +157,18 @@ static int fetch(bp_conn *c, bp_err *err)
 		bp_conn_meta(c, "currency", bp_json_str(first, "customer", "currencyCode", NULL));
 	}
 	bp_conn_resp_free(&r);
+	if (rc == 0) {
+		q.body = "{\"query\":\"SELECT campaign.id, campaign.name, "
+			 "campaign.status FROM campaign WHERE campaign.status != "
+			 "'REMOVED' ORDER BY campaign.id\"}";
+		q.keep = "campaigns";
+		rc = bp_conn_call(c, &q, &r, err);
+		if (rc == 0 && !json_is_array(r.json))
+			rc = bp_conn_fail(c, err, BP_EDATA, "Google Ads answered the "
+					  "campaigns' searchStream with something other "
+					  "than an array of batches");
+		bp_conn_resp_free(&r);
+	}
 	free(login);
 	free(body);
 	free(url);
@@ -157,46 +183,137 @@ static const char *metric(json_t *row, const char *name)
 	return v ? v : "0";
 }
 
-static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+/* The page of index entry `e` when its name ends "-<what>.json". */
+static json_t *page_of(const char *dir, json_t *e, const char *what,
+		       bp_err *err, int *bad)
 {
-	json_t *idx = bp_conn_index(dir, err), *e;
-	size_t i, b, k;
+	const char *file = bp_json_str(e, "file", NULL);
+	size_t n = file ? strlen(file) : 0, k = strlen(what);
+	json_t *page;
 
+	*bad = 0;
+	if (n < k + 6 || strncmp(file + n - k - 5, what, k) ||
+	    file[n - k - 6] != '-' || strcmp(file + n - 5, ".json"))
+		return NULL;
+	if (!(page = bp_conn_page(dir, file, err)) || !json_is_array(page)) {
+		if (page)
+			bp_err_set(err, BP_EDATA, "searchStream page '%s' is not an "
+				   "array of batches", file);
+		json_decref(page);
+		*bad = 1;
+		return NULL;
+	}
+	return page;
+}
+
+static void put_row(FILE *out, const char *day, const char *campaign,
+		    const char *impressions, const char *clicks,
+		    const char *currency, const char *cost)
+{
+	bp_csv_put(out, day, ',');
+	bp_csv_put(out, campaign, ',');
+	bp_csv_put(out, impressions, ',');
+	bp_csv_put(out, clicks, ',');
+	bp_csv_put(out, currency, ',');
+	bp_csv_put(out, cost, '\n');
+}
+
+/* Day `i` of the window [since, ...] as text. */
+static void day_text(int64_t first, int64_t i, char out[16])
+{
+	int y, m, d;
+
+	bp_civil_from_days(first + i, &y, &m, &d);
+	snprintf(out, 16, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
+}
+
+/* The zero rows of the window's days a listed campaign has no row for. */
+static void put_zero_days(FILE *out, json_t *page, json_t *seen,
+			  const char *since, const char *until,
+			  const char *currency)
+{
+	int64_t first = bp_days_from_civil(atoi(since), atoi(since + 5),
+					   atoi(since + 8));
+	int64_t days = bp_days_from_civil(atoi(until), atoi(until + 5),
+					  atoi(until + 8)) - first + 1;
+	size_t b, k;
+	json_t *batch, *row;
+
+	json_array_foreach(page, b, batch) {
+		json_array_foreach(json_object_get(batch, "results"), k, row) {
+			const char *id = bp_json_str(row, "campaign", "id", NULL);
+			const char *name = bp_json_str(row, "campaign", "name", NULL);
+			int64_t i;
+
+			for (i = 0; id && name && i < days && i < 40000; i++) {
+				char day[16], key[96];
+
+				day_text(first, i, day);
+				snprintf(key, sizeof(key), "%s|%s", day, id);
+				if (!json_object_get(seen, key))
+					put_row(out, day, name, "0", "0", currency,
+						"0.000000");
+			}
+		}
+	}
+}
+
+static int rows(const bp_source *src, const char *dir, const char *currency,
+		FILE *out, bp_err *err)
+{
+	json_t *idx = bp_conn_index(dir, err), *e, *seen;
+	const char *cur, *since, *until;
+	size_t i, b, k;
+	int bad;
+
+	(void)currency;   /* the account's, checked by bp_conn_rows */
 	if (!idx)
 		return -1;
+	seen = json_object();
+	cur = bp_json_str(idx, "meta", "currency", NULL);
+	since = bp_json_str(idx, "since", NULL);
+	until = bp_json_str(idx, "until", NULL);
 	fputs("Day,Campaign,Impr.,Clicks,Currency code,Cost\n", out);
 	json_array_foreach(json_object_get(idx, "requests"), i, e) {
-		json_t *page = bp_conn_page(dir, bp_json_str(e, "file", NULL), err);
-		json_t *batch, *row;
+		json_t *page = page_of(dir, e, "stream", err, &bad), *batch, *row;
 
-		if (!page) {
-			json_decref(idx);
-			return -1;
-		}
-		if (!json_is_array(page)) {
-			json_decref(page);
-			json_decref(idx);
-			bp_err_set(err, BP_EDATA, "a searchStream page of source '%s' "
-				   "is not an array of batches", src->id);
-			return -1;
-		}
+		if (bad)
+			goto fail;
 		json_array_foreach(page, b, batch) {
 			json_array_foreach(json_object_get(batch, "results"), k, row) {
-				char cost[48];
+				const char *day = bp_json_str(row, "segments", "date", NULL);
+				const char *id = bp_json_str(row, "campaign", "id", NULL);
+				char cost[48], key[96];
 
 				bp_conn_micros(metric(row, "costMicros"), cost, sizeof(cost));
-				bp_csv_put(out, bp_json_str(row, "segments", "date", NULL), ',');
-				bp_csv_put(out, bp_json_str(row, "campaign", "name", NULL), ',');
-				bp_csv_put(out, metric(row, "impressions"), ',');
-				bp_csv_put(out, metric(row, "clicks"), ',');
-				bp_csv_put(out, bp_json_str(row, "customer", "currencyCode", NULL), ',');
-				bp_csv_put(out, cost, '\n');
+				put_row(out, day, bp_json_str(row, "campaign", "name", NULL),
+					metric(row, "impressions"), metric(row, "clicks"),
+					bp_json_str(row, "customer", "currencyCode", NULL),
+					cost);
+				snprintf(key, sizeof(key), "%s|%s", day ? day : "",
+					 id ? id : "");
+				json_object_set_new(seen, key, json_true());
 			}
 		}
 		json_decref(page);
 	}
+	if (since && until && strlen(since) == 10 && strlen(until) == 10)
+		json_array_foreach(json_object_get(idx, "requests"), i, e) {
+			json_t *page = page_of(dir, e, "campaigns", err, &bad);
+
+			if (bad)
+				goto fail;
+			put_zero_days(out, page, seen, since, until, cur);
+			json_decref(page);
+		}
+	json_decref(seen);
 	json_decref(idx);
 	return 0;
+fail:
+	bp_err_source(err, src->id);
+	json_decref(seen);
+	json_decref(idx);
+	return -1;
 }
 
 static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
@@ -235,6 +352,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+static const char *const attrs[] = { "login-customer-id", NULL };
+
 const bp_conn_ops bp_conn_google_ads = {
 	.name = "google-ads",
 	.vendor = "Google Ads",
@@ -245,6 +364,7 @@ const bp_conn_ops bp_conn_google_ads = {
 	.auth_url = "https://accounts.google.com/o/oauth2/v2/auth",
 	.scope = "https://www.googleapis.com/auth/adwords",
 	.account_what = "customer id, 10 digits (hyphens allowed)",
+	.attrs = attrs,
 	.account = account,
 	.fetch = fetch,
 	.rows = rows,

@@ -112,6 +112,7 @@ static void verdict(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
 			return;
 		}
 		v->action = BP_CONN_RETRY;
+		v->code = BP_ETEMPFAIL;
 		/* The window is ten seconds (one for search): wait it out when
 		 * HubSpot says nothing, scaled like every other backoff. */
 		if (r->retry_after_s > 0)
@@ -388,13 +389,33 @@ static const char *prop(json_t *rec, const char *name)
 	return bp_json_str(rec, "properties", name, NULL);
 }
 
-static void put_record(FILE *out, const kind *k, json_t *rec)
+/* A deal of a multi-currency portal in another currency than the
+ * report's stops the rows: there is no rate to convert with. */
+static int deal_currency(const kind *k, const char *id, const char *code,
+			 const char *currency, bp_err *err)
+{
+	if (k != &deals_kind || !currency || !code || !*code ||
+	    !strcasecmp(code, currency))
+		return 0;
+	return bp_err_set(err, BP_EDATA, "HubSpot deal %.40s is in %.16s "
+			  "(deal_currency_code) but the report currency is %s: "
+			  "boardpack does not convert; set report/@currency=\"%.16s\", "
+			  "or change the deal's currency in HubSpot", id ? id : "?",
+			  code, currency, code);
+}
+
+static int put_record(FILE *out, const kind *k, json_t *rec,
+		      const char *currency, bp_err *err)
 {
 	char id[40], name[64], *assoc = NULL;
 	json_t *list = bp_json_at(rec, "associations", k->other, "results", NULL);
 	size_t i;
 	json_t *a;
 
+	if (deal_currency(k, bp_json_text(json_object_get(rec, "id"), id,
+					  sizeof(id)),
+			  prop(rec, "deal_currency_code"), currency, err) < 0)
+		return -1;
 	for (i = 0; i < k->n_cols; i++) {
 		const char *v = prop(rec, k->cols[i]);
 
@@ -421,10 +442,11 @@ static void put_record(FILE *out, const kind *k, json_t *rec)
 	}
 	bp_csv_put(out, assoc, '\n');
 	free(assoc);
+	return 0;
 }
 
 static int rows_pages(const bp_source *src, const kind *k, const char *dir,
-		      json_t *reqs, FILE *out, bp_err *err)
+		      json_t *reqs, const char *currency, FILE *out, bp_err *err)
 {
 	size_t i, j;
 	json_t *e, *rec;
@@ -448,7 +470,10 @@ static int rows_pages(const bp_source *src, const kind *k, const char *dir,
 					 "without a results array (source '%s')", src->id);
 		}
 		json_array_foreach(results, j, rec)
-			put_record(out, k, rec);
+			if (put_record(out, k, rec, currency, err) < 0) {
+				json_decref(page);
+				return -1;
+			}
 		json_decref(page);
 	}
 	return 0;
@@ -540,12 +565,18 @@ static const char *cell(const xcols *x, size_t j, bp_field *f, size_t n,
 	return f[c].p;
 }
 
-static void put_export_record(FILE *out, const xcols *x, bp_field *f,
-			      size_t n)
+static int put_export_record(FILE *out, const xcols *x, bp_field *f,
+			     size_t n, const char *currency, bp_err *err)
 {
 	char buf[64], alt[64];
 	size_t i, j = 0;
 
+	/* Deals: the id is the first column, the currency the last. */
+	if (x->k == &deals_kind &&
+	    deal_currency(x->k, cell(x, 0, f, n, buf, sizeof(buf)),
+			  cell(x, N_DEAL_COLS - 1, f, n, alt, sizeof(alt)),
+			  currency, err) < 0)
+		return -1;
 	for (i = 0; i < x->k->n_cols; i++, j++)
 		bp_csv_put(out, cell(x, j, f, n, buf, sizeof(buf)), ',');
 	for (i = 0; x->k->stages && i < N_STAGES; i++, j += 2) {
@@ -555,10 +586,12 @@ static void put_export_record(FILE *out, const xcols *x, bp_field *f,
 	}
 	/* The export separates ids with ';' (or ','): kept as it is. */
 	bp_csv_put(out, cell(x, j, f, n, buf, sizeof(buf)), '\n');
+	return 0;
 }
 
 static int rows_csv(const bp_source *src, const kind *k, const char *path,
-		    const char *name, FILE *out, bp_err *err)
+		    const char *name, const char *currency, FILE *out,
+		    bp_err *err)
 {
 	bp_csv *r = bp_csv_open(path, name, err);
 	bp_field *f;
@@ -572,7 +605,10 @@ static int rows_csv(const bp_source *src, const kind *k, const char *path,
 	if (rc == 0) {
 		map_export(&x, f, n);
 		while ((rc = bp_csv_next(r, &f, &n, err)) > 0)
-			put_export_record(out, &x, f, n);
+			if (put_export_record(out, &x, f, n, currency, err) < 0) {
+				rc = -1;
+				break;
+			}
 	}
 	bp_csv_close(r);
 	if (rc < 0)
@@ -583,7 +619,7 @@ static int rows_csv(const bp_source *src, const kind *k, const char *path,
 /* Each CSV of the zip in name order (HubSpot splits a large export in
  * parts), through an unnamed file so that memory stays flat. */
 static int rows_zip(const bp_source *src, const kind *k, const char *path,
-		    FILE *out, bp_err *err)
+		    const char *currency, FILE *out, bp_err *err)
 {
 	int zerr = 0, rc = 0;
 	zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
@@ -617,7 +653,8 @@ static int rows_zip(const bp_source *src, const kind *k, const char *path,
 					       names[i]);
 			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fileno(tmp));
 			if (rc == 0)
-				rc = rows_csv(src, k, proc, names[i], out, err);
+				rc = rows_csv(src, k, proc, names[i], currency,
+					      out, err);
 		}
 		if (zf)
 			zip_fclose(zf);
@@ -631,7 +668,8 @@ static int rows_zip(const bp_source *src, const kind *k, const char *path,
 	return rc;
 }
 
-static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+static int rows(const bp_source *src, const char *dir, const char *currency,
+		FILE *out, bp_err *err)
 {
 	const kind *k = kind_of(src);
 	json_t *idx = bp_conn_index(dir, err), *e;
@@ -650,13 +688,14 @@ static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
 			continue;
 		exported = 1;
 		path = bp_xasprintf("%s/%s", dir, file);
-		rc = !strcmp(file, "export.zip") ? rows_zip(src, k, path, out, err)
-						: rows_csv(src, k, path, path, out, err);
+		rc = !strcmp(file, "export.zip") ?
+		     rows_zip(src, k, path, currency, out, err) :
+		     rows_csv(src, k, path, path, currency, out, err);
 		free(path);
 		break;
 	}
 	if (!exported)
-		rc = rows_pages(src, k, dir, reqs, out, err);
+		rc = rows_pages(src, k, dir, reqs, currency, out, err);
 	json_decref(idx);
 	return rc;
 }
@@ -677,6 +716,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+static const char *const attrs[] = { "method", NULL };
+
 const bp_conn_ops bp_conn_hubspot = {
 	.name = "hubspot",
 	.vendor = "HubSpot",
@@ -685,8 +726,11 @@ const bp_conn_ops bp_conn_hubspot = {
 	.base = "https://api.hubapi.com",
 	.token_url = "https://api.hubapi.com/oauth/v1/token",
 	.auth_url = "https://app.hubspot.com/oauth/authorize",
+	/* A HubSpot app's redirect URL must match exactly. */
+	.redirect_uri = "http://localhost:8765/",
 	.scope = "crm.objects.contacts.read crm.objects.deals.read crm.export",
 	.account_what = NULL,
+	.attrs = attrs,
 	.account = NULL,
 	.fetch = fetch,
 	.rows = rows,

@@ -7,9 +7,13 @@
  * month: adAnalytics silently keeps 15,000 elements, so a month that
  * reaches the cap is asked for again by week, then by day.
  *
- * Days are UTC; the currency is the account's (adAccounts/{id}).  Rows
- * are the linkedin preset's columns: Start Date (in UTC), Impressions,
- * Clicks, Total Spent (costInLocalCurrency, as text), Currency.
+ * adAnalytics names a campaign only by its URN in pivotValues; the names
+ * come from adCampaigns (every status: a campaign archived since it spent
+ * still has its name), paged with pageToken, and rows joins the two on
+ * the URN's numeric id.  Days are UTC; the currency is the account's
+ * (adAccounts/{id}).  Rows are the linkedin preset's columns: Start Date
+ * (in UTC), Campaign Name, Impressions, Clicks, Total Spent
+ * (costInLocalCurrency, as text), Currency.
  */
 #include "conn_int.h"
 
@@ -22,6 +26,21 @@
 
 #define DEFAULT_VERSION "202603"
 #define ELEMENT_CAP 15000
+#define CAMPAIGN_PAGE 1000
+/* Every status a campaign can have, so that none drops out of the names. */
+#define STATUSES "List(ACTIVE,PAUSED,ARCHIVED,COMPLETED,CANCELED,DRAFT," \
+	"PENDING_DELETION,REMOVED)"
+
+/* The cap adAnalytics truncates at.  BOARDPACK_LINKEDIN_MAX_ELEMENTS
+ * lowers it, for tests only (a mock that truncates at 10 elements shows
+ * the splitting by week and day without 15,000 of them). */
+static long element_cap(void)
+{
+	const char *v = getenv("BOARDPACK_LINKEDIN_MAX_ELEMENTS");
+	long n = v ? strtol(v, NULL, 10) : 0;
+
+	return n > 0 && n < ELEMENT_CAP ? n : ELEMENT_CAP;
+}
 
 static char *account(const char *given, char *why, size_t size)
 {
@@ -131,7 +150,7 @@ static int span(bp_conn *c, const char *since, const char *until, int *full,
 	if (rc == 0 && !json_is_array(el))
 		rc = bp_conn_fail(c, err, BP_EDATA, "LinkedIn answered adAnalytics "
 				  "without an elements array");
-	else if (rc == 0 && json_array_size(el) >= ELEMENT_CAP)
+	else if (rc == 0 && json_array_size(el) >= (size_t)element_cap())
 		*full = 1;
 	else if (rc == 0) {
 		q.keep = "analytics";
@@ -181,14 +200,55 @@ static int pull(bp_conn *c, int64_t from, int64_t to, int step, bp_err *err)
 		if (span(c, a, b, &full, err) < 0)
 			return -1;
 		if (full && step == 1)
-			return bp_conn_fail(c, err, BP_EDATA, "LinkedIn returned %d "
+			return bp_conn_fail(c, err, BP_EDATA, "LinkedIn returned %ld "
 					    "elements for the single day %s: more "
-					    "campaigns than adAnalytics can report", ELEMENT_CAP, a);
+					    "campaigns than adAnalytics can report",
+					    element_cap(), a);
 		if (full && pull(c, from, end, step == 31 ? 7 : 1, err) < 0)
 			return -1;
 		from = end + 1;
 	}
 	return 0;
+}
+
+/* Every campaign of the account, page by page (pageToken), kept as the
+ * "campaigns" pages rows takes the names from. */
+static int campaigns(bp_conn *c, const char *const *headers, bp_err *err)
+{
+	char *token = NULL;
+	int rc = 0;
+
+	do {
+		char *enc = token ? bp_restli_urn(token) : NULL;
+		char *url = bp_xasprintf("%s/rest/adAccounts/%s/adCampaigns?q=search&"
+					 "search=(status:(values:" STATUSES "))&"
+					 "pageSize=%d%s%s", c->base, c->src->account,
+					 CAMPAIGN_PAGE, enc ? "&pageToken=" : "",
+					 enc ? enc : "");
+		bp_conn_req q = { "GET", url, NULL, NULL, headers, 0, "campaigns",
+				  NULL, 0, NULL };
+		bp_conn_resp r = { 0 };
+		const char *next;
+
+		rc = bp_conn_call(c, &q, &r, err);
+		free(url);
+		free(enc);
+		free(token);
+		token = NULL;
+		if (rc != 0)
+			break;
+		if (!json_is_array(json_object_get(r.json, "elements"))) {
+			rc = bp_conn_fail(c, err, BP_EDATA, "LinkedIn answered "
+					  "adCampaigns without an elements array");
+			bp_conn_resp_free(&r);
+			break;
+		}
+		next = bp_json_str(r.json, "metadata", "nextPageToken", NULL);
+		token = next && *next ? bp_xstrdup(next) : NULL;
+		bp_conn_resp_free(&r);
+	} while (token);
+	free(token);
+	return rc != 0 ? -1 : 0;
 }
 
 static int fetch(bp_conn *c, bp_err *err)
@@ -212,26 +272,90 @@ static int fetch(bp_conn *c, bp_err *err)
 	if (rc != 0)
 		return -1;
 	bp_conn_meta(c, "time_zone", "UTC");
+	if (campaigns(c, headers, err) < 0)
+		return -1;
 	return pull(c, days_of(c->w->since), days_of(c->w->until), 31, err);
 }
 
-static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+/* Whether the index entry `e` is a page whose name ends "-<what>.json". */
+static const char *page_of(json_t *e, const char *what)
 {
-	json_t *idx = bp_conn_index(dir, err), *e, *el;
-	const char *currency = NULL;
+	const char *file = bp_json_str(e, "file", NULL);
+	size_t n = file ? strlen(file) : 0, k = strlen(what);
+
+	return n > k + 6 && file[n - k - 6] == '-' &&
+	       !strncmp(file + n - k - 5, what, k) &&
+	       !strcmp(file + n - 5, ".json") ? file : NULL;
+}
+
+/* The campaigns' names by their numeric id, from the "campaigns" pages:
+ * a JSON object (id text -> name), or NULL with err. */
+static json_t *campaign_names(const char *dir, json_t *reqs, bp_err *err)
+{
+	json_t *names = json_object(), *e, *el;
 	size_t i, k;
 
-	if (!idx)
-		return -1;
-	currency = bp_json_str(idx, "meta", "currency", NULL);
-	fputs("Start Date (in UTC),Impressions,Clicks,Total Spent,Currency\n", out);
-	json_array_foreach(json_object_get(idx, "requests"), i, e) {
-		const char *file = bp_json_str(e, "file", NULL);
+	json_array_foreach(reqs, i, e) {
+		const char *file = page_of(e, "campaigns");
 		json_t *page;
 
-		if (!file || !strstr(file, "-analytics.json"))
+		if (!file)
 			continue;
 		if (!(page = bp_conn_page(dir, file, err))) {
+			json_decref(names);
+			return NULL;
+		}
+		json_array_foreach(json_object_get(page, "elements"), k, el) {
+			char id[32];
+			const char *name = bp_json_str(el, "name", NULL);
+
+			if (name && *bp_json_text(json_object_get(el, "id"), id, sizeof(id)))
+				json_object_set_new(names, id, json_string(name));
+		}
+		json_decref(page);
+	}
+	return names;
+}
+
+/* The name of the campaign "urn:li:sponsoredCampaign:<id>", or NULL. */
+static const char *name_of(json_t *names, json_t *el)
+{
+	const char *urn = json_string_value(json_array_get(
+		json_object_get(el, "pivotValues"), 0));
+	static const char prefix[] = "urn:li:sponsoredCampaign:";
+
+	if (!urn || strncmp(urn, prefix, sizeof(prefix) - 1))
+		return NULL;
+	return bp_json_str(names, urn + sizeof(prefix) - 1, NULL);
+}
+
+static int rows(const bp_source *src, const char *dir, const char *currency,
+		FILE *out, bp_err *err)
+{
+	json_t *idx = bp_conn_index(dir, err), *e, *el, *reqs, *names;
+	const char *cur;
+	size_t i, k;
+
+	(void)currency;   /* the account's, checked by bp_conn_rows */
+	(void)src;
+	if (!idx)
+		return -1;
+	reqs = json_object_get(idx, "requests");
+	if (!(names = campaign_names(dir, reqs, err))) {
+		json_decref(idx);
+		return -1;
+	}
+	cur = bp_json_str(idx, "meta", "currency", NULL);
+	fputs("Start Date (in UTC),Campaign Name,Impressions,Clicks,Total Spent,"
+	      "Currency\n", out);
+	json_array_foreach(reqs, i, e) {
+		const char *file = page_of(e, "analytics");
+		json_t *page;
+
+		if (!file)
+			continue;
+		if (!(page = bp_conn_page(dir, file, err))) {
+			json_decref(names);
 			json_decref(idx);
 			return -1;
 		}
@@ -244,16 +368,17 @@ static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
 				 (int)json_integer_value(json_object_get(st, "month")),
 				 (int)json_integer_value(json_object_get(st, "day")));
 			bp_csv_put(out, day, ',');
+			bp_csv_put(out, name_of(names, el), ',');
 			bp_csv_put(out, bp_json_text(json_object_get(el, "impressions"),
 						     n1, sizeof(n1)), ',');
 			bp_csv_put(out, bp_json_text(json_object_get(el, "clicks"),
 						     n2, sizeof(n2)), ',');
 			bp_csv_put(out, bp_json_str(el, "costInLocalCurrency", NULL), ',');
-			bp_csv_put(out, currency, '\n');
+			bp_csv_put(out, cur, '\n');
 		}
 		json_decref(page);
 	}
-	(void)src;
+	json_decref(names);
 	json_decref(idx);
 	return 0;
 }
@@ -283,6 +408,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+static const char *const attrs[] = { "linkedin-version", NULL };
+
 const bp_conn_ops bp_conn_linkedin = {
 	.name = "linkedin",
 	.vendor = "LinkedIn",
@@ -291,8 +418,11 @@ const bp_conn_ops bp_conn_linkedin = {
 	.base = "https://api.linkedin.com",
 	.token_url = "https://www.linkedin.com/oauth/v2/accessToken",
 	.auth_url = "https://www.linkedin.com/oauth/v2/authorization",
+	/* LinkedIn takes only the redirect URLs its app lists, exactly. */
+	.redirect_uri = "http://localhost:8765/",
 	.scope = "r_ads r_ads_reporting",
 	.account_what = "sponsored account id, digits",
+	.attrs = attrs,
 	.account = account,
 	.fetch = fetch,
 	.rows = rows,

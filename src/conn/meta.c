@@ -2,6 +2,12 @@
  * meta.c - Meta (Facebook) spend: the Marketing API's insights of an ad
  * account at campaign level, one row per campaign and day, following
  * paging.next until it is absent (an empty page may still have one).
+ * The request filters on every campaign.effective_status, archived and
+ * deleted too: without the filter Meta leaves those campaigns out and the
+ * spend falls short of Ads Manager's.  A synchronous call that times out
+ * (100/1504018, 2/1504038) is asked again as an asynchronous report run,
+ * polled until "Job Completed" (a failed run is started again) and read
+ * the same way.
  *
  * The token travels as the access_token parameter, as Meta's own SDK
  * sends it; the paging links Meta returns carry it too, so neither they
@@ -14,12 +20,20 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "mem.h"
 #include "secret.h"
 
 #define VERSION "v26.0"
 #define PAGE_LIMIT 500
+#define RUN_TRIES 3
+#define POLL_MAX_MS 30000L
+/* campaign.effective_status values a campaign may have had in a window. */
+#define FILTERING "[{\"field\":\"campaign.effective_status\",\"operator\":" \
+	"\"IN\",\"value\":[\"ACTIVE\",\"PAUSED\",\"ARCHIVED\",\"DELETED\"," \
+	"\"IN_PROCESS\",\"WITH_ISSUES\"]}]"
 
 static char *account(const char *given, char *why, size_t size)
 {
@@ -90,10 +104,16 @@ static void verdict(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
 			sizeof(v->msg) - strlen(v->msg) - 1);
 	} else if (rate_code(code)) {
 		v->action = BP_CONN_RETRY;
+		v->code = BP_ETEMPFAIL;
 		v->delay_ms = regain_minutes(r) * 60000L;
+	} else if ((code == 100 && sub == 1504018) || (code == 2 && sub == 1504038)) {
+		/* "Request Timed Out": the same request would time out again;
+		 * Meta's advice is a smaller range or an async report run. */
+		v->action = BP_CONN_RETRY;
+		v->less = BP_CONN_LESS_WAIT;
 	} else if (strstr(msg, "reduce the amount of data")) {
 		v->action = BP_CONN_RETRY;
-		v->halve = 1;
+		v->less = BP_CONN_LESS_ROWS;
 	} else if (json_is_true(json_object_get(e, "is_transient")) ||
 		   r->status >= 500 || code == 1 || code == 2) {
 		v->action = BP_CONN_RETRY;
@@ -117,20 +137,33 @@ static char *with_limit(const char *url, int limit)
 	return bp_xasprintf("%.*slimit=%d%s", (int)(p - url), url, limit, p + 6 + k);
 }
 
-static int fetch(bp_conn *c, bp_err *err)
+/* Forgets the pages kept after the first `mark` requests of the index
+ * (a listing that is asked again another way). */
+static void forget_pages(bp_conn *c, size_t mark)
 {
-	char *tok = bp_conn_escape(c->token);
-	char *range = bp_xasprintf("%%7B%%22since%%22%%3A%%22%s%%22%%2C%%22until%%22"
-				   "%%3A%%22%s%%22%%7D", c->w->since, c->w->until);
-	char *url = bp_xasprintf("%s/" VERSION "/act_%s/insights?level=campaign"
-				 "&time_increment=1&time_range=%s&fields=campaign_id,"
-				 "campaign_name,spend,impressions,inline_link_clicks,"
-				 "account_currency&limit=%d&access_token=%s", c->base,
-				 c->src->account, range, PAGE_LIMIT, tok);
+	while (json_array_size(c->index) > mark) {
+		size_t last = json_array_size(c->index) - 1;
+		const char *file = bp_json_str(json_array_get(c->index, last),
+					       "file", NULL);
+
+		if (file) {
+			char *p = bp_xasprintf("%s/%s", c->dir, file);
+
+			unlink(p);
+			free(p);
+		}
+		json_array_remove(c->index, last);
+	}
+}
+
+/* Reads a listing of insights from `url` on, page by page through
+ * paging.next.  Returns 0, -1 with err, or 1 when Meta timed out (the
+ * pages read so far are forgotten: the caller asks another way). */
+static int listing(bp_conn *c, char *url, bp_err *err)
+{
+	size_t mark = json_array_size(c->index);
 	int rc = 0, limit = PAGE_LIMIT;
 
-	if (c->src->pacing)
-		c->interval_ms = 500;
 	while (url) {
 		bp_conn_req q = { "GET", url, NULL, NULL, NULL, 1, "insights", NULL,
 				  0, NULL };
@@ -138,7 +171,7 @@ static int fetch(bp_conn *c, bp_err *err)
 		const char *next;
 
 		rc = bp_conn_call(c, &q, &r, err);
-		if (rc == 1 && limit > 1) {
+		if (rc == 1 && c->less == BP_CONN_LESS_ROWS && limit > 1) {
 			/* "Please reduce the amount of data": the same page,
 			 * smaller. */
 			char *smaller = with_limit(url, limit /= 2);
@@ -149,6 +182,10 @@ static int fetch(bp_conn *c, bp_err *err)
 		}
 		bp_secret_free(url);
 		url = NULL;
+		if (rc == 1 && c->less == BP_CONN_LESS_WAIT) {
+			forget_pages(c, mark);
+			return 1;
+		}
 		if (rc != 0) {
 			if (rc > 0)
 				rc = bp_conn_fail(c, err, BP_EUNAVAIL, "Meta keeps asking "
@@ -170,22 +207,161 @@ static int fetch(bp_conn *c, bp_err *err)
 			break;
 		}
 		url = next ? bp_xstrdup(next) : NULL;
-		if (!c->meta || !json_object_get(c->meta, "currency"))
+		if (!json_object_get(c->meta, "currency"))
 			bp_conn_meta(c, "currency", bp_json_str(json_array_get(
 				json_object_get(r.json, "data"), 0), "account_currency", NULL));
 		bp_conn_resp_free(&r);
 	}
 	bp_secret_free(url);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Polls report run `id` until it is done.  Returns 0 (Job Completed), 1
+ * (Job Failed or Skipped: start another), or -1 with err. */
+static int await_run(bp_conn *c, const char *id, const char *tok, bp_err *err)
+{
+	char *url = bp_xasprintf("%s/" VERSION "/%s?access_token=%s", c->base, id,
+				 tok);
+	long wait = c->base_ms, waited = 0;
+	long most = c->src->timeout_s > 0 ? c->src->timeout_s * 1000L : 300000L;
+	int rc = -1;
+
+	for (;;) {
+		bp_conn_req q = { "GET", url, NULL, NULL, NULL, 1, NULL, NULL, 0,
+				  NULL };
+		bp_conn_resp r = { 0 };
+		const char *st;
+		json_t *pct;
+
+		if (bp_conn_call(c, &q, &r, err) != 0) {
+			if (!err->code)
+				bp_conn_fail(c, err, BP_EUNAVAIL, "Meta's report run %s "
+					     "could not be polled", id);
+			break;
+		}
+		st = bp_json_str(r.json, "async_status", NULL);
+		pct = json_object_get(r.json, "async_percent_completion");
+		if (st && !strcmp(st, "Job Completed") &&
+		    (!json_is_integer(pct) || json_integer_value(pct) == 100)) {
+			bp_conn_resp_free(&r);
+			rc = 0;
+			break;
+		}
+		if (!st || !strcmp(st, "Job Failed") || !strcmp(st, "Job Skipped")) {
+			bp_log_debug("source '%s': Meta's report run %s: %s",
+				     c->src->id, id, st ? st : "no async_status");
+			bp_conn_resp_free(&r);
+			rc = 1;
+			break;
+		}
+		bp_conn_resp_free(&r);
+		if (waited > most) {
+			bp_conn_fail(c, err, BP_ETEMPFAIL, "Meta's report run %s is "
+				     "still '%s' after %ld s: try again later", id, st,
+				     waited / 1000);
+			break;
+		}
+		usleep((useconds_t)wait * 1000);
+		waited += wait;
+		wait = wait * 2 > POLL_MAX_MS ? POLL_MAX_MS : wait * 2;
+	}
+	bp_secret_free(url);
+	return rc;
+}
+
+/* The window as an asynchronous report run: started, polled until done
+ * (one that fails is started again, as Meta advises), then read like the
+ * synchronous listing. */
+static int report_run(bp_conn *c, const char *params, const char *tok,
+		      bp_err *err)
+{
+	char *url = bp_xasprintf("%s/" VERSION "/act_%s/insights", c->base,
+				 c->src->account);
+	char *body = bp_xasprintf("%s&access_token=%s", params, tok);
+	int tries, rc = -1;
+
+	for (tries = 0; tries < RUN_TRIES; tries++) {
+		bp_conn_req q = { "POST", url, body,
+				  "application/x-www-form-urlencoded", NULL, 1, NULL,
+				  NULL, 0, NULL };
+		bp_conn_resp r = { 0 };
+		char id[64];
+
+		if (bp_conn_call(c, &q, &r, err) != 0) {
+			if (!err->code)
+				bp_conn_fail(c, err, BP_EUNAVAIL, "Meta refused to start "
+					     "a report run");
+			break;
+		}
+		bp_json_text(json_object_get(r.json, "report_run_id"), id, sizeof(id));
+		bp_conn_resp_free(&r);
+		if (!id[0] || strspn(id, "0123456789") != strlen(id)) {
+			bp_conn_fail(c, err, BP_EDATA, "Meta started a report run "
+				     "without a report_run_id");
+			break;
+		}
+		bp_log_debug("source '%s': Meta report run %s started", c->src->id, id);
+		rc = await_run(c, id, tok, err);
+		if (rc == 0) {
+			rc = listing(c, bp_xasprintf("%s/" VERSION "/%s/insights?limit=%d"
+						     "&access_token=%s", c->base, id,
+						     PAGE_LIMIT, tok), err);
+			if (rc > 0)
+				rc = bp_conn_fail(c, err, BP_EUNAVAIL, "Meta timed out "
+						  "reading report run %s", id);
+			break;
+		}
+		if (rc < 0)
+			break;
+		rc = -1;
+	}
+	if (tries == RUN_TRIES)
+		bp_conn_fail(c, err, BP_EUNAVAIL, "Meta's report runs failed %d times "
+			     "(Job Failed): try again later", RUN_TRIES);
+	bp_secret_free(body);
+	free(url);
+	return rc;
+}
+
+static int fetch(bp_conn *c, bp_err *err)
+{
+	char *tok = bp_conn_escape(c->token);
+	char *range = bp_xasprintf("{\"since\":\"%s\",\"until\":\"%s\"}",
+				   c->w->since, c->w->until);
+	char *erange = bp_conn_escape(range), *efilter = bp_conn_escape(FILTERING);
+	/* Every campaign the account had: archived and deleted ones drop out
+	 * of insights unless the filter names them. */
+	char *params = bp_xasprintf("level=campaign&time_increment=1&time_range=%s"
+				    "&fields=campaign_id,campaign_name,spend,"
+				    "impressions,inline_link_clicks,account_currency"
+				    "&filtering=%s", erange, efilter);
+	int rc;
+
+	if (c->src->pacing)
+		c->interval_ms = 500;
+	rc = listing(c, bp_xasprintf("%s/" VERSION "/act_%s/insights?%s&limit=%d"
+				     "&access_token=%s", c->base, c->src->account,
+				     params, PAGE_LIMIT, tok), err);
+	if (rc > 0) {
+		bp_log_debug("source '%s': Meta timed out: asking for an async "
+			     "report run", c->src->id);
+		rc = report_run(c, params, tok, err);
+	}
+	free(params);
+	free(efilter);
+	free(erange);
 	free(range);
 	bp_secret_free(tok);
 	return rc < 0 ? -1 : 0;
 }
 
-static int rows(const bp_source *src, const char *dir, FILE *out, bp_err *err)
+static int rows(const bp_source *src, const char *dir, const char *currency,
+		FILE *out, bp_err *err)
 {
 	json_t *idx = bp_conn_index(dir, err), *e, *d;
 	size_t i, k;
 
+	(void)currency;   /* the account's, checked by bp_conn_rows */
 	if (!idx)
 		return -1;
 	fputs("Reporting starts,Campaign name,Impressions,Link clicks,Currency,"

@@ -277,9 +277,17 @@ static char *grant_form(bp_conn *c, const bp_oauth *o, const char *token_url,
 				   "is not a Google service account key (JSON with "
 				   "client_email and private_key)",
 				   o->service_account_file, owner);
-		else if (key && (jwtext = bp_oauth_jwt(email,
+		else if (key && !(jwtext = bp_oauth_jwt(email,
 				 bp_json_str(j, "private_key_id", NULL), scope,
 				 token_url, (long long)time(NULL), pem, err))) {
+			/* Say whose key it is. */
+			char why[sizeof(err->msg)];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
+			bp_err_set(err, err->code, "service-account-file '%s' of %s: "
+				   "%s: download a new JSON key of the service account",
+				   o->service_account_file, owner, why);
+		} else if (key) {
 			a = bp_conn_escape(jwtext);
 			form = bp_xasprintf("grant_type=%s&assertion=%s",
 					    "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer",
@@ -391,14 +399,17 @@ static int grant_answer(bp_conn *c, const bp_oauth *o, int jwt,
 	{
 		const char *e = bp_json_str(r->json, "error", NULL);
 		const char *d = bp_json_str(r->json, "error_description", NULL);
+		char said[300];
 
 		grant_advice(o, jwt, e, advice, sizeof(advice));
+		snprintf(said, sizeof(said), "%.60s: %.230s", e ? e : "",
+			 d ? d : "no description");
+		bp_conn_clean(c, said);
 		if (r->status >= 400 && r->status < 500 && e)
 			return bp_err_set(err, BP_ECONFIG, "oauth '%s': the token "
-					  "endpoint refused the %s (%s: %s): %s",
+					  "endpoint refused the %s (%s): %s",
 					  o->id, jwt ? "service account's JWT" :
-					  "refresh token", e, d ? d : "no description",
-					  advice);
+					  "refresh token", said, advice);
 		return bp_err_set(err, r->status >= 500 ? BP_EUNAVAIL : BP_EDATA,
 				  "oauth '%s': the token endpoint answered HTTP %ld "
 				  "without an access token", o->id, r->status);
@@ -496,35 +507,6 @@ static char *random_b64url(size_t bytes)
 	return bp_b64url(buf, bytes);
 }
 
-/* Waits for one browser request on `lfd`; returns its query string
- * (allocated) after answering it, or NULL on timeout. */
-static char *await_redirect(int lfd, int wait_s)
-{
-	struct pollfd p = { lfd, POLLIN, 0 };
-	char req[8192], *q = NULL;
-	static const char page[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; "
-		"charset=utf-8\r\nConnection: close\r\n\r\nboardpack has the "
-		"authorization; you may close this window.\n";
-	ssize_t n;
-	int fd;
-
-	if (poll(&p, 1, wait_s * 1000) <= 0 || (fd = accept(lfd, NULL, NULL)) < 0)
-		return NULL;
-	n = read(fd, req, sizeof(req) - 1);
-	req[n > 0 ? n : 0] = '\0';
-	if (!strncmp(req, "GET /", 5)) {
-		char *s = strchr(req + 4, '?'), *e = strchr(req + 4, ' ');
-
-		if (s && e && s < e)
-			q = bp_xstrndup(s + 1, (size_t)(e - s - 1));
-	}
-	if (write(fd, page, sizeof(page) - 1) < 0) {
-		/* the browser left: the code is what matters */
-	}
-	close(fd);
-	return q ? q : bp_xstrdup("");
-}
-
 /* The decoded value of query parameter `name` (allocated), or NULL. */
 static char *query_param(const char *q, const char *name)
 {
@@ -553,6 +535,186 @@ static char *query_param(const char *q, const char *name)
 		q += len + (q[len] == '&');
 	}
 	return NULL;
+}
+
+int bp_conn_redirect_parse(const char *uri, int *port, const char **path)
+{
+	const char *h = uri, *p;
+	long n;
+	char *end;
+
+	if (!uri || strncmp(uri, "http://", 7))
+		return -1;
+	h += 7;
+	if (!strncmp(h, "127.0.0.1:", 10))
+		p = h + 10;
+	else if (!strncmp(h, "localhost:", 10))
+		p = h + 10;
+	else
+		return -1;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	errno = 0;
+	n = strtol(p, &end, 10);
+	if (errno || n < 1 || n > 65535 || (*end && *end != '/') ||
+	    strpbrk(end, "?#"))
+		return -1;
+	*port = (int)n;
+	*path = end;
+	return 0;
+}
+
+static long long clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A browser's connection to the redirect listener: what it sent so far,
+ * and until when it may take to send a request. */
+typedef struct peer {
+	int fd;
+	long long until;
+	size_t n;
+	char buf[8192];
+} peer;
+
+#define PEERS 8
+/* A connection that sends no request in this time is closed: browsers
+ * open some ahead of need and may never use them. */
+#define PEER_MS 10000LL
+
+static void answer(int fd, const char *status, const char *text)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head), "HTTP/1.1 %s\r\nContent-Type: "
+			 "text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n", status, strlen(text));
+
+	/* The browser may have left: the code is what matters. */
+	if (write(fd, head, (size_t)n) < 0 || write(fd, text, strlen(text)) < 0)
+		return;
+}
+
+/* The query of a complete request in `pr` for `path` that carries
+ * `state` (allocated): the redirect.  NULL after answering anything else
+ * (another path, a favicon, a stale tab's state). */
+static char *redirect_of(peer *pr, const char *path, const char *state)
+{
+	char *target, *end, *q, *st;
+	size_t plen = *path ? strlen(path) : 1;
+
+	pr->buf[pr->n] = '\0';
+	if (strncmp(pr->buf, "GET ", 4) || !(end = strchr(pr->buf + 4, ' '))) {
+		answer(pr->fd, "400 Bad Request", "not a request boardpack waits for\n");
+		return NULL;
+	}
+	target = pr->buf + 4;
+	*end = '\0';
+	q = strchr(target, '?');
+	if ((q ? (size_t)(q - target) : strlen(target)) != plen ||
+	    strncmp(target, *path ? path : "/", plen)) {
+		answer(pr->fd, "404 Not Found", "not found\n");
+		return NULL;
+	}
+	st = q ? query_param(q + 1, "state") : NULL;
+	if (!st || strcmp(st, state)) {
+		answer(pr->fd, "400 Bad Request", "this is not the authorization "
+		       "boardpack is waiting for (an older tab?): use the URL it "
+		       "printed last\n");
+		free(st);
+		return NULL;
+	}
+	free(st);
+	answer(pr->fd, "200 OK", "boardpack has the authorization; you may close "
+	       "this window.\n");
+	return bp_xstrdup(q + 1);
+}
+
+/* Waits for the browser's redirect on `lfd`: accepts connections, reads
+ * each as it sends (a connection that sends nothing, such as a browser's
+ * preconnect, holds up no other), answers every request, and returns the
+ * query of the first for `path` that carries `state` (allocated), or
+ * NULL when `wait_s` seconds have passed. */
+static char *await_redirect(int lfd, const char *path, const char *state,
+			    int wait_s)
+{
+	long long deadline = clock_ms() + wait_s * 1000LL;
+	peer *peers = bp_xcalloc(PEERS, sizeof(*peers));
+	char *got = NULL;
+	size_t i;
+
+	for (i = 0; i < PEERS; i++)
+		peers[i].fd = -1;
+	while (!got) {
+		struct pollfd fds[PEERS + 1];
+		size_t map[PEERS + 1], nf = 0, free_slot = PEERS;
+		long long now = clock_ms(), next = deadline;
+		int r;
+
+		if (now >= deadline)
+			break;
+		for (i = 0; i < PEERS; i++) {
+			if (peers[i].fd < 0) {
+				free_slot = free_slot < PEERS ? free_slot : i;
+				continue;
+			}
+			if (peers[i].until <= now) {
+				close(peers[i].fd);
+				peers[i].fd = -1;
+				free_slot = free_slot < PEERS ? free_slot : i;
+				continue;
+			}
+			next = peers[i].until < next ? peers[i].until : next;
+			fds[nf].fd = peers[i].fd;
+			fds[nf].events = POLLIN;
+			map[nf++] = i;
+		}
+		if (free_slot < PEERS) {
+			fds[nf].fd = lfd;
+			fds[nf].events = POLLIN;
+			map[nf++] = PEERS;
+		}
+		r = poll(fds, nf, (int)(next - now));
+		if (r < 0 && errno != EINTR)
+			break;
+		for (i = 0; r > 0 && i < nf && !got; i++) {
+			peer *pr;
+			ssize_t n;
+
+			if (!fds[i].revents)
+				continue;
+			if (map[i] == PEERS) {
+				int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+				if (fd >= 0) {
+					peers[free_slot].fd = fd;
+					peers[free_slot].n = 0;
+					peers[free_slot].until = clock_ms() + PEER_MS;
+				}
+				continue;
+			}
+			pr = &peers[map[i]];
+			n = read(pr->fd, pr->buf + pr->n, sizeof(pr->buf) - 1 - pr->n);
+			if (n > 0)
+				pr->n += (size_t)n;
+			pr->buf[pr->n] = '\0';
+			if (n > 0 && !strstr(pr->buf, "\r\n\r\n") &&
+			    !strstr(pr->buf, "\n\n") && pr->n < sizeof(pr->buf) - 1)
+				continue;
+			if (n > 0)
+				got = redirect_of(pr, path, state);
+			close(pr->fd);
+			pr->fd = -1;
+		}
+	}
+	for (i = 0; i < PEERS; i++)
+		if (peers[i].fd >= 0)
+			close(peers[i].fd);
+	free(peers);
+	return got;
 }
 
 static int exchange(bp_conn *c, const bp_oauth *o, const char *code,
@@ -625,9 +787,10 @@ int bp_conn_authorize(const bp_config *cfg, const char *id, FILE *say,
 	socklen_t alen = sizeof(a);
 	char *state = NULL, *verifier = NULL, *challenge = NULL, *query = NULL;
 	char *redirect = NULL, *url = NULL, *got = NULL, *code = NULL, *cache;
+	const char *fixed, *path = "/";
 	unsigned char digest[32];
 	bp_conn *c = NULL;
-	int lfd = -1, rc = -1;
+	int lfd = -1, rc = -1, port = 0, one = 1;
 	size_t i;
 
 	if (!o)
@@ -659,16 +822,36 @@ int bp_conn_authorize(const bp_config *cfg, const char *id, FILE *say,
 	}
 	SHA256((const unsigned char *)verifier, strlen(verifier), digest);
 	challenge = bp_b64url(digest, sizeof(digest));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(lfd, 4) < 0 || getsockname(lfd, (struct sockaddr *)&a, &alen) < 0) {
-		bp_err_set(err, BP_EUNAVAIL, "cannot listen on 127.0.0.1: %s",
-			   strerror(errno));
+	/* The redirect URI: the client's, else the vendor's registered
+	 * default, else (Google's desktop clients take any loopback port)
+	 * a free port. */
+	fixed = o->redirect_uri ? o->redirect_uri : c->ops->redirect_uri;
+	if (fixed && bp_conn_redirect_parse(fixed, &port, &path) < 0) {
+		bp_err_set(err, BP_ECONFIG, "oauth '%s': redirect URI '%s' is not "
+			   "http://127.0.0.1:PORT/ or http://localhost:PORT/", id, fixed);
 		goto out;
 	}
-	redirect = bp_xasprintf("http://127.0.0.1:%d/", ntohs(a.sin_port));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd >= 0)
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(lfd, 8) < 0 || getsockname(lfd, (struct sockaddr *)&a, &alen) < 0) {
+		if (fixed)
+			bp_err_set(err, BP_EUNAVAIL, "cannot listen on 127.0.0.1:%d for "
+				   "the redirect URI %s of oauth '%s': %s: free the "
+				   "port, or register another redirect URI with %s and "
+				   "set it as redirect-uri", port, fixed, id,
+				   strerror(errno), c->ops->vendor);
+		else
+			bp_err_set(err, BP_EUNAVAIL, "cannot listen on 127.0.0.1: %s",
+				   strerror(errno));
+		goto out;
+	}
+	redirect = fixed ? bp_xstrdup(fixed) :
+		   bp_xasprintf("http://127.0.0.1:%d/", ntohs(a.sin_port));
 	{
 		char *sc = scopes_of(c, o), *e1 = bp_conn_escape(sc),
 		     *e2 = bp_conn_escape(redirect), *e3 = NULL;
@@ -695,11 +878,17 @@ int bp_conn_authorize(const bp_config *cfg, const char *id, FILE *say,
 			goto out;
 	}
 	fprintf(say, "Open this URL in a browser on this machine and allow "
-		"access:\n\n  %s\n\nwaiting for the browser at %s ...\n", url, redirect);
+		"access:\n\n  %s\n\nwaiting for the browser at %s (%d s) ...\n",
+		url, redirect, wait_s);
 	fflush(say);
-	got = await_redirect(lfd, wait_s);
+	got = await_redirect(lfd, fixed ? path : "/", state, wait_s);
 	if (!got) {
-		bp_err_set(err, BP_ETEMPFAIL, "no answer from the browser within %d s", wait_s);
+		bp_err_set(err, BP_ETEMPFAIL, "oauth '%s': no authorization came back "
+			   "to %s within %d s: run 'boardpack auth %s' again and "
+			   "allow access in the browser%s%s%s", id, redirect, wait_s,
+			   id, fixed ? " (the app's redirect URLs at " : "",
+			   fixed ? c->ops->vendor : "",
+			   fixed ? " must list it exactly)" : "");
 		goto out;
 	}
 	{
@@ -709,8 +898,8 @@ int bp_conn_authorize(const bp_config *cfg, const char *id, FILE *say,
 		if (e)
 			bp_err_set(err, BP_ECONFIG, "the authorization was refused (%s)", e);
 		else if (!st || strcmp(st, state))
-			bp_err_set(err, BP_ECONFIG, "the browser's answer does not carry "
-				   "this request's state: try again");
+			bp_err_set(err, BP_ESOFTWARE, "the browser's answer does not carry "
+				   "this request's state");
 		else if (!code)
 			bp_err_set(err, BP_ECONFIG, "the browser's answer has no code");
 		else

@@ -49,10 +49,10 @@ conn_source() {
 	case $1 in
 	crm) echo "<contacts id=\"crm\" connector=\"hubspot\" api-base=\"$MOCK_URL\" token-env=\"HS_TOKEN\" $p ${CRM_EXTRA:-}/>" ;;
 	deals) echo "<deals id=\"deals\" connector=\"hubspot\" api-base=\"$MOCK_URL\" token-file=\"$T/secrets/hs.token\" $p ${DEALS_EXTRA:-}/>" ;;
-	gads) echo "<spend id=\"gads\" connector=\"google-ads\" account=\"123-456-7890\" login-customer-id=\"987-654-3210\" api-base=\"$MOCK_URL\" oauth=\"${GADS_OAUTH:-google}\" channel=\"paid_search\" $p/>" ;;
+	gads) echo "<spend id=\"gads\" connector=\"google-ads\" account=\"123-456-7890\" login-customer-id=\"987-654-3210\" api-base=\"$MOCK_URL\" oauth=\"${GADS_OAUTH:-google}\" channel=\"paid_search\" $p ${GADS_EXTRA:-}/>" ;;
 	li) echo "<spend id=\"li\" connector=\"linkedin\" account=\"508812345\" api-base=\"$MOCK_URL\" oauth=\"li\" channel=\"paid_social\" $p ${LI_EXTRA:-}/>" ;;
-	meta) echo "<spend id=\"meta\" connector=\"meta\" account=\"act_1029384756\" api-base=\"$MOCK_URL\" token-env=\"META_TOKEN\" channel=\"paid_social\" $p/>" ;;
-	ga4) echo "<traffic id=\"ga4\" connector=\"ga4\" account=\"123456789\" api-base=\"$MOCK_URL\" oauth=\"${GA4_OAUTH:-google}\" $p/>" ;;
+	meta) echo "<spend id=\"meta\" connector=\"meta\" account=\"act_1029384756\" api-base=\"$MOCK_URL\" token-env=\"META_TOKEN\" channel=\"paid_social\" $p ${META_EXTRA:-}/>" ;;
+	ga4) echo "<traffic id=\"ga4\" connector=\"ga4\" account=\"123456789\" api-base=\"$MOCK_URL\" oauth=\"${GA4_OAUTH:-google}\" $p ${GA4_EXTRA:-}/>" ;;
 	esac
 }
 
@@ -125,6 +125,34 @@ same_numbers() {
 		fail "$3: channels.csv differs: $(diff "$1/channels.csv" "$2/channels.csv" | head -n 6)"
 }
 
+# same_campaigns A B WHAT: two snapshots' metrics.xml have the same
+# <campaigns> (the period's top campaigns with their spend and CPL), and
+# some campaign in them has spend.
+same_campaigns() {
+	"$PY" - "$1/metrics.xml" "$2/metrics.xml" "$3" <<'PY' || fail "$3: <campaigns> differ"
+import sys
+import xml.etree.ElementTree as ET
+
+def campaigns(path):
+    root = ET.parse(path).getroot()
+    block = [e for e in root.iter() if e.tag.split("}")[-1] == "campaigns"]
+    if not block:
+        sys.exit("%s: no <campaigns>" % path)
+    return [dict(c.attrib) for c in block[0]]
+
+a, b = campaigns(sys.argv[1]), campaigns(sys.argv[2])
+if a != b:
+    for x, y in zip(a + [{}] * len(b), b + [{}] * len(a)):
+        if x != y:
+            print("%s:\n  files:      %s\n  connectors: %s" % (sys.argv[3], x, y),
+                  file=sys.stderr)
+            break
+    sys.exit(1)
+if not any("spend" in c for c in a):
+    sys.exit("%s: no campaign with spend" % sys.argv[3])
+PY
+}
+
 # no_secret_in PATH...: none of the test's secrets is in the files.
 no_secret_in() {
 	for s in $SECRETS; do
@@ -141,4 +169,11 @@ mock_saw() {
 rs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 sys.exit(0 if any(eval(sys.argv[2]) for r in rs) else 1)' "$MOCK_LOG" "$1" ||
 		fail "$2"
+}
+
+# mock_count PYTHON-CONDITION: how many requests of the mock's log meet it.
+mock_count() {
+	"$PY" -c 'import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+print(sum(1 for r in rs if eval(sys.argv[2])))' "$MOCK_LOG" "$1"
 }

@@ -2,7 +2,9 @@
 # The connectors read the same data as the exported files: bp-gen's demo
 # data served through the vendor mock (every vendor, OAuth refresh tokens
 # and a private-app token) gives cohorts.csv and channels.csv identical to
-# a run on bp-gen's files.  Then, with the mock stopped, --offline and
+# a run on bp-gen's files, and the same <campaigns> in metrics.xml (the
+# period's top campaigns: the CRM's drill-downs matched by name to the ad
+# platforms' campaigns, with their spend and CPL).  Then, with the mock stopped, --offline and
 # --from-snapshot rebuild the same CSVs byte for byte from what the
 # connectors archived; the snapshot verifies; and no secret is in any
 # output, the cache's pulls or the verbose log.
@@ -20,6 +22,7 @@ run_ok "$T/conn.xml" -v
 CONN=$SNAP
 cp "$T/err" "$T/run-v.log"
 same_numbers "$FILES" "$CONN" "connectors vs files"
+same_campaigns "$FILES" "$CONN" "connectors vs files"
 
 # Everything came from the API, and the pull is in the snapshot.
 for id in crm deals gads li meta ga4; do
@@ -39,8 +42,10 @@ kill $MOCK_PID
 wait $MOCK_PID 2>/dev/null || :
 run_ok "$T/conn.xml" --offline
 same_numbers "$CONN" "$SNAP" "--offline"
+same_campaigns "$CONN" "$SNAP" "--offline"
 run_ok "$T/conn.xml" --from-snapshot "$CONN"
 same_numbers "$CONN" "$SNAP" "--from-snapshot"
+same_campaigns "$CONN" "$SNAP" "--from-snapshot"
 REBUILT=$SNAP
 
 no_secret_in "$T/cout" "$T/run-v.log" "$T/err"

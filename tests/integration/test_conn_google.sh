@@ -65,6 +65,32 @@ print("%.1f" % (t[1] - t[0]))' "$MOCK_LOG")
 "$PY" -c "import sys; sys.exit(0 if $stream_times >= 1.9 else 1)" ||
 	fail "retryDelay 2s not honoured (retried after ${stream_times}s)"
 
+# 2b. GA4 in pages of 1,000 rows: limit/offset until rowCount, the same
+# numbers.
+start_mock pages "$T/data"
+mixed "$T/p.xml" "$T/p" ga4
+BOARDPACK_GA4_PAGE_ROWS=1000 run_ok "$T/p.xml"
+same_numbers "$FILES" "$SNAP" "GA4 in pages of 1,000 rows"
+pages=$(mock_count '":runReport" in r["path"] and r["status"] == 200')
+"$PY" - "$MOCK_LOG" "$pages" <<'PY' || fail "GA4 was not paged by limit/offset until rowCount"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1]) if ":runReport" in l]
+bodies = [json.loads(r["body"]) for r in rs]
+offsets = [int(b["offset"]) for b in bodies]
+assert int(sys.argv[2]) >= 3, "only %s pages" % sys.argv[2]
+assert offsets == list(range(0, 1000 * len(offsets), 1000)), offsets
+assert all(int(b["limit"]) == 1000 for b in bodies)
+PY
+# A property with 30 tokens an hour left, 10 a report: the 4th page is
+# refused (429 RESOURCE_EXHAUSTED) through every retry: 75, no snapshot.
+start_mock small "$T/data" --scenario "$SC/ga4-small-quota.json"
+mixed "$T/sq.xml" "$T/sq" ga4
+BOARDPACK_GA4_PAGE_ROWS=1000 expect_status 75 "$BP" run -c "$T/sq.xml" --period 2026-10 --no-email
+grep -q "RESOURCE_EXHAUSTED" "$T/err" || fail "no quota error: $(cat "$T/err")"
+[ "$(mock_count '":runReport" in r["path"] and r["status"] == 200')" -eq 3 ] ||
+	fail "expected 3 reports within the quota"
+no_snapshot "$T/sq"
+
 # 5. Through a manager without login-customer-id: 78.
 mixed "$T/l.xml" "$T/l" gads
 sed -i 's/ login-customer-id="[^"]*"//' "$T/l.xml"
@@ -103,4 +129,33 @@ mixed "$T/d.xml" "$T/d" gads
 expect_status 75 "$BP" run -c "$T/d.xml" --period 2026-10 --no-email
 grep -q "RESOURCE_EXHAUSTED" "$T/err" || fail "no quota error: $(cat "$T/err")"
 no_snapshot "$T/d"
+
+# 7. A quota error without retryDelay that outlasts the retries is one
+# for later too: 75, not 69.
+start_mock quota "$T/data" --scenario "$SC/google-ads-429-no-retry-delay.json"
+mixed "$T/n.xml" "$T/n" gads
+expect_status 75 "$BP" run -c "$T/n.xml" --period 2026-10 --no-email
+grep -q "RESOURCE_EXHAUSTED" "$T/err" || fail "no quota error: $(cat "$T/err")"
+grep -q "try again later" "$T/err" || fail "no advice to try later: $(cat "$T/err")"
+no_snapshot "$T/n"
+# GA4's hourly tokens, with no retry left: 75 as well.
+start_mock ga4q "$T/data" --scenario "$SC/ga4-429-resource-exhausted.json"
+GA4_EXTRA='retries="0"' mixed "$T/q0.xml" "$T/q0" ga4
+expect_status 75 "$BP" run -c "$T/q0.xml" --period 2026-10 --no-email
+grep -q "GA4 error RESOURCE_EXHAUSTED" "$T/err" || fail "no GA4 quota error: $(cat "$T/err")"
+
+# 8. A key file whose private_key is no key: 78, naming the file and
+# the oauth client.
+"$PY" - "$T/secrets/sa.json" "$T/secrets/sa-bad.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["private_key"] = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+chmod 600 "$T/secrets/sa-bad.json"
+sed "s|$T/secrets/sa.json|$T/secrets/sa-bad.json|" "$T/k.xml" >"$T/kb.xml"
+expect_status 78 "$BP" run -c "$T/kb.xml" --period 2026-10 --no-email
+grep -q "service-account-file '$T/secrets/sa-bad.json' of oauth 'ga4-sa'" "$T/err" ||
+	fail "the bad key is not named: $(cat "$T/err")"
+grep -q "not a PEM private key" "$T/err" || fail "no reason: $(cat "$T/err")"
 echo "ok: Google Ads and GA4, refresh and JWT grants, quirks, failures"

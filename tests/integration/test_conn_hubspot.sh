@@ -27,6 +27,41 @@ run_ok "$T/rl.xml"
 same_numbers "$REF" "$SNAP" "after 429s and a 502"
 n429=$(grep -c '"status": 429' "$MOCK_LOG")
 [ "$n429" -eq 3 ] || fail "expected 3 answers 429, the mock logged $n429"
+# Retry-After: 1 is waited out (every backoff here is 5 ms): the gap
+# between the 429 and the next request of the mock's log.
+"$PY" -c 'import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+i = next(i for i, r in enumerate(rs) if r.get("scenario") == "hubspot-429-retry-after.json")
+gap = rs[i + 1]["time"] - rs[i]["time"]
+print("Retry-After: next request after %.2f s" % gap)
+sys.exit(0 if gap >= 0.95 else 1)' "$MOCK_LOG" || fail "Retry-After: 1 was not honoured"
+
+# 1b. A ten-secondly limit that outlasts the retries: 75 (try later),
+# not 69.
+start_mock rl75 "$T/data" --pacing off --scenario "$SC/hubspot-429-no-retry-after.json"
+CRM_EXTRA='retries="1"' conn_config "$T/rl75.xml" "$T/rl75" crm
+expect_status 75 "$BP" run -c "$T/rl75.xml" --period 2026-10 --no-email
+grep -q "TEN_SECONDLY_ROLLING" "$T/err" || fail "no policy in: $(cat "$T/err")"
+no_snapshot "$T/rl75"
+
+# 1c. A server error that outlasts the retries names the vendor and what
+# its answer says, on one line, without control characters or the
+# token the answer echoes, and bounded.
+long=$(printf 'x%.0s' $(seq 1 600))
+cat >"$T/503.json" <<JSON
+{"match": {"path": "^/crm/v3/objects/contacts\$"}, "nth": 1, "times": -1,
+ "reply": {"status": 503, "body": {"status": "error", "category": "SERVICE_UNAVAILABLE",
+   "message": "Service down\u001b[31m\nfor maintenance of $HS_TOKEN $long"}}}
+JSON
+start_mock s503 "$T/data" --pacing off --scenario "$T/503.json"
+CRM_EXTRA='retries="1"' conn_config "$T/s503.xml" "$T/s503" crm
+expect_status 69 "$BP" run -c "$T/s503.xml" --period 2026-10 --no-email
+grep -q "HubSpot answered HTTP 503 (SERVICE_UNAVAILABLE: Service down \[31m for maintenance of \[secret\] xxx" "$T/err" ||
+	fail "the 503's message is not in: $(cat "$T/err")"
+[ "$(wc -l <"$T/err")" -eq 1 ] || fail "more than one line: $(cat "$T/err")"
+[ "$(wc -c <"$T/err")" -lt 600 ] || fail "the vendor's message is not bounded: $(wc -c <"$T/err") bytes"
+tr -d '\033' <"$T/err" | cmp -s - "$T/err" || fail "an escape character reached the message"
+no_secret_in "$T/err"
 
 # 2. OAuth: the token expires at the 2nd CRM request; renewed once.
 start_mock oauth "$T/data" --pacing off --scenario "$SC/hubspot-401-token-expires.json"

@@ -420,8 +420,13 @@ for f in "$SC"/*.json; do set -- "$@" --scenario "$f"; done
 start_mock scen "$T/data" --scenario "$SC/hubspot-429-retry-after.json" \
 	--scenario "$SC/hubspot-export-zip-parts.json" --scenario "$SC/google-ads-429-retry-delay.json" \
 	--scenario "$SC/google-ads-stream-error-after-batch.json" --scenario "$SC/meta-empty-page.json" \
-	--scenario "$SC/linkedin-401-token-expires.json" --scenario "$SC/linkedin-truncate-100.json"
+	--scenario "$SC/linkedin-401-token-expires.json" --scenario "$SC/linkedin-truncate-100.json" \
+	--scenario "$SC/hubspot-search-429-secondly.json"
 C=$MOCK_URL
+# Search's secondly limit, once: the next search is answered.
+expect 429 scs "$C/crm/v3/objects/contacts/search" -H "$PAT" -d '{"limit":1}'
+ok scs 'd["policyName"] == "SECONDLY" and "secondly limit" in d["message"]' "search's SECONDLY 429"
+expect 200 scs2 "$C/crm/v3/objects/contacts/search" -H "$PAT" -d '{"limit":1}'
 expect 200 sc1 "$C/crm/v3/objects/contacts?limit=1" -H "$PAT"
 expect 429 sc2 "$C/crm/v3/objects/contacts?limit=1" -H "$PAT"
 ok sc2 'd["policyName"] == "TEN_SECONDLY_ROLLING"' "scenario 429 body"

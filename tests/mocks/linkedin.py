@@ -11,6 +11,7 @@ keeps its original expiry, so refresh_token_expires_in only goes down.
 import base64
 import datetime
 import re
+import secrets
 import time
 import urllib.parse
 
@@ -32,6 +33,11 @@ def register(mock):
     s.define("linkedin.token_ttl", 5183999, "access token lifetime, s")
     s.define("linkedin.usd_rate", 0.00072,
              "costInUsd = costInLocalCurrency x this")
+    s.define("linkedin.rotate_refresh_tokens", False,
+             "each refresh issues a new refresh token (same expiry) and "
+             "retires the one it was given")
+    s.define("linkedin.campaigns_per_page", 1000,
+             "adCampaigns elements per page at most, whatever pageSize asks")
     r = mock.router
     r.add("GET", r"/rest/adAnalytics", rest(ad_analytics))
     r.add("GET", r"/rest/adAccounts/(\d+)/adCampaigns", rest(ad_campaigns))
@@ -341,6 +347,7 @@ def ad_campaigns(mock, req, m, raw):
             start = int(base64.urlsafe_b64decode(plain(raw, "pageToken")))
         except ValueError:
             raise RestliError("pageToken", "invalid page token")
+    size = min(size, max(1, mock.settings["linkedin.campaigns_per_page"]))
     body = {"elements": items[start:start + size], "metadata": {}}
     if start + size < len(items):
         body["metadata"]["nextPageToken"] = base64.urlsafe_b64encode(
@@ -377,14 +384,19 @@ def access_token(mock, req, m):
                            401)
     born = mock.vendor_state("linkedin.refresh_born", time.time)
     left = int(born + c.get("refresh_token_ttl", 31536000) - time.time())
-    if f.get("refresh_token") != c.get("refresh_token") or left <= 0:
+    current = mock.vendor_state("linkedin.refresh_token",
+                                lambda: [c.get("refresh_token")])
+    if f.get("refresh_token") != current[0] or left <= 0:
         return oauth_error("invalid_grant", "The provided authorization grant "
                            "or refresh token is invalid, expired or revoked")
     s = mock.settings
+    if s["linkedin.rotate_refresh_tokens"]:
+        with mock.lock:
+            current[0] = "AQW-rotated-" + secrets.token_urlsafe(24)
     ttl = s["token_ttl"] or s["linkedin.token_ttl"]
     tok = mock.tokens.issue("linkedin", ttl, "r_ads r_ads_reporting",
                             prefix="AQX", length=340)
     return json_reply(200, {"access_token": tok, "expires_in": int(ttl),
-                            "refresh_token": f["refresh_token"],
+                            "refresh_token": current[0],
                             "refresh_token_expires_in": left,
                             "scope": "r_ads,r_ads_reporting"})

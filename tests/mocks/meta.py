@@ -6,6 +6,11 @@ Business Use Case usage headers and the 80000 error when the account's
 hourly budget is spent; Graph error envelopes (190 for a bad or expired
 token).  The token is accepted as the access_token parameter or as a
 Bearer header (unverified in the research: both are taken).
+
+Pitfall 1 of 3.6: insights leave out archived and deleted campaigns unless
+the request's `filtering` names them (campaign.effective_status IN [...]);
+a campaign is archived or deleted by its "Campaign delivery" in meta.csv or
+by the setting meta.archived_campaigns.
 """
 
 import base64
@@ -38,6 +43,8 @@ def register(mock):
              "async_status of successive polls before Job Completed")
     s.define("meta.empty_page_at", 0,
              "page N (1-based) is preceded by an empty page with a next link")
+    s.define("meta.archived_campaigns", [],
+             "campaign names whose effective_status is ARCHIVED")
     r = mock.router
     r.add("GET", VERSION + r"/act_(\w+)/insights", insights_get)
     r.add("POST", VERSION + r"/act_(\w+)/insights", insights_post)
@@ -167,6 +174,50 @@ class BadParam(Exception):
     pass
 
 
+STATUSES = ("ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS",
+            "WITH_ISSUES", "CAMPAIGN_PAUSED", "PENDING_REVIEW", "DISAPPROVED",
+            "PREAPPROVED", "PENDING_BILLING_INFO", "ADSET_PAUSED")
+# What insights show when the request does not filter on the status.
+SHOWN_BY_DEFAULT = set(STATUSES) - {"ARCHIVED", "DELETED"}
+
+
+def statuses_shown(p):
+    """The campaign effective_status values a request's filtering lets
+    through."""
+    if "filtering" not in p:
+        return SHOWN_BY_DEFAULT
+    try:
+        rules = json.loads(p["filtering"])
+        if not isinstance(rules, list):
+            raise ValueError
+        shown = set(SHOWN_BY_DEFAULT)
+        for r in rules:
+            field, op, value = r["field"], r["operator"], r["value"]
+            if field != "campaign.effective_status":
+                raise BadParam("(#100) this mock filters on "
+                               "campaign.effective_status only")
+            if op != "IN" or not isinstance(value, list):
+                raise BadParam("(#100) campaign.effective_status takes the "
+                               "operator IN with a list of statuses")
+            bad = [v for v in value if v not in STATUSES]
+            if bad:
+                raise BadParam("(#100) Filter value %s is not a valid "
+                               "effective_status" % bad[0])
+            shown = set(value)
+        return shown
+    except (ValueError, KeyError, TypeError):
+        raise BadParam("(#100) param filtering must be an array of objects "
+                       "with field, operator and value")
+
+
+def campaign_status(mock, r):
+    if r["campaign"] in mock.settings["meta.archived_campaigns"]:
+        return "ARCHIVED"
+    return {"archived": "ARCHIVED", "deleted": "DELETED",
+            "inactive": "PAUSED", "paused": "PAUSED"}.get(
+        r.get("delivery", "").strip().lower(), "ACTIVE")
+
+
 def date_span(mock, p):
     today = datetime.datetime.now(zoneinfo.ZoneInfo(mock.data.timezone)).date()
     if "time_range" in p:
@@ -207,7 +258,7 @@ def spec_of(mock, p):
     since, until = date_span(mock, p)
     return {"fields": fields or ["spend", "impressions", "clicks"],
             "level": level, "inc": inc, "since": since.isoformat(),
-            "until": until.isoformat()}
+            "until": until.isoformat(), "statuses": statuses_shown(p)}
 
 
 def campaign_ids(mock):
@@ -238,6 +289,8 @@ def report(mock, act, spec):
     for r in mock.data.exports.meta:
         if not spec["since"] <= r["date"] <= spec["until"]:
             continue
+        if campaign_status(mock, r) not in spec["statuses"]:
+            continue  # pitfall 1: gone unless filtered for
         start, stop = bucket(r["date"], spec)
         key = (start, r["campaign"] if spec["level"] == "campaign" else "")
         g = groups.setdefault(key, {"start": start, "stop": stop,

@@ -91,7 +91,7 @@ static char *rows_of(const bp_conn_ops *ops, bp_source_kind kind)
 	src.kind = kind;
 	src.id = "s";
 	src.connector = (char *)ops->name;
-	assert_int_equal(ops->rows(&src, dir, out, &err), 0);
+	assert_int_equal(ops->rows(&src, dir, "KRW", out, &err), 0);
 	fclose(out);
 	return buf;
 }
@@ -130,6 +130,37 @@ static void test_conn_hubspot_rows_merge_stage_families_and_dedupe(void **state)
 		/* no hs_object_id property: the record's id; a comma quoted */
 		"9,2024-02-02T00:00:00Z,,\"Paid search, EU\",,,,,,,,,\n");
 	free(csv);
+	unpull();
+}
+
+/* A deal in another currency than the report's stops the rows, naming
+ * the deal, its currency and where to change it; one in the report's
+ * currency (any case) passes. */
+static void test_conn_hubspot_deal_in_other_currency_stops(void **state)
+{
+	bp_source src = { 0 };
+	bp_err err = { 0 };
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *out;
+
+	(void)state;
+	pull("{}", "000001-deals.json",
+	     "{\"results\":[{\"id\":\"1\",\"properties\":{\"amount\":\"10\","
+	     "\"deal_currency_code\":\"krw\"}},{\"id\":\"2\",\"properties\":{"
+	     "\"amount\":\"10\",\"deal_currency_code\":\"EUR\"}}]}", NULL);
+	src.kind = BP_SRC_DEALS;
+	src.id = "deals";
+	src.connector = "hubspot";
+	out = open_memstream(&buf, &n);
+	assert_int_equal(bp_conn_hubspot.rows(&src, dir, "KRW", out, &err), -1);
+	fclose(out);
+	free(buf);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "HubSpot deal 2 is in EUR (deal_currency_code) "
+			       "but the report currency is KRW"));
+	assert_non_null(strstr(err.msg, "set report/@currency=\"EUR\", or change "
+			       "the deal's currency in HubSpot"));
 	unpull();
 }
 
@@ -177,6 +208,36 @@ static void test_conn_google_ads_rows_from_batches(void **state)
 	unpull();
 }
 
+/* The days searchStream leaves out (no impressions) come back as zeros
+ * for every campaign the account lists, as a downloaded report has
+ * them. */
+static void test_conn_google_ads_rows_fill_days_without_impressions(void **state)
+{
+	char *csv;
+
+	(void)state;
+	pull("{\"currency\":\"EUR\"},\"since\":\"2026-10-01\",\"until\":\"2026-10-03\"",
+	     "000001-stream.json",
+	     "[{\"results\":[{\"customer\":{\"currencyCode\":\"EUR\"},"
+	     "\"campaign\":{\"id\":\"55\",\"name\":\"Brand\"},"
+	     "\"metrics\":{\"clicks\":\"1\",\"costMicros\":\"1500000\","
+	     "\"impressions\":\"10\"},\"segments\":{\"date\":\"2026-10-02\"}}]}]",
+	     "000002-campaigns.json",
+	     "[{\"results\":[{\"campaign\":{\"id\":\"55\",\"name\":\"Brand\","
+	     "\"status\":\"ENABLED\"}},{\"campaign\":{\"id\":\"56\","
+	     "\"name\":\"Paused\",\"status\":\"PAUSED\"}}]}]", NULL);
+	csv = rows_of(&bp_conn_google_ads, BP_SRC_SPEND);
+	assert_string_equal(csv, "Day,Campaign,Impr.,Clicks,Currency code,Cost\n"
+			    "2026-10-02,Brand,10,1,EUR,1.500000\n"
+			    "2026-10-01,Brand,0,0,EUR,0.000000\n"
+			    "2026-10-03,Brand,0,0,EUR,0.000000\n"
+			    "2026-10-01,Paused,0,0,EUR,0.000000\n"
+			    "2026-10-02,Paused,0,0,EUR,0.000000\n"
+			    "2026-10-03,Paused,0,0,EUR,0.000000\n");
+	free(csv);
+	unpull();
+}
+
 static void test_conn_meta_rows(void **state)
 {
 	char *csv;
@@ -202,16 +263,35 @@ static void test_conn_linkedin_rows_numbers_and_strings(void **state)
 	char *csv;
 
 	(void)state;
+	/* Names from two pages of adCampaigns, joined on the URN's id (a
+	 * JSON number there); a campaign with no name stays unnamed. */
 	pull("{\"currency\":\"KRW\"}", "000001-account.json", "{\"currency\":\"KRW\"}",
-	     "000002-analytics.json",
+	     "000002-campaigns.json",
+	     "{\"elements\":[{\"id\":145282384,\"name\":\"ABM, \\\"EU\\\"\"}],"
+	     "\"metadata\":{\"nextPageToken\":\"MQ==\"}}",
+	     "000003-campaigns.json",
+	     "{\"elements\":[{\"id\":1,\"name\":\"Brand\",\"status\":\"ARCHIVED\"}],"
+	     "\"metadata\":{}}",
+	     "000004-analytics.json",
 	     "{\"elements\":[{\"pivotValues\":[\"urn:li:sponsoredCampaign:1\"],"
 	     "\"dateRange\":{\"start\":{\"year\":2026,\"month\":10,\"day\":2},"
 	     "\"end\":{\"year\":2026,\"month\":10,\"day\":2}},"
-	     "\"costInLocalCurrency\":\"19.91833\",\"impressions\":171,\"clicks\":11}]}",
+	     "\"costInLocalCurrency\":\"19.91833\",\"impressions\":171,\"clicks\":11},"
+	     "{\"pivotValues\":[\"urn:li:sponsoredCampaign:145282384\"],"
+	     "\"dateRange\":{\"start\":{\"year\":2026,\"month\":10,\"day\":2},"
+	     "\"end\":{\"year\":2026,\"month\":10,\"day\":2}},"
+	     "\"costInLocalCurrency\":\"5\",\"impressions\":9,\"clicks\":1},"
+	     "{\"pivotValues\":[\"urn:li:sponsoredCampaign:7\"],"
+	     "\"dateRange\":{\"start\":{\"year\":2026,\"month\":10,\"day\":3},"
+	     "\"end\":{\"year\":2026,\"month\":10,\"day\":3}},"
+	     "\"costInLocalCurrency\":\"1\",\"impressions\":2,\"clicks\":0}]}",
 	     NULL);
 	csv = rows_of(&bp_conn_linkedin, BP_SRC_SPEND);
-	assert_string_equal(csv, "Start Date (in UTC),Impressions,Clicks,Total Spent,"
-			    "Currency\n2026-10-02,171,11,19.91833,KRW\n");
+	assert_string_equal(csv, "Start Date (in UTC),Campaign Name,Impressions,Clicks,"
+			    "Total Spent,Currency\n"
+			    "2026-10-02,Brand,171,11,19.91833,KRW\n"
+			    "2026-10-02,\"ABM, \"\"EU\"\"\",9,1,5,KRW\n"
+			    "2026-10-03,,2,0,1,KRW\n");
 	free(csv);
 	unpull();
 }
@@ -371,6 +451,61 @@ static void test_conn_redact_removes_secrets(void **state)
 	free(u);
 }
 
+/* More secrets than a fixed table would hold, each registered several
+ * times as renewals do: each is kept once, and the last one is still
+ * kept out of a page. */
+static void test_conn_secrets_unbounded_and_once(void **state)
+{
+	bp_conn c = { 0 };
+	bp_conn_req q = { 0 };
+	bp_conn_resp r = { 0 };
+	bp_source src = { 0 };
+	bp_err err = { 0 };
+	char name[64], *page, body[256];
+	int i, k;
+	FILE *f;
+
+	(void)state;
+	pull("{}", NULL);
+	src.id = "s";
+	c.src = &src;
+	c.dir = dir;
+	c.index = json_array();
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < 20; i++) {
+			snprintf(name, sizeof(name), "secret-number-%02d-abcdefgh", i);
+			bp_conn_secret(&c, name);
+		}
+	assert_int_equal(c.n_secrets, 20);
+	snprintf(body, sizeof(body), "{\"a\":\"secret-number-19-abcdefgh\","
+		 "\"b\":\"secret-number-00-abcdefgh\"}");
+	r.body = bp_xstrdup(body);
+	r.len = strlen(body);
+	q.method = "GET";
+	q.url = "https://x/y";
+	q.keep = "page";
+	assert_int_equal(bp_conn_keep(&c, &q, &r, &err), 0);
+	page = bp_xasprintf("%s/%s", dir, r.file);
+	f = fopen(page, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(body, sizeof(body), f));
+	fclose(f);
+	assert_string_equal(body, "{\"a\":\"[secret]\",\"b\":\"[secret]\"}");
+	free(page);
+	free(r.body);
+	json_decref(c.index);
+	for (i = 0; i < (int)c.n_secrets; i++)
+		free(c.secrets[i]);
+	free(c.secrets);
+	unpull();
+}
+
+static void test_conn_redact_null_is_null(void **state)
+{
+	(void)state;
+	assert_null(bp_conn_redact(NULL));
+}
+
 static void test_conn_accounts_normalised(void **state)
 {
 	char why[128], *a;
@@ -407,6 +542,10 @@ int main(void)
 		cmocka_unit_test(test_conn_jwt_rs256_verifies),
 		cmocka_unit_test(test_conn_token_cache_expiry),
 		cmocka_unit_test(test_conn_redact_removes_secrets),
+		cmocka_unit_test(test_conn_redact_null_is_null),
+		cmocka_unit_test(test_conn_google_ads_rows_fill_days_without_impressions),
+		cmocka_unit_test(test_conn_hubspot_deal_in_other_currency_stops),
+		cmocka_unit_test(test_conn_secrets_unbounded_and_once),
 		cmocka_unit_test(test_conn_accounts_normalised),
 	};
 

@@ -36,6 +36,20 @@ static void test_net_env_unset_named(void **state)
 			    "(token-env of source 'crm') is not set");
 }
 
+/* Set but empty is a different mistake from unset: say which. */
+static void test_net_env_empty_named(void **state)
+{
+	bp_err err = { 0 };
+
+	(void)state;
+	setenv("BP_TEST_NET_EMPTY", "", 1);
+	assert_null(bp_net_env("BP_TEST_NET_EMPTY", "token-env of source 'crm'",
+			       &err));
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_string_equal(err.msg, "environment variable 'BP_TEST_NET_EMPTY' "
+			    "(token-env of source 'crm') is empty");
+}
+
 /* A token with a CR would end its Authorization header early. */
 static void test_net_env_control_character_refused(void **state)
 {
@@ -69,6 +83,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_net_env_value_returned),
 		cmocka_unit_test(test_net_env_unset_named),
+		cmocka_unit_test(test_net_env_empty_named),
 		cmocka_unit_test(test_net_env_control_character_refused),
 		cmocka_unit_test(test_net_backoff_doubles_up_to_the_cap),
 	};
