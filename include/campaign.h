@@ -46,4 +46,10 @@ const bp_campaign *bp_campaigns_list(const bp_campaigns *c, size_t *n);
 /* Rows whose name was not kept (table full, or name too long). */
 int64_t bp_campaigns_folded(const bp_campaigns *c);
 
+/* Adds the campaigns of `from` to `to`, in from's order, as if the rows
+ * behind them had come after to's (a file read in parts).  Returns 0,
+ * or -1 with nothing changed when the two hold more names than one table
+ * does: which names a table keeps then depends on the order of the rows. */
+int bp_campaigns_merge(bp_campaigns *to, const bp_campaigns *from);
+
 #endif

@@ -52,6 +52,39 @@ bp_csv *bp_csv_open(const char *path, const char *name, bp_err *err);
 bp_csv *bp_csv_open_mem(const void *data, size_t size, const char *name,
 			bp_err *err);
 
+/* ---- reading a file in parts (UTF-8 files only) ---- */
+
+/* Opens `path` to read records from byte `off` on, which must be where a
+ * record starts (see bp_csv_resync), with the delimiter and header width
+ * of a reader that read its header: records split exactly as that
+ * reader splits them there.  Line numbers count from 1 at `off`.
+ * Returns NULL with `err` set (BP_ENOINPUT) when the file cannot be
+ * opened or read. */
+bp_csv *bp_csv_open_at(const char *path, const char *name,
+		       unsigned long long off, char delim, size_t width,
+		       bp_err *err);
+
+/* Makes the file end, for the reader, at byte `off`: a record that goes
+ * on past it reads as cut short there (an unterminated quote, when the
+ * stop was inside a quoted field).  `off` 0 lifts the stop, and reading
+ * goes on from it as if it had never been there, also after the reader
+ * reported the end or an error at it.  Returns 0, or -1 (err set) when
+ * the reader is not a UTF-8 file reader or has already handed out
+ * records past `off`. */
+int bp_csv_stop_at(bp_csv *r, unsigned long long off, bp_err *err);
+
+/* The offset of the first line start after `from` (the byte after a
+ * line feed in the next MiB of the file) from which `records` records in
+ * a row have exactly `n_fields` fields each, read with delimiter
+ * `delim`: a place where a reader can start in the middle of a file.
+ * Quotes may hold line breaks, and a line start inside a quoted field
+ * almost never passes; a caller that must be sure checks that the part
+ * before it ends there cleanly (bp_csv_stop_at, then reading to it).
+ * Returns -1 when there is none (err set only when the file cannot be
+ * read). */
+long long bp_csv_resync(const char *path, unsigned long long from, char delim,
+			size_t n_fields, int records, bp_err *err);
+
 /* Frees the reader and closes its file.  Accepts NULL. */
 void bp_csv_close(bp_csv *r);
 

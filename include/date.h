@@ -111,6 +111,54 @@ int bp_date_parse(const char *s, size_t n, const char *fmt, bp_civil *out);
 bp_time bp_civil_to_time(const bp_civil *c, const bp_tz *src,
 			 const bp_tz *report);
 
+/* Whether a value that is not a date is the "no date" placeholder some
+ * systems write instead of an empty field: all its digits are zeros,
+ * at least eight of them ("0000-00-00", "0000-00-00 00:00",
+ * "0000-00-00T00:00:00.000Z", "00/00/0000", "00000000"), with nothing
+ * but date and time separators around them.  Surrounding blanks are
+ * ignored.  No such value is a date (there is no month 0), so
+ * bp_date_parse() refuses every one; callers tell them apart from typos
+ * with this. */
+int bp_date_placeholder(const char *s, size_t n);
+
+/* ---- dates row after row ---- */
+
+/* Reading an export's dates one after another: bp_date_parse() followed by
+ * bp_civil_to_time(), with the work shared between values of the same day.
+ * Values shaped YYYY-MM-DD, optionally followed by ' ' or 'T', HH:MM,
+ * optionally :SS and a fraction ".fff", and optionally 'Z' (HubSpot's
+ * export and API forms) are read by position; the calendar day they name
+ * is checked first (month 01-12, a day the month has), then looked up in
+ * a small table of days already seen, which holds the day's midnight in
+ * the source zone (when that zone's offset is the same all day and some
+ * hours around it) and in the report zone.  Every other value, and every
+ * value of such a shape that fails a check, goes through the general
+ * parser, so the results are exactly the general ones whatever the order
+ * of the values: tests/fuzz/fuzz_fastpath.c holds the two to that.
+ * One per thread; init it before use. */
+#define BP_DATE_DAYS 1024
+typedef struct bp_date_reader {
+	const bp_tz *src, *report;
+	struct bp_date_day {
+		int32_t key;             /* 0: empty (no valid date has key 0) */
+		int64_t days;            /* since 1970-01-01 */
+		bp_time src_midnight;    /* BP_TIME_NONE: the offset changes near it */
+		bp_time report_midnight;
+	} day[BP_DATE_DAYS];
+} bp_date_reader;
+
+/* Empties the table of days; values with a time and no offset are read in
+ * `src`, dates without a time in `report` (as bp_civil_to_time()). */
+void bp_date_reader_init(bp_date_reader *dr, const bp_tz *src,
+			 const bp_tz *report);
+
+/* bp_date_parse(s, n, fmt, &c) and, when it returns 1,
+ * bp_civil_to_time(&c, src, report) into *t and c.has_time into
+ * *has_time.  Returns what bp_date_parse() returns; *t is BP_TIME_NONE
+ * and *has_time 0 unless 1 is returned. */
+int bp_date_read(bp_date_reader *dr, const char *s, size_t n,
+		 const char *fmt, bp_time *t, int *has_time);
+
 /* Writes t as ISO 8601 in tz: "2026-10-31T23:59:59+09:00" ("Z" for UTC
  * offsets of zero when the zone is UTC).  Returns the length.
  * "Z" is used for zones that are always UTC (UTC, Etc/UTC, Etc/GMT), not

@@ -116,7 +116,13 @@ typedef struct bp_funnel {
 	int n_channels;
 	bp_funnel_mode mode;     /* BP_FUNNEL_CUMULATIVE unless set */
 	unsigned *has;           /* [n_channels] BP_HAS_* of the channel's sources */
-	/* Rows come roughly in date order: most month lookups hit the last. */
+	/* The starts of the months from well before the window to after
+	 * it (starts[i] is month starts_first + i; n_starts months), where
+	 * nearly every date of an export falls: its month is then a guess
+	 * and a comparison or two.  Dates outside go through `months`. */
+	bp_time *starts;      /* [n_starts + 1] */
+	bp_month starts_first;
+	int n_starts;
 	bp_month_cache months;
 	bp_cohort_cell *cohort;  /* [n_months * n_channels] */
 	bp_month_cell *month;    /* [n_months * n_channels] */
@@ -236,6 +242,14 @@ unsigned bp_funnel_has_where(const bp_funnel *f, int (*in)(void *, int),
  * the `all` row.  Returns 0, or -1 when a sum would pass 64 bits. */
 int bp_funnel_sum_cohort(const bp_funnel *f, int i, bp_cohort_cell *out);
 int bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out);
+
+/* Adds everything `from` counted to `to`, a funnel of the same window,
+ * channels and mode: for a file read in parts, each into a funnel of its
+ * own.  Returns 0, or -1 with nothing changed when a figure's bound (the
+ * magnitudes added, above) would pass 64 bits, which rows read in one
+ * funnel would have met on the way, or when the campaigns of both do not
+ * fit one table (bp_campaigns_merge). */
+int bp_funnel_merge(bp_funnel *to, const bp_funnel *from);
 
 /* Adds every count and amount of c to `to` (the sums behind `all`, the
  * groups and the spans; cost aside, which the model sets).  Returns 0, or -1 when a sum

@@ -39,7 +39,19 @@ void bp_idx_prefetch(const bp_idx *ix, const char *id, size_t n);
  * table this machine can address (the index is unchanged). */
 int bp_idx_reserve(bp_idx *ix, size_t n);
 
-/* Number of IDs and bytes held (for the benchmark's bytes-per-contact). */
+/* Puts the table `below` under ix (and its chain): lookups and inserts
+ * see every table of the chain, ix's first, so an ID in both reads as
+ * ix's, as if below's IDs had been inserted after ix's; new IDs go into
+ * ix, and freeing ix frees below.  For IDs read in parts of a file at
+ * once, each part into its own table. */
+void bp_idx_chain(bp_idx *ix, bp_idx *below);
+
+/* 1 when no ID of b's own table is in ix or any table of its chain, 0
+ * when one is. */
+int bp_idx_disjoint(const bp_idx *ix, const bp_idx *b);
+
+/* Number of IDs and bytes held (for the benchmark's bytes-per-contact),
+ * over the whole chain. */
 size_t bp_idx_count(const bp_idx *ix);
 size_t bp_idx_bytes(const bp_idx *ix);
 

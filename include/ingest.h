@@ -92,6 +92,7 @@ typedef struct bp_quality {
 	int64_t duplicates;         /* later rows of a repeated record ID */
 	int64_t missing_id;         /* rows without a record ID, skipped */
 	int64_t bad_dates;          /* unparseable optional dates, as missing */
+	int64_t placeholder_dates;  /* optional dates "0000-00-00 ...", as missing */
 	int64_t stage_before_create;
 	int64_t after_as_of;        /* rows with a date after as_of */
 	int64_t unmatched_rows;     /* rows put in `other` by no rule */
@@ -124,6 +125,8 @@ typedef struct bp_quality {
 	bp_warning *warnings;
 	size_t n_warnings;
 	unsigned long long bytes;   /* bytes read */
+	int threads;                /* 2 when its rows were read in two halves
+				       at once (bp_ingest_set_threads), else 1 */
 } bp_quality;
 
 /* The warning with `code` in q, or NULL. */
@@ -147,6 +150,18 @@ void bp_ingest_free(bp_ingest *in);
  * mapping found so far stays in q->map.  Returns 0 or -1. */
 int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 		     const char *name, bp_quality *q, bp_err *err);
+
+/* How a contacts file is read.  With `threads` 2 (the default where two
+ * CPUs are online), a UTF-8 file of `min_bytes` (32 MiB by default) or
+ * more is read in two halves at once: the second starts at the first
+ * record boundary after byte `at` (0: the middle of the rows) and is read
+ * on a thread of its own; the results are the ones one pass gives, rows
+ * and errors alike (when a record ID is in both halves, or a value table
+ * would overflow, the second half is read again after the first).
+ * `threads` 1 reads every file in one pass, as BOARDPACK_THREADS=1 in the
+ * environment (and BOARDPACK_FAIL_ALLOC) makes the default. */
+void bp_ingest_set_threads(bp_ingest *in, int threads,
+			   unsigned long long min_bytes, unsigned long long at);
 
 /* Whether the file at `path` reads as an export of `src`, without
  * reading its rows: the header row is found as bp_ingest_source finds it

@@ -29,6 +29,14 @@ void *bp_xcalloc(size_t n, size_t size);
 void *bp_xrealloc(void *p, size_t n);
 /* realloc for n elements of `size` bytes; the product is checked. */
 void *bp_xreallocarray(void *p, size_t n, size_t size);
+/* bp_xcalloc for a large table that is read at random (a hash index of
+ * millions): from BP_HUGE_MIN bytes on it is mapped on its own, in huge
+ * pages where the system gives them, so that a probe does not miss the
+ * TLB as well as the cache.  Free it with bp_free_huge() and the same
+ * n and size; that accepts NULL. */
+#define BP_HUGE_MIN ((size_t)4 << 20)
+void *bp_xcalloc_huge(size_t n, size_t size);
+void bp_free_huge(void *p, size_t n, size_t size);
 char *bp_xstrdup(const char *s);          /* NULL gives NULL */
 char *bp_xstrndup(const char *s, size_t n);
 char *bp_xasprintf(const char *fmt, ...) BP_PRINTF(1, 2);

@@ -72,6 +72,12 @@ int bp_num_currency_ok(const char *mark, const char *code);
  * fractional part is an error. */
 int bp_num_count(const char *s, size_t n, int64_t *out);
 
+/* bp_num_money_mark() and bp_num_count() without their shortcut for
+ * plain digits, which must give the same answers
+ * (tests/fuzz/fuzz_fastpath.c compares them). */
+int bp_num_money_general(const char *s, size_t n, bp_money *out, char mark[8]);
+int bp_num_count_general(const char *s, size_t n, int64_t *out);
+
 /* A ratio: "0.3998" as it is, "4.37%" as 0.0437; "< 10%" and "> 90%" give
  * the bound (0.10, 0.90). */
 int bp_num_ratio(const char *s, size_t n, double *out);

@@ -3,6 +3,8 @@
  */
 #include "campaign.h"
 
+#include <assert.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,4 +108,29 @@ const bp_campaign *bp_campaigns_list(const bp_campaigns *c, size_t *n)
 int64_t bp_campaigns_folded(const bp_campaigns *c)
 {
 	return c->folded;
+}
+
+int bp_campaigns_merge(bp_campaigns *to, const bp_campaigns *from)
+{
+	size_t i;
+
+	/* With room for every name of both, none was folded for want of
+	 * room, in either or in one table read in order: the sums are the
+	 * same whichever came first. */
+	if (to->n + from->n > BP_CAMPAIGNS_MAX)
+		return -1;
+	for (i = 0; i < from->n; i++) {
+		const bp_campaign *f = &from->list[i];
+		bp_campaign *k = bp_campaigns_get(to, f->channel, f->name,
+						  strlen(f->name));
+
+		assert(k);
+		k->leads += f->leads;
+		k->mqls += f->mqls;
+		k->customers += f->customers;
+		k->spend += f->spend;
+		k->has_spend |= f->has_spend;
+	}
+	to->folded += from->folded;
+	return 0;
 }

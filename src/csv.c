@@ -121,6 +121,8 @@ struct bp_csv {
 	long rec_breaks;    /* line breaks inside it, terminator included */
 
 	unsigned long long nbytes;
+	unsigned long long stop;  /* read the file up to this offset (0: all) */
+	unsigned long long base;  /* the file offset the reader started at */
 
 	bp_csv_comment_fn on_comment; /* sees each '#' line before the header */
 	void *comment_ctx;
@@ -143,6 +145,10 @@ static ssize_t read_src(bp_csv *r, void *dst, size_t n, bp_err *err)
 		r->nbytes += n;
 		return (ssize_t)n;
 	}
+	if (r->stop && n > r->stop - (r->base + r->nbytes))
+		n = (size_t)(r->stop - (r->base + r->nbytes));
+	if (n == 0)
+		return 0;
 	do
 		k = read(r->fd, dst, n);
 	while (k < 0 && errno == EINTR);
@@ -1138,6 +1144,155 @@ bp_csv *bp_csv_open_mem(const void *data, size_t size, const char *name,
 		return NULL;
 	}
 	return r;
+}
+
+bp_csv *bp_csv_open_at(const char *path, const char *name,
+			unsigned long long off, char delim, size_t width,
+			bp_err *err)
+{
+	bp_csv *r = new_reader(name ? name : path, INIT_CAP, err);
+
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", path,
+			   strerror(errno));
+		goto fail;
+	}
+	if (lseek(r->fd, (off_t)off, SEEK_SET) < 0) {
+		bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s", path,
+			   strerror(errno));
+		goto fail;
+	}
+	r->base = off;
+	r->delim = delim;
+	/* The header's width, as bp_csv_project() reads it after a header. */
+	if (width > r->fcap)
+		grow_fields(r, width, err);
+	r->nf = width;
+	return r;
+fail:
+	bp_csv_close(r);
+	return NULL;
+}
+
+int bp_csv_stop_at(bp_csv *r, unsigned long long off, bp_err *err)
+{
+	unsigned long long at = r->base + r->nbytes; /* file offset of buf[end] */
+
+	if (r->fd < 0 || r->enc != ENC_UTF8)
+		return bp_err_set(err, BP_ESOFTWARE, "a stop is only for UTF-8 files");
+	if (off == 0) {
+		/* Lifted: go on from the stop, wherever the file was read to. */
+		if (!r->stop)
+			return 0;
+		at = r->base + r->nbytes - (r->end - r->pos);
+		if (lseek(r->fd, (off_t)at, SEEK_SET) < 0)
+			return bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s",
+					  r->name, strerror(errno));
+		r->nbytes = at - r->base;
+		r->end = r->pos;
+		r->stop = 0;
+		r->eof = r->src_eof = 0;
+		return 0;
+	}
+	if (off > at) {
+		r->stop = off;
+		return 0;
+	}
+	if (at - off > r->end - r->pos)
+		return bp_err_set(err, BP_ESOFTWARE, "stop before the data read");
+	/* Already read past it: what lies beyond is not in the file now. */
+	r->end -= (size_t)(at - off);
+	r->nbytes = off - r->base;
+	r->stop = off;
+	r->eof = r->src_eof = 1;
+	return 0;
+}
+
+/* Whether `n_fields` fields in each of `records` records follow from p
+ * (before end; the end of the file counts as the end of a record when
+ * `at_eof`), read as RFC 4180 has it.  Loose on purpose: a line start
+ * inside a quoted field is what it must turn down, and it does unless a
+ * field's text is itself shaped like whole records. */
+static int records_follow(const char *p, const char *end, int at_eof, char d,
+			  size_t n_fields, int records)
+{
+	size_t nf = 1;
+
+	while (records > 0) {
+		if (p >= end)
+			return at_eof && nf == n_fields;
+		if (*p == '"') {
+			for (p++;; p++) {
+				if (p >= end)
+					return 0;
+				if (*p == '"') {
+					if (p + 1 < end && p[1] == '"')
+						p++;
+					else
+						break;
+				}
+			}
+			p++;
+			if (p < end && *p != d && *p != '\n' && *p != '\r')
+				return 0;
+			continue;
+		}
+		while (p < end && *p != d && *p != '\n' && *p != '\r')
+			p++;
+		if (p >= end)
+			continue;
+		if (*p == d) {
+			nf++;
+			p++;
+			continue;
+		}
+		if (nf != n_fields)
+			return 0;
+		p += (*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
+		nf = 1;
+		records--;
+	}
+	return 1;
+}
+
+#define RESYNC_WINDOW ((size_t)1 << 20)
+
+long long bp_csv_resync(const char *path, unsigned long long from, char delim,
+			size_t n_fields, int records, bp_err *err)
+{
+	char *buf = bp_xmalloc(RESYNC_WINDOW);
+	long long found = -1;
+	ssize_t got;
+	size_t i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", path,
+			   strerror(errno));
+		goto out;
+	}
+	do
+		got = pread(fd, buf, RESYNC_WINDOW, (off_t)from);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s", path,
+			   strerror(errno));
+		goto out;
+	}
+	/* Only after a line feed: a CR alone may be half of a CRLF. */
+	for (i = 0; i < (size_t)got; i++)
+		if (buf[i] == '\n' && i + 1 < (size_t)got &&
+		    records_follow(buf + i + 1, buf + got, (size_t)got < RESYNC_WINDOW,
+				   delim, n_fields, records)) {
+			found = (long long)(from + i + 1);
+			break;
+		}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return found;
 }
 
 void bp_csv_close(bp_csv *r)

@@ -1125,6 +1125,142 @@ bp_time bp_civil_to_time(const bp_civil *c, const bp_tz *src,
 	return bp_tz_from_local(report, day);
 }
 
+int bp_date_placeholder(const char *s, size_t n)
+{
+	size_t i, zeros = 0;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '0')
+			zeros++;
+		else if (!is_blank((unsigned char)s[i]) && !strchr("-/:.,TtZz+", s[i]))
+			return 0;
+	}
+	return zeros >= 8;
+}
+
+/* ---- dates row after row ----------------------------------------------- */
+
+void bp_date_reader_init(bp_date_reader *dr, const bp_tz *src,
+			 const bp_tz *report)
+{
+	memset(dr->day, 0, sizeof(dr->day));
+	dr->src = src;
+	dr->report = report;
+}
+
+/* The instant of local midnight `local` in tz when every local time of
+ * that day maps to it plus the seconds since midnight: the offset in
+ * force is the same from LOCAL_WINDOW before the day to LOCAL_WINDOW
+ * after it, which is what bp_tz_from_local() looks at.  BP_TIME_NONE
+ * otherwise (a day near a transition is left to the general reading). */
+static bp_time steady_midnight(const bp_tz *tz, int64_t local)
+{
+	int64_t next;
+	int32_t off = tz_lookup(tz, local - LOCAL_WINDOW, &next);
+
+	if (next <= local + DAY + LOCAL_WINDOW || off >= LOCAL_WINDOW ||
+	    off <= -LOCAL_WINDOW)
+		return BP_TIME_NONE;
+	return local - off;
+}
+
+/* The entry of a day known to exist, filled when it is not there. */
+static const struct bp_date_day *day_entry(bp_date_reader *dr, int y, int mon,
+					   int d)
+{
+	int32_t key = (y * 16 + mon) * 32 + d;
+	struct bp_date_day *e = &dr->day[(uint32_t)key % BP_DATE_DAYS];
+
+	assert(key > 0);
+	if (e->key != key) {
+		e->days = bp_days_from_civil(y, mon, d);
+		e->src_midnight = steady_midnight(dr->src, e->days * DAY);
+		e->report_midnight = bp_tz_from_local(dr->report, e->days * DAY);
+		e->key = key;
+	}
+	return e;
+}
+
+static int digit_at(const char *p)
+{
+	return (unsigned)((unsigned char)*p - '0') <= 9;
+}
+
+/* The shapes bp_date_read() reads by position.  Returns 1 with *t and
+ * *has_time set, or 0 when the value is for the general parser (another
+ * shape, a day or time that does not exist, a day near a change of the
+ * source zone's offset).  Everything accepted here is accepted, with the
+ * same result, by bp_date_parse() and bp_civil_to_time(). */
+static int read_by_position(bp_date_reader *dr, const char *p, size_t n,
+			    bp_time *t, int *has_time)
+{
+	const struct bp_date_day *e;
+	int hi, lo, y, mon, d, h, mi, sec = 0, zulu = 0;
+	size_t i;
+
+	if (n < 10 || p[4] != '-' || p[7] != '-' || (hi = two(p)) < 0 ||
+	    (lo = two(p + 2)) < 0 || (mon = two(p + 5)) < 1 || mon > 12 ||
+	    (d = two(p + 8)) < 1 || d > days_in_month(y = hi * 100 + lo, mon))
+		return 0;
+	if (n == 10) {
+		*t = day_entry(dr, y, mon, d)->report_midnight;
+		*has_time = 0;
+		return 1;
+	}
+	if (n < 16 || (p[10] != ' ' && p[10] != 'T') || p[13] != ':' ||
+	    (h = two(p + 11)) < 0 || h > 23 || (mi = two(p + 14)) < 0 || mi > 59)
+		return 0;
+	i = 16;
+	if (i < n && p[i] == ':') {
+		if (n < 19 || (sec = two(p + 17)) < 0 || sec > 59)
+			return 0;
+		i = 19;
+		if (i < n && p[i] == '.') {
+			if (++i >= n || !digit_at(p + i))
+				return 0;
+			while (i < n && digit_at(p + i))
+				i++;
+		}
+	}
+	if (i < n && p[i] == 'Z') {
+		zulu = 1;
+		i++;
+	}
+	if (i != n)
+		return 0;
+	e = day_entry(dr, y, mon, d);
+	if (zulu)
+		*t = e->days * DAY + h * 3600 + mi * 60 + sec;
+	else if (e->src_midnight != BP_TIME_NONE)
+		*t = e->src_midnight + h * 3600 + mi * 60 + sec;
+	else
+		return 0;
+	*has_time = 1;
+	return 1;
+}
+
+int bp_date_read(bp_date_reader *dr, const char *s, size_t n,
+		 const char *fmt, bp_time *t, int *has_time)
+{
+	bp_civil c;
+	int rc;
+
+	if (!fmt && s && read_by_position(dr, s, n, t, has_time))
+		return 1;
+	if (n == 0) {
+		/* Empty, as most stage dates are: missing, as parsed below. */
+		*t = BP_TIME_NONE;
+		*has_time = 0;
+		return 0;
+	}
+	rc = bp_date_parse(s, n, fmt, &c);
+	*t = rc > 0 ? bp_civil_to_time(&c, dr->src, dr->report) : BP_TIME_NONE;
+	*has_time = rc > 0 && c.has_time;
+	return rc;
+}
+
 int bp_time_format(bp_time t, const bp_tz *tz, char *buf, size_t size)
 {
 	int32_t off;

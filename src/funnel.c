@@ -6,9 +6,18 @@
  */
 #include "funnel.h"
 
+#include <assert.h>
+
 #include <stdlib.h>
 
 #include "mem.h"
+
+/* The months around the window whose starts are kept (bp_funnel_month_of):
+ * twenty years before it, for contacts created long ago, and two after. */
+#define STARTS_BEFORE 240
+#define STARTS_AFTER 24
+/* The mean Gregorian month, in seconds. */
+#define MEAN_MONTH 2629746
 
 static const char *const stage_names[BP_NSTAGES] = {
 	"lead", "mql", "sql", "opportunity", "customer"
@@ -58,6 +67,11 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 	for (i = 0; i < n_months; i++)
 		f->ends[i] = bp_month_end(tz, f->first + i);
 	f->period_start = bp_month_start(tz, last);
+	f->n_starts = STARTS_BEFORE + n_months + STARTS_AFTER;
+	f->starts_first = f->first - STARTS_BEFORE;
+	f->starts = bp_xcalloc((size_t)f->n_starts + 1, sizeof(*f->starts));
+	for (i = 0; i <= f->n_starts; i++)
+		f->starts[i] = bp_month_start(tz, f->starts_first + i);
 	f->campaigns = bp_campaigns_new();
 	return f;
 }
@@ -70,6 +84,7 @@ void bp_funnel_free(bp_funnel *f)
 	free(f->month);
 	free(f->has);
 	free(f->ends);
+	free(f->starts);
 	bp_campaigns_free(f->campaigns);
 	free(f);
 }
@@ -121,7 +136,21 @@ static void saw(bp_funnel *f, bp_month m)
 
 bp_month bp_funnel_month_of(bp_funnel *f, bp_time t)
 {
-	return bp_month_of_cached(f->tz, &f->months, t);
+	const bp_time *b = f->starts;
+	long i;
+
+	if (t < b[0] || t >= b[f->n_starts])
+		return bp_month_of_cached(f->tz, &f->months, t);
+	/* Months differ from the mean by at most a few days, and so do
+	 * their sums: the guess is the month or one beside it. */
+	i = (long)((t - b[0]) / MEAN_MONTH);
+	if (i >= f->n_starts)
+		i = f->n_starts - 1;
+	while (t < b[i])
+		i--;
+	while (t >= b[i + 1])
+		i++;
+	return f->starts_first + (bp_month)i;
 }
 
 void bp_funnel_effective(const bp_contact *c, bp_time as_of,
@@ -468,4 +497,35 @@ int bp_funnel_sum_month(const bp_funnel *f, int i, bp_month_cell *out)
 	for (ch = 0; ch < f->n_channels; ch++)
 		rc |= bp_month_cell_add(out, &f->month[i * f->n_channels + ch]);
 	return rc ? -1 : 0;
+}
+
+int bp_funnel_merge(bp_funnel *to, const bp_funnel *from)
+{
+	size_t i, cells = (size_t)to->n_months * (size_t)to->n_channels;
+	bp_month_cell bound = to->bound;
+	bp_cohort_cell cohort_bound = to->cohort_bound;
+	int ch, rc = 0;
+
+	assert(to->first == from->first && to->n_months == from->n_months &&
+	       to->n_channels == from->n_channels);
+	/* Both bounds first: when they fit, no cell sum can pass them. */
+	if (bp_month_cell_add(&bound, &from->bound) < 0 ||
+	    bp_cohort_cell_add(&cohort_bound, &from->cohort_bound) < 0 ||
+	    bp_campaigns_merge(to->campaigns, from->campaigns) < 0)
+		return -1;
+	to->bound = bound;
+	to->cohort_bound = cohort_bound;
+	for (i = 0; i < cells; i++) {
+		rc |= bp_cohort_cell_add(&to->cohort[i], &from->cohort[i]);
+		rc |= bp_month_cell_add(&to->month[i], &from->month[i]);
+		to->month[i].cost += from->month[i].cost;
+	}
+	/* Counts of rows, and sums within the bounds. */
+	assert(rc == 0);
+	(void)rc;
+	for (ch = 0; ch < to->n_channels; ch++)
+		to->has[ch] |= from->has[ch];
+	if (from->first_data != BP_MONTH_NONE)
+		saw(to, from->first_data);
+	return 0;
 }

@@ -8,7 +8,8 @@
 
 #include "mem.h"
 
-/* An empty slot is all zero bytes, so a fresh table is calloc'd and the
+/* An empty slot is all zero bytes, so a fresh table is calloc'd (in huge
+ * pages when large: every probe of a big index lands on a random page) and the
  * emptiness test reads the slot the probe needs anyway (no side array,
  * no second cache miss). */
 #define EMPTY 0
@@ -26,6 +27,7 @@ struct bp_idx {
 	size_t count;
 	char *arena;     /* strings: uint32 length, then bytes */
 	size_t arena_len, arena_cap;
+	bp_idx *below;   /* IDs held before this table's, read after it */
 };
 
 static uint64_t mix(uint64_t x)
@@ -75,7 +77,7 @@ bp_idx *bp_idx_new(void)
 	bp_idx *ix = bp_xcalloc(1, sizeof(*ix));
 
 	ix->cap = 1024;
-	ix->slots = bp_xcalloc(ix->cap, sizeof(slot));
+	ix->slots = bp_xcalloc_huge(ix->cap, sizeof(slot));
 	return ix;
 }
 
@@ -83,7 +85,8 @@ void bp_idx_free(bp_idx *ix)
 {
 	if (!ix)
 		return;
-	free(ix->slots);
+	bp_idx_free(ix->below);
+	bp_free_huge(ix->slots, ix->cap, sizeof(slot));
 	free(ix->arena);
 	free(ix);
 }
@@ -126,7 +129,7 @@ static int fits(size_t cap, size_t n)
 static void rehash(bp_idx *ix, size_t cap)
 {
 	size_t i, mask = cap - 1;
-	slot *slots = bp_xcalloc(cap, sizeof(slot));
+	slot *slots = bp_xcalloc_huge(cap, sizeof(slot));
 
 	for (i = 0; i < ix->cap; i++) {
 		const slot *sl = &ix->slots[i];
@@ -139,7 +142,7 @@ static void rehash(bp_idx *ix, size_t cap)
 			j = (j + 1) & mask;
 		slots[j] = *sl;
 	}
-	free(ix->slots);
+	bp_free_huge(ix->slots, ix->cap, sizeof(slot));
 	ix->slots = slots;
 	ix->cap = cap;
 }
@@ -192,6 +195,24 @@ void bp_idx_prefetch(const bp_idx *ix, const char *id, size_t n)
 #endif
 }
 
+/* Looks a key up in the tables below ix (not ix itself). */
+static int get_below(const bp_idx *ix, uint64_t key, int numeric,
+		     const char *s, size_t n, uint32_t *value)
+{
+	const bp_idx *t;
+
+	for (t = ix->below; t; t = t->below) {
+		size_t i = probe(t, key, numeric, s, n);
+
+		if (t->slots[i].str != EMPTY) {
+			if (value)
+				*value = t->slots[i].value;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value)
 {
 	uint64_t key;
@@ -202,7 +223,7 @@ int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value)
 		key = hash_bytes(id, n);
 	i = probe(ix, key, numeric, id, n);
 	if (ix->slots[i].str == EMPTY)
-		return 0;
+		return get_below(ix, key, numeric, id, n, value);
 	*value = ix->slots[i].value;
 	return 1;
 }
@@ -223,6 +244,8 @@ int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
 			*old = ix->slots[i].value;
 		return 0;
 	}
+	if (ix->below && get_below(ix, key, numeric, id, n, old))
+		return 0;
 	if (!numeric && arena_add(ix, id, n, &str) < 0)
 		return -1;
 	if (!fits(ix->cap, ix->count + 1)) {
@@ -234,12 +257,60 @@ int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
 	return 1;
 }
 
+void bp_idx_chain(bp_idx *ix, bp_idx *below)
+{
+	while (ix->below)
+		ix = ix->below;
+	ix->below = below;
+}
+
+/* How far ahead bp_idx_disjoint() loads the slots it will probe. */
+#define AHEAD 16
+
+int bp_idx_disjoint(const bp_idx *a, const bp_idx *b)
+{
+	size_t i, k, n = 0;
+	size_t at[AHEAD];
+
+	/* b's slots are read in order; a's, at random, AHEAD at a time. */
+	for (i = 0; i < b->cap;) {
+		for (; n < AHEAD && i < b->cap; i++) {
+			const slot *sl = &b->slots[i];
+
+			if (sl->str == EMPTY)
+				continue;
+			at[n++] = i;
+#if defined(__GNUC__)
+			__builtin_prefetch(&a->slots[(size_t)(sl->str == NUMERIC ?
+				mix(sl->key) : sl->key) & (a->cap - 1)], 0, 1);
+#endif
+		}
+		for (k = 0; k < n; k++) {
+			const slot *sl = &b->slots[at[k]];
+			int numeric = sl->str == NUMERIC;
+			const char *s = NULL;
+			uint32_t len = 0;
+
+			if (!numeric) {
+				memcpy(&len, b->arena + sl->str - 2, sizeof(len));
+				s = b->arena + sl->str - 2 + sizeof(len);
+			}
+			if (a->slots[probe(a, sl->key, numeric, s, len)].str != EMPTY ||
+			    get_below(a, sl->key, numeric, s, len, NULL))
+				return 0;
+		}
+		n = 0;
+	}
+	return 1;
+}
+
 size_t bp_idx_count(const bp_idx *ix)
 {
-	return ix->count;
+	return ix->count + (ix->below ? bp_idx_count(ix->below) : 0);
 }
 
 size_t bp_idx_bytes(const bp_idx *ix)
 {
-	return ix->cap * sizeof(slot) + ix->arena_cap;
+	return ix->cap * sizeof(slot) + ix->arena_cap +
+	       (ix->below ? bp_idx_bytes(ix->below) : 0);
 }

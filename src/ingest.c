@@ -11,12 +11,16 @@
  */
 #include "ingest.h"
 
+#include <assert.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -32,8 +36,12 @@
 #define MAX_ALIASES 8
 #define MAX_PREAMBLE 50
 #define NAME_LEN 160
-#define DAY_CACHE 1024
 #define MAX_CACHED_VALUES 4096
+#define LIFE_VALUES 12
+/* A contacts file at least this large is read in two halves at once
+ * where two CPUs are online: below it, starting the second thread and
+ * merging cost about what they save. */
+#define SPLIT_MIN_BYTES ((unsigned long long)32 << 20)
 /* Source values no rule matched that data quality lists, most rows
  * first: the rest are folded into one "(more values)" entry. */
 #define MAX_LISTED_VALUES 100
@@ -342,7 +350,11 @@ struct bp_ingest {
 	bp_tz **tz;         /* per source; NULL means the report's */
 	int other;          /* the `other` channel */
 	int contacts_list_deals; /* a contacts export had an associated-deals column */
+	int threads;        /* bp_ingest_set_threads() */
+	unsigned long long split_min, split_at;
 };
+
+static int default_threads(void);
 
 /* A parsed contact waiting for its index slot to reach the cache. */
 #define LOOKAHEAD 16
@@ -378,11 +390,9 @@ typedef struct reader {
 	const char *fmt[MAX_FIELDS];   /* field -> date format, NULL: auto */
 	const char *header_name[MAX_FIELDS];
 	int timed[MAX_FIELDS];         /* the last date read had a time of day */
-	/* Days of "YYYY-MM-DD HH:MM" stamps already read in the source's
-	 * zone, when the day has no offset change: another stamp of the same
-	 * day is its midnight plus the time, without the full parse.
-	 * Direct-mapped on the date; a key of 0 is an empty entry. */
-	struct { int32_t key; bp_time midnight; } days[DAY_CACHE];
+	bp_date_reader dates;          /* the days its dates were on */
+	struct { char text[32]; size_t n; int stage; } life[LIFE_VALUES];
+	size_t n_life;                 /* lifecycle stage values remembered */
 	char norm[MAX_FIELDS][MAX_ALIASES][NAME_LEN];
 	const char *alias_fmt[MAX_FIELDS][MAX_ALIASES];
 	int n_norm[MAX_FIELDS];
@@ -413,6 +423,9 @@ typedef struct reader {
 	int64_t won_seen, won_with_amount;
 	int64_t with_stage_date;       /* contacts with a date in any stage */
 	bp_time first_created;         /* the earliest create date read */
+	size_t width;                  /* fields in the header row */
+	int64_t records;               /* rows read as records */
+	unsigned long long more_bytes; /* read by the second half's reader */
 } reader;
 
 /* ---- small text helpers ---- */
@@ -442,13 +455,20 @@ static void normalise(const char *s, size_t n, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* isspace() of the C locale, the one boardpack runs in, without a call
+ * per byte of every field. */
+static int is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 static void trim(const char **s, size_t *n)
 {
-	while (*n && isspace((unsigned char)**s)) {
+	while (*n && is_space(**s)) {
 		(*s)++;
 		(*n)--;
 	}
-	while (*n && isspace((unsigned char)(*s)[*n - 1]))
+	while (*n && is_space((*s)[*n - 1]))
 		(*n)--;
 }
 
@@ -548,7 +568,10 @@ static uint64_t hash_ci(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)tolower((unsigned char)s[i]);
+		unsigned char c = (unsigned char)s[i];
+
+		/* ASCII only, as the rules compare: no locale call per byte. */
+		h ^= c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 		h *= 0x100000001b3ULL;
 	}
 	return h;
@@ -1045,90 +1068,38 @@ static long col_of(const reader *r, int f)
 	return r->col[f] < 0 ? 0 : bp_csv_col(r->csv, (size_t)r->col[f]);
 }
 
-/* Whether v is "YYYY-MM-DD HH:MM" (HubSpot's export form). */
-static int export_stamp(const bp_field *v)
-{
-	static const char shape[] = "dddd-dd-dd dd:dd";
-	size_t i;
-
-	if (v->n != 16)
-		return 0;
-	for (i = 0; i < 16; i++)
-		if (shape[i] == 'd' ? (unsigned)(v->p[i] - '0') > 9 : v->p[i] != shape[i])
-			return 0;
-	return 1;
-}
-
-static int32_t day_key(const char *p)
-{
-	int32_t y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 +
-		    (p[3] - '0');
-
-	return (y * 12 + (p[5] - '0') * 10 + (p[6] - '0')) * 32 +
-	       (p[8] - '0') * 10 + (p[9] - '0');
-}
-
-/* The instant of an export stamp from a remembered day, or BP_TIME_NONE
- * when its day is not remembered (or the time is not valid). */
-static bp_time stamp_from_day(const reader *r, const bp_field *v)
-{
-	int32_t key = day_key(v->p);
-	int h = (v->p[11] - '0') * 10 + (v->p[12] - '0');
-	int m = (v->p[14] - '0') * 10 + (v->p[15] - '0');
-
-	if (r->days[key % DAY_CACHE].key != key || h > 23 || m > 59)
-		return BP_TIME_NONE;
-	return r->days[key % DAY_CACHE].midnight + h * 3600 + m * 60;
-}
-
-/* Remembers the day of a parsed export stamp when its offset holds from
- * 00:00 to 23:59. */
-static void remember_day(reader *r, const bp_field *v, const bp_civil *c)
-{
-	int64_t midnight = bp_days_from_civil(c->y, c->mon, c->d) * 86400;
-	bp_time t0 = bp_tz_from_local(r->src_tz, midnight);
-	bp_time t1 = bp_tz_from_local(r->src_tz, midnight + 86340);
-	int32_t key = day_key(v->p);
-
-	if (t1 - t0 != 86340 || key <= 0)
-		return;
-	r->days[key % DAY_CACHE].key = key;
-	r->days[key % DAY_CACHE].midnight = t0;
-}
-
 /* A date field.  Returns 1 with *t set, 0 when missing, and -1 when the
  * text is not a date: for a required field that is an error (err set),
- * for an optional one it is counted and treated as missing (returns 0). */
+ * for an optional one it is counted and treated as missing (returns 0).
+ * The "no date" placeholder (0000-00-00 ...) is missing too, counted on
+ * its own, and a required field must not have it. */
 static int date_value(reader *r, int f, int required, bp_time *t, bp_err *err)
 {
 	const bp_field *v = get(r, f);
-	bp_civil c;
 	char buf[64];
-	int stamp = !r->fmt[f] && export_stamp(v), rc;
+	int rc = bp_date_read(&r->dates, v->p, v->n, r->fmt[f], t, &r->timed[f]);
+	int placeholder;
 
-	if (stamp && (*t = stamp_from_day(r, v)) != BP_TIME_NONE) {
-		r->timed[f] = 1;
+	if (rc > 0)
 		return 1;
-	}
-	rc = bp_date_parse(v->p, v->n, r->fmt[f], &c);
-	*t = BP_TIME_NONE;
-	if (rc > 0) {
-		*t = bp_civil_to_time(&c, r->src_tz, r->in->f->tz);
-		r->timed[f] = c.has_time;
-		if (stamp && !c.has_offset)
-			remember_day(r, v, &c);
-		return 1;
-	}
-	if (rc == 0 && !required)
-		return 0;
-	if (rc < 0 && !required) {
-		r->q->bad_dates++;
+	placeholder = rc < 0 && bp_date_placeholder(v->p, v->n);
+	if (!required) {
+		if (placeholder)
+			r->q->placeholder_dates++;
+		else if (rc < 0)
+			r->q->bad_dates++;
 		return 0;
 	}
 	if (rc == 0)
 		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
 				 col_of(r, f), "missing %s in column '%s'",
 				 r->p->fields[f].field, r->header_name[f]);
+	if (placeholder)
+		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+				 col_of(r, f), "'%s' in column '%s' stands for no "
+				 "date, but every row needs its %s date",
+				 shown(v, buf, sizeof(buf)), r->header_name[f],
+				 r->p->fields[f].field);
 	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv), col_of(r, f),
 			 "bad date '%s' in column '%s': expected %s",
 			 shown(v, buf, sizeof(buf)), r->header_name[f],
@@ -1427,6 +1398,23 @@ static int lifecycle_stage(const bp_field *v)
 	return -1;
 }
 
+/* lifecycle_stage() through the reader's few remembered values: an
+ * export has a handful of them over millions of rows. */
+static int lifecycle_stage_of(reader *r, const bp_field *v)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_life; i++)
+		if (r->life[i].n == v->n && memcmp(r->life[i].text, v->p, v->n) == 0)
+			return r->life[i].stage;
+	if (r->n_life == LIFE_VALUES || v->n > sizeof(r->life[0].text))
+		return lifecycle_stage(v);
+	memcpy(r->life[r->n_life].text, v->p, v->n);
+	r->life[r->n_life].n = v->n;
+	r->life[r->n_life].stage = lifecycle_stage(v);
+	return r->life[r->n_life++].stage;
+}
+
 /* A contact whose current stage is X must have a date for X or a later
  * stage (whenever it was, as_of aside): one that has none is counted by
  * its stage, and many of them mean the stage columns are not the ones the
@@ -1440,7 +1428,7 @@ static void check_lifecycle(reader *r, const bp_contact *c)
 			dated = 1;
 	r->with_stage_date += dated;
 	if (r->col[C_LIFECYCLE] < 0 ||
-	    (now = lifecycle_stage(get(r, C_LIFECYCLE))) < 0)
+	    (now = lifecycle_stage_of(r, get(r, C_LIFECYCLE))) < 0)
 		return;
 	for (s = now; s < BP_NSTAGES; s++)
 		if (c->stage[s] != BP_TIME_NONE)
@@ -2042,6 +2030,10 @@ static int finish_source(reader *r, bp_err *err)
 		     q->map[S_COST].header, sum);
 	}
 	compare_totals(r);
+	if (q->placeholder_dates)
+		warn(q, "placeholder-dates", "%lld dates are the placeholder for "
+		     "no date (such as 0000-00-00 00:00): read as no date",
+		     (long long)q->placeholder_dates);
 	if (q->empty_export)
 		warn(q, "empty-export", "the export says its period had no data: "
 		     "counted as zero rows");
@@ -2065,6 +2057,8 @@ bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err)
 	in->contacts = bp_idx_new();
 	in->deal_refs = bp_idx_new();
 	in->tz = bp_xcalloc(cfg->n_sources, sizeof(*in->tz));
+	in->threads = default_threads();
+	in->split_min = SPLIT_MIN_BYTES;
 	if (cfg->n_channels > 0xFFF) {
 		bp_err_set(err, BP_ECONFIG, "too many channels (%zu; at most %d)",
 			   cfg->n_channels, 0xFFF);
@@ -2164,27 +2158,39 @@ static void size_index(reader *r, unsigned long long file_bytes)
 		       (size_t)((double)(file_bytes - used) / per_row * 1.05));
 }
 
-static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
+/* Reads the rows until the end of the input (returns 0) or an error
+ * (-1; *csv_failed says whether the reader itself failed, rather than a
+ * row).  `end` is where the input ends, in bytes, for the index's size
+ * and the progress line (shown when `progress`); a set `*stop` ends the
+ * reading early, as an error. */
+static int read_loop(reader *r, bp_idx *seen, unsigned long long end,
+		     int progress, atomic_int *stop, int *csv_failed, bp_err *err)
 {
-	bp_idx *seen = NULL;
 	int rc;
 
-	if (r->src->kind == BP_SRC_DEALS)
-		seen = bp_idx_new();
-	while ((rc = bp_csv_next(r->csv, &r->fields, &r->n, err)) > 0) {
+	*csv_failed = 0;
+	for (;;) {
+		rc = bp_csv_next(r->csv, &r->fields, &r->n, err);
+		if (rc <= 0) {
+			*csv_failed = rc < 0;
+			break;
+		}
 		r->q->rows_read++;
 		if (r->q->rows_read == SIZING_ROWS && r->src->kind == BP_SRC_CONTACTS)
-			size_index(r, file_bytes);
-		if ((r->q->rows_read & 0x3FFFF) == 0 && file_bytes)
+			size_index(r, end);
+		if ((r->q->rows_read & 0xFFF) == 0 && stop && atomic_load(stop))
+			return bp_err_set(err, BP_ESOFTWARE, "stopped");
+		if ((r->q->rows_read & 0x3FFFF) == 0 && end && progress)
 			bp_log_progress("reading %s: %.0f%% (%lld rows)", r->src->id,
 					100.0 * (double)bp_csv_bytes(r->csv) /
-					(double)file_bytes, (long long)r->q->rows_read);
+					(double)end, (long long)r->q->rows_read);
 		rc = not_a_record(r, err);
 		if (rc != 0) {
 			if (rc < 0)
 				break;
 			continue;
 		}
+		r->records++;
 		switch (r->src->kind) {
 		case BP_SRC_CONTACTS: rc = contact_row(r, err); break;
 		case BP_SRC_DEALS: rc = deal_row(r, seen, err); break;
@@ -2194,13 +2200,325 @@ static int read_rows(reader *r, unsigned long long file_bytes, bp_err *err)
 		if (rc < 0)
 			break;
 	}
-	bp_log_progress_done();
-	bp_idx_free(seen);
 	if (rc == 0 && flush_contacts(r, err) < 0)
 		rc = -1;
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- a contacts file read in two halves at once ----
+ *
+ * The second half starts at a record boundary found near the middle
+ * (bp_csv_resync) and is read on a thread of its own into a funnel, an
+ * index and counts of its own, while the first half is read up to that
+ * boundary as usual.  Then the second half's results are added to the
+ * first's, which is what one pass would have made of the file when
+ *   - the first half ended cleanly at the boundary (else it was no
+ *     record boundary: a quoted field went on across it);
+ *   - the second half read without an error (an error must be reported
+ *     with its line, as one pass reports it);
+ *   - no record ID is in both halves (the second one is a duplicate one
+ *     pass would skip: its row is counted already);
+ *   - the source values and campaigns of both fit in one table (which of
+ *     them a full table keeps depends on the order).
+ * Otherwise the second half's results are dropped and it is read again,
+ * after the first, on this thread: slower, never different.  What the
+ * first half finds first wins as in one pass (duplicate IDs, the deal
+ * lists of contacts: its index is looked up first). */
+
+/* Records that must follow a line start, each as wide as the header,
+ * for it to be taken for a record boundary. */
+#define RESYNC_RECORDS 8
+
+typedef struct half {
+	reader *r;           /* the second half's reader */
+	bp_ingest in;        /* the ingest state it reads into */
+	bp_quality q;
+	bp_err err;
+	unsigned long long bytes;
+	int rc;
+	double cpu;          /* seconds of CPU its thread took */
+	atomic_int stop;     /* its results will not be used */
+	pthread_t thread;
+} half;
+
+/* CPU seconds of the calling thread, for the debug line that says how
+ * the halves shared the work. */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int default_threads(void)
+{
+	const char *t = getenv("BOARDPACK_THREADS");
+
+	/* An injected allocation failure must land on the same allocation
+	 * every run. */
+	if ((t && strcmp(t, "1") == 0) || getenv("BOARDPACK_FAIL_ALLOC"))
+		return 1;
+	return sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+}
+
+void bp_ingest_set_threads(bp_ingest *in, int threads,
+			   unsigned long long min_bytes, unsigned long long at)
+{
+	in->threads = threads;
+	in->split_min = min_bytes;
+	in->split_at = at;
+}
+
+static void half_free(half *h)
+{
+	if (!h)
+		return;
+	if (h->r) {
+		bp_csv_close(h->r->csv);
+		values_free(&h->r->values);
+		free(h->r->held_text);
+		free(h->r);
+	}
+	bp_idx_free(h->in.contacts);
+	bp_idx_free(h->in.deal_refs);
+	bp_funnel_free(h->in.f);
+	bp_quality_clear(&h->q);
+	free(h);
+}
+
+/* The second half's reader, from byte `at` to the end of `path`: a copy
+ * of r made before r read a row, so it is r as the header left it, with
+ * state of its own where r's would be shared. */
+static half *half_new(reader *r, const char *path, unsigned long long at,
+		      unsigned long long size, bp_err *err)
+{
+	const bp_funnel *f = r->in->f;
+	half *h = bp_xcalloc(1, sizeof(*h));
+	reader *b = bp_xmalloc(sizeof(*b));
+
+	*b = *r;
+	h->r = b;
+	h->in = *r->in;
+	h->in.f = bp_funnel_new(f->tz, f->as_of, f->first + f->n_months - 1,
+				f->n_months, f->n_channels);
+	h->in.f->mode = f->mode;
+	h->in.contacts = bp_idx_new();
+	h->in.deal_refs = bp_idx_new();
+	h->q.src = r->src;
+	h->bytes = size - at;
+	b->in = &h->in;
+	b->q = &h->q;
+	b->fields = NULL;
+	b->n = 0;
+	memset(&b->values, 0, sizeof(b->values));
+	b->ahead_first = b->ahead_n = 0;
+	bp_date_reader_init(&b->dates, b->src_tz, f->tz);
+	b->csv = bp_csv_open_at(path, r->name, at, bp_csv_delimiter(r->csv),
+				r->width, err);
+	if (!b->csv || bp_csv_project(b->csv, r->col, r->p->n_fields, err) < 0) {
+		half_free(h);
+		return NULL;
+	}
+	atomic_init(&h->stop, 0);
+	return h;
+}
+
+static void *half_run(void *arg)
+{
+	half *h = arg;
+	int csv_failed;
+
+	h->rc = read_loop(h->r, NULL, h->bytes, 0, &h->stop, &csv_failed, &h->err);
+	h->cpu = thread_cpu();
+	return NULL;
+}
+
+/* Every count of the second half's quality record, added to q's. */
+static void quality_add(bp_quality *q, const bp_quality *b)
+{
+	int s;
+
+	q->rows_read += b->rows_read;
+	q->rows_used += b->rows_used;
+	q->footer_rows += b->footer_rows;
+	q->duplicates += b->duplicates;
+	q->missing_id += b->missing_id;
+	q->bad_dates += b->bad_dates;
+	q->placeholder_dates += b->placeholder_dates;
+	q->stage_before_create += b->stage_before_create;
+	q->after_as_of += b->after_as_of;
+	q->unmatched_rows += b->unmatched_rows;
+	q->won_without_amount += b->won_without_amount;
+	q->won_without_close_date += b->won_without_close_date;
+	q->lost_without_close_date += b->lost_without_close_date;
+	q->unknown_contact += b->unknown_contact;
+	q->no_association += b->no_association;
+	q->notes_rows += b->notes_rows;
+	q->negative_cost += b->negative_cost;
+	q->sanitized_values += b->sanitized_values;
+	q->truncated_values += b->truncated_values;
+	q->unlisted_values += b->unlisted_values;
+	for (s = 0; s < BP_NSTAGES; s++)
+		q->stage_mismatch[s] += b->stage_mismatch[s];
+	q->stage_mismatch_rows += b->stage_mismatch_rows;
+	q->empty_export |= b->empty_export;
+}
+
+/* The footer-like rows either half ended with (hold_footer): the first
+ * half's are settled by a record of the second, as one pass settles
+ * them, or go on with the second's when it has none; what waits at the
+ * second half's end is the file's. */
+static void merge_held(reader *r, reader *b)
+{
+	if (r->held && b->records) {
+		r->q->missing_id += r->held_no_id;
+		r->held = r->held_no_id = 0;
+	}
+	if (!r->held) {
+		free(r->held_text);
+		r->held = b->held;
+		r->held_no_id = b->held_no_id;
+		r->held_line = b->held_line;
+		r->held_text = b->held_text;
+		b->held_text = NULL;
+		return;
+	}
+	r->held += b->held;
+	r->held_no_id += b->held_no_id;
+	if (!r->held_line && b->held_line) {
+		r->held_line = b->held_line;
+		free(r->held_text);
+		r->held_text = b->held_text;
+		b->held_text = NULL;
+	}
+}
+
+/* Adds the second half's results to r's, when they are what one pass
+ * would have made (see above).  Returns 0, or -1 with r unchanged. */
+static int merge_half(reader *r, half *h)
+{
+	reader *b = h->r;
+	size_t i;
+
+	if (!bp_idx_disjoint(r->in->contacts, h->in.contacts)) {
+		bp_log_debug("%s: a record ID is in both halves", r->src->id);
+		return -1;
+	}
+	/* Footer-like rows before the boundary that records follow: one
+	 * pass names the first in an error, with the line of the record. */
+	if (r->held && r->held_line && b->records) {
+		bp_log_debug("%s: a footer-like row before the boundary", r->src->id);
+		return -1;
+	}
+	if (r->values.count + b->values.count > MAX_CACHED_VALUES ||
+	    bp_funnel_merge(r->in->f, h->in.f) < 0) {
+		bp_log_debug("%s: too many values, or sums past 64 bits", r->src->id);
+		return -1;
+	}
+	/* Nothing below can fail. */
+	bp_idx_chain(r->in->contacts, h->in.contacts);
+	bp_idx_chain(r->in->deal_refs, h->in.deal_refs);
+	h->in.contacts = h->in.deal_refs = NULL;
+	for (i = 0; i < b->values.cap; i++) {
+		const value_entry *e = &b->values.e[i];
+		value_entry *to;
+
+		if (!e->s)
+			continue;
+		to = values_get(&r->values, r->src, r->in->other, e->s, e->n, e->cut);
+		assert(to);
+		to->count += e->count;
+	}
+	merge_held(r, b);
+	quality_add(r->q, &h->q);
+	r->with_stage_date += b->with_stage_date;
+	r->records += b->records;
+	if (b->first_created != BP_TIME_NONE &&
+	    (r->first_created == BP_TIME_NONE || b->first_created < r->first_created))
+		r->first_created = b->first_created;
+	r->more_bytes = bp_csv_bytes(b->csv);
+	r->q->threads = 2;
+	return 0;
+}
+
+/* Reads a contacts file in two halves when a record boundary is found
+ * near `at` (see above); returns 1 when it did not try, else what
+ * read_loop() returns for the whole file. */
+static int read_halves(reader *r, const char *path, unsigned long long size,
+		       bp_err *err)
+{
+	unsigned long long start = bp_csv_bytes(r->csv), from;
+	long long at;
+	half *h;
+	double cpu, merged;
+	int rc, csv_failed;
+
+	from = r->in->split_at ? r->in->split_at : start + (size - start) / 2;
+	at = bp_csv_resync(path, from > start ? from : start,
+			   bp_csv_delimiter(r->csv), r->width, RESYNC_RECORDS, err);
+	/* The stop first: it also says whether the file is UTF-8. */
+	if (at <= (long long)start ||
+	    bp_csv_stop_at(r->csv, (unsigned long long)at, err) < 0) {
+		bp_err_clear(err);
+		return 1;
+	}
+	h = half_new(r, path, (unsigned long long)at, size, err);
+	if (!h || pthread_create(&h->thread, NULL, half_run, h) != 0) {
+		half_free(h);
+		bp_err_clear(err);
+		return bp_csv_stop_at(r->csv, 0, err) < 0 ? -1 : 1;
+	}
+	bp_log_debug("%s: reading from byte %lld on a second thread", r->src->id, at);
+	cpu = thread_cpu();
+	rc = read_loop(r, NULL, (unsigned long long)at, 1, NULL, &csv_failed, err);
+	cpu = thread_cpu() - cpu;
+	if (rc < 0)
+		atomic_store(&h->stop, 1);
+	pthread_join(h->thread, NULL);
+	if (rc < 0 && !csv_failed) {
+		half_free(h);
+		return -1;
+	}
+	merged = thread_cpu();
+	if (rc == 0 && h->rc == 0 && merge_half(r, h) == 0) {
+		bp_log_debug("%s: halves merged; CPU seconds: first half %.3f, "
+			     "second %.3f, merge %.3f", r->src->id, cpu, h->cpu,
+			     thread_cpu() - merged);
+		half_free(h);
+		return 0;
+	}
+	bp_log_debug("%s: reading the second half again, after the first (%s)",
+		     r->src->id, rc < 0 ? err->msg : h->rc < 0 ? h->err.msg :
+		     "its results cannot be merged");
+	half_free(h);
+	bp_err_clear(err);
+	if (bp_csv_stop_at(r->csv, 0, err) < 0)
+		return -1;
+	return read_loop(r, NULL, size, 1, NULL, &csv_failed, err);
+}
+
+static int read_rows(reader *r, const char *path, unsigned long long file_bytes,
+		     bp_err *err)
+{
+	bp_idx *seen = NULL;
+	int rc = 1, csv_failed;
+
+	r->q->threads = 1;
+	if (r->src->kind == BP_SRC_CONTACTS && r->in->threads >= 2 &&
+	    file_bytes >= r->in->split_min && file_bytes)
+		rc = read_halves(r, path, file_bytes, err);
+	if (rc > 0) {
+		if (r->src->kind == BP_SRC_DEALS)
+			seen = bp_idx_new();
+		rc = read_loop(r, seen, file_bytes, 1, NULL, &csv_failed, err);
+	}
+	bp_log_progress_done();
+	bp_idx_free(seen);
 	/* What waited at the end is the footer. */
 	r->q->footer_rows += r->held;
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 /* The GA4 "Reports snapshot" export stacks a dozen small tables, each
@@ -2276,10 +2594,11 @@ static int read_source(reader *r, const char *path, bp_err *err)
 	    bp_csv_project(r->csv, r->col, r->p->n_fields, err) < 0)
 		return -1;
 	declare_columns(r);
-	if (read_rows(r, stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0,
-		      err) < 0)
+	r->width = n_hdr;
+	if (read_rows(r, path, stat(path, &st) == 0 ?
+		      (unsigned long long)st.st_size : 0, err) < 0)
 		return -1;
-	r->q->bytes = bp_csv_bytes(r->csv);
+	r->q->bytes = bp_csv_bytes(r->csv) + r->more_bytes;
 	collect_unmatched(r);
 	return finish_source(r, err);
 }
@@ -2298,6 +2617,7 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	q->src = src;
 	r->src_tz = in->tz[src - in->cfg->sources] ?
 		    in->tz[src - in->cfg->sources] : in->f->tz;
+	bp_date_reader_init(&r->dates, r->src_tz, in->f->tz);
 	r->p = preset_find(src->kind, src->preset);
 	if (!r->p) {
 		bp_err_set(err, BP_ECONFIG, "unknown %s preset '%s'",

@@ -5,10 +5,12 @@
 #include "mem.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -16,8 +18,9 @@
 #include <libxml/xmlmemory.h>
 
 /* The allocation that is to fail for a test (0: none), and how many have
- * been made since bp_mem_init. */
-static unsigned long fail_at, made;
+ * been made since bp_mem_init (by any thread). */
+static unsigned long fail_at;
+static atomic_ulong made;
 
 _Noreturn void bp_oom(void)
 {
@@ -60,6 +63,33 @@ void *bp_xrealloc(void *p, size_t n)
 	if (!q)
 		bp_oom();
 	return q;
+}
+
+void *bp_xcalloc_huge(size_t n, size_t size)
+{
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		bp_oom();
+	if (n * size < BP_HUGE_MIN)
+		return bp_xcalloc(n, size);
+	p = injected() ? MAP_FAILED : mmap(NULL, n * size, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		bp_oom();
+#ifdef MADV_HUGEPAGE
+	/* Only a hint: refused, the memory is the same. */
+	(void)madvise(p, n * size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+void bp_free_huge(void *p, size_t n, size_t size)
+{
+	if (n * size < BP_HUGE_MIN)
+		free(p);
+	else if (p)
+		munmap(p, n * size);
 }
 
 void *bp_xreallocarray(void *p, size_t n, size_t size)

@@ -1050,6 +1050,7 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		set_int(s, "duplicates", q[i].duplicates);
 		set_int(s, "missing-id", q[i].missing_id);
 		set_int(s, "bad-dates", q[i].bad_dates);
+		set_int(s, "placeholder-dates", q[i].placeholder_dates);
 		set_int(s, "stage-before-create", q[i].stage_before_create);
 		set_int(s, "after-as-of", q[i].after_as_of);
 		set_int(s, "unmatched-rows", q[i].unmatched_rows);

@@ -318,17 +318,25 @@ static int64_t frac_units(const digits *d)
 
 int bp_num_money_mark(const char *s, size_t n, bp_money *out, char mark[8])
 {
-	digits d;
-	int64_t ip, fp;
-	int neg;
+	int64_t ip;
 
-	mark[0] = '\0';
 	if (plain_digits(s, n, &ip)) {
+		mark[0] = '\0';
 		if (ip > BP_MONEY_MAX / BP_MONEY_SCALE)
 			return BP_NUM_RANGE;
 		*out = ip * BP_MONEY_SCALE;
 		return 1;
 	}
+	return bp_num_money_general(s, n, out, mark);
+}
+
+int bp_num_money_general(const char *s, size_t n, bp_money *out, char mark[8])
+{
+	digits d;
+	int64_t ip, fp;
+	int neg;
+
+	mark[0] = '\0';
 	if (bp_num_missing(s, n))
 		return 0;
 	trim(&s, &n);
@@ -392,12 +400,17 @@ int bp_num_currency_ok(const char *mark, const char *code)
 
 int bp_num_count(const char *s, size_t n, int64_t *out)
 {
+	if (plain_digits(s, n, out))
+		return 1;
+	return bp_num_count_general(s, n, out);
+}
+
+int bp_num_count_general(const char *s, size_t n, int64_t *out)
+{
 	digits d;
 	int64_t v;
 	int neg;
 
-	if (plain_digits(s, n, out))
-		return 1;
 	if (bp_num_missing(s, n))
 		return 0;
 	trim(&s, &n);

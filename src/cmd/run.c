@@ -36,6 +36,7 @@ typedef struct run_state {
 	bp_snapshot *snap;
 	bp_funnel *funnel;
 	bp_ingest *ingest;
+	size_t index_bytes;        /* the join index's, before it is freed */
 	bp_quality *quality;
 	bp_source_file *files;
 	char **names;              /* each source's path inside the snapshot */
@@ -265,7 +266,7 @@ static void log_timing(const run_state *s, const double *t)
 	bp_log_debug("timing: fetch=%.4f read=%.4f model=%.4f render=%.4f "
 		     "snapshot=%.4f rows=%lld bytes=%llu index_bytes=%zu",
 		     t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3],
-		     t[5] - t[4], rows, bytes, bp_ingest_index_bytes(s->ingest));
+		     t[5] - t[4], rows, bytes, s->index_bytes);
 }
 
 /* Starts the snapshot.  Names are stamped to the second, so a run that
@@ -397,6 +398,10 @@ int cmd_run(const bp_opts *o)
 	t[1] = seconds();
 	if (read_sources(&s, &err) < 0)
 		goto failed;
+	/* The join index is the run's largest memory: gone before rendering. */
+	s.index_bytes = bp_ingest_index_bytes(s.ingest);
+	bp_ingest_free(s.ingest);
+	s.ingest = NULL;
 	t[2] = seconds();
 
 	info.generated = s.t.now;

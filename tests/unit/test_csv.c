@@ -1285,10 +1285,133 @@ static void test_csv_projection_portable_same_as_full_split(void **state)
 	assert_int_equal(unsetenv("BP_CSV_PORTABLE"), 0);
 }
 
+/* ---- reading a file in parts ---- */
+
+/* A file of the tests' own, for the functions that need a path. */
+static const char *part_file(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/bp-csv-part-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static const char parts[] =
+	"id,note,n\n"
+	"1,\"two\nlines\",a\n"
+	"2,\"one\",b\r\n"
+	"3,\"x\ny\nz\",c\n"
+	"4,plain,d\n"
+	"5,\"q \"\"w\"\"\",e\n";
+
+/* From inside a quoted field with line breaks, the next line start that
+ * records follow is the next record's; a line start inside quotes is
+ * turned down. */
+static void test_csv_resync_skips_line_breaks_inside_quotes(void **state)
+{
+	const char *path = part_file(parts);
+	const char *rec3 = strstr(parts, "3,"), *rec4 = strstr(parts, "4,");
+
+	(void)state;
+	/* Inside record 1's note: its "lines" line has 2 fields, not 3. */
+	assert_int_equal(bp_csv_resync(path, 12, ',', 3, 2, &err),
+			 strstr(parts, "2,") - parts);
+	/* Inside record 3's note: "y" and "z\",c" are no records. */
+	assert_int_equal(bp_csv_resync(path, (unsigned long long)(rec3 - parts + 5),
+				       ',', 3, 2, &err), rec4 - parts);
+	/* Three fields a record, not four: none. */
+	assert_int_equal(bp_csv_resync(path, 0, ',', 4, 2, &err), -1);
+	unlink(path);
+}
+
+/* A stop at a record boundary ends the file there; lifted, the rest
+ * reads as if it had never been.  A stop inside a quoted field reads as
+ * an unterminated quote, and lifting it then reads the record whole. */
+static void test_csv_stop_at_ends_the_file_there_until_lifted(void **state)
+{
+	const char *path = part_file(parts);
+	unsigned long long rec3 = (unsigned long long)(strstr(parts, "3,") - parts);
+	bp_csv *r;
+	bp_field *f;
+	size_t n;
+
+	(void)state;
+	r = bp_csv_open(path, NULL, &err);
+	assert_non_null(r);
+	assert_int_equal(bp_csv_header(r, accept_first, NULL, 0, &f, &n, &err), 0);
+	assert_int_equal(bp_csv_stop_at(r, rec3, &err), 0);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_string_equal(f[0].p, "1");
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_string_equal(f[0].p, "2");
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 0);
+	assert_int_equal(bp_csv_stop_at(r, 0, &err), 0);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_string_equal(f[1].p, "x\ny\nz");
+	assert_int_equal(bp_csv_line(r), 5);
+	bp_csv_close(r);
+
+	r = bp_csv_open(path, NULL, &err);
+	assert_int_equal(bp_csv_header(r, accept_first, NULL, 0, &f, &n, &err), 0);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_int_equal(bp_csv_stop_at(r, rec3 + 6, &err), 0);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "unterminated quote"));
+	assert_int_equal(bp_csv_stop_at(r, 0, &err), 0);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_string_equal(f[1].p, "x\ny\nz");
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_string_equal(f[1].p, "q \"w\"");
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 0);
+	/* A stop before what was handed out is refused. */
+	assert_int_equal(bp_csv_stop_at(r, 5, &err), -1);
+	bp_csv_close(r);
+	unlink(path);
+}
+
+/* A reader opened at a record boundary splits the records there as a
+ * reader from the start does, projection included. */
+static void test_csv_open_at_reads_from_the_offset(void **state)
+{
+	const char *path = part_file(parts);
+	unsigned long long rec3 = (unsigned long long)(strstr(parts, "3,") - parts);
+	static const int cols[] = { 2 };
+	bp_csv *r;
+	bp_field *f;
+	size_t n;
+
+	(void)state;
+	r = bp_csv_open_at(path, NULL, rec3, ',', 3, &err);
+	assert_non_null(r);
+	assert_int_equal(bp_csv_project(r, cols, 1, &err), 0);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_int_equal(n, 3);
+	assert_string_equal(f[0].p, "3");
+	assert_string_equal(f[1].p, "");
+	assert_string_equal(f[2].p, "c");
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_string_equal(f[2].p, "d");
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+	assert_int_equal(bp_csv_next(r, &f, &n, &err), 0);
+	assert_int_equal(bp_csv_bytes(r), sizeof(parts) - 1 - rec3);
+	bp_csv_close(r);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_plain_comma_records),
+		cmocka_unit_test(test_csv_resync_skips_line_breaks_inside_quotes),
+		cmocka_unit_test(test_csv_stop_at_ends_the_file_there_until_lifted),
+		cmocka_unit_test(test_csv_open_at_reads_from_the_offset),
 		cmocka_unit_test(test_csv_utf8_bom_skipped),
 		cmocka_unit_test(test_csv_no_bom_first_bytes_kept),
 		cmocka_unit_test(test_csv_utf16le_decoded),

@@ -844,6 +844,32 @@ static void test_date_parse_surrounding_blanks_ignored(void **state)
 	assert_civil(&c, 2026, 7, 8, 0, 0, 0);
 }
 
+/* The "no date" placeholder is not a date, and is told apart from typos
+ * and from real dates of year 0. */
+static void test_date_placeholder_all_zero_dates_only(void **state)
+{
+	static const char *const yes[] = {
+		"0000-00-00", "0000-00-00 00:00", " 0000-00-00 00:00:00 ",
+		"0000-00-00T00:00:00.000Z", "0000-00-00T00:00:00+00:00",
+		"00/00/0000", "00000000",
+	};
+	static const char *const no[] = {
+		"", "--", "0000-00", "000000", "0000-01-01", "0000-00-00 00:01",
+		"2026-00-00", "0000-00-00 n/a", "0000-00-00x",
+	};
+	bp_civil c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		assert_int_equal(parse(yes[i], &c), -1);
+		assert_true(bp_date_placeholder(yes[i], strlen(yes[i])));
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(bp_date_placeholder(no[i], strlen(no[i])));
+	assert_false(bp_date_placeholder(NULL, 0));
+}
+
 /* The length is honoured: the text need not end at n. */
 static void test_date_parse_reads_only_n_bytes(void **state)
 {
@@ -1167,6 +1193,7 @@ int main(void)
 		cmocka_unit_test(test_date_parse_surrounding_blanks_ignored),
 		cmocka_unit_test(test_date_parse_reads_only_n_bytes),
 		cmocka_unit_test(test_date_parse_garbage_invalid),
+		cmocka_unit_test(test_date_placeholder_all_zero_dates_only),
 		cmocka_unit_test(test_date_parse_us_month_day_year),
 		cmocka_unit_test(test_date_parse_us_time_with_am_pm),
 		cmocka_unit_test(test_date_parse_year_first_slashes),

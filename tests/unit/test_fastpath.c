@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
@@ -132,6 +133,102 @@ static void test_fastpath_money_plain_digits_equal_general(void **state)
 	}
 }
 
+/* bp_date_read() against bp_date_parse() and bp_civil_to_time() on one
+ * value: same result code, instant and time flag. */
+static void same_instant(bp_date_reader *dr, const char *text)
+{
+	bp_civil c;
+	bp_time t, want;
+	int has_time, rc = bp_date_read(dr, text, strlen(text), NULL, &t, &has_time);
+	int want_rc = bp_date_parse(text, strlen(text), NULL, &c);
+
+	want = want_rc > 0 ? bp_civil_to_time(&c, dr->src, dr->report) : BP_TIME_NONE;
+	if (rc != want_rc || t != want || has_time != (want_rc > 0 && c.has_time))
+		fail_msg("'%s' in %s: read gives %d %lld, parse gives %d %lld", text,
+			 bp_tz_name(dr->src), rc, (long long)t, want_rc,
+			 (long long)want);
+}
+
+/* Stamps in the shapes read by position, every 20 minutes of every day
+ * around the clock changes of a few zones (a half-hour one among them),
+ * and every day of 1969-2040 at one time, read forward and then
+ * backward so that each day is met first and again. */
+static void test_fastpath_date_reader_equals_general_in_zones(void **state)
+{
+	static const char *const zones[] = { "America/New_York", "Australia/Lord_Howe",
+					     "Asia/Seoul", "Europe/London", "UTC" };
+	static const char *const shapes[] = { "%s %02d:%02d", "%sT%02d:%02d:%02d",
+					      "%s %02d:%02d:%02d.%03d", "%sT%02d:%02d:%02d.%03dZ" };
+	int64_t first = bp_days_from_civil(1969, 1, 1), last = bp_days_from_civil(2040, 12, 31);
+	size_t z;
+
+	(void)state;
+	for (z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+		bp_err err = { 0 };
+		bp_tz *src = bp_tz_load(zones[z], &err), *report = bp_tz_load("Asia/Seoul", &err);
+		bp_date_reader *dr = calloc(1, sizeof(*dr));
+		int pass;
+
+		assert_non_null(src);
+		assert_non_null(report);
+		bp_date_reader_init(dr, src, report);
+		for (pass = 0; pass < 2; pass++) {
+			int64_t k;
+
+			for (k = 0; k <= last - first; k++) {
+				int64_t day = pass ? last - k : first + k, u = day - first;
+				int y, m, d, mins;
+				char date[16], text[48];
+				bp_time noon = bp_tz_from_local(src, day * 86400 + 43200);
+				int near = bp_tz_offset(src, noon - 86400) != bp_tz_offset(src, noon + 86400);
+
+				bp_civil_from_days(day, &y, &m, &d);
+				snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
+				same_instant(dr, date);
+				for (mins = (int)(u % 7) * 11; mins < 1440; mins += near ? 20 : 1440) {
+					snprintf(text, sizeof(text), shapes[(u + mins) % 4], date,
+						 mins / 60, mins % 60, (int)(u % 60), (int)(u % 1000));
+					same_instant(dr, text);
+				}
+			}
+		}
+		free(dr);
+		bp_tz_free(src);
+		bp_tz_free(report);
+	}
+}
+
+/* Values the position reading must leave to the general parser, met
+ * after the real days they could be mistaken for. */
+static void test_fastpath_date_reader_impossible_and_odd_values(void **state)
+{
+	static const char *const values[] = {
+		"2026-09-01 10:00", "2026-08-33 10:00", "2027-01-01", "2026-13-01",
+		"2025-12-15", "2026-00-15", "1970-01-01 00:00", "0000-00-00 00:00",
+		"0000-00-00", "2026-02-28 10:00", "2026-02-29 10:00", "2024-02-29",
+		"2026-10-05T24:00", "2026-10-05 23:60", "2026-10-05 23:59:60",
+		"2026-10-05 7:05", "2026-10-05  07:05", "2026-10-05t07:05",
+		"2026-10-05T07:05Z", "2026-10-05T07:05:09.Z", "2026-10-05T07:05:09.1234567890Z",
+		"2026-10-05T07:05:09,5Z", "2026-10-05T07:05:09+09:00", "2026-10-05 07:05 PM",
+		" 2026-10-05 07:05", "2026-10-05 07:05 ", "2026-10-05 07:05x", "2026-1a-05",
+		"20a6-10-05", "2026-10-05 07:0", "2026-10-05 07:05:0", "--", "",
+	};
+	bp_err err = { 0 };
+	bp_tz *src = bp_tz_load("America/New_York", &err);
+	bp_date_reader *dr = calloc(1, sizeof(*dr));
+	size_t i;
+
+	(void)state;
+	assert_non_null(src);
+	bp_date_reader_init(dr, src, NULL);
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		same_instant(dr, values[i]);
+	for (i = sizeof(values) / sizeof(values[0]); i-- > 0;)
+		same_instant(dr, values[i]);
+	free(dr);
+	bp_tz_free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +236,8 @@ int main(void)
 		cmocka_unit_test(test_fastpath_api_timestamps_with_zone),
 		cmocka_unit_test(test_fastpath_invalid_dates_rejected_by_both),
 		cmocka_unit_test(test_fastpath_money_plain_digits_equal_general),
+		cmocka_unit_test(test_fastpath_date_reader_equals_general_in_zones),
+		cmocka_unit_test(test_fastpath_date_reader_impossible_and_odd_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+
 #include "funnel.h"
 
 #define OTHER 2
@@ -431,6 +433,43 @@ static void test_funnel_pipeline_lost_and_open_deals(void **state)
 	bp_tz_free(tz);
 }
 
+/* The month of an instant through the funnel's table of month bounds is
+ * bp_month_of()'s, at each second around every month edge from 1990 to
+ * 2040 (inside the table and past both of its ends), in zones with DST,
+ * a half-hour DST and a midnight change, taken in an order that jumps
+ * about. */
+static void test_funnel_month_of_matches_month_of_around_every_edge(void **state)
+{
+	static const char *const zones[] = { "America/New_York", "Australia/Lord_Howe",
+					     "America/Sao_Paulo", "Asia/Seoul" };
+	static const int64_t around[] = { -86400, -3601, -1, 0, 1, 3599, 86400 };
+	size_t z, k;
+
+	(void)state;
+	for (z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+		bp_err err = { 0 };
+		bp_tz *tz = bp_tz_load(zones[z], &err);
+		bp_funnel *f;
+		bp_month m;
+
+		assert_non_null(tz);
+		f = bp_funnel_new(tz, T(2026, 10, 31, 0), M(2026, 10), 14, 2);
+		assert_non_null(f);
+		for (k = 0; k < sizeof(around) / sizeof(around[0]); k++)
+			for (m = M(1990, 1); m <= M(2040, 12); m++) {
+				bp_month mm = (m * 7919) % (M(2040, 12) - M(1990, 1)) + M(1990, 1);
+				bp_time t = bp_month_start(tz, mm) + around[k];
+
+				if (bp_funnel_month_of(f, t) != bp_month_of(tz, t))
+					fail_msg("%s: %lld gives month %d, bp_month_of %d", zones[z],
+						 (long long)t, bp_funnel_month_of(f, t),
+						 bp_month_of(tz, t));
+			}
+		bp_funnel_free(f);
+		bp_tz_free(tz);
+	}
+}
+
 /* Every figure's bound is the sum of the magnitudes added to any cell: a
  * row that would take it past 64 bits is refused (naming the figure) and
  * leaves the cells as they were, so every sum of cells still fits, the
@@ -503,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_funnel_any_mode_enters_by_own_date),
 		cmocka_unit_test(test_funnel_mode_names),
 		cmocka_unit_test(test_funnel_pipeline_lost_and_open_deals),
+		cmocka_unit_test(test_funnel_month_of_matches_month_of_around_every_edge),
 		cmocka_unit_test(test_funnel_add_refuses_sums_past_64_bits),
 	};
 

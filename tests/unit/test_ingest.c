@@ -303,6 +303,113 @@ static void test_ingest_bad_create_date_is_fatal_with_place(void **state)
 	assert_non_null(strstr(x->err.msg, "bad date '31.10.2026' in column 'Create Date'"));
 }
 
+/* "0000-00-00 00:00" is how some exports write "no date": the contact
+ * did not become a customer (not on 1970-01-01), whether or not a row
+ * before it had a real date, and the placeholder is counted and warned. */
+static void test_ingest_placeholder_date_is_no_date_counted_and_warned(void **state)
+{
+	fx *x = *state;
+	const bp_warning *w;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-10-01 10:00,Paid search,,0000-00-00 00:00,\n"
+		"2,2026-10-01 11:00,Paid search,1970-01-01 00:00,2026-10-02 10:00,\n"
+		"3,2026-10-01 12:00,Paid search,0000-00-00,0000-00-00 00:00,\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->contacts, 3);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->reached[BP_CUSTOMER], 1);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->reached[BP_LEAD], 1);
+	assert_int_equal(x->q[0].placeholder_dates, 3);
+	assert_int_equal(x->q[0].bad_dates, 0);
+	w = bp_quality_warning(&x->q[0], "placeholder-dates");
+	assert_non_null(w);
+	assert_non_null(strstr(w->text, "3 dates"));
+}
+
+/* A create date is required: the placeholder there stops the run. */
+static void test_ingest_placeholder_create_date_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-10-01 10:00,Paid search,,,\n"
+		"2,0000-00-00 00:00,Paid search,,,\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 3);
+	assert_non_null(strstr(x->err.msg, "'0000-00-00 00:00' in column 'Create Date' "
+				"stands for no date"));
+}
+
+/* Days that do not exist, each after and before a real day that a
+ * careless reading would take it for (2026-08-33 as 2026-09-01,
+ * 2026-13-01 as 2027-01-01, 2026-00-15 as 2025-12-15): refused the same
+ * whatever came before. */
+static const char *const impossible[][2] = {
+	{ "2026-09-01", "2026-08-33" },
+	{ "2027-01-01", "2026-13-01" },
+	{ "2025-12-15", "2026-00-15" },
+	{ "2026-10-01", "2026-09-31" },
+	{ "2028-03-01", "2027-02-29" },
+};
+
+static void impossible_dates(fx *x, int real_first)
+{
+	char text[2048], *o = text;
+	size_t i, n = sizeof(impossible) / sizeof(impossible[0]);
+
+	o += sprintf(o, CONTACT_HEADER);
+	for (i = 0; i < n; i++) {
+		const char *a = impossible[i][!real_first], *b = impossible[i][real_first];
+
+		o += sprintf(o, "%zu,2026-10-01 10:00,Paid search,%s 10:00,,\n", 2 * i + 1, a);
+		o += sprintf(o, "%zu,2026-10-01 10:00,Organic search,%s 10:00,,\n", 2 * i + 2, b);
+	}
+	assert_int_equal(feed(x, 0, text), 0);
+	assert_int_equal(x->q[0].bad_dates, (int64_t)n);
+	/* Every real lead date counts (all lie on or before as_of but the
+	 * 2027 and 2028 ones); no impossible one does. */
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), real_first ? PAID : ORGANIC)
+			 ->reached[BP_LEAD], 3);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), real_first ? ORGANIC : PAID)
+			 ->reached[BP_LEAD], 0);
+}
+
+static void test_ingest_impossible_dates_refused_after_real_ones(void **state)
+{
+	impossible_dates(*state, 1);
+}
+
+static void test_ingest_impossible_dates_refused_before_real_ones(void **state)
+{
+	impossible_dates(*state, 0);
+}
+
+/* The same for a required date: fatal in either order. */
+static void test_ingest_impossible_create_date_fatal_in_either_order(void **state)
+{
+	fx *x = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(impossible) / sizeof(impossible[0]); i++) {
+		char text[512];
+
+		snprintf(text, sizeof(text), CONTACT_HEADER
+			 "1,%s 10:00,Paid search,,,\n2,%s 11:00,Paid search,,,\n",
+			 impossible[i][0], impossible[i][1]);
+		bp_quality_clear(&x->q[0]);
+		assert_int_equal(feed(x, 0, text), -1);
+		assert_int_equal(x->err.line, 3);
+		assert_non_null(strstr(x->err.msg, impossible[i][1]));
+		snprintf(text, sizeof(text), CONTACT_HEADER
+			 "1,%s 10:00,Paid search,,,\n2,%s 11:00,Paid search,,,\n",
+			 impossible[i][1], impossible[i][0]);
+		bp_quality_clear(&x->q[0]);
+		assert_int_equal(feed(x, 0, text), -1);
+		assert_int_equal(x->err.line, 2);
+		assert_non_null(strstr(x->err.msg, impossible[i][1]));
+	}
+}
+
 static void test_ingest_missing_required_column_names_it(void **state)
 {
 	fx *x = *state;
@@ -1074,6 +1181,11 @@ int main(void)
 		T(test_ingest_bad_optional_date_counted_as_missing),
 		T(test_ingest_stage_before_create_kept_and_counted),
 		T(test_ingest_bad_create_date_is_fatal_with_place),
+		T(test_ingest_placeholder_date_is_no_date_counted_and_warned),
+		T(test_ingest_placeholder_create_date_is_fatal),
+		T(test_ingest_impossible_dates_refused_after_real_ones),
+		T(test_ingest_impossible_dates_refused_before_real_ones),
+		T(test_ingest_impossible_create_date_fatal_in_either_order),
 		T(test_ingest_missing_required_column_names_it),
 		T(test_ingest_column_override_with_date_format),
 		T(test_ingest_deal_joins_by_contact_column_and_by_contact_list),
