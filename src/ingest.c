@@ -1276,10 +1276,10 @@ static int footer_like(const reader *r)
 		s = get(r, 0)->p;
 		len = get(r, 0)->n;
 		trim(&s, &len);
-		if (len == 0)
-			return 1;
 		if (r->col[0] != 0)
-			return 0;
+			return len == 0;
+		/* The ID comes first: an empty one with the record's other
+		 * fields is a record without an ID, not a footer. */
 		for (f = 1; f < r->p->n_fields; f++)
 			if ((r->p->fields[f].flags & F_REQUIRED) && r->col[f] > 0 &&
 			    !holds_nothing(r, (int)f))
@@ -1304,9 +1304,11 @@ static void hold_footer(reader *r)
 {
 	const char *s = r->n ? r->fields[0].p : "";
 	size_t len = r->n ? r->fields[0].n : 0;
-	int no_id = (r->src->kind == BP_SRC_CONTACTS ||
-		     r->src->kind == BP_SRC_DEALS) && r->col[0] != 0;
+	int no_id;
 
+	trim(&s, &len);
+	no_id = (r->src->kind == BP_SRC_CONTACTS || r->src->kind == BP_SRC_DEALS) &&
+		(r->col[0] != 0 || len == 0);
 	r->held++;
 	if (no_id) {
 		r->held_no_id++;
@@ -1314,7 +1316,6 @@ static void hold_footer(reader *r)
 	}
 	if (r->held_line)
 		return;
-	trim(&s, &len);
 	r->held_line = bp_csv_line(r->csv);
 	free(r->held_text);
 	r->held_text = bp_text_dup(s, len, 60, NULL);

@@ -1124,6 +1124,23 @@ static void test_ingest_footer_in_the_id_column(void **state)
 	assert_int_equal(x->q[0].missing_id, 0);
 }
 
+/* With the record ID in the first column, a row whose ID is empty but
+ * whose other fields are there is a record without an ID among the
+ * records, counted, not a footer line that stops the run. */
+static void test_ingest_empty_first_column_id_is_missing_not_footer(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-10-01 10:00,Paid search,,,\n"
+		",2026-10-02 10:00,Paid search,,,\n"
+		"2,2026-10-02 10:00,Paid search,,,\n"
+		"Total,,,,,\n"), 0);
+	assert_int_equal(bp_funnel_cohort(x->f, M(2026, 10), PAID)->contacts, 2);
+	assert_int_equal(x->q[0].missing_id, 1);
+	assert_int_equal(x->q[0].footer_rows, 1);
+}
+
 /* A line shaped like a footer with records after it is neither: the run
  * stops naming it, rather than drop or count it. */
 static void test_ingest_footer_shape_before_records_is_fatal(void **state)
@@ -1228,6 +1245,7 @@ int main(void)
 		T(test_ingest_record_id_too_long_is_fatal),
 		T(test_ingest_footer_known_by_shape_not_first_word),
 		T(test_ingest_footer_in_the_id_column),
+		T(test_ingest_empty_first_column_id_is_missing_not_footer),
 		T(test_ingest_footer_shape_before_records_is_fatal),
 		T(test_ingest_spend_total_rows_by_shape),
 	};
