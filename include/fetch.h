@@ -11,7 +11,12 @@
  * never appear in messages or logs: URLs are shown without
  * "user:password@" and without their query string.
  *
- * Each source is downloaded to a staging file of this run's own
+ * A file:// source is not downloaded: it is checked (a readable regular
+ * file, not empty, under the size cap) and read where it is, so a large
+ * local export costs one read, not a copy into the cache first; the
+ * snapshot keeps the bytes the run read (snapshot.h).
+ *
+ * Each other source is downloaded to a staging file of this run's own
  * ("<cache>/.<id>.XXXXXX", fs.h) and renamed to "<cache>/<id>" only when
  * complete and plausible (not empty, not an HTML page, under the size
  * cap, and with a check, its header row read as the source's export), so
@@ -42,8 +47,10 @@
 #include "conn.h"
 #include "err.h"
 
-/* Where source `src` lands in `cache`: "<cache>/<id>", a file, or for a
- * connector's source the folder of its pull (conn.h).  Caller frees. */
+/* Where source `src` is read from: a file:// source's own file (it is
+ * read in place, never copied into the cache); else where it lands in
+ * `cache`: "<cache>/<id>", a file, or for a connector's source the
+ * folder of its pull (conn.h).  Caller frees. */
 char *bp_fetch_path(const char *cache, const bp_source *src);
 
 /* Whether a body that starts with the `n` bytes at `data`, served with

@@ -83,7 +83,49 @@ static int has_prefix_ci(const char *s, const char *prefix)
 
 char *bp_fetch_path(const char *cache, const bp_source *src)
 {
-	return bp_fs_join(cache, src->id);
+	char *local = src->connector ? NULL : bp_source_path(src);
+
+	return local ? local : bp_fs_join(cache, src->id);
+}
+
+/* A file:// source, read in place: what a download of it would have
+ * been refused for is refused here, with the same words. */
+static int check_local(const bp_source *src, bp_err *err)
+{
+	char *path = bp_source_path(src), shown[1024];
+	struct stat st;
+	int fd, rc = -1;
+
+	bp_url_shown(src->url, shown, sizeof(shown));
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' (%s): %s",
+			   src->id, src->url_given ? src->url_given : shown,
+			   strerror(errno));
+	} else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' (%s): not a "
+			   "regular file", src->id,
+			   src->url_given ? src->url_given : shown);
+	} else if (st.st_size == 0) {
+		bp_err_set(err, BP_EDATA, "source '%s' is an empty file (%s)",
+			   src->id, src->url_given ? src->url_given : shown);
+	} else if (src->max_bytes > 0 && st.st_size > src->max_bytes) {
+		bp_err_set(err, BP_EDATA, "source '%s' (%s) is larger than %lld "
+			   "bytes", src->id, src->url_given ? src->url_given : shown,
+			   src->max_bytes);
+	} else {
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+/* Whether the source is a local file, read in place. */
+static int is_local(const bp_source *src)
+{
+	return !src->connector && bp_url_scheme(src->url, NULL) == BP_SCHEME_FILE;
 }
 
 /* ---- checks made before any download ---------------------------------- */
@@ -629,6 +671,11 @@ static int check_offline(const bp_config *cfg, const char *cache, bp_err *err)
 
 		if (check_id(src, err) < 0)
 			return -1;
+		if (is_local(src)) {
+			if (check_local(src, err) < 0)
+				return -1;
+			continue;
+		}
 		path = bp_fetch_path(cache, src);
 		/* Never through a link: whoever planted it chose what is read. */
 		ok = lstat(path, &st) == 0;
@@ -703,6 +750,11 @@ int bp_fetch_all_checked(const bp_config *cfg, const char *cache, int offline,
 	for (size_t i = 0; i < cfg->n_sources; i++) {
 		if (cfg->sources[i].connector)
 			continue;
+		if (is_local(&cfg->sources[i])) {
+			if (check_local(&cfg->sources[i], err) < 0)
+				goto out;
+			continue;
+		}
 		n_urls++;
 		if (prepare_job(&r, &r.jobs[r.n_jobs++], &cfg->sources[i], err) < 0)
 			goto out;

@@ -532,7 +532,7 @@ static int create_archive(bp_snapshot *s, const char *rel, bp_err *err)
 	int root = open(s->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
 
 	if (root >= 0 && make_parents(root, rel) == 0)
-		fd = openat(root, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		fd = openat(root, rel, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 			    O_CLOEXEC, 0600);
 	if (fd < 0)
 		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s/%s': %s",
@@ -551,39 +551,59 @@ static int clone_file(int out, int in)
 	return ioctl(out, FICLONE, in);
 }
 
-/* Copies `in` to `out` from the start, hashing the bytes as they are
- * written.  Returns 0, or an errno value. */
+/* Copies `in` to `out` from the start, hashing the bytes copied.  The
+ * copy is made in the kernel (copy_file_range: no bytes through this
+ * process, and on file systems that can, shared or offloaded), each
+ * chunk then read back from the page cache for the digest, so what is
+ * hashed is what the archive holds.  Where the kernel cannot copy
+ * between the two files, read and write.  Returns 0, or an errno. */
 static int copy_and_hash(int in, int out, char hex[65])
 {
 	unsigned char *buf = bp_xmalloc(COPY_CHUNK), md[32];
 	bp_sha256 c;
 	off_t off = 0;
-	int rc = 0, i;
+	int rc = 0, i, kernel = 1;
 
 	bp_sha256_init(&c);
 	for (;;) {
-		ssize_t n = pread(in, buf, COPY_CHUNK, off), w = 0;
+		ssize_t n = -1, w = 0;
 
+		if (kernel) {
+			loff_t from = off, to = off;
+
+			n = copy_file_range(in, &from, out, &to, COPY_CHUNK, 0);
+			if (n < 0 && (errno == EXDEV || errno == ENOSYS ||
+				      errno == EINVAL || errno == EOPNOTSUPP) &&
+			    off == 0) {
+				kernel = 0;
+				continue;
+			}
+			if (n > 0 && pread(out, buf, (size_t)n, off) != n)
+				n = -1;
+		} else {
+			n = pread(in, buf, COPY_CHUNK, off);
+			while (n > 0 && w < n) {
+				ssize_t k = pwrite(out, buf + w, (size_t)(n - w), off + w);
+
+				if (k < 0 && errno == EINTR)
+					continue;
+				if (k < 0) {
+					n = -1;
+					break;
+				}
+				w += k;
+			}
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			rc = n < 0 ? errno : 0;
-			break;
-		}
-		while (w < n) {
-			ssize_t k = write(out, buf + w, (size_t)(n - w));
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0)
-				break;
-			w += k;
-		}
-		if (w < n) {
-			rc = errno ? errno : EIO;
+			rc = n < 0 ? (errno ? errno : EIO) : 0;
 			break;
 		}
 		bp_sha256_update(&c, buf, (size_t)n);
+		/* Start writing this chunk to disk now, so the fsync at the end
+		 * waits for the last chunks only, not for the whole file. */
+		sync_file_range(out, off, n, SYNC_FILE_RANGE_WRITE);
 		off += n;
 	}
 	free(buf);

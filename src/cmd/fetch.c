@@ -1,5 +1,5 @@
 /*
- * fetch.c - `boardpack fetch`: downloads every source into the cache and
+ * fetch.c - `boardpack fetch`: downloads every remote source into the cache and
  * stops, holding the output folder's lock as `run` does; prints the cache
  * folder.
  */

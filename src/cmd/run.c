@@ -27,6 +27,7 @@
 #include "pdf.h"
 #include "render.h"
 #include "snapshot.h"
+#include "url.h"
 
 typedef struct run_state {
 	const char *from_snapshot; /* read sources from here, not the cache */
@@ -113,6 +114,16 @@ static int archive_sources(run_state *s, bp_err *err)
 			s->read[i] = bp_fs_join(bp_snapshot_tmpdir(s->snap),
 						s->names[i]);
 		} else {
+			/* A local export read in place may be a link the user
+			 * made (exports/latest.csv): archived is what it names. */
+			char *real = s->from_snapshot ||
+				     bp_url_scheme(src->url, NULL) != BP_SCHEME_FILE ?
+				     NULL : realpath(from, NULL);
+
+			if (real) {
+				free(from);
+				from = real;
+			}
 			rc = bp_snapshot_archive(s->snap, s->names[i], from, &via,
 						 &s->files[i].bytes, err);
 			s->read[i] = bp_xstrdup(via);

@@ -12,8 +12,19 @@ demo_config "$T/cfg.xml" "$T/data" "$T/reports"
 
 mode() { stat -c %a "$1"; }
 
-# 1. The snapshot's sources are files of their own, with the bytes read.
-expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email
+# The contacts over HTTPS, so they pass through the cache; the other
+# sources are local files, read in place.
+mkdir "$T/www"
+cp "$T/data/contacts.csv" "$T/www/contacts.csv"
+start_https "$T/www"
+sed -e "s|url=\"[^\"]*contacts.csv\"|url=\"https://127.0.0.1:$PORT/contacts.csv\" ca-file=\"$CA\"|" \
+	"$T/cfg.xml" >"$T/https.xml"
+grep -q "127.0.0.1:$PORT/contacts.csv" "$T/https.xml" || fail "the test could not point crm at the server"
+
+# 1. The snapshot's sources are files of their own, with the bytes read:
+#    not the cache's inode for a download, not the export's own for a
+#    local file (which is read in place, never copied into the cache).
+expect_status 0 "$BP" run -c "$T/https.xml" --period 2026-09 --no-email
 snap=$(tail -n 1 "$T/out")
 cache=$T/reports/.cache
 [ "$(stat -c %i "$snap/sources/crm.csv")" != "$(stat -c %i "$cache/crm")" ] ||
@@ -24,9 +35,17 @@ cmp "$snap/sources/crm.csv" "$T/data/contacts.csv" || fail "archived bytes diffe
 want=$(sha256sum "$T/data/contacts.csv" | cut -d ' ' -f 1)
 grep -q "^$want  sources/crm.csv\$" "$snap/MANIFEST.sha256" ||
 	fail "the manifest's digest of sources/crm.csv is not that of the export"
-# A later write into the cache's file in place cannot reach the snapshot.
+[ ! -e "$cache/deals" ] || fail "a local export was copied into the cache"
+[ "$(stat -c %i "$snap/sources/deals.csv")" != "$(stat -c %i "$T/data/deals.csv")" ] ||
+	fail "sources/deals.csv is the export's own inode"
+cmp "$snap/sources/deals.csv" "$T/data/deals.csv" || fail "archived deals differ from the export"
+# A later write into the cache's file, or into the export, in place
+# cannot reach the snapshot.
 printf 'x\n' >>"$cache/crm"
+cp "$T/data/deals.csv" "$T/deals.keep"
+printf 'x\n' >>"$T/data/deals.csv"
 expect_status 0 "$BP" verify "$snap"
+cp "$T/deals.keep" "$T/data/deals.csv"
 
 # 2. Owner-only: folders 0700, sealed files 0400, the cache 0700/0600, and
 #    sealing a snapshot no longer changes the cache's modes.
@@ -36,7 +55,7 @@ done
 for f in "$snap/report.html" "$snap/report.pdf" "$snap/MANIFEST.sha256" "$snap/sources/crm.csv"; do
 	[ "$(mode "$f")" = 400 ] || fail "$f is $(mode "$f"), want 400"
 done
-for f in "$cache"/*; do
+for f in "$cache"/crm; do
 	[ "$(mode "$f")" = 600 ] || fail "$f is $(mode "$f"), want 600"
 done
 [ "$(mode "$T/reports/.lock")" = 600 ] || fail ".lock is $(mode "$T/reports/.lock")"
@@ -59,43 +78,37 @@ expect_status 0 "$BP" run -c "$T/cfg.xml" --from-snapshot "$snap" --no-email
 echo "keep me" >"$T/victim"
 rm -f "$cache/crm"
 ln -s "$T/victim" "$cache/crm"
-expect_status 66 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email --offline
+expect_status 66 "$BP" run -c "$T/https.xml" --period 2026-09 --no-email --offline
 grep -q "in the cache ('$cache/crm') is a symbolic link" "$T/err" || fail "link not named: $(cat "$T/err")"
-expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email
+expect_status 0 "$BP" run -c "$T/https.xml" --period 2026-09 --no-email
 [ "$(cat "$T/victim")" = "keep me" ] || fail "the link's target was written"
 [ -f "$cache/crm" ] && [ ! -L "$cache/crm" ] || fail "the cache entry is still a link"
 
 # 5. Folders others can write, or another user's, are refused with the fix.
 chmod 0777 "$cache"
-expect_status 73 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email
+expect_status 73 "$BP" run -c "$T/https.xml" --period 2026-09 --no-email
 grep -q "cache folder '$cache' is writable by others (mode 0777).*chmod go-w '$cache'" "$T/err" ||
 	fail "open cache not explained: $(cat "$T/err")"
-expect_status 73 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email --offline
+expect_status 73 "$BP" run -c "$T/https.xml" --period 2026-09 --no-email --offline
 chmod 0700 "$cache"
 chmod 0770 "$T/reports/2026-09"
-expect_status 73 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email
+expect_status 73 "$BP" run -c "$T/https.xml" --period 2026-09 --no-email
 grep -q "period folder '$T/reports/2026-09' is writable by its group" "$T/err" ||
 	fail "open period folder not explained: $(cat "$T/err")"
 chmod 0700 "$T/reports/2026-09"
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	chown nobody "$cache"
-	expect_status 73 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email
+	expect_status 73 "$BP" run -c "$T/https.xml" --period 2026-09 --no-email
 	grep -q "cache folder '$cache' belongs to user 'nobody'.*chown" "$T/err" ||
 		fail "another user's cache not explained: $(cat "$T/err")"
 	chown root "$cache"
 fi
-expect_status 0 "$BP" run -c "$T/cfg.xml" --period 2026-09 --no-email
+expect_status 0 "$BP" run -c "$T/https.xml" --period 2026-09 --no-email
 
 # 6. Over HTTPS: a login page that opens with white space and a long
 #    comment, then a CSV whose header is not the export's: each is refused
 #    (65), says the last good download is kept, and the cache keeps it;
 #    --offline still runs from it.
-mkdir "$T/www"
-cp "$T/data/contacts.csv" "$T/www/contacts.csv"
-start_https "$T/www"
-sed -e "s|url=\"[^\"]*contacts.csv\"|url=\"https://127.0.0.1:$PORT/contacts.csv\" ca-file=\"$CA\"|" \
-	"$T/cfg.xml" >"$T/https.xml"
-grep -q "127.0.0.1:$PORT/contacts.csv" "$T/https.xml" || fail "the test could not point crm at the server"
 expect_status 0 "$BP" run -c "$T/https.xml" --period 2026-09 --no-email
 cp "$cache/crm" "$T/good.csv"
 {

@@ -206,24 +206,30 @@ static int group_teardown(void **state)
 
 /* ---- tests --------------------------------------------------------------- */
 
-static void test_fetch_path_is_cache_slash_id(void **state)
+static void test_fetch_path_is_cache_slash_id_or_the_local_file(void **state)
 {
 	bp_source src;
 	char *p;
 
 	(void)state;
-	src_init(&src, "crm", "file:///x");
+	src_init(&src, "crm", "https://example.com/contacts.csv");
 	p = bp_fetch_path("/var/cache/bp", &src);
 	assert_string_equal(p, "/var/cache/bp/crm");
 	free(p);
+	/* A local file is read where it is. */
+	src_init(&src, "crm", "file:///data/hub%20spot/contacts.csv");
+	p = bp_fetch_path("/var/cache/bp", &src);
+	assert_string_equal(p, "/data/hub spot/contacts.csv");
+	free(p);
 }
 
-static void test_fetch_file_url_copied_into_cache(void **state)
+/* A file:// source is checked and read in place: nothing is copied into
+ * the cache, and the cache folder still exists for the other sources. */
+static void test_fetch_file_url_read_in_place(void **state)
 {
 	bp_source src;
 	bp_err err;
-	char url[256], cache[160], out[256], part[256];
-	char *got;
+	char url[256], cache[160], out[256];
 
 	(void)state;
 	snprintf(url, sizeof(url), "file://%s/contacts.csv", S.www);
@@ -231,12 +237,38 @@ static void test_fetch_file_url_copied_into_cache(void **state)
 	src_init(&src, "crm", url);
 	assert_int_equal(fetch_one(&src, cache, &err), 0);
 	cache_file(out, sizeof(out), cache, "crm");
-	cache_file(part, sizeof(part), cache, ".crm.part");
-	got = tl_read_file(out, NULL);
-	assert_non_null(got);
-	assert_string_equal(got, CONTACTS);
-	assert_false(tl_exists(part));
-	free(got);
+	assert_false(tl_exists(out));
+	assert_true(tl_exists(cache));
+}
+
+/* What a download would be refused for, a local file is refused for. */
+static void test_fetch_file_url_empty_or_too_large_refused(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	tl_write_file(tl_path(S.www, "empty-local.csv"), "");
+	snprintf(url, sizeof(url), "file://%s/empty-local.csv", S.www);
+	cache_path(cache, sizeof(cache), "file-empty");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "source 'crm' is an empty file"));
+
+	snprintf(url, sizeof(url), "file://%s/contacts.csv", S.www);
+	src_init(&src, "crm", url);
+	src.max_bytes = 10;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "is larger than 10 bytes"));
+
+	snprintf(url, sizeof(url), "file://%s", S.www);
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ENOINPUT);
+	assert_non_null(strstr(err.msg, "not a regular file"));
 }
 
 static void test_fetch_missing_file_url_is_no_input(void **state)
@@ -848,15 +880,14 @@ static void test_fetch_creates_nested_cache_folder(void **state)
 {
 	bp_source src;
 	bp_err err;
-	char url[256], cache[160], out[256];
+	char url[256], cache[160];
 
 	(void)state;
 	snprintf(url, sizeof(url), "file://%s/contacts.csv", S.www);
 	snprintf(cache, sizeof(cache), "%s/nested/deeper/cache", S.dir);
 	src_init(&src, "crm", url);
 	assert_int_equal(fetch_one(&src, cache, &err), 0);
-	cache_file(out, sizeof(out), cache, "crm");
-	assert_true(tl_exists(out));
+	assert_true(tl_exists(cache));
 }
 
 static void test_fetch_offline_without_earlier_download(void **state)
@@ -1041,8 +1072,9 @@ static void test_fetch_offline_refuses_link_in_cache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fetch_path_is_cache_slash_id),
-		cmocka_unit_test(test_fetch_file_url_copied_into_cache),
+		cmocka_unit_test(test_fetch_path_is_cache_slash_id_or_the_local_file),
+		cmocka_unit_test(test_fetch_file_url_read_in_place),
+		cmocka_unit_test(test_fetch_file_url_empty_or_too_large_refused),
 		cmocka_unit_test(test_fetch_missing_file_url_is_no_input),
 		cmocka_unit_test(test_fetch_https_with_right_ca),
 		cmocka_unit_test(test_fetch_source_ca_file_overrides_global),
