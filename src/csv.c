@@ -1114,7 +1114,8 @@ static int start(bp_csv *r, bp_err *err)
 	return 0;
 }
 
-bp_csv *bp_csv_open(const char *path, const char *name, bp_err *err)
+/* A reader on the file at `path`, opened; NULL with BP_ENOINPUT. */
+static bp_csv *open_file(const char *path, const char *name, bp_err *err)
 {
 	bp_csv *r = new_reader(name ? name : path, INIT_CAP, err);
 
@@ -1122,8 +1123,18 @@ bp_csv *bp_csv_open(const char *path, const char *name, bp_err *err)
 	if (r->fd < 0) {
 		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", path,
 			   strerror(errno));
-		goto fail;
+		bp_csv_close(r);
+		return NULL;
 	}
+	return r;
+}
+
+bp_csv *bp_csv_open(const char *path, const char *name, bp_err *err)
+{
+	bp_csv *r = open_file(path, name, err);
+
+	if (!r)
+		return NULL;
 	if (start(r, err) < 0)
 		goto fail;
 	return r;
@@ -1150,14 +1161,10 @@ bp_csv *bp_csv_open_at(const char *path, const char *name,
 			unsigned long long off, char delim, size_t width,
 			bp_err *err)
 {
-	bp_csv *r = new_reader(name ? name : path, INIT_CAP, err);
+	bp_csv *r = open_file(path, name, err);
 
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		bp_err_set(err, BP_ENOINPUT, "cannot open '%s': %s", path,
-			   strerror(errno));
-		goto fail;
-	}
+	if (!r)
+		return NULL;
 	if (lseek(r->fd, (off_t)off, SEEK_SET) < 0) {
 		bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s", path,
 			   strerror(errno));

@@ -453,6 +453,18 @@ static int is_tls_error(CURLcode rc)
 	       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
+/* The error of a download that failed for good: the source, where from,
+ * why, and after how many attempts. */
+static int gave_up(const job *j, const char *why, bp_err *err)
+{
+	if (j->attempt > 1)
+		return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' "
+				  "from %s: %s (after %d attempts)", j->src->id,
+				  j->url, why, j->attempt);
+	return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' from "
+			  "%s: %s", j->src->id, j->url, why);
+}
+
 /* A transfer that ended in a curl error.  Returns 1 when retried, else -1
  * with `err` set. */
 static int failed_transfer(run *r, job *j, CURLcode rc, bp_err *err)
@@ -477,12 +489,7 @@ static int failed_transfer(run *r, job *j, CURLcode rc, bp_err *err)
 		return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' "
 				  "from %s: TLS failure: %s", j->src->id, j->url,
 				  why);
-	if (j->attempt > 1)
-		return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' "
-				  "from %s: %s (after %d attempts)", j->src->id,
-				  j->url, why, j->attempt);
-	return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' from "
-			  "%s: %s", j->src->id, j->url, why);
+	return gave_up(j, why, err);
 }
 
 /* A transfer that completed with an HTTP error status.  Returns 1 when
@@ -496,12 +503,7 @@ static int failed_status(run *r, job *j, long code, bp_err *err)
 		schedule_retry(r, j, why);
 		return 1;
 	}
-	if (j->attempt > 1)
-		return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' "
-				  "from %s: %s (after %d attempts)", j->src->id,
-				  j->url, why, j->attempt);
-	return bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' from "
-			  "%s: %s", j->src->id, j->url, why);
+	return gave_up(j, why, err);
 }
 
 /* Appended to the error of a body that is refused: the cache still holds

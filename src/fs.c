@@ -123,11 +123,9 @@ int bp_fs_write(bp_staged *st, const void *data, size_t n, bp_err *err)
 	return 0;
 }
 
-int bp_fs_commit(bp_staged *st, bp_err *err)
+/* Flushes and closes a staged file: the first half of both commits. */
+static int flush_staged(bp_staged *st, bp_err *err)
 {
-	char *dir;
-	int rc;
-
 	if (fsync(st->fd) < 0 || close(st->fd) < 0) {
 		st->fd = -1;
 		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", st->path,
@@ -136,14 +134,15 @@ int bp_fs_commit(bp_staged *st, bp_err *err)
 		return -1;
 	}
 	st->fd = -1;
-	if (rename(st->tmp, st->path) < 0) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot rename '%s' to '%s': %s",
-			   st->tmp, st->path, strerror(errno));
-		bp_fs_abort(st);
-		return -1;
-	}
-	dir = dir_of(st->path);
-	rc = bp_fs_sync_dir(dir, err);
+	return 0;
+}
+
+/* The last half: the folder's entry made durable, the names let go. */
+static int settle_staged(bp_staged *st, bp_err *err)
+{
+	char *dir = dir_of(st->path);
+	int rc = bp_fs_sync_dir(dir, err);
+
 	free(dir);
 	free(st->tmp);
 	free(st->path);
@@ -151,19 +150,23 @@ int bp_fs_commit(bp_staged *st, bp_err *err)
 	return rc;
 }
 
-int bp_fs_commit_new(bp_staged *st, bp_err *err)
+int bp_fs_commit(bp_staged *st, bp_err *err)
 {
-	char *dir;
-	int rc;
-
-	if (fsync(st->fd) < 0 || close(st->fd) < 0) {
-		st->fd = -1;
-		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", st->path,
-			   strerror(errno));
+	if (flush_staged(st, err) < 0)
+		return -1;
+	if (rename(st->tmp, st->path) < 0) {
+		bp_err_set(err, BP_ECANTCREAT, "cannot rename '%s' to '%s': %s",
+			   st->tmp, st->path, strerror(errno));
 		bp_fs_abort(st);
 		return -1;
 	}
-	st->fd = -1;
+	return settle_staged(st, err);
+}
+
+int bp_fs_commit_new(bp_staged *st, bp_err *err)
+{
+	if (flush_staged(st, err) < 0)
+		return -1;
 	if (link(st->tmp, st->path) < 0) {
 		int e = errno;
 
@@ -179,13 +182,7 @@ int bp_fs_commit_new(bp_staged *st, bp_err *err)
 		return -1;
 	}
 	unlink(st->tmp);
-	dir = dir_of(st->path);
-	rc = bp_fs_sync_dir(dir, err);
-	free(dir);
-	free(st->tmp);
-	free(st->path);
-	st->tmp = st->path = NULL;
-	return rc;
+	return settle_staged(st, err);
 }
 
 void bp_fs_abort(bp_staged *st)

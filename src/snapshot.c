@@ -165,16 +165,25 @@ static int format_stamp(bp_time now, char out[STAMP_LEN + 1])
 
 static int remove_at(int dirfd, const char *name);
 
-static int remove_children(int fd)
+/* A listing of the folder open as `fd`, which it now owns (closed on
+ * failure too). */
+static DIR *dir_of_fd(int fd)
 {
 	DIR *d = fdopendir(fd);
+
+	if (!d)
+		close(fd);
+	return d;
+}
+
+static int remove_children(int fd)
+{
+	DIR *d = dir_of_fd(fd);
 	struct dirent *e;
 	int rc = 0;
 
-	if (!d) {
-		close(fd);
+	if (!d)
 		return -1;
-	}
 	while ((e = readdir(d)) != NULL) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
@@ -298,14 +307,12 @@ static int walk_entry(int fd, const char *prefix, const char *name,
  * `t`, relative paths prefixed with `prefix` (NULL at the root). */
 static int walk(int fd, const char *prefix, struct tree *t)
 {
-	DIR *d = fdopendir(fd);
+	DIR *d = dir_of_fd(fd);
 	struct dirent *e;
 	int rc = 0;
 
-	if (!d) {
-		close(fd);
+	if (!d)
 		return -1;
-	}
 	errno = 0;
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
