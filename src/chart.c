@@ -96,6 +96,7 @@ static bp_shape *add(build *b, bp_shape_kind kind)
 	return s;
 }
 
+/* One constructor per shape kind: each sets its own fields of bp_shape. */
 static void rect(build *b, double x, double y, double w, double h,
 		 unsigned fill)
 {

@@ -1839,6 +1839,9 @@ static int target_from_node(struct ld *ld, const xmlNode *n, bp_target *t)
 	return t->channel && channel_ref(ld, n, t->channel) < 0 ? -1 : 0;
 }
 
+/* The list loaders (targets, costs, oauth, ...) share one shape: count the
+ * children, allocate, convert each.  Each converts its own element type,
+ * so a shared loader would need void pointers and sizes, worse to read. */
 static int load_targets(struct ld *ld, const xmlNode *root)
 {
 	bp_config *cfg = ld->cfg;

@@ -13,6 +13,7 @@
 #define CLICKS BP_HAS_CLICKS
 #define COST BP_NEEDS_COST
 
+/* One row per metric: the rows look alike by design (metric.h). */
 static const bp_metric table[] = {
 	/* cohorts.csv */
 	{ "contacts", C, BP_KIND_COUNT, B_CONTACTS, B_NONE, 0, HIGHER },

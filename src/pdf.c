@@ -679,7 +679,9 @@ static void para_wrap(struct para *a, float size, float maxw)
 	a->nl = wrap(&a->t, size, maxw, a->l);
 }
 
-/* A paragraph of plain text in one colour. */
+/* A paragraph of plain text in one colour (para_node below is its twin
+ * for an element's content: the same wrap, another way to collect the
+ * glyphs). */
 static int para_make(struct pdf *p, const char *s, int bold, float size,
 		     struct rgb color, float maxw, struct para *a)
 {

@@ -326,6 +326,9 @@ static int pop_decimals(xmlXPathParserContextPtr p, int nargs, int max,
 	return isnan(d) || d < 0 ? 0 : d > 6 ? 6 : (int)d;
 }
 
+/* The template functions below share one shape, libxml2's XPath function
+ * signature: arity check, pop, one format.c call, push.  Each is that
+ * call; folding them into a table would hide which format each uses. */
 static void fn_int(xmlXPathParserContextPtr ctxt, int nargs)
 {
 	char buf[64];

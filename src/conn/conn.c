@@ -1152,3 +1152,10 @@ int bp_conn_probe(const bp_config *cfg, const bp_source *src,
 	bp_conn_close(c);
 	return rc;
 }
+
+void bp_conn_poll_sleep(long *wait, long *waited, long cap_ms)
+{
+	usleep((useconds_t)*wait * 1000);
+	*waited += *wait;
+	*wait = *wait * 2 > cap_ms ? cap_ms : *wait * 2;
+}

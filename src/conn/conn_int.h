@@ -163,6 +163,10 @@ const char *bp_json_text(json_t *v, char *buf, size_t size);
  * BP_EDATA.  Free with json_decref. */
 json_t *bp_conn_index(const char *dir, bp_err *err);
 
+/* Between two polls of a job the vendor runs (an export, a report run):
+ * sleeps *wait ms, adds it to *waited, and doubles *wait up to cap_ms. */
+void bp_conn_poll_sleep(long *wait, long *waited, long cap_ms);
+
 /* A kept page of the pull, parsed; NULL with BP_EDATA naming it. */
 json_t *bp_conn_page(const char *dir, const char *file, bp_err *err);
 

@@ -138,6 +138,9 @@ static const char *value(json_t *row, const char *list, int i)
 						    (size_t)i), "value", NULL);
 }
 
+/* The kept pages as the preset's CSV.  Every connector's rows() walks the
+ * pull's index the same way (conn.c keeps the walk's parts); what differs
+ * is the vendor's fields, which is why each has its own. */
 static int rows(const bp_source *src, const char *dir, const char *currency,
 		FILE *out, bp_err *err)
 {
@@ -206,6 +209,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The operations table: the same fields in every connector by design
+ * (conn_int.h), as curl's protocol handlers are. */
 const bp_conn_ops bp_conn_ga4 = {
 	.name = "ga4",
 	.vendor = "GA4",

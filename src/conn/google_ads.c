@@ -258,6 +258,9 @@ static void put_zero_days(FILE *out, json_t *page, json_t *seen,
 	}
 }
 
+/* The kept pages as the preset's CSV.  Every connector's rows() walks the
+ * pull's index the same way (conn.c keeps the walk's parts); what differs
+ * is the vendor's fields, which is why each has its own. */
 static int rows(const bp_source *src, const char *dir, const char *currency,
 		FILE *out, bp_err *err)
 {
@@ -354,6 +357,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 
 static const char *const attrs[] = { "login-customer-id", NULL };
 
+/* The operations table: the same fields in every connector by design
+ * (conn_int.h), as curl's protocol handlers are. */
 const bp_conn_ops bp_conn_google_ads = {
 	.name = "google-ads",
 	.vendor = "Google Ads",

@@ -257,9 +257,7 @@ static int poll_export(bp_conn *c, const char *task, char **result, bp_err *err)
 				     waited / 1000);
 			break;
 		}
-		usleep((useconds_t)wait * 1000);
-		waited += wait;
-		wait = wait * 2 > POLL_MAX_MS ? POLL_MAX_MS : wait * 2;
+		bp_conn_poll_sleep(&wait, &waited, POLL_MAX_MS);
 	}
 	free(url);
 	return rc;
@@ -668,6 +666,9 @@ static int rows_zip(const bp_source *src, const kind *k, const char *path,
 	return rc;
 }
 
+/* The kept pages as the preset's CSV.  Every connector's rows() walks the
+ * pull's index the same way (conn.c keeps the walk's parts); what differs
+ * is the vendor's fields, which is why each has its own. */
 static int rows(const bp_source *src, const char *dir, const char *currency,
 		FILE *out, bp_err *err)
 {
@@ -718,6 +719,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 
 static const char *const attrs[] = { "method", NULL };
 
+/* The operations table: the same fields in every connector by design
+ * (conn_int.h), as curl's protocol handlers are. */
 const bp_conn_ops bp_conn_hubspot = {
 	.name = "hubspot",
 	.vendor = "HubSpot",

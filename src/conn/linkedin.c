@@ -237,6 +237,8 @@ static int campaigns(bp_conn *c, const char *const *headers, bp_err *err)
 		token = NULL;
 		if (rc != 0)
 			break;
+		/* Checked as meta.c checks its pages: each vendor names its
+		 * own array and cursor, so the check stays at the call. */
 		if (!json_is_array(json_object_get(r.json, "elements"))) {
 			rc = bp_conn_fail(c, err, BP_EDATA, "LinkedIn answered "
 					  "adCampaigns without an elements array");
@@ -329,6 +331,9 @@ static const char *name_of(json_t *names, json_t *el)
 	return bp_json_str(names, urn + sizeof(prefix) - 1, NULL);
 }
 
+/* The kept pages as the preset's CSV.  Every connector's rows() walks the
+ * pull's index the same way (conn.c keeps the walk's parts); what differs
+ * is the vendor's fields, which is why each has its own. */
 static int rows(const bp_source *src, const char *dir, const char *currency,
 		FILE *out, bp_err *err)
 {
@@ -410,6 +415,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 
 static const char *const attrs[] = { "linkedin-version", NULL };
 
+/* The operations table: the same fields in every connector by design
+ * (conn_int.h), as curl's protocol handlers are. */
 const bp_conn_ops bp_conn_linkedin = {
 	.name = "linkedin",
 	.vendor = "LinkedIn",

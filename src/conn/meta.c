@@ -261,9 +261,7 @@ static int await_run(bp_conn *c, const char *id, const char *tok, bp_err *err)
 				     waited / 1000);
 			break;
 		}
-		usleep((useconds_t)wait * 1000);
-		waited += wait;
-		wait = wait * 2 > POLL_MAX_MS ? POLL_MAX_MS : wait * 2;
+		bp_conn_poll_sleep(&wait, &waited, POLL_MAX_MS);
 	}
 	bp_secret_free(url);
 	return rc;
@@ -355,6 +353,9 @@ static int fetch(bp_conn *c, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The kept pages as the preset's CSV.  Every connector's rows() walks the
+ * pull's index the same way (conn.c keeps the walk's parts); what differs
+ * is the vendor's fields, which is why each has its own. */
 static int rows(const bp_source *src, const char *dir, const char *currency,
 		FILE *out, bp_err *err)
 {
@@ -420,6 +421,8 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The operations table: the same fields in every connector by design
+ * (conn_int.h), as curl's protocol handlers are. */
 const bp_conn_ops bp_conn_meta_ads = {
 	.name = "meta",
 	.vendor = "Meta",
