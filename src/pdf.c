@@ -92,6 +92,7 @@ struct pdf {
 	struct face face[2];
 	unsigned char *pick;      /* [face][cp] -> 1 + font index, 0 unknown;
 				   * FONT_MAX + 1 + i: regular font i */
+	float *advance;           /* [face][cp] -> width in em, < 0 unknown */
 	float pw, ph, left, right, top, bottom;
 	HPDF_Page page;
 	float y;
@@ -451,6 +452,19 @@ static struct font *pick_font(struct pdf *p, int bold, uint32_t cp)
 	return f;
 }
 
+/* The width in em of `cp` in `f`, the font pick_font chose for it in
+ * that face: measured once per face and code point, as libharu looks
+ * the glyph up anew (a search of the font's cmap) on every call. */
+static float advance(struct pdf *p, int bold, uint32_t cp, struct font *f)
+{
+	float *w = &p->advance[(size_t)bold * 65536 + cp];
+
+	if (*w < 0)
+		*w = (float)HPDF_TTFontDef_GetCharWidth(f->def, (HPDF_UINT16)cp) /
+		     1000.0f;
+	return *w;
+}
+
 /* ---- text ------------------------------------------------------------- */
 
 /* Decodes one UTF-8 sequence; invalid bytes become U+FFFD, one byte each. */
@@ -537,8 +551,7 @@ static int text_add(struct pdf *p, struct text *t, const char *s, int bold,
 			return -1;
 		}
 		g->len = (unsigned char)utf8_put(cp, g->b);
-		g->w = (float)HPDF_TTFontDef_GetCharWidth(g->f->def,
-							  (HPDF_UINT16)cp) / 1000.0f;
+		g->w = advance(p, bold, cp, g->f);
 		t->n++;
 	}
 	return 0;
@@ -2068,11 +2081,15 @@ int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 	struct pdf p;
 	xmlNodePtr root = page_doc ? xmlDocGetRootElement(page_doc) : NULL;
 	int rc = -1;
+	size_t i;
 
 	memset(&p, 0, sizeof(p));
 	p.err = err;
 	p.file = page_doc && page_doc->URL ? (const char *)page_doc->URL : NULL;
 	p.pick = bp_xcalloc(2, 65536);
+	p.advance = bp_xreallocarray(NULL, 2 * 65536, sizeof(*p.advance));
+	for (i = 0; i < 2 * 65536; i++)
+		p.advance[i] = -1.0f;
 	/* libharu fails to create a document only for want of memory, which
 	 * its allocator now never reports. */
 	p.doc = HPDF_NewEx(on_hpdf_error, hpdf_alloc, free, 0, &p);
@@ -2093,5 +2110,6 @@ out:
 	xmlFree(p.pending_title);
 	free(p.pages);
 	free(p.pick);
+	free(p.advance);
 	return rc;
 }

@@ -1024,7 +1024,8 @@ static int check_bp_attrs(ctx *c, xmlNodePtr t)
 			continue;
 		if (strcmp(nm, "each") && strcmp(nm, "if") && strcmp(nm, "text") &&
 		    strcmp(nm, "as") &&
-		    (strncmp(nm, "attr-", 5) || !nm[5]))
+		    (strncmp(nm, "attr-", 5) || !nm[5]) &&
+		    (strncmp(nm, "let-", 4) || !nm[4]))
 			return cfail(c, t, "unknown directive bp:%s on <%s>", nm,
 				     (const char *)t->name);
 	}
@@ -1076,6 +1077,71 @@ static int add_text(ctx *c, xmlNodePtr at, xmlNodePtr parent, const xmlChar *s)
 	return 0;
 }
 
+/* The variables an element's bp:let-NAME attributes bind, with the
+ * values they hid, to be put back when the element is done. */
+typedef struct lets {
+	size_t n;
+	const xmlChar **name;
+	xmlXPathObjectPtr *hidden;
+} lets;
+
+static int is_let(xmlAttrPtr a)
+{
+	return is_bp_attr(a) && strncmp((const char *)a->name, "let-", 4) == 0 &&
+	       a->name[4];
+}
+
+/* Puts back what bind_lets hid, last bound first. */
+static void unbind_lets(ctx *c, lets *l)
+{
+	while (l->n) {
+		l->n--;
+		xmlXPathRegisterVariable(c->xp, l->name[l->n], l->hidden[l->n]);
+	}
+	free(l->name);
+	free(l->hidden);
+	l->name = NULL;
+	l->hidden = NULL;
+}
+
+/* Evaluates each bp:let-NAME of t once at `here`, in document order (a
+ * later one may use an earlier one), and binds the value to $NAME for
+ * t's other directives and its whole content: an expression that a
+ * predicate would otherwise evaluate again for every node it tests.
+ * Returns 0, or -1 with nothing left bound. */
+static int bind_lets(ctx *c, xmlNodePtr t, xmlNodePtr here, lets *l)
+{
+	xmlAttrPtr a;
+	size_t count = 0;
+
+	memset(l, 0, sizeof(*l));
+	for (a = t->properties; a; a = a->next)
+		count += is_let(a) ? 1 : 0;
+	if (!count)
+		return 0;
+	l->name = bp_xcalloc(count, sizeof(*l->name));
+	l->hidden = bp_xcalloc(count, sizeof(*l->hidden));
+	for (a = t->properties; a; a = a->next) {
+		xmlChar *expr;
+		xmlXPathObjectPtr v;
+
+		if (!is_let(a))
+			continue;
+		expr = xmlNodeGetContent((xmlNodePtr)a);
+		v = eval(c, t, "bp:let", expr, here);
+		xmlFree(expr);
+		if (!v) {
+			unbind_lets(c, l);
+			return -1;
+		}
+		l->name[l->n] = a->name + 4;
+		l->hidden[l->n] = xmlXPathVariableLookup(c->xp, l->name[l->n]);
+		l->n++;
+		xmlXPathRegisterVariable(c->xp, a->name + 4, v);
+	}
+	return 0;
+}
+
 /* One copy of element t (bp:each already resolved) under parent. */
 static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		       xmlNodePtr here)
@@ -1084,7 +1150,10 @@ static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	xmlChar *txt = NULL, *val = NULL;
 	xmlNodePtr n, ch;
 	int rc = -1, keep;
+	lets l;
 
+	if (bind_lets(c, t, here, &l) < 0)
+		goto out;
 	if (cond) {
 		keep = eval_bool(c, t, cond, here);
 		if (keep <= 0) {
@@ -1112,6 +1181,7 @@ static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 			goto out;
 	rc = 0;
 out:
+	unbind_lets(c, &l);
 	xmlFree(cond);
 	xmlFree(txt);
 	xmlFree(val);
@@ -1305,6 +1375,7 @@ static int expand_bp(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	const char *nm = (const char *)t->name;
 	xmlChar *cond;
 	int keep = 1;
+	lets l;
 
 	if (strcmp(nm, "fragment") == 0) {
 		xmlChar *each = xmlGetNsProp(t, BAD_CAST "each",
@@ -1317,34 +1388,47 @@ static int expand_bp(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		xmlFree(each);
 		return rc;
 	}
+	if (bind_lets(c, t, here, &l) < 0)
+		return -1;
 	cond = xmlGetNsProp(t, BAD_CAST "if", BAD_CAST BP_TEMPLATE_NS);
 	if (!cond)
 		cond = xmlGetProp(t, BAD_CAST "if");
 	if (cond)
 		keep = eval_bool(c, t, cond, here);
 	xmlFree(cond);
-	if (keep <= 0)
-		return keep;
-	if (strcmp(nm, "include") == 0)
-		return expand_include(c, t, parent, here);
-	if (strcmp(nm, "chart") == 0)
-		return expand_chart(c, t, parent, here);
-	return cfail(c, t, "unknown directive <bp:%s>", nm);
+	if (keep > 0) {
+		if (strcmp(nm, "include") == 0)
+			keep = expand_include(c, t, parent, here);
+		else if (strcmp(nm, "chart") == 0)
+			keep = expand_chart(c, t, parent, here);
+		else
+			keep = cfail(c, t, "unknown directive <bp:%s>", nm);
+	}
+	unbind_lets(c, &l);
+	return keep;
 }
 
-/* A <bp:fragment>'s children, when its bp:if (or if) holds at `here`. */
+/* A <bp:fragment>'s children, when its bp:if (or if) holds at `here`,
+ * with its bp:let-NAME variables bound. */
 static int fragment_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 			 xmlNodePtr here)
 {
-	xmlChar *cond = xmlGetNsProp(t, BAD_CAST "if", BAD_CAST BP_TEMPLATE_NS);
+	xmlChar *cond;
 	int keep = 1;
+	lets l;
 
+	if (bind_lets(c, t, here, &l) < 0)
+		return -1;
+	cond = xmlGetNsProp(t, BAD_CAST "if", BAD_CAST BP_TEMPLATE_NS);
 	if (!cond)
 		cond = xmlGetProp(t, BAD_CAST "if");
 	if (cond)
 		keep = eval_bool(c, t, cond, here);
 	xmlFree(cond);
-	return keep <= 0 ? keep : expand_children(c, t, parent, here);
+	if (keep > 0)
+		keep = expand_children(c, t, parent, here);
+	unbind_lets(c, &l);
+	return keep;
 }
 
 /* ---- charts ---- */
@@ -1442,6 +1526,8 @@ static int check_chart_attrs(ctx *c, xmlNodePtr t)
 
 	for (a = t->properties; a; a = a->next) {
 		nm = (const char *)a->name;
+		if (is_let(a))
+			continue;
 		/* bp:attr-title="XPATH" and the like: a text the report's
 		 * words give */
 		if (is_bp_attr(a) && strncmp(nm, "attr-", 5) == 0)

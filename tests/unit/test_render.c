@@ -606,6 +606,69 @@ static void test_render_fragment_each_repeats_children(void **state)
 	free(out);
 }
 
+/* bp:let-NAME binds $NAME for the element's other directives and its
+ * content, per copy of a bp:each, a later let seeing an earlier one; the
+ * outer value is back once the element is done, and the variable is
+ * gone where nothing bound it. */
+static void test_render_let_binds_for_element_and_content(void **state)
+{
+	bp_err err = {0};
+	char *out = expand(*state, HEAD
+		"<o bp:let-x=\"'outer'\">"
+		"<i bp:each=\"/metrics/channels/channel[@id!='b']\""
+		" bp:let-x=\"string(@id)\" bp:let-y=\"concat($x, $x)\""
+		" bp:if=\"$y != 'cc'\" bp:attr-k=\"$y\"><j bp:text=\"$x\"/></i>"
+		"<z bp:text=\"$x\"/></o></r>", &err);
+
+	assert_non_null(out);
+	assert_string_equal(out, "<r><o><i k=\"aa\"><j>a</j></i><z>outer</z></o></r>\n");
+	free(out);
+	out = expand(*state, HEAD "<o bp:let-x=\"1\"/>\n<z bp:text=\"$x\"/></r>", &err);
+	assert_null(out);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.msg, "undefined variable"));
+}
+
+/* A node-set let is evaluated once and read as a node-set: on a
+ * fragment and on a chart, as on any element. */
+static void test_render_let_on_fragment_and_chart(void **state)
+{
+	bp_err err = {0};
+	char *out = expand(*state, HEAD
+		"<bp:fragment bp:let-named=\"/metrics/channels/channel[@id!='b']\">"
+		"<i bp:each=\"$named\" bp:text=\"@id\"/><n bp:text=\"count($named)\"/>"
+		"</bp:fragment></r>", &err);
+
+	assert_non_null(out);
+	assert_string_equal(out, "<r><i>a</i><i>c</i><n>2</n></r>\n");
+	free(out);
+	out = expand(*state, HEAD "<bp:chart type=\"bar\""
+		     " bp:let-rows=\"/metrics/economics/row[@new_leads &gt; 500]\""
+		     " rows=\"$rows\" x=\"@month\" y=\"@new_leads\" width=\"300\" height=\"200\"/></r>",
+		     &err);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "2026-10"));
+	assert_null(strstr(out, "2026-09"));
+	free(out);
+}
+
+/* A let that does not evaluate is an error at its line, naming it;
+ * bp:let- without a name is an unknown directive. */
+static void test_render_bad_let_names_line(void **state)
+{
+	bp_err err = {0};
+	char *out = expand(*state, HEAD "\n<a bp:let-x=\"count(((\"/></r>", &err);
+
+	assert_null(out);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.msg, "bp:let"));
+	out = expand(*state, HEAD "\n\n<a bp:let-=\"1\"/></r>", &err);
+	assert_null(out);
+	assert_int_equal(err.line, 3);
+	assert_non_null(strstr(err.msg, "bp:let-"));
+}
+
 /* order="..." sorts the categories by a key of their rows. */
 static void test_render_chart_order_sorts_categories(void **state)
 {
@@ -874,6 +937,9 @@ int main(void)
 		cmocka_unit_test(test_render_list_repeats_and_reads_metrics),
 		cmocka_unit_test(test_render_age_counts_months_before_period),
 		cmocka_unit_test(test_render_fragment_each_repeats_children),
+		cmocka_unit_test(test_render_let_binds_for_element_and_content),
+		cmocka_unit_test(test_render_let_on_fragment_and_chart),
+		cmocka_unit_test(test_render_bad_let_names_line),
 		cmocka_unit_test(test_render_chart_order_sorts_categories),
 		cmocka_unit_test(test_render_chart_absent_label_marks_missing_bar),
 		cmocka_unit_test(test_render_versus_reads_target_or_pace),
