@@ -4,7 +4,7 @@
 #   make check      install missing Debian packages, run every test
 #   make demo       install missing packages, generate demo exports, run
 #   make bench      throughput and memory figures (BENCH_PORTAL=0: no
-#                   connector pull)
+#                   connector pull; BENCH_REFLINK=0: no run on XFS)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deb        build/boardpack_<version>_<arch>.deb (PREFIX=/usr)
 
@@ -129,6 +129,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all build/csvspeed
 	@scripts/bench
+	@[ "$${BENCH_REFLINK:-1}" = 0 ] || scripts/bench-reflink
 	@[ "$${BENCH_PORTAL:-1}" = 0 ] || scripts/bench-connectors
 
 # libFuzzer on the csv reader and on the date and number parsers,
