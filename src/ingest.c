@@ -2610,6 +2610,8 @@ int bp_ingest_source(bp_ingest *in, const bp_source *src, const char *path,
 	reader *r = bp_xcalloc(1, sizeof(*r));
 	int rc = -1;
 
+	/* The reader's fields one by one, as a constructor sets them (the
+	 * shape chart.c's shape constructors share, and nothing more). */
 	r->in = in;
 	r->src = src;
 	r->name = name;

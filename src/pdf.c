@@ -988,6 +988,7 @@ static int kpi_make(struct pdf *p, xmlNodePtr n, float w, struct kpi *k)
 	}
 	rc = 0;
 out:
+	/* the attributes read above, freed on every path */
 	xmlFree(label);
 	xmlFree(value);
 	xmlFree(note);

@@ -595,6 +595,8 @@ static void put_header(FILE *o, const plan *pl)
 	put_wrapped(o, "  ", "A boardpack config, written by boardpack init for");
 	put_wrapped(o, "    ", line);
 	fputs("\n  Next:\n", o);
+	/* Two lists of next steps, one per kind of starter: alike in shape
+	 * (numbered items, each with its note), different in every word. */
 	if (pl->s->api) {
 		put_item(o, "  1. ", "     ", "Set up each connector's credentials as "
 			    "its comment says.");

@@ -295,6 +295,17 @@ const char *bp_json_str(json_t *o, ...)
 	return json_is_string(o) ? json_string_value(o) : NULL;
 }
 
+void bp_conn_info_set(bp_conn_info *p, const char *name, const char *currency,
+		      const char *timezone)
+{
+	if (name)
+		snprintf(p->name, sizeof(p->name), "%s", name);
+	if (currency)
+		snprintf(p->currency, sizeof(p->currency), "%s", currency);
+	if (timezone)
+		snprintf(p->timezone, sizeof(p->timezone), "%s", timezone);
+}
+
 const char *bp_json_text(json_t *v, char *buf, size_t size)
 {
 	buf[0] = '\0';

@@ -153,6 +153,12 @@ char *bp_conn_escape(const char *s);
 json_t *bp_json_at(json_t *o, ...);
 /* The string at a path, or NULL (numbers are not strings). */
 const char *bp_json_str(json_t *o, ...);
+
+/* Sets what `check --online` shows of an account from a probe's answer:
+ * each of name, currency and timezone that is not NULL, truncated to
+ * its field. */
+void bp_conn_info_set(bp_conn_info *p, const char *name, const char *currency,
+		      const char *timezone);
 /* A string or an integer as text into buf ("" when absent). */
 const char *bp_json_text(json_t *v, char *buf, size_t size);
 

@@ -195,13 +195,10 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 	int rc = bp_conn_call(c, &q, &r, err);
 
 	if (rc == 0) {
-		const char *v;
-
 		snprintf(p->name, sizeof(p->name), "property %s", c->src->account);
-		if ((v = bp_json_str(r.json, "metadata", "currencyCode", NULL)))
-			snprintf(p->currency, sizeof(p->currency), "%s", v);
-		if ((v = bp_json_str(r.json, "metadata", "timeZone", NULL)))
-			snprintf(p->timezone, sizeof(p->timezone), "%s", v);
+		bp_conn_info_set(p, NULL,
+				 bp_json_str(r.json, "metadata", "currencyCode", NULL),
+				 bp_json_str(r.json, "metadata", "timeZone", NULL));
 	}
 	bp_conn_resp_free(&r);
 	free(body);

@@ -338,14 +338,10 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 	if (rc == 0) {
 		json_t *row = json_array_get(bp_json_at(json_array_get(r.json, 0),
 							"results", NULL), 0);
-		const char *v;
 
-		if ((v = bp_json_str(row, "customer", "descriptiveName", NULL)))
-			snprintf(p->name, sizeof(p->name), "%s", v);
-		if ((v = bp_json_str(row, "customer", "currencyCode", NULL)))
-			snprintf(p->currency, sizeof(p->currency), "%s", v);
-		if ((v = bp_json_str(row, "customer", "timeZone", NULL)))
-			snprintf(p->timezone, sizeof(p->timezone), "%s", v);
+		bp_conn_info_set(p, bp_json_str(row, "customer", "descriptiveName", NULL),
+				 bp_json_str(row, "customer", "currencyCode", NULL),
+				 bp_json_str(row, "customer", "timeZone", NULL));
 		if (!row)
 			snprintf(p->note, sizeof(p->note), "the account has no campaigns");
 	}

@@ -399,15 +399,9 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 
 	snprintf(vh, sizeof(vh), "LinkedIn-Version: %s", version(c));
 	rc = bp_conn_call(c, &q, &r, err);
-	if (rc == 0) {
-		const char *v;
-
-		if ((v = bp_json_str(r.json, "name", NULL)))
-			snprintf(p->name, sizeof(p->name), "%s", v);
-		if ((v = bp_json_str(r.json, "currency", NULL)))
-			snprintf(p->currency, sizeof(p->currency), "%s", v);
-		snprintf(p->timezone, sizeof(p->timezone), "UTC");
-	}
+	if (rc == 0)
+		bp_conn_info_set(p, bp_json_str(r.json, "name", NULL),
+				 bp_json_str(r.json, "currency", NULL), "UTC");
 	bp_conn_resp_free(&r);
 	free(url);
 	return rc < 0 ? -1 : 0;

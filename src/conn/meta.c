@@ -192,6 +192,8 @@ static int listing(bp_conn *c, char *url, bp_err *err)
 						  "for less data, even one row at a time");
 			break;
 		}
+		/* Checked as linkedin.c checks its pages: each vendor names its
+		 * own array and cursor, so the check stays at the call. */
 		if (!json_is_array(json_object_get(r.json, "data"))) {
 			rc = bp_conn_fail(c, err, BP_EDATA, "Meta answered insights "
 					  "without a data array");
@@ -405,16 +407,10 @@ static int probe(bp_conn *c, bp_conn_info *p, bp_err *err)
 
 	/* The account object has no data array: only errors matter. */
 	rc = bp_conn_call(c, &q, &r, err);
-	if (rc == 0) {
-		const char *v;
-
-		if ((v = bp_json_str(r.json, "name", NULL)))
-			snprintf(p->name, sizeof(p->name), "%s", v);
-		if ((v = bp_json_str(r.json, "currency", NULL)))
-			snprintf(p->currency, sizeof(p->currency), "%s", v);
-		if ((v = bp_json_str(r.json, "timezone_name", NULL)))
-			snprintf(p->timezone, sizeof(p->timezone), "%s", v);
-	}
+	if (rc == 0)
+		bp_conn_info_set(p, bp_json_str(r.json, "name", NULL),
+				 bp_json_str(r.json, "currency", NULL),
+				 bp_json_str(r.json, "timezone_name", NULL));
 	bp_conn_resp_free(&r);
 	bp_secret_free(url);
 	bp_secret_free(tok);
