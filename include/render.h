@@ -62,7 +62,8 @@ extern const bp_render_limits bp_render_default_limits;
 /* Expands the template file against `metrics`.  Returns a new document
  * (the caller frees it with xmlFreeDoc), or NULL with BP_ECONFIG naming
  * the template file and line (bad XPath, unknown bp: directive, missing
- * include, unknown chart type, an expansion past the limits above),
+ * include, unknown chart type, an expansion past the limits above, a
+ * namespace name holding '<' or '&', which no output could carry),
  * BP_ENOINPUT when the template cannot be read.  `metrics` is not
  * modified. */
 xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,

@@ -1193,6 +1193,36 @@ static int expand_node(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 
 /* ---- template files ---- */
 
+/* A namespace name holding '<' or '&' would be written into the output's
+ * xmlns attributes as it is (libxml2 does not escape them there), and the
+ * output would not be well-formed: such a template is refused.  Returns 0,
+ * or -1 with BP_ECONFIG at the line of the element declaring it. */
+static int check_namespaces(xmlNodePtr n, const char *path, bp_err *err)
+{
+	xmlNsPtr ns;
+
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (ns = n->nsDef; ns; ns = ns->next) {
+			const char *href = (const char *)ns->href;
+
+			if (!href || !strpbrk(href, "<&"))
+				continue;
+			return bp_err_at(err, BP_ECONFIG, path, xmlGetLineNo(n), 0,
+					 "namespace name \"%.200s\" (xmlns%s%s on <%s>) "
+					 "holds '%c': a template's namespace names "
+					 "cannot contain '<' or '&'", href,
+					 ns->prefix ? ":" : "",
+					 ns->prefix ? (const char *)ns->prefix : "",
+					 (const char *)n->name, *strpbrk(href, "<&"));
+		}
+		if (check_namespaces(n->children, path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Parses a template.  Returns the document or NULL with `code` (BP_ENOINPUT
  * for a missing top-level file, BP_ECONFIG otherwise). */
 static xmlDocPtr parse_template(const char *path, int missing_code,
@@ -1221,6 +1251,9 @@ static xmlDocPtr parse_template(const char *path, int missing_code,
 			while (n && err->msg[n - 1] == '\n')
 				err->msg[--n] = '\0';
 		}
+		xmlFreeDoc(doc);
+		doc = NULL;
+	} else if (check_namespaces(xmlDocGetRootElement(doc), path, err) < 0) {
 		xmlFreeDoc(doc);
 		doc = NULL;
 	}

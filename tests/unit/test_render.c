@@ -785,6 +785,57 @@ static void test_render_expansion_past_node_limit_stops_at_line(void **state)
 	xmlFreeDoc(d);
 }
 
+/* A namespace name with '<' or '&' (escaped in the template, as XML
+ * requires) cannot be written into an xmlns attribute of the output as
+ * libxml2 writes them, so the template is refused at the line declaring
+ * it, also in an included file; '>' and quotes are fine, and the HTML
+ * of the template that uses one is well-formed. */
+static void test_render_namespace_with_lt_or_amp_refused(void **state)
+{
+	static const char *const bad[] = {
+		HEAD "\n<x:p xmlns:x=\"urn:a&lt;b\">hi</x:p></r>",
+		HEAD "\n<p xmlns=\"urn:a&amp;b\" x:q=\"1\" xmlns:x=\"urn:x\"/></r>",
+		HEAD "\n<p><q xmlns:y=\"&lt;\"/></p></r>",
+	};
+	fx *f = *state;
+	bp_err err = {0};
+	size_t i, len = 0;
+	char *html;
+	xmlDocPtr d;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bp_err_clear(&err);
+		html = bp_render_html_buffer(f->metrics, tpl(f, "t.xml", bad[i]),
+					     &len, &err);
+		assert_null(html);
+		assert_int_equal(err.code, BP_ECONFIG);
+		assert_non_null(strstr(err.file, "t.xml"));
+		assert_int_equal(err.line, 2);
+		assert_non_null(strstr(err.msg, "cannot contain '<' or '&'"));
+	}
+	assert_non_null(strstr(err.msg, "namespace name \"<\" (xmlns:y on <q>) holds '<'"));
+	/* In an included file: its name and line. */
+	tpl(f, "part.xml", "<s xmlns:z=\"a&amp;b\"/>");
+	bp_err_clear(&err);
+	assert_null(bp_render_expand(f->metrics, tpl(f, "t.xml", HEAD
+				     "\n<bp:include href=\"part.xml\"/></r>"), &err));
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.file, "part.xml"));
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.msg, "holds '&'"));
+	/* '>' and both quotes pass, and what comes out parses as XML. */
+	bp_err_clear(&err);
+	html = bp_render_html_buffer(f->metrics, tpl(f, "t.xml", HEAD
+				     "<x:p xmlns:x=\"urn:a&gt;b&quot;c'\" x:q=\"1\"/></r>"),
+				     &len, &err);
+	assert_non_null(html);
+	d = xmlReadMemory(html, (int)len, "out.html", NULL, XML_PARSE_NONET |
+			  XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	assert_non_null(d);
+	xmlFreeDoc(d);
+	free(html);
+}
+
 static void test_render_expansion_past_byte_limit_stops_at_line(void **state)
 {
 	static const char t[] = HEAD "\n"
@@ -882,6 +933,7 @@ int main(void)
 		cmocka_unit_test(test_render_sample_without_new_sections),
 		cmocka_unit_test(test_render_chinese_report_has_chinese_words),
 		cmocka_unit_test(test_render_expansion_past_node_limit_stops_at_line),
+		cmocka_unit_test(test_render_namespace_with_lt_or_amp_refused),
 		cmocka_unit_test(test_render_expansion_past_byte_limit_stops_at_line),
 		cmocka_unit_test(test_render_expansion_past_xpath_steps_stops_at_line),
 		cmocka_unit_test(test_render_expansion_list_counts_toward_node_limit),
