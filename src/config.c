@@ -2075,19 +2075,31 @@ fail:
 
 #define MAX_CONFIG_BYTES (16L * 1024 * 1024)
 
-/* Reads the whole file into t (the caller frees t->buf). */
+/* Reads the whole file into t (the caller frees t->buf), in a buffer
+ * that grows as the file needs, to one byte past the cap. */
 static int read_config(const char *path, struct text *t, bp_err *err)
 {
 	FILE *f = fopen(path, "rb");
+	size_t n = 0, cap = 64 * 1024, got;
 	char *buf = NULL;
-	size_t n = 0;
 	int e = 0;
 
 	if (!f)
 		return bp_err_set(err, BP_ENOINPUT, "cannot read config '%s': %s",
 				  path, strerror(errno));
-	buf = bp_xmalloc(MAX_CONFIG_BYTES + 1);
-	n = fread(buf, 1, MAX_CONFIG_BYTES + 1, f);
+	buf = bp_xmalloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			if (cap > MAX_CONFIG_BYTES)
+				break;
+			cap = cap * 2 > MAX_CONFIG_BYTES ? MAX_CONFIG_BYTES + 1 : cap * 2;
+			buf = bp_xrealloc(buf, cap + 1);
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
 	e = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
 	if (e || n > MAX_CONFIG_BYTES) {

@@ -677,6 +677,50 @@ static void test_config_directory_is_enoinput(void **state)
 	assert_non_null(strstr(err.msg, "cannot read config"));
 }
 
+/* HEAD, comments to `size` bytes in all, then the sources and TAIL. */
+static char *padded_config(size_t size)
+{
+	static const char head[] = HEAD "<!--", tail[] = "-->\n" CONTACTS TAIL;
+	static const char next[] = "-->\n<!--";
+	char *xml = malloc(size);
+	size_t at = size - (sizeof(tail) - 1), p;
+
+	assert_non_null(xml);
+	memset(xml, 'x', size);
+	memcpy(xml, head, sizeof(head) - 1);
+	/* Comments of 1 KiB: libxml2 refuses one of 10 MB. */
+	for (p = 1024; p + sizeof(next) < at; p += 1024)
+		memcpy(xml + p, next, sizeof(next) - 1);
+	memcpy(xml + at, tail, sizeof(tail) - 1);
+	return xml;
+}
+
+/* A config is read whole up to 16 MiB, whatever its size (the source
+ * after 16 MiB of comments is found), and one byte more is refused. */
+static void test_config_read_whole_to_16_mib_then_refused(void **state)
+{
+	const size_t max = (size_t)16 * 1024 * 1024;
+	char *xml = padded_config(max), want[64];
+	bp_config *cfg;
+	bp_err err;
+
+	(void)state;
+	tl_write_bytes(tmpfile_path, xml, max, 0644);
+	free(xml);
+	cfg = load_ok(tmpfile_path);
+	assert_int_equal(cfg->n_sources, 1);
+	assert_string_equal(cfg->sources[0].url, "https://crm.example/c.csv");
+	bp_config_free(cfg);
+	xml = padded_config(max + 1);
+	tl_write_bytes(tmpfile_path, xml, max + 1, 0644);
+	bp_err_clear(&err);
+	assert_null(bp_config_load(tmpfile_path, &err));
+	assert_int_equal(err.code, BP_ECONFIG);
+	snprintf(want, sizeof(want), "the config is larger than %zu bytes", max);
+	assert_string_equal(err.msg, want);
+	free(xml);
+}
+
 static void test_config_not_well_formed_names_line_and_column(void **state)
 {
 	bp_err err;
@@ -1265,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_config_http_allowed_with_insecure_http),
 		cmocka_unit_test(test_config_missing_file_is_enoinput),
 		cmocka_unit_test(test_config_directory_is_enoinput),
+		cmocka_unit_test(test_config_read_whole_to_16_mib_then_refused),
 		cmocka_unit_test(test_config_not_well_formed_names_line_and_column),
 		cmocka_unit_test(test_config_libxml2_prints_nothing),
 		cmocka_unit_test(test_config_missing_url_is_named),
