@@ -9,7 +9,8 @@
  *                       with bp:as="v" the node is also $v (for inner loops)
  *   bp:if="XPATH"       keep the element when boolean(XPATH)
  *   bp:text="XPATH"     replace the content by string(XPATH), as text
- *   bp:attr-NAME="X"    set attribute NAME to string(X)
+ *   bp:attr-NAME="X"    set attribute NAME to string(X) (NAME an attribute
+ *                       name of the output: not "1", not xmlns)
  *   <bp:include href="file"/>   the expanded root of a sibling template
  *   <bp:chart type=".." rows=".." x=".." y=".." [series=".."]
  *             [target=".."] [format="int|num|money|money-short|pct"]

@@ -1012,7 +1012,10 @@ static xmlNsPtr out_ns(xmlNodePtr n, xmlNsPtr src)
 	return ns ? ns : xmlNewNs(n, src->href, src->prefix);
 }
 
-/* Checks the bp: attributes of t: each, if, text, attr-NAME. */
+/* Checks the bp: attributes of t: each, if, text, attr-NAME.  NAME is
+ * the output attribute's name, so it must be one: "bp:attr-1" is a name
+ * in the template but "1" is none in the output, and "xmlns" would
+ * declare a namespace, not set an attribute. */
 static int check_bp_attrs(ctx *c, xmlNodePtr t)
 {
 	xmlAttrPtr a;
@@ -1027,6 +1030,12 @@ static int check_bp_attrs(ctx *c, xmlNodePtr t)
 		    (strncmp(nm, "attr-", 5) || !nm[5]))
 			return cfail(c, t, "unknown directive bp:%s on <%s>", nm,
 				     (const char *)t->name);
+		if (strncmp(nm, "attr-", 5) == 0 &&
+		    (xmlValidateNCName(a->name + 5, 0) != 0 || !strcmp(nm + 5, "xmlns")))
+			return cfail(c, t, "bp:%s on <%s>: '%s' cannot be an attribute "
+				     "name of the output (a name starts with a "
+				     "letter or '_', and xmlns declares a namespace)",
+				     nm, (const char *)t->name, nm + 5);
 	}
 	return 0;
 }

@@ -785,6 +785,35 @@ static void test_render_expansion_past_node_limit_stops_at_line(void **state)
 	xmlFreeDoc(d);
 }
 
+/* bp:attr-NAME sets attribute NAME of the output, so NAME must be an
+ * attribute name there: "1" or "-x" would make output no XML parser
+ * reads, "xmlns" a namespace declaration; a name with '-' or '.' inside
+ * is fine. */
+static void test_render_attr_name_must_be_an_output_name(void **state)
+{
+	static const char *const bad[] = { "1", "-x", ".x", "xmlns" };
+	char t[256], *out;
+	bp_err err = {0};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(t, sizeof(t), HEAD "\n<p bp:attr-%s=\"'v'\"/></r>", bad[i]);
+		bp_err_clear(&err);
+		assert_null(expand(*state, t, &err));
+		assert_int_equal(err.code, BP_ECONFIG);
+		assert_int_equal(err.line, 2);
+		assert_non_null(strstr(err.msg, "cannot be an attribute name of the output"));
+	}
+	assert_string_equal(err.msg, "bp:attr-xmlns on <p>: 'xmlns' cannot be an "
+			    "attribute name of the output (a name starts with a letter "
+			    "or '_', and xmlns declares a namespace)");
+	bp_err_clear(&err);
+	out = expand(*state, HEAD "<p bp:attr-data-x.1=\"'v'\" bp:attr-_y=\"1\"/></r>", &err);
+	assert_non_null(out);
+	assert_string_equal(out, "<r><p data-x.1=\"v\" _y=\"1\"/></r>\n");
+	free(out);
+}
+
 /* A namespace name with '<' or '&' (escaped in the template, as XML
  * requires) cannot be written into an xmlns attribute of the output as
  * libxml2 writes them, so the template is refused at the line declaring
@@ -934,6 +963,7 @@ int main(void)
 		cmocka_unit_test(test_render_chinese_report_has_chinese_words),
 		cmocka_unit_test(test_render_expansion_past_node_limit_stops_at_line),
 		cmocka_unit_test(test_render_namespace_with_lt_or_amp_refused),
+		cmocka_unit_test(test_render_attr_name_must_be_an_output_name),
 		cmocka_unit_test(test_render_expansion_past_byte_limit_stops_at_line),
 		cmocka_unit_test(test_render_expansion_past_xpath_steps_stops_at_line),
 		cmocka_unit_test(test_render_expansion_list_counts_toward_node_limit),
