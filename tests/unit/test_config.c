@@ -1179,6 +1179,37 @@ static void test_config_credentials_in_url_rejected(void **state)
 		"element 'email': the url holds a user name or password: use user-env and password-env instead");
 }
 
+/* curl reads "https:/bob:pw@host" and "https:host" as if both slashes
+ * were there: without a host after "//" a URL is refused, so that no
+ * user name or password passes the check above that way. */
+static void test_config_url_without_host_rejected(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		"<sources>\n"
+		"  <contacts url=\"https:/bob:s3cret@crm.example/c.csv\"/>\n"
+		"</sources>\n"
+		TAIL, 3,
+		"element 'contacts': the url has no host: expected https://HOST/PATH");
+	expect_error(HEAD
+		"<sources><contacts url=\"http:crm.example/c.csv\" insecure-http=\"true\"/></sources>\n"
+		TAIL, 2,
+		"element 'contacts': the url has no host: expected http://HOST/PATH");
+	expect_error(HEAD
+		"<sources><contacts url=\"https:///c.csv\"/></sources>\n"
+		TAIL, 2,
+		"element 'contacts': the url has no host: expected https://HOST/PATH");
+	expect_error(HEAD CONTACTS
+		"<email url=\"smtps:/bob:pw@m.example\" from=\"a@b.example\"><to>x@y.example</to></email>\n"
+		TAIL, 3,
+		"element 'email': the url has no host: expected smtps://HOST:PORT");
+	expect_error(HEAD
+		"<auth><oauth id=\"g\" token-url=\"https:/bob:pw@oauth.example/token\"\n"
+		"  client-id=\"c\" client-secret-env=\"S\" refresh-token-env=\"R\"/></auth>\n"
+		CONTACTS TAIL, 2,
+		"attribute 'token-url' must be an https:// URL with a host and without a user name");
+}
+
 static void test_config_needs_contacts_source(void **state)
 {
 	(void)state;
@@ -1346,6 +1377,7 @@ int main(void)
 		cmocka_unit_test(test_config_unsupported_scheme),
 		cmocka_unit_test(test_config_source_id_cannot_start_with_dot),
 		cmocka_unit_test(test_config_credentials_in_url_rejected),
+		cmocka_unit_test(test_config_url_without_host_rejected),
 		cmocka_unit_test(test_config_needs_contacts_source),
 		cmocka_unit_test(test_config_email_scheme),
 		cmocka_unit_test(test_config_email_address_checked),
