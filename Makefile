@@ -132,12 +132,13 @@ bench: deps
 	@[ "$${BENCH_REFLINK:-1}" = 0 ] || scripts/bench-reflink
 	@[ "$${BENCH_PORTAL:-1}" = 0 ] || scripts/bench-connectors
 
-# libFuzzer on the csv reader and on the date and number parsers,
-# FUZZ_SECONDS each (default 600); an input that crashes is kept in
-# build/fuzz/.
+# libFuzzer on the csv reader, the date and number parsers and their fast
+# paths, the config loader, the template engine and the connectors'
+# answers (tests/fuzz/run), FUZZ_SECONDS each (default 600); an input
+# that crashes is kept in build/fuzz/.
 FUZZ_SECONDS ?= 600
 
-fuzz: build/bp-gen
+fuzz: build/bp-gen $(BUILD)/boardpack
 	@tests/fuzz/run $(FUZZ_SECONDS)
 
 # Man pages go to man/manN by their section; bash-completion looks for

@@ -9,7 +9,8 @@
  *                       with bp:as="v" the node is also $v (for inner loops)
  *   bp:if="XPATH"       keep the element when boolean(XPATH)
  *   bp:text="XPATH"     replace the content by string(XPATH), as text
- *   bp:attr-NAME="X"    set attribute NAME to string(X)
+ *   bp:attr-NAME="X"    set attribute NAME to string(X) (NAME an attribute
+ *                       name of the output: not "1", not xmlns)
  *   <bp:include href="file"/>   the expanded root of a sibling template
  *   <bp:chart type=".." rows=".." x=".." y=".." [series=".."]
  *             [target=".."] [format="int|num|money|money-short|pct"]
@@ -62,7 +63,8 @@ extern const bp_render_limits bp_render_default_limits;
 /* Expands the template file against `metrics`.  Returns a new document
  * (the caller frees it with xmlFreeDoc), or NULL with BP_ECONFIG naming
  * the template file and line (bad XPath, unknown bp: directive, missing
- * include, unknown chart type, an expansion past the limits above),
+ * include, unknown chart type, an expansion past the limits above, a
+ * namespace name holding '<' or '&', which no output could carry),
  * BP_ENOINPUT when the template cannot be read.  `metrics` is not
  * modified. */
 xmlDocPtr bp_render_expand(xmlDocPtr metrics, const char *template_path,

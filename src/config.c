@@ -1097,6 +1097,17 @@ static int has_userinfo(const char *u, size_t scheme)
 	return memchr(p, '@', n) != NULL;
 }
 
+/* Whether "//HOST" follows the scheme of a network URL.  curl reads
+ * "https:/user:pw@host/x" and "https:host/x" as if both slashes were
+ * there, so without this a URL could carry a user name and password
+ * past has_userinfo, and into messages. */
+static int has_host(const char *u, size_t scheme)
+{
+	const char *p = u + scheme + 1;
+
+	return strncmp(p, "//", 2) == 0 && strcspn(p + 2, "/?#") > 0;
+}
+
 /* The URL a source is fetched from.  Returns NULL with `err` set. */
 static char *resolve_url(struct ld *ld, const xmlNode *n, const char *u,
 			 int insecure)
@@ -1115,6 +1126,11 @@ static char *resolve_url(struct ld *ld, const xmlNode *n, const char *u,
 		free(path);
 	} else if (k == 4 && !strncasecmp(u, "file", 4)) {
 		r = resolve_file_url(ld, u);
+	} else if (((k == 5 && !strncasecmp(u, "https", 5)) ||
+		    (k == 4 && !strncasecmp(u, "http", 4))) && !has_host(u, k)) {
+		fail(ld, n, "url", "element '%s': the url has no host: expected %.*s://HOST/PATH",
+		     n->name, (int)k, u);
+		return NULL;
 	} else if ((k == 5 && !strncasecmp(u, "https", 5)) ||
 		   (k == 4 && !strncasecmp(u, "http", 4) && insecure)) {
 		r = bp_xstrdup(u);
@@ -1927,6 +1943,9 @@ static int email_url(struct ld *ld, const xmlNode *n, bp_email *e)
 	    !(k == 5 && !strncasecmp(e->url, "smtps", 5)))
 		return fail(ld, n, "url", "element 'email': unsupported url scheme '%.*s': expected smtps:// or smtp://",
 			    (int)k, e->url);
+	if (!has_host(e->url, k))
+		return fail(ld, n, "url", "element 'email': the url has no host: expected %.*s://HOST:PORT",
+			    (int)k, e->url);
 	if (e->tls_none && k == 5)
 		return fail(ld, n, "tls", "element 'email': tls=\"none\" contradicts an smtps:// url: use smtp:// for a local relay");
 	return 0;
@@ -2022,11 +2041,12 @@ static int oauth_from_node(struct ld *ld, const xmlNode *n, bp_oauth *o)
 	for (const char *const *u = (const char *const[]){ "token-url", "auth-url", NULL }; *u; u++) {
 		char *v = prop(ld, n, *u);
 		size_t k = v ? scheme_len(v) : 0;
-		int ok = !v || (k == 5 && !strncasecmp(v, "https", 5) && !has_userinfo(v, k));
+		int ok = !v || (k == 5 && !strncasecmp(v, "https", 5) && has_host(v, k) &&
+				!has_userinfo(v, k));
 
 		free(v);
 		if (!ok)
-			return fail(ld, n, *u, "attribute '%s' must be an https:// URL without a user name", *u);
+			return fail(ld, n, *u, "attribute '%s' must be an https:// URL with a host and without a user name", *u);
 	}
 	return 0;
 }
@@ -2075,19 +2095,31 @@ fail:
 
 #define MAX_CONFIG_BYTES (16L * 1024 * 1024)
 
-/* Reads the whole file into t (the caller frees t->buf). */
+/* Reads the whole file into t (the caller frees t->buf), in a buffer
+ * that grows as the file needs, to one byte past the cap. */
 static int read_config(const char *path, struct text *t, bp_err *err)
 {
 	FILE *f = fopen(path, "rb");
+	size_t n = 0, cap = 64 * 1024, got;
 	char *buf = NULL;
-	size_t n = 0;
 	int e = 0;
 
 	if (!f)
 		return bp_err_set(err, BP_ENOINPUT, "cannot read config '%s': %s",
 				  path, strerror(errno));
-	buf = bp_xmalloc(MAX_CONFIG_BYTES + 1);
-	n = fread(buf, 1, MAX_CONFIG_BYTES + 1, f);
+	buf = bp_xmalloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			if (cap > MAX_CONFIG_BYTES)
+				break;
+			cap = cap * 2 > MAX_CONFIG_BYTES ? MAX_CONFIG_BYTES + 1 : cap * 2;
+			buf = bp_xrealloc(buf, cap + 1);
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
 	e = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
 	if (e || n > MAX_CONFIG_BYTES) {

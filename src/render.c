@@ -1012,7 +1012,10 @@ static xmlNsPtr out_ns(xmlNodePtr n, xmlNsPtr src)
 	return ns ? ns : xmlNewNs(n, src->href, src->prefix);
 }
 
-/* Checks the bp: attributes of t: each, if, text, attr-NAME. */
+/* Checks the bp: attributes of t: each, if, text, attr-NAME.  NAME is
+ * the output attribute's name, so it must be one: "bp:attr-1" is a name
+ * in the template but "1" is none in the output, and "xmlns" would
+ * declare a namespace, not set an attribute. */
 static int check_bp_attrs(ctx *c, xmlNodePtr t)
 {
 	xmlAttrPtr a;
@@ -1028,6 +1031,12 @@ static int check_bp_attrs(ctx *c, xmlNodePtr t)
 		    (strncmp(nm, "let-", 4) || !nm[4]))
 			return cfail(c, t, "unknown directive bp:%s on <%s>", nm,
 				     (const char *)t->name);
+		if (strncmp(nm, "attr-", 5) == 0 &&
+		    (xmlValidateNCName(a->name + 5, 0) != 0 || !strcmp(nm + 5, "xmlns")))
+			return cfail(c, t, "bp:%s on <%s>: '%s' cannot be an attribute "
+				     "name of the output (a name starts with a "
+				     "letter or '_', and xmlns declares a namespace)",
+				     nm, (const char *)t->name, nm + 5);
 	}
 	return 0;
 }
@@ -1127,6 +1136,13 @@ static int bind_lets(ctx *c, xmlNodePtr t, xmlNodePtr here, lets *l)
 
 		if (!is_let(a))
 			continue;
+		if (xmlValidateNCName(a->name + 4, 0) != 0) {
+			unbind_lets(c, l);
+			return cfail(c, t, "bp:%s on <%s>: '%s' cannot name a "
+				     "variable (a name starts with a letter or '_')",
+				     (const char *)a->name, (const char *)t->name,
+				     (const char *)a->name + 4);
+		}
 		expr = xmlNodeGetContent((xmlNodePtr)a);
 		v = eval(c, t, "bp:let", expr, here);
 		xmlFree(expr);
@@ -1263,6 +1279,36 @@ static int expand_node(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 
 /* ---- template files ---- */
 
+/* A namespace name holding '<' or '&' would be written into the output's
+ * xmlns attributes as it is (libxml2 does not escape them there), and the
+ * output would not be well-formed: such a template is refused.  Returns 0,
+ * or -1 with BP_ECONFIG at the line of the element declaring it. */
+static int check_namespaces(xmlNodePtr n, const char *path, bp_err *err)
+{
+	xmlNsPtr ns;
+
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (ns = n->nsDef; ns; ns = ns->next) {
+			const char *href = (const char *)ns->href;
+
+			if (!href || !strpbrk(href, "<&"))
+				continue;
+			return bp_err_at(err, BP_ECONFIG, path, xmlGetLineNo(n), 0,
+					 "namespace name \"%.200s\" (xmlns%s%s on <%s>) "
+					 "holds '%c': a template's namespace names "
+					 "cannot contain '<' or '&'", href,
+					 ns->prefix ? ":" : "",
+					 ns->prefix ? (const char *)ns->prefix : "",
+					 (const char *)n->name, *strpbrk(href, "<&"));
+		}
+		if (check_namespaces(n->children, path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Parses a template.  Returns the document or NULL with `code` (BP_ENOINPUT
  * for a missing top-level file, BP_ECONFIG otherwise). */
 static xmlDocPtr parse_template(const char *path, int missing_code,
@@ -1291,6 +1337,9 @@ static xmlDocPtr parse_template(const char *path, int missing_code,
 			while (n && err->msg[n - 1] == '\n')
 				err->msg[--n] = '\0';
 		}
+		xmlFreeDoc(doc);
+		doc = NULL;
+	} else if (check_namespaces(xmlDocGetRootElement(doc), path, err) < 0) {
 		xmlFreeDoc(doc);
 		doc = NULL;
 	}

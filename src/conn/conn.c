@@ -636,6 +636,23 @@ static void default_verdict(const bp_conn *c, const bp_conn_resp *r,
 	}
 }
 
+void bp_conn_resp_parse(bp_conn_resp *r)
+{
+	if (!r->json && r->body && r->len &&
+	    (r->body[0] == '{' || r->body[0] == '[' || strstr(r->ctype, "json")))
+		r->json = json_loadb(r->body, r->len, 0, NULL);
+}
+
+void bp_conn_judge(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	default_verdict(c, r, v);
+	if (c->ops->verdict)
+		c->ops->verdict(c, r, v);
+	/* The vendor's words go into a one-line message. */
+	bp_conn_clean(c, v->msg);
+}
+
 /* Keeps the answer as the next page of the pull and indexes it. */
 int bp_conn_keep(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		 bp_err *err)
@@ -752,20 +769,12 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 				     tries ? " (after retries)" : "");
 			break;
 		}
-		if (r->body && r->len &&
-		    (r->body[0] == '{' || r->body[0] == '[' ||
-		     strstr(r->ctype, "json")))
-			r->json = json_loadb(r->body, r->len, 0, NULL);
+		bp_conn_resp_parse(r);
 		if (q->any_status) {
 			rc = 0;
 			break;
 		}
-		memset(&v, 0, sizeof(v));
-		default_verdict(c, r, &v);
-		if (c->ops->verdict)
-			c->ops->verdict(c, r, &v);
-		/* The vendor's words go into a one-line message. */
-		bp_conn_clean(c, v.msg);
+		bp_conn_judge(c, r, &v);
 		if (v.action == BP_CONN_OK) {
 			if (q->keep && !r->json) {
 				bp_conn_fail(c, err, BP_EDATA, "%s answered %s with "

@@ -116,6 +116,17 @@ int bp_conn_call(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,
 		 bp_err *err);
 void bp_conn_resp_free(bp_conn_resp *r);
 
+/* The two steps of bp_conn_call that read an answer, on their own for
+ * the fuzz target.  bp_conn_resp_parse parses the body into r->json when
+ * it looks like JSON (it starts with '{' or '[', or its Content-Type
+ * says json) and r->json is not set yet; r->json stays NULL when the
+ * body is not JSON.  bp_conn_judge overwrites `v` with what the answer
+ * means: the verdict on its HTTP status (named for the vendor, with what
+ * the answer says), then the connector's own reading of it, its message
+ * made one line without any secret of the session. */
+void bp_conn_resp_parse(bp_conn_resp *r);
+void bp_conn_judge(bp_conn *c, const bp_conn_resp *r, bp_conn_verdict *v);
+
 /* Keeps an answer as the next page "NNNNNN-<q->keep>.json" and indexes
  * it (for a connector that looks at an answer before keeping it). */
 int bp_conn_keep(bp_conn *c, const bp_conn_req *q, bp_conn_resp *r,

@@ -677,6 +677,50 @@ static void test_config_directory_is_enoinput(void **state)
 	assert_non_null(strstr(err.msg, "cannot read config"));
 }
 
+/* HEAD, comments to `size` bytes in all, then the sources and TAIL. */
+static char *padded_config(size_t size)
+{
+	static const char head[] = HEAD "<!--", tail[] = "-->\n" CONTACTS TAIL;
+	static const char next[] = "-->\n<!--";
+	char *xml = malloc(size);
+	size_t at = size - (sizeof(tail) - 1), p;
+
+	assert_non_null(xml);
+	memset(xml, 'x', size);
+	memcpy(xml, head, sizeof(head) - 1);
+	/* Comments of 1 KiB: libxml2 refuses one of 10 MB. */
+	for (p = 1024; p + sizeof(next) < at; p += 1024)
+		memcpy(xml + p, next, sizeof(next) - 1);
+	memcpy(xml + at, tail, sizeof(tail) - 1);
+	return xml;
+}
+
+/* A config is read whole up to 16 MiB, whatever its size (the source
+ * after 16 MiB of comments is found), and one byte more is refused. */
+static void test_config_read_whole_to_16_mib_then_refused(void **state)
+{
+	const size_t max = (size_t)16 * 1024 * 1024;
+	char *xml = padded_config(max), want[64];
+	bp_config *cfg;
+	bp_err err;
+
+	(void)state;
+	tl_write_bytes(tmpfile_path, xml, max, 0644);
+	free(xml);
+	cfg = load_ok(tmpfile_path);
+	assert_int_equal(cfg->n_sources, 1);
+	assert_string_equal(cfg->sources[0].url, "https://crm.example/c.csv");
+	bp_config_free(cfg);
+	xml = padded_config(max + 1);
+	tl_write_bytes(tmpfile_path, xml, max + 1, 0644);
+	bp_err_clear(&err);
+	assert_null(bp_config_load(tmpfile_path, &err));
+	assert_int_equal(err.code, BP_ECONFIG);
+	snprintf(want, sizeof(want), "the config is larger than %zu bytes", max);
+	assert_string_equal(err.msg, want);
+	free(xml);
+}
+
 static void test_config_not_well_formed_names_line_and_column(void **state)
 {
 	bp_err err;
@@ -1135,6 +1179,37 @@ static void test_config_credentials_in_url_rejected(void **state)
 		"element 'email': the url holds a user name or password: use user-env and password-env instead");
 }
 
+/* curl reads "https:/bob:pw@host" and "https:host" as if both slashes
+ * were there: without a host after "//" a URL is refused, so that no
+ * user name or password passes the check above that way. */
+static void test_config_url_without_host_rejected(void **state)
+{
+	(void)state;
+	expect_error(HEAD
+		"<sources>\n"
+		"  <contacts url=\"https:/bob:s3cret@crm.example/c.csv\"/>\n"
+		"</sources>\n"
+		TAIL, 3,
+		"element 'contacts': the url has no host: expected https://HOST/PATH");
+	expect_error(HEAD
+		"<sources><contacts url=\"http:crm.example/c.csv\" insecure-http=\"true\"/></sources>\n"
+		TAIL, 2,
+		"element 'contacts': the url has no host: expected http://HOST/PATH");
+	expect_error(HEAD
+		"<sources><contacts url=\"https:///c.csv\"/></sources>\n"
+		TAIL, 2,
+		"element 'contacts': the url has no host: expected https://HOST/PATH");
+	expect_error(HEAD CONTACTS
+		"<email url=\"smtps:/bob:pw@m.example\" from=\"a@b.example\"><to>x@y.example</to></email>\n"
+		TAIL, 3,
+		"element 'email': the url has no host: expected smtps://HOST:PORT");
+	expect_error(HEAD
+		"<auth><oauth id=\"g\" token-url=\"https:/bob:pw@oauth.example/token\"\n"
+		"  client-id=\"c\" client-secret-env=\"S\" refresh-token-env=\"R\"/></auth>\n"
+		CONTACTS TAIL, 2,
+		"attribute 'token-url' must be an https:// URL with a host and without a user name");
+}
+
 static void test_config_needs_contacts_source(void **state)
 {
 	(void)state;
@@ -1265,6 +1340,7 @@ int main(void)
 		cmocka_unit_test(test_config_http_allowed_with_insecure_http),
 		cmocka_unit_test(test_config_missing_file_is_enoinput),
 		cmocka_unit_test(test_config_directory_is_enoinput),
+		cmocka_unit_test(test_config_read_whole_to_16_mib_then_refused),
 		cmocka_unit_test(test_config_not_well_formed_names_line_and_column),
 		cmocka_unit_test(test_config_libxml2_prints_nothing),
 		cmocka_unit_test(test_config_missing_url_is_named),
@@ -1301,6 +1377,7 @@ int main(void)
 		cmocka_unit_test(test_config_unsupported_scheme),
 		cmocka_unit_test(test_config_source_id_cannot_start_with_dot),
 		cmocka_unit_test(test_config_credentials_in_url_rejected),
+		cmocka_unit_test(test_config_url_without_host_rejected),
 		cmocka_unit_test(test_config_needs_contacts_source),
 		cmocka_unit_test(test_config_email_scheme),
 		cmocka_unit_test(test_config_email_address_checked),

@@ -667,6 +667,9 @@ static void test_render_bad_let_names_line(void **state)
 	assert_null(out);
 	assert_int_equal(err.line, 3);
 	assert_non_null(strstr(err.msg, "bp:let-"));
+	out = expand(*state, HEAD "<bp:fragment bp:let-1=\"1\"/></r>", &err);
+	assert_null(out);
+	assert_non_null(strstr(err.msg, "cannot name a variable"));
 }
 
 /* order="..." sorts the categories by a key of their rows. */
@@ -848,6 +851,86 @@ static void test_render_expansion_past_node_limit_stops_at_line(void **state)
 	xmlFreeDoc(d);
 }
 
+/* bp:attr-NAME sets attribute NAME of the output, so NAME must be an
+ * attribute name there: "1" or "-x" would make output no XML parser
+ * reads, "xmlns" a namespace declaration; a name with '-' or '.' inside
+ * is fine. */
+static void test_render_attr_name_must_be_an_output_name(void **state)
+{
+	static const char *const bad[] = { "1", "-x", ".x", "xmlns" };
+	char t[256], *out;
+	bp_err err = {0};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(t, sizeof(t), HEAD "\n<p bp:attr-%s=\"'v'\"/></r>", bad[i]);
+		bp_err_clear(&err);
+		assert_null(expand(*state, t, &err));
+		assert_int_equal(err.code, BP_ECONFIG);
+		assert_int_equal(err.line, 2);
+		assert_non_null(strstr(err.msg, "cannot be an attribute name of the output"));
+	}
+	assert_string_equal(err.msg, "bp:attr-xmlns on <p>: 'xmlns' cannot be an "
+			    "attribute name of the output (a name starts with a letter "
+			    "or '_', and xmlns declares a namespace)");
+	bp_err_clear(&err);
+	out = expand(*state, HEAD "<p bp:attr-data-x.1=\"'v'\" bp:attr-_y=\"1\"/></r>", &err);
+	assert_non_null(out);
+	assert_string_equal(out, "<r><p data-x.1=\"v\" _y=\"1\"/></r>\n");
+	free(out);
+}
+
+/* A namespace name with '<' or '&' (escaped in the template, as XML
+ * requires) cannot be written into an xmlns attribute of the output as
+ * libxml2 writes them, so the template is refused at the line declaring
+ * it, also in an included file; '>' and quotes are fine, and the HTML
+ * of the template that uses one is well-formed. */
+static void test_render_namespace_with_lt_or_amp_refused(void **state)
+{
+	static const char *const bad[] = {
+		HEAD "\n<x:p xmlns:x=\"urn:a&lt;b\">hi</x:p></r>",
+		HEAD "\n<p xmlns=\"urn:a&amp;b\" x:q=\"1\" xmlns:x=\"urn:x\"/></r>",
+		HEAD "\n<p><q xmlns:y=\"&lt;\"/></p></r>",
+	};
+	fx *f = *state;
+	bp_err err = {0};
+	size_t i, len = 0;
+	char *html;
+	xmlDocPtr d;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bp_err_clear(&err);
+		html = bp_render_html_buffer(f->metrics, tpl(f, "t.xml", bad[i]),
+					     &len, &err);
+		assert_null(html);
+		assert_int_equal(err.code, BP_ECONFIG);
+		assert_non_null(strstr(err.file, "t.xml"));
+		assert_int_equal(err.line, 2);
+		assert_non_null(strstr(err.msg, "cannot contain '<' or '&'"));
+	}
+	assert_non_null(strstr(err.msg, "namespace name \"<\" (xmlns:y on <q>) holds '<'"));
+	/* In an included file: its name and line. */
+	tpl(f, "part.xml", "<s xmlns:z=\"a&amp;b\"/>");
+	bp_err_clear(&err);
+	assert_null(bp_render_expand(f->metrics, tpl(f, "t.xml", HEAD
+				     "\n<bp:include href=\"part.xml\"/></r>"), &err));
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.file, "part.xml"));
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.msg, "holds '&'"));
+	/* '>' and both quotes pass, and what comes out parses as XML. */
+	bp_err_clear(&err);
+	html = bp_render_html_buffer(f->metrics, tpl(f, "t.xml", HEAD
+				     "<x:p xmlns:x=\"urn:a&gt;b&quot;c'\" x:q=\"1\"/></r>"),
+				     &len, &err);
+	assert_non_null(html);
+	d = xmlReadMemory(html, (int)len, "out.html", NULL, XML_PARSE_NONET |
+			  XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	assert_non_null(d);
+	xmlFreeDoc(d);
+	free(html);
+}
+
 static void test_render_expansion_past_byte_limit_stops_at_line(void **state)
 {
 	static const char t[] = HEAD "\n"
@@ -948,6 +1031,8 @@ int main(void)
 		cmocka_unit_test(test_render_sample_without_new_sections),
 		cmocka_unit_test(test_render_chinese_report_has_chinese_words),
 		cmocka_unit_test(test_render_expansion_past_node_limit_stops_at_line),
+		cmocka_unit_test(test_render_namespace_with_lt_or_amp_refused),
+		cmocka_unit_test(test_render_attr_name_must_be_an_output_name),
 		cmocka_unit_test(test_render_expansion_past_byte_limit_stops_at_line),
 		cmocka_unit_test(test_render_expansion_past_xpath_steps_stops_at_line),
 		cmocka_unit_test(test_render_expansion_list_counts_toward_node_limit),
