@@ -111,11 +111,13 @@ int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
 		   int flags, bp_err *err)
 {
 	bp_mail_result res;
-	size_t have;
+	size_t have, recorded;
 
 	if (bp_mail_send(cfg, dir, period, flags, &res, err) < 0) {
-		have = res.earlier + res.delivered;
-		if (res.delivered > 0)
+		/* Who is done is what delivery.log records. */
+		recorded = res.delivered - res.unrecorded;
+		have = res.earlier + recorded;
+		if (recorded > 0)
 			bp_log_warn("%s: %zu of %zu recipients are done "
 				    "(delivery.log); sending again (boardpack send "
 				    "-c %s %s) mails only the %zu others", period, have,
