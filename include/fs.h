@@ -68,6 +68,15 @@ void bp_fs_abort(bp_staged *st);
 int bp_fs_write_file(const char *path, const void *data, size_t n,
 		     mode_t mode, bp_err *err);
 
+/* Removes from folder `dir` what staging left there when the process
+ * writing it died before its commit: files named as bp_fs_stage names
+ * them (".NAME.XXXXXX"), and folders so named that hold only files (a
+ * connector's pull, staged with mkdtemp).  No link is followed.  Only for
+ * a process holding the lock of the output folder `dir` belongs to
+ * (bp_fs_lock_dir): then no live process can be writing there.  Returns
+ * how many it removed. */
+int bp_fs_remove_staged(const char *dir);
+
 /* Writes `path`, which must not exist yet, whole and in place: created
  * with `mode`, O_EXCL and without following a link, not flushed, removed
  * again on failure.  For files inside a folder that is itself staged (a

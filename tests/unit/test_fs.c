@@ -118,6 +118,34 @@ static void test_fs_write_new_never_writes_through_a_link(void **state)
 	file_is(target, "kept");
 }
 
+/* What dead runs' staging left goes; finished downloads, other names
+ * and whatever a link points at stay. */
+static void test_fs_remove_staged_takes_only_what_staging_left(void **state)
+{
+	const char *dir = *state;
+	char *outside = tl_tmpdir("/tmp/bp-fs-outside-XXXXXX");
+
+	tl_write_file(tl_path(dir, ".deals.AbC123"), "half a download");
+	assert_int_equal(mkdir(tl_path(dir, ".crm.XyZ789"), 0700), 0);
+	tl_write_file(tl_path(dir, ".crm.XyZ789/page-1.json"), "{}");
+	tl_write_file(tl_path(dir, ".crm.XyZ789/index.json"), "[]");
+	tl_write_file(tl_path(dir, "deals"), "a whole download");
+	tl_write_file(tl_path(dir, ".deals.AbC12"), "not a staged name");
+	tl_write_file(tl_path(outside, "keep"), "kept");
+	assert_int_equal(symlink(outside, tl_path(dir, ".evil.Abc123")), 0);
+
+	assert_int_equal(bp_fs_remove_staged(dir), 3);
+	assert_false(tl_exists(tl_path(dir, ".deals.AbC123")));
+	assert_false(tl_exists(tl_path(dir, ".crm.XyZ789")));
+	assert_false(tl_exists(tl_path(dir, ".evil.Abc123")));
+	file_is(tl_path(dir, "deals"), "a whole download");
+	file_is(tl_path(dir, ".deals.AbC12"), "not a staged name");
+	file_is(tl_path(outside, "keep"), "kept");
+	assert_int_equal(bp_fs_remove_staged(tl_path(dir, "no-such-folder")), 0);
+	tl_rmtree(outside);
+	free(outside);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +154,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fs_write_new_writes_the_whole_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fs_write_new_refuses_a_file_that_is_there, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fs_write_new_never_writes_through_a_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fs_remove_staged_takes_only_what_staging_left, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
