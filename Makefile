@@ -132,13 +132,15 @@ integration: build/boardpack build/bp-gen build/iofail.so man
 # The fault suites in full (tests/fault/): every allocation site of a
 # run and a send, those only the two-half read of a big export reaches,
 # and every write, flush, rename and creation in the output folder with
-# ENOSPC and with EIO.  `make check` runs a sample (test_fault.sh).
+# ENOSPC and with EIO, then with ENOSPC from there on.  `make check` runs
+# a sample (test_fault.sh).
 FAULT_ENV = BP_SRCDIR=$(CURDIR) BP=$(CURDIR)/build/boardpack
 
 fault: build/boardpack build/bp-gen build/iofail.so
 	@$(FAULT_ENV) tests/fault/alloc
 	@$(FAULT_ENV) tests/fault/alloc --split
 	@$(FAULT_ENV) tests/fault/io
+	@$(FAULT_ENV) tests/fault/io --persist
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -14,6 +14,9 @@
  *                           thread) or "t3" (the 3rd of the others);
  *                           unset: none, the calls are only counted
  *   BOARDPACK_IOFAIL_ERRNO  ENOSPC (default) or EIO
+ *   BOARDPACK_IOFAIL_PERSIST  1: every counted call after that one fails
+ *                           too, in any thread, as on a disk that stays
+ *                           full
  *
  * Counted, when the file or folder they act on is in the folder: write,
  * pwrite, writev, fsync, fdatasync, rename, renameat, renameat2, link,
@@ -55,7 +58,9 @@ static char dir[PATH_MAX], real_dir[PATH_MAX];
 static int active, log_fd = -1, fail_errno = ENOSPC;
 static char fail_kind;          /* 'm' or 't'; 0: count only */
 static unsigned long fail_n;
+static int persist;
 static atomic_ulong count_main, count_other;
+static atomic_int failing;      /* the persistent failure has begun */
 
 /* The real functions, found once. */
 static ssize_t (*real_write)(int, const void *, size_t);
@@ -92,6 +97,7 @@ __attribute__((constructor)) static void iofail_init(void)
 	const char *at = getenv("BOARDPACK_IOFAIL_AT");
 	const char *e = getenv("BOARDPACK_IOFAIL_ERRNO");
 	const char *log = getenv("BOARDPACK_IOFAIL_LOG");
+	const char *p = getenv("BOARDPACK_IOFAIL_PERSIST");
 
 	FIND(write); FIND(pwrite); FIND(writev); FIND(fsync); FIND(fdatasync);
 	FIND(rename); FIND(renameat); FIND(renameat2); FIND(link); FIND(linkat);
@@ -112,6 +118,7 @@ __attribute__((constructor)) static void iofail_init(void)
 	}
 	if (e && strcmp(e, "EIO") == 0)
 		fail_errno = EIO;
+	persist = p && strcmp(p, "1") == 0;
 	if (log && *log)
 		log_fd = real_open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 				   0600);
@@ -180,7 +187,10 @@ static int hit(const char *call, const char *path, const char *path2)
 	}
 	main_thread = syscall(SYS_gettid) == getpid();
 	n = atomic_fetch_add(main_thread ? &count_main : &count_other, 1) + 1;
-	fails = fail_kind == (main_thread ? 'm' : 't') && n == fail_n;
+	fails = (fail_kind == (main_thread ? 'm' : 't') && n == fail_n) ||
+		(persist && failing);
+	if (fails && persist)
+		failing = 1;
 	len = snprintf(line, sizeof(line), "%c%lu %s %s%s%s%s%s\n",
 		       main_thread ? 'm' : 't', n, call, path,
 		       path2 ? " " : "", path2 ? path2 : "",
