@@ -2,6 +2,8 @@
 #
 #   make            build/boardpack (and the demo generator)
 #   make check      install missing Debian packages, run every test
+#   make fault      every allocation and I/O fault over a run and a send
+#                   (minutes; make check runs a sample)
 #   make demo       install missing packages, generate demo exports, run
 #   make bench      throughput and memory figures (BENCH_PORTAL=0: no
 #                   connector pull; BENCH_REFLINK=0: no run on XFS)
@@ -62,7 +64,7 @@ MAN := $(patsubst man/%,$(BUILD)/man/%,$(wildcard man/*.[1-8]))
 
 .SECONDARY:
 
-.PHONY: all deps check unit integration demo bench install clean fuzz deb \
+.PHONY: all deps check unit integration fault demo bench install clean fuzz deb \
 	man print-version FORCE
 
 all: $(BUILD)/boardpack build/bp-gen man
@@ -101,6 +103,11 @@ build/tests/%: tests/unit/%.c tests/unit/testlib.h $(TESTLIB) $(TOBJ) | build/te
 build/bp-gen: examples/gen.c | build
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lm
 
+# The fault suites' I/O shim (tests/fault/iofail.c), preloaded into the
+# binary under test.
+build/iofail.so: tests/fault/iofail.c | build
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
+
 # The export reader alone, for make bench.
 build/csvspeed: tests/fuzz/csvspeed.c src/csv.c src/err.c src/mem.c include/csv.h include/err.h | build
 	$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/csvspeed.c src/csv.c src/err.c src/mem.c $(LIBS)
@@ -119,8 +126,21 @@ check: deps
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
-integration: build/boardpack build/bp-gen man
+integration: build/boardpack build/bp-gen build/iofail.so man
 	@tests/run-integration
+
+# The fault suites in full (tests/fault/): every allocation site of a
+# run and a send, those only the two-half read of a big export reaches,
+# and every write, flush, rename and creation in the output folder with
+# ENOSPC and with EIO, then with ENOSPC from there on.  `make check` runs
+# a sample (test_fault.sh).
+FAULT_ENV = BP_SRCDIR=$(CURDIR) BP=$(CURDIR)/build/boardpack
+
+fault: build/boardpack build/bp-gen build/iofail.so
+	@$(FAULT_ENV) tests/fault/alloc
+	@$(FAULT_ENV) tests/fault/alloc --split
+	@$(FAULT_ENV) tests/fault/io
+	@$(FAULT_ENV) tests/fault/io --persist
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -68,6 +68,23 @@ void bp_fs_abort(bp_staged *st);
 int bp_fs_write_file(const char *path, const void *data, size_t n,
 		     mode_t mode, bp_err *err);
 
+/* Removes from folder `dir` what staging left there when the process
+ * writing it died before its commit: files named as bp_fs_stage names
+ * them (".NAME.XXXXXX"), and folders so named that hold only files (a
+ * connector's pull, staged with mkdtemp).  No link is followed.  Only for
+ * a process holding the lock of the output folder `dir` belongs to
+ * (bp_fs_lock_dir): then no live process can be writing there.  Returns
+ * how many it removed. */
+int bp_fs_remove_staged(const char *dir);
+
+/* Writes `path`, which must not exist yet, whole and in place: created
+ * with `mode`, O_EXCL and without following a link, not flushed, removed
+ * again on failure.  For files inside a folder that is itself staged (a
+ * snapshot's temporary folder), whose rename makes them visible and whose
+ * seal flushes them.  Returns 0 or -1. */
+int bp_fs_write_new(const char *path, const void *data, size_t n,
+		    mode_t mode, bp_err *err);
+
 /* Checks that `path` (`what` in the message: "cache folder", "period
  * folder") is a folder, not a symbolic link, owned by the effective user
  * and not writable by group or others.  Returns 0, or -1 with

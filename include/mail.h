@@ -109,6 +109,8 @@ typedef struct bp_mail_result {
 	size_t recipients;  /* distinct envelope addresses */
 	size_t earlier;     /* left out: done before this send */
 	size_t delivered;   /* the server took the message for them now */
+	size_t unrecorded;  /* of those, the ones delivery.log could not
+			     * record: a later send may mail them again */
 	size_t rejected;    /* refused now: 5xx, or 4xx after the retries */
 	char *report;       /* NULL, or "rejected by the server: ADDR
 			     * (REPLY), ..." (at most 20 named) */

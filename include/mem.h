@@ -14,8 +14,14 @@
  * through the same functions, so their out-of-memory paths end the same
  * way; libharu and OpenSSL take the functions where they are created.
  *
- * For tests, BOARDPACK_FAIL_ALLOC=N (read by bp_mem_init) makes the Nth
- * allocation from then on fail as if memory had run out.
+ * For tests (read by bp_mem_init): BOARDPACK_FAIL_ALLOC=N makes the Nth
+ * allocation from then on fail as if memory had run out;
+ * BOARDPACK_ALLOC_REPORT=FILE appends to FILE, once each, the call sites
+ * that allocate ("boardpack+0x1f2e3": the module and the offset of the
+ * allocator's return address, the same in every run of one build), and
+ * BOARDPACK_FAIL_ALLOC_SITE=SITE makes the first allocation from SITE
+ * fail.  Any thread may be the one that fails.  tests/fault/alloc uses
+ * them to fail every site a run reaches, in turn.
  */
 #ifndef BP_MEM_H
 #define BP_MEM_H
@@ -44,8 +50,8 @@ char *bp_xasprintf(const char *fmt, ...) BP_PRINTF(1, 2);
 /* Ends the process as out of memory (the allocators call it). */
 _Noreturn void bp_oom(void);
 
-/* Installs the allocators above in the libraries and reads
- * BOARDPACK_FAIL_ALLOC.  Call once, first thing in main. */
+/* Installs the allocators above in the libraries and reads the test
+ * variables above.  Call once, first thing in main. */
 void bp_mem_init(void);
 
 /* Makes room in the array `a` (of `cap` elements) for `n` elements,

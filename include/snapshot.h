@@ -98,11 +98,13 @@ int bp_snapshot_archive_start(bp_snapshot *s);
  * place with renameat2(RENAME_NOREPLACE) and fsyncs the period and output
  * folders.  Returns 0, or -1 with BP_ECANTCREAT ("snapshot '<path>'
  * already exists" when the name is taken) after removing the temporary
- * folder.  Only if the final fsync of the period folder fails is the
- * snapshot left in place while -1 is returned (it is complete; its name
- * may not survive a power loss).  Symbolic links, devices and file names
- * with a newline or backslash make the commit fail.  Frees `s` either
- * way.
+ * folder.  Only if the final fsync of the period or the output folder
+ * fails is the snapshot left in place while -1 is returned (it is
+ * complete; its name may not survive a power loss), with "snapshot
+ * '<path>' is written, but cannot flush folder '<folder>' ...": the one
+ * failure after which a sealed snapshot is there.  Symbolic links,
+ * devices and file names with a newline or backslash make the commit
+ * fail.  Frees `s` either way.
  *
  * Where the file system lacks RENAME_NOREPLACE, the name is claimed with
  * mkdir() first and the rename replaces that empty folder: a reader may

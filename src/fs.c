@@ -3,6 +3,7 @@
  */
 #include "fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -105,35 +106,48 @@ int bp_fs_stage(bp_staged *st, const char *path, mode_t mode, bp_err *err)
 	return 0;
 }
 
-int bp_fs_write(bp_staged *st, const void *data, size_t n, bp_err *err)
+/* All of data to fd, retrying short writes; `path` names it in errors. */
+static int write_all(int fd, const char *path, const void *data, size_t n,
+		     bp_err *err)
 {
 	const char *p = data;
 
 	while (n) {
-		ssize_t w = write(st->fd, p, n);
+		ssize_t w = write(fd, p, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
 			return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s",
-					  st->path, strerror(errno));
+					  path, strerror(errno));
 		p += w;
 		n -= (size_t)w;
 	}
 	return 0;
 }
 
-/* Flushes and closes a staged file: the first half of both commits. */
+int bp_fs_write(bp_staged *st, const void *data, size_t n, bp_err *err)
+{
+	return write_all(st->fd, st->path, data, n, err);
+}
+
+/* Flushes and closes a staged file: the first half of both commits.  The
+ * descriptor is closed whether or not the flush failed. */
 static int flush_staged(bp_staged *st, bp_err *err)
 {
-	if (fsync(st->fd) < 0 || close(st->fd) < 0) {
-		st->fd = -1;
+	int rc = fsync(st->fd), e = errno;
+
+	if (close(st->fd) < 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	st->fd = -1;
+	if (rc < 0) {
 		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", st->path,
-			   strerror(errno));
+			   strerror(e));
 		bp_fs_abort(st);
 		return -1;
 	}
-	st->fd = -1;
 	return 0;
 }
 
@@ -211,6 +225,82 @@ int bp_fs_write_file(const char *path, const void *data, size_t n,
 		return -1;
 	}
 	return bp_fs_commit(&st, err);
+}
+
+/* Whether `name` is what bp_fs_stage or mkdtemp makes beside a name:
+ * ".NAME.XXXXXX", the X letters or digits. */
+static int is_staged_name(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n < 9 || name[0] != '.' || name[n - 7] != '.')
+		return 0;
+	for (i = n - 6; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* Removes the folder `name` of the folder open as `parent`, and the
+ * files in it. */
+static int remove_staged_dir(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	return unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+int bp_fs_remove_staged(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	int removed = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (!is_staged_name(e->d_name) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode) ? remove_staged_dir(dirfd(d), e->d_name) == 0 :
+		    unlinkat(dirfd(d), e->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+int bp_fs_write_new(const char *path, const void *data, size_t n,
+		    mode_t mode, bp_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		      mode);
+	int rc;
+
+	if (fd < 0)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s",
+				  path, strerror(errno));
+	rc = write_all(fd, path, data, n, err);
+	if (close(fd) < 0 && rc == 0)
+		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", path,
+				strerror(errno));
+	if (rc < 0)
+		unlink(path);
+	return rc;
 }
 
 /* A user's name for messages, else their number. */

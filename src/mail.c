@@ -1570,6 +1570,16 @@ static void settle(mailing *g, int delivered)
 		g->batch_max = accepted;
 }
 
+/* How many of the batch the server took the message for. */
+static size_t batch_delivered(const attempt *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->nb; i++)
+		n += a->b[i]->state == R_DELIVERED;
+	return n;
+}
+
 /* Writes a line of the batch in g->a; a "sent" line that cannot be
  * written stops the send (BP_ECANTCREAT), since an unrecorded batch
  * would be sent again. */
@@ -1582,11 +1592,17 @@ static int log_attempt(mailing *g, const char *status, const char *note,
 	log_start(&b, status);
 	log_batch(&b, &g->a, sent);
 	log_end(&b, note, label);
-	if (log_write(g->logfd, &b) < 0 && sent)
+	if (log_write(g->logfd, &b) < 0 && sent) {
+		size_t took = batch_delivered(&g->a);
+
+		g->res->unrecorded += took;
 		rc = bp_err_set(err, BP_ECANTCREAT, "cannot record the delivery "
-				"in '%s/delivery.log': %s; stopped so that no "
-				"batch is sent again unrecorded", g->dir,
-				strerror(errno));
+				"in '%s/delivery.log': %s; the server took the "
+				"message for %zu recipient%s of this batch, whom a "
+				"later send may mail again; stopped so that no "
+				"other batch goes out unrecorded", g->dir,
+				strerror(errno), took, took == 1 ? "" : "s");
+	}
 	free(b.s);
 	return rc;
 }

@@ -1266,18 +1266,20 @@ void bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp)
 /* ---- CSV from the document ---- */
 
 /* One CSV file of a section of metrics.xml: the row's key columns, then
- * every metric of the section, in the table's order. */
+ * every metric of the section, in the table's order.  Built in memory and
+ * written in one checked piece, so a write that fails says why. */
 static int write_csv(xmlNodePtr rows, const char *key, bp_section sec,
 		     const char *path, bp_err *err)
 {
-	FILE *out = fopen(path, "w");
+	char *text = NULL;
+	size_t len = 0, i, count, last = 0;
+	FILE *out = open_memstream(&text, &len);
 	const bp_metric *metrics, *m;
-	size_t i, count, last = 0;
 	xmlNodePtr row;
+	int rc;
 
 	if (!out)
-		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", path,
-				  strerror(errno));
+		bp_oom();
 	metrics = bp_metrics(&count);
 	for (m = metrics, i = 0; i < count; i++, m++)
 		if (m->section == sec)
@@ -1304,10 +1306,12 @@ static int write_csv(xmlNodePtr rows, const char *key, bp_section sec,
 			xmlFree(v);
 		}
 	}
-	if (ferror(out) | (fclose(out) != 0))
-		return bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", path,
-				  strerror(errno));
-	return 0;
+	/* A memory stream fails only for want of memory. */
+	if (ferror(out) | (fclose(out) != 0) || !text)
+		bp_oom();
+	rc = bp_fs_write_new(path, text, len, 0600, err);
+	free(text);
+	return rc;
 }
 
 static xmlNodePtr section(xmlDocPtr doc, const char *name)
@@ -1344,6 +1348,23 @@ void bp_model_run_attr(xmlDocPtr doc, const char *name, char *buf, size_t size)
 	xmlFree(v);
 }
 
+/* metrics.xml, serialised in memory and written in one checked piece:
+ * libxml2's own file output prints its I/O errors on stderr and does not
+ * say why it failed. */
+static int write_xml(xmlDocPtr metrics, const char *path, bp_err *err)
+{
+	xmlChar *text = NULL;
+	int len = 0, rc;
+
+	xmlDocDumpFormatMemoryEnc(metrics, &text, &len, "UTF-8", 1);
+	if (!text || len < 0)
+		return bp_err_set(err, BP_ESOFTWARE, "libxml2 cannot serialise "
+				  "metrics.xml");
+	rc = bp_fs_write_new(path, text, (size_t)len, 0600, err);
+	xmlFree(text);
+	return rc;
+}
+
 int bp_model_write(xmlDocPtr metrics, const char *dir, bp_err *err)
 {
 	char *path = bp_fs_join(dir, "cohorts.csv");
@@ -1357,8 +1378,8 @@ int bp_model_write(xmlDocPtr metrics, const char *dir, bp_err *err)
 			       BP_SECTION_ECONOMICS, path, err);
 	free(path);
 	path = bp_fs_join(dir, "metrics.xml");
-	if (rc == 0 && xmlSaveFormatFileEnc(path, metrics, "UTF-8", 1) < 0)
-		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s'", path);
+	if (rc == 0)
+		rc = write_xml(metrics, path, err);
 	free(path);
 	return rc;
 }

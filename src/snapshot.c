@@ -879,8 +879,10 @@ static int seal_file(int root, const char *rel, const struct archive *ar,
 	return rc;
 }
 
-static int write_lines(int root, const struct tree *t, const struct archive *ar,
-		       FILE *out, bp_err *err)
+/* Seals each file of `t` in the snapshot folder `dir` (open as `root`)
+ * and writes its line to `out`. */
+static int write_lines(const char *dir, int root, const struct tree *t,
+		       const struct archive *ar, FILE *out, bp_err *err)
 {
 	char hex[65];
 	size_t i;
@@ -891,8 +893,8 @@ static int write_lines(int root, const struct tree *t, const struct archive *ar,
 			return bp_err_set(err, BP_ECANTCREAT,
 					  "file name '%s' cannot be listed in a manifest", rel);
 		if (seal_file(root, rel, ar, hex) < 0)
-			return bp_err_set(err, BP_ECANTCREAT, "cannot seal '%s': %s",
-					  rel, strerror(errno));
+			return bp_err_set(err, BP_ECANTCREAT, "cannot seal '%s/%s': %s",
+					  dir, rel, strerror(errno));
 		fprintf(out, "%s  %s\n", hex, rel);
 	}
 	return 0;
@@ -900,7 +902,7 @@ static int write_lines(int root, const struct tree *t, const struct archive *ar,
 
 /* Writes MANIFEST.sha256 under a temporary name, flushes it, then renames
  * it, so a manifest that exists is always complete. */
-static int write_manifest(int root, const struct tree *t,
+static int write_manifest(const char *dir, int root, const struct tree *t,
 			  const struct archive *ar, bp_err *err)
 {
 	FILE *out = NULL;
@@ -909,47 +911,53 @@ static int write_manifest(int root, const struct tree *t,
 	fd = openat(root, MANIFEST_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
 	if (fd < 0 || !(out = fdopen(fd, "w"))) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", MANIFEST,
-			   strerror(errno));
+		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s/%s': %s", dir,
+			   MANIFEST, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	if (write_lines(root, t, ar, out, err) < 0)
+	if (write_lines(dir, root, t, ar, out, err) < 0)
 		goto out;
 	if (fflush(out) != 0 || fsync(fd) != 0 || fchmod(fd, 0400) != 0) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", MANIFEST,
-			   strerror(errno));
+		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s/%s': %s", dir,
+			   MANIFEST, strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
 	if (fclose(out) != 0 && rc == 0)
-		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", MANIFEST,
-				strerror(errno));
+		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s/%s': %s", dir,
+				MANIFEST, strerror(errno));
 	if (rc == 0 && renameat(root, MANIFEST_TMP, root, MANIFEST) < 0)
-		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s", MANIFEST,
-				strerror(errno));
+		rc = bp_err_set(err, BP_ECANTCREAT, "cannot write '%s/%s': %s", dir,
+				MANIFEST, strerror(errno));
 	return rc;
 }
 
 /* Subfolders first, the root last: each fsync makes its entries durable.
- * Every folder is closed to others: exports hold personal data. */
-static int sync_dirs(int root, const struct tree *t)
+ * Every folder is closed to others: exports hold personal data.  An
+ * error names the folder of `dir` (open as `root`) that failed. */
+static int sync_dirs(const char *dir, int root, const struct tree *t,
+		     bp_err *err)
 {
 	size_t i;
-	int fd, rc;
+	int fd, rc, e;
 
 	for (i = 0; i < t->dirs.n; i++) {
 		fd = openat(root, t->dirs.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return -1;
-		rc = fchmod(fd, 0700) == 0 ? fsync(fd) : -1;
-		close(fd);
+		rc = fd < 0 ? -1 : fchmod(fd, 0700) == 0 ? fsync(fd) : -1;
+		e = errno;
+		if (fd >= 0)
+			close(fd);
 		if (rc < 0)
-			return -1;
+			return bp_err_set(err, BP_ECANTCREAT, "cannot flush '%s/%s': %s",
+					  dir, t->dirs.v[i], strerror(e));
 	}
-	return fchmod(root, 0700) == 0 ? fsync(root) : -1;
+	if ((fchmod(root, 0700) == 0 ? fsync(root) : -1) < 0)
+		return bp_err_set(err, BP_ECANTCREAT, "cannot flush '%s': %s", dir,
+				  strerror(errno));
+	return 0;
 }
 
 static int seal_tree(const char *dir, const struct archive *ar, bp_err *err)
@@ -971,12 +979,10 @@ static int seal_tree(const char *dir, const struct archive *ar, bp_err *err)
 		bp_err_set(err, BP_ECANTCREAT, "cannot open '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	if (write_manifest(root, &t, ar, err) < 0)
+	if (write_manifest(dir, root, &t, ar, err) < 0)
 		goto out;
-	if (sync_dirs(root, &t) < 0) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot flush '%s': %s", dir, strerror(errno));
+	if (sync_dirs(dir, root, &t, err) < 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	if (root >= 0)
@@ -1008,6 +1014,23 @@ static int rename_noreplace(const char *from, const char *to)
 	return 0;
 }
 
+/* After the rename: the period folder's entry for the snapshot, then the
+ * output folder's for the period, made durable. */
+static int flush_names(const bp_snapshot *s, bp_err *err)
+{
+	const char *dirs[] = { s->period_dir, s->output_dir };
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (fsync_path(dirs[i]) < 0)
+			return bp_err_set(err, BP_ECANTCREAT, "snapshot '%s' is "
+					  "written, but cannot flush folder '%s' "
+					  "(its name may not survive a power "
+					  "loss): %s", s->path, dirs[i],
+					  strerror(errno));
+	return 0;
+}
+
 int bp_snapshot_commit(bp_snapshot *s, bp_err *err)
 {
 	int rc = -1;
@@ -1024,10 +1047,7 @@ int bp_snapshot_commit(bp_snapshot *s, bp_err *err)
 	}
 	/* The snapshot is complete and in place; a failure here only means
 	 * its name may not survive a power loss, which the caller must hear. */
-	if (fsync_path(s->period_dir) < 0 || fsync_path(s->output_dir) < 0)
-		bp_err_set(err, BP_ECANTCREAT, "cannot flush '%s': %s", s->period_dir,
-			   strerror(errno));
-	else
+	if (flush_names(s, err) == 0)
 		rc = 0;
 	snapshot_free(s);
 	return rc;

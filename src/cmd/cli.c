@@ -111,11 +111,13 @@ int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
 		   int flags, bp_err *err)
 {
 	bp_mail_result res;
-	size_t have;
+	size_t have, recorded;
 
 	if (bp_mail_send(cfg, dir, period, flags, &res, err) < 0) {
-		have = res.earlier + res.delivered;
-		if (res.delivered > 0)
+		/* Who is done is what delivery.log records. */
+		recorded = res.delivered - res.unrecorded;
+		have = res.earlier + recorded;
+		if (recorded > 0)
 			bp_log_warn("%s: %zu of %zu recipients are done "
 				    "(delivery.log); sending again (boardpack send "
 				    "-c %s %s) mails only the %zu others", period, have,
@@ -148,10 +150,21 @@ int bp_cli_deliver(const bp_config *cfg, const char *dir, const char *period,
 
 bp_fs_lock *bp_cli_lock_output(const bp_config *cfg, bp_err *err)
 {
+	bp_fs_lock *lock;
+	char *cache;
+
 	if (bp_fs_mkdirs(cfg->output_dir, 0700, err) < 0)
 		return NULL;
-	return bp_fs_lock_dir(cfg->output_dir, bp_fs_lock_wait(BP_LOCK_WAIT_S),
+	lock = bp_fs_lock_dir(cfg->output_dir, bp_fs_lock_wait(BP_LOCK_WAIT_S),
 			      err);
+	if (!lock)
+		return NULL;
+	/* Holding the lock, no live run is downloading: what a staged
+	 * download or pull left in the cache is a dead run's. */
+	cache = bp_fs_join(cfg->output_dir, ".cache");
+	bp_fs_remove_staged(cache);
+	free(cache);
+	return lock;
 }
 
 int bp_cli_check_download(void *ctx, const bp_source *src, const char *path,

@@ -85,9 +85,10 @@ void bp_cli_source_name(const bp_source *src, char *buf, size_t size);
 void bp_cli_print_warnings(const bp_quality *q, const char *name);
 
 /* Creates the config's output folder if needed (0700) and takes its lock
- * (fs.h), waiting up to BOARDPACK_LOCK_WAIT or BP_LOCK_WAIT_S seconds.
- * Returns the lock, or NULL with err (BP_ETEMPFAIL when another run holds
- * it). */
+ * (fs.h), waiting up to BOARDPACK_LOCK_WAIT or BP_LOCK_WAIT_S seconds;
+ * then removes what dead runs' staged downloads left in the cache
+ * (bp_fs_remove_staged).  Returns the lock, or NULL with err
+ * (BP_ETEMPFAIL when another run holds it). */
 bp_fs_lock *bp_cli_lock_output(const bp_config *cfg, bp_err *err);
 
 /* A bp_fetch_check (fetch.h) whose ctx is a bp_ingest: a download must

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -324,6 +326,40 @@ static void test_model_csv_columns_and_empty_ratio(void **state)
 	free(dir);
 }
 
+/* A metrics.xml that cannot be written (a folder is in its place) is an
+ * error that names the file and says why, and nothing is printed: only
+ * main prints. */
+static void test_model_write_error_says_why_and_prints_nothing(void **state)
+{
+	fixture *x = *state;
+	char *dir = tl_tmpdir("/tmp/bp-model-XXXXXX"), *printed, want[512];
+	char *out = tl_tmpdir("/tmp/bp-model-stderr-XXXXXX");
+	const char *log = tl_path(out, "stderr");
+	bp_err err = { 0 };
+	int saved = dup(STDERR_FILENO), fd, rc;
+
+	assert_int_equal(mkdir(tl_path(dir, "metrics.xml"), 0700), 0);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0 && saved >= 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	rc = bp_model_write(x->doc, dir, &err);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	assert_int_equal(rc, -1);
+	assert_int_equal(err.code, BP_ECANTCREAT);
+	snprintf(want, sizeof(want), "%s/metrics.xml': ", dir);
+	assert_non_null(strstr(err.msg, want));
+	assert_true(strlen(strstr(err.msg, want)) > strlen(want));
+	printed = tl_read_file(log, NULL);
+	assert_string_equal(printed, "");
+	free(printed);
+	tl_rmtree(out);
+	free(out);
+	tl_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_model_target_attainment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_target_attainment_lower_is_better, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_csv_columns_and_empty_ratio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_write_error_says_why_and_prints_nothing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
