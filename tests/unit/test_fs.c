@@ -28,19 +28,6 @@ static void file_is(const char *path, const char *want)
 	free(got);
 }
 
-static int setup(void **state)
-{
-	*state = tl_tmpdir("/tmp/bp-fs-XXXXXX");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tl_rmtree(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_fs_commit_puts_the_file_in_place(void **state)
 {
 	const char *path = tl_path(*state, "a.txt");
@@ -149,12 +136,12 @@ static void test_fs_remove_staged_takes_only_what_staging_left(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fs_commit_puts_the_file_in_place, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fs_commit_closes_the_file_when_the_flush_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fs_write_new_writes_the_whole_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fs_write_new_refuses_a_file_that_is_there, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fs_write_new_never_writes_through_a_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fs_remove_staged_takes_only_what_staging_left, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fs_commit_puts_the_file_in_place, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_fs_commit_closes_the_file_when_the_flush_fails, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_fs_write_new_writes_the_whole_file, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_fs_write_new_refuses_a_file_that_is_there, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_fs_write_new_never_writes_through_a_link, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_fs_remove_staged_takes_only_what_staging_left, tl_tmpdir_setup, tl_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,19 +106,6 @@ static char *own_sites(const char *report)
 	return own;
 }
 
-static int setup(void **state)
-{
-	*state = tl_tmpdir("/tmp/bp-mem-XXXXXX");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tl_rmtree(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_mem_report_names_each_site_once(void **state)
 {
 	const char *dir = *state;
@@ -189,10 +176,10 @@ static void test_mem_threads_report_each_site_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_mem_report_names_each_site_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mem_fails_the_first_allocation_from_a_site, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mem_a_site_no_one_reaches_fails_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mem_threads_report_each_site_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mem_report_names_each_site_once, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_mem_fails_the_first_allocation_from_a_site, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_mem_a_site_no_one_reaches_fails_nothing, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_mem_threads_report_each_site_once, tl_tmpdir_setup, tl_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

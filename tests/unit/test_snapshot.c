@@ -75,19 +75,6 @@ static const char *committed(const char *root)
 	return path;
 }
 
-static int setup(void **state)
-{
-	*state = tl_tmpdir("/tmp/bp-snapshot-XXXXXX");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tl_rmtree(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_snapshot_begin_creates_temp_folder_in_period(void **state)
 {
 	const char *root = *state;
@@ -769,7 +756,7 @@ static void test_snapshot_previous_none_earlier_is_null(void **state)
 	assert_null(bp_snapshot_previous(*state, "2026-09-30T235959Z"));
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tl_tmpdir_setup, tl_tmpdir_teardown)
 
 int main(void)
 {

@@ -475,3 +475,17 @@ void tl_server_stop(pid_t pid)
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
+
+int tl_tmpdir_setup(void **state)
+{
+	*state = tl_tmpdir("/tmp/bp-test-XXXXXX");
+	return 0;
+}
+
+int tl_tmpdir_teardown(void **state)
+{
+	tl_rmtree(*state);
+	free(*state);
+	*state = NULL;
+	return 0;
+}

@@ -103,6 +103,11 @@ char *tl_tmpdir_at(const char *file, int line, const char *tmpl);
 #define tl_rmtree(dir) tl_rmtree_at(__FILE__, __LINE__, dir)
 void tl_rmtree_at(const char *file, int line, const char *dir);
 
+/* cmocka setup and teardown of a test that works in a fresh temporary
+ * folder: *state is its path (a char *), removed with all below it. */
+int tl_tmpdir_setup(void **state);
+int tl_tmpdir_teardown(void **state);
+
 /* "dir/rel", in one of eight buffers used in turn: valid until the eighth
  * call after this one, so a few can be used in one expression.  Not to be
  * freed. */
