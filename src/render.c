@@ -1395,7 +1395,10 @@ static int expand_include(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	doc = parse_template(path, BP_ECONFIG, c->err);
 	if (!doc) {
 		if (access(path, R_OK) != 0)
-			cfail(c, t, "bp:include: cannot read '%s'", path);
+			cfail(c, t, "bp:include: cannot read '%s': %s (an "
+			      "included file is looked for in the folder of the "
+			      "template that includes it; copy it there)", path,
+			      strerror(errno));
 		goto out;
 	}
 	root = xmlDocGetRootElement(doc);

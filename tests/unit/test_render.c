@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -234,6 +235,7 @@ static void test_render_missing_include_is_error(void **state)
 	assert_non_null(strstr(err.file, "t.xml"));
 	assert_int_equal(err.line, 4);
 	assert_non_null(strstr(err.msg, "nope.xml"));
+	assert_non_null(strstr(err.msg, strerror(ENOENT)));
 }
 
 static void test_render_unknown_chart_type_is_error(void **state)
