@@ -44,19 +44,30 @@ typedef struct bp_pdf_options {
 	const char *font_path;
 } bp_pdf_options;
 
-/* Lays out `page_doc` and writes the PDF to `out_path` atomically: the
- * bytes go to a temporary file in the same folder, renamed over
- * `out_path` only when complete, so a reader never sees half a report.
- * `opt` may be NULL (all defaults).  Page numbers in the header and footer
- * ({page}, {pages}) are filled in after the whole document is laid out.
+/* Lays out `page_doc` into a PDF in memory: *out (the caller frees it)
+ * and *len.  `opt` may be NULL (all defaults).  Page numbers in the header
+ * and footer ({page}, {pages}) are filled in after the whole document is
+ * laid out.  It touches no file but the fonts and nothing shared, so it
+ * may run on a thread of its own while another thread renders the HTML
+ * from the same metrics document.
  *
- * Returns 0, or -1 with `err` set:
+ * Returns 0, or -1 with `err` set and *out NULL:
  *   BP_ECONFIG    a font is missing or unusable (the message names the
  *                 path), or the page document has an unknown element or a
  *                 bad attribute (file and line of the element);
- *   BP_ECANTCREAT the output cannot be written (no file is left behind);
  *   BP_ESOFTWARE  libharu failed (the message gives its error code).
  * The caller keeps ownership of `page_doc`. */
+int bp_pdf_render(xmlDocPtr page_doc, const bp_pdf_options *opt,
+		  unsigned char **out, size_t *len, bp_err *err);
+
+/* Writes `len` bytes of `data` to `out_path` atomically: the bytes go to
+ * a temporary file in the same folder, flushed, and renamed over
+ * `out_path` only when complete, so a reader never sees half a report.
+ * Returns 0, or -1 with BP_ECANTCREAT (no file is left behind). */
+int bp_pdf_save(const char *out_path, const void *data, size_t len,
+		bp_err *err);
+
+/* bp_pdf_render, then bp_pdf_save: errors as theirs. */
 int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 		 const bp_pdf_options *opt, bp_err *err);
 

@@ -2001,7 +2001,7 @@ static void mark_all_parts(struct pdf *p)
 
 /* ---- output ----------------------------------------------------------- */
 
-static int write_all(int fd, const HPDF_BYTE *b, size_t n)
+static int write_all(int fd, const unsigned char *b, size_t n)
 {
 	ssize_t w;
 
@@ -2017,29 +2017,37 @@ static int write_all(int fd, const HPDF_BYTE *b, size_t n)
 	return 0;
 }
 
-/* Copies libharu's in-memory stream to fd; -1 with errno or p->code. */
-static int copy_stream(struct pdf *p, int fd)
+/* The document as bytes, from libharu's in-memory stream; -1 with
+ * p->code set when libharu fails. */
+static int save_to_memory(struct pdf *p, unsigned char **out, size_t *len)
 {
-	HPDF_BYTE buf[65536];
-	HPDF_UINT32 n;
-	HPDF_STATUS st;
+	HPDF_UINT32 size, off = 0, n;
+	HPDF_STATUS st = HPDF_OK;
+	unsigned char *buf;
 
 	if (HPDF_SaveToStream(p->doc) != HPDF_OK)
 		return -1;
+	size = HPDF_GetStreamSize(p->doc);
+	buf = bp_xmalloc(size ? size : 1);
 	HPDF_ResetStream(p->doc);
-	for (;;) {
-		n = sizeof(buf);
-		st = HPDF_ReadFromStream(p->doc, buf, &n);
-		if (n && write_all(fd, buf, n) < 0)
-			return -1;
-		if (st == HPDF_STREAM_EOF)
-			return 0;
-		if (st != HPDF_OK)
-			return -1;
+	while (off < size && st == HPDF_OK) {
+		n = size - off;
+		st = HPDF_ReadFromStream(p->doc, buf + off, &n);
+		off += n;
 	}
+	if (off != size || (st != HPDF_OK && st != HPDF_STREAM_EOF)) {
+		free(buf);
+		if (!p->code)
+			p->code = HPDF_FILE_IO_ERROR;
+		return -1;
+	}
+	*out = buf;
+	*len = size;
+	return 0;
 }
 
-static int save(struct pdf *p, const char *out_path)
+int bp_pdf_save(const char *out_path, const void *data, size_t len,
+		bp_err *err)
 {
 	char *tmp = bp_xasprintf("%s.%ld.tmp", out_path, (long)getpid());
 	int fd = -1, rc = -1, e;
@@ -2047,22 +2055,21 @@ static int save(struct pdf *p, const char *out_path)
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		bp_err_set(p->err, BP_ECANTCREAT, "cannot create '%s': %s",
+		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s",
 			   out_path, strerror(errno));
 		goto out;
 	}
 	errno = 0;
-	if (copy_stream(p, fd) < 0 || fsync(fd) < 0 || close(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0 || close(fd) < 0) {
 		e = errno;
 		fd = -1;
-		if (hpdf_check(p) == 0)
-			bp_err_set(p->err, BP_ECANTCREAT, "cannot write '%s': %s",
-				   out_path, strerror(e ? e : EIO));
+		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s",
+			   out_path, strerror(e ? e : EIO));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, out_path) < 0) {
-		bp_err_set(p->err, BP_ECANTCREAT, "cannot rename '%s' to '%s': %s",
+		bp_err_set(err, BP_ECANTCREAT, "cannot rename '%s' to '%s': %s",
 			   tmp, out_path, strerror(errno));
 		goto out;
 	}
@@ -2076,14 +2083,16 @@ out:
 	return rc;
 }
 
-int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
-		 const bp_pdf_options *opt, bp_err *err)
+int bp_pdf_render(xmlDocPtr page_doc, const bp_pdf_options *opt,
+		  unsigned char **out, size_t *len, bp_err *err)
 {
 	struct pdf p;
 	xmlNodePtr root = page_doc ? xmlDocGetRootElement(page_doc) : NULL;
 	int rc = -1;
 	size_t i;
 
+	*out = NULL;
+	*len = 0;
 	memset(&p, 0, sizeof(p));
 	p.err = err;
 	p.file = page_doc && page_doc->URL ? (const char *)page_doc->URL : NULL;
@@ -2104,7 +2113,11 @@ int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 	if (layout(&p, root) < 0 || hpdf_check(&p) < 0)
 		goto out;
 	mark_all_parts(&p);
-	rc = save(&p, out_path);
+	if (save_to_memory(&p, out, len) < 0) {
+		hpdf_check(&p);
+		goto out;
+	}
+	rc = 0;
 out:
 	HPDF_Free(p.doc);
 	xmlFree(p.pending_id);
@@ -2112,5 +2125,19 @@ out:
 	free(p.pages);
 	free(p.pick);
 	free(p.advance);
+	return rc;
+}
+
+int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
+		 const bp_pdf_options *opt, bp_err *err)
+{
+	unsigned char *data;
+	size_t len;
+	int rc;
+
+	if (bp_pdf_render(page_doc, opt, &data, &len, err) < 0)
+		return -1;
+	rc = bp_pdf_save(out_path, data, len, err);
+	free(data);
 	return rc;
 }

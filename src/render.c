@@ -56,6 +56,7 @@ typedef struct ctx {
 	xmlDocPtr scratch;        /* the nodes bp:list made */
 	const char *file;         /* the template being expanded */
 	int depth;
+	long include_line;        /* of the outermost bp:include being expanded */
 	char xpath_msg[512];      /* last libxml2 XPath error */
 	bp_err *err;
 } ctx;
@@ -85,6 +86,18 @@ static int cfail(ctx *c, xmlNodePtr at, const char *fmt, ...)
 	va_end(ap);
 	return bp_err_at(c->err, BP_ECONFIG, c->file, at ? xmlGetLineNo(at) : 0,
 			 0, "%s", msg);
+}
+
+/* An output element keeps the line it came from in the expanded
+ * template (whose path is the output document's URL), so a later check
+ * of the output, as the PDF layout's of its page vocabulary, can name
+ * it; an element an included file brought in keeps the line of the
+ * bp:include. */
+static void set_origin(const ctx *c, xmlNodePtr t, xmlNodePtr n)
+{
+	long line = c->depth == 0 ? xmlGetLineNo(t) : c->include_line;
+
+	n->line = line > 0 && line < 65535 ? (unsigned short)line : 0;
 }
 
 /* ---- XPath extension functions ---- */
@@ -1180,6 +1193,7 @@ static int expand_once(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 	if (grow(c, t, 1, 0) < 0)
 		goto out;
 	n = xmlNewDocNode(parent->doc, NULL, t->name, NULL);
+	set_origin(c, t, n);
 	xmlAddChild(parent, n);
 	xmlSetNs(n, is_bp(t) ? NULL : out_ns(n, t->ns));
 	if (copy_attrs(c, t, n, here) < 0)
@@ -1402,6 +1416,8 @@ static int expand_include(ctx *c, xmlNodePtr t, xmlNodePtr parent,
 		goto out;
 	}
 	root = xmlDocGetRootElement(doc);
+	if (c->depth == 0)
+		c->include_line = xmlGetLineNo(t);
 	c->file = path;
 	c->depth++;
 	if (is_bp(root) && xmlStrEqual(root->name, BAD_CAST "fragment"))
@@ -2087,6 +2103,7 @@ xmlDocPtr bp_render_expand_limited(xmlDocPtr metrics, const char *template_path,
 	if (!c.labels)
 		goto fail;
 	out = xmlNewDoc(BAD_CAST "1.0");
+	out->URL = xmlStrdup(BAD_CAST template_path);
 	/* a scratch parent, because the root may repeat or vanish (bp:if) */
 	holder = xmlNewDocNode(out, NULL, BAD_CAST "holder", NULL);
 	xmlDocSetRootElement(out, holder);

@@ -8,6 +8,7 @@
  */
 #include "cmd.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,42 +170,76 @@ static int read_sources(run_state *s, bp_err *err)
 
 /* Renders report.html, email.html and report.pdf from the templates of
  * the report's language into the snapshot folder `dir`. */
+/* The board pack, laid out in memory on a thread of its own while the
+ * calling thread renders the HTML: the two share only the metrics
+ * document, which both only read. */
+typedef struct pdf_job {
+	xmlDocPtr metrics;
+	char *template_path;
+	bp_pdf_options opt;
+	unsigned char *data;  /* the PDF, when rc is 0 */
+	size_t len;
+	int rc;
+	bp_err err;           /* the thread's own */
+} pdf_job;
+
+static void *pdf_job_run(void *arg)
+{
+	pdf_job *j = arg;
+	xmlDocPtr pages = bp_render_expand(j->metrics, j->template_path, &j->err);
+
+	j->rc = -1;
+	if (pages) {
+		j->rc = bp_pdf_render(pages, &j->opt, &j->data, &j->len, &j->err);
+		xmlFreeDoc(pages);
+	}
+	return NULL;
+}
+
+/* report.html, email.html and report.pdf into `dir`.  The files are
+ * written by the calling thread alone, in that order, whichever thread
+ * laid them out; the first error in that order is the one reported. */
 static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 			  const char *dir, bp_time now, bp_err *err)
 {
 	static const char *const html[] = { "report.html", "email.html" };
-	bp_pdf_options opt = { cfg->title, now, cfg->font };
+	pdf_job job = { .metrics = metrics, .opt = { cfg->title, now, cfg->font } };
+	pthread_t thread;
 	char *tdir = NULL, *tpl, *out;
-	xmlDocPtr pages;
 	size_t i;
-	int rc = -1, fell_back;
+	int rc = 0, fell_back, threaded;
 
 	if (bp_render_find_templates(cfg->templates, cfg->language, cfg->path,
 				     &tdir, &fell_back, err) < 0)
 		return -1;
 	if (fell_back)
 		bp_log_warn("no words for language '%s' in the templates; English ones used", cfg->language);
-	for (i = 0; i < sizeof(html) / sizeof(html[0]); i++) {
+	job.template_path = bp_fs_join(tdir, "report.pdf.xml");
+	/* Without a thread (none to be had), the board pack is laid out
+	 * after the HTML, on this one. */
+	threaded = pthread_create(&thread, NULL, pdf_job_run, &job) == 0;
+	for (i = 0; rc == 0 && i < sizeof(html) / sizeof(html[0]); i++) {
 		tpl = bp_fs_join(tdir, html[i]);
 		out = bp_fs_join(dir, html[i]);
 		rc = bp_render_html(metrics, tpl, out, err);
 		free(tpl);
 		free(out);
-		if (rc < 0)
-			goto done;
 	}
-	tpl = bp_fs_join(tdir, "report.pdf.xml");
-	pages = bp_render_expand(metrics, tpl, err);
-	free(tpl);
-	if (!pages) {
+	if (threaded)
+		pthread_join(thread, NULL);
+	else if (rc == 0)
+		pdf_job_run(&job);
+	if (rc == 0 && job.rc < 0) {
+		*err = job.err;
 		rc = -1;
-		goto done;
 	}
-	out = bp_fs_join(dir, "report.pdf");
-	rc = bp_pdf_write(pages, out, &opt, err);
-	free(out);
-	xmlFreeDoc(pages);
-done:
+	if (rc == 0) {
+		out = bp_fs_join(dir, "report.pdf");
+		rc = bp_pdf_save(out, job.data, job.len, err);
+		free(out);
+	}
+	free(job.data);
+	free(job.template_path);
 	free(tdir);
 	return rc;
 }

@@ -81,6 +81,34 @@ printf '%s\n"1","2026-10-01 10:00","Paid search",""\n' "$H" >"$T/date/contacts.c
 expect_status 78 "$BP" run -c "$T/date/tpl.xml" --period 2026-10 --no-email
 grep -q "no-such-folder" "$T/err" || fail "the missing template folder is not named: $(cat "$T/err")"
 
+# The board pack is laid out on a thread of its own while the HTML is
+# rendered: a fault in either template stops the run with that
+# template's file and line, the HTML's first when both are broken, and
+# leaves no snapshot.  tpl_case NAME BREAK_HTML BREAK_PDF WANT_TEXT
+tpl_case() {
+	mkdir -p "$T/$1"
+	cp -R "$BP_SRCDIR/templates" "$T/$1/tpl"
+	if [ "$2" = 1 ]; then
+		printf '<html><body><bp:value of="nothing"></body></html>\n' >"$T/$1/tpl/report.html"
+	fi
+	if [ "$3" = 1 ]; then
+		sed 's|</document>|<no-such-element/></document>|' \
+			"$BP_SRCDIR/templates/report.pdf.xml" >"$T/$1/tpl/report.pdf.xml"
+		grep -q '<no-such-element/>' "$T/$1/tpl/report.pdf.xml" ||
+			fail "$1: the page template has no </document> to break"
+	fi
+	sed "s|<report |<report templates=\"$T/$1/tpl\" |; s|url=\"|url=\"$T/date/|" \
+		"$T/date/cfg.xml" >"$T/$1/cfg.xml"
+	sed -i "s|</boardpack>|<output dir=\"$T/$1/reports\"/></boardpack>|" "$T/$1/cfg.xml"
+	expect_status 78 "$BP" run -c "$T/$1/cfg.xml" --period 2026-10 --no-email
+	grep -q "$4" "$T/err" || fail "$1: the error does not name $4: $(cat "$T/err")"
+	no_snapshot "$T/$1/reports"
+}
+tpl_case tpl-pdf 0 1 'report.pdf.xml:[0-9]'
+tpl_case tpl-html 1 0 'report.html:[0-9]'
+tpl_case tpl-both 1 1 'report.html:[0-9]'
+grep -q "report.pdf.xml" "$T/err" && fail "tpl-both: the page template's error was reported too: $(cat "$T/err")"
+
 # check never shows a secret written into a URL's query string.
 sed 's|url="contacts.csv"|url="https://crm.example/export.csv?api_key=TOPSECRET"|' \
 	"$T/date/cfg.xml" >"$T/date/secret.xml"

@@ -165,6 +165,33 @@ static void test_render_include_expands_sibling(void **state)
 	free(out);
 }
 
+/* The expanded document says where each element came from: the
+ * template's path as its URL, the template's line on each element, and
+ * for what an include brought in, the line of the bp:include. */
+static void test_render_output_keeps_template_lines(void **state)
+{
+	fx *f = *state;
+	bp_err err = {0};
+	const char *path;
+	xmlDocPtr d;
+	xmlNodePtr r, a, p;
+
+	tpl(f, "part.xml", "<p xmlns:bp=\"urn:boardpack:template:1\">\n\n\n</p>");
+	path = tpl(f, "t.xml", HEAD "\n<a/>\n\n<bp:include href=\"part.xml\"/></r>");
+	d = bp_render_expand(f->metrics, path, &err);
+	assert_non_null(d);
+	assert_string_equal((const char *)d->URL, path);
+	r = xmlDocGetRootElement(d);
+	assert_int_equal(xmlGetLineNo(r), 1);
+	a = xmlFirstElementChild(r);
+	assert_string_equal((const char *)a->name, "a");
+	assert_int_equal(xmlGetLineNo(a), 2);
+	p = xmlNextElementSibling(a);
+	assert_string_equal((const char *)p->name, "p");
+	assert_int_equal(xmlGetLineNo(p), 4);
+	xmlFreeDoc(d);
+}
+
 static void test_render_hostile_value_stays_text(void **state)
 {
 	bp_err err = {0};
@@ -998,6 +1025,7 @@ int main(void)
 		cmocka_unit_test(test_render_text_uses_format_functions),
 		cmocka_unit_test(test_render_attr_sets_attribute),
 		cmocka_unit_test(test_render_include_expands_sibling),
+		cmocka_unit_test(test_render_output_keeps_template_lines),
 		cmocka_unit_test(test_render_hostile_value_stays_text),
 		cmocka_unit_test(test_render_bp_namespace_removed),
 		cmocka_unit_test(test_render_bad_xpath_names_file_and_line),
