@@ -248,6 +248,86 @@ static uint32_t be32(const unsigned char *b)
 	       (uint32_t)b[2] << 8 | b[3];
 }
 
+/* ---- libharu's glyph lookup, by bisection ----
+ *
+ * libharu 2.3 finds a character's glyph in a format-4 character map by
+ * walking its segments from the first, and when it makes a font for the
+ * UTF-8 encoder it so looks up all 65,536 code points.  NanumGothic's map
+ * has 3,832 segments: that walk cost about 80 ms for each Korean font on
+ * every run that draws Hangul or Hanja (two fonts in a Korean report),
+ * more than the rest of the board pack's layout.
+ *
+ * The segments are in ascending order of their last code point (the
+ * TrueType specification requires it, and font_load refuses a font whose
+ * are not: cmap_in_order), so the first segment ending at or after a
+ * code point, the one libharu's walk stops at, is found by bisection.
+ * What follows is libharu's arithmetic over its own parsed tables, with
+ * bounds checked where libharu would read past them (malformed fonts
+ * only), so the glyph is the one libharu finds; tests/unit/test_pdf.c
+ * compares the two over every code point of each font of the default
+ * chain.
+ *
+ * This definition takes the place of libharu's because libharu calls
+ * the function through its procedure linkage table, which the dynamic
+ * linker binds to the executable's definition first.  Were libharu ever
+ * linked so that it binds its own, that one would run: slower, the same
+ * glyphs. */
+HPDF_UINT16 HPDF_TTFontDef_GetGlyphid(HPDF_FontDef fontdef, HPDF_UINT16 unicode)
+{
+	const HPDF_TTF_CmapRange *m = &((HPDF_TTFontDefAttr)fontdef->attr)->cmap;
+	unsigned segs = m->seg_count_x2 / 2u, lo = 0, hi, i;
+	unsigned long idx;
+
+	if (m->format == 0)
+		return m->glyph_id_array ? m->glyph_id_array[unicode & 0xFF] : 0;
+	if (segs == 0) {
+		HPDF_SetError(fontdef->error, HPDF_TTF_INVALID_CMAP, 0);
+		return 0;
+	}
+	if (!m->end_count || !m->start_count || !m->id_delta || !m->id_range_offset)
+		return 0;
+	for (hi = segs; lo < hi;) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (m->end_count[mid] < unicode)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	i = lo;
+	if (i >= segs || m->start_count[i] > unicode)
+		return 0;
+	if (m->id_range_offset[i] == 0)
+		return (HPDF_UINT16)(unicode + m->id_delta[i]);
+	/* The offset counts from the segment's own id_range_offset word to a
+	 * word of glyph_id_array, which libharu keeps after the segs words. */
+	idx = (unsigned long)m->id_range_offset[i] / 2 +
+	      (unsigned long)(unicode - m->start_count[i]);
+	if (idx < segs - i)
+		return 0;
+	idx -= segs - i;
+	if (!m->glyph_id_array || idx >= m->glyph_id_array_count)
+		return 0;
+	return (HPDF_UINT16)(m->glyph_id_array[idx] + m->id_delta[i]);
+}
+
+/* Whether `def`'s character map may be searched by bisection: format 0,
+ * or format 4 with its segments' last code points in ascending order. */
+static int cmap_in_order(HPDF_FontDef def)
+{
+	const HPDF_TTF_CmapRange *m = &((HPDF_TTFontDefAttr)def->attr)->cmap;
+	unsigned segs = m->seg_count_x2 / 2u, i;
+
+	if (m->format == 0)
+		return 1;
+	if (!m->end_count)
+		return 0;
+	for (i = 1; i < segs; i++)
+		if (m->end_count[i] < m->end_count[i - 1])
+			return 0;
+	return 1;
+}
+
 /* Whether the font file (face 0 of a collection) has TrueType outlines,
  * the only kind libharu embeds: 1 yes (2 in a collection), 0 no, -1 not a
  * font. */
@@ -311,7 +391,16 @@ static int font_load(struct pdf *p, struct font *f)
 		       : HPDF_LoadTTFontFromFile(p->doc, f->path, HPDF_TRUE);
 	if (name) {
 		f->def = HPDF_GetFontDef(p->doc, name);
-		f->font = HPDF_GetFont(p->doc, name, "UTF-8");
+		if (f->def && !cmap_in_order(f->def)) {
+			f->def = NULL;
+			if (f->required)
+				return bp_err_set(p->err, BP_ECONFIG,
+						  "font '%s' has a character map whose "
+						  "segments are out of order (a damaged font?)",
+						  f->path);
+		}
+		if (f->def)
+			f->font = HPDF_GetFont(p->doc, name, "UTF-8");
 	}
 	if (!name || !f->def || !f->font || p->code) {
 		if (f->required)

@@ -16,6 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
+#include <hpdf.h>
+#include <hpdf_fontdef.h>
 #include <libxml/parser.h>
 
 #include "pdf.h"
@@ -414,6 +418,157 @@ static void test_pdf_postscript_outline_font_refused(void **state)
 	assert_non_null(strstr(err.msg, "no TrueType outlines"));
 }
 
+/* ---- the glyph lookup (pdf.c replaces libharu's linear search) ---- */
+
+typedef HPDF_UINT16 (*glyph_fn)(HPDF_FontDef, HPDF_UINT16);
+
+/* dlsym's answer as the function it is (POSIX guarantees the sizes). */
+static glyph_fn lookup(void *handle)
+{
+	void *p = dlsym(handle, "HPDF_TTFontDef_GetGlyphid");
+	glyph_fn f;
+
+	memcpy(&f, &p, sizeof(f));
+	return f;
+}
+
+/* The fonts of the default chain that Debian ships, and those it may. */
+static const char *const chain_fonts[] = {
+	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+	"/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+	"/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
+	"/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf",
+	"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+	"/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+};
+
+/* libharu itself calls the bisecting lookup: the name resolves, for
+ * everyone, to boardpack's definition, not to the library's. */
+static void test_pdf_glyph_lookup_replaces_libharus(void **state)
+{
+	glyph_fn global = lookup(RTLD_DEFAULT), library = lookup(RTLD_NEXT);
+	glyph_fn ours = HPDF_TTFontDef_GetGlyphid;
+
+	(void)state;
+	assert_non_null(library);
+	assert_true(global == ours);
+	assert_true(library != ours);
+}
+
+/* On every code point of every font of the default chain, the glyph the
+ * bisection finds is the one libharu's own lookup finds.  DejaVu and
+ * Nanum are required (the project installs them); the others are
+ * checked when present. */
+static void test_pdf_glyph_lookup_agrees_with_libharu(void **state)
+{
+	glyph_fn theirs = lookup(RTLD_NEXT);
+	size_t i, checked = 0;
+	unsigned cp;
+
+	(void)state;
+	assert_non_null(theirs);
+	for (i = 0; i < sizeof(chain_fonts) / sizeof(chain_fonts[0]); i++) {
+		const char *path = chain_fonts[i], *name;
+		HPDF_Doc doc;
+		HPDF_FontDef def;
+		size_t mapped = 0;
+
+		if (access(path, R_OK) != 0) {
+			if (i < 4)
+				fail_msg("%s is missing: the default fonts are not installed", path);
+			continue;
+		}
+		doc = HPDF_New(NULL, NULL);
+		assert_non_null(doc);
+		name = strstr(path, ".ttc") ? HPDF_LoadTTFontFromFile2(doc, path, 0, HPDF_FALSE)
+					    : HPDF_LoadTTFontFromFile(doc, path, HPDF_FALSE);
+		assert_non_null(name);
+		def = HPDF_GetFontDef(doc, name);
+		assert_non_null(def);
+		for (cp = 0; cp <= 0xFFFF; cp++) {
+			HPDF_UINT16 ours = HPDF_TTFontDef_GetGlyphid(def, (HPDF_UINT16)cp);
+
+			if (ours != theirs(def, (HPDF_UINT16)cp))
+				fail_msg("%s: U+%04X: glyph %u, libharu's %u", path, cp,
+					 ours, theirs(def, (HPDF_UINT16)cp));
+			mapped += ours != 0;
+		}
+		/* Not a vacuous agreement on glyph 0 everywhere. */
+		assert_true(mapped > 2000);
+		HPDF_Free(doc);
+		checked++;
+	}
+	assert_true(checked >= 4);
+}
+
+static uint16_t get16(const unsigned char *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint32_t get32(const unsigned char *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* A font whose character map lists its first two segments in the wrong
+ * order is refused, by path, rather than searched by bisection (which
+ * could then find another glyph than libharu's walk). */
+static void test_pdf_font_with_unordered_cmap_refused(void **state)
+{
+	const char *src = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+	char path[160];
+	bp_pdf_options opt = {NULL, BP_TIME_NONE, path};
+	bp_err err = {0};
+	unsigned char *b;
+	size_t len, swapped = 0;
+	unsigned i, j, ntables, nsub;
+	FILE *fp = fopen(src, "rb");
+
+	(void)state;
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	len = (size_t)ftell(fp);
+	rewind(fp);
+	b = malloc(len);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, len, fp), len);
+	fclose(fp);
+	ntables = get16(b + 4);
+	for (i = 0; i < ntables; i++) {
+		const unsigned char *rec = b + 12 + 16 * i;
+		unsigned char *cmap = b + get32(rec + 8);
+
+		if (memcmp(rec, "cmap", 4) != 0)
+			continue;
+		nsub = get16(cmap + 2);
+		for (j = 0; j < nsub; j++) {
+			uint32_t off = get32(cmap + 4 + 8 * j + 4);
+			unsigned char *st = cmap + off, t[2];
+			unsigned k, seen = 0;
+
+			/* Encoding records may share a subtable: swap it once. */
+			for (k = 0; k < j; k++)
+				seen |= get32(cmap + 4 + 8 * k + 4) == off;
+			if (seen || get16(st) != 4 || get16(st + 6) < 4)
+				continue;
+			/* endCode[] starts after 7 words */
+			memcpy(t, st + 14, 2);
+			memcpy(st + 14, st + 16, 2);
+			memcpy(st + 16, t, 2);
+			swapped++;
+		}
+	}
+	assert_true(swapped > 0);
+	snprintf(path, sizeof(path), "%s/damaged.ttf", dir);
+	tl_write_bytes(path, b, len, 0644);
+	free(b);
+	assert_int_equal(render_file(FIX "mixed.xml", &opt, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "out of order"));
+}
+
 static void test_pdf_font_override_is_used(void **state)
 {
 	bp_pdf_options opt = {NULL, BP_TIME_NONE,
@@ -754,6 +909,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pdf_text_has_english_korean_and_chinese, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_fonts_are_embedded, setup, teardown),
+		cmocka_unit_test(test_pdf_glyph_lookup_replaces_libharus),
+		cmocka_unit_test(test_pdf_glyph_lookup_agrees_with_libharu),
+		cmocka_unit_test_setup_teardown(test_pdf_font_with_unordered_cmap_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_info_has_title_date_and_landscape_a4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_title_option_overrides_document, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_portrait_letter_when_document_says, setup, teardown),
