@@ -1,5 +1,5 @@
 /*
- * sha256.h - SHA-256 (FIPS 180-4), for snapshot manifests.
+ * sha256.h - SHA-256 (FIPS 180-4), for snapshot manifests (libcrypto's).
  */
 #ifndef BP_SHA256_H
 #define BP_SHA256_H
@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct evp_md_ctx_st;
+
+/* A digest under way.  bp_sha256_init never fails (without memory, or
+ * without a working libcrypto, the process ends with a message);
+ * bp_sha256_final ends it, and with `out` NULL abandons it. */
 typedef struct bp_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t n;
-	int hw;     /* use the CPU's SHA instructions; bp_sha256_init sets it
-		     * when the CPU has them (tests clear it to compare) */
+	struct evp_md_ctx_st *ctx;
 } bp_sha256;
 
 void bp_sha256_init(bp_sha256 *c);

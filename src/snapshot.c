@@ -614,9 +614,9 @@ static int copy_and_hash(int in, int out, char hex[65])
 		off += n;
 	}
 	free(buf);
+	bp_sha256_final(&c, rc ? NULL : md);
 	if (rc)
 		return rc;
-	bp_sha256_final(&c, md);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	return 0;
