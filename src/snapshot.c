@@ -477,6 +477,10 @@ void bp_snapshot_abort(bp_snapshot *s)
 /* ---- archiving the sources --------------------------------------------- */
 
 #define COPY_CHUNK (1 << 20)
+/* Direct I/O: chunks of whole blocks (of the largest logical block size
+ * in use), in a buffer aligned to a page (bp_xcalloc_huge maps it). */
+#define DIRECT_CHUNK ((size_t)4 << 20)
+#define DIRECT_BLOCK 4096
 
 static struct job *add_job(struct archive *ar, const char *rel)
 {
@@ -558,19 +562,213 @@ static int clone_file(int out, int in)
 	return ioctl(out, FICLONE, in);
 }
 
-/* Copies `in` to `out` from the start, hashing the bytes copied.  The
- * copy is made in the kernel (copy_file_range: no bytes through this
- * process, and on file systems that can, shared or offloaded), each
- * chunk then read back from the page cache for the digest, so what is
- * hashed is what the archive holds.  Where the kernel cannot copy
- * between the two files, read and write.  Returns 0, or an errno. */
+/* Reads up to `n` bytes at `off`, fewer only at the end of the file.
+ * Returns the count, or -1 with errno. */
+static ssize_t pread_full(int fd, unsigned char *buf, size_t n, off_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = pread(fd, buf + got, n - got, off + (off_t)got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+static int pwrite_full(int fd, const unsigned char *buf, size_t n, off_t off)
+{
+	size_t put = 0;
+
+	while (put < n) {
+		ssize_t k = pwrite(fd, buf + put, n - put, off + (off_t)put);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		put += (size_t)k;
+	}
+	return 0;
+}
+
+static void hex_of(const unsigned char md[32], char hex[65])
+{
+	int i;
+
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* The writing half of a direct copy: two buffers, one being filled and
+ * hashed by the archive thread while the other is written by a thread
+ * of this one's, so the digest's CPU time overlaps the disk's.  A buffer
+ * is handed over once hashed and handed back once written, so the bytes
+ * hashed are the bytes written. */
+struct direct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int out, fl;          /* the archive, and its flags without O_DIRECT */
+	int direct;           /* O_DIRECT still set on out */
+	unsigned char *buf[2];
+	size_t len[2];
+	off_t off[2];
+	int full[2];          /* handed to the writer, not yet written */
+	int done;             /* no more buffers will come */
+	int err;              /* the first write's errno; -1: refused direct I/O */
+};
+
+/* Writes buffer b; the caller holds no lock.  Returns 0 or sets d->err
+ * (under the lock, by the caller). */
+static int direct_write(struct direct *d, int b)
+{
+	size_t n = d->len[b];
+
+	if (d->direct && n % DIRECT_BLOCK != 0) {
+		d->direct = 0;
+		if (fcntl(d->out, F_SETFL, d->fl) < 0)
+			return errno;
+	}
+	if (pwrite_full(d->out, d->buf[b], n, d->off[b]) == 0)
+		return 0;
+	/* Refused at the first write: the file system takes no direct I/O
+	 * after all, and nothing is written yet. */
+	if (d->off[b] == 0 && d->direct && errno == EINVAL &&
+	    fcntl(d->out, F_SETFL, d->fl) == 0)
+		return -1;
+	return errno ? errno : EIO;
+}
+
+static void *direct_writer(void *arg)
+{
+	struct direct *d = arg;
+	int b = 0, e;
+
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		while (!d->full[b] && !d->done)
+			pthread_cond_wait(&d->cv, &d->mu);
+		if (!d->full[b])
+			break;
+		pthread_mutex_unlock(&d->mu);
+		e = direct_write(d, b);
+		pthread_mutex_lock(&d->mu);
+		d->full[b] = 0;
+		if (e && !d->err)
+			d->err = e;
+		pthread_cond_broadcast(&d->cv);
+		if (d->err)
+			break;
+		b ^= 1;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+/* Copies `in` to `out` with direct I/O: each chunk is read into this
+ * process, hashed, and written from the same buffer straight to the
+ * device, so the digest is of the very bytes written, the archive takes
+ * no page cache (on a virtual machine, fresh page-cache pages can cost
+ * more than the copy), and the threads wait for the disk instead of
+ * competing with the parser for a core.  The last, partial chunk is
+ * written through the page cache (direct I/O wants whole blocks).
+ * Returns 0, an errno, or -1 when `out` cannot take direct I/O (nothing
+ * was written then). */
+static int copy_direct(int in, int out, char hex[65])
+{
+	struct direct d = { .out = out, .direct = 1 };
+	unsigned char md[32];
+	bp_sha256 c;
+	pthread_t writer;
+	off_t off = 0;
+	int b = 0, rc = 0, threaded;
+
+	d.fl = fcntl(out, F_GETFL);
+	if (d.fl < 0 || fcntl(out, F_SETFL, d.fl | O_DIRECT) < 0)
+		return -1;
+	pthread_mutex_init(&d.mu, NULL);
+	pthread_cond_init(&d.cv, NULL);
+	d.buf[0] = bp_xcalloc_huge(1, DIRECT_CHUNK);
+	d.buf[1] = bp_xcalloc_huge(1, DIRECT_CHUNK);
+	bp_sha256_init(&c);
+	/* Without a second thread, each buffer is written when hashed. */
+	threaded = pthread_create(&writer, NULL, direct_writer, &d) == 0;
+	for (;;) {
+		ssize_t n;
+
+		pthread_mutex_lock(&d.mu);
+		while (d.full[b] && !d.err)
+			pthread_cond_wait(&d.cv, &d.mu);
+		rc = d.err;
+		pthread_mutex_unlock(&d.mu);
+		if (rc)
+			break;
+		n = pread_full(in, d.buf[b], DIRECT_CHUNK, off);
+		if (n <= 0) {
+			rc = n < 0 ? (errno ? errno : EIO) : 0;
+			break;
+		}
+		bp_sha256_update(&c, d.buf[b], (size_t)n);
+		d.len[b] = (size_t)n;
+		d.off[b] = off;
+		if (threaded) {
+			pthread_mutex_lock(&d.mu);
+			d.full[b] = 1;
+			pthread_cond_broadcast(&d.cv);
+			pthread_mutex_unlock(&d.mu);
+		} else if ((rc = direct_write(&d, b)) != 0) {
+			break;
+		}
+		off += n;
+		b ^= 1;
+		if ((size_t)n < DIRECT_CHUNK)
+			break;
+	}
+	pthread_mutex_lock(&d.mu);
+	d.done = 1;
+	pthread_cond_broadcast(&d.cv);
+	pthread_mutex_unlock(&d.mu);
+	if (threaded)
+		pthread_join(writer, NULL);
+	if (!rc)
+		rc = d.err;
+	bp_free_huge(d.buf[0], 1, DIRECT_CHUNK);
+	bp_free_huge(d.buf[1], 1, DIRECT_CHUNK);
+	pthread_cond_destroy(&d.cv);
+	pthread_mutex_destroy(&d.mu);
+	bp_sha256_final(&c, rc ? NULL : md);
+	if (rc == 0)
+		hex_of(md, hex);
+	else if (d.direct)
+		(void)fcntl(out, F_SETFL, d.fl);
+	return rc;
+}
+
+/* Copies `in` to `out` from the start, hashing the bytes copied: with
+ * direct I/O where the file system takes it (copy_direct), else in the
+ * kernel (copy_file_range: no bytes through this process, and on file
+ * systems that can, shared or offloaded), each chunk then read back
+ * from the page cache for the digest, so what is hashed is what the
+ * archive holds.  Where the kernel cannot copy between the two files,
+ * read and write.  Returns 0, or an errno. */
 static int copy_and_hash(int in, int out, char hex[65])
 {
-	unsigned char *buf = bp_xmalloc(COPY_CHUNK), md[32];
+	unsigned char *buf, md[32];
 	bp_sha256 c;
 	off_t off = 0;
-	int rc = 0, i, kernel = 1;
+	int rc, kernel = 1;
 
+	rc = copy_direct(in, out, hex);
+	if (rc >= 0)
+		return rc;
+	rc = 0;
+	buf = bp_xmalloc(COPY_CHUNK);
 	bp_sha256_init(&c);
 	for (;;) {
 		ssize_t n = -1, w = 0;
@@ -617,8 +815,7 @@ static int copy_and_hash(int in, int out, char hex[65])
 	bp_sha256_final(&c, rc ? NULL : md);
 	if (rc)
 		return rc;
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex_of(md, hex);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "fs.h"
+#include "mem.h"
 #include "snapshot.h"
 #include "testlib.h"
 
@@ -153,6 +154,58 @@ static void test_snapshot_archive_copies_into_an_inode_of_its_own(void **state)
 	/* Writing the cache's file in place never reaches the snapshot. */
 	tl_write_file(src, "changed");
 	assert_string_equal(read_all(tl_path(snap, "sources/crm.csv")), MSG_448);
+}
+
+/* Archives of every size around the copy's chunks and blocks (4 MiB
+ * and 4 KiB: whole ones are written with direct I/O, a partial last one
+ * through the page cache) hold the very bytes, and the manifest's digest
+ * is the one sha256sum computes. */
+static void test_snapshot_archive_copies_every_size_whole(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 4095, 4096, 4097, 65536,
+		(size_t)4 << 20, ((size_t)4 << 20) + 1, ((size_t)4 << 20) + 4096,
+		((size_t)8 << 20) - 1, ((size_t)9 << 20) + 123 };
+	size_t n = sizeof(sizes) / sizeof(sizes[0]), i, max = sizes[n - 1];
+	unsigned char *data = malloc(max);
+	char src[64][1024], rel[64][64], snap[1024], *line;
+	const char *via;
+	unsigned long long bytes;
+	uint32_t x = 2463534242u;
+	bp_err err = { 0 };
+	bp_snapshot *s;
+
+	(void)state;
+	assert_non_null(data);
+	for (i = 0; i < max; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		data[i] = (unsigned char)x;
+	}
+	s = bp_snapshot_begin(tl_path(*state, "out"), "2026-10", OCT_END, NULL, &err);
+	assert_non_null(s);
+	for (i = 0; i < n; i++) {
+		snprintf(src[i], sizeof(src[i]), "%s", tl_path(*state, "src"));
+		snprintf(src[i] + strlen(src[i]), sizeof(src[i]) - strlen(src[i]), "-%zu", sizes[i]);
+		tl_write_bytes(src[i], data + (max - sizes[i]), sizes[i], 0600);
+		snprintf(rel[i], sizeof(rel[i]), "sources/f%zu.csv", sizes[i]);
+		assert_int_equal(bp_snapshot_archive(s, rel[i], src[i], &via, &bytes, &err), 0);
+		assert_int_equal(bytes, sizes[i]);
+	}
+	assert_int_equal(bp_snapshot_archive_start(s), 0);
+	snprintf(snap, sizeof(snap), "%s", bp_snapshot_path(s));
+	assert_int_equal(bp_snapshot_commit(s, &err), 0);
+	for (i = 0; i < n; i++) {
+		char *archived = bp_xasprintf("%s/%s", snap, rel[i]);
+		int status;
+
+		line = tl_run(&status, "cmp '%s' '%s' && cd '%s' && sha256sum -c --quiet MANIFEST.sha256",
+			      src[i], archived, snap);
+		assert_int_equal(status, 0);
+		free(line);
+		free(archived);
+	}
+	free(data);
 }
 
 /* Without a call to start, the commit does the copying itself. */
@@ -765,6 +818,7 @@ int main(void)
 		T(test_snapshot_begin_rejects_malformed_period),
 		T(test_snapshot_commit_writes_sorted_manifest),
 		T(test_snapshot_archive_copies_into_an_inode_of_its_own),
+		T(test_snapshot_archive_copies_every_size_whole),
 		T(test_snapshot_archive_commit_copies_when_not_started),
 		T(test_snapshot_archive_source_changed_fails_commit),
 		T(test_snapshot_archive_refuses_a_link),
