@@ -43,6 +43,9 @@ void *bp_xreallocarray(void *p, size_t n, size_t size);
 #define BP_HUGE_MIN ((size_t)4 << 20)
 void *bp_xcalloc_huge(size_t n, size_t size);
 void bp_free_huge(void *p, size_t n, size_t size);
+/* `n` bytes at an address that is a multiple of `align` (a power of two,
+ * at least sizeof(void *)), as direct I/O wants; free() frees it. */
+void *bp_xmalloc_aligned(size_t align, size_t n);
 char *bp_xstrdup(const char *s);          /* NULL gives NULL */
 char *bp_xstrndup(const char *s, size_t n);
 char *bp_xasprintf(const char *fmt, ...) BP_PRINTF(1, 2);

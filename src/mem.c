@@ -179,6 +179,15 @@ void *bp_xrealloc(void *p, size_t n)
 	return realloc_at(p, n, CALLER);
 }
 
+void *bp_xmalloc_aligned(size_t align, size_t n)
+{
+	void *p = NULL;
+
+	if (injected(CALLER) || posix_memalign(&p, align, n ? n : 1) != 0)
+		bp_oom();
+	return p;
+}
+
 void *bp_xcalloc_huge(size_t n, size_t size)
 {
 	const void *ra = CALLER;

@@ -478,8 +478,8 @@ void bp_snapshot_abort(bp_snapshot *s)
 
 #define COPY_CHUNK (1 << 20)
 /* Direct I/O: chunks of whole blocks (of the largest logical block size
- * in use), in a buffer aligned to a page (bp_xcalloc_huge maps it). */
-#define DIRECT_CHUNK ((size_t)4 << 20)
+ * in use), in buffers aligned to a page. */
+#define DIRECT_CHUNK ((size_t)1 << 20)
 #define DIRECT_BLOCK 4096
 
 static struct job *add_job(struct archive *ar, const char *rel)
@@ -694,8 +694,8 @@ static int copy_direct(int in, int out, char hex[65])
 		return -1;
 	pthread_mutex_init(&d.mu, NULL);
 	pthread_cond_init(&d.cv, NULL);
-	d.buf[0] = bp_xcalloc_huge(1, DIRECT_CHUNK);
-	d.buf[1] = bp_xcalloc_huge(1, DIRECT_CHUNK);
+	d.buf[0] = bp_xmalloc_aligned(DIRECT_BLOCK, DIRECT_CHUNK);
+	d.buf[1] = bp_xmalloc_aligned(DIRECT_BLOCK, DIRECT_CHUNK);
 	bp_sha256_init(&c);
 	/* Without a second thread, each buffer is written when hashed. */
 	threaded = pthread_create(&writer, NULL, direct_writer, &d) == 0;
@@ -738,8 +738,8 @@ static int copy_direct(int in, int out, char hex[65])
 		pthread_join(writer, NULL);
 	if (!rc)
 		rc = d.err;
-	bp_free_huge(d.buf[0], 1, DIRECT_CHUNK);
-	bp_free_huge(d.buf[1], 1, DIRECT_CHUNK);
+	free(d.buf[0]);
+	free(d.buf[1]);
 	pthread_cond_destroy(&d.cv);
 	pthread_mutex_destroy(&d.mu);
 	bp_sha256_final(&c, rc ? NULL : md);

@@ -156,15 +156,15 @@ static void test_snapshot_archive_copies_into_an_inode_of_its_own(void **state)
 	assert_string_equal(read_all(tl_path(snap, "sources/crm.csv")), MSG_448);
 }
 
-/* Archives of every size around the copy's chunks and blocks (4 MiB
+/* Archives of every size around the copy's chunks and blocks (1 MiB
  * and 4 KiB: whole ones are written with direct I/O, a partial last one
  * through the page cache) hold the very bytes, and the manifest's digest
  * is the one sha256sum computes. */
 static void test_snapshot_archive_copies_every_size_whole(void **state)
 {
 	static const size_t sizes[] = { 0, 1, 4095, 4096, 4097, 65536,
-		(size_t)4 << 20, ((size_t)4 << 20) + 1, ((size_t)4 << 20) + 4096,
-		((size_t)8 << 20) - 1, ((size_t)9 << 20) + 123 };
+		(size_t)1 << 20, ((size_t)1 << 20) + 1, ((size_t)1 << 20) + 4096,
+		((size_t)2 << 20) - 1, ((size_t)2 << 20), ((size_t)5 << 20) + 123 };
 	size_t n = sizeof(sizes) / sizeof(sizes[0]), i, max = sizes[n - 1];
 	unsigned char *data = malloc(max);
 	char src[64][1024], rel[64][64], snap[1024], *line;
