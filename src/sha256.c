@@ -28,7 +28,7 @@ _Noreturn static void no_digest(void)
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
 		/* nothing more can be said */
 	}
-	_exit(70);
+	_exit(BP_ESOFTWARE);
 }
 
 void bp_sha256_init(bp_sha256 *c)

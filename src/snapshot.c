@@ -582,22 +582,6 @@ static ssize_t pread_full(int fd, unsigned char *buf, size_t n, off_t off)
 	return (ssize_t)got;
 }
 
-static int pwrite_full(int fd, const unsigned char *buf, size_t n, off_t off)
-{
-	size_t put = 0;
-
-	while (put < n) {
-		ssize_t k = pwrite(fd, buf + put, n - put, off + (off_t)put);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		put += (size_t)k;
-	}
-	return 0;
-}
-
 static void hex_of(const unsigned char md[32], char hex[65])
 {
 	int i;
@@ -621,28 +605,49 @@ struct direct {
 	off_t off[2];
 	int full[2];          /* handed to the writer, not yet written */
 	int done;             /* no more buffers will come */
-	int err;              /* the first write's errno; -1: refused direct I/O */
+	int err;              /* the first write's errno */
 };
 
-/* Writes buffer b; the caller holds no lock.  Returns 0 or sets d->err
- * (under the lock, by the caller). */
+/* Takes O_DIRECT off the archive: the rest goes through the page cache. */
+static int stop_direct(struct direct *d)
+{
+	d->direct = 0;
+	return fcntl(d->out, F_SETFL, d->fl) < 0 ? errno : 0;
+}
+
+/* Writes buffer b; the caller holds no lock.  Returns 0 or an errno.
+ * Direct I/O wants whole blocks: the partial last chunk, and whatever a
+ * device or file system refuses (EINVAL: blocks larger than the chunk's
+ * multiple, or a flag taken but not honoured), is written through the
+ * page cache instead. */
 static int direct_write(struct direct *d, int b)
 {
+	const unsigned char *p = d->buf[b];
 	size_t n = d->len[b];
+	off_t off = d->off[b];
+	int e;
 
-	if (d->direct && n % DIRECT_BLOCK != 0) {
-		d->direct = 0;
-		if (fcntl(d->out, F_SETFL, d->fl) < 0)
+	if (d->direct && n % DIRECT_BLOCK != 0 && (e = stop_direct(d)) != 0)
+		return e;
+	while (n) {
+		ssize_t k = pwrite(d->out, p, n, off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EINVAL && d->direct) {
+			if ((e = stop_direct(d)) != 0)
+				return e;
+			continue;
+		}
+		if (k < 0)
 			return errno;
+		if (k == 0)
+			return EIO;
+		p += k;
+		n -= (size_t)k;
+		off += k;
 	}
-	if (pwrite_full(d->out, d->buf[b], n, d->off[b]) == 0)
-		return 0;
-	/* Refused at the first write: the file system takes no direct I/O
-	 * after all, and nothing is written yet. */
-	if (d->off[b] == 0 && d->direct && errno == EINVAL &&
-	    fcntl(d->out, F_SETFL, d->fl) == 0)
-		return -1;
-	return errno ? errno : EIO;
+	return 0;
 }
 
 static void *direct_writer(void *arg)
@@ -677,9 +682,10 @@ static void *direct_writer(void *arg)
  * no page cache (on a virtual machine, fresh page-cache pages can cost
  * more than the copy), and the threads wait for the disk instead of
  * competing with the parser for a core.  The last, partial chunk is
- * written through the page cache (direct I/O wants whole blocks).
- * Returns 0, an errno, or -1 when `out` cannot take direct I/O (nothing
- * was written then). */
+ * written through the page cache (direct I/O wants whole blocks), as is
+ * the rest of the file after a write refused as direct (direct_write).
+ * Returns 0, an errno, or -1 when `out` takes no O_DIRECT at all (then
+ * nothing was written). */
 static int copy_direct(int in, int out, char hex[65])
 {
 	struct direct d = { .out = out, .direct = 1 };

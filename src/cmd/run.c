@@ -168,8 +168,6 @@ static int read_sources(run_state *s, bp_err *err)
 	return 0;
 }
 
-/* Renders report.html, email.html and report.pdf from the templates of
- * the report's language into the snapshot folder `dir`. */
 /* The board pack, laid out in memory on a thread of its own while the
  * calling thread renders the HTML: the two share only the metrics
  * document, which both only read. */
@@ -196,7 +194,8 @@ static void *pdf_job_run(void *arg)
 	return NULL;
 }
 
-/* report.html, email.html and report.pdf into `dir`.  The files are
+/* Renders report.html, email.html and report.pdf from the templates of
+ * the report's language into the snapshot folder `dir`.  The files are
  * written by the calling thread alone, in that order, whichever thread
  * laid them out; the first error in that order is the one reported. */
 static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
