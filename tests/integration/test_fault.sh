@@ -22,3 +22,8 @@ sh "$BP_SRCDIR/tests/fault/io" --every 50 \
 	--match '^m[0-9]+ fsync .*/\.MANIFEST\.sha256\.tmp$' \
 	--match '^m[0-9]+ fsync .*/out$' \
 	--match '^m[0-9]+ write .*/delivery\.log$'
+# The archive writes a contacts export of more than 1 MiB in direct
+# chunks on a thread of its own, then its partial tail: each of those
+# writes fails cleanly too.
+FAULT_CONTACTS=8000 sh "$BP_SRCDIR/tests/fault/io" --every 1000 --no-send \
+	--match '^t[0-9]+ pwrite .*/sources/crm\.csv$'
