@@ -60,14 +60,10 @@ typedef struct bp_pdf_options {
 int bp_pdf_render(xmlDocPtr page_doc, const bp_pdf_options *opt,
 		  unsigned char **out, size_t *len, bp_err *err);
 
-/* Writes `len` bytes of `data` to `out_path` atomically: the bytes go to
- * a temporary file in the same folder, flushed, and renamed over
- * `out_path` only when complete, so a reader never sees half a report.
- * Returns 0, or -1 with BP_ECANTCREAT (no file is left behind). */
-int bp_pdf_save(const char *out_path, const void *data, size_t len,
-		bp_err *err);
-
-/* bp_pdf_render, then bp_pdf_save: errors as theirs. */
+/* bp_pdf_render, then the bytes written to `out_path` whole or not at all
+ * (fs.h's bp_fs_write_file: a temporary file in the same folder, flushed
+ * and renamed over `out_path`).  Errors as bp_pdf_render's, and
+ * BP_ECANTCREAT when the file cannot be written (none is left behind). */
 int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 		 const bp_pdf_options *opt, bp_err *err);
 

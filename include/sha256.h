@@ -19,6 +19,8 @@ typedef struct bp_sha256 {
 void bp_sha256_init(bp_sha256 *c);
 void bp_sha256_update(bp_sha256 *c, const void *data, size_t n);
 void bp_sha256_final(bp_sha256 *c, unsigned char out[32]);
+/* bp_sha256_final, as 64 lowercase hex digits plus NUL. */
+void bp_sha256_final_hex(bp_sha256 *c, char hex[65]);
 
 /* Digest of a whole file as 64 lowercase hex digits plus NUL.  Returns 0,
  * or -1 with errno set when the file cannot be read. */

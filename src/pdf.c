@@ -26,6 +26,7 @@
 #include <hpdf_fontdef.h>
 #include <hpdf_objects.h>
 
+#include "fs.h"
 #include "mem.h"
 
 #define FONT_MAX 6
@@ -396,8 +397,9 @@ static int font_load(struct pdf *p, struct font *f)
 			if (f->required)
 				return bp_err_set(p->err, BP_ECONFIG,
 						  "font '%s' has a character map whose "
-						  "segments are out of order (a damaged font?)",
-						  f->path);
+						  "segments are out of order (a damaged "
+						  "font?): set report/@font to another "
+						  "TrueType file, or remove it", f->path);
 		}
 		if (f->def)
 			f->font = HPDF_GetFont(p->doc, name, "UTF-8");
@@ -2090,22 +2092,6 @@ static void mark_all_parts(struct pdf *p)
 
 /* ---- output ----------------------------------------------------------- */
 
-static int write_all(int fd, const unsigned char *b, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The document as bytes, from libharu's in-memory stream; -1 with
  * p->code set when libharu fails. */
 static int save_to_memory(struct pdf *p, unsigned char **out, size_t *len)
@@ -2133,43 +2119,6 @@ static int save_to_memory(struct pdf *p, unsigned char **out, size_t *len)
 	*out = buf;
 	*len = size;
 	return 0;
-}
-
-int bp_pdf_save(const char *out_path, const void *data, size_t len,
-		bp_err *err)
-{
-	char *tmp = bp_xasprintf("%s.%ld.tmp", out_path, (long)getpid());
-	int fd = -1, rc = -1, e;
-
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot create '%s': %s",
-			   out_path, strerror(errno));
-		goto out;
-	}
-	errno = 0;
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0 || close(fd) < 0) {
-		e = errno;
-		fd = -1;
-		bp_err_set(err, BP_ECANTCREAT, "cannot write '%s': %s",
-			   out_path, strerror(e ? e : EIO));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, out_path) < 0) {
-		bp_err_set(err, BP_ECANTCREAT, "cannot rename '%s' to '%s': %s",
-			   tmp, out_path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
 }
 
 int bp_pdf_render(xmlDocPtr page_doc, const bp_pdf_options *opt,
@@ -2226,7 +2175,7 @@ int bp_pdf_write(xmlDocPtr page_doc, const char *out_path,
 
 	if (bp_pdf_render(page_doc, opt, &data, &len, err) < 0)
 		return -1;
-	rc = bp_pdf_save(out_path, data, len, err);
+	rc = bp_fs_write_file(out_path, data, len, 0644, err);
 	free(data);
 	return rc;
 }

@@ -2207,47 +2207,6 @@ done:
 }
 
 /* Writes data to path through a temporary file in the same folder. */
-static int write_atomic(const char *path, const char *data, size_t len,
-			bp_err *err)
-{
-	char *tmp = bp_xasprintf("%s.tmp.XXXXXX", path);
-	FILE *f = NULL;
-	int fd, rc = -1;
-
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = bp_err_at(err, BP_ECANTCREAT, path, 0, 0,
-			       "cannot create temporary file: %s", strerror(errno));
-		free(tmp);
-		return rc;
-	}
-	f = fdopen(fd, "wb");
-	if (!f) {
-		close(fd);
-		goto fail;
-	}
-	if (fchmod(fd, 0644) != 0 || fwrite(data, 1, len, f) != len ||
-	    fflush(f) != 0 || fsync(fd) != 0)
-		goto fail;
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto fail;
-	}
-	f = NULL;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	rc = bp_err_at(err, BP_ECANTCREAT, path, 0, 0, "cannot write: %s",
-		       strerror(errno));
-	if (f)
-		fclose(f);
-	unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
 int bp_render_html(xmlDocPtr metrics, const char *template_path,
 		   const char *out_path, bp_err *err)
 {
@@ -2257,7 +2216,7 @@ int bp_render_html(xmlDocPtr metrics, const char *template_path,
 
 	if (!html)
 		return -1;
-	rc = write_atomic(out_path, html, len, err);
+	rc = bp_fs_write_file(out_path, html, len, 0644, err);
 	free(html);
 	return rc;
 }

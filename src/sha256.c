@@ -56,13 +56,26 @@ void bp_sha256_final(bp_sha256 *c, unsigned char out[32])
 	c->ctx = NULL;
 }
 
-int bp_sha256_fd(int fd, char hex[65])
+void bp_sha256_final_hex(bp_sha256 *c, char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char buf[65536], md[32];
+	unsigned char md[32];
+	int i;
+
+	bp_sha256_final(c, md);
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+int bp_sha256_fd(int fd, char hex[65])
+{
+	unsigned char buf[65536];
 	bp_sha256 c;
 	ssize_t got;
-	int i, e;
+	int e;
 
 	bp_sha256_init(&c);
 	while ((got = read(fd, buf, sizeof(buf))) != 0) {
@@ -76,12 +89,7 @@ int bp_sha256_fd(int fd, char hex[65])
 		}
 		bp_sha256_update(&c, buf, (size_t)got);
 	}
-	bp_sha256_final(&c, md);
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
+	bp_sha256_final_hex(&c, hex);
 	return 0;
 }
 

@@ -582,14 +582,6 @@ static ssize_t pread_full(int fd, unsigned char *buf, size_t n, off_t off)
 	return (ssize_t)got;
 }
 
-static void hex_of(const unsigned char md[32], char hex[65])
-{
-	int i;
-
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
 /* The writing half of a direct copy: two buffers, one being filled and
  * hashed by the archive thread while the other is written by a thread
  * of this one's, so the digest's CPU time overlaps the disk's.  A buffer
@@ -689,7 +681,6 @@ static void *direct_writer(void *arg)
 static int copy_direct(int in, int out, char hex[65])
 {
 	struct direct d = { .out = out, .direct = 1 };
-	unsigned char md[32];
 	bp_sha256 c;
 	pthread_t writer;
 	off_t off = 0;
@@ -748,10 +739,11 @@ static int copy_direct(int in, int out, char hex[65])
 	free(d.buf[1]);
 	pthread_cond_destroy(&d.cv);
 	pthread_mutex_destroy(&d.mu);
-	bp_sha256_final(&c, rc ? NULL : md);
 	if (rc == 0)
-		hex_of(md, hex);
-	else if (d.direct)
+		bp_sha256_final_hex(&c, hex);
+	else
+		bp_sha256_final(&c, NULL);
+	if (rc && d.direct)
 		(void)fcntl(out, F_SETFL, d.fl);
 	return rc;
 }
@@ -765,7 +757,7 @@ static int copy_direct(int in, int out, char hex[65])
  * read and write.  Returns 0, or an errno. */
 static int copy_and_hash(int in, int out, char hex[65])
 {
-	unsigned char *buf, md[32];
+	unsigned char *buf;
 	bp_sha256 c;
 	off_t off = 0;
 	int rc, kernel = 1;
@@ -818,10 +810,11 @@ static int copy_and_hash(int in, int out, char hex[65])
 		off += n;
 	}
 	free(buf);
-	bp_sha256_final(&c, rc ? NULL : md);
-	if (rc)
+	if (rc) {
+		bp_sha256_final(&c, NULL);
 		return rc;
-	hex_of(md, hex);
+	}
+	bp_sha256_final_hex(&c, hex);
 	return 0;
 }
 

@@ -194,6 +194,18 @@ static void *pdf_job_run(void *arg)
 	return NULL;
 }
 
+/* A report file into the snapshot's folder `dir`, which its seal flushes
+ * (as metrics.xml): written in place, removed again on failure. */
+static int write_report(const char *dir, const char *name, const void *data,
+			size_t len, bp_err *err)
+{
+	char *path = bp_fs_join(dir, name);
+	int rc = bp_fs_write_new(path, data, len, 0600, err);
+
+	free(path);
+	return rc;
+}
+
 /* Renders report.html, email.html and report.pdf from the templates of
  * the report's language into the snapshot folder `dir`.  The files are
  * written by the calling thread alone, in that order, whichever thread
@@ -204,7 +216,7 @@ static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 	static const char *const html[] = { "report.html", "email.html" };
 	pdf_job job = { .metrics = metrics, .opt = { cfg->title, now, cfg->font } };
 	pthread_t thread;
-	char *tdir = NULL, *tpl, *out;
+	char *tdir = NULL, *tpl;
 	size_t i;
 	int rc = 0, fell_back, threaded;
 
@@ -218,11 +230,14 @@ static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 	 * after the HTML, on this one. */
 	threaded = pthread_create(&thread, NULL, pdf_job_run, &job) == 0;
 	for (i = 0; rc == 0 && i < sizeof(html) / sizeof(html[0]); i++) {
+		char *text;
+		size_t len;
+
 		tpl = bp_fs_join(tdir, html[i]);
-		out = bp_fs_join(dir, html[i]);
-		rc = bp_render_html(metrics, tpl, out, err);
+		text = bp_render_html_buffer(metrics, tpl, &len, err);
 		free(tpl);
-		free(out);
+		rc = text ? write_report(dir, html[i], text, len, err) : -1;
+		free(text);
 	}
 	if (threaded)
 		pthread_join(thread, NULL);
@@ -232,11 +247,8 @@ static int render_reports(const bp_config *cfg, xmlDocPtr metrics,
 		*err = job.err;
 		rc = -1;
 	}
-	if (rc == 0) {
-		out = bp_fs_join(dir, "report.pdf");
-		rc = bp_pdf_save(out, job.data, job.len, err);
-		free(out);
-	}
+	if (rc == 0)
+		rc = write_report(dir, "report.pdf", job.data, job.len, err);
 	free(job.data);
 	free(job.template_path);
 	free(tdir);

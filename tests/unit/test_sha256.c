@@ -58,22 +58,6 @@ static void write_temp(char path[64], const void *data, size_t n)
 	fclose(f);
 }
 
-static unsigned char *pseudo_random(size_t n)
-{
-	unsigned char *p = malloc(n);
-	uint32_t x = 2463534242u;
-	size_t i;
-
-	assert_non_null(p);
-	for (i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		p[i] = (unsigned char)x;
-	}
-	return p;
-}
-
 static void test_sha256_abc(void **state)
 {
 	char hex[65];
@@ -151,7 +135,7 @@ static void test_sha256_odd_sized_pieces_give_same_digest(void **state)
 static void test_sha256_padding_boundaries_match_sha256sum(void **state)
 {
 	static const size_t lens[] = { 55, 56, 57, 63, 64, 65, 119, 120 };
-	unsigned char *data = pseudo_random(200);
+	unsigned char *data = tl_pseudo_random(200);
 	char path[64], want[65], got[65];
 	size_t i;
 
@@ -170,7 +154,7 @@ static void test_sha256_padding_boundaries_match_sha256sum(void **state)
 static void test_sha256_file_matches_sha256sum(void **state)
 {
 	size_t n = 300001;
-	unsigned char *data = pseudo_random(n);
+	unsigned char *data = tl_pseudo_random(n);
 	char path[64], want[65], got[65];
 
 	(void)state;

@@ -166,27 +166,18 @@ static void test_snapshot_archive_copies_every_size_whole(void **state)
 		(size_t)1 << 20, ((size_t)1 << 20) + 1, ((size_t)1 << 20) + 4096,
 		((size_t)2 << 20) - 1, ((size_t)2 << 20), ((size_t)5 << 20) + 123 };
 	size_t n = sizeof(sizes) / sizeof(sizes[0]), i, max = sizes[n - 1];
-	unsigned char *data = malloc(max);
+	unsigned char *data = tl_pseudo_random(max);
 	char src[64][1024], rel[64][64], snap[1024], *line;
 	const char *via;
 	unsigned long long bytes;
-	uint32_t x = 2463534242u;
 	bp_err err = { 0 };
 	bp_snapshot *s;
 
 	(void)state;
-	assert_non_null(data);
-	for (i = 0; i < max; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		data[i] = (unsigned char)x;
-	}
 	s = bp_snapshot_begin(tl_path(*state, "out"), "2026-10", OCT_END, NULL, &err);
 	assert_non_null(s);
 	for (i = 0; i < n; i++) {
-		snprintf(src[i], sizeof(src[i]), "%s", tl_path(*state, "src"));
-		snprintf(src[i] + strlen(src[i]), sizeof(src[i]) - strlen(src[i]), "-%zu", sizes[i]);
+		snprintf(src[i], sizeof(src[i]), "%s-%zu", tl_path(*state, "src"), sizes[i]);
 		tl_write_bytes(src[i], data + (max - sizes[i]), sizes[i], 0600);
 		snprintf(rel[i], sizeof(rel[i]), "sources/f%zu.csv", sizes[i]);
 		assert_int_equal(bp_snapshot_archive(s, rel[i], src[i], &via, &bytes, &err), 0);

@@ -489,3 +489,19 @@ int tl_tmpdir_teardown(void **state)
 	*state = NULL;
 	return 0;
 }
+
+unsigned char *tl_pseudo_random(size_t n)
+{
+	unsigned char *p = malloc(n ? n : 1);
+	uint32_t x = 2463534242u;
+	size_t i;
+
+	assert_non_null(p);
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (unsigned char)x;
+	}
+	return p;
+}

@@ -176,4 +176,8 @@ int tl_refused_port_at(const char *file, int line, int *fd);
  * A pid of 0 or less is no operation. */
 void tl_server_stop(pid_t pid);
 
+/* `n` bytes of a fixed xorshift sequence (the same in every run), in
+ * memory the caller frees. */
+unsigned char *tl_pseudo_random(size_t n);
+
 #endif
