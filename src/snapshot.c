@@ -476,10 +476,9 @@ void bp_snapshot_abort(bp_snapshot *s)
 
 /* ---- archiving the sources --------------------------------------------- */
 
-#define COPY_CHUNK (1 << 20)
-/* Direct I/O: chunks of whole blocks (of the largest logical block size
- * in use), in buffers aligned to a page. */
-#define DIRECT_CHUNK ((size_t)1 << 20)
+/* The archive's copy: chunks of whole blocks (of the largest logical
+ * block size in use, as direct I/O wants), in buffers aligned to a page. */
+#define COPY_CHUNK ((size_t)1 << 20)
 #define DIRECT_BLOCK 4096
 
 static struct job *add_job(struct archive *ar, const char *rel)
@@ -582,7 +581,7 @@ static ssize_t pread_full(int fd, unsigned char *buf, size_t n, off_t off)
 	return (ssize_t)got;
 }
 
-/* The writing half of a direct copy: two buffers, one being filled and
+/* The writing half of the archive's copy: two buffers, one being filled and
  * hashed by the archive thread while the other is written by a thread
  * of this one's, so the digest's CPU time overlaps the disk's.  A buffer
  * is handed over once hashed and handed back once written, so the bytes
@@ -668,31 +667,32 @@ static void *direct_writer(void *arg)
 	return NULL;
 }
 
-/* Copies `in` to `out` with direct I/O: each chunk is read into this
- * process, hashed, and written from the same buffer straight to the
- * device, so the digest is of the very bytes written, the archive takes
- * no page cache (on a virtual machine, fresh page-cache pages can cost
- * more than the copy), and the threads wait for the disk instead of
- * competing with the parser for a core.  The last, partial chunk is
- * written through the page cache (direct I/O wants whole blocks), as is
- * the rest of the file after a write refused as direct (direct_write).
- * Returns 0, an errno, or -1 when `out` takes no O_DIRECT at all (then
- * nothing was written). */
-static int copy_direct(int in, int out, char hex[65])
+/* Copies `in` to `out` from the start, hashing the bytes copied: each
+ * chunk is read into this process, hashed, and written from the same
+ * buffer, so the digest is of the very bytes written.  Where the file
+ * system takes it, the write is direct (O_DIRECT), straight to the
+ * device: the archive then takes no page cache (on a virtual machine,
+ * fresh page-cache pages can cost more than the copy), and the threads
+ * wait for the disk instead of competing with the parser for a core.
+ * The last, partial chunk goes through the page cache (direct I/O wants
+ * whole blocks), as does everything where direct I/O is refused
+ * (direct_write).  Returns 0, or an errno. */
+static int copy_and_hash(int in, int out, char hex[65])
 {
-	struct direct d = { .out = out, .direct = 1 };
+	struct direct d = { .out = out };
 	bp_sha256 c;
 	pthread_t writer;
 	off_t off = 0;
 	int b = 0, rc = 0, threaded;
 
 	d.fl = fcntl(out, F_GETFL);
-	if (d.fl < 0 || fcntl(out, F_SETFL, d.fl | O_DIRECT) < 0)
-		return -1;
+	if (d.fl < 0)
+		return errno;
+	d.direct = fcntl(out, F_SETFL, d.fl | O_DIRECT) == 0;
 	pthread_mutex_init(&d.mu, NULL);
 	pthread_cond_init(&d.cv, NULL);
-	d.buf[0] = bp_xmalloc_aligned(DIRECT_BLOCK, DIRECT_CHUNK);
-	d.buf[1] = bp_xmalloc_aligned(DIRECT_BLOCK, DIRECT_CHUNK);
+	d.buf[0] = bp_xmalloc_aligned(DIRECT_BLOCK, COPY_CHUNK);
+	d.buf[1] = bp_xmalloc_aligned(DIRECT_BLOCK, COPY_CHUNK);
 	bp_sha256_init(&c);
 	/* Without a second thread, each buffer is written when hashed. */
 	threaded = pthread_create(&writer, NULL, direct_writer, &d) == 0;
@@ -706,7 +706,7 @@ static int copy_direct(int in, int out, char hex[65])
 		pthread_mutex_unlock(&d.mu);
 		if (rc)
 			break;
-		n = pread_full(in, d.buf[b], DIRECT_CHUNK, off);
+		n = pread_full(in, d.buf[b], COPY_CHUNK, off);
 		if (n <= 0) {
 			rc = n < 0 ? (errno ? errno : EIO) : 0;
 			break;
@@ -724,7 +724,7 @@ static int copy_direct(int in, int out, char hex[65])
 		}
 		off += n;
 		b ^= 1;
-		if ((size_t)n < DIRECT_CHUNK)
+		if ((size_t)n < COPY_CHUNK)
 			break;
 	}
 	pthread_mutex_lock(&d.mu);
@@ -743,79 +743,7 @@ static int copy_direct(int in, int out, char hex[65])
 		bp_sha256_final_hex(&c, hex);
 	else
 		bp_sha256_final(&c, NULL);
-	if (rc && d.direct)
-		(void)fcntl(out, F_SETFL, d.fl);
 	return rc;
-}
-
-/* Copies `in` to `out` from the start, hashing the bytes copied: with
- * direct I/O where the file system takes it (copy_direct), else in the
- * kernel (copy_file_range: no bytes through this process, and on file
- * systems that can, shared or offloaded), each chunk then read back
- * from the page cache for the digest, so what is hashed is what the
- * archive holds.  Where the kernel cannot copy between the two files,
- * read and write.  Returns 0, or an errno. */
-static int copy_and_hash(int in, int out, char hex[65])
-{
-	unsigned char *buf;
-	bp_sha256 c;
-	off_t off = 0;
-	int rc, kernel = 1;
-
-	rc = copy_direct(in, out, hex);
-	if (rc >= 0)
-		return rc;
-	rc = 0;
-	buf = bp_xmalloc(COPY_CHUNK);
-	bp_sha256_init(&c);
-	for (;;) {
-		ssize_t n = -1, w = 0;
-
-		if (kernel) {
-			loff_t from = off, to = off;
-
-			n = copy_file_range(in, &from, out, &to, COPY_CHUNK, 0);
-			if (n < 0 && (errno == EXDEV || errno == ENOSYS ||
-				      errno == EINVAL || errno == EOPNOTSUPP) &&
-			    off == 0) {
-				kernel = 0;
-				continue;
-			}
-			if (n > 0 && pread(out, buf, (size_t)n, off) != n)
-				n = -1;
-		} else {
-			n = pread(in, buf, COPY_CHUNK, off);
-			while (n > 0 && w < n) {
-				ssize_t k = pwrite(out, buf + w, (size_t)(n - w), off + w);
-
-				if (k < 0 && errno == EINTR)
-					continue;
-				if (k < 0) {
-					n = -1;
-					break;
-				}
-				w += k;
-			}
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? (errno ? errno : EIO) : 0;
-			break;
-		}
-		bp_sha256_update(&c, buf, (size_t)n);
-		/* Start writing this chunk to disk now, so the fsync at the end
-		 * waits for the last chunks only, not for the whole file. */
-		sync_file_range(out, off, n, SYNC_FILE_RANGE_WRITE);
-		off += n;
-	}
-	free(buf);
-	if (rc) {
-		bp_sha256_final(&c, NULL);
-		return rc;
-	}
-	bp_sha256_final_hex(&c, hex);
-	return 0;
 }
 
 static void run_job(const char *dir, struct job *j)
