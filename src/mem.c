@@ -53,7 +53,13 @@ static struct site {
 _Noreturn void bp_oom(void)
 {
 	static const char msg[] = "boardpack: error: out of memory\n";
+	static atomic_flag said = ATOMIC_FLAG_INIT;
 
+	/* Threads that run out together say so once: the first ends the
+	 * process, the others wait for it. */
+	if (atomic_flag_test_and_set(&said))
+		for (;;)
+			pause();
 	/* No stdio: it may want memory itself. */
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
 		/* nothing more can be said */
