@@ -133,6 +133,12 @@ int bp_csv_next(bp_csv *r, bp_field **fields, size_t *n, bp_err *err);
  * makes the reader use its portable code, for tests).  Returns 0. */
 int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err);
 
+/* Makes the reader find every field one by one, the general way, instead
+ * of 64 bytes at a time: the reference that tests compare the block
+ * reading with.  Call it before the first record; a projection set later
+ * still skips long runs of fields by blocks. */
+void bp_csv_set_general(bp_csv *r);
+
 /* Changes the largest record accepted (64 MiB unless changed; counted in
  * decoded bytes, line end included). */
 void bp_csv_set_max_record(bp_csv *r, size_t max);

@@ -70,6 +70,8 @@
 enum { ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE };
 /* skip_fields(), in the version for this CPU. */
 typedef size_t skip_fn(const bp_csv *, char **, size_t, long *);
+/* walk_fields(), in the version for this CPU and projection. */
+typedef size_t walk_fn(bp_csv *, char **, size_t, long *);
 enum { DEC_OK, DEC_TRUNC, DEC_SURR };
 enum { Q_QUOTED = 1, Q_DOUBLED = 2 };
 /* Step results.  NEED: the data ran out before the step could finish. */
@@ -117,6 +119,7 @@ struct bp_csv {
 	size_t nkept, nblank;
 	int blocks;
 	skip_fn *skip;      /* pick_skip() */
+	walk_fn *walk;      /* pick_walk(); NULL: every field the general way */
 	size_t rec_len;     /* bytes of the record found by the first pass */
 	long rec_breaks;    /* line breaks inside it, terminator included */
 
@@ -782,13 +785,192 @@ static size_t skip_fields_avx2(const bp_csv *r, char **pp, size_t want,
 }
 #endif
 
+/* Stores field i of the record, the bytes [s, e) found by walk_core,
+ * quoted when it opens with a quote (the masks made sure it then closes
+ * with one just before e). */
+static ALWAYS_INLINE void walk_put(bp_csv *r, size_t i, const char *s,
+				   const char *e, int doubled)
+{
+	bp_field *f;
+
+	if (i >= r->fcap)
+		grow_fields(r, i + 1, NULL);
+	f = &r->f[i];
+	if (*s == '"') {
+		f->p = s + 1;
+		f->n = (size_t)(e - s - 2);
+		r->fq[i] = (unsigned char)(Q_QUOTED | (doubled ? Q_DOUBLED : 0));
+	} else {
+		f->p = s;
+		f->n = (size_t)(e - s);
+		r->fq[i] = 0;
+	}
+}
+
+/* What walk_fields does, for one instruction set and with or without a
+ * projection (both constants, so each caller below gets its own loop).
+ * The masks of skip_core, read for every field: each delimiter outside
+ * quotes ends one, the first line end outside quotes ends the record.
+ * A kept field is stored as it ends; a run of skipped ones is passed by
+ * counting delimiters.  Quotes inside a quoted field come in doubled
+ * pairs, whose first quote closes the field (for the prefix XOR) and is
+ * followed by a quote: that marks a field to unquote. */
+static ALWAYS_INLINE size_t walk_core(bp_csv *r, char **pp, size_t nf0,
+				      long *breaks, int projected, int avx2)
+{
+	const uint64_t top_bit = (uint64_t)1 << 63;
+	char *p = *pp, *end = r->buf + r->end, *fs = p, *last = NULL;
+	char d = r->delim ? r->delim : ',';
+	const size_t *run = r->run;
+	size_t nrun = r->nrun, nf = nf0, nlast = nf0;
+	uint64_t carry = 0, prev = 1, pending = 0;
+	int doubled = 0;        /* the current field had a doubled quote */
+	int doubt;              /* a quote the masks cannot read */
+	long br = 0, br_last = 0;
+
+	for (; end - p > 64; p += 64) {
+		bytemask m;
+		uint64_t in, s, around, bad, ends, stop, settled, avail, dq;
+		uint64_t from = ~(uint64_t)0, brk = 0;
+
+#ifdef HAVE_AVX2
+		if (avx2) {
+			classify_avx2(p, d, &m);
+			in = prefix_xor_clmul(m.q) ^ carry;
+		} else
+#endif
+		{
+			classify_plain(p, d, &m);
+			in = prefix_xor_plain(m.q) ^ carry;
+		}
+		s = m.d | m.lf | m.cr | m.q;
+		around = (s >> 1 | top_bit) ^ (((s << 1 | prev) ^ (s >> 1 | top_bit)) & in);
+		bad = (m.q & ~around) | (pending & ~s);
+		if ((m.lf | m.cr) & in)
+			brk = quoted_breaks(&m, in, p[64]);
+		dq = m.q & ~in & (m.q >> 1 | (uint64_t)(p[64] == '"') << 63);
+		ends = (m.lf | m.cr) & ~in;
+		stop = ends & (0 - ends);
+		settled = stop ? stop - 1 : ~(uint64_t)0;
+		doubt = (bad & settled) != 0;
+		if (doubt) {
+			/* Only the delimiters before the first doubtful quote. */
+			settled &= (bad & (0 - bad)) - 1;
+			stop = 0;
+		}
+		avail = m.d & ~in & settled;
+		while (avail) {
+			size_t want = !projected ? 0 : nf < nrun ? run[nf] : SKIP_REST;
+			uint64_t hit;
+
+			if (want == 0) {
+				hit = avail & (0 - avail);
+				walk_put(r, nf, fs, p + low_index(hit),
+					 doubled || (dq & (hit - 1) & from));
+				nf++;
+			} else {
+				size_t c = (size_t)POPCOUNT(avx2, avail);
+
+				if (c < want) {
+					hit = top_bit >> (63 - high_index(avail));
+					nf += c;
+				} else {
+					hit = nth_bit(avail, want);
+					nf += want;
+				}
+			}
+			/* hit << 1 is 0 for the top bit: nothing is left. */
+			avail &= ~((hit << 1) - 1);
+			from = ~((hit << 1) - 1);
+			doubled = 0;
+			fs = p + low_index(hit) + 1;
+			last = fs - 1;
+			nlast = nf;
+			br_last = br + POPCOUNT(avx2, brk & (hit - 1));
+		}
+		if (stop) {
+			size_t want = !projected ? 0 : nf < nrun ? run[nf] : SKIP_REST;
+
+			if (want == 0)
+				walk_put(r, nf, fs, p + low_index(stop),
+					 doubled || (dq & (stop - 1) & from));
+			*pp = p + low_index(stop);
+			*breaks += br + POPCOUNT(avx2, brk & (stop - 1));
+			return nf + 1 - nf0;
+		}
+		if (doubt)
+			break;
+		doubled |= (dq & from) != 0;
+		br += POPCOUNT(avx2, brk);
+		carry = 0 - (in >> 63);
+		prev = s >> 63;
+		pending = (m.q & ~in) >> 63;
+	}
+	/* Back to the last delimiter that is sure. */
+	if (nlast > nf0) {
+		*pp = last;
+		*breaks += br_last;
+	}
+	return nlast - nf0;
+}
+
+/* Finds the fields of the record from *pp, the start of a field (field
+ * nf of the record), to its end, 64 bytes at a time, storing those kept.
+ * Returns how many fields it passed, with *pp at the byte that ended the
+ * last of them (a delimiter, or the line end when the record ended) and
+ * the line breaks inside them added to *breaks.  Stops early where
+ * skip_fields would; 0 means the caller reads the next field the general
+ * way. */
+static size_t walk_all_plain(bp_csv *r, char **pp, size_t nf, long *breaks)
+{
+	return walk_core(r, pp, nf, breaks, 0, 0);
+}
+
+static size_t walk_kept_plain(bp_csv *r, char **pp, size_t nf, long *breaks)
+{
+	return walk_core(r, pp, nf, breaks, 1, 0);
+}
+
+#ifdef HAVE_AVX2
+__attribute__((target("avx2,popcnt,pclmul")))
+static size_t walk_all_avx2(bp_csv *r, char **pp, size_t nf, long *breaks)
+{
+	return walk_core(r, pp, nf, breaks, 0, 1);
+}
+
+__attribute__((target("avx2,popcnt,pclmul")))
+static size_t walk_kept_avx2(bp_csv *r, char **pp, size_t nf, long *breaks)
+{
+	return walk_core(r, pp, nf, breaks, 1, 1);
+}
+#endif
+
+static int use_avx2(void)
+{
+#ifdef HAVE_AVX2
+	return !getenv("BP_CSV_PORTABLE") && __builtin_cpu_supports("avx2") &&
+	       __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul");
+#else
+	return 0;
+#endif
+}
+
+/* The fastest walk_fields this CPU runs, with or without a projection. */
+static walk_fn *pick_walk(int projected)
+{
+#ifdef HAVE_AVX2
+	if (use_avx2())
+		return projected ? walk_kept_avx2 : walk_all_avx2;
+#endif
+	return projected ? walk_kept_plain : walk_all_plain;
+}
+
 /* The fastest skip_fields this CPU runs.  BP_CSV_PORTABLE in the
  * environment picks the portable one, so that tests can check both. */
 static skip_fn *pick_skip(void)
 {
 #ifdef HAVE_AVX2
-	if (!getenv("BP_CSV_PORTABLE") && __builtin_cpu_supports("avx2") &&
-	    __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul"))
+	if (use_avx2())
 		return skip_fields_avx2;
 #endif
 	return skip_fields_plain;
@@ -847,7 +1029,9 @@ static ALWAYS_INLINE int scan_fields(bp_csv *r, int projected, bp_err *err)
 	for (;;) {
 		size_t want = !projected ? 0 : nf < nrun ? run[nf] : SKIP_REST, got;
 
-		if (want >= MIN_SKIP && (got = r->skip(r, &p, want, &breaks)) > 0) {
+		if (r->walk && end - p > 64 && (got = r->walk(r, &p, nf, &breaks)) > 0) {
+			nf += got;
+		} else if (want >= MIN_SKIP && (got = r->skip(r, &p, want, &breaks)) > 0) {
 			nf += got;
 		} else {
 			/* Where skip_fields() was not sure, the field is read
@@ -944,9 +1128,9 @@ static void finish_record(bp_csv *r)
 	bp_field *f = r->f;
 	const unsigned char *fq = r->fq;
 
-	/* Without blocks every field was read, and finishing them all in
-	 * one loop costs less than picking. */
-	if (r->blocks) {
+	/* Under a projection only the kept fields are sure to have been
+	 * stored for this record (walk_fields passes the others). */
+	if (r->run) {
 		for (i = 0; i < nk && kept[i] < nf; i++)
 			finish_field(&f[kept[i]], fq[kept[i]]);
 	} else {
@@ -1083,6 +1267,7 @@ static bp_csv *new_reader(const char *name, size_t cap, bp_err *err)
 	r->name = bp_xstrdup(name);
 	r->buf = bp_xcalloc(1, r->cap + PAD);
 	grow_fields(r, 1, err);
+	r->walk = pick_walk(0);
 	return r;
 }
 
@@ -1319,6 +1504,11 @@ void bp_csv_close(bp_csv *r)
 	free(r);
 }
 
+void bp_csv_set_general(bp_csv *r)
+{
+	r->walk = NULL;
+}
+
 void bp_csv_set_max_record(bp_csv *r, size_t max)
 {
 	r->max_rec = max;
@@ -1444,6 +1634,8 @@ int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err)
 		r->fq[i] = 0;
 	}
 	r->skip = pick_skip();
+	if (r->walk)
+		r->walk = pick_walk(1);
 	return 0;
 }
 

@@ -1132,71 +1132,81 @@ static void same_error(const bp_err *a, const bp_err *b)
 	assert_string_equal(a->msg, b->msg);
 }
 
-/* Reads `in` splitting every field (from memory) and through the
- * projection (from a file, whose large buffer lets the masks run, and from
- * memory, whose small one puts record edges everywhere): same records,
- * lines, kept fields and columns, skipped fields empty, same error if any.
- * Returns the number of records compared. */
+/* Reads `in` splitting every field one by one (the general way, from
+ * memory) and four more ways: splitting every field by blocks, from a
+ * file (whose large buffer lets the masks run) and from memory (whose
+ * small one puts record edges everywhere), and through the projection,
+ * from a file and from memory: same records, lines, fields and columns
+ * (kept fields, under the projection; skipped ones empty), same error if
+ * any.  Returns the number of records compared. */
+enum { N_WAYS = 4 };
+
 static long diff_projection(const text *in, const int *cols, size_t ncols)
 {
 	FILE *fp;
 	char *path = temp_file(&fp);
-	bp_csv *all, *proj[2];
-	bp_err e[3];
-	bp_field *f[3];
-	size_t n[3], i;
+	bp_csv *all, *way[N_WAYS];
+	bp_err e[N_WAYS + 1];
+	bp_field *f[N_WAYS + 1];
+	size_t n[N_WAYS + 1], i;
 	long records = 0;
-	int rc[3], k;
+	int rc[N_WAYS + 1], k;
 
 	assert_int_equal(fwrite(in->s, 1, in->n, fp), in->n);
 	assert_int_equal(fclose(fp), 0);
-	for (k = 0; k < 3; k++)
+	for (k = 0; k <= N_WAYS; k++)
 		bp_err_clear(&e[k]);
 	all = bp_csv_open_mem(in->s, in->n, "t.csv", &e[0]);
-	proj[0] = bp_csv_open(path, "t.csv", &e[1]);
-	proj[1] = bp_csv_open_mem(in->s, in->n, "t.csv", &e[2]);
-	assert_true(all && proj[0] && proj[1]);
+	assert_non_null(all);
+	bp_csv_set_general(all);
+	for (k = 0; k < N_WAYS; k++) {
+		way[k] = k % 2 == 0 ? bp_csv_open(path, "t.csv", &e[k + 1])
+				    : bp_csv_open_mem(in->s, in->n, "t.csv", &e[k + 1]);
+		assert_non_null(way[k]);
+	}
 	assert_int_equal(bp_csv_header(all, accept_first, NULL, 10, &f[0], &n[0], &e[0]), 0);
-	for (k = 0; k < 2; k++) {
-		assert_int_equal(bp_csv_header(proj[k], accept_first, NULL, 10, &f[k + 1],
+	for (k = 0; k < N_WAYS; k++) {
+		assert_int_equal(bp_csv_header(way[k], accept_first, NULL, 10, &f[k + 1],
 					       &n[k + 1], &e[k + 1]), 0);
 		assert_int_equal(n[k + 1], n[0]);
-		assert_int_equal(bp_csv_project(proj[k], cols, ncols, &e[k + 1]), 0);
+		if (k >= 2)
+			assert_int_equal(bp_csv_project(way[k], cols, ncols, &e[k + 1]), 0);
 	}
 	for (;;) {
 		rc[0] = bp_csv_next(all, &f[0], &n[0], &e[0]);
-		for (k = 0; k < 2; k++) {
-			rc[k + 1] = bp_csv_next(proj[k], &f[k + 1], &n[k + 1], &e[k + 1]);
+		for (k = 0; k < N_WAYS; k++) {
+			rc[k + 1] = bp_csv_next(way[k], &f[k + 1], &n[k + 1], &e[k + 1]);
 			assert_int_equal(rc[k + 1], rc[0]);
 			if (rc[0] < 0)
 				same_error(&e[k + 1], &e[0]);
 			if (rc[0] != 1)
 				continue;
-			assert_int_equal(bp_csv_line(proj[k]), bp_csv_line(all));
+			assert_int_equal(bp_csv_line(way[k]), bp_csv_line(all));
 			assert_int_equal(n[k + 1], n[0]);
 			for (i = 0; i < n[0]; i++) {
 				const bp_field *g = &f[k + 1][i];
 
-				if (!kept(cols, ncols, i)) {
+				if (k >= 2 && !kept(cols, ncols, i)) {
 					assert_int_equal(g->n, 0);
 					assert_int_equal(g->p[0], '\0');
-					assert_int_equal(bp_csv_col(proj[k], i), 0);
+					assert_int_equal(bp_csv_col(way[k], i), 0);
 					continue;
 				}
 				assert_int_equal(g->n, f[0][i].n);
 				assert_memory_equal(g->p, f[0][i].p, g->n);
 				assert_int_equal(g->p[g->n], '\0');
-				assert_int_equal(bp_csv_col(proj[k], i), bp_csv_col(all, i));
+				assert_int_equal(bp_csv_col(way[k], i), bp_csv_col(all, i));
 			}
 		}
 		if (rc[0] != 1)
 			break;
 		records++;
 	}
-	assert_int_equal(bp_csv_bytes(proj[0]), bp_csv_bytes(all));
+	assert_int_equal(bp_csv_bytes(way[0]), bp_csv_bytes(all));
+	assert_int_equal(bp_csv_bytes(way[2]), bp_csv_bytes(all));
 	bp_csv_close(all);
-	bp_csv_close(proj[0]);
-	bp_csv_close(proj[1]);
+	for (k = 0; k < N_WAYS; k++)
+		bp_csv_close(way[k]);
 	unlink(path);
 	return records;
 }
