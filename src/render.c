@@ -59,6 +59,13 @@ typedef struct ctx {
 	long include_line;        /* of the outermost bp:include being expanded */
 	char xpath_msg[512];      /* last libxml2 XPath error */
 	bp_err *err;
+	/* Expressions compiled so far, by their text: a template evaluates
+	 * the same few hundred for every row, month and channel. */
+	struct compiled {
+		xmlChar *expr;
+		xmlXPathCompExprPtr comp;
+	} *compiled;
+	size_t n_compiled, cap_compiled; /* cap: a power of two, or 0 */
 } ctx;
 
 static int expand_node(ctx *c, xmlNodePtr t, xmlNodePtr parent,
@@ -935,6 +942,53 @@ static void register_functions(xmlXPathContextPtr xp)
 
 /* ---- evaluation ---- */
 
+static size_t expr_hash(const xmlChar *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++) {
+		h ^= *s;
+		h *= 0x100000001b3ULL;
+	}
+	return (size_t)(h ^ h >> 32);
+}
+
+/* expr compiled, from the cache when it was compiled before; NULL when
+ * it does not compile (not kept: the error is reported each time). */
+static xmlXPathCompExprPtr compiled(ctx *c, const xmlChar *expr)
+{
+	struct compiled *e;
+	size_t i;
+
+	if (c->n_compiled * 2 >= c->cap_compiled) {
+		size_t cap = c->cap_compiled ? c->cap_compiled * 2 : 256, k;
+		struct compiled *t = bp_xcalloc(cap, sizeof(*t));
+
+		for (k = 0; k < c->cap_compiled; k++) {
+			if (!c->compiled[k].expr)
+				continue;
+			for (i = expr_hash(c->compiled[k].expr) & (cap - 1); t[i].expr;
+			     i = (i + 1) & (cap - 1))
+				;
+			t[i] = c->compiled[k];
+		}
+		free(c->compiled);
+		c->compiled = t;
+		c->cap_compiled = cap;
+	}
+	for (i = expr_hash(expr) & (c->cap_compiled - 1); c->compiled[i].expr;
+	     i = (i + 1) & (c->cap_compiled - 1))
+		if (xmlStrEqual(c->compiled[i].expr, expr))
+			return c->compiled[i].comp;
+	e = &c->compiled[i];
+	e->comp = xmlXPathCtxtCompile(c->xp, expr);
+	if (!e->comp)
+		return NULL;
+	e->expr = xmlStrdup(expr);
+	c->n_compiled++;
+	return e->comp;
+}
+
 /* Evaluates expr with `here` as the context node.  Returns the object
  * (caller frees) or NULL with BP_ECONFIG naming `at`'s line. */
 static xmlXPathObjectPtr eval(ctx *c, xmlNodePtr at, const char *what,
@@ -945,11 +999,9 @@ static xmlXPathObjectPtr eval(ctx *c, xmlNodePtr at, const char *what,
 
 	c->xpath_msg[0] = '\0';
 	c->xp->node = here;
-	comp = xmlXPathCtxtCompile(c->xp, expr);
-	if (comp) {
+	comp = compiled(c, expr);
+	if (comp)
 		res = xmlXPathCompiledEval(comp, c->xp);
-		xmlXPathFreeCompExpr(comp);
-	}
 	if (res)
 		return res;
 	if (c->nodes > c->lim.nodes)
@@ -2061,6 +2113,15 @@ static void ctx_init(ctx *c, xmlDocPtr metrics, const bp_render_limits *lim,
 
 static void ctx_free(ctx *c)
 {
+	size_t i;
+
+	for (i = 0; i < c->cap_compiled; i++) {
+		if (!c->compiled[i].expr)
+			continue;
+		xmlFree(c->compiled[i].expr);
+		xmlXPathFreeCompExpr(c->compiled[i].comp);
+	}
+	free(c->compiled);
 	bp_labels_free(c->labels);
 	xmlFreeDoc(c->scratch);
 	xmlXPathFreeContext(c->xp);
