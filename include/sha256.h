@@ -31,4 +31,8 @@ int bp_sha256_file(const char *path, char hex[65]);
  * with errno set on a read error. */
 int bp_sha256_fd(int fd, char hex[65]);
 
+/* CPU seconds per byte that hashing takes on this machine, measured once
+ * per process (a millisecond or so); 0 when the clock cannot tell. */
+double bp_sha256_cost(void);
+
 #endif

@@ -26,6 +26,7 @@
 #include "conn.h"
 #include "csv.h"
 #include "date.h"
+#include "sha256.h"
 #include "idx.h"
 #include "log.h"
 #include "mem.h"
@@ -352,6 +353,8 @@ struct bp_ingest {
 	int contacts_list_deals; /* a contacts export had an associated-deals column */
 	int threads;        /* bp_ingest_set_threads() */
 	unsigned long long split_min, split_at;
+	int hashed_beside;  /* bp_ingest_set_hashed_beside() */
+	int split_forced;   /* BOARDPACK_THREADS=2: two halves whatever they cost */
 };
 
 static int default_threads(void);
@@ -426,6 +429,8 @@ typedef struct reader {
 	size_t width;                  /* fields in the header row */
 	int64_t records;               /* rows read as records */
 	unsigned long long more_bytes; /* read by the second half's reader */
+	int probing;                   /* reading the first bytes alone (the
+					  index is sized after) */
 } reader;
 
 /* ---- small text helpers ---- */
@@ -2059,6 +2064,8 @@ bp_ingest *bp_ingest_new(const bp_config *cfg, bp_funnel *f, bp_err *err)
 	in->deal_refs = bp_idx_new();
 	in->tz = bp_xcalloc(cfg->n_sources, sizeof(*in->tz));
 	in->threads = default_threads();
+	in->split_forced = in->threads == 2 && getenv("BOARDPACK_THREADS") &&
+			   strcmp(getenv("BOARDPACK_THREADS"), "2") == 0;
 	in->split_min = SPLIT_MIN_BYTES;
 	if (cfg->n_channels > 0xFFF) {
 		bp_err_set(err, BP_ECONFIG, "too many channels (%zu; at most %d)",
@@ -2177,7 +2184,8 @@ static int read_loop(reader *r, bp_idx *seen, unsigned long long end,
 			break;
 		}
 		r->q->rows_read++;
-		if (r->q->rows_read == SIZING_ROWS && r->src->kind == BP_SRC_CONTACTS)
+		if (r->q->rows_read == SIZING_ROWS && r->src->kind == BP_SRC_CONTACTS &&
+		    !r->probing)
 			size_index(r, end);
 		if ((r->q->rows_read & 0xFFF) == 0 && stop && atomic_load(stop))
 			return bp_err_set(err, BP_ESOFTWARE, "stopped");
@@ -2270,6 +2278,11 @@ void bp_ingest_set_threads(bp_ingest *in, int threads,
 	in->threads = threads;
 	in->split_min = min_bytes;
 	in->split_at = at;
+}
+
+void bp_ingest_set_hashed_beside(bp_ingest *in, int beside)
+{
+	in->hashed_beside = beside;
 }
 
 static void half_free(half *h)
@@ -2444,18 +2457,73 @@ static int merge_half(reader *r, half *h)
 	return 0;
 }
 
+/* Whether reading the rest of a contacts file in two halves saves time
+ * while the archive hashes the file on a thread of its own: the first
+ * PROBE_BYTES are read alone, timed, to weigh what parsing costs per byte
+ * against what hashing does.  Two halves and the hash make three
+ * threads on two cores, sharing them alike until the halves are done:
+ * when hashing costs more than three quarters of parsing (wide exports,
+ * where most bytes are only passed over), the hash is then the longest
+ * part, and is done sooner beside one pass that leaves it a core.
+ * Returns 1 (split), 0 (one pass; the index sized for the rest), or -1
+ * on an error in the rows read, as one pass would have it.  An error at
+ * the probe's end, which was no record boundary after all, is no error:
+ * the stop is lifted and the file read on in one pass. */
+#define PROBE_BYTES ((unsigned long long)2 << 20)
+
+static int worth_halves(reader *r, const char *path, unsigned long long size,
+			bp_err *err)
+{
+	unsigned long long start = bp_csv_bytes(r->csv), read;
+	long long at;
+	double cpu, hash = bp_sha256_cost();
+	int rc, csv_failed;
+
+	if (hash <= 0 || size - start < 4 * PROBE_BYTES)
+		return 1;
+	at = bp_csv_resync(path, start + PROBE_BYTES, bp_csv_delimiter(r->csv),
+			   r->width, RESYNC_RECORDS, err);
+	if (at <= (long long)start ||
+	    bp_csv_stop_at(r->csv, (unsigned long long)at, err) < 0) {
+		bp_err_clear(err);
+		return 1;
+	}
+	r->probing = 1;
+	cpu = thread_cpu();
+	rc = read_loop(r, NULL, size, 1, NULL, &csv_failed, err);
+	cpu = thread_cpu() - cpu;
+	r->probing = 0;
+	read = bp_csv_bytes(r->csv) - start;
+	if (rc < 0 && !csv_failed)
+		return -1;
+	bp_err_clear(err);
+	if (bp_csv_stop_at(r->csv, 0, err) < 0)
+		return -1;
+	if (rc == 0 && read > 0 && hash * (double)read < 0.75 * cpu)
+		return 1;
+	bp_log_debug("%s: reading in one pass beside the archive's hash "
+		     "(CPU seconds per MB: parse %.4f, hash %.4f)", r->src->id,
+		     read ? cpu / (double)read * 1e6 : 0, hash * 1e6);
+	size_index(r, size);
+	return 0;
+}
+
 /* Reads a contacts file in two halves when a record boundary is found
  * near `at` (see above); returns 1 when it did not try, else what
  * read_loop() returns for the whole file. */
 static int read_halves(reader *r, const char *path, unsigned long long size,
 		       bp_err *err)
 {
-	unsigned long long start = bp_csv_bytes(r->csv), from;
+	unsigned long long start, from;
 	long long at;
 	half *h;
 	double cpu, merged;
 	int rc, csv_failed;
 
+	if (!r->in->split_at && r->in->hashed_beside && !r->in->split_forced &&
+	    (rc = worth_halves(r, path, size, err)) <= 0)
+		return rc < 0 ? -1 : 1;
+	start = bp_csv_bytes(r->csv);
 	from = r->in->split_at ? r->in->split_at : start + (size - start) / 2;
 	at = bp_csv_resync(path, from > start ? from : start,
 			   bp_csv_delimiter(r->csv), r->width, RESYNC_RECORDS, err);
@@ -2472,6 +2540,10 @@ static int read_halves(reader *r, const char *path, unsigned long long size,
 		return bp_csv_stop_at(r->csv, 0, err) < 0 ? -1 : 1;
 	}
 	bp_log_debug("%s: reading from byte %lld on a second thread", r->src->id, at);
+	/* Past the rows the index is sized after (worth_halves read them):
+	 * sized now, for the first half. */
+	if (r->q->rows_read >= SIZING_ROWS)
+		size_index(r, (unsigned long long)at);
 	cpu = thread_cpu();
 	rc = read_loop(r, NULL, (unsigned long long)at, 1, NULL, &csv_failed, err);
 	cpu = thread_cpu() - cpu;

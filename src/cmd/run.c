@@ -425,7 +425,11 @@ static int prepare(run_state *s, const bp_opts *o, char period[8], bp_err *err)
 				  (int)s->cfg->n_channels);
 	s->funnel->mode = (bp_funnel_mode)s->cfg->funnel_mode;
 	s->ingest = bp_ingest_new(s->cfg, s->funnel, err);
-	return s->ingest ? 0 : -1;
+	if (!s->ingest)
+		return -1;
+	/* The snapshot's archive hashes each source while it is read. */
+	bp_ingest_set_hashed_beside(s->ingest, 1);
+	return 0;
 }
 
 int cmd_run(const bp_opts *o)

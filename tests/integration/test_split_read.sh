@@ -15,7 +15,8 @@ demo_config "$T/two.xml" "$T/data" "$T/two"
 expect_status 0 env BOARDPACK_THREADS=1 "$BP" run -c "$T/one.xml" --period 2026-10 --no-email -v
 one=$(tail -n 1 "$T/out")
 ! grep -q "second thread" "$T/err" || fail "BOARDPACK_THREADS=1 read on a second thread"
-expect_status 0 "$BP" run -c "$T/two.xml" --period 2026-10 --no-email -v
+# Two halves whatever parsing and the archive's hash cost here.
+expect_status 0 env BOARDPACK_THREADS=2 "$BP" run -c "$T/two.xml" --period 2026-10 --no-email -v
 two=$(tail -n 1 "$T/out")
 grep -q "crm: reading from byte [0-9]* on a second thread" "$T/err" ||
 	fail "contacts.csv was not read in two halves: $(grep crm "$T/err")"
