@@ -33,6 +33,19 @@ int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
  * calls bp_idx_get or bp_idx_put.  A hint: no effect on results. */
 void bp_idx_prefetch(const bp_idx *ix, const char *id, size_t n);
 
+/* What the index files an ID under, worked out once for an ID that is
+ * prefetched now and put later (bp_idx_key_of, bp_idx_prefetch_key,
+ * bp_idx_put_key: the same as bp_idx_prefetch and bp_idx_put). */
+typedef struct bp_idx_key {
+	uint64_t key;    /* the number, or the hash of the bytes */
+	int numeric;
+} bp_idx_key;
+
+bp_idx_key bp_idx_key_of(const char *id, size_t n);
+void bp_idx_prefetch_key(const bp_idx *ix, bp_idx_key k);
+int bp_idx_put_key(bp_idx *ix, bp_idx_key k, const char *id, size_t n,
+		   uint32_t value, uint32_t *old);
+
 /* Makes room for `n` IDs in all, so that inserting them never rehashes
  * (a rehash of a large index costs as much as building it, and holds the
  * old and new tables at once).  Returns 0, or -1 when `n` is beyond any

@@ -182,17 +182,30 @@ static int arena_add(bp_idx *ix, const char *s, size_t n, uint32_t *str)
 	return 0;
 }
 
-void bp_idx_prefetch(const bp_idx *ix, const char *id, size_t n)
+bp_idx_key bp_idx_key_of(const char *id, size_t n)
 {
-	uint64_t key;
-	int numeric = numeric_id(id, n, &key);
-	size_t i = (size_t)(numeric ? mix(key) : hash_bytes(id, n)) & (ix->cap - 1);
+	bp_idx_key k;
+
+	k.numeric = numeric_id(id, n, &k.key);
+	if (!k.numeric)
+		k.key = hash_bytes(id, n);
+	return k;
+}
+
+void bp_idx_prefetch_key(const bp_idx *ix, bp_idx_key k)
+{
+	size_t i = (size_t)(k.numeric ? mix(k.key) : k.key) & (ix->cap - 1);
 
 #if defined(__GNUC__)
 	__builtin_prefetch(&ix->slots[i], 1, 1);
 #else
 	(void)i;
 #endif
+}
+
+void bp_idx_prefetch(const bp_idx *ix, const char *id, size_t n)
+{
+	bp_idx_prefetch_key(ix, bp_idx_key_of(id, n));
 }
 
 /* Looks a key up in the tables below ix (not ix itself). */
@@ -228,16 +241,14 @@ int bp_idx_get(const bp_idx *ix, const char *id, size_t n, uint32_t *value)
 	return 1;
 }
 
-int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
-	       uint32_t *old)
+int bp_idx_put_key(bp_idx *ix, bp_idx_key k, const char *id, size_t n,
+		   uint32_t value, uint32_t *old)
 {
-	uint64_t key;
-	int numeric = numeric_id(id, n, &key);
+	uint64_t key = k.key;
+	int numeric = k.numeric;
 	size_t i;
 	uint32_t str = NUMERIC;
 
-	if (!numeric)
-		key = hash_bytes(id, n);
 	i = probe(ix, key, numeric, id, n);
 	if (ix->slots[i].str != EMPTY) {
 		if (old)
@@ -255,6 +266,12 @@ int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
 	ix->slots[i] = (slot){ key, str, value };
 	ix->count++;
 	return 1;
+}
+
+int bp_idx_put(bp_idx *ix, const char *id, size_t n, uint32_t value,
+	       uint32_t *old)
+{
+	return bp_idx_put_key(ix, bp_idx_key_of(id, n), id, n, value, old);
 }
 
 void bp_idx_chain(bp_idx *ix, bp_idx *below)

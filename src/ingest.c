@@ -367,6 +367,7 @@ typedef struct pending {
 	bp_campaign *campaign;  /* where its period stages count, or NULL */
 	uint32_t ref;
 	int late, early;
+	bp_idx_key key;     /* of id, for the index */
 	uint16_t idn, dealsn;
 	char id[40];
 	char deals[120];
@@ -1487,7 +1488,7 @@ static int too_many_ids(const reader *r, bp_err *err)
 static int commit_contact(reader *r, const pending *p, const char *id,
 			  size_t idn, const bp_field *deals, bp_err *err)
 {
-	int rc = bp_idx_put(r->in->contacts, id, idn, p->ref, NULL);
+	int rc = bp_idx_put_key(r->in->contacts, p->key, id, idn, p->ref, NULL);
 
 	if (rc < 0)
 		return too_many_ids(r, err);
@@ -1595,6 +1596,7 @@ static int contact_row(reader *r, bp_err *err)
 	p->ref = p->c.created > f->as_of ? REF_FUTURE :
 		 pack_ref(bp_funnel_month_of(f, p->c.created), p->c.channel);
 
+	p->key = bp_idx_key_of(idp, idn);
 	if (idn > sizeof(p->id) || deals->n > sizeof(p->deals)) {
 		/* Too large to wait: commit everything before it, then it. */
 		pending big = *p;
@@ -1607,7 +1609,7 @@ static int contact_row(reader *r, bp_err *err)
 	p->idn = (uint16_t)idn;
 	memcpy(p->deals, deals->p, deals->n);
 	p->dealsn = (uint16_t)deals->n;
-	bp_idx_prefetch(r->in->contacts, p->id, p->idn);
+	bp_idx_prefetch_key(r->in->contacts, p->key);
 	r->ahead_n++;
 	return 0;
 }
