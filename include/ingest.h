@@ -170,6 +170,9 @@ void bp_ingest_set_threads(bp_ingest *in, int threads,
  * set, it always is. */
 void bp_ingest_set_hashed_beside(bp_ingest *in, int beside);
 
+/* How much of a contacts file is read alone and timed for that. */
+#define BP_INGEST_PROBE_BYTES ((unsigned long long)2 << 20)
+
 /* Whether the file at `path` reads as an export of `src`, without
  * reading its rows: the header row is found as bp_ingest_source finds it
  * and has every required column (an empty period's export passes).

@@ -8,20 +8,23 @@
  * changed nothing; the second unquotes and NUL-terminates in place.  So
  * refilling never has to resume a half-parsed record.
  *
- * The first pass jumps from one interesting byte to the next (delimiter,
- * quote, line end) sixteen bytes at a time where SSE2 is available; that is
- * what keeps a 1M-row export near the speed of reading it.
+ * The first pass finds a record's fields 64 bytes at a time (walk_fields):
+ * a bit mask per byte class, quotes turned into "inside a quoted field" by
+ * a prefix XOR; each delimiter outside quotes ends a field, the first line
+ * end outside quotes the record.  That reading of the quotes is the
+ * general one only while every quote opens at the start of a field or
+ * closes before a delimiter, line end or doubled quote; where one does not
+ * (a quote inside an unquoted field, a character after a closing quote)
+ * or fewer than 65 bytes are left, the fields are read the general way,
+ * one by one (jumping from one delimiter, quote or line end to the next
+ * sixteen bytes at a time where SSE2 is available), from the last one the
+ * masks were sure of.  bp_csv_set_general keeps a reader to that way, the
+ * reference the tests compare the masks with.
  *
- * A caller that needs only some columns says so (bp_csv_project), and the
- * fields between them are passed 64 bytes at a time without being looked
- * at one by one: a bit mask per byte class, quotes turned into "inside a
- * quoted field" by a prefix XOR, delimiters outside quotes counted.  That
- * reading of the quotes is the general one only while every quote opens at
- * the start of a field or closes before a delimiter, line end or doubled
- * quote; where one does not (a quote inside an unquoted field, a character
- * after a closing quote) or the data runs short, the fields are read the
- * general way from the last one the masks were sure of.  So a projection
- * changes which fields are stored, never how a record is split.
+ * A caller that needs only some columns says so (bp_csv_project): the
+ * fields between them are then passed by counting delimiters, without
+ * being stored, copied or unquoted.  So a projection changes which fields
+ * are stored, never how a record is split.
  */
 #include "csv.h"
 

@@ -2471,7 +2471,7 @@ static int merge_half(reader *r, half *h)
  * on an error in the rows read, as one pass would have it.  An error at
  * the probe's end, which was no record boundary after all, is no error:
  * the stop is lifted and the file read on in one pass. */
-#define PROBE_BYTES ((unsigned long long)2 << 20)
+#define PROBE_BYTES BP_INGEST_PROBE_BYTES
 
 static int worth_halves(reader *r, const char *path, unsigned long long size,
 			bp_err *err)

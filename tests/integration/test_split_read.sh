@@ -23,8 +23,17 @@ grep -q "crm: reading from byte [0-9]* on a second thread" "$T/err" ||
 ! grep -q "reading the second half again" "$T/err" ||
 	fail "the halves were not merged: $(grep 'second half' "$T/err")"
 
+# As a run reads by default: the first megabytes alone, timed against
+# the archive's hash, then in two halves or in one pass; the same files.
+demo_config "$T/auto.xml" "$T/data" "$T/auto"
+expect_status 0 "$BP" run -c "$T/auto.xml" --period 2026-10 --no-email -v
+auto=$(tail -n 1 "$T/out")
+grep -q "crm: reading from byte [0-9]* on a second thread\|crm: reading in one pass beside the archive's hash" "$T/err" ||
+	fail "no word of how contacts.csv was read: $(grep crm "$T/err")"
+
 for f in cohorts.csv channels.csv; do
 	cmp "$one/$f" "$two/$f" || fail "$f differs between one pass and two halves"
+	cmp "$one/$f" "$auto/$f" || fail "$f differs between one pass and the default reading"
 done
 # The stamps of the run and its folder are the only differences allowed.
 stamps='s/generated="[^"]*"//g; s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9]\{6\}Z//g'

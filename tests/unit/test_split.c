@@ -60,8 +60,9 @@ static int teardown(void **state)
 }
 
 /* Reads the files: `threads` 1 in one pass, 2 with the contacts split
- * at byte `at`. */
-static run *read_files(int threads, unsigned long long at)
+ * at byte `at`, or where the first megabytes say it pays beside the
+ * archive's hash when `probed` (as a run reads). */
+static run *read_files_as(int threads, unsigned long long at, int probed)
 {
 	run *x = calloc(1, sizeof(*x));
 	bp_err err = { 0 };
@@ -92,12 +93,18 @@ static run *read_files(int threads, unsigned long long at)
 	x->in = bp_ingest_new(&x->cfg, x->f, &err);
 	assert_non_null(x->in);
 	bp_ingest_set_threads(x->in, threads, 0, at);
+	bp_ingest_set_hashed_beside(x->in, probed);
 	x->rc[0] = bp_ingest_source(x->in, &x->src[0], contacts_path, "contacts.csv",
 				    &x->q[0], &x->err[0]);
 	x->rc[1] = x->rc[0] < 0 ? -1 :
 		   bp_ingest_source(x->in, &x->src[1], deals_path, "deals.csv",
 				    &x->q[1], &x->err[1]);
 	return x;
+}
+
+static run *read_files(int threads, unsigned long long at)
+{
+	return read_files_as(threads, at, 0);
 }
 
 static void run_free(run *x)
@@ -384,6 +391,46 @@ static size_t write_contacts(int rows, const int *ids, int fake_at, int fake,
 	return middle;
 }
 
+/* About `total` bytes of contacts in all.  With `fake`, the row whose
+ * notes hold `fake` record-shaped lines is placed (after blank lines, which
+ * readers pass over) so that the first megabytes read alone end 30 bytes
+ * into the first of them, where a record boundary seems to be and is not. */
+static void write_big_contacts(size_t total, int fake, uint64_t seed)
+{
+	const size_t probe_end = strlen(HEADER) + BP_INGEST_PROBE_BYTES;
+	buf b = { 0 }, row = { 0 };
+	int i;
+
+	rng = seed;
+	put(&b, HEADER);
+	for (i = 1; b.n < total; i++) {
+		if (i % 13 == 0)
+			put(&b, NO_ID_ROW);
+		if (fake && b.n + 8192 > probe_end) {
+			const char *at;
+			size_t k;
+
+			contact(&row, i, i, fake);
+			at = strstr(row.p, "copied from the old CRM:\n");
+			assert_non_null(at);
+			at += strlen("copied from the old CRM:\n") + 30;
+			assert_true(b.n + (size_t)(at - row.p) <= probe_end);
+			for (k = b.n + (size_t)(at - row.p); k < probe_end; k++)
+				put(&b, "\n");
+			put(&b, "%s", row.p);
+			fake = 0;
+			continue;
+		}
+		contact(&b, i, i, 0);
+	}
+	put(&b, NO_ID_ROW);
+	put(&b, FOOTER);
+	tl_write_file(contacts_path, b.p);
+	free(b.p);
+	free(row.p);
+	write_deals(i);
+}
+
 /* Reads the files split at `at`, compares with `one` (the files read in
  * one pass), and returns how the split reading went (its q.threads). */
 static int compare_with(const char *what, const run *one, unsigned long long at)
@@ -632,6 +679,41 @@ static void test_split_one_thread_reads_in_one_pass(void **state)
 	run_free(x);
 }
 
+/* Read as a run reads them, beside the archive's hash: the first
+ * megabytes alone, then in two halves or on in one pass as their costs
+ * say; either way the results of one pass. */
+static void test_split_probed_gives_one_pass_results(void **state)
+{
+	run *one, *probed;
+
+	(void)state;
+	write_big_contacts(5 * BP_INGEST_PROBE_BYTES, 0, 21);
+	one = read_files(1, 0);
+	probed = read_files_as(2, 0, 1);
+	assert_int_equal(one->rc[0], 0);
+	same_results("probed", one, probed);
+	run_free(one);
+	run_free(probed);
+}
+
+/* The first megabytes end inside a quoted field that looks like records
+ * there: the quote cut short by that end is no error; the file is read on
+ * in one pass, with its results. */
+static void test_split_probe_ending_inside_quotes_reads_on(void **state)
+{
+	run *one, *probed;
+
+	(void)state;
+	write_big_contacts(5 * BP_INGEST_PROBE_BYTES, 12, 22);
+	one = read_files(1, 0);
+	probed = read_files_as(2, 0, 1);
+	assert_int_equal(one->rc[0], 0);
+	same_results("probe ending inside quotes", one, probed);
+	assert_int_equal(probed->q[0].threads, 1);
+	run_free(one);
+	run_free(probed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -643,6 +725,8 @@ int main(void)
 		cmocka_unit_test(test_split_errors_as_in_one_pass),
 		cmocka_unit_test(test_split_footer_line_before_records_as_in_one_pass),
 		cmocka_unit_test(test_split_one_thread_reads_in_one_pass),
+		cmocka_unit_test(test_split_probed_gives_one_pass_results),
+		cmocka_unit_test(test_split_probe_ending_inside_quotes_reads_on),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
