@@ -302,7 +302,7 @@ int bp_idx_disjoint(const bp_idx *a, const bp_idx *b)
 			at[n++] = i;
 #if defined(__GNUC__)
 			__builtin_prefetch(&a->slots[(size_t)(sl->str == NUMERIC ?
-				mix(sl->key) : sl->key) & (a->cap - 1)], 0, 1);
+				mix(sl->key) : sl->key) & (a->cap - 1)], 0, 3);
 #endif
 		}
 		for (k = 0; k < n; k++) {
