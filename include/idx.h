@@ -5,7 +5,9 @@
  * deals to contacts needs every contact's channel and cohort.  IDs that are
  * decimal numbers of up to 19 digits (HubSpot's) are stored as 64-bit
  * integers; any other ID is kept as a string in an arena.  Open addressing,
- * 16 bytes a slot, at most 70% full: 23 to 46 bytes per ID.
+ * at most 70% full: numbers below 2^40 (every HubSpot record ID) in 8-byte
+ * slots with their value, 11 to 23 bytes per ID; others in 16-byte slots,
+ * 23 to 46 bytes per ID.
  */
 #ifndef BP_IDX_H
 #define BP_IDX_H
@@ -51,6 +53,11 @@ int bp_idx_put_key(bp_idx *ix, bp_idx_key k, const char *id, size_t n,
  * old and new tables at once).  Returns 0, or -1 when `n` is beyond any
  * table this machine can address (the index is unchanged). */
 int bp_idx_reserve(bp_idx *ix, size_t n);
+
+/* Lets the small slots hold at most `n` distinct values (2^24 unless set
+ * lower; IDs put with further values go into the large slots): for
+ * tests, which reach that limit this way. */
+void bp_idx_set_value_limit(bp_idx *ix, size_t n);
 
 /* Puts the table `below` under ix (and its chain): lookups and inserts
  * see every table of the chain, ix's first, so an ID in both reads as

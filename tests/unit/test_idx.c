@@ -101,18 +101,91 @@ static void test_idx_reserve_avoids_rehash(void **state)
 	uint32_t i;
 
 	(void)state;
-	put(ix, "1", 1, 1);
+	/* The values first: numbering new ones is no rehash. */
+	for (i = 1; i <= 60; i++) {
+		snprintf(id, sizeof(id), "%u", i);
+		put(ix, id, i % 60, 1);
+	}
 	assert_int_equal(bp_idx_reserve(ix, 50000), 0);
 	bytes = bp_idx_bytes(ix);
-	assert_true(bytes >= (size_t)50000 * 16 * 10 / 7);
-	for (i = 2; i <= 50000; i++) {
+	/* Numbers below 2^40: 8-byte slots, at most 70% full. */
+	assert_true(bytes >= (size_t)50000 * 8 * 10 / 7);
+	/* Few values, as contacts have (a cohort and a channel each). */
+	for (i = 61; i <= 50000; i++) {
 		snprintf(id, sizeof(id), "%u", i);
-		put(ix, id, i, 1);
+		put(ix, id, i % 60, 1);
 	}
 	assert_int_equal(bp_idx_bytes(ix), bytes);
 	assert_int_equal(get(ix, "1"), 1);
-	assert_int_equal(get(ix, "50000"), 50000);
+	assert_int_equal(get(ix, "50000"), 50000 % 60);
 	bp_idx_free(ix);
+}
+
+/* Past the values small slots can number, IDs go on into the large
+ * ones: every ID still found once, with its value, duplicates refused in
+ * either table, and a chained table sees them all. */
+static void test_idx_values_past_the_limit_spill(void **state)
+{
+	bp_idx *ix = bp_idx_new(), *top = bp_idx_new();
+	char id[32];
+	uint32_t i, old;
+
+	(void)state;
+	bp_idx_set_value_limit(ix, 5);
+	for (i = 1; i <= 2000; i++) {
+		snprintf(id, sizeof(id), "%u", i * 977u);
+		put(ix, id, i % 3 == 0 ? 7 : i, 1);
+	}
+	for (i = 1; i <= 2000; i++) {
+		snprintf(id, sizeof(id), "%u", i * 977u);
+		assert_int_equal(get(ix, id), i % 3 == 0 ? 7 : i);
+		old = 0;
+		assert_int_equal(bp_idx_put(ix, id, strlen(id), 99, &old), 0);
+		assert_int_equal(old, i % 3 == 0 ? 7 : i);
+	}
+	put(ix, "1099511627775", 3, 1);      /* 2^40 - 1: a large slot's */
+	assert_int_equal(get(ix, "1099511627775"), 3);
+	assert_int_equal(bp_idx_count(ix), 2001);
+	bp_idx_chain(top, ix);
+	snprintf(id, sizeof(id), "%u", 1000 * 977u);
+	assert_int_equal(bp_idx_put(top, id, strlen(id), 1, &old), 0);
+	assert_int_equal(old, 1000);
+	assert_int_equal(bp_idx_disjoint(top, ix), 0);
+	put(top, "5", 1, 1);
+	assert_int_equal(bp_idx_count(top), 2002);
+	bp_idx_free(top);
+}
+
+/* Tables read in parts: disjoint until an ID of one, small or large,
+ * numeric or not, is in the other. */
+static void test_idx_disjoint_over_both_tables(void **state)
+{
+	bp_idx *a = bp_idx_new(), *b = bp_idx_new();
+	char id[32];
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), i % 3 == 0 ? "a-%u" : i % 3 == 1 ? "%u" :
+			 "%u0000000000000", i);
+		put(a, id, i % 10, 1);
+		snprintf(id, sizeof(id), i % 3 == 0 ? "b-%u" : i % 3 == 1 ? "%u" :
+			 "%u0000000000000", i + 100000);
+		put(b, id, i % 10, 1);
+	}
+	assert_int_equal(bp_idx_disjoint(a, b), 1);
+	put(b, "a-2997", 1, 1);
+	assert_int_equal(bp_idx_disjoint(a, b), 0);
+	bp_idx_free(b);
+	b = bp_idx_new();
+	put(b, "1000", 1, 1);                 /* a's small "1000"? no: 1000 % 3 == 1 */
+	assert_int_equal(bp_idx_disjoint(a, b), 0);
+	bp_idx_free(b);
+	b = bp_idx_new();
+	put(b, "20000000000000", 1, 1);       /* a's large numeric "2" + 13 zeros */
+	assert_int_equal(bp_idx_disjoint(a, b), 0);
+	bp_idx_free(a);
+	bp_idx_free(b);
 }
 
 int main(void)
@@ -123,6 +196,8 @@ int main(void)
 		cmocka_unit_test(test_idx_twenty_digit_id_is_a_string),
 		cmocka_unit_test(test_idx_survives_growth),
 		cmocka_unit_test(test_idx_reserve_avoids_rehash),
+		cmocka_unit_test(test_idx_values_past_the_limit_spill),
+		cmocka_unit_test(test_idx_disjoint_over_both_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
