@@ -227,12 +227,18 @@ static size_t cap_for(size_t cap, size_t n, size_t size)
 
 int bp_idx_reserve(bp_idx *ix, size_t n)
 {
-	/* Shared between the tables as the IDs so far are. */
 	size_t have = ix->smcount + ix->count;
-	size_t nl = have ? (size_t)((double)n * (double)ix->count / (double)have) : 0;
-	size_t ns = n - (nl < n ? nl : n);
-	size_t cs = cap_for(ix->smcap, ns, sizeof(small));
-	size_t cl = cap_for(ix->cap, nl, sizeof(slot));
+	size_t nl, ns, cs, cl;
+
+	/* Beyond any table this machine can address (and where the share
+	 * below would not come back from a double exactly). */
+	if (n > SIZE_MAX / 4 / sizeof(slot))
+		return -1;
+	/* Shared between the tables as the IDs so far are. */
+	nl = have ? (size_t)((double)n * (double)ix->count / (double)have) : 0;
+	ns = n - (nl < n ? nl : n);
+	cs = cap_for(ix->smcap, ns, sizeof(small));
+	cl = cap_for(ix->cap, nl, sizeof(slot));
 
 	if (!cs || !cl)
 		return -1;

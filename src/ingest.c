@@ -2467,7 +2467,7 @@ static int merge_half(reader *r, half *h)
  * when hashing costs more than three quarters of parsing (wide exports,
  * where most bytes are only passed over), the hash is then the longest
  * part, and is done sooner beside one pass that leaves it a core.
- * Returns 1 (split), 0 (one pass; the index sized for the rest), or -1
+ * Returns 1 (split), 0 (one pass; read_rows sizes the index), or -1
  * on an error in the rows read, as one pass would have it.  An error at
  * the probe's end, which was no record boundary after all, is no error:
  * the stop is lifted and the file read on in one pass. */
@@ -2506,7 +2506,6 @@ static int worth_halves(reader *r, const char *path, unsigned long long size,
 	bp_log_debug("%s: reading in one pass beside the archive's hash "
 		     "(CPU seconds per MB: parse %.4f, hash %.4f)", r->src->id,
 		     read ? cpu / (double)read * 1e6 : 0, hash * 1e6);
-	size_index(r, size);
 	return 0;
 }
 
@@ -2585,6 +2584,10 @@ static int read_rows(reader *r, const char *path, unsigned long long file_bytes,
 	    file_bytes >= r->in->split_min && file_bytes)
 		rc = read_halves(r, path, file_bytes, err);
 	if (rc > 0) {
+		/* Past the rows the index is sized after (the timed first
+		 * megabytes read them, and the halves were then not read). */
+		if (r->src->kind == BP_SRC_CONTACTS && r->q->rows_read >= SIZING_ROWS)
+			size_index(r, file_bytes);
 		if (r->src->kind == BP_SRC_DEALS)
 			seen = bp_idx_new();
 		rc = read_loop(r, seen, file_bytes, 1, NULL, &csv_failed, err);
