@@ -45,6 +45,10 @@ typedef int (*bp_csv_header_fn)(void *ctx, const bp_field *fields, size_t n);
  * the file cannot be opened) with `err` set. */
 bp_csv *bp_csv_open(const char *path, const char *name, bp_err *err);
 
+/* While `cpu` is not NULL, adds to *cpu the CPU seconds the calling
+ * thread spends in each read from the file (the kernel's copy). */
+void bp_csv_time_reads(bp_csv *r, double *cpu);
+
 /* Reads from memory instead (tests, the fuzz target).  The buffer is not
  * copied and must outlive the reader.  The reader's own buffer starts
  * tiny and grows, so small inputs cross buffer boundaries as big files

@@ -28,4 +28,8 @@ void bp_log_warn(const char *fmt, ...) BP_PRINTF(1, 2);
 void bp_log_progress(const char *fmt, ...) BP_PRINTF(1, 2);
 void bp_log_progress_done(void);
 
+/* CPU seconds the calling thread has used (0 where that cannot be told):
+ * for timing lines, and for what a part of the work costs. */
+double bp_thread_cpu(void);
+
 #endif

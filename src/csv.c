@@ -28,6 +28,7 @@
  */
 #include "csv.h"
 
+#include "log.h"
 #include "mem.h"
 
 #include <assert.h>
@@ -132,6 +133,7 @@ struct bp_csv {
 
 	bp_csv_comment_fn on_comment; /* sees each '#' line before the header */
 	void *comment_ctx;
+	double *read_cpu;   /* bp_csv_time_reads */
 };
 
 
@@ -155,9 +157,13 @@ static ssize_t read_src(bp_csv *r, void *dst, size_t n, bp_err *err)
 		n = (size_t)(r->stop - (r->base + r->nbytes));
 	if (n == 0)
 		return 0;
+	if (r->read_cpu)
+		*r->read_cpu -= bp_thread_cpu();
 	do
 		k = read(r->fd, dst, n);
 	while (k < 0 && errno == EINTR);
+	if (r->read_cpu)
+		*r->read_cpu += bp_thread_cpu();
 	if (k < 0)
 		return bp_err_set(err, BP_ENOINPUT, "cannot read '%s': %s",
 				  r->name, strerror(errno));
@@ -1330,6 +1336,13 @@ fail:
 	bp_csv_close(r);
 	return NULL;
 }
+
+void bp_csv_time_reads(bp_csv *r, double *cpu)
+{
+	r->read_cpu = cpu;
+}
+
+
 
 bp_csv *bp_csv_open_mem(const void *data, size_t size, const char *name,
 			bp_err *err)

@@ -2252,17 +2252,6 @@ typedef struct half {
 	pthread_t thread;
 } half;
 
-/* CPU seconds of the calling thread, for the debug line that says how
- * the halves shared the work. */
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int default_threads(void)
 {
 	const char *t = getenv("BOARDPACK_THREADS");
@@ -2347,7 +2336,7 @@ static void *half_run(void *arg)
 	int csv_failed;
 
 	h->rc = read_loop(h->r, NULL, h->bytes, 0, &h->stop, &csv_failed, &h->err);
-	h->cpu = thread_cpu();
+	h->cpu = bp_thread_cpu();
 	return NULL;
 }
 
@@ -2462,11 +2451,13 @@ static int merge_half(reader *r, half *h)
 /* Whether reading the rest of a contacts file in two halves saves time
  * while the archive hashes the file on a thread of its own: the first
  * PROBE_BYTES are read alone, timed, to weigh what parsing costs per byte
- * against what hashing does.  Two halves and the hash make three
- * threads on two cores, sharing them alike until the halves are done:
- * when hashing costs more than three quarters of parsing (wide exports,
- * where most bytes are only passed over), the hash is then the longest
- * part, and is done sooner beside one pass that leaves it a core.
+ * (P, reads included) against what the archive's copy does: hashing (H)
+ * and, beside two halves, reading the file itself (R, what this reader's
+ * reads cost).  Two halves and the copy make three threads on two cores,
+ * sharing them alike until the halves are done: H + R + P/4 in all.  One
+ * pass leaves the copy a core: P, or H + R where that is more.  So when
+ * H + R is more than three quarters of P (wide exports, where most bytes
+ * are only passed over), one pass is sooner.
  * Returns 1 (split), 0 (one pass; read_rows sizes the index), or -1
  * on an error in the rows read, as one pass would have it.  An error at
  * the probe's end, which was no record boundary after all, is no error:
@@ -2478,7 +2469,7 @@ static int worth_halves(reader *r, const char *path, unsigned long long size,
 {
 	unsigned long long start = bp_csv_bytes(r->csv), read;
 	long long at;
-	double cpu, hash = bp_sha256_cost();
+	double cpu, reads = 0, hash = bp_sha256_cost();
 	int rc, csv_failed;
 
 	if (hash <= 0 || size - start < 4 * PROBE_BYTES)
@@ -2491,9 +2482,11 @@ static int worth_halves(reader *r, const char *path, unsigned long long size,
 		return 1;
 	}
 	r->probing = 1;
-	cpu = thread_cpu();
+	bp_csv_time_reads(r->csv, &reads);
+	cpu = bp_thread_cpu();
 	rc = read_loop(r, NULL, size, 1, NULL, &csv_failed, err);
-	cpu = thread_cpu() - cpu;
+	cpu = bp_thread_cpu() - cpu;
+	bp_csv_time_reads(r->csv, NULL);
 	r->probing = 0;
 	read = bp_csv_bytes(r->csv) - start;
 	if (rc < 0 && !csv_failed)
@@ -2501,11 +2494,12 @@ static int worth_halves(reader *r, const char *path, unsigned long long size,
 	bp_err_clear(err);
 	if (bp_csv_stop_at(r->csv, 0, err) < 0)
 		return -1;
-	if (rc == 0 && read > 0 && hash * (double)read < 0.75 * cpu)
+	if (rc == 0 && read > 0 && hash * (double)read + reads < 0.75 * cpu)
 		return 1;
 	bp_log_debug("%s: reading in one pass beside the archive's hash "
-		     "(CPU seconds per MB: parse %.4f, hash %.4f)", r->src->id,
-		     read ? cpu / (double)read * 1e6 : 0, hash * 1e6);
+		     "(CPU seconds per MB: parse %.4f, hash %.4f, read %.4f)",
+		     r->src->id, read ? cpu / (double)read * 1e6 : 0, hash * 1e6,
+		     read ? reads / (double)read * 1e6 : 0);
 	return 0;
 }
 
@@ -2545,9 +2539,9 @@ static int read_halves(reader *r, const char *path, unsigned long long size,
 	 * sized now, for the first half. */
 	if (r->q->rows_read >= SIZING_ROWS)
 		size_index(r, (unsigned long long)at);
-	cpu = thread_cpu();
+	cpu = bp_thread_cpu();
 	rc = read_loop(r, NULL, (unsigned long long)at, 1, NULL, &csv_failed, err);
-	cpu = thread_cpu() - cpu;
+	cpu = bp_thread_cpu() - cpu;
 	if (rc < 0)
 		atomic_store(&h->stop, 1);
 	pthread_join(h->thread, NULL);
@@ -2555,11 +2549,11 @@ static int read_halves(reader *r, const char *path, unsigned long long size,
 		half_free(h);
 		return -1;
 	}
-	merged = thread_cpu();
+	merged = bp_thread_cpu();
 	if (rc == 0 && h->rc == 0 && merge_half(r, h) == 0) {
 		bp_log_debug("%s: halves merged; CPU seconds: first half %.3f, "
 			     "second %.3f, merge %.3f", r->src->id, cpu, h->cpu,
-			     thread_cpu() - merged);
+			     bp_thread_cpu() - merged);
 		half_free(h);
 		return 0;
 	}

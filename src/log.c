@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 static int level = BP_LOG_NORMAL;
@@ -72,4 +73,13 @@ void bp_log_progress_done(void)
 		return;
 	fputc('\n', stderr);
 	progress_shown = 0;
+}
+
+double bp_thread_cpu(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

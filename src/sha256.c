@@ -14,11 +14,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
+#include "log.h"
 #include "mem.h"
 
 /* libcrypto fails here only when it has no SHA-256 at all (a broken
@@ -110,15 +110,6 @@ int bp_sha256_file(const char *path, char hex[65])
 	return rc;
 }
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
-		return 0;
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static double cost_per_byte;
 static pthread_once_t cost_once = PTHREAD_ONCE_INIT;
 
@@ -133,12 +124,12 @@ static void measure_cost(void)
 
 	for (k = 0; k < 2; k++) {
 		bp_sha256 c;
-		double t = cpu_now();
+		double t = bp_thread_cpu();
 
 		bp_sha256_init(&c);
 		bp_sha256_update(&c, buf, N);
 		bp_sha256_final(&c, out);
-		t = cpu_now() - t;
+		t = bp_thread_cpu() - t;
 		if (k == 0 || t < best)
 			best = t;
 	}
