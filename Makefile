@@ -109,8 +109,8 @@ build/iofail.so: tests/fault/iofail.c | build
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
 
 # The export reader alone, for make bench.
-build/csvspeed: tests/fuzz/csvspeed.c src/csv.c src/err.c src/mem.c include/csv.h include/err.h | build
-	$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/csvspeed.c src/csv.c src/err.c src/mem.c $(LIBS)
+build/csvspeed: tests/fuzz/csvspeed.c src/csv.c src/err.c src/mem.c src/log.c include/csv.h include/err.h | build
+	$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/csvspeed.c src/csv.c src/err.c src/mem.c src/log.c $(LIBS)
 
 $(sort build build/tobj build/tobj/conn build/tests $(BUILD) $(BUILD)/obj $(BUILD)/obj/cmd \
 	$(BUILD)/obj/conn $(BUILD)/man):
