@@ -679,6 +679,64 @@ static inline uint64_t quoted_breaks(const bytemask *m, uint64_t in, char next)
 
 #define POPCOUNT(avx2, x) ((avx2) ? __builtin_popcountll(x) : popcount_plain(x))
 
+/* A 64-byte block as the field walks (skip_core, walk_core) read it. */
+typedef struct block {
+	bytemask m;
+	uint64_t in;    /* the bytes inside quotes */
+	uint64_t s;     /* delimiters, line ends and quotes */
+	uint64_t bad;   /* quotes the masks cannot read */
+	uint64_t brk;   /* line breaks inside quotes */
+	uint64_t ends;  /* line ends outside quotes */
+} block;
+
+/* What a block tells the next; BLOCK_START before the first. */
+typedef struct block_carry {
+	uint64_t carry;   /* all ones when a quoted field runs on */
+	uint64_t prev;    /* the block's last byte may precede a quote */
+	uint64_t pending; /* the block ended with a closing quote */
+} block_carry;
+
+#define BLOCK_START { 0, 1, 0 }
+
+/* Reads the block at p (p[64] readable: the byte after it tells whether
+ * a CR or a quote at its end is followed properly).  A quote that opens
+ * a field must follow a delimiter (or the closing quote of a doubled
+ * pair), one that closes it must precede a delimiter, a line end or a
+ * quote.  Both come down to: next to one of those on its side (a line end
+ * before an opening quote would have ended the record already).  The
+ * block's last byte is checked with the next block. */
+static ALWAYS_INLINE void read_block(const char *p, char d, int avx2,
+				     const block_carry *c, block *b)
+{
+	const uint64_t top_bit = (uint64_t)1 << 63;
+	uint64_t around, lines;
+
+#ifdef HAVE_AVX2
+	if (avx2) {
+		classify_avx2(p, d, &b->m);
+		b->in = prefix_xor_clmul(b->m.q) ^ c->carry;
+	} else
+#endif
+	{
+		classify_plain(p, d, &b->m);
+		b->in = prefix_xor_plain(b->m.q) ^ c->carry;
+	}
+	b->s = b->m.d | b->m.lf | b->m.cr | b->m.q;
+	around = (b->s >> 1 | top_bit) ^
+		 (((b->s << 1 | c->prev) ^ (b->s >> 1 | top_bit)) & b->in);
+	b->bad = (b->m.q & ~around) | (c->pending & ~b->s);
+	lines = b->m.lf | b->m.cr;
+	b->brk = lines & b->in ? quoted_breaks(&b->m, b->in, p[64]) : 0;
+	b->ends = lines & ~b->in;
+}
+
+static ALWAYS_INLINE void carry_block(block_carry *c, const block *b)
+{
+	c->carry = 0 - (b->in >> 63);
+	c->prev = b->s >> 63;
+	c->pending = (b->m.q & ~b->in) >> 63;
+}
+
 /* What skip_fields does, for one instruction set: avx2 is a constant, so
  * each caller below gets its own loop. */
 static ALWAYS_INLINE size_t skip_core(const bp_csv *r, char **pp, size_t want,
@@ -687,42 +745,20 @@ static ALWAYS_INLINE size_t skip_core(const bp_csv *r, char **pp, size_t want,
 	const uint64_t top_bit = (uint64_t)1 << 63;
 	char *p = *pp, *end = r->buf + r->end, *last = NULL;
 	char d = r->delim ? r->delim : ',';
-	uint64_t carry = 0;     /* all ones when a quoted field runs into the block */
-	uint64_t prev = 1;      /* the byte before the block may precede a quote */
-	uint64_t pending = 0;   /* the block before ended with a closing quote */
+	block_carry c = BLOCK_START;
 	size_t got = 0;
 	long br = 0, br_last = 0;
 
 	for (; end - p > 64; p += 64) {
-		bytemask m;
-		uint64_t in, s, around, bad, delims, ends, stop, settled;
-		uint64_t brk = 0, hit = 0;
+		block b;
+		uint64_t bad, brk, delims, stop, settled, hit = 0;
 		size_t n;
 
-#ifdef HAVE_AVX2
-		if (avx2) {
-			classify_avx2(p, d, &m);
-			in = prefix_xor_clmul(m.q) ^ carry;
-		} else
-#endif
-		{
-			classify_plain(p, d, &m);
-			in = prefix_xor_plain(m.q) ^ carry;
-		}
-		/* A quote that opens a field must follow a delimiter (or the
-		 * closing quote of a doubled pair), one that closes it must
-		 * precede a delimiter, a line end or a quote.  Both come down
-		 * to: next to one of those on its side (a line end before an
-		 * opening quote would have ended the record already).  The
-		 * block's last byte is checked with the next block. */
-		s = m.d | m.lf | m.cr | m.q;
-		around = (s >> 1 | top_bit) ^ (((s << 1 | prev) ^ (s >> 1 | top_bit)) & in);
-		bad = (m.q & ~around) | (pending & ~s);
-		if ((m.lf | m.cr) & in)
-			brk = quoted_breaks(&m, in, p[64]);
-		delims = m.d & ~in;
-		ends = (m.lf | m.cr) & ~in;
-		stop = ends & (0 - ends);
+		read_block(p, d, avx2, &c, &b);
+		bad = b.bad;
+		brk = b.brk;
+		delims = b.m.d & ~b.in;
+		stop = b.ends & (0 - b.ends);
 		settled = stop ? stop - 1 : ~(uint64_t)0;
 		n = (size_t)POPCOUNT(avx2, delims & settled);
 		if (want - got <= n) {
@@ -758,9 +794,7 @@ static ALWAYS_INLINE size_t skip_core(const bp_csv *r, char **pp, size_t want,
 		got += n;
 		if (brk)
 			br += POPCOUNT(avx2, brk);
-		carry = 0 - (in >> 63);
-		prev = s >> 63;
-		pending = (m.q & ~in) >> 63;
+		carry_block(&c, &b);
 	}
 	/* Back to the last delimiter that is sure. */
 	if (got) {
@@ -832,34 +866,21 @@ static ALWAYS_INLINE size_t walk_core(bp_csv *r, char **pp, size_t nf0,
 	char d = r->delim ? r->delim : ',';
 	const size_t *run = r->run;
 	size_t nrun = r->nrun, nf = nf0, nlast = nf0;
-	uint64_t carry = 0, prev = 1, pending = 0;
+	block_carry c = BLOCK_START;
 	int doubled = 0;        /* the current field had a doubled quote */
 	int doubt;              /* a quote the masks cannot read */
 	long br = 0, br_last = 0;
 
 	for (; end - p > 64; p += 64) {
-		bytemask m;
-		uint64_t in, s, around, bad, ends, stop, settled, avail, dq;
-		uint64_t from = ~(uint64_t)0, brk = 0;
+		block b;
+		uint64_t bad, brk, stop, settled, avail, dq;
+		uint64_t from = ~(uint64_t)0;
 
-#ifdef HAVE_AVX2
-		if (avx2) {
-			classify_avx2(p, d, &m);
-			in = prefix_xor_clmul(m.q) ^ carry;
-		} else
-#endif
-		{
-			classify_plain(p, d, &m);
-			in = prefix_xor_plain(m.q) ^ carry;
-		}
-		s = m.d | m.lf | m.cr | m.q;
-		around = (s >> 1 | top_bit) ^ (((s << 1 | prev) ^ (s >> 1 | top_bit)) & in);
-		bad = (m.q & ~around) | (pending & ~s);
-		if ((m.lf | m.cr) & in)
-			brk = quoted_breaks(&m, in, p[64]);
-		dq = m.q & ~in & (m.q >> 1 | (uint64_t)(p[64] == '"') << 63);
-		ends = (m.lf | m.cr) & ~in;
-		stop = ends & (0 - ends);
+		read_block(p, d, avx2, &c, &b);
+		bad = b.bad;
+		brk = b.brk;
+		dq = b.m.q & ~b.in & (b.m.q >> 1 | (uint64_t)(p[64] == '"') << 63);
+		stop = b.ends & (0 - b.ends);
 		settled = stop ? stop - 1 : ~(uint64_t)0;
 		doubt = (bad & settled) != 0;
 		if (doubt) {
@@ -867,7 +888,7 @@ static ALWAYS_INLINE size_t walk_core(bp_csv *r, char **pp, size_t nf0,
 			settled &= (bad & (0 - bad)) - 1;
 			stop = 0;
 		}
-		avail = m.d & ~in & settled;
+		avail = b.m.d & ~b.in & settled;
 		while (avail) {
 			size_t want = !projected ? 0 : nf < nrun ? run[nf] : SKIP_REST;
 			uint64_t hit;
@@ -911,9 +932,7 @@ static ALWAYS_INLINE size_t walk_core(bp_csv *r, char **pp, size_t nf0,
 			break;
 		doubled |= (dq & from) != 0;
 		br += POPCOUNT(avx2, brk);
-		carry = 0 - (in >> 63);
-		prev = s >> 63;
-		pending = (m.q & ~in) >> 63;
+		carry_block(&c, &b);
 	}
 	/* Back to the last delimiter that is sure. */
 	if (nlast > nf0) {
