@@ -109,6 +109,7 @@ static const struct rgb INK = {0.13f, 0.13f, 0.13f};
 static const struct rgb GREY = {0.42f, 0.42f, 0.42f};
 static const struct rgb RULE = {0.80f, 0.82f, 0.85f};
 static const struct rgb HEAD_BG = {0.93f, 0.94f, 0.96f};
+static const struct rgb TOTAL_BG = {0.97f, 0.976f, 0.984f};
 static const struct rgb HEAT = {0.18f, 0.43f, 0.71f};
 
 /* ---- errors ---------------------------------------------------------- */
@@ -1350,6 +1351,7 @@ static float row_layout(struct pdf *p, const struct table *t, xmlNodePtr tr,
 			struct cell *c)
 {
 	int head = attr_is(tr, "header", "1");
+	int bold = head || attr_is(tr, "total", "1");
 	float h = t->size * LEADING, ch;
 	xmlNodePtr td;
 	size_t i = 0;
@@ -1360,7 +1362,7 @@ static float row_layout(struct pdf *p, const struct table *t, xmlNodePtr tr,
 		if (!is(td, "td"))
 			continue;
 		s = node_text(td);
-		rc = para_node(p, td, head, t->size, tone_of(td, INK),
+		rc = para_node(p, td, bold, t->size, tone_of(td, INK),
 			       t->w[i] - 2 * PAD, &c[i].a);
 		c[i].heat = num_attr(td, "heat", -1);
 		c[i].right = t->align[i] == 'r' ||
@@ -1378,18 +1380,26 @@ static float row_layout(struct pdf *p, const struct table *t, xmlNodePtr tr,
 	return h > p->top - p->bottom ? p->top - p->bottom : h;
 }
 
-static void row_draw(struct pdf *p, const struct table *t, const struct cell *c,
-		     float h, int head)
+struct row {
+	xmlNodePtr tr;
+	struct cell *c;
+	float h;
+	int head;       /* header="1": repeated on every page */
+	int total;      /* total="1": set off from the rows it sums */
+};
+
+static void row_draw(struct pdf *p, const struct table *t, const struct row *r)
 {
-	float heat;
+	const struct cell *c = r->c;
+	float heat, h = r->h;
 	struct rgb bg;
 	size_t i;
 
 	for (i = 0; i < t->ncols; i++) {
 		heat = (float)c[i].heat;
-		if (head || heat >= 0) {
+		if (r->head || r->total || heat >= 0) {
 			heat = heat > 1 ? 1 : heat;
-			bg = head ? HEAD_BG : (struct rgb){
+			bg = r->head ? HEAD_BG : heat < 0 ? TOTAL_BG : (struct rgb){
 				1 - heat * 0.6f * (1 - HEAT.r),
 				1 - heat * 0.6f * (1 - HEAT.g),
 				1 - heat * 0.6f * (1 - HEAT.b)};
@@ -1400,21 +1410,18 @@ static void row_draw(struct pdf *p, const struct table *t, const struct cell *c,
 		draw_para(p, &c[i].a, t->x[i] + PAD, t->w[i] - 2 * PAD, p->y - PAD,
 			  h - 2 * PAD, c[i].right, c[i].center);
 	}
-	stroke_color(p, RULE);
+	stroke_color(p, r->total ? GREY : RULE);
 	HPDF_Page_SetLineWidth(p->page, 0.5f);
+	if (r->total) {
+		HPDF_Page_MoveTo(p->page, p->left, p->y);
+		HPDF_Page_LineTo(p->page, p->right, p->y);
+	}
 	HPDF_Page_MoveTo(p->page, p->left, p->y - h);
 	HPDF_Page_LineTo(p->page, p->right, p->y - h);
 	HPDF_Page_Stroke(p->page);
 	p->y -= h;
 	p->fresh = 0;
 }
-
-struct row {
-	xmlNodePtr tr;
-	struct cell *c;
-	float h;
-	int head;
-};
 
 /* How many body rows from `from` fit in `room` under the head rows. */
 static size_t rows_fitting(const struct row *r, size_t from, size_t n,
@@ -1451,6 +1458,7 @@ static int block_table(struct pdf *p, xmlNodePtr n)
 			continue;
 		r[i].tr = tr;
 		r[i].head = attr_is(tr, "header", "1");
+		r[i].total = attr_is(tr, "total", "1");
 		r[i].c = bp_xcalloc(t.ncols ? t.ncols : 1, sizeof(struct cell));
 		if ((r[i].h = row_layout(p, &t, tr, r[i].c)) < 0)
 			goto out;
@@ -1480,9 +1488,9 @@ static int block_table(struct pdf *p, xmlNodePtr n)
 		}
 		anchor(p);
 		for (i = 0; i < nh; i++)
-			row_draw(p, &t, r[i].c, r[i].h, 1);
+			row_draw(p, &t, &r[i]);
 		for (i = from; i < from + k && i < nr; i++)
-			row_draw(p, &t, r[i].c, r[i].h, r[i].head);
+			row_draw(p, &t, &r[i]);
 		from += k;
 		if (hpdf_check(p) < 0)
 			goto out;

@@ -904,6 +904,72 @@ static void test_pdf_columns_put_drawings_side_by_side(void **state)
 	free(t);
 }
 
+struct row_y {
+	const char *word;
+	double y;
+};
+
+static void find_row(const struct box *b, void *arg)
+{
+	struct row_y *r = arg;
+
+	if (strcmp(b->text, r->word) == 0)
+		r->y = (b->y0 + b->y1) / 2;
+}
+
+/* The grey level (0–255) of page 1 at (x, y) points, rendered at 72 dpi. */
+static int grey_at(double x, double y)
+{
+	char pgm[160], *t;
+	int w, h, max, v = -1;
+	FILE *f;
+
+	snprintf(pgm, sizeof(pgm), "%s/page", dir);
+	t = tl_run(NULL, "pdftoppm -r 72 -gray -singlefile -f 1 -l 1 '%s' '%s' 2>&1",
+		   out, pgm);
+	free(t);
+	strcat(pgm, ".pgm");
+	f = fopen(pgm, "rb");
+	assert_non_null(f);
+	if (fscanf(f, "P5 %d %d %d", &w, &h, &max) == 3 && fgetc(f) != EOF &&
+	    x >= 0 && x < w && y >= 0 && y < h &&
+	    fseek(f, (long)((int)y * w + (int)x), SEEK_CUR) == 0)
+		v = fgetc(f);
+	fclose(f);
+	return v;
+}
+
+static void test_pdf_total_row_bold_on_its_own_ground(void **state)
+{
+	struct row_y paid = {"Paid", -1}, sum = {"Total", -1};
+	char *xml;
+	int g;
+
+	(void)state;
+	render_string("<document margin='36'><table widths='1 1'>"
+		      "<tr header='1'><td>Channel</td><td>Leads</td></tr>"
+		      "<tr><td>Paid</td><td>10</td></tr>"
+		      "<tr><td>Organic</td><td>5</td></tr>"
+		      "<tr total='1'><td>Total</td><td>15</td></tr>"
+		      "</table></document>");
+	/* poppler marks the text it reads in a bold face <b> */
+	xml = tl_run(NULL, "pdftohtml -xml -i -stdout '%s' 2>/dev/null", out);
+	g = strstr(xml, "<b>Channel</b>") && strstr(xml, ">Paid</text>") &&
+	    strstr(xml, "<b>Total</b>") && strstr(xml, "<b>15</b>");
+	if (!g)
+		fail_msg("want the header and the total in bold, the body not:\n%s", xml);
+	free(xml);
+	/* a light ground under the total, none under a body row: sampled in
+	 * the first cell's padding, left of the text */
+	for_each_word(find_row, &paid);
+	for_each_word(find_row, &sum);
+	assert_true(paid.y > 0 && sum.y > paid.y);
+	assert_int_equal(grey_at(37.5, paid.y), 255);
+	g = grey_at(37.5, sum.y);
+	if (g < 240 || g > 252)
+		fail_msg("total row ground %d, want a light grey (240-252)", g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -940,6 +1006,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pdf_table_header_never_breaks_a_word, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_long_kpi_value_fits_its_box, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_columns_put_drawings_side_by_side, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_total_row_bold_on_its_own_ground, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
