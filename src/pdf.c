@@ -25,6 +25,7 @@
 #include <hpdf_doc.h>
 #include <hpdf_fontdef.h>
 #include <hpdf_objects.h>
+#include <hpdf_streams.h>
 
 #include "fs.h"
 #include "mem.h"
@@ -361,6 +362,62 @@ static int has_glyf(FILE *fp)
 	return 0;
 }
 
+/* Rewrites the text map (ToUnicode) of a font made for libharu's UTF-8
+ * encoder.  The font draws each character by its code point (a 2-byte
+ * code that the Identity-H encoding makes the character's CID, and the
+ * font's CIDToGIDMap its glyph), but libharu 2.3 gives it, as its text
+ * map, the encoding's code-to-CID ranges (begincidrange): readers that
+ * copy or search text warn that the map is invalid and guess.  The map
+ * written instead says what libharu's encoding does: each code of the
+ * Basic Multilingual Plane is the character of that code point
+ * (surrogates excepted), in ranges of 256 that keep to one high byte, at
+ * most 100 to a section as the CMap format asks. */
+static int text_map_identity(HPDF_Font font)
+{
+	static const char head[] =
+		"/CIDInit /ProcSet findresource begin\n"
+		"12 dict begin\n"
+		"begincmap\n"
+		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) "
+		"/Supplement 0 >> def\n"
+		"/CMapName /Adobe-Identity-UCS def\n"
+		"/CMapType 2 def\n"
+		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n";
+	static const char tail[] =
+		"endcmap\n"
+		"CMapName currentdict /CMap defineresource pop\n"
+		"end\n"
+		"end\n";
+	char buf[sizeof(head) + sizeof(tail) + 256 * 22 + 3 * 32];
+	HPDF_Dict map = HPDF_Dict_GetItem(font, "ToUnicode", HPDF_OCLASS_DICT);
+	size_t n = 0;
+	unsigned hi, left = 0;
+
+	if (!map || !map->stream)
+		return -1;
+	memcpy(buf, head, sizeof(head) - 1);
+	n = sizeof(head) - 1;
+	for (hi = 0; hi < 256; hi++) {
+		if (hi >= 0xD8 && hi <= 0xDF)
+			continue;
+		if (left == 0) {
+			/* 248 ranges: sections of 100, 100 and 48 */
+			unsigned rest = 256 - 8 - (hi < 0xD8 ? hi : hi - 8);
+
+			left = rest < 100 ? rest : 100;
+			n += (size_t)sprintf(buf + n, "%u beginbfrange\n", left);
+		}
+		n += (size_t)sprintf(buf + n, "<%02X00> <%02XFF> <%02X00>\n", hi, hi, hi);
+		if (--left == 0)
+			n += (size_t)sprintf(buf + n, "endbfrange\n");
+	}
+	memcpy(buf + n, tail, sizeof(tail) - 1);
+	n += sizeof(tail) - 1;
+	HPDF_MemStream_FreeData(map->stream);
+	return HPDF_Stream_Write(map->stream, (const HPDF_BYTE *)buf,
+				 (HPDF_UINT)n) == HPDF_OK ? 0 : -1;
+}
+
 /* Loads `f` into the document on first use.  A required font that cannot
  * be used is an error; another is only marked unusable. */
 static int font_load(struct pdf *p, struct font *f)
@@ -404,6 +461,8 @@ static int font_load(struct pdf *p, struct font *f)
 		}
 		if (f->def)
 			f->font = HPDF_GetFont(p->doc, name, "UTF-8");
+		if (f->font && text_map_identity(f->font) < 0)
+			f->font = NULL;
 	}
 	if (!name || !f->def || !f->font || p->code) {
 		if (f->required)

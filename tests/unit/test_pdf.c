@@ -164,6 +164,27 @@ static void test_pdf_text_has_english_korean_and_chinese(void **state)
 	free(t);
 }
 
+/* Each font's text map (ToUnicode) is one a reader takes as it is: poppler
+ * says nothing on reading the text, and what it reads is the text drawn,
+ * in each script, also where a word is looked up by its characters. */
+static void test_pdf_text_map_read_without_complaint(void **state)
+{
+	char *t;
+
+	(void)state;
+	render_ok(FIX "mixed.xml");
+	t = tl_run(NULL, "pdftotext '%s' /dev/null 2>&1", out);
+	if (*t)
+		fail_msg("pdftotext complains: %s", t);
+	free(t);
+	t = tl_run(NULL, "pdftotext -raw '%s' - 2>&1", out);
+	assert_non_null(strstr(t, "신규 리드"));
+	assert_non_null(strstr(t, "渠道 经济"));
+	assert_non_null(strstr(t, "₩6,500,000"));
+	assert_non_null(strstr(t, "CAC trend 추세"));
+	free(t);
+}
+
 static void test_pdf_fonts_are_embedded(void **state)
 {
 	char *t, *line, *emb;
@@ -974,6 +995,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pdf_text_has_english_korean_and_chinese, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_text_map_read_without_complaint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_fonts_are_embedded, setup, teardown),
 		cmocka_unit_test(test_pdf_glyph_lookup_replaces_libharus),
 		cmocka_unit_test(test_pdf_glyph_lookup_agrees_with_libharu),
