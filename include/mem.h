@@ -15,7 +15,9 @@
  * way; libharu and OpenSSL take the functions where they are created.
  *
  * For tests (read by bp_mem_init): BOARDPACK_FAIL_ALLOC=N makes the Nth
- * allocation from then on fail as if memory had run out;
+ * allocation from then on fail as if memory had run out (counted over
+ * all threads, so where a run has several at work the Nth differs from
+ * one run to the next: the site below is what reproduces);
  * BOARDPACK_ALLOC_REPORT=FILE appends to FILE, once each, the call sites
  * that allocate ("boardpack+0x1f2e3": the module and the offset of the
  * allocator's return address, the same in every run of one build), and
