@@ -151,6 +151,12 @@ void bp_csv_set_max_record(bp_csv *r, size_t max);
  * starts. */
 long bp_csv_line(const bp_csv *r);
 
+/* Whether the current record ended with a line end: 0 when the input
+ * ended inside it, after its last character, which only the last record
+ * of a file can do (an export that was cut short, or one written without
+ * a final line end). */
+int bp_csv_ended_line(const bp_csv *r);
+
 /* The column (1-based, in characters) where field `i` of the current
  * record starts, for error messages; counted from the start of the line
  * bp_csv_line() names, so a line break inside an earlier quoted field

@@ -105,6 +105,7 @@ struct bp_csv {
 	long line;          /* line of the byte at pos */
 	size_t rec;         /* start of the record last returned */
 	long rec_line;
+	int rec_eol;        /* the record last found ended with a line end */
 
 	bp_field *f;        /* the fields */
 	unsigned char *fq;  /* per field: Q_QUOTED, Q_DOUBLED */
@@ -1049,7 +1050,7 @@ static ALWAYS_INLINE int scan_fields(bp_csv *r, int projected, bp_err *err)
 	const size_t *run = r->run;
 	size_t nf = 0, nrun = r->nrun;
 	long breaks = 0;
-	int rc = skip_blank(r);
+	int rc = skip_blank(r), eol = 0;
 
 	if (rc != ST_DONE)
 		return rc;
@@ -1099,6 +1100,7 @@ static ALWAYS_INLINE int scan_fields(bp_csv *r, int projected, bp_err *err)
 		}
 		p++;
 		breaks++;
+		eol = 1;
 		break;
 	}
 	/* Skipped fields are never written: they read as empty. */
@@ -1107,6 +1109,7 @@ static ALWAYS_INLINE int scan_fields(bp_csv *r, int projected, bp_err *err)
 	r->nf = nf;
 	r->rec_len = (size_t)(p - base);
 	r->rec_breaks = breaks;
+	r->rec_eol = eol;
 	if (r->rec_len > r->max_rec)
 		return too_large(r, err);
 	return ST_DONE;
@@ -1677,6 +1680,11 @@ int bp_csv_project(bp_csv *r, const int *cols, size_t n, bp_err *err)
 long bp_csv_line(const bp_csv *r)
 {
 	return r->rec_line;
+}
+
+int bp_csv_ended_line(const bp_csv *r)
+{
+	return r->rec_eol;
 }
 
 long bp_csv_col(const bp_csv *r, size_t i)

@@ -1879,6 +1879,49 @@ static int no_data_row(const reader *r)
 	       is_blank_row(r->fields + 1, r->n - 1);
 }
 
+/* The characters of a UTF-8 text. */
+static long utf8_chars(const char *s, size_t n)
+{
+	long k = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		k += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return k;
+}
+
+/* A row narrower than the header that the file ends inside, with no line
+ * end after it: the export was cut short (a download or a copy that
+ * stopped), and its last values may be cut too, so nothing read from it
+ * can be trusted.  Exports written without a final line end (GA4's) end
+ * with a whole row.  A line of one field is a footer's or a notice's
+ * ("No data available.") unless it is a record ID where the ID comes
+ * first.  Returns 0, or -1 with the error. */
+static int cut_short(reader *r, bp_err *err)
+{
+	const bp_field *last = &r->fields[r->n - 1];
+	long col = bp_csv_col(r->csv, r->n - 1);
+	size_t i;
+
+	if (bp_csv_ended_line(r->csv) || r->in_notes)
+		return 0;
+	if (r->n == 1) {
+		if (!(r->src->kind == BP_SRC_CONTACTS || r->src->kind == BP_SRC_DEALS) ||
+		    r->col[0] != 0 || last->n == 0)
+			return 0;
+		for (i = 0; i < last->n; i++)
+			if (last->p[i] < '0' || last->p[i] > '9')
+				return 0;
+	}
+	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+			 col ? col + utf8_chars(last->p, last->n) : 0,
+			 "the file ends inside this row, after %zu of the header's "
+			 "%zu fields and with no line end: the export was cut short "
+			 "(a download or a copy that stopped), and its last value "
+			 "may be cut too; export or download it again", r->n,
+			 r->width);
+}
+
 /* Rows that are not records: footers and totals, the "no data" row, and
  * notes a spreadsheet user wrote under the table.  Returns 1 when the row
  * was one of them, 0 when it is a record, -1 on error. */
@@ -2195,6 +2238,10 @@ static int read_loop(reader *r, bp_idx *seen, unsigned long long end,
 			bp_log_progress("reading %s: %.0f%% (%lld rows)", r->src->id,
 					100.0 * (double)bp_csv_bytes(r->csv) /
 					(double)end, (long long)r->q->rows_read);
+		if (r->n < r->width && cut_short(r, err) < 0) {
+			rc = -1;
+			break;
+		}
 		rc = not_a_record(r, err);
 		if (rc != 0) {
 			if (rc < 0)

@@ -390,6 +390,83 @@ static void test_csv_lone_cr_line_ends(void **state)
 	bp_csv_close(r);
 }
 
+/* Whether each record ended with a line end, and after the end, whether
+ * the file's last one did: only a record the input ends inside has none. */
+static void expect_last_line_end(const char *text, int ended)
+{
+	bp_csv *r = open_bytes(text, strlen(text));
+	bp_field *f;
+	size_t n;
+	int rc;
+
+	assert_int_equal(bp_csv_header(r, accept_first, NULL, 10, &f, &n, &err), 0);
+	while ((rc = bp_csv_next(r, &f, &n, &err)) == 1)
+		if (bp_csv_ended_line(r) != 1)
+			break;
+	if (rc == 1) {
+		/* A record without a line end is the last. */
+		assert_int_equal(ended, 0);
+		assert_int_equal(bp_csv_next(r, &f, &n, &err), 0);
+	}
+	assert_int_equal(rc == 1 ? 0 : 1, ended);
+	assert_int_equal(bp_csv_ended_line(r), ended);
+	bp_csv_close(r);
+}
+
+static void test_csv_line_end_of_the_last_record(void **state)
+{
+	(void)state;
+	expect_last_line_end("a,b\n1,2\n3,4\n", 1);
+	expect_last_line_end("a,b\n1,2\n3,4", 0);
+	expect_last_line_end("a,b\n1,2\n3,", 0);
+	expect_last_line_end("a,b\r\n1,2\r\n3,4\r\n", 1);
+	expect_last_line_end("a,b\r1,2\r3,4\r", 1);
+	expect_last_line_end("a,b\n1,2\n3,4\n\n\n", 1);
+	expect_last_line_end("a,b\n1,\"x\ny\"\n", 1);
+	expect_last_line_end("a,b\n1,\"x\ny\"", 0);
+	expect_last_line_end("a,b\n1,\"x\n\"", 0);
+}
+
+/* The same through the file reader with a projection, where the skipped
+ * fields are passed 64 bytes at a time up to the end of the file. */
+static void test_csv_line_end_of_the_last_record_projected(void **state)
+{
+	static const int keep[] = { 0, 3 };
+	int ended;
+
+	(void)state;
+	for (ended = 0; ended <= 1; ended++) {
+		int row, col;
+		FILE *fp;
+		char *path = temp_file(&fp);
+		bp_csv *r;
+		bp_field *f;
+		size_t n;
+
+		/* 20 lines of 100 fields, the last one ended when `ended`. */
+		for (row = 0; row < 20; row++) {
+			for (col = 0; col < 100; col++)
+				fprintf(fp, "%s%d", col ? "," : "", row * col % 7);
+			if (row < 19 || ended)
+				fputc('\n', fp);
+		}
+		fclose(fp);
+		r = bp_csv_open(path, "t.csv", &err);
+		assert_non_null(r);
+		assert_int_equal(bp_csv_header(r, accept_first, NULL, 10, &f, &n, &err), 0);
+		bp_csv_project(r, keep, 2, &err);
+		for (row = 1; row < 20; row++) {
+			assert_int_equal(bp_csv_next(r, &f, &n, &err), 1);
+			assert_int_equal(n, 100);
+			assert_int_equal(bp_csv_ended_line(r), row < 19 || ended);
+		}
+		assert_int_equal(bp_csv_next(r, &f, &n, &err), 0);
+		assert_int_equal(bp_csv_ended_line(r), ended);
+		bp_csv_close(r);
+		unlink(path);
+	}
+}
+
 static void test_csv_hash_preamble_skipped(void **state)
 {
 	bp_csv *r = OPEN("# Traffic acquisition\n# Start date: 20251101\n"
@@ -1441,6 +1518,8 @@ int main(void)
 		cmocka_unit_test(test_csv_quoted_crlf_counts_one_line),
 		cmocka_unit_test(test_csv_crlf_line_ends),
 		cmocka_unit_test(test_csv_lone_cr_line_ends),
+		cmocka_unit_test(test_csv_line_end_of_the_last_record),
+		cmocka_unit_test(test_csv_line_end_of_the_last_record_projected),
 		cmocka_unit_test(test_csv_hash_preamble_skipped),
 		cmocka_unit_test(test_csv_google_ads_two_line_preamble),
 		cmocka_unit_test(test_csv_header_delimiter_fixed_after_header),

@@ -1106,6 +1106,63 @@ static void test_ingest_footer_known_by_shape_not_first_word(void **state)
 	assert_int_equal(x->q[0].rows_used, 4);
 }
 
+/* An export the file ends inside, in a row narrower than the header and
+ * with no line end: the row's last value may be cut too (an amount of
+ * 7438 read as 7), so the run stops, naming the place where it ends. */
+static void test_ingest_export_cut_inside_a_row_is_fatal_with_place(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 2, "Reporting starts,Reporting ends,Campaign name,"
+				    "Amount spent (USD),Impressions,Link clicks\n"
+				    "2026-10-01,2026-10-01,A,7438,10,1\n"
+				    "2026-10-02,2026-10-02,A,7"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 26);
+	assert_non_null(strstr(x->err.msg, "after 4 of the header's 6 fields"));
+	assert_non_null(strstr(x->err.msg, "cut short"));
+	/* A deal cut after its name (else a footer by its shape), and one
+	 * cut inside its ID. */
+	assert_int_equal(feed(x, 1, "Record ID,Deal Name,Deal Stage,Close Date,Amount\n"
+				    "9,A,Closed Won,2026-10-05,100\n"
+				    "10,Pangyo AI - \xEC\x97\xB0\xEA\xB0\x84,"), -1);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 19);
+	assert_non_null(strstr(x->err.msg, "after 3 of the header's 5 fields"));
+	bp_quality_clear(&x->q[1]);
+	assert_int_equal(feed(x, 1, "Record ID,Deal Name,Deal Stage,Close Date,Amount\n"
+				    "9,A,Closed Won,2026-10-05,100\n"
+				    "1011"), -1);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 5);
+}
+
+/* Exports written without a final line end are read: their last row is
+ * whole (GA4's), or a footer's or a notice's one field.  A narrow row
+ * with its line end is a row with empty fields, as before. */
+static void test_ingest_last_row_without_line_end_read_when_whole(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 5, "# Start date: 20261001\n"
+				    "Date,Session default channel group,Sessions\n"
+				    "20261001,Paid Search,5\n"
+				    "20261002,Paid Search,7"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->sessions, 12);
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"7,2026-10-02 10:00,Paid search,,,\n"
+		"Copyright 2026 Example Inc."), 0);
+	assert_int_equal(x->q[0].footer_rows, 1);
+	assert_int_equal(feed(x, 2, "Reporting starts,Reporting ends,Campaign name,"
+				    "Amount spent (USD),Impressions,Link clicks\n"
+				    "\"No data available.\""), 0);
+	assert_int_equal(feed(x, 1, "Record ID,Deal Stage,Close Date,Amount\n"
+				    "9,Closed Won,2026-10-05\n"
+				    "10,Closed Won,2026-10-05,100"), 0);
+	assert_int_equal(x->q[1].won_without_amount, 1);
+}
+
 /* With the record ID in the first column a footer's text sits where the
  * ID would: the row is a footer when the record's other required columns
  * are empty, and a record named "Total" is still a record. */
@@ -1244,6 +1301,8 @@ int main(void)
 		T(test_ingest_total_rows_kept_up_to_a_cap),
 		T(test_ingest_record_id_too_long_is_fatal),
 		T(test_ingest_footer_known_by_shape_not_first_word),
+		T(test_ingest_export_cut_inside_a_row_is_fatal_with_place),
+		T(test_ingest_last_row_without_line_end_read_when_whole),
 		T(test_ingest_footer_in_the_id_column),
 		T(test_ingest_empty_first_column_id_is_missing_not_footer),
 		T(test_ingest_footer_shape_before_records_is_fatal),

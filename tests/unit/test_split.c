@@ -625,6 +625,31 @@ static void test_split_errors_as_in_one_pass(void **state)
 	put(&b, "Minji,61,\"x,2026-10-01 10:00,,,,,,Paid search,,lead,,,,,,,,,\n");
 	tl_write_file(contacts_path, b.p);
 	compare_at("unterminated quote in the second half", middle);
+	/* The file cut inside its last row, which the second half reads. */
+	b.n = 0;
+	rng = 1;
+	put(&b, HEADER);
+	for (i = 1; i <= 60; i++) {
+		if (i == 31)
+			middle = b.n;
+		contact(&b, i, i, 0);
+	}
+	put(&b, "Minji,61,,2026-10-01 10:00,,,");
+	tl_write_file(contacts_path, b.p);
+	{
+		run *one = read_files(1, 0);
+		long lines = 1;
+		const char *c;
+
+		/* The last line of the file, line breaks in quotes counted. */
+		for (c = b.p; *c; c++)
+			lines += *c == '\n';
+		assert_int_equal(one->rc[0], -1);
+		assert_int_equal(one->err[0].line, lines);
+		assert_non_null(strstr(one->err[0].msg, "cut short"));
+		compare_with("a file cut inside its last row", one, middle);
+		run_free(one);
+	}
 	free(b.p);
 }
 
