@@ -116,15 +116,143 @@ static const struct command {
 	int needs_config;
 	int operands;
 	const char *operands_error;
+	const char *options;  /* what `boardpack NAME --help` lists */
 } commands[] = {
-	{ "run", cmd_run, 1, 0, NULL },
-	{ "check", cmd_check, 1, 0, NULL },
-	{ "fetch", cmd_fetch, 1, 0, NULL },
-	{ "verify", cmd_verify, 0, 1, "verify takes one SNAPSHOT_DIR" },
-	{ "send", cmd_send, 1, 1, "send takes -c FILE and one SNAPSHOT_DIR" },
-	{ "auth", cmd_auth, 1, 1, "auth takes -c FILE and one oauth ID" },
-	{ "init", cmd_init, 0, 0, NULL },
+	{ "run", cmd_run, 1, 0, NULL,
+	  "-c --period --as-of --offline --from-snapshot --no-email --resend" },
+	{ "check", cmd_check, 1, 0, NULL, "-c --period --as-of --fetch --online" },
+	{ "fetch", cmd_fetch, 1, 0, NULL, "-c --period --as-of" },
+	{ "verify", cmd_verify, 0, 1, "verify takes one SNAPSHOT_DIR", "" },
+	{ "send", cmd_send, 1, 1, "send takes -c FILE and one SNAPSHOT_DIR",
+	  "-c --resend" },
+	{ "auth", cmd_auth, 1, 1, "auth takes -c FILE and one oauth ID", "-c" },
+	{ "init", cmd_init, 0, 0, NULL,
+	  "--contacts --spend --traffic --api --currency --timezone -o --force" },
 };
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Whether the word `w` (n bytes) is one of the space-separated `list`. */
+static int listed(const char *list, const char *w, size_t n)
+{
+	while (*list) {
+		size_t k = strcspn(list, " ");
+
+		if (k == n && strncmp(list, w, n) == 0)
+			return 1;
+		list += k;
+		list += *list == ' ';
+	}
+	return 0;
+}
+
+/* The entries of `text` that `want` accepts: an entry is a line that
+ * starts with `lead` spaces and then a word, with the lines after it
+ * that start with `cont` or more spaces.  The word (its trailing comma
+ * dropped) is passed to `want`. */
+static void print_entries(const char *text, size_t lead, size_t cont,
+			  int (*want)(const char *word, size_t n, const void *ctx),
+			  const void *ctx)
+{
+	const char *line = text;
+	int on = 0;
+
+	while (*line) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) + 1 : strlen(line), sp;
+
+		for (sp = 0; sp < len && line[sp] == ' '; sp++)
+			;
+		if (sp == lead && sp < len && line[sp] != '\n') {
+			size_t w = strcspn(line + sp, " \n");
+
+			if (w && line[sp + w - 1] == ',')
+				w--;
+			on = want(line + sp, w, ctx);
+		} else if (sp < cont) {
+			on = 0;
+		}
+		if (on)
+			fwrite(line, 1, len, stdout);
+		line += len;
+	}
+}
+
+static int word_is(const char *word, size_t n, const void *ctx)
+{
+	return strlen(ctx) == n && strncmp(word, ctx, n) == 0;
+}
+
+static int option_of(const char *word, size_t n, const void *ctx)
+{
+	const struct command *cmd = ctx;
+
+	return word[0] == '-' && (listed(cmd->options, word, n) ||
+				  (n == 2 && (word[1] == 'q' || word[1] == 'v')));
+}
+
+/* help_text from the line `from` on. */
+static const char *section(const char *from)
+{
+	const char *p = strstr(help_text, from);
+
+	return p ? p : "";
+}
+
+/* `boardpack NAME --help`: that command's usage, what it does, its
+ * options and examples, all taken from the general help, so the two
+ * never differ. */
+static void command_help(const struct command *cmd)
+{
+	const char *u = strstr(usage_text, "boardpack ");
+	char word[64];
+	const char *ex;
+
+	fputs("usage: ", stdout);
+	/* The command's usage lines: "boardpack NAME" and those under it. */
+	while (u) {
+		const char *eol = strchr(u, '\n');
+		size_t n = strlen(cmd->name);
+
+		if (strncmp(u + 10, cmd->name, n) == 0 && u[10 + n] == ' ') {
+			const char *end = eol + 1;
+
+			while (strncmp(end, "                        [", 25) == 0)
+				end = strchr(end, '\n') + 1;
+			fwrite(u, 1, (size_t)(end - u), stdout);
+			break;
+		}
+		u = eol ? strstr(eol, "boardpack ") : NULL;
+	}
+	fputs("\n", stdout);
+	print_entries(section("Commands:\n"), 2, 11, word_is, cmd->name);
+	fputs("\nOptions:\n", stdout);
+	print_entries(section("Options:\n"), 2, 24, option_of, cmd);
+	snprintf(word, sizeof(word), "boardpack %s ", cmd->name);
+	ex = strstr(help_text, "Examples:\n");
+	if (ex && strstr(ex, word)) {
+		const char *line = ex;
+
+		fputs("\nExamples:\n", stdout);
+		while ((line = strstr(line, word))) {
+			const char *eol = strchr(line, '\n');
+
+			fputs("  ", stdout);
+			fwrite(line, 1, (size_t)(eol - line) + 1, stdout);
+			line = eol;
+		}
+	}
+	fputs("\n(boardpack --help: every command and option, and the exit statuses)\n",
+	      stdout);
+}
 
 /* getopt values of the options that have no short form. */
 enum { OPT_OFFLINE = 256, OPT_CONTACTS, OPT_SPEND, OPT_TRAFFIC, OPT_API,
@@ -198,7 +326,12 @@ static int parse_options(int argc, char **argv, bp_opts *o)
 		case OPT_FORCE: o->force = 1; init_option = "--force"; break;
 		case 'q': bp_log_set_level(BP_LOG_QUIET); break;
 		case 'v': bp_log_set_level(BP_LOG_VERBOSE); break;
-		case 'h': fputs(help_text, stdout); exit(0);
+		case 'h':
+			if (find_command(argv[0]))
+				command_help(find_command(argv[0]));
+			else
+				fputs(help_text, stdout);
+			exit(0);
 		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
@@ -234,16 +367,6 @@ static int check_usage(const struct command *cmd, const bp_opts *o)
 		return usage_error("%s", "--force replaces the file of -o FILE, "
 				   "and there is none");
 	return 0;
-}
-
-static const struct command *find_command(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
 }
 
 int main(int argc, char **argv)

@@ -12,6 +12,11 @@
       the options and the BOARDPACK_* variables of
       `boardpack-monthly --help` match boardpack-monthly(1) and the
       variables of cron/README.md's "Settings"
+  docs_check.py commands HELP DIR
+      for each command C of `boardpack --help`, DIR/C holds the output of
+      `boardpack C --help`: that command's usage, whose options are all
+      explained under its Options, and options the general help has,
+      not the general help itself
   docs_check.py lists HELP
       prints the commands, then the options, of `boardpack --help`
 
@@ -148,6 +153,29 @@ def check_options(help_path, man_path, readme_path):
                          ("README.md Command line", rc)], problems)
     compare("options", [("boardpack --help", ho), ("boardpack(1)", mo),
                         ("README.md Command line", ro)], problems)
+    return problems
+
+
+def check_commands(help_path, folder):
+    problems = []
+    commands, options = help_lists(read(help_path))
+    for c in sorted(commands):
+        try:
+            text = read("%s/%s" % (folder, c))
+        except OSError:
+            problems.append("%s: no output of 'boardpack %s --help'" % (c, c))
+            continue
+        if not text.startswith("usage: boardpack %s " % c):
+            problems.append("%s: its help does not start with its usage line" % c)
+        if "Commands:" in text:
+            problems.append("%s: its help is the general help" % c)
+        usage, _, rest = text.partition("\n\n")
+        explained = rest.partition("\nOptions:\n")[2].partition("\n\n")[0]
+        opts = set(OPTION.findall(explained))
+        for o in sorted(set(OPTION.findall(usage)) - opts):
+            problems.append("%s: its usage has %s, which its Options do not explain" % (c, o))
+        for o in sorted(opts - options):
+            problems.append("%s: explains %s, which boardpack --help does not have" % (c, o))
     return problems
 
 
@@ -295,7 +323,8 @@ def main(argv):
         print(" ".join(sorted(commands)))
         print(" ".join(sorted(options)))
         return 0
-    checks = {"options": check_options, "schema": check_schema,
+    checks = {"options": check_options, "commands": check_commands,
+              "schema": check_schema,
               "wrapper": check_wrapper}
     if what not in checks:
         raise SystemExit(__doc__)

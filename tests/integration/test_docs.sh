@@ -35,6 +35,11 @@ expect_caught() {
 }
 
 expect_ok options "$T/help" "$S/man/boardpack.1" "$S/README.md"
+mkdir "$T/cmdhelp"
+for c in $($PY "$S/tests/integration/docs_check.py" lists "$T/help" | head -1); do
+	"$BP" "$c" --help >"$T/cmdhelp/$c" || fail "boardpack $c --help failed"
+done
+expect_ok commands "$T/help" "$T/cmdhelp"
 expect_ok schema "$S/src/config_schema.c" "$S/man/boardpack.xml.5"
 expect_ok wrapper "$T/whelp" "$S/man/boardpack-monthly.1" "$S/cron/README.md"
 
@@ -43,6 +48,12 @@ expect_ok wrapper "$T/whelp" "$S/man/boardpack-monthly.1" "$S/cron/README.md"
 sed 's/^Options:$/Options:\n  --frobnicate          a new option/' "$T/help" >"$T/help.new"
 expect_caught "boardpack(1) lacks --frobnicate" options "$T/help.new" "$S/man/boardpack.1" "$S/README.md"
 expect_caught "README.md Command line lacks --frobnicate" options "$T/help.new" "$S/man/boardpack.1" "$S/README.md"
+# A command's help that lost an option of its usage, or is the general one.
+cp -R "$T/cmdhelp" "$T/cmdhelp.new"
+grep -v -- '^  --resend' "$T/cmdhelp/run" >"$T/cmdhelp.new/run"
+expect_caught "run: its usage has --resend" commands "$T/help" "$T/cmdhelp.new"
+cp "$T/help" "$T/cmdhelp.new/run"
+expect_caught "run: its help is the general help" commands "$T/help" "$T/cmdhelp.new"
 # A command the man page lost.
 sed 's/^\.B verify$/.B examine/' "$S/man/boardpack.1" >"$T/man1.new"
 expect_caught "boardpack(1) lacks verify" options "$T/help" "$T/man1.new" "$S/README.md"
