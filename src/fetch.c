@@ -98,7 +98,15 @@ static int check_local(const bp_source *src, bp_err *err)
 
 	bp_url_shown(src->url, shown, sizeof(shown));
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0 && src->url_given && strcmp(src->url_given, path) != 0) {
+		/* A relative url starts at the config's folder, not at the
+		 * folder boardpack runs in: the path it came to is named. */
+		bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' (%s, that is "
+			   "%s): %s; a relative url starts at the config's "
+			   "folder (<%s> on line %ld of the config)",
+			   src->id, src->url_given, path, strerror(errno),
+			   bp_source_kind_name(src->kind), src->line);
+	} else if (fd < 0) {
 		bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' (%s): %s",
 			   src->id, src->url_given ? src->url_given : shown,
 			   strerror(errno));

@@ -48,6 +48,16 @@ mkdir -p "$T/date"
 printf '%s\n"1","2026-10-01 10:00","Paid search",""\n"2","yesterday","Paid search",""\n' "$H" >"$T/date/contacts.csv"
 run_case date 65 "${LC} bad date 'yesterday'" hubspot
 
+# A relative url names a file that is not there: the path it came to (from
+# the config's folder, not the working one) and the config line are named.
+mkdir -p "$T/missing"
+run_case missing 66 "cannot read source 'crm' (contacts.csv, that is $T/missing/contacts.csv): No such file or directory; a relative url starts at the config's folder (<contacts> on line 4 of the config)" hubspot
+
+# An export cut inside its last row, as an interrupted download leaves it.
+mkdir -p "$T/cut"
+printf '%s\n"1","2026-10-01 10:00","Paid search",""\n2,2026-10-02 10:00,Paid' "$H" >"$T/cut/contacts.csv"
+run_case cut 65 "contacts.csv:3:24: the file ends inside this row, after 3 of the header's 4 fields" hubspot
+
 mkdir -p "$T/preset"
 printf '%s\n' "$H" >"$T/preset/contacts.csv"
 run_case preset 78 "preset" salesforce
