@@ -102,6 +102,9 @@ typedef struct bp_quality {
 	int64_t unknown_contact;    /* deals whose contact ID is not in contacts */
 	int64_t no_association;     /* deals neither export links to a contact */
 	int64_t notes_rows;         /* rows under the table (after an empty row) */
+	int64_t narrow_rows;        /* records with fewer fields than the header:
+				       the fields missing read as empty */
+	long narrow_line;           /* the first one's line */
 	int64_t negative_cost;      /* spend rows with a cost below 0 (refunds,
 				       credits): summed, and warned about */
 	int64_t sanitized_values;   /* kept text (listed values, headers, labels)

@@ -2081,6 +2081,12 @@ static int finish_source(reader *r, bp_err *err)
 		     q->map[S_COST].header, sum);
 	}
 	compare_totals(r);
+	if (q->narrow_rows)
+		warn(q, "narrow-rows", "%lld row%s fewer fields than the header "
+		     "(the first on line %ld): the fields missing at the end "
+		     "are read as empty; an export that was edited or written "
+		     "by hand?", (long long)q->narrow_rows,
+		     q->narrow_rows == 1 ? " has" : "s have", q->narrow_line);
 	if (q->placeholder_dates)
 		warn(q, "placeholder-dates", "%lld dates are the placeholder for "
 		     "no date (such as 0000-00-00 00:00): read as no date",
@@ -2249,6 +2255,8 @@ static int read_loop(reader *r, bp_idx *seen, unsigned long long end,
 			continue;
 		}
 		r->records++;
+		if (r->n < r->width && r->q->narrow_rows++ == 0)
+			r->q->narrow_line = bp_csv_line(r->csv);
 		switch (r->src->kind) {
 		case BP_SRC_CONTACTS: rc = contact_row(r, err); break;
 		case BP_SRC_DEALS: rc = deal_row(r, seen, err); break;
@@ -2408,6 +2416,7 @@ static void quality_add(bp_quality *q, const bp_quality *b)
 	q->unknown_contact += b->unknown_contact;
 	q->no_association += b->no_association;
 	q->notes_rows += b->notes_rows;
+	q->narrow_rows += b->narrow_rows;
 	q->negative_cost += b->negative_cost;
 	q->sanitized_values += b->sanitized_values;
 	q->truncated_values += b->truncated_values;
@@ -2456,6 +2465,12 @@ static int merge_half(reader *r, half *h)
 
 	if (!bp_idx_disjoint(r->in->contacts, h->in.contacts)) {
 		bp_log_debug("%s: a record ID is in both halves", r->src->id);
+		return -1;
+	}
+	/* A narrow row is named by its line, which the second half counts
+	 * from where it starts. */
+	if (b->q->narrow_rows && !r->q->narrow_rows) {
+		bp_log_debug("%s: the first narrow row is in the second half", r->src->id);
 		return -1;
 	}
 	/* Footer-like rows before the boundary that records follow: one

@@ -1161,6 +1161,14 @@ static void test_ingest_last_row_without_line_end_read_when_whole(void **state)
 				    "9,Closed Won,2026-10-05\n"
 				    "10,Closed Won,2026-10-05,100"), 0);
 	assert_int_equal(x->q[1].won_without_amount, 1);
+	/* The narrow row is counted, and warned about with its line. */
+	assert_int_equal(x->q[1].narrow_rows, 1);
+	assert_int_equal(x->q[1].narrow_line, 2);
+	assert_true(x->q[1].n_warnings >= 1);
+	assert_string_equal(x->q[1].warnings[x->q[1].n_warnings - 1].code, "narrow-rows");
+	assert_non_null(strstr(x->q[1].warnings[x->q[1].n_warnings - 1].text,
+			       "1 row has fewer fields than the header (the first on line 2)"));
+	assert_int_equal(x->q[0].narrow_rows, 0);
 }
 
 /* With the record ID in the first column a footer's text sits where the

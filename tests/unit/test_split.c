@@ -135,7 +135,7 @@ static void same_quality(const char *what, const bp_quality *a, const bp_quality
 	SAME(lost_without_close_date); SAME(unknown_contact); SAME(no_association);
 	SAME(notes_rows); SAME(stage_mismatch_rows); SAME(empty_export);
 	SAME(negative_cost); SAME(sanitized_values); SAME(truncated_values);
-	SAME(unlisted_values);
+	SAME(unlisted_values); SAME(narrow_rows); SAME(narrow_line);
 	SAME(bytes); SAME(n_unmatched); SAME(n_warnings);
 	for (s = 0; s < BP_NSTAGES; s++)
 		SAME(stage_mismatch[s]);
@@ -653,6 +653,42 @@ static void test_split_errors_as_in_one_pass(void **state)
 	free(b.p);
 }
 
+/* Rows narrower than the header are counted, and the first one named by
+ * its line, as in one pass: in the second half only (where lines count
+ * from its start), and on both sides. */
+static void test_split_narrow_rows_as_in_one_pass(void **state)
+{
+	static const int narrow[][2] = { { 45, 0 }, { 10, 45 } };
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(narrow) / sizeof(narrow[0]); k++) {
+		buf b = { 0 };
+		size_t middle = 0;
+		int i;
+		run *one;
+
+		rng = 1;
+		put(&b, HEADER);
+		for (i = 1; i <= 60; i++) {
+			if (i == 31)
+				middle = b.n;
+			if (i == narrow[k][0] || i == narrow[k][1])
+				put(&b, "Minji,%d,,2026-10-01 10:00,,,,,,Paid search\n", i);
+			else
+				contact(&b, i, i, 0);
+		}
+		tl_write_file(contacts_path, b.p);
+		write_deals(60);
+		one = read_files(1, 0);
+		assert_int_equal(one->rc[0], 0);
+		assert_int_equal(one->q[0].narrow_rows, k + 1);
+		compare_with("narrow rows", one, middle);
+		run_free(one);
+		free(b.p);
+	}
+}
+
 /* A footer-like line that records follow is an error, named as one pass
  * names it, on either side of the split and right before it. */
 static void test_split_footer_line_before_records_as_in_one_pass(void **state)
@@ -749,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_split_deals_joined_across_the_split),
 		cmocka_unit_test(test_split_errors_as_in_one_pass),
 		cmocka_unit_test(test_split_footer_line_before_records_as_in_one_pass),
+		cmocka_unit_test(test_split_narrow_rows_as_in_one_pass),
 		cmocka_unit_test(test_split_one_thread_reads_in_one_pass),
 		cmocka_unit_test(test_split_probed_gives_one_pass_results),
 		cmocka_unit_test(test_split_probe_ending_inside_quotes_reads_on),
