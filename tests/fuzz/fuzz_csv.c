@@ -90,7 +90,8 @@ static void same_record(const bp_csv *a, const bp_field *fa, size_t na,
 {
 	size_t i;
 
-	if (na != nb || bp_csv_line(a) != bp_csv_line(b))
+	if (na != nb || bp_csv_line(a) != bp_csv_line(b) ||
+	    bp_csv_ended_line(a) != bp_csv_ended_line(b))
 		abort();
 	for (i = 0; i < na; i++) {
 		if (!is_kept(cols, ncols, i)) {
@@ -180,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bp_field *f;
 	size_t n;
 	long last = 0;
-	int rc;
+	int rc, unended = 0;
 
 	bp_err_clear(&err);
 	r = bp_csv_open_mem(data, size, "fuzz.csv", &err);
@@ -192,9 +193,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_fields(r, f, n);
 	while ((rc = bp_csv_next(r, &f, &n, &err)) == 1) {
-		if (bp_csv_line(r) <= last)
+		if (bp_csv_line(r) <= last || unended)
 			abort();
 		last = bp_csv_line(r);
+		/* Only the input's last record can end without a line end. */
+		unended = !bp_csv_ended_line(r);
 		check_fields(r, f, n);
 	}
 	if (rc < 0)
