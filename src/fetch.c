@@ -92,40 +92,41 @@ char *bp_fetch_path(const char *cache, const bp_source *src)
  * been refused for is refused here, with the same words. */
 static int check_local(const bp_source *src, bp_err *err)
 {
-	char *path = bp_source_path(src), shown[1024];
+	char *path = bp_source_path(src), shown[1024], *named;
 	struct stat st;
-	int fd, rc = -1;
+	int fd, rc = -1, relative;
 
 	bp_url_shown(src->url, shown, sizeof(shown));
+	/* A relative url starts at the config's folder, not at the folder
+	 * boardpack runs in: the path it came to is named with it. */
+	relative = src->url_given && strcmp(src->url_given, path) != 0;
+	named = relative ? bp_xasprintf("%s, that is %s", src->url_given, path)
+			 : bp_xstrdup(src->url_given ? src->url_given : shown);
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && src->url_given && strcmp(src->url_given, path) != 0) {
-		/* A relative url starts at the config's folder, not at the
-		 * folder boardpack runs in: the path it came to is named. */
-		bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' (%s, that is "
-			   "%s): %s; a relative url starts at the config's "
-			   "folder (<%s> on line %ld of the config)",
-			   src->id, src->url_given, path, strerror(errno),
-			   bp_source_kind_name(src->kind), src->line);
-	} else if (fd < 0) {
-		bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' (%s): %s",
-			   src->id, src->url_given ? src->url_given : shown,
-			   strerror(errno));
+	if (fd < 0) {
+		int e = errno;
+		char *hint = relative ? bp_xasprintf("; a relative url starts at "
+			"the config's folder (<%s> on line %ld of the config)",
+			bp_source_kind_name(src->kind), src->line) : bp_xstrdup("");
+
+		bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' (%s): %s%s",
+			   src->id, named, strerror(e), hint);
+		free(hint);
 	} else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' (%s): not a "
-			   "regular file", src->id,
-			   src->url_given ? src->url_given : shown);
+			   "regular file", src->id, named);
 	} else if (st.st_size == 0) {
 		bp_err_set(err, BP_EDATA, "source '%s' is an empty file (%s)",
-			   src->id, src->url_given ? src->url_given : shown);
+			   src->id, named);
 	} else if (src->max_bytes > 0 && st.st_size > src->max_bytes) {
 		bp_err_set(err, BP_EDATA, "source '%s' (%s) is larger than %lld "
-			   "bytes", src->id, src->url_given ? src->url_given : shown,
-			   src->max_bytes);
+			   "bytes", src->id, named, src->max_bytes);
 	} else {
 		rc = 0;
 	}
 	if (fd >= 0)
 		close(fd);
+	free(named);
 	free(path);
 	return rc;
 }

@@ -212,31 +212,21 @@ static const char *section(const char *from)
  * never differ. */
 static void command_help(const struct command *cmd)
 {
-	const char *u = strstr(usage_text, "boardpack ");
 	char word[64];
-	const char *ex;
+	const char *u, *end, *ex;
 
-	fputs("usage: ", stdout);
-	/* The command's usage lines: "boardpack NAME" and those under it. */
-	while (u) {
-		const char *eol = strchr(u, '\n');
-		size_t n = strlen(cmd->name);
-
-		if (strncmp(u + 10, cmd->name, n) == 0 && u[10 + n] == ' ') {
-			const char *end = eol + 1;
-
-			while (strncmp(end, "                        [", 25) == 0)
-				end = strchr(end, '\n') + 1;
-			fwrite(u, 1, (size_t)(end - u), stdout);
-			break;
-		}
-		u = eol ? strstr(eol, "boardpack ") : NULL;
+	/* The command's usage line, and the lines of options under it. */
+	snprintf(word, sizeof(word), "boardpack %s ", cmd->name);
+	u = strstr(usage_text, word);
+	if (u) {
+		end = strchr(u, '\n') + 1;
+		while (*end == ' ' && end[strspn(end, " ")] == '[')
+			end = strchr(end, '\n') + 1;
+		printf("usage: %.*s\n", (int)(end - u), u);
 	}
-	fputs("\n", stdout);
 	print_entries(section("Commands:\n"), 2, 11, word_is, cmd->name);
 	fputs("\nOptions:\n", stdout);
 	print_entries(section("Options:\n"), 2, 24, option_of, cmd);
-	snprintf(word, sizeof(word), "boardpack %s ", cmd->name);
 	ex = strstr(help_text, "Examples:\n");
 	if (ex && strstr(ex, word)) {
 		const char *line = ex;
