@@ -29,7 +29,7 @@ COMMIT := $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)
 COMMIT := $(if $(COMMIT),$(COMMIT),unknown)
 endif
 
-PKGS = libxml-2.0 libcurl jansson libcrypto libzip
+PKGS = libxml-2.0 libcurl jansson libcrypto libzip zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxml2 -lcurl -ljansson -lcrypto -lzip)
 

@@ -21,6 +21,7 @@
 #include <hpdf.h>
 #include <hpdf_fontdef.h>
 #include <libxml/parser.h>
+#include <zlib.h>
 
 #include "pdf.h"
 #include "render.h"
@@ -437,6 +438,152 @@ static void test_pdf_postscript_outline_font_refused(void **state)
 	assert_int_equal(err.code, BP_ECONFIG);
 	assert_non_null(strstr(err.msg, CFF_FONT));
 	assert_non_null(strstr(err.msg, "no TrueType outlines"));
+}
+
+/* ---- compression (pdf.c deflates the board pack at level 1) ---- */
+
+/* `in` deflated in one call at `level`, with the parameters deflateInit()
+ * gives (deflateInit2_ is zlib's own: pdf.c does not replace it). */
+static unsigned char *deflate_at(const unsigned char *in, size_t n, int level,
+				 size_t *len)
+{
+	z_stream z;
+	unsigned char *buf;
+	size_t cap = n + n / 8 + 1024;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2_(&z, level, Z_DEFLATED, MAX_WBITS, 8,
+				       Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+				       (int)sizeof(z)), Z_OK);
+	buf = malloc(cap);
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = buf;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*len = z.total_out;
+	deflateEnd(&z);
+	return buf;
+}
+
+/* The zlib stream at `p` (at most `n` bytes), inflated. */
+static unsigned char *inflated(const unsigned char *p, size_t n, size_t *len)
+{
+	z_stream z;
+	size_t cap = 1 << 16;
+	unsigned char *buf = malloc(cap);
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(inflateInit(&z), Z_OK);
+	z.next_in = (unsigned char *)p;
+	z.avail_in = (uInt)n;
+	do {
+		if (z.total_out == cap) {
+			buf = realloc(buf, cap * 2);
+			cap *= 2;
+		}
+		z.next_out = buf + z.total_out;
+		z.avail_out = (uInt)(cap - z.total_out);
+		rc = inflate(&z, Z_NO_FLUSH);
+	} while (rc == Z_OK);
+	assert_int_equal(rc, Z_STREAM_END);
+	*len = z.total_out;
+	inflateEnd(&z);
+	return buf;
+}
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Every deflated stream of a board pack (the fonts, their maps, the
+ * pages) is byte for byte what level 1 makes of its content, and some are
+ * not what the default level makes: the test can tell the two apart. */
+static void test_pdf_streams_are_deflated_at_level_1(void **state)
+{
+	size_t n, streams = 0, unlike_default = 0, raw_total = 0;
+	unsigned char *pdf, *p, *end;
+
+	(void)state;
+	render_ok(FIX "mixed.xml");
+	pdf = read_all(out, &n);
+	end = pdf + n;
+	for (p = pdf; (p = memmem(p, (size_t)(end - p), "stream\r\n", 8)) != NULL;) {
+		unsigned char *data = p + 8, *stop, *raw, *one, *six;
+		size_t raw_n, one_n, six_n, len;
+
+		stop = memmem(data, (size_t)(end - data), "endstream", 9);
+		assert_non_null(stop);
+		/* libharu ends the data with a line end before "endstream". */
+		len = (size_t)(stop - data);
+		while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+			len--;
+		raw = inflated(data, len, &raw_n);
+		one = deflate_at(raw, raw_n, Z_BEST_SPEED, &one_n);
+		six = deflate_at(raw, raw_n, Z_DEFAULT_COMPRESSION, &six_n);
+		assert_true(one_n <= len);
+		assert_memory_equal(data, one, one_n);
+		assert_int_equal(len, one_n);
+		unlike_default += six_n != one_n || memcmp(six, one, one_n) != 0;
+		raw_total += raw_n;
+		streams++;
+		free(raw);
+		free(one);
+		free(six);
+		p = stop + 9;
+	}
+	/* Two fonts with their maps and a page at least. */
+	assert_true(streams >= 5);
+	assert_true(unlike_default >= 1);
+	assert_true(raw_total > 100000);
+	free(pdf);
+}
+
+/* Away from the board pack, a deflate keeps the level it asks for: the
+ * replacement deflateInit_ is the process's, and passes levels on. */
+static void test_pdf_deflate_elsewhere_keeps_its_level(void **state)
+{
+	unsigned char in[1 << 16], got[1 << 17], *nine, *one;
+	size_t nine_n, one_n, i;
+	uint32_t x = 12345;
+	z_stream z;
+
+	(void)state;
+	/* Text-like bytes: compressible, with matches at many distances. */
+	for (i = 0; i < sizeof(in); i++) {
+		x = x * 1103515245u + 12345u;
+		in[i] = (unsigned char)("the board pack funnel "[(x >> 16) % 22]);
+	}
+	memset(&z, 0, sizeof(z));
+	assert_true(dlsym(RTLD_DEFAULT, "deflateInit_") != dlsym(RTLD_NEXT, "deflateInit_"));
+	assert_int_equal(deflateInit(&z, 9), Z_OK);
+	z.next_in = in;
+	z.avail_in = sizeof(in);
+	z.next_out = got;
+	z.avail_out = sizeof(got);
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	nine = deflate_at(in, sizeof(in), 9, &nine_n);
+	one = deflate_at(in, sizeof(in), Z_BEST_SPEED, &one_n);
+	assert_int_equal(z.total_out, nine_n);
+	assert_memory_equal(got, nine, nine_n);
+	assert_true(one_n != nine_n || memcmp(one, nine, one_n) != 0);
+	deflateEnd(&z);
+	free(nine);
+	free(one);
 }
 
 /* ---- the glyph lookup (pdf.c replaces libharu's linear search) ---- */
@@ -997,6 +1144,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pdf_text_has_english_korean_and_chinese, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_text_map_read_without_complaint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pdf_fonts_are_embedded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_streams_are_deflated_at_level_1, setup, teardown),
+		cmocka_unit_test(test_pdf_deflate_elsewhere_keeps_its_level),
 		cmocka_unit_test(test_pdf_glyph_lookup_replaces_libharus),
 		cmocka_unit_test(test_pdf_glyph_lookup_agrees_with_libharu),
 		cmocka_unit_test_setup_teardown(test_pdf_font_with_unordered_cmap_refused, setup, teardown),
