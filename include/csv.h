@@ -151,6 +151,13 @@ void bp_csv_set_max_record(bp_csv *r, size_t max);
  * starts. */
 long bp_csv_line(const bp_csv *r);
 
+/* The line number where reading goes on: after the last record read (and
+ * any blank lines after it), where bp_csv_next() would start.  A reader
+ * that stopped at a byte (bp_csv_stop_at) has read this many lines less
+ * one, which is what a reader opened at that byte (bp_csv_open_at) adds
+ * to its own line numbers to make them the file's. */
+long bp_csv_next_line(const bp_csv *r);
+
 /* Whether the current record ended with a line end: 0 when the input
  * ended inside it, after its last character, which only the last record
  * of a file can do (an export that was cut short, or one written without

@@ -100,6 +100,16 @@ enum {
 	BP_HAS_SPEND = 1 << 4,    /* a spend source feeds the channel */
 	BP_HAS_TRAFFIC = 1 << 5   /* a traffic source feeds the channel */
 };
+/* Whether the sources of a cell's channel cover its whole month: every
+ * cell has both bits until a spend or traffic source whose export states
+ * the period it covers leaves the month out, wholly or in part
+ * (bp_funnel_cover); the figures made from that kind of source are then
+ * absent there, never a part of the month passed off as the whole. */
+enum {
+	BP_COVERS_SPEND = 1 << 6,
+	BP_COVERS_TRAFFIC = 1 << 7
+};
+#define BP_COVERS (BP_COVERS_SPEND | BP_COVERS_TRAFFIC)
 #define BP_HAS_ALL_SPEND (BP_HAS_SPEND | BP_HAS_IMPRESSIONS | BP_HAS_CLICKS)
 #define BP_HAS_ALL_TRAFFIC (BP_HAS_TRAFFIC | BP_HAS_NEW_USERS | BP_HAS_ENGAGED)
 
@@ -116,6 +126,8 @@ typedef struct bp_funnel {
 	int n_channels;
 	bp_funnel_mode mode;     /* BP_FUNNEL_CUMULATIVE unless set */
 	unsigned *has;           /* [n_channels] BP_HAS_* of the channel's sources */
+	unsigned *gap;           /* [n_months * n_channels] BP_COVERS_* a source's
+				    stated period leaves out of the cell */
 	/* The starts of the months from well before the window to after
 	 * it (starts[i] is month starts_first + i; n_starts months), where
 	 * nearly every date of an export falls: its month is then a guess
@@ -217,6 +229,25 @@ int bp_funnel_add_deal(bp_funnel *f, const bp_deal *d);
  * `channel` (-1: every channel, as a traffic source's rules may), whether
  * or not any of its rows fall in the window. */
 void bp_funnel_declare(bp_funnel *f, int channel, unsigned has);
+
+/* Records that a source feeding `channel` (-1: every channel) covers the
+ * instants [from, to] only, as its export says (a preamble's "April 15,
+ * 2026 - October 31, 2026"): each month of the cells it has no day of
+ * loses `covers` (BP_COVERS_*) on that channel's cells, so its figures
+ * there are absent rather than 0.  A month it has some days of is kept,
+ * and marked in `part` for the caller to say so.  A month is wholly
+ * covered from its first instant to its last, or, for the month as_of
+ * falls in, to the day before as_of (an export made in the morning ends
+ * with yesterday).  `part`, when not NULL, has n_months entries: each
+ * gets BP_COVERED, BP_COVERED_PART or BP_COVERED_NONE.  Returns how many
+ * months are not wholly covered. */
+enum { BP_COVERED, BP_COVERED_PART, BP_COVERED_NONE };
+int bp_funnel_cover(bp_funnel *f, int channel, unsigned covers, bp_time from,
+		    bp_time to, unsigned char *part);
+
+/* The BP_COVERS_* bits every cell of `channel` holds over the months
+ * [from, to] (indexes of the cells). */
+unsigned bp_funnel_covered(const bp_funnel *f, int channel, int from, int to);
 
 /* Adds one spend row (a calendar month and channel) from a source whose
  * export has the columns `has`; a column it lacks adds nothing.  Returns

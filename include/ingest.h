@@ -105,6 +105,13 @@ typedef struct bp_quality {
 	int64_t narrow_rows;        /* records with fewer fields than the header:
 				       the fields missing read as empty */
 	long narrow_line;           /* the first one's line */
+	int64_t wide_rows;          /* records with more fields than the header:
+				       the fields past it are not read */
+	long wide_line;             /* the first one's line */
+	long bad_date_line;         /* the first unparseable optional date's */
+	long bad_date_col;
+	int bad_date_field;         /* its field, an index of `map` */
+	char *bad_date;             /* its text, cleaned and cut */
 	int64_t negative_cost;      /* spend rows with a cost below 0 (refunds,
 				       credits): summed, and warned about */
 	int64_t sanitized_values;   /* kept text (listed values, headers, labels)

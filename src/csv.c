@@ -1682,6 +1682,11 @@ long bp_csv_line(const bp_csv *r)
 	return r->rec_line;
 }
 
+long bp_csv_next_line(const bp_csv *r)
+{
+	return r->line;
+}
+
 int bp_csv_ended_line(const bp_csv *r)
 {
 	return r->rec_eol;

@@ -62,6 +62,7 @@ bp_funnel *bp_funnel_new(const bp_tz *tz, bp_time as_of, bp_month last,
 	f->cohort = bp_xcalloc(cells, sizeof(*f->cohort));
 	f->month = bp_xcalloc(cells, sizeof(*f->month));
 	f->has = bp_xcalloc((size_t)n_channels, sizeof(*f->has));
+	f->gap = bp_xcalloc(cells, sizeof(*f->gap));
 	f->first_data = BP_MONTH_NONE;
 	f->ends = bp_xcalloc((size_t)n_months, sizeof(*f->ends));
 	for (i = 0; i < n_months; i++)
@@ -83,6 +84,7 @@ void bp_funnel_free(bp_funnel *f)
 	free(f->cohort);
 	free(f->month);
 	free(f->has);
+	free(f->gap);
 	free(f->ends);
 	free(f->starts);
 	bp_campaigns_free(f->campaigns);
@@ -372,6 +374,40 @@ void bp_funnel_declare(bp_funnel *f, int channel, unsigned has)
 			f->has[ch] |= has;
 }
 
+int bp_funnel_cover(bp_funnel *f, int channel, unsigned covers, bp_time from,
+		    bp_time to, unsigned char *part)
+{
+	int i, ch, short_of = 0;
+
+	for (i = 0; i < f->n_months; i++) {
+		bp_time start = i ? f->ends[i - 1] + 1 : bp_month_start(f->tz, f->first);
+		bp_time need = f->ends[i] < f->as_of ? f->ends[i] : f->as_of - 86400;
+		int state = from <= start && to >= need ? BP_COVERED :
+			    from > f->ends[i] || to < start ? BP_COVERED_NONE :
+			    BP_COVERED_PART;
+
+		if (part)
+			part[i] = (unsigned char)state;
+		short_of += state != BP_COVERED;
+		if (state != BP_COVERED_NONE)
+			continue;
+		for (ch = 0; ch < f->n_channels; ch++)
+			if (channel < 0 || ch == channel)
+				f->gap[(long)i * f->n_channels + ch] |= covers;
+	}
+	return short_of;
+}
+
+unsigned bp_funnel_covered(const bp_funnel *f, int channel, int from, int to)
+{
+	unsigned gap = 0;
+	int i;
+
+	for (i = from < 0 ? 0 : from; i <= to && i < f->n_months; i++)
+		gap |= f->gap[(long)i * f->n_channels + channel];
+	return BP_COVERS & ~gap;
+}
+
 int bp_funnel_add_spend(bp_funnel *f, bp_month m, int channel,
 			bp_money spend, int64_t impressions, int64_t clicks,
 			unsigned has)
@@ -525,6 +561,8 @@ int bp_funnel_merge(bp_funnel *to, const bp_funnel *from)
 	(void)rc;
 	for (ch = 0; ch < to->n_channels; ch++)
 		to->has[ch] |= from->has[ch];
+	for (i = 0; i < cells; i++)
+		to->gap[i] |= from->gap[i];
 	if (from->first_data != BP_MONTH_NONE)
 		saw(to, from->first_data);
 	return 0;

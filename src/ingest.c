@@ -60,6 +60,10 @@
 #define ONE_VALUE_ROWS 50
 #define NO_WON_ROWS 50
 #define MISMATCH_SHARE 0.01
+/* Duplicate IDs or deals without their contact: a few are normal, more
+ * than this share of an export of this many rows is a broken export. */
+#define MANY_ROWS 20
+#define MANY_SHARE 0.05
 /* What an error shows of a header row. */
 #define HEADER_LIST_LEN 320
 
@@ -113,7 +117,8 @@ enum { C_ID, C_CREATED, C_SOURCE, C_LEAD, C_MQL, C_SQL, C_OPP, C_CUSTOMER,
        C_EVANGELIST, C_DEALS, C_LIFECYCLE, C_DRILL1, C_DRILL2, C_N };
 enum { D_ID, D_STAGE, D_CLOSED, D_AMOUNT, D_CONTACTS, D_CURRENCY, D_CREATED,
        D_N };
-enum { S_DATE, S_COST, S_IMPRESSIONS, S_CLICKS, S_CURRENCY, S_CAMPAIGN, S_N };
+enum { S_DATE, S_COST, S_IMPRESSIONS, S_CLICKS, S_CURRENCY, S_CAMPAIGN, S_UNTIL,
+       S_N };
 enum { T_DATEF, T_CHANNEL, T_SESSIONS, T_ENGAGED, T_NEW_USERS, T_N };
 
 /* HubSpot's two generations of stage labels side by side: the current
@@ -188,6 +193,8 @@ static const field_spec google_ads[S_N] = {
 		{ "Currency", NULL }, { "통화 코드", NULL } } },
 	[S_CAMPAIGN] = { "campaign", 0, T_TEXT, { { "Campaign", NULL },
 		{ "캠페인", NULL } } },
+	/* A row's last day, where a row may cover several (Meta's). */
+	[S_UNTIL] = { "until", 0, T_DATE, { { NULL, NULL } } },
 };
 
 static const field_spec linkedin[S_N] = {
@@ -199,11 +206,14 @@ static const field_spec linkedin[S_N] = {
 	[S_CLICKS] = { "clicks", 0, T_COUNT, { { "Clicks", NULL } } },
 	[S_CURRENCY] = { "currency", 0, T_TEXT, { { "Currency", NULL } } },
 	[S_CAMPAIGN] = { "campaign", 0, T_TEXT, { { "Campaign Name", NULL } } },
+	[S_UNTIL] = { "until", 0, T_DATE, { { NULL, NULL } } },
 };
 
 static const field_spec meta[S_N] = {
-	[S_DATE] = { "date", F_REQUIRED, T_DATE, { { "Reporting starts", NULL },
-		{ "Day", NULL }, { "Date", NULL } } },
+	/* A breakdown by day has its own column; without, each row covers
+	 * its reporting period. */
+	[S_DATE] = { "date", F_REQUIRED, T_DATE, { { "Day", NULL },
+		{ "Date", NULL }, { "Reporting starts", NULL } } },
 	[S_COST] = { "cost", F_REQUIRED, T_MONEY, { { "Amount spent*", NULL },
 		{ "Amount spent", NULL } } },
 	[S_IMPRESSIONS] = { "impressions", 0, T_COUNT, { { "Impressions", NULL } } },
@@ -211,6 +221,7 @@ static const field_spec meta[S_N] = {
 		{ "Clicks (all)", NULL }, { "Clicks", NULL } } },
 	[S_CURRENCY] = { "currency", 0, T_TEXT, { { "Currency", NULL } } },
 	[S_CAMPAIGN] = { "campaign", 0, T_TEXT, { { "Campaign name", NULL } } },
+	[S_UNTIL] = { "until", 0, T_DATE, { { "Reporting ends", NULL } } },
 };
 
 static const field_spec ga4[T_N] = {
@@ -816,6 +827,38 @@ static void on_comment(void *ctx, const char *line, size_t n)
 			 rg->to.mon, rg->to.d);
 }
 
+/* The date of "06/19/2025" or "August 18, 2019, 12:00 AM" (LinkedIn's
+ * report bounds; the time of day is the bound's, and dropped). */
+static int bound_date(const char *s, size_t n, bp_civil *c)
+{
+	const char *comma = n ? memrchr(s, ',', n) : NULL;
+
+	if (bp_date_parse(s, n, NULL, c) > 0)
+		return 1;
+	return comma && bp_date_parse(s, (size_t)(comma - s), NULL, c) > 0;
+}
+
+/* LinkedIn's "Report Start: ..." and "Report End: ..." lines: the days
+ * the export covers. */
+static void report_bound(reader *r, const char *s, size_t n)
+{
+	static const char start[] = "Report Start:", end[] = "Report End:";
+	range *rg = &r->range;
+
+	if (n > sizeof(start) - 1 && strncasecmp(s, start, sizeof(start) - 1) == 0)
+		rg->from_known = bound_date(s + sizeof(start) - 1,
+					    n - (sizeof(start) - 1), &rg->from);
+	else if (n > sizeof(end) - 1 && strncasecmp(s, end, sizeof(end) - 1) == 0)
+		rg->to_known = bound_date(s + sizeof(end) - 1,
+					  n - (sizeof(end) - 1), &rg->to);
+	else
+		return;
+	if (rg->from_known && rg->to_known)
+		snprintf(rg->text, sizeof(rg->text), "%04d-%02d-%02d - %04d-%02d-%02d",
+			 rg->from.y, rg->from.mon, rg->from.d, rg->to.y,
+			 rg->to.mon, rg->to.d);
+}
+
 /* A preamble line (not the header): a date range, or the first line of an
  * export of an empty period. */
 static void preamble_line(reader *r, const bp_field *fields, size_t n)
@@ -830,6 +873,8 @@ static void preamble_line(reader *r, const bp_field *fields, size_t n)
 	if ((r->p->quirks & Q_EMPTY_PREAMBLE) && len >= 12 &&
 	    strncasecmp(s, "Report Start", 12) == 0)
 		r->empty_mark = 1;
+	if (r->p->quirks & Q_EMPTY_PREAMBLE)
+		report_bound(r, s, len);
 }
 
 /* ---- header ---- */
@@ -1092,8 +1137,12 @@ static int date_value(reader *r, int f, int required, bp_time *t, bp_err *err)
 	if (!required) {
 		if (placeholder)
 			r->q->placeholder_dates++;
-		else if (rc < 0)
-			r->q->bad_dates++;
+		else if (rc < 0 && r->q->bad_dates++ == 0) {
+			r->q->bad_date_line = bp_csv_line(r->csv);
+			r->q->bad_date_col = col_of(r, f);
+			r->q->bad_date_field = f;
+			r->q->bad_date = keep_text(r->q, v->p, v->n < 40 ? v->n : 40);
+		}
 		return 0;
 	}
 	if (rc == 0)
@@ -1746,6 +1795,32 @@ static int row_day(reader *r, int f, bp_time *day, bp_err *err)
 	return date_value(r, f, 1, day, err);
 }
 
+/* A row dated by the start of its reporting period (Meta's "Reporting
+ * starts", without a breakdown by day) is put in that day's month: where
+ * the export also has the period's end ("Reporting ends", or a column
+ * named as field `until`), it must be in the same month, or the row's
+ * spend would land in one month for days of two.  A breakdown by day
+ * ("Day") needs no check. */
+static int one_month(reader *r, bp_time day, bp_err *err)
+{
+	const char *dated = r->q->map[S_DATE].header;
+	char a[BP_TIME_TEXT_SIZE], b[BP_TIME_TEXT_SIZE];
+	bp_time until;
+
+	if (r->col[S_UNTIL] < 0 || !dated || !strcasecmp(dated, "Day") ||
+	    !strcasecmp(dated, "Date") ||
+	    date_value(r, S_UNTIL, 0, &until, err) <= 0 ||
+	    bp_funnel_month_of(r->in->f, until) == bp_funnel_month_of(r->in->f, day))
+		return 0;
+	snprintf(a, sizeof(a), "%.10s", get(r, S_DATE)->p);
+	snprintf(b, sizeof(b), "%.10s", get(r, S_UNTIL)->p);
+	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+			 col_of(r, S_UNTIL), "the row covers %s to %s, more than "
+			 "one month, so its spend cannot be put in a month: "
+			 "export it with a breakdown by day (Breakdown > By "
+			 "time > Day), or by month", a, b);
+}
+
 static int spend_row(reader *r, bp_err *err)
 {
 	bp_month month;
@@ -1754,7 +1829,7 @@ static int spend_row(reader *r, bp_err *err)
 	int64_t impressions, clicks;
 	int rc;
 
-	if (row_day(r, S_DATE, &day, err) < 0)
+	if (row_day(r, S_DATE, &day, err) < 0 || one_month(r, day, err) < 0)
 		return -1;
 	rc = money_value(r, S_COST, &cost, err);
 	if (rc < 0)
@@ -2058,6 +2133,92 @@ static void check_deals(reader *r)
 		     "in a channel or cohort, so won deals count under 'other'");
 }
 
+/* The months of the cells from `lo` (an index) to the period whose
+ * state[] is `want`, as spans ("2025-05 to 2026-04, 2026-10") into buf. */
+static void months_in(const bp_funnel *f, const unsigned char *state,
+		      int want, int lo, char *buf, size_t size)
+{
+	size_t o = 0;
+	int i = lo < 0 ? 0 : lo, j;
+
+	buf[0] = '\0';
+	while (i < f->n_months) {
+		char a[8], b[8];
+
+		if (state[i] != want) {
+			i++;
+			continue;
+		}
+		for (j = i; j + 1 < f->n_months && state[j + 1] == want; j++)
+			;
+		bp_month_format(f->first + i, a);
+		bp_month_format(f->first + j, b);
+		if (o < size)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s%s%s",
+					      o ? ", " : "", a, j > i ? " to " : "",
+					      j > i ? b : "");
+		i = j + 1;
+	}
+}
+
+/* A spend or traffic export that says which days it covers (a preamble's
+ * range, GA4's "# Start date"): the months it has no day of hold no
+ * figure made from it, and those it has only some days of are named, so
+ * that neither passes for a whole month.  Only the months the run shows,
+ * or compares with data, are named. */
+static void check_range(reader *r)
+{
+	const range *rg = &r->range;
+	bp_funnel *f = r->in->f;
+	int spend = r->src->kind == BP_SRC_SPEND;
+	unsigned covers = spend ? BP_COVERS_SPEND : BP_COVERS_TRAFFIC;
+	int lo = f->n_months - r->in->cfg->months;
+	bp_civil next = { 0 }, first = { 0 };
+	unsigned char *state;
+	char none[160], part[160], what[200];
+	bp_time from, to;
+
+	if (rg->all_time || !rg->from_known || !rg->to_known)
+		return;
+	first.y = rg->from.y;
+	first.mon = rg->from.mon;
+	first.d = rg->from.d;
+	bp_civil_from_days(bp_days_from_civil(rg->to.y, rg->to.mon, rg->to.d) + 1,
+			   &next.y, &next.mon, &next.d);
+	from = bp_civil_to_time(&first, r->src_tz, f->tz);
+	to = bp_civil_to_time(&next, r->src_tz, f->tz) - 1;
+	state = bp_xcalloc((size_t)f->n_months, 1);
+	if (bp_funnel_cover(f, spend ? r->src->channel : -1, covers, from, to,
+			    state) == 0) {
+		free(state);
+		return;
+	}
+	if (f->first_data != BP_MONTH_NONE && f->first_data - f->first < lo)
+		lo = f->first_data - f->first;
+	months_in(f, state, BP_COVERED_NONE, lo, none, sizeof(none));
+	months_in(f, state, BP_COVERED_PART, lo, part, sizeof(part));
+	free(state);
+	if (spend)
+		snprintf(what, sizeof(what), "the spend and cost of '%s' and of "
+			 "all channels, and what is made from them (CPL, cost "
+			 "per stage, CAC, payback, ROAS),",
+			 r->in->cfg->channels[r->src->channel].id);
+	else
+		snprintf(what, sizeof(what), "sessions, new users, engaged "
+			 "sessions and bounce rate");
+	if (none[0])
+		warn(r->q, "partial-range", "the export covers '%s' and has no "
+		     "day of %s: there, %s are left empty, as are comparisons "
+		     "that reach those months%s%s%s; export a period that "
+		     "covers them", rg->text, none, what,
+		     part[0] ? ", and it has only some days of " : "", part,
+		     part[0] ? ", whose figures count those days alone" : "");
+	else if (part[0])
+		warn(r->q, "partial-range", "the export covers '%s', only some "
+		     "days of %s: there, %s count those days alone; export the "
+		     "whole month to count all of it", rg->text, part, what);
+}
+
 /* Warnings any export can earn once its rows are read. */
 static int finish_source(reader *r, bp_err *err)
 {
@@ -2081,6 +2242,39 @@ static int finish_source(reader *r, bp_err *err)
 		     q->map[S_COST].header, sum);
 	}
 	compare_totals(r);
+	if (r->src->kind == BP_SRC_SPEND || r->src->kind == BP_SRC_TRAFFIC)
+		check_range(r);
+	if (q->bad_dates)
+		warn(q, "bad-dates", "%lld date%s could not be read and count as "
+		     "no date (the first, '%s', on line %ld, column %ld, "
+		     "'%s'): if the column writes its dates another way, set "
+		     "format= on its <column>", (long long)q->bad_dates,
+		     q->bad_dates == 1 ? "" : "s", q->bad_date ? q->bad_date : "",
+		     q->bad_date_line, q->bad_date_col,
+		     q->map[q->bad_date_field].header ?
+		     q->map[q->bad_date_field].header :
+		     r->header_name[q->bad_date_field]);
+	if (q->wide_rows)
+		warn(q, "wide-rows", "%lld row%s more fields than the header "
+		     "(the first on line %ld), and the fields past the header's "
+		     "are not read: a value with the delimiter in it and no "
+		     "quotes (such as 10,277) moves every field after it, so "
+		     "check those rows", (long long)q->wide_rows,
+		     q->wide_rows == 1 ? " has" : "s have", q->wide_line);
+	if (q->rows_read >= MANY_ROWS && share(q->duplicates, q->rows_read) > MANY_SHARE)
+		warn(q, "many-duplicates", "%lld of its %lld rows (%.0f%%) repeat "
+		     "a record ID read before them and are left out: were the IDs "
+		     "changed by a spreadsheet (such as 9.99999E+10)?",
+		     (long long)q->duplicates, (long long)q->rows_read,
+		     100 * share(q->duplicates, q->rows_read));
+	if (r->src->kind == BP_SRC_DEALS && q->rows_read >= MANY_ROWS &&
+	    share(q->unknown_contact, q->rows_read) > MANY_SHARE)
+		warn(q, "unknown-contacts", "%lld of its %lld deals (%.0f%%) name "
+		     "a contact the contacts export does not have: they count "
+		     "under 'other', in no cohort; are both exports from the same "
+		     "portal and day?", (long long)q->unknown_contact,
+		     (long long)q->rows_read,
+		     100 * share(q->unknown_contact, q->rows_read));
 	if (q->narrow_rows)
 		warn(q, "narrow-rows", "%lld row%s fewer fields than the header "
 		     "(the first on line %ld): the fields missing at the end "
@@ -2094,6 +2288,10 @@ static int finish_source(reader *r, bp_err *err)
 	if (q->empty_export)
 		warn(q, "empty-export", "the export says its period had no data: "
 		     "counted as zero rows");
+	else if (q->rows_read == 0)
+		warn(q, "no-rows", "the export has a header and no rows: "
+		     "everything it would give counts as zero; was it exported "
+		     "with a filter, or for the wrong period?");
 	else if (q->rows_used == 0 && q->rows_read > 0)
 		warn(q, "no-rows-in-run", "none of its %lld rows counts for this "
 		     "run (%lld dated after as_of)", (long long)q->rows_read,
@@ -2195,6 +2393,7 @@ void bp_quality_clear(bp_quality *q)
 		free(q->warnings[i].text);
 	free(q->warnings);
 	free(q->range);
+	free(q->bad_date);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -2257,6 +2456,8 @@ static int read_loop(reader *r, bp_idx *seen, unsigned long long end,
 		r->records++;
 		if (r->n < r->width && r->q->narrow_rows++ == 0)
 			r->q->narrow_line = bp_csv_line(r->csv);
+		if (r->n > r->width && r->q->wide_rows++ == 0)
+			r->q->wide_line = bp_csv_line(r->csv);
 		switch (r->src->kind) {
 		case BP_SRC_CONTACTS: rc = contact_row(r, err); break;
 		case BP_SRC_DEALS: rc = deal_row(r, seen, err); break;
@@ -2417,6 +2618,7 @@ static void quality_add(bp_quality *q, const bp_quality *b)
 	q->no_association += b->no_association;
 	q->notes_rows += b->notes_rows;
 	q->narrow_rows += b->narrow_rows;
+	q->wide_rows += b->wide_rows;
 	q->negative_cost += b->negative_cost;
 	q->sanitized_values += b->sanitized_values;
 	q->truncated_values += b->truncated_values;
@@ -2456,6 +2658,24 @@ static void merge_held(reader *r, reader *b)
 	}
 }
 
+/* The rows and dates the warnings name by their line, where the first
+ * is in the second half: its lines counted from where it starts, after
+ * `lines` lines of the first half. */
+static void first_lines(bp_quality *q, bp_quality *b, long lines)
+{
+	if (!q->narrow_rows && b->narrow_rows)
+		q->narrow_line = b->narrow_line + lines;
+	if (!q->wide_rows && b->wide_rows)
+		q->wide_line = b->wide_line + lines;
+	if (!q->bad_dates && b->bad_dates) {
+		q->bad_date_line = b->bad_date_line + lines;
+		q->bad_date_col = b->bad_date_col;
+		q->bad_date_field = b->bad_date_field;
+		q->bad_date = b->bad_date;
+		b->bad_date = NULL;
+	}
+}
+
 /* Adds the second half's results to r's, when they are what one pass
  * would have made (see above).  Returns 0, or -1 with r unchanged. */
 static int merge_half(reader *r, half *h)
@@ -2465,12 +2685,6 @@ static int merge_half(reader *r, half *h)
 
 	if (!bp_idx_disjoint(r->in->contacts, h->in.contacts)) {
 		bp_log_debug("%s: a record ID is in both halves", r->src->id);
-		return -1;
-	}
-	/* A narrow row is named by its line, which the second half counts
-	 * from where it starts. */
-	if (b->q->narrow_rows && !r->q->narrow_rows) {
-		bp_log_debug("%s: the first narrow row is in the second half", r->src->id);
 		return -1;
 	}
 	/* Footer-like rows before the boundary that records follow: one
@@ -2485,6 +2699,7 @@ static int merge_half(reader *r, half *h)
 		return -1;
 	}
 	/* Nothing below can fail. */
+	first_lines(r->q, b->q, bp_csv_next_line(r->csv) - 1);
 	bp_idx_chain(r->in->contacts, h->in.contacts);
 	bp_idx_chain(r->in->deal_refs, h->in.deal_refs);
 	h->in.contacts = h->in.deal_refs = NULL;

@@ -12,6 +12,8 @@
 #define HIGHER BP_BETTER_HIGHER
 #define CLICKS BP_HAS_CLICKS
 #define COST BP_NEEDS_COST
+#define SPENT BP_COVERS_SPEND
+#define VISITS BP_COVERS_TRAFFIC
 
 /* One row per metric: the rows look alike by design (metric.h). */
 static const bp_metric table[] = {
@@ -32,38 +34,38 @@ static const bp_metric table[] = {
 	{ "won_revenue", C, BP_KIND_MONEY, B_WON_REVENUE, B_NONE, 0, HIGHER },
 
 	/* channels.csv */
-	{ "spend", E, BP_KIND_MONEY, B_SPEND, B_NONE, 0, LOWER },
-	{ "cost", E, BP_KIND_MONEY, B_COST, B_NONE, 0, LOWER },
-	{ "impressions", E, BP_KIND_COUNT, B_IMPRESSIONS, B_NONE, 0, HIGHER },
-	{ "clicks", E, BP_KIND_COUNT, B_CLICKS, B_NONE, CLICKS, HIGHER },
-	{ "ctr", E, BP_KIND_RATIO, B_CLICKS, B_CTR_IMPRESSIONS, CLICKS, HIGHER },
-	{ "cpc", E, BP_KIND_MONEY_PER, B_CPC_SPEND, B_CLICKS, CLICKS, LOWER },
+	{ "spend", E, BP_KIND_MONEY, B_SPEND, B_NONE, SPENT, LOWER },
+	{ "cost", E, BP_KIND_MONEY, B_COST, B_NONE, SPENT, LOWER },
+	{ "impressions", E, BP_KIND_COUNT, B_IMPRESSIONS, B_NONE, SPENT, HIGHER },
+	{ "clicks", E, BP_KIND_COUNT, B_CLICKS, B_NONE, CLICKS | SPENT, HIGHER },
+	{ "ctr", E, BP_KIND_RATIO, B_CLICKS, B_CTR_IMPRESSIONS, CLICKS | SPENT, HIGHER },
+	{ "cpc", E, BP_KIND_MONEY_PER, B_CPC_SPEND, B_CLICKS, CLICKS | SPENT, LOWER },
 	{ "new_leads", E, BP_KIND_COUNT, B_NEW_LEADS, B_NONE, 0, HIGHER },
 	{ "new_mqls", E, BP_KIND_COUNT, B_NEW_MQLS, B_NONE, 0, HIGHER },
 	{ "new_sqls", E, BP_KIND_COUNT, B_NEW_SQLS, B_NONE, 0, HIGHER },
 	{ "new_opportunities", E, BP_KIND_COUNT, B_NEW_OPPORTUNITIES, B_NONE, 0, HIGHER },
 	{ "new_customers", E, BP_KIND_COUNT, B_NEW_CUSTOMERS, B_NONE, 0, HIGHER },
-	{ "cpl", E, BP_KIND_MONEY_PER, B_COST, B_NEW_LEADS, COST, LOWER },
-	{ "cost_per_mql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_MQLS, COST, LOWER },
-	{ "cost_per_sql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_SQLS, COST, LOWER },
-	{ "cost_per_opportunity", E, BP_KIND_MONEY_PER, B_COST, B_NEW_OPPORTUNITIES, COST, LOWER },
-	{ "cac", E, BP_KIND_MONEY_PER, B_COST, B_NEW_CUSTOMERS, COST, LOWER },
+	{ "cpl", E, BP_KIND_MONEY_PER, B_COST, B_NEW_LEADS, COST | SPENT, LOWER },
+	{ "cost_per_mql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_MQLS, COST | SPENT, LOWER },
+	{ "cost_per_sql", E, BP_KIND_MONEY_PER, B_COST, B_NEW_SQLS, COST | SPENT, LOWER },
+	{ "cost_per_opportunity", E, BP_KIND_MONEY_PER, B_COST, B_NEW_OPPORTUNITIES, COST | SPENT, LOWER },
+	{ "cac", E, BP_KIND_MONEY_PER, B_COST, B_NEW_CUSTOMERS, COST | SPENT, LOWER },
 	{ "won_deals", E, BP_KIND_COUNT, B_WON_DEALS, B_NONE, 0, HIGHER },
 	{ "won_revenue", E, BP_KIND_MONEY, B_WON_REVENUE, B_NONE, 0, HIGHER },
 	{ "avg_deal_size", E, BP_KIND_MONEY_PER, B_WON_REVENUE, B_WON_DEALS, 0, HIGHER },
 	{ "avg_sales_cycle_days", E, BP_KIND_DAYS, B_CYCLE_SECONDS, B_CYCLE_CONTACTS, 0, LOWER },
 	{ "new_mrr", E, BP_KIND_SPECIAL, B_WON_REVENUE, B_NONE, 0, HIGHER },
 	{ "arpa", E, BP_KIND_SPECIAL, B_WON_REVENUE, B_WON_DEALS, 0, HIGHER },
-	{ "cac_payback_months", E, BP_KIND_SPECIAL, B_COST, B_NEW_CUSTOMERS, COST, LOWER },
-	{ "sessions", E, BP_KIND_COUNT, B_SESSIONS, B_NONE, 0, HIGHER },
-	{ "new_users", E, BP_KIND_COUNT, B_NEW_USERS, B_NONE, BP_HAS_NEW_USERS, HIGHER },
-	{ "engaged_sessions", E, BP_KIND_COUNT, B_ENGAGED_SESSIONS, B_NONE, BP_HAS_ENGAGED, HIGHER },
-	{ "bounce_rate", E, BP_KIND_SPECIAL, B_ENGAGED_SESSIONS, B_BOUNCE_SESSIONS, BP_HAS_ENGAGED, LOWER },
+	{ "cac_payback_months", E, BP_KIND_SPECIAL, B_COST, B_NEW_CUSTOMERS, COST | SPENT, LOWER },
+	{ "sessions", E, BP_KIND_COUNT, B_SESSIONS, B_NONE, BP_HAS_TRAFFIC | VISITS, HIGHER },
+	{ "new_users", E, BP_KIND_COUNT, B_NEW_USERS, B_NONE, BP_HAS_NEW_USERS | VISITS, HIGHER },
+	{ "engaged_sessions", E, BP_KIND_COUNT, B_ENGAGED_SESSIONS, B_NONE, BP_HAS_ENGAGED | VISITS, HIGHER },
+	{ "bounce_rate", E, BP_KIND_SPECIAL, B_ENGAGED_SESSIONS, B_BOUNCE_SESSIONS, BP_HAS_ENGAGED | VISITS, LOWER },
 	{ "pipeline_created", E, BP_KIND_MONEY, B_PIPELINE_CREATED, B_NONE, 0, HIGHER },
 	{ "lost_deals", E, BP_KIND_COUNT, B_LOST_DEALS, B_NONE, 0, LOWER },
 	{ "win_rate", E, BP_KIND_RATIO, B_WON_DEALS, B_DECIDED_DEALS, 0, HIGHER },
 	{ "open_pipeline", E, BP_KIND_MONEY, B_OPEN_PIPELINE, B_NONE, BP_STOCK, HIGHER },
-	{ "roas", E, BP_KIND_RATIO, B_WON_REVENUE, B_SPEND, 0, HIGHER },
+	{ "roas", E, BP_KIND_RATIO, B_WON_REVENUE, B_SPEND, SPENT, HIGHER },
 };
 #define N_METRICS (sizeof(table) / sizeof(table[0]))
 

@@ -324,17 +324,23 @@ static void scope_cell(const row_ctx *x, const bp_funnel *f, cost_scope sc,
 		*x->overflow = 1;
 }
 
-/* What a scope's sources have, and whether it can carry a cost. */
+/* What a scope's sources have over the months [from, to], and whether
+ * it can carry a cost: a month a source's export leaves out, wholly or
+ * in part, takes the figures made from that kind of source off every
+ * row and span that holds it. */
 static unsigned scope_has(const bp_config *cfg, const bp_funnel *f,
-			  cost_scope sc)
+			  cost_scope sc, int from, int to)
 {
 	unsigned has = carries_cost(cfg, f, sc) ? BP_NEEDS_COST : 0;
+	unsigned covers = BP_COVERS;
 	int ch;
 
 	for (ch = 0; ch < f->n_channels; ch++)
-		if (in_scope(cfg, sc, ch))
+		if (in_scope(cfg, sc, ch)) {
 			has |= f->has[ch];
-	return has;
+			covers &= bp_funnel_covered(f, ch, from, to);
+		}
+	return has | covers;
 }
 
 /* The economics rows of month index i: every channel and `all` into
@@ -353,7 +359,7 @@ static void month_rows(xmlNodePtr chans, xmlNodePtr groups, row_ctx *x,
 		cost_scope sc = { ch < f->n_channels ? ch : -1, NULL };
 
 		scope_cell(x, f, sc, i, i, &c);
-		x->has = scope_has(cfg, f, sc);
+		x->has = scope_has(cfg, f, sc, i, i);
 		econ_row(chans, x, "month", month, "channel",
 			 ch < f->n_channels ? cfg->channels[ch].id : "all", &c);
 	}
@@ -363,7 +369,7 @@ static void month_rows(xmlNodePtr chans, xmlNodePtr groups, row_ctx *x,
 		if (group_seen(cfg, g, sc.group))
 			continue;
 		scope_cell(x, f, sc, i, i, &c);
-		x->has = scope_has(cfg, f, sc);
+		x->has = scope_has(cfg, f, sc, i, i);
 		econ_row(groups, x, "month", month, "group", sc.group, &c);
 	}
 }
@@ -437,7 +443,7 @@ static xmlNodePtr span_row(row_ctx *x, const bp_funnel *f, const bp_metric *m,
 		bp_month_cell c;
 
 		scope_cell(x, f, sc, from, to, &c);
-		x->has = scope_has(x->cfg, f, sc);
+		x->has = scope_has(x->cfg, f, sc, from, to);
 		econ_row(holder, x, "span", "", "channel", "", &c);
 	} else {
 		bp_cohort_cell sum = { 0 }, *c;
@@ -600,7 +606,7 @@ static void span_rows(xmlNodePtr parent, row_ctx *x, const bp_funnel *f,
 		cost_scope sc = { ch < f->n_channels ? ch : -1, NULL };
 
 		scope_cell(x, f, sc, p + sp->from, p + sp->to, &c);
-		x->has = scope_has(cfg, f, sc);
+		x->has = scope_has(cfg, f, sc, p + sp->from, p + sp->to);
 		econ_row(parent, x, "span", sp->id, "channel",
 			 ch < f->n_channels ? cfg->channels[ch].id : "all", &c);
 	}
@@ -610,7 +616,7 @@ static void span_rows(xmlNodePtr parent, row_ctx *x, const bp_funnel *f,
 		if (group_seen(cfg, g, sc.group))
 			continue;
 		scope_cell(x, f, sc, p + sp->from, p + sp->to, &c);
-		x->has = scope_has(cfg, f, sc);
+		x->has = scope_has(cfg, f, sc, p + sp->from, p + sp->to);
 		econ_row(parent, x, "span", sp->id, "group", sc.group, &c);
 	}
 }
@@ -949,8 +955,11 @@ static void add_campaigns(xmlNodePtr root, const bp_config *cfg,
 		set_int(c, "mqls", k->mqls);
 		set_int(c, "customers", k->customers);
 		/* No spend in the period (a paused campaign whose leads come
-		 * late) gives no CPL: leads that cost nothing would mislead. */
-		if (k->has_spend) {
+		 * late) gives no CPL: leads that cost nothing would mislead;
+		 * nor does an export that leaves part of the period out. */
+		if (k->has_spend &&
+		    (bp_funnel_covered(f, k->channel, f->n_months - 1,
+				       f->n_months - 1) & BP_COVERS_SPEND)) {
 			set_money(c, "spend", k->spend);
 			if (k->spend > 0)
 				set_money_div(c, "cpl", k->spend, k->leads);

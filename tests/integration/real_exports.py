@@ -279,7 +279,7 @@ def google_ads():
 
 # ---- empty periods ----
 
-def empty_period(case, file, preset, period):
+def empty_period(case, file, preset, period, want_spend="0.00", covers=None):
     cfg, period = config("spend", file, preset, period, 3, "USD",
                          'channel="paid_social"')
     r = run(cfg, period, "run")
@@ -293,7 +293,11 @@ def empty_period(case, file, preset, period):
         fail(case, "data quality does not record the empty export")
     spend = {row["spend"] for row in csv_rows(snap, "channels.csv")
              if row["channel"] == "paid_social"}
-    compare(case, spend, {"0.00"}, "paid_social spend")
+    compare(case, spend, {want_spend}, "paid_social spend")
+    # An export that says which days it covers leaves the months it has
+    # no day of without spend (absent, not 0), and says so.
+    if covers and f"the export covers '{covers}' and has no day of" not in metrics:
+        fail(case, f"no partial-range warning naming '{covers}'")
     print(f"ok   {case}: zero rows, a warning, a data quality line")
 
 
@@ -337,13 +341,16 @@ def main():
     hubspot_no_source_column()
     hubspot_deals_without_associations()
     google_ads()
-    # Empty exports carry no dates: any period the contacts cover will do.
+    # Meta's empty export carries no dates: any period the contacts cover
+    # will do.  LinkedIn's preamble says it covers 2019-08-18 to
+    # 2019-09-16: the contacts' months, years later, are not covered.
     empty_period("meta (\"No data available.\")",
                  "meta-DanielTheC-Daniel-Conlan-Campaigns-1-Sep-202430-Sep-2024.csv",
                  "meta", "2026-10")
     empty_period("linkedin (preamble only)",
                  "linkedin-robby0825-creative_performance_report.csv",
-                 "linkedin", "2026-10")
+                 "linkedin", "2026-10", want_spend="",
+                 covers="2019-08-18 - 2019-09-16")
     ga4()
     # Every export file has a case above: a new file in the folder must
     # get one.

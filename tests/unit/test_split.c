@@ -136,6 +136,9 @@ static void same_quality(const char *what, const bp_quality *a, const bp_quality
 	SAME(notes_rows); SAME(stage_mismatch_rows); SAME(empty_export);
 	SAME(negative_cost); SAME(sanitized_values); SAME(truncated_values);
 	SAME(unlisted_values); SAME(narrow_rows); SAME(narrow_line);
+	SAME(wide_rows); SAME(wide_line); SAME(bad_date_line); SAME(bad_date_col);
+	SAME(bad_date_field);
+	assert_string_equal(a->bad_date ? a->bad_date : "", b->bad_date ? b->bad_date : "");
 	SAME(bytes); SAME(n_unmatched); SAME(n_warnings);
 	for (s = 0; s < BP_NSTAGES; s++)
 		SAME(stage_mismatch[s]);
