@@ -28,6 +28,15 @@
  * writable by others is refused (fs.h: bp_fs_check_private), and
  * --offline never reads a download through a link.
  *
+ * A body that ends where the server closes the connection (no
+ * Content-Length, not chunked) looks complete to HTTP even when it was
+ * cut short, so a download is the last good one only once a run has read
+ * it whole: until then the one it replaced is kept beside it
+ * ("<cache>/.<id>.good", a second link to it) and bp_fetch_settle keeps
+ * or puts back one of the two.  A cut that the framing shows (a chunked
+ * body without its last chunk, fewer bytes than Content-Length) fails the
+ * transfer, with "cut short" in the error, and replaces nothing.
+ *
  * Timeouts: 30 s to connect, the source's timeout-s for the whole
  * transfer, and a transfer that moves no data for 120 s is abandoned.
  * Retries (the source's `retries`, after the first attempt) on connect
@@ -79,8 +88,9 @@ typedef struct bp_fetch_check {
  *                 file permissions, a missing environment variable (named,
  *                 never its value); all checked before any download
  *   BP_EUNAVAIL   connection refused, TLS failure (curl's reason), HTTP
- *                 4xx, or 5xx/429/timeouts after the retries; the message
- *                 names the source and its URL without credentials
+ *                 4xx, or 5xx/429/timeouts/a body cut short after the
+ *                 retries; the message names the source and its URL
+ *                 without credentials
  *   BP_EDATA      body empty, an HTML page, or larger than max_bytes
  *   BP_ENOINPUT   a file:// source that cannot be read
  *   BP_ECANTCREAT the cache cannot be created or written
@@ -93,6 +103,16 @@ typedef struct bp_fetch_check {
  * staging file is left behind. */
 int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
 		 const bp_conn_window *w, bp_err *err);
+
+/* After a run read the download of `src` in `cache` (bp_fetch_path): with
+ * `read_ok`, that download is now the last good one, and the earlier one
+ * kept beside it is removed; without, the earlier one kept, if any, is put
+ * back in its place, and the end of err->msg says so, and from when, or
+ * why it could not be (err may be NULL).  Nothing for a source read in
+ * place or pulled by a connector.  Cannot fail: a kept copy that cannot be
+ * removed is only logged. */
+void bp_fetch_settle(const char *cache, const bp_source *src, int read_ok,
+		     bp_err *err);
 
 /* bp_fetch_all, with `check` (NULL: none) deciding on each complete
  * download of a URL source; its error is returned, with a note that the

@@ -7,7 +7,8 @@
  * mistake is reported before any network traffic), then drive one easy
  * handle per source in one multi handle.  A source that fails with a transient error is taken out of the
  * multi handle and put back after its backoff delay; the first permanent
- * failure stops every transfer.
+ * failure stops every transfer.  The download a new one replaces is kept
+ * beside it until a run has read the new one whole (bp_fetch_settle).
  */
 #include "fetch.h"
 
@@ -474,6 +475,54 @@ static int gave_up(const job *j, const char *why, bp_err *err)
 			  "%s: %s", j->src->id, j->url, why);
 }
 
+/* Appended to the error of a body that is refused: the cache still holds
+ * the last good download, and says since when, so nobody mistakes this
+ * month's failure for this month's data. */
+static void kept_note(const job *j, bp_err *err)
+{
+	size_t len = strlen(err->msg);
+	struct stat st;
+	char when[32] = "";
+	struct tm tm;
+
+	if (lstat(j->final_path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err->msg + len, sizeof(err->msg) - len, "; nothing was "
+			 "written to the cache");
+		return;
+	}
+	if (gmtime_r(&st.st_mtime, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	snprintf(err->msg + len, sizeof(err->msg) - len, "; the last good "
+		 "download (%s) is kept in the cache and was not replaced (run "
+		 "--offline reads it)", when);
+}
+
+/* Whether a transfer ended inside the body: the framing (a chunked body
+ * without its last chunk, fewer bytes than Content-Length) says more was
+ * to come.  A body that ends where the server closes the connection has
+ * no framing to say so: that cut is caught when the run reads the file
+ * (bp_fetch_settle). */
+static int cut_short(const job *j, CURLcode rc)
+{
+	return rc == CURLE_PARTIAL_FILE ||
+	       (rc == CURLE_RECV_ERROR && j->bytes > 0);
+}
+
+static int cut_error(const job *j, const char *why, bp_err *err)
+{
+	char tries[32] = "";
+
+	if (j->attempt > 1)
+		snprintf(tries, sizeof(tries), " (after %d attempts)",
+			 j->attempt);
+	bp_err_set(err, BP_EUNAVAIL, "cannot download source '%s' from %s: the "
+		   "download was cut short: the connection ended after %lld "
+		   "bytes, before the end of the export (%s)%s", j->src->id,
+		   j->url, j->bytes, why, tries);
+	kept_note(j, err);
+	return -1;
+}
+
 /* A transfer that ended in a curl error.  Returns 1 when retried, else -1
  * with `err` set. */
 static int failed_transfer(run *r, job *j, CURLcode rc, bp_err *err)
@@ -491,6 +540,8 @@ static int failed_transfer(run *r, job *j, CURLcode rc, bp_err *err)
 		schedule_retry(r, j, why);
 		return 1;
 	}
+	if (cut_short(j, rc))
+		return cut_error(j, why, err);
 	if (rc == CURLE_FILE_COULDNT_READ_FILE)
 		return bp_err_set(err, BP_ENOINPUT, "cannot read source '%s' "
 				  "(%s): %s", j->src->id, j->url, why);
@@ -515,28 +566,6 @@ static int failed_status(run *r, job *j, long code, bp_err *err)
 	return gave_up(j, why, err);
 }
 
-/* Appended to the error of a body that is refused: the cache still holds
- * the last good download, and says since when, so nobody mistakes this
- * month's failure for this month's data. */
-static void kept_note(const job *j, bp_err *err)
-{
-	size_t len = strlen(err->msg);
-	struct stat st;
-	char when[32] = "";
-	struct tm tm;
-
-	if (lstat(j->final_path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err->msg + len, sizeof(err->msg) - len, "; nothing was "
-			 "written to the cache");
-		return;
-	}
-	if (gmtime_r(&st.st_mtime, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-	snprintf(err->msg + len, sizeof(err->msg) - len, "; the last good "
-		 "download (%s) is kept in the cache and was not replaced (run "
-		 "--offline reads it)", when);
-}
-
 /* What makes a complete body not the export: empty, an HTML page, or
  * (with a check) a header row that does not read as the source's. */
 static int refuse_body(run *r, job *j, bp_err *err)
@@ -554,6 +583,34 @@ static int refuse_body(run *r, job *j, bp_err *err)
 	return 0;
 }
 
+/* Where the last good download of `src` waits, under a name of its own
+ * (".ID.good", never a staging name), while the newer one beside it has
+ * not been read whole by a run yet.  Caller frees. */
+static char *good_path(const char *cache, const bp_source *src)
+{
+	return bp_xasprintf("%s/.%s.good", cache, src->id);
+}
+
+/* Before a download replaces the cache's: the one it replaces is kept
+ * beside it (a second name, so the cache's is never missing), unless one
+ * is kept already, in which case the one replaced was never read whole and
+ * the kept one stays the last good. */
+static int keep_previous(const run *r, const job *j, bp_err *err)
+{
+	char *good = good_path(r->cache, j->src);
+	struct stat st;
+	int rc = 0;
+
+	if (lstat(good, &st) < 0 && errno == ENOENT &&
+	    lstat(j->final_path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    link(j->final_path, good) < 0)
+		rc = bp_err_set(err, BP_ECANTCREAT, "cannot keep the last good "
+				"download of source '%s' as '%s': %s",
+				j->src->id, good, strerror(errno));
+	free(good);
+	return rc;
+}
+
 /* The body arrived: check it, then move it into place. */
 static int keep_body(run *r, job *j, bp_err *err)
 {
@@ -564,7 +621,7 @@ static int keep_body(run *r, job *j, bp_err *err)
 		return -1;
 	}
 	curl_multi_remove_handle(r->multi, j->easy);
-	if (bp_fs_commit(&j->staged, err) < 0)
+	if (keep_previous(r, j, err) < 0 || bp_fs_commit(&j->staged, err) < 0)
 		return -1;
 	j->state = JOB_DONE;
 	bp_log_info("fetched '%s': %lld bytes in %.1f s", j->src->id, j->bytes,
@@ -718,6 +775,58 @@ static int pull_all(const bp_config *cfg, const char *cache,
 		    bp_conn_fetch(cfg, &cfg->sources[i], cache, w, err) < 0)
 			return -1;
 	return 0;
+}
+
+/* Puts the kept download `good` (lstat'ed as `st`) back at `path`, and
+ * says so, or why not, at the end of err->msg (err may be NULL). */
+static void put_back(const char *good, const struct stat *st,
+		     const char *path, bp_err *err)
+{
+	char note[600], when[32] = "";
+	struct tm tm;
+	size_t len;
+
+	/* Never through a link: whoever planted it chose what is read. */
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(note, sizeof(note), "; the last good download ('%s') "
+			 "is not a regular file and was not put back", good);
+	} else if (rename(good, path) < 0) {
+		snprintf(note, sizeof(note), "; the last good download ('%s') "
+			 "could not be put back: %s", good, strerror(errno));
+	} else {
+		if (gmtime_r(&st->st_mtime, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		snprintf(note, sizeof(note), "; the last good download (%s) was "
+			 "put back in the cache in place of this one (run "
+			 "--offline reads it)", when);
+	}
+	if (err) {
+		len = strlen(err->msg);
+		snprintf(err->msg + len, sizeof(err->msg) - len, "%s", note);
+	}
+}
+
+void bp_fetch_settle(const char *cache, const bp_source *src, int read_ok,
+		     bp_err *err)
+{
+	char *good, *path;
+	struct stat st;
+
+	if (src->connector || is_local(src))
+		return;
+	good = good_path(cache, src);
+	path = bp_fetch_path(cache, src);
+	/* Nothing kept: the cache's download is the last good one. */
+	if (lstat(good, &st) == 0) {
+		if (!read_ok)
+			put_back(good, &st, path, err);
+		else if (unlink(good) < 0)
+			bp_log_warn("cannot remove '%s', the download of source "
+				    "'%s' before this one: %s", good, src->id,
+				    strerror(errno));
+	}
+	free(path);
+	free(good);
 }
 
 int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,

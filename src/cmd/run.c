@@ -157,6 +157,10 @@ static int read_sources(run_state *s, bp_err *err)
 			bp_log_info("reading source '%s' (%s)", src->id, name);
 			rc = bp_ingest_source(s->ingest, src, s->read[i], name,
 					      &s->quality[i], err);
+			/* Read whole or not, the download is now known to be
+			 * the last good one, or not (fetch.h). */
+			if (!s->from_snapshot)
+				bp_fetch_settle(s->cache, src, rc == 0, err);
 			if (rc < 0)
 				return -1;
 			bp_cli_print_warnings(&s->quality[i], name);

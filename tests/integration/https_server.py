@@ -22,6 +22,11 @@ Scripted behaviours, chosen by path prefix (FILE is a file under --root):
     /htmlbody/FILE          200 text/csv whose body is an HTML page (BOM, blanks first)
     /empty/FILE             200 with an empty body
     /nolength/FILE          the file without Content-Length (connection closed at the end)
+    /cutclose/FILE          the first half of the file without Content-Length, then
+                            the connection closed cleanly (TLS close_notify): a cut
+                            HTTP cannot tell from the end of the body
+    /cutchunked/FILE        the first half of the file, chunked, then the connection
+                            closed cleanly without the last (zero-size) chunk
     /slow/SECONDS/FILE      waits SECONDS before answering
     /redirect/FILE          302 to /FILE
     /redirect-http/PORT/FILE  302 to http://127.0.0.1:PORT/FILE (a downgrade)
@@ -91,6 +96,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def send_cut(self, rel, chunked):
+        """The first half of file `rel`, then a clean close: TLS
+        close_notify, so only the HTTP framing can tell the body was cut."""
+        data = self.read_file(rel)
+        if data is None:
+            self.send_body(404, b"not found\n")
+            return
+        half = data[:len(data) // 2]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv; charset=utf-8")
+        self.send_header("Connection", "close")
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        if chunked:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(half), half))
+        else:
+            self.wfile.write(half)
+        self.wfile.flush()
+        self.close_connection = True
+        if hasattr(self.connection, "unwrap"):
+            try:
+                self.connection.unwrap()
+            except (OSError, ValueError):
+                pass
+
     def read_file(self, rel):
         root = os.path.realpath(self.server.root)
         full = os.path.realpath(os.path.join(root, rel))
@@ -148,6 +179,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_body(200, b"", "text/csv")
         elif kind == "nolength":
             self.send_file(rest, length=False)
+        elif kind in ("cutclose", "cutchunked"):
+            self.send_cut(rest, kind == "cutchunked")
         elif kind == "slow" and len(parts) >= 3:
             time.sleep(float(parts[1]))
             self.send_file("/".join(parts[2:]))

@@ -1069,6 +1069,161 @@ static void test_fetch_offline_refuses_link_in_cache(void **state)
 	assert_non_null(strstr(err.msg, "is a symbolic link"));
 }
 
+/* ---- downloads cut short ------------------------------------------------- */
+
+/* A cache folder holding `bytes` as the earlier download of "crm"; its
+ * path in `cache`, the file's in `out`. */
+static void earlier_download(const char *name, const char *bytes, char *cache,
+			     size_t cache_size, char *out, size_t out_size)
+{
+	cache_path(cache, cache_size, name);
+	assert_int_equal(mkdir(cache, 0700), 0);
+	cache_file(out, out_size, cache, "crm");
+	tl_write_file_mode(out, bytes, 0600);
+}
+
+static void assert_file_is(const char *path, const char *want)
+{
+	char *got = tl_read_file(path, NULL);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Chunked without its last chunk: curl tells, every attempt fails, the
+ * error says it was cut short, and the earlier download stays alone. */
+static void test_fetch_chunked_body_cut_short_keeps_earlier(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256];
+
+	(void)state;
+	earlier_download("cut-chunked", "earlier,download\n", cache,
+			 sizeof(cache), out, sizeof(out));
+	https_url(url, sizeof(url), "cutchunked/contacts.csv");
+	src_init(&src, "crm", url);
+	src.retries = 1;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_non_null(strstr(err.msg, "cannot download source 'crm' from "));
+	assert_non_null(strstr(err.msg, "/cutchunked/contacts.csv: the download "
+				"was cut short: the connection ended after 20 "
+				"bytes, before the end of the export ("));
+	assert_non_null(strstr(err.msg, "(after 2 attempts); the last good "
+				"download ("));
+	assert_non_null(strstr(err.msg, "is kept in the cache and was not replaced"));
+	assert_int_equal(requests_for("/cutchunked/contacts.csv"), 2);
+	assert_file_is(out, "earlier,download\n");
+	assert_int_equal(tl_count_entries(cache), 1);
+}
+
+/* Ended by a close, no Content-Length: HTTP takes half a file for whole,
+ * so it replaces the cache's with the earlier one kept beside it, which a
+ * failed read puts back, saying so. */
+static void test_fetch_close_ended_body_put_back_when_unread(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256], good[256];
+
+	(void)state;
+	earlier_download("cut-close", "earlier,download\n", cache, sizeof(cache),
+			 out, sizeof(out));
+	cache_file(good, sizeof(good), cache, ".crm.good");
+	https_url(url, sizeof(url), "cutclose/contacts.csv");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	assert_file_is(out, "id,email\n1,a@example");
+	assert_file_is(good, "earlier,download\n");
+
+	bp_err_set(&err, BP_EDATA, "unterminated quote");
+	bp_fetch_settle(cache, &src, 0, &err);
+	assert_int_equal(err.code, BP_EDATA);
+	assert_non_null(strstr(err.msg, "unterminated quote; the last good "
+				"download ("));
+	assert_non_null(strstr(err.msg, " UTC) was put back in the cache in place "
+				"of this one (run --offline reads it)"));
+	assert_file_is(out, "earlier,download\n");
+	assert_false(tl_exists(good));
+	assert_int_equal(tl_count_entries(cache), 1);
+}
+
+/* Read whole, the new download is the last good one: nothing is kept. */
+static void test_fetch_settle_after_whole_read_drops_earlier(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256], good[256];
+
+	(void)state;
+	earlier_download("settle-ok", "earlier,download\n", cache, sizeof(cache),
+			 out, sizeof(out));
+	cache_file(good, sizeof(good), cache, ".crm.good");
+	https_url(url, sizeof(url), "contacts.csv");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	assert_true(tl_exists(good));
+	bp_err_clear(&err);
+	bp_fetch_settle(cache, &src, 1, &err);
+	assert_int_equal(err.code, 0);
+	assert_false(tl_exists(good));
+	assert_file_is(out, CONTACTS);
+	/* Nothing kept, nothing to put back: the message is left alone. */
+	bp_err_set(&err, BP_EDATA, "bad row");
+	bp_fetch_settle(cache, &src, 0, &err);
+	assert_string_equal(err.msg, "bad row");
+	assert_file_is(out, CONTACTS);
+}
+
+/* Two downloads that no run read: the one kept is the one before both,
+ * the last that was read whole. */
+static void test_fetch_unread_download_never_becomes_the_kept_one(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256], good[256];
+
+	(void)state;
+	earlier_download("unread-twice", "earlier,download\n", cache,
+			 sizeof(cache), out, sizeof(out));
+	cache_file(good, sizeof(good), cache, ".crm.good");
+	https_url(url, sizeof(url), "cutclose/contacts.csv");
+	src_init(&src, "crm", url);
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	https_url(url, sizeof(url), "contacts.csv");
+	assert_int_equal(fetch_one(&src, cache, &err), 0);
+	assert_file_is(out, CONTACTS);
+	assert_file_is(good, "earlier,download\n");
+	bp_fetch_settle(cache, &src, 0, NULL);
+	assert_file_is(out, "earlier,download\n");
+	assert_false(tl_exists(good));
+}
+
+/* A kept copy that is a link is never read through: left, and said. */
+static void test_fetch_settle_refuses_a_planted_link(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160], out[256], good[256], target[256];
+
+	(void)state;
+	earlier_download("settle-link", "new,download\n", cache, sizeof(cache),
+			 out, sizeof(out));
+	cache_file(good, sizeof(good), cache, ".crm.good");
+	cache_file(target, sizeof(target), cache, "elsewhere");
+	tl_write_file_mode(target, "planted\n", 0600);
+	assert_int_equal(symlink(target, good), 0);
+	https_url(url, sizeof(url), "contacts.csv");
+	src_init(&src, "crm", url);
+	bp_err_set(&err, BP_EDATA, "bad row");
+	bp_fetch_settle(cache, &src, 0, &err);
+	assert_non_null(strstr(err.msg, "bad row; the last good download ('"));
+	assert_non_null(strstr(err.msg, "is not a regular file and was not put back"));
+	assert_file_is(out, "new,download\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1116,6 +1271,11 @@ int main(void)
 		cmocka_unit_test(test_fetch_check_refusal_without_earlier_says_so),
 		cmocka_unit_test(test_fetch_cache_folder_others_can_write_refused),
 		cmocka_unit_test(test_fetch_offline_refuses_link_in_cache),
+		cmocka_unit_test(test_fetch_chunked_body_cut_short_keeps_earlier),
+		cmocka_unit_test(test_fetch_close_ended_body_put_back_when_unread),
+		cmocka_unit_test(test_fetch_settle_after_whole_read_drops_earlier),
+		cmocka_unit_test(test_fetch_unread_download_never_becomes_the_kept_one),
+		cmocka_unit_test(test_fetch_settle_refuses_a_planted_link),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
