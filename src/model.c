@@ -1070,6 +1070,7 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		set_int(s, "no-association", q[i].no_association);
 		set_int(s, "notes-rows", q[i].notes_rows);
 		set_int(s, "narrow-rows", q[i].narrow_rows);
+		set_int(s, "wide-rows", q[i].wide_rows);
 		if (src->kind == BP_SRC_SPEND)
 			set_int(s, "negative-spend", q[i].negative_cost);
 		set_int(s, "stage-mismatch", q[i].stage_mismatch_rows);

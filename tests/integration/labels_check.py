@@ -48,6 +48,13 @@ def main():
                 problems.append(f"{name}: {k!r} uses {b}, English {a}")
             if not t[k].strip():
                 problems.append(f"{name}: {k!r} is empty")
+    # Every warning code the sources give has its words (warning.<code>).
+    src = os.path.join(d, os.pardir, "src")
+    for c in sorted(glob.glob(os.path.join(src, "*.c"))):
+        for code in re.findall(r'\bwarn\((?:r->)?q, "([a-z0-9-]+)"',
+                               open(c, encoding="utf-8").read()):
+            if f"warning.{code}" not in en:
+                problems.append(f"en.xml: no 'warning.{code}' for the code {os.path.basename(c)} warns with")
     used = set()
     for tpl in glob.glob(os.path.join(d, "*.html")) + glob.glob(os.path.join(d, "*.xml")):
         text = open(tpl, encoding="utf-8").read()

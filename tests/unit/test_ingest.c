@@ -1250,6 +1250,242 @@ static void test_ingest_spend_total_rows_by_shape(void **state)
 	assert_null(bp_quality_warning(&x->q[3], "totals-differ"));
 }
 
+/* ---- what an export covers, and what it says about itself ---- */
+
+/* Whether the text of warning `code` of q holds `part`. */
+static int warned(const bp_quality *q, const char *code, const char *part)
+{
+	const bp_warning *w = bp_quality_warning(q, code);
+
+	return w && strstr(w->text, part) != NULL;
+}
+
+static void test_ingest_range_month_without_a_day_has_no_spend(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign performance\n"
+		"\"October 1, 2026 - October 31, 2026\"\n"
+		"Day,Campaign,Clicks,Impr.,Currency code,Cost\n"
+		"2026-10-01,Brand,10,100,USD,1.20\n"), 0);
+	/* September: not a day of it, so its spend is not known to be 0. */
+	assert_false(bp_funnel_covered(x->f, PAID, 0, 0) & BP_COVERS_SPEND);
+	assert_true(bp_funnel_covered(x->f, PAID, 1, 1) & BP_COVERS_SPEND);
+	assert_false(bp_funnel_covered(x->f, PAID, 0, 1) & BP_COVERS_SPEND);
+	/* Another channel's spend, and the traffic, are not this export's. */
+	assert_true(bp_funnel_covered(x->f, ORGANIC, 0, 0) & BP_COVERS_SPEND);
+	assert_true(bp_funnel_covered(x->f, PAID, 0, 0) & BP_COVERS_TRAFFIC);
+	assert_true(warned(&x->q[3], "partial-range",
+			   "covers 'October 1, 2026 - October 31, 2026' and has no "
+			   "day of 2026-09:"));
+	assert_false(warned(&x->q[3], "partial-range", "2026-10"));
+}
+
+static void test_ingest_range_part_of_a_month_kept_and_named(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign performance\n"
+		"\"September 15, 2026 - October 31, 2026\"\n"
+		"Day,Campaign,Clicks,Impr.,Currency code,Cost\n"
+		"2026-09-15,Brand,10,100,USD,1.20\n"), 0);
+	assert_true(bp_funnel_covered(x->f, PAID, 0, 1) & BP_COVERS_SPEND);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 9), PAID)->spend,
+			 12 * BP_MONEY_SCALE / 10);
+	assert_true(warned(&x->q[3], "partial-range", "only some days of 2026-09:"));
+}
+
+static void test_ingest_range_whole_window_says_nothing(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign performance\n"
+		"\"September 1, 2026 - October 31, 2026\"\n"
+		"Day,Campaign,Clicks,Impr.,Currency code,Cost\n"
+		"2026-09-15,Brand,10,100,USD,1.20\n"), 0);
+	assert_true(bp_funnel_covered(x->f, PAID, 0, 1) & BP_COVERS_SPEND);
+	assert_null(bp_quality_warning(&x->q[3], "partial-range"));
+}
+
+/* The last day counts up to the day before as_of, in the month as_of is
+ * in: an export made in the morning ends with yesterday.  A past month
+ * needs its last day. */
+static void test_ingest_range_to_yesterday_covers_the_month_of_as_of(void **state)
+{
+	fx *x = *state;
+	bp_funnel *f = bp_funnel_new(x->tz, bp_month_start(x->tz, M(2026, 10)) +
+				     20 * 86400 + 6 * 3600, M(2026, 10), 2, NCH);
+	unsigned char part[2];
+
+	/* as_of 2026-10-21 06:00: the export ends 2026-10-20. */
+	assert_int_equal(bp_funnel_cover(f, PAID, BP_COVERS_SPEND,
+					 bp_month_start(x->tz, M(2026, 9)),
+					 bp_month_start(x->tz, M(2026, 10)) + 20 * 86400 - 1,
+					 part), 0);
+	assert_int_equal(part[1], BP_COVERED);
+	/* Ending 2026-10-19 leaves a day out. */
+	assert_int_equal(bp_funnel_cover(f, PAID, BP_COVERS_SPEND,
+					 bp_month_start(x->tz, M(2026, 9)),
+					 bp_month_start(x->tz, M(2026, 10)) + 19 * 86400 - 1,
+					 part), 1);
+	assert_int_equal(part[1], BP_COVERED_PART);
+	bp_funnel_free(f);
+	/* The fixture's as_of is October's last instant: the 30th is short. */
+	assert_int_equal(bp_funnel_cover(x->f, PAID, BP_COVERS_SPEND,
+					 bp_month_start(x->tz, M(2026, 9)),
+					 bp_month_end(x->tz, M(2026, 10)) - 86400, part), 1);
+	assert_int_equal(part[0], BP_COVERED);
+	assert_int_equal(part[1], BP_COVERED_PART);
+}
+
+static void test_ingest_linkedin_report_bounds_are_its_range(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 4, "Campaign Performance Report\n"
+		"Report Start: 10/01/2026\nReport End: 10/31/2026\n"
+		"Start Date (in UTC),Campaign Name,Impressions,Clicks,Total Spent\n"
+		"10/02/2026,ABM,100,1,5.00\n"), 0);
+	assert_false(bp_funnel_covered(x->f, PAID, 0, 0) & BP_COVERS_SPEND);
+	assert_true(bp_funnel_covered(x->f, PAID, 1, 1) & BP_COVERS_SPEND);
+	assert_true(warned(&x->q[4], "partial-range",
+			   "covers '2026-10-01 - 2026-10-31' and has no day of 2026-09"));
+}
+
+static void test_ingest_linkedin_bounds_with_time_of_day(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 4, "Ad Performance Report (in UTC)\n"
+		"\"Report Start: September 18, 2026, 12:00 AM\"\n"
+		"\"Report End: October 31, 2026, 11:59 PM\"\n"
+		"\"Date Generated: November 1, 2026, 5:55 AM\"\n\n"), 0);
+	assert_true(warned(&x->q[4], "partial-range",
+			   "'2026-09-18 - 2026-10-31', only some days of 2026-09"));
+}
+
+static void test_ingest_ga4_range_takes_traffic_off_every_channel(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 5, "# Start date: 20261001\n# End date: 20261031\n\n"
+		"Date,Session default channel group,Sessions\n"
+		"20261001,Paid Search,7\n"), 0);
+	assert_false(bp_funnel_covered(x->f, PAID, 0, 0) & BP_COVERS_TRAFFIC);
+	assert_false(bp_funnel_covered(x->f, ORGANIC, 0, 0) & BP_COVERS_TRAFFIC);
+	assert_true(bp_funnel_covered(x->f, ORGANIC, 0, 0) & BP_COVERS_SPEND);
+	assert_true(bp_funnel_covered(x->f, OTHER, 1, 1) & BP_COVERS_TRAFFIC);
+	assert_true(warned(&x->q[5], "partial-range", "sessions, new users"));
+}
+
+static void test_ingest_bad_optional_dates_warned_with_the_first(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 0, CONTACT_HEADER
+		"1,2026-10-01 10:00,Paid search,2026-10-02 10:00,,\n"
+		"2,2026-10-01 10:00,Paid search,n/a,,\n"
+		"3,2026-10-01 10:00,Paid search,31/10/2026,,\n"), 0);
+	assert_int_equal(x->q[0].bad_dates, 2);
+	assert_true(warned(&x->q[0], "bad-dates",
+			   "2 dates could not be read and count as no date (the "
+			   "first, 'n/a', on line 3, column 32, 'Became a Lead Date')"));
+}
+
+static void test_ingest_rows_wider_than_the_header_warned(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 2, "Reporting starts,Campaign name,Amount spent (USD),"
+		"Impressions\n"
+		"2026-10-01,Brand,5.00,100\n"
+		"2026-10-02,Brand,10,277,2153\n"), 0);
+	assert_int_equal(x->q[2].wide_rows, 1);
+	assert_int_equal(x->q[2].wide_line, 3);
+	assert_true(warned(&x->q[2], "wide-rows", "(the first on line 3)"));
+}
+
+static void test_ingest_header_only_export_warned(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 1, "Record ID,Deal Stage,Close Date,Amount\n"), 0);
+	assert_non_null(bp_quality_warning(&x->q[1], "no-rows"));
+	assert_int_equal(feed(x, 3, "Campaign performance\n"
+		"\"October 1, 2026 - October 31, 2026\"\n"
+		"Day,Campaign,Clicks,Impr.,Currency code,Cost\n"), 0);
+	assert_non_null(bp_quality_warning(&x->q[3], "no-rows"));
+}
+
+static void test_ingest_many_duplicates_and_unknown_contacts_warned(void **state)
+{
+	fx *x = *state;
+	char text[8192];
+	size_t o;
+	int i;
+
+	o = (size_t)snprintf(text, sizeof(text), "%s", CONTACT_HEADER);
+	for (i = 0; i < 30; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "%d,2026-10-01 10:00,Paid search,,,\n",
+				      i < 25 ? 1 : 2 + i);
+	assert_int_equal(feed(x, 0, text), 0);
+	assert_int_equal(x->q[0].duplicates, 24);
+	assert_true(warned(&x->q[0], "many-duplicates", "24 of its 30 rows (80%)"));
+	o = (size_t)snprintf(text, sizeof(text), "Record ID,Deal Stage,Close Date,"
+			     "Amount,Associated Contact IDs\n");
+	for (i = 0; i < 25; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "D%d,Closed Won,2026-10-05,100,%d\n", i,
+				      i < 5 ? 1 : 900 + i);
+	assert_int_equal(feed(x, 1, text), 0);
+	assert_true(warned(&x->q[1], "unknown-contacts", "20 of its 25 deals (80%)"));
+}
+
+static void test_ingest_few_duplicates_not_warned(void **state)
+{
+	fx *x = *state;
+	char text[8192];
+	size_t o;
+	int i;
+
+	o = (size_t)snprintf(text, sizeof(text), "%s", CONTACT_HEADER);
+	for (i = 0; i < 40; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "%d,2026-10-01 10:00,Paid search,,,\n",
+				      i == 39 ? 1 : i + 1);
+	assert_int_equal(feed(x, 0, text), 0);
+	assert_int_equal(x->q[0].duplicates, 1);
+	assert_null(bp_quality_warning(&x->q[0], "many-duplicates"));
+}
+
+static void test_ingest_meta_row_over_two_months_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 2, "Reporting starts,Reporting ends,Campaign name,"
+		"Amount spent (USD)\n"
+		"2026-10-01,2026-10-31,Brand,5.00\n"
+		"2026-09-15,2026-10-14,Brand,4000.00\n"), -1);
+	assert_int_equal(x->err.line, 3);
+	assert_int_equal(x->err.col, 12);
+	assert_non_null(strstr(x->err.msg, "2026-09-15 to 2026-10-14, more than one month"));
+}
+
+/* With a breakdown by day, each row is its day, whatever the reporting
+ * period around it. */
+static void test_ingest_meta_day_column_wins_over_reporting_starts(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 2, "Reporting starts,Reporting ends,Day,Campaign name,"
+		"Amount spent (USD)\n"
+		"2026-09-01,2026-10-31,2026-10-03,Brand,5.00\n"
+		"2026-09-01,2026-10-31,2026-09-03,Brand,4.00\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->spend, 5 * BP_MONEY_SCALE);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 9), PAID)->spend, 4 * BP_MONEY_SCALE);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1261,6 +1497,20 @@ int main(void)
 		T(test_ingest_campaigns_from_drill_down_and_spend),
 		T(test_ingest_order_kept_across_lookahead),
 		T(test_ingest_bad_optional_date_counted_as_missing),
+		T(test_ingest_range_month_without_a_day_has_no_spend),
+		T(test_ingest_range_part_of_a_month_kept_and_named),
+		T(test_ingest_range_whole_window_says_nothing),
+		T(test_ingest_range_to_yesterday_covers_the_month_of_as_of),
+		T(test_ingest_linkedin_report_bounds_are_its_range),
+		T(test_ingest_linkedin_bounds_with_time_of_day),
+		T(test_ingest_ga4_range_takes_traffic_off_every_channel),
+		T(test_ingest_bad_optional_dates_warned_with_the_first),
+		T(test_ingest_rows_wider_than_the_header_warned),
+		T(test_ingest_header_only_export_warned),
+		T(test_ingest_many_duplicates_and_unknown_contacts_warned),
+		T(test_ingest_few_duplicates_not_warned),
+		T(test_ingest_meta_row_over_two_months_is_fatal),
+		T(test_ingest_meta_day_column_wins_over_reporting_starts),
 		T(test_ingest_stage_before_create_kept_and_counted),
 		T(test_ingest_bad_create_date_is_fatal_with_place),
 		T(test_ingest_placeholder_date_is_no_date_counted_and_warned),

@@ -360,10 +360,143 @@ static void test_model_write_error_says_why_and_prints_nothing(void **state)
 	free(dir);
 }
 
+/* Rebuilds the fixture's document after the test changed its funnel. */
+static void rebuild(fixture *x)
+{
+	bp_run_info run = { 0, 2026 * 12 + 9, 0, "test" };
+
+	xmlFreeDoc(x->doc);
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &x->err);
+	assert_non_null(x->doc);
+}
+
+/* A spend export that has no day of October: paid's spend is not known,
+ * so nothing made from it exists there, nor on `all`; the CRM's figures
+ * stay, and so does the channel the export does not feed. */
+static void test_model_month_a_spend_export_lacks_has_no_spend(void **state)
+{
+	fixture *x = *state;
+	bp_month oct = 2026 * 12 + 9;
+	static const char *const gone[] = { "spend", "cost", "impressions",
+		"clicks", "ctr", "cpc", "cpl", "cost_per_mql", "cac",
+		"cac_payback_months", "roas" };
+	size_t i;
+
+	assert_int_equal(bp_funnel_cover(x->f, 0, BP_COVERS_SPEND,
+					 bp_month_start(x->tz, oct + 1),
+					 bp_month_end(x->tz, oct + 1), NULL), 1);
+	rebuild(x);
+	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		if (econ(x, "paid", gone[i]))
+			fail_msg("paid has %s", gone[i]);
+		if (econ(x, "all", gone[i]))
+			fail_msg("all has %s", gone[i]);
+	}
+	assert_string_equal(econ(x, "paid", "new_leads"), "40");
+	assert_string_equal(econ(x, "paid", "won_revenue"), "24000.00");
+	assert_string_equal(econ(x, "paid", "sessions"), "1000");
+	assert_string_equal(econ(x, "other", "cpl"), "0.00");
+}
+
+static void test_model_month_a_traffic_export_lacks_has_no_sessions(void **state)
+{
+	fixture *x = *state;
+	bp_month oct = 2026 * 12 + 9;
+
+	bp_funnel_cover(x->f, -1, BP_COVERS_TRAFFIC, bp_month_start(x->tz, oct + 1),
+			bp_month_end(x->tz, oct + 1), NULL);
+	rebuild(x);
+	assert_null(econ(x, "paid", "sessions"));
+	assert_null(econ(x, "other", "new_users"));
+	assert_null(econ(x, "all", "bounce_rate"));
+	assert_string_equal(econ(x, "paid", "spend"), "1000.00");
+}
+
+/* Without a traffic source, sessions are absent, not 0. */
+static void test_model_no_sessions_without_a_traffic_source(void **state)
+{
+	fixture *x = *state;
+
+	x->f->has[0] &= ~(unsigned)BP_HAS_ALL_TRAFFIC;
+	x->f->has[1] &= ~(unsigned)BP_HAS_ALL_TRAFFIC;
+	rebuild(x);
+	assert_null(econ(x, "paid", "sessions"));
+	assert_null(econ(x, "all", "sessions"));
+}
+
+/* The attribute `name` of the comparisons row of `span` and `channel`. */
+static char *span_attr(xmlDocPtr doc, const char *span, const char *channel,
+		       const char *name)
+{
+	static char buf[64];
+	xmlNodePtr s, r;
+
+	for (s = xmlDocGetRootElement(doc)->children; s; s = s->next) {
+		if (strcmp((const char *)s->name, "comparisons") != 0)
+			continue;
+		for (r = s->children; r; r = r->next) {
+			xmlChar *sp = xmlGetProp(r, BAD_CAST "span");
+			xmlChar *ch = xmlGetProp(r, BAD_CAST "channel");
+			xmlChar *v = NULL;
+
+			if (sp && ch && !strcmp((char *)sp, span) &&
+			    !strcmp((char *)ch, channel))
+				v = xmlGetProp(r, BAD_CAST name);
+			xmlFree(sp);
+			xmlFree(ch);
+			if (v) {
+				snprintf(buf, sizeof(buf), "%s", (char *)v);
+				xmlFree(v);
+				return buf;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* A span that holds a month the export has no day of has no spend: the
+ * quarter and the trailing twelve months, not the month or the one
+ * before. */
+static void test_model_span_over_an_uncovered_month_has_no_spend(void **state)
+{
+	fixture *x = *state;
+	bp_month oct = 2026 * 12 + 9, m;
+	bp_run_info run = { 0, oct, 0, "test" };
+	bp_funnel *f = bp_funnel_new(x->tz, bp_month_end(x->tz, oct), oct, 13, 2);
+	xmlDocPtr doc;
+
+	f->has[0] = f->has[1] = BP_HAS_ALL_SPEND;
+	f->first_data = f->first;
+	for (m = f->first; m <= oct; m++) {
+		bp_funnel_month(f, m, 0)->spend = 100 * BP_MONEY_SCALE;
+		bp_funnel_month(f, m, 0)->entered[BP_LEAD] = 10;
+	}
+	/* The export covers 2026-09-01 to 2026-10-31: August has no day. */
+	bp_funnel_cover(f, 0, BP_COVERS_SPEND, bp_month_start(x->tz, oct - 1),
+			bp_month_end(x->tz, oct), NULL);
+	x->cfg.months = 1;
+	doc = bp_model_build(&x->cfg, f, NULL, NULL, 0, &run, &x->err);
+	assert_non_null(doc);
+	assert_string_equal(span_attr(doc, "month", "paid", "spend"), "100.00");
+	assert_string_equal(span_attr(doc, "previous-month", "paid", "cpl"), "10.00");
+	assert_null(span_attr(doc, "quarter", "paid", "spend"));
+	assert_null(span_attr(doc, "quarter", "all", "cpl"));
+	assert_null(span_attr(doc, "trailing-12", "paid", "cac"));
+	assert_string_equal(span_attr(doc, "quarter", "paid", "new_leads"), "30");
+	/* The other channel's spend is not the export's to take. */
+	assert_string_equal(span_attr(doc, "quarter", "other", "spend"), "0.00");
+	xmlFreeDoc(doc);
+	bp_funnel_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_model_cost_ratios_per_channel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_month_a_spend_export_lacks_has_no_spend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_month_a_traffic_export_lacks_has_no_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_no_sessions_without_a_traffic_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_span_over_an_uncovered_month_has_no_spend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_ctr_cpc_and_bounce_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_deal_economics_and_payback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_zero_denominator_is_absent, setup, teardown),
