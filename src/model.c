@@ -1020,11 +1020,90 @@ static void add_source_detail(xmlNodePtr s, const bp_quality *q)
 }
 
 /* Every source's warnings in one place, for the report's first page. */
-static void add_warnings(xmlNodePtr root, const bp_quality *q, size_t n)
+/* The comparisons of METRICS.md as pairs of spans (offsets from the
+ * period), for what the config's costs do to them. */
+static const struct pair {
+	const char *name;
+	int now_from, now_to, then_from, then_to;
+} pairs[] = {
+	{ "month on month", 0, 0, -1, -1 },
+	{ "quarter on quarter", -2, 0, -5, -3 },
+	{ "year on year", 0, 0, -12, -12 },
+	{ "the trailing twelve months", -11, 0, -23, -12 },
+};
+
+/* A <cost> label given for some months and for none before them (SDR
+ * salaries from the month the config began to list them): a comparison
+ * whose recent side has it and whose earlier side, which the data
+ * reaches, starts before its first month compares a cost with it against
+ * one without, and the cost figures move by it alone.  That may be true
+ * (a team hired that month) or a config that lists only recent months:
+ * the run says which comparisons it touches. */
+static void cost_warnings(xmlNodePtr ws, const bp_config *cfg,
+			  const bp_funnel *f)
+{
+	bp_month period = f->first + f->n_months - 1;
+	size_t i, j, k;
+
+	for (i = 0; i < cfg->n_costs; i++) {
+		const char *label = cfg->costs[i].label ? cfg->costs[i].label : "";
+		bp_month first = cfg->costs[i].month;
+		char text[512], names[160] = "", m[8];
+		size_t o = 0, hit = 0;
+		int seen = 0;
+
+		for (j = 0; j < i; j++)
+			seen |= !strcmp(cfg->costs[j].label ? cfg->costs[j].label : "", label);
+		if (seen)
+			continue;
+		for (j = i; j < cfg->n_costs; j++)
+			if (!strcmp(cfg->costs[j].label ? cfg->costs[j].label : "", label) &&
+			    cfg->costs[j].month < first)
+				first = cfg->costs[j].month;
+		for (k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
+			const struct pair *pr = &pairs[k];
+			bp_month then = period + pr->then_from;
+			int now = 0;
+
+			if (then >= first || f->first_data == BP_MONTH_NONE ||
+			    then < f->first_data || then < f->first)
+				continue;
+			for (j = 0; j < cfg->n_costs; j++)
+				now |= !strcmp(cfg->costs[j].label ? cfg->costs[j].label : "",
+					       label) &&
+				       cfg->costs[j].month >= period + pr->now_from &&
+				       cfg->costs[j].month <= period + pr->now_to;
+			if (now && o < sizeof(names))
+				o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s",
+						      hit++ ? ", " : "", pr->name);
+		}
+		if (!hit)
+			continue;
+		bp_month_format(first, m);
+		snprintf(text, sizeof(text), "<cost> '%s' is given from %s on, and "
+			 "%s compare%s a cost that holds it with one from before "
+			 "it: cost, CPL, cost per stage, CAC and payback move by it "
+			 "alone there; if it was paid before %s too, give those "
+			 "months as <cost> entries", label, m, names,
+			 hit == 1 && strcmp(names, "the trailing twelve months") ? "s" : "",
+			 m);
+		{
+			xmlNodePtr w = xmlNewChild(ws, NULL, BAD_CAST "warning", NULL);
+
+			xmlNewProp(w, BAD_CAST "source", BAD_CAST "config");
+			xmlNewProp(w, BAD_CAST "code", BAD_CAST "cost-entries-start");
+			data_text(w, NULL, text);
+		}
+	}
+}
+
+static void add_warnings(xmlNodePtr root, const bp_quality *q, size_t n,
+			 const bp_config *cfg, const bp_funnel *f)
 {
 	xmlNodePtr ws = xmlNewChild(root, NULL, BAD_CAST "warnings", NULL);
 	size_t i, k;
 
+	cost_warnings(ws, cfg, f);
 	for (i = 0; i < n; i++)
 		for (k = 0; k < q[i].n_warnings; k++) {
 			xmlNodePtr w = xmlNewChild(ws, NULL, BAD_CAST "warning", NULL);
@@ -1112,6 +1191,11 @@ static void add_costs(xmlNodePtr root, const bp_config *cfg)
 		set_money(c, "amount", cfg->costs[i].amount);
 		if (cfg->costs[i].label)
 			xmlNewProp(c, BAD_CAST "label", BAD_CAST cfg->costs[i].label);
+		if (cfg->costs[i].channel >= 0)
+			xmlNewProp(c, BAD_CAST "channel",
+				   BAD_CAST cfg->channels[cfg->costs[i].channel].id);
+		if (cfg->costs[i].group)
+			xmlNewProp(c, BAD_CAST "group", BAD_CAST cfg->costs[i].group);
 	}
 }
 
@@ -1168,7 +1252,7 @@ xmlDocPtr bp_model_build(const bp_config *cfg, const bp_funnel *f,
 	add_story(root, add_targets(root, cfg, f, &overflow), cfg, f, &overflow);
 	add_campaigns(root, cfg, f);
 	add_quality(root, q, files, n_sources);
-	add_warnings(root, q, n_sources);
+	add_warnings(root, q, n_sources, cfg, f);
 	if (overflow) {
 		xmlFreeDoc(doc);
 		bp_err_set(err, BP_EDATA, "a sum over channels, groups or months "

@@ -172,6 +172,27 @@ static int read_sources(run_state *s, bp_err *err)
 	return 0;
 }
 
+/* The warnings the numbers give about the config (its <cost> entries),
+ * on stderr as the sources' are. */
+static void print_config_warnings(xmlDocPtr metrics)
+{
+	xmlNodePtr n, w;
+
+	for (n = xmlDocGetRootElement(metrics)->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "warnings"))
+			continue;
+		for (w = n->children; w; w = w->next) {
+			xmlChar *src = xmlGetProp(w, BAD_CAST "source");
+			xmlChar *text = xmlNodeGetContent(w);
+
+			if (src && text && !strcmp((char *)src, "config"))
+				bp_log_warn("config: %s", (char *)text);
+			xmlFree(src);
+			xmlFree(text);
+		}
+	}
+}
+
 /* The board pack, laid out in memory on a thread of its own while the
  * calling thread renders the HTML: the two share only the metrics
  * document, which both only read. */
@@ -477,6 +498,7 @@ int cmd_run(const bp_opts *o)
 				   s.cfg->n_sources, &info, &err);
 	if (!s.metrics)
 		goto failed;
+	print_config_warnings(s.metrics);
 	add_drift(s.cfg, s.metrics, s.t.as_of, s.t.tz);
 	if (bp_model_write(s.metrics, bp_snapshot_tmpdir(s.snap), &err) < 0)
 		goto failed;

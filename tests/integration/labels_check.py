@@ -51,8 +51,9 @@ def main():
     # Every warning code the sources give has its words (warning.<code>).
     src = os.path.join(d, os.pardir, "src")
     for c in sorted(glob.glob(os.path.join(src, "*.c"))):
-        for code in re.findall(r'\bwarn\((?:r->)?q, "([a-z0-9-]+)"',
-                               open(c, encoding="utf-8").read()):
+        text = open(c, encoding="utf-8").read()
+        for code in re.findall(r'\bwarn\((?:r->)?q, "([a-z0-9-]+)"', text) + \
+                re.findall(r'"code", BAD_CAST "([a-z0-9-]+)"', text):
             if f"warning.{code}" not in en:
                 problems.append(f"en.xml: no 'warning.{code}' for the code {os.path.basename(c)} warns with")
     used = set()

@@ -44,7 +44,7 @@ diff "$T/one.xml.txt" "$T/two.xml.txt" >"$T/diff" ||
 
 # The demo config's <cost> entries, as tests/integration/test_oracle.sh gives them.
 costs=""
-for m in 2025-11 2025-12 2026-01 2026-02 2026-03 2026-04 2026-05 2026-06 2026-07 2026-08 2026-09 2026-10; do
+for m in 2025-05 2025-06 2025-07 2025-08 2025-09 2025-10 2025-11 2025-12 2026-01 2026-02 2026-03 2026-04 2026-05 2026-06 2026-07 2026-08 2026-09 2026-10; do
 	costs="$costs --cost $m=12000000:channel=offline"
 done
 # shellcheck disable=SC2086

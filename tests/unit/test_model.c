@@ -489,10 +489,82 @@ static void test_model_span_over_an_uncovered_month_has_no_spend(void **state)
 	bp_funnel_free(f);
 }
 
+/* The text of the config's warning `code` in doc, or NULL. */
+static char *config_warning(xmlDocPtr doc, const char *code)
+{
+	static char buf[1024];
+	xmlNodePtr s, w;
+
+	for (s = xmlDocGetRootElement(doc)->children; s; s = s->next) {
+		if (strcmp((const char *)s->name, "warnings") != 0)
+			continue;
+		for (w = s->children; w; w = w->next) {
+			xmlChar *c = xmlGetProp(w, BAD_CAST "code");
+			xmlChar *src = xmlGetProp(w, BAD_CAST "source");
+			int hit = c && src && !strcmp((char *)c, code) &&
+				  !strcmp((char *)src, "config");
+
+			xmlFree(c);
+			xmlFree(src);
+			if (hit) {
+				xmlChar *t = xmlNodeGetContent(w);
+
+				snprintf(buf, sizeof(buf), "%s", (char *)t);
+				xmlFree(t);
+				return buf;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* A cost given for the last three months only: quarter on quarter and
+ * year on year compare a cost with it against one without, month on
+ * month does not; a one-off in a month no recent span holds says
+ * nothing. */
+static void test_model_cost_entries_starting_late_warned(void **state)
+{
+	fixture *x = *state;
+	bp_month oct = 2026 * 12 + 9;
+	bp_run_info run = { 0, oct, 0, "test" };
+	bp_funnel *f = bp_funnel_new(x->tz, bp_month_end(x->tz, oct), oct, 13, 2);
+	bp_cost costs[4] = {
+		{ oct - 2, 100 * BP_MONEY_SCALE, "SDR", 0, NULL },
+		{ oct - 1, 100 * BP_MONEY_SCALE, "SDR", 0, NULL },
+		{ oct, 100 * BP_MONEY_SCALE, "SDR", 0, NULL },
+		{ oct - 8, 900 * BP_MONEY_SCALE, "Booth", 0, NULL },
+	};
+	xmlDocPtr doc;
+	const char *w;
+
+	f->has[0] = f->has[1] = BP_HAS_ALL_SPEND;
+	f->first_data = f->first;
+	x->cfg.costs = costs;
+	x->cfg.n_costs = 4;
+	x->cfg.n_targets = 0;
+	doc = bp_model_build(&x->cfg, f, NULL, NULL, 0, &run, &x->err);
+	assert_non_null(doc);
+	w = config_warning(doc, "cost-entries-start");
+	assert_non_null(w);
+	assert_non_null(strstr(w, "<cost> 'SDR' is given from 2026-08 on, and "
+			       "quarter on quarter, year on year compare a cost"));
+	assert_null(strstr(w, "month on month"));
+	assert_null(strstr(w, "Booth"));
+	xmlFreeDoc(doc);
+	/* Given from a year before the period on, it touches nothing the data
+	 * reaches. */
+	costs[0].month = oct - 12;
+	doc = bp_model_build(&x->cfg, f, NULL, NULL, 0, &run, &x->err);
+	assert_null(config_warning(doc, "cost-entries-start"));
+	xmlFreeDoc(doc);
+	bp_funnel_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_model_cost_ratios_per_channel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_model_cost_entries_starting_late_warned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_month_a_spend_export_lacks_has_no_spend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_month_a_traffic_export_lacks_has_no_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_no_sessions_without_a_traffic_source, setup, teardown),
