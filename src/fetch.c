@@ -556,12 +556,35 @@ static int failed_transfer(run *r, job *j, CURLcode rc, bp_err *err)
  * retried, else -1 with `err` set. */
 static int failed_status(run *r, job *j, long code, bp_err *err)
 {
-	char why[32];
+	char why[160];
 
 	snprintf(why, sizeof(why), "HTTP %ld", code);
 	if ((code == 429 || code >= 500) && tries_left(j)) {
 		schedule_retry(r, j, why);
 		return 1;
+	}
+	/* As the connectors answer the same statuses: a server that asks
+	 * for fewer requests is worth another try later (a cron wrapper
+	 * retries 75), one that fails is unavailable (69), one that refuses
+	 * the request's credentials is the config's to fix (78). */
+	if (code == 429) {
+		snprintf(why, sizeof(why), "HTTP %ld, try again later", code);
+		gave_up(j, why, err);
+		err->code = BP_ETEMPFAIL;
+		return -1;
+	}
+	if (code == 401 || code == 403) {
+		if (j->src->token_env)
+			snprintf(why, sizeof(why), "HTTP %ld: the server refused "
+				 "the request's credentials; check the token in $%s",
+				 code, j->src->token_env);
+		else
+			snprintf(why, sizeof(why), "HTTP %ld: the server refused "
+				 "the request's credentials; check the url (and any "
+				 "token in it) in the config", code);
+		gave_up(j, why, err);
+		err->code = BP_ECONFIG;
+		return -1;
 	}
 	return gave_up(j, why, err);
 }

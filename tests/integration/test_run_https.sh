@@ -63,11 +63,13 @@ grep -q "ga4" "$T/err" || fail "HTML error does not name the source: $(cat "$T/e
 grep -qi "html" "$T/err" || fail "HTML error does not say what is wrong: $(cat "$T/err")"
 no_snapshot "$T/out3"
 
-# 4. A wrong token: the server says 401, the run says which source, and the
-#    token is not in the message.
+# 4. A wrong token: the server says 401, the run says which source and
+#    which variable to check (a credential is the config's: 78, as the
+#    connectors say), and the token is not in the message.
 export CRM_TOKEN="wrong-$BP_TEST_TOKEN"
 config "$CA" auth/contacts.csv ga4.csv "$T/out4"
-expect_status 69 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
+expect_status 78 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
+grep -q 'check the token in \$CRM_TOKEN' "$T/err" || fail "401 error does not say what to check: $(cat "$T/err")"
 grep -q "crm" "$T/err" || fail "401 error does not name the source"
 grep -q "$BP_TEST_TOKEN" "$T/err" && fail "token in the error message"
 echo ok

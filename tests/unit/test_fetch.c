@@ -401,6 +401,43 @@ static void test_fetch_503_gives_up_after_retries(void **state)
 	assert_int_equal(requests_for("/status/503/giveup.csv"), 3);
 }
 
+/* A server that keeps asking for fewer requests: try again later (75),
+ * as the connectors say; one that refuses the credentials: the config's
+ * (78), at once. */
+static void test_fetch_429_given_up_is_temporary(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "status/429/busy.csv");
+	cache_path(cache, sizeof(cache), "busy");
+	src_init(&src, "crm", url);
+	src.retries = 1;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ETEMPFAIL);
+	assert_non_null(strstr(err.msg, "HTTP 429, try again later"));
+	assert_int_equal(requests_for("/status/429/busy.csv"), 2);
+}
+
+static void test_fetch_401_is_the_configs_without_retry(void **state)
+{
+	bp_source src;
+	bp_err err;
+	char url[256], cache[160];
+
+	(void)state;
+	https_url(url, sizeof(url), "status/401/locked.csv");
+	cache_path(cache, sizeof(cache), "locked");
+	src_init(&src, "crm", url);
+	src.retries = 2;
+	assert_int_equal(fetch_one(&src, cache, &err), -1);
+	assert_int_equal(err.code, BP_ECONFIG);
+	assert_non_null(strstr(err.msg, "HTTP 401: the server refused the request's credentials"));
+	assert_int_equal(requests_for("/status/401/locked.csv"), 1);
+}
+
 static void test_fetch_404_is_unavailable_without_retry(void **state)
 {
 	bp_source src;
@@ -552,8 +589,9 @@ static void test_fetch_token_absent_from_failure_message(void **state)
 	src_init(&src, "crm", url);
 	src.token_env = (char *)"BP_TEST_WRONG_TOKEN";
 	assert_int_equal(fetch_one(&src, cache, &err), -1);
-	assert_int_equal(err.code, BP_EUNAVAIL);
+	assert_int_equal(err.code, BP_ECONFIG);
 	assert_non_null(strstr(err.msg, "401"));
+	assert_non_null(strstr(err.msg, "check the token in $BP_TEST_WRONG_TOKEN"));
 	assert_null(strstr(err.msg, "wrong-s3cr3t-token"));
 	assert_null(strstr(err.msg, "query-s3cr3t"));
 	auth_for("/auth/denied.csv?api_key=query-s3cr3t", auth, sizeof(auth));
@@ -1237,6 +1275,8 @@ int main(void)
 		cmocka_unit_test(test_fetch_missing_ca_file_is_config_error),
 		cmocka_unit_test(test_fetch_500_then_200_is_retried),
 		cmocka_unit_test(test_fetch_503_gives_up_after_retries),
+		cmocka_unit_test(test_fetch_429_given_up_is_temporary),
+		cmocka_unit_test(test_fetch_401_is_the_configs_without_retry),
 		cmocka_unit_test(test_fetch_404_is_unavailable_without_retry),
 		cmocka_unit_test(test_fetch_429_waits_for_retry_after),
 		cmocka_unit_test(test_fetch_429_with_http_date_is_retried),
