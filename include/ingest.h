@@ -94,6 +94,7 @@ typedef struct bp_quality {
 	int64_t bad_dates;          /* unparseable optional dates, as missing */
 	int64_t placeholder_dates;  /* optional dates "0000-00-00 ...", as missing */
 	int64_t stage_before_create;
+	int64_t close_before_create; /* deals closed before they were created */
 	int64_t after_as_of;        /* rows with a date after as_of */
 	int64_t unmatched_rows;     /* rows put in `other` by no rule */
 	int64_t won_without_amount;

@@ -1765,6 +1765,10 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 		return -1;
 	date_value(r, D_CLOSED, 0, &d.closed, err);
 	date_value(r, D_CREATED, 0, &d.created, err);
+	/* Kept as it is, as a stage date before its contact's creation is
+	 * (imports and merges do this), and counted. */
+	r->q->close_before_create += d.closed != BP_TIME_NONE &&
+				     d.created != BP_TIME_NONE && d.closed < d.created;
 	d.channel = r->in->other;
 	d.cohort = BP_MONTH_NONE;
 	switch (deal_contact(r, idp, idn, &ref)) {
@@ -1777,7 +1781,10 @@ static int deal_row(reader *r, bp_idx *seen, bp_err *err)
 	rc = bp_funnel_add_deal(r->in->f, &d);
 	if (rc < 0)
 		return funnel_overflow(r, err);
-	if (rc || !d.won)
+	/* Used: counted as won, or in the pipeline created (a won deal
+	 * without a usable close date still was pipeline), or not won. */
+	if (rc || !d.won || (d.has_amount && d.created != BP_TIME_NONE &&
+			     d.created <= r->in->f->as_of))
 		r->q->rows_used++;
 	return 0;
 }
@@ -2609,6 +2616,7 @@ static void quality_add(bp_quality *q, const bp_quality *b)
 	q->bad_dates += b->bad_dates;
 	q->placeholder_dates += b->placeholder_dates;
 	q->stage_before_create += b->stage_before_create;
+	q->close_before_create += b->close_before_create;
 	q->after_as_of += b->after_as_of;
 	q->unmatched_rows += b->unmatched_rows;
 	q->won_without_amount += b->won_without_amount;

@@ -1146,6 +1146,8 @@ static void add_quality(xmlNodePtr root, const bp_quality *q,
 		set_int(s, "won-without-close-date", q[i].won_without_close_date);
 		set_int(s, "lost-without-close-date", q[i].lost_without_close_date);
 		set_int(s, "unknown-contact", q[i].unknown_contact);
+		if (src->kind == BP_SRC_DEALS)
+			set_int(s, "close-before-create", q[i].close_before_create);
 		set_int(s, "no-association", q[i].no_association);
 		set_int(s, "notes-rows", q[i].notes_rows);
 		set_int(s, "narrow-rows", q[i].narrow_rows);

@@ -1486,6 +1486,28 @@ static void test_ingest_meta_day_column_wins_over_reporting_starts(void **state)
 	assert_int_equal(bp_funnel_month(x->f, M(2026, 9), PAID)->spend, 4 * BP_MONEY_SCALE);
 }
 
+/* A deal closed before it was created is kept as it is and counted; a
+ * won deal without a usable close date still is pipeline, so its row is
+ * used. */
+static void test_ingest_deal_dates_counted_and_rows_used(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 1, "Record ID,Deal Stage,Close Date,Amount,"
+		"Create Date\n"
+		"D1,Closed Won,2026-10-03,100,2026-10-20\n"
+		"D2,Closed Won,,200,2026-10-05\n"
+		"D3,Closed Won,,300,\n"
+		"D4,Closed Won,2026-10-21,400,2026-10-02\n"), 0);
+	assert_int_equal(x->q[1].close_before_create, 1);
+	assert_int_equal(x->q[1].won_without_close_date, 2);
+	/* D3 has nothing the run can count: no close date, no create date. */
+	assert_int_equal(x->q[1].rows_used, 3);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), OTHER)->won_deals, 2);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), OTHER)->pipeline_created,
+			 700 * BP_MONEY_SCALE);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1497,6 +1519,7 @@ int main(void)
 		T(test_ingest_campaigns_from_drill_down_and_spend),
 		T(test_ingest_order_kept_across_lookahead),
 		T(test_ingest_bad_optional_date_counted_as_missing),
+		T(test_ingest_deal_dates_counted_and_rows_used),
 		T(test_ingest_range_month_without_a_day_has_no_spend),
 		T(test_ingest_range_part_of_a_month_kept_and_named),
 		T(test_ingest_range_whole_window_says_nothing),
