@@ -412,6 +412,9 @@ typedef struct reader {
 	const char *alias_fmt[MAX_FIELDS][MAX_ALIASES];
 	int n_norm[MAX_FIELDS];
 	char currency[8];              /* from a header like "Amount spent (USD)" */
+	/* How each money column has used '.' so far (dot_style()), and the
+	 * first value that showed it: one column never mixes the two. */
+	struct { int style; long line; char text[24]; } dots[MAX_FIELDS];
 	bp_field *fields;
 	size_t n;
 	value_map values;
@@ -1087,6 +1090,8 @@ static int map_columns(reader *r, bp_field *hdr, size_t n, bp_err *err)
 		if (r->col[f] >= 0) {
 			i = (size_t)r->col[f];
 			r->q->map[f].header = keep_text(r->q, hdr[i].p, hdr[i].n);
+			/* Errors name the column as the file writes it. */
+			r->header_name[f] = r->q->map[f].header;
 		} else if (rc == 0 && date_by_range(r, f, err) < 0) {
 			rc = -1;
 		}
@@ -1165,11 +1170,100 @@ static int date_value(reader *r, int f, int required, bp_time *t, bp_err *err)
 /* A money field: 1 parsed, 0 missing, -1 error (err set).  A currency
  * written with the amount must be the report's: there is no rate to
  * convert with. */
+/* How a money value uses '.': DOT_GROUP between thousands (two or more,
+ * or one before a decimal comma: "12.345.678", "1.234,56"), DOT_POINT as
+ * the decimal point ("4.50", "1,234.567"), DOT_EITHER for one with three
+ * digits after it and no comma ("1.500": read as the decimal point, but
+ * an export that groups with '.' writes 1500 so), 0 without one. */
+enum { DOT_POINT = 1, DOT_GROUP, DOT_EITHER };
+
+static int dot_style(const char *s, size_t n)
+{
+	size_t i, dots = 0, commas = 0, last_dot = 0, last_comma = 0, after = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '.') {
+			dots++;
+			last_dot = i;
+		} else if (s[i] == ',') {
+			commas++;
+			last_comma = i;
+		}
+	if (dots == 0)
+		return 0;
+	if (dots > 1)
+		return DOT_GROUP;
+	if (commas)
+		return last_comma > last_dot ? DOT_GROUP : DOT_POINT;
+	for (i = last_dot + 1; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		after++;
+	return after == 3 ? DOT_EITHER : DOT_POINT;
+}
+
+/* Whether a currency has no minor unit (ISO 4217: 0 decimals), so that
+ * no amount of it has three digits after a decimal point. */
+static int no_minor_unit(const char *code)
+{
+	static const char *const none[] = { "BIF", "CLP", "DJF", "GNF", "ISK",
+		"JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF",
+		"XOF", "XPF" };
+	size_t i;
+
+	for (i = 0; code && i < sizeof(none) / sizeof(none[0]); i++)
+		if (strcasecmp(code, none[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* One money column writes '.' one way: a value that groups thousands
+ * with it after one that used it as the decimal point (or could have),
+ * or the other way round, is an export whose amounts cannot all be
+ * right, read either way, and stops the run. */
+static int same_dots(reader *r, int f, const bp_field *v, bp_err *err)
+{
+	int t = dot_style(v->p, v->n), seen = r->dots[f].style;
+	char buf[64];
+
+	if (!t)
+		return 0;
+	if (t == DOT_EITHER && no_minor_unit(r->currency[0] ? r->currency :
+					     r->in->cfg->currency))
+		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+				 col_of(r, f), "amount '%s' in column '%s' has three "
+				 "digits after '.', but %s has no minor unit: the '.' "
+				 "is between thousands, or the amount is wrong; export "
+				 "the amounts as 1,234 (the export's number format "
+				 "follows the account's language)",
+				 shown(v, buf, sizeof(buf)), r->header_name[f],
+				 r->currency[0] ? r->currency : r->in->cfg->currency);
+	if (seen && (t == DOT_GROUP) != (seen == DOT_GROUP))
+		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+				 col_of(r, f), "amount '%s' in column '%s' writes "
+				 "'.' %s, but line %ld ('%s') wrote it %s: the "
+				 "amounts would be off by a factor of 1,000 one way or "
+				 "the other; export them in one number format",
+				 shown(v, buf, sizeof(buf)), r->header_name[f],
+				 t == DOT_GROUP ? "between thousands" :
+				 "as the decimal point", r->dots[f].line,
+				 r->dots[f].text, t == DOT_GROUP ?
+				 "as the decimal point" : "between thousands");
+	if (!seen || (seen == DOT_EITHER && t == DOT_POINT)) {
+		r->dots[f].style = t;
+		r->dots[f].line = bp_csv_line(r->csv);
+		snprintf(r->dots[f].text, sizeof(r->dots[f].text), "%.*s",
+			 (int)(v->n < 20 ? v->n : 20), v->p);
+	}
+	return 0;
+}
+
 static int money_value(reader *r, int f, bp_money *m, bp_err *err)
 {
 	const bp_field *v = get(r, f);
 	char buf[64], mark[8];
 	int rc = bp_num_money_mark(v->p, v->n, m, mark);
+
+	if (rc > 0 && same_dots(r, f, v, err) < 0)
+		return -1;
 
 	if (rc > 0 && !bp_num_currency_ok(mark, r->in->cfg->currency))
 		return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
@@ -2258,8 +2352,6 @@ static int finish_source(reader *r, bp_err *err)
 		     "format= on its <column>", (long long)q->bad_dates,
 		     q->bad_dates == 1 ? "" : "s", q->bad_date ? q->bad_date : "",
 		     q->bad_date_line, q->bad_date_col,
-		     q->map[q->bad_date_field].header ?
-		     q->map[q->bad_date_field].header :
 		     r->header_name[q->bad_date_field]);
 	if (q->wide_rows)
 		warn(q, "wide-rows", "%lld row%s more fields than the header "

@@ -1508,6 +1508,64 @@ static void test_ingest_deal_dates_counted_and_rows_used(void **state)
 			 700 * BP_MONEY_SCALE);
 }
 
+/* A money column that writes '.' between thousands in one row and as the
+ * decimal point (or what reads as one) in another cannot be right either
+ * way: the run stops at the second, naming the first. */
+static void test_ingest_money_column_mixing_dot_styles_is_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign performance\n"
+		"\"October 1, 2026 - October 31, 2026\"\n"
+		"Day,Campaign,Impr.,Currency code,Cost\n"
+		"2026-10-01,Brand,100,USD,1.500\n"
+		"2026-10-02,Brand,100,USD,\"12.345.678\"\n"), -1);
+	assert_int_equal(x->err.code, BP_EDATA);
+	assert_int_equal(x->err.line, 5);
+	assert_non_null(strstr(x->err.msg, "amount '12.345.678' in column 'Cost' "
+			       "writes '.' between thousands, but line 4 ('1.500') "
+			       "wrote it as the decimal point"));
+	bp_err_clear(&x->err);
+	assert_int_equal(feed(x, 2, "Reporting starts,Campaign name,Amount spent (USD)\n"
+		"2026-10-01,Brand,\"1.234,56\"\n"
+		"2026-10-02,Brand,4.50\n"), -1);
+	assert_non_null(strstr(x->err.msg, "'4.50' in column 'Amount spent (USD)' writes "
+			       "'.' as the decimal point, but line 2 ('1.234,56') "
+			       "wrote it between thousands"));
+}
+
+/* In a currency without a minor unit, three digits after '.' are no
+ * decimals: the export groups thousands with '.', and every amount read
+ * as a decimal would be 1,000 times too small. */
+static void test_ingest_three_decimals_of_krw_are_fatal(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 2, "Reporting starts,Campaign name,Amount spent (KRW)\n"
+		"2026-10-01,Brand,10.277\n"), -1);
+	assert_int_equal(x->err.line, 2);
+	assert_non_null(strstr(x->err.msg, "amount '10.277' in column 'Amount spent "
+			       "(KRW)' has three digits after '.', but KRW has no "
+			       "minor unit"));
+}
+
+static void test_ingest_money_column_one_dot_style_reads(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "Campaign performance\n"
+		"\"October 1, 2026 - October 31, 2026\"\n"
+		"Day,Campaign,Impr.,Currency code,Cost\n"
+		"2026-10-01,Brand,100,USD,1.500\n"
+		"2026-10-02,Brand,100,USD,\"4,838.80\"\n"
+		"2026-10-03,Brand,100,USD,2.25\n"), 0);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->spend,
+			 (bp_money)484255 * BP_MONEY_SCALE / 100);
+	assert_int_equal(feed(x, 2, "Reporting starts,Campaign name,Amount spent (USD)\n"
+		"2026-10-01,Brand,\"1.234,56\"\n"
+		"2026-10-02,Brand,\"12.345.678\"\n"), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1519,6 +1577,9 @@ int main(void)
 		T(test_ingest_campaigns_from_drill_down_and_spend),
 		T(test_ingest_order_kept_across_lookahead),
 		T(test_ingest_bad_optional_date_counted_as_missing),
+		T(test_ingest_money_column_mixing_dot_styles_is_fatal),
+		T(test_ingest_money_column_one_dot_style_reads),
+		T(test_ingest_three_decimals_of_krw_are_fatal),
 		T(test_ingest_deal_dates_counted_and_rows_used),
 		T(test_ingest_range_month_without_a_day_has_no_spend),
 		T(test_ingest_range_part_of_a_month_kept_and_named),
