@@ -49,7 +49,10 @@ int bp_model_write(xmlDocPtr metrics, const char *dir, bp_err *err);
  * snapshot `prev` (its metrics.xml document; `prev_stamp` its folder
  * name, e.g. "2026-10-01T060003Z"): a <drift> element holding one
  * <change> per (cohort, channel, count) that differs, as a signed
- * difference.  Cohorts absent from either document are not compared. */
+ * difference.  Cohorts absent from either document are not compared.
+ * When the cohorts both hold have lost more than a twentieth of their
+ * contacts (at least ten), a warning (source "drift", code
+ * "contacts-shrank") says so: contacts do not leave their cohort. */
 void bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp);
 
 /* The metrics.xml of snapshot folder `dir`, or NULL when it cannot be

@@ -1328,6 +1328,38 @@ static void drift_row(xmlNodePtr drift, xmlNodePtr now, xmlNodePtr then,
 	}
 }
 
+/* A contact stays in the cohort of its creation, and a later run counts
+ * every contact an earlier one did (merges and deletions take a few): the
+ * cohorts both snapshots hold losing more than a twentieth of their
+ * contacts means a contacts export cut at a line end, filtered, or from
+ * elsewhere, which no row of it can show.  A warning of the run's. */
+#define SHRINK_SHARE 0.05
+#define SHRINK_MIN 10
+static void shrank(xmlNodePtr root, double before, double after,
+		   const char *prev_stamp)
+{
+	xmlNodePtr n, w;
+	char text[400];
+
+	if (before - after < SHRINK_MIN || after >= before * (1 - SHRINK_SHARE))
+		return;
+	snprintf(text, sizeof(text), "the cohorts this run shares with the "
+		 "snapshot %s held %.0f contacts there and hold %.0f now (%.0f%% "
+		 "fewer), but a contact stays in the cohort it was created in: "
+		 "was the contacts export cut short, filtered, or taken from "
+		 "another portal?", prev_stamp, before, after,
+		 100 * (before - after) / before);
+	for (n = root->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, "warnings"))
+			break;
+	if (!n)
+		n = xmlNewChild(root, NULL, BAD_CAST "warnings", NULL);
+	w = xmlNewChild(n, NULL, BAD_CAST "warning", NULL);
+	xmlNewProp(w, BAD_CAST "source", BAD_CAST "drift");
+	xmlNewProp(w, BAD_CAST "code", BAD_CAST "contacts-shrank");
+	data_text(w, NULL, text);
+}
+
 void bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp)
 {
 	xmlNodePtr root = xmlDocGetRootElement(metrics);
@@ -1337,6 +1369,8 @@ void bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp)
 	xmlNodePtr r;
 	static const char *const run_attrs[] = { "period", "as-of", "generated" };
 	size_t k;
+	double before = 0, after = 0;
+	int have;
 
 	xmlNewProp(drift, BAD_CAST "previous", BAD_CAST prev_stamp);
 	for (k = 0; prun && k < 3; k++) {
@@ -1355,9 +1389,14 @@ void bp_model_drift(xmlDocPtr metrics, xmlDocPtr prev, const char *prev_stamp)
 
 		if (old)
 			drift_row(drift, r, old, cohort, channel);
+		if (old && !strcmp((char *)channel, "all")) {
+			before += attr_number(old, "contacts", &have);
+			after += attr_number(r, "contacts", &have);
+		}
 		xmlFree(cohort);
 		xmlFree(channel);
 	}
+	shrank(root, before, after, prev_stamp);
 }
 
 /* ---- CSV from the document ---- */

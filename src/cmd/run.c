@@ -172,8 +172,9 @@ static int read_sources(run_state *s, bp_err *err)
 	return 0;
 }
 
-/* The warnings the numbers give about the config (its <cost> entries),
- * on stderr as the sources' are. */
+/* The warnings the numbers give about the config (its <cost> entries)
+ * and about the run against the last snapshot, on stderr as the
+ * sources' are. */
 static void print_config_warnings(xmlDocPtr metrics)
 {
 	xmlNodePtr n, w;
@@ -185,8 +186,9 @@ static void print_config_warnings(xmlDocPtr metrics)
 			xmlChar *src = xmlGetProp(w, BAD_CAST "source");
 			xmlChar *text = xmlNodeGetContent(w);
 
-			if (src && text && !strcmp((char *)src, "config"))
-				bp_log_warn("config: %s", (char *)text);
+			if (src && text && (!strcmp((char *)src, "config") ||
+					    !strcmp((char *)src, "drift")))
+				bp_log_warn("%s: %s", (char *)src, (char *)text);
 			xmlFree(src);
 			xmlFree(text);
 		}
@@ -498,8 +500,8 @@ int cmd_run(const bp_opts *o)
 				   s.cfg->n_sources, &info, &err);
 	if (!s.metrics)
 		goto failed;
-	print_config_warnings(s.metrics);
 	add_drift(s.cfg, s.metrics, s.t.as_of, s.t.tz);
+	print_config_warnings(s.metrics);
 	if (bp_model_write(s.metrics, bp_snapshot_tmpdir(s.snap), &err) < 0)
 		goto failed;
 

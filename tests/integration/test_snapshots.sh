@@ -75,6 +75,26 @@ for c in d.findall("change"):
         assert "." not in c.get("change") or c.get("change") not in text, c.get("change")
 PYEOF
 
+# A later run counts every contact an earlier one did: the month-end run
+# gives no warning of shrinking cohorts.  A contacts export cut at a line
+# end reads as a whole one, but its cohorts lose contacts against the
+# last snapshot, and the run says so, on stderr and on page 1.
+grep -q "contacts-shrank\|stays in the cohort" "$T/err" &&
+	fail "a month-end run after a mid-month one warns of shrinking cohorts: $(cat "$T/err")"
+mkdir "$T/cut"
+cp "$T/data/"* "$T/cut/"
+head -n 800 "$T/data/contacts.csv" >"$T/cut/contacts.csv"
+sed "s|$T/data/|$T/cut/|g" "$T/cfg.xml" >"$T/cut.xml"
+expect_status 0 "$BP" run -c "$T/cut.xml" --period 2026-09 --no-email
+cut=$(tail -n 1 "$T/out")
+grep -q "drift: the cohorts this run shares with the snapshot ${second##*/} held [0-9]* contacts there and hold [0-9]* now" "$T/err" ||
+	fail "a cut contacts export is not warned about: $(cat "$T/err")"
+grep -q 'source="drift" code="contacts-shrank"' "$cut/metrics.xml" ||
+	fail "metrics.xml does not hold the shrinking cohorts' warning"
+grep -q "earlier cohorts lost contacts since the last snapshot" "$cut/report.html" ||
+	fail "the report's first page does not name the shrinking cohorts"
+chmod -R u+w "$cut" && rm -rf "$cut"
+
 # --from-snapshot: no sources reachable, same numbers.
 mv "$T/data" "$T/data-gone"
 expect_status 0 "$BP" run -c "$T/cfg.xml" --from-snapshot "$first" --no-email
