@@ -1395,10 +1395,16 @@ static int holds_nothing(const reader *r, int f)
 	return bp_num_missing(v->p, v->n);
 }
 
-/* "Total", "Total: Account": how ad platforms label a total row; not
- * "Total Recall Promo", a campaign. */
+/* "Total", "Total: Account": how ad platforms label a total row (in a
+ * Korean interface "합계", "합계: 계정"); not "Total Recall Promo", a
+ * campaign. */
 static int total_label(const char *s, size_t len)
 {
+	static const char ko[] = "합계";
+	const size_t k = sizeof(ko) - 1;
+
+	if (len >= k && memcmp(s, ko, k) == 0)
+		return len == k || s[k] == ':';
 	return len >= 5 && strncasecmp(s, "total", 5) == 0 &&
 	       (len == 5 || s[5] == ':');
 }
@@ -2011,7 +2017,8 @@ static int traffic_row(reader *r, bp_err *err)
 static int total_row(reader *r, bp_err *err)
 {
 	static const char *const whole[] = { "Total: Account", "Total: Campaigns",
-					     "Total: Campaign" };
+					     "Total: Campaign", "합계: 계정",
+					     "합계: 캠페인" };
 	const char *s = r->n ? r->fields[0].p : "";
 	size_t len = r->n ? r->fields[0].n : 0, i;
 	bp_total *t;

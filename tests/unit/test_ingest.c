@@ -1566,6 +1566,25 @@ static void test_ingest_money_column_one_dot_style_reads(void **state)
 		"2026-10-02,Brand,\"12.345.678\"\n"), 0);
 }
 
+/* A Korean interface's export: translated headers and total rows. */
+static void test_ingest_google_ads_korean_total_rows(void **state)
+{
+	fx *x = *state;
+
+	assert_int_equal(feed(x, 3, "캠페인 보고서\n"
+		"\"2026년 10월 1일 - 2026년 10월 31일\"\n"
+		"일,캠페인,노출수,클릭수,통화 코드,비용\n"
+		"2026-10-01,브랜드,100,10,USD,1.20\n"
+		"2026-10-02,브랜드,50,5,USD,2.30\n"
+		"합계: 캠페인,,150,15,USD,3.50\n"
+		"합계: 계정,,150,15,USD,9.50\n"), 0);
+	assert_int_equal(x->q[3].footer_rows, 2);
+	assert_int_equal(bp_funnel_month(x->f, M(2026, 10), PAID)->spend,
+			 35 * BP_MONEY_SCALE / 10);
+	/* The account's total is checked against the rows. */
+	assert_non_null(bp_quality_warning(&x->q[3], "totals-differ"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1577,6 +1596,7 @@ int main(void)
 		T(test_ingest_campaigns_from_drill_down_and_spend),
 		T(test_ingest_order_kept_across_lookahead),
 		T(test_ingest_bad_optional_date_counted_as_missing),
+		T(test_ingest_google_ads_korean_total_rows),
 		T(test_ingest_money_column_mixing_dot_styles_is_fatal),
 		T(test_ingest_money_column_one_dot_style_reads),
 		T(test_ingest_three_decimals_of_krw_are_fatal),
