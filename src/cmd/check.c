@@ -7,6 +7,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +142,44 @@ static void remove_fetched(const char *dir)
 	rmdir(dir);
 }
 
+/* The folders `check --fetch` downloads into are named for the process
+ * (/tmp/boardpack-check-PID-XXXXXX): one whose process is gone was left
+ * by a check that was killed, and holds its partial exports.  Removed,
+ * when this user's, by the next check. */
+#define CHECK_DIR "boardpack-check-"
+
+static void sweep_fetched(void)
+{
+	DIR *d = opendir("/tmp");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		const char *name = e->d_name + strlen(CHECK_DIR);
+		struct stat st;
+		char *end, *path;
+		long pid;
+
+		if (strncmp(e->d_name, CHECK_DIR, strlen(CHECK_DIR)) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(name, &end, 10);
+		if (errno || end == name || *end != '-' || pid <= 0 ||
+		    pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		path = bp_fs_join("/tmp", e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    st.st_uid == geteuid()) {
+			bp_log_debug("removing '%s', left by a check that was stopped",
+				     path);
+			remove_fetched(path);
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* check --online: one cheap call per connector's source.  Returns 0, or
  * the exit status of the first that failed. */
 static int check_online(const bp_config *cfg)
@@ -216,7 +256,7 @@ int cmd_check(const bp_opts *o)
 	bp_config *cfg;
 	bp_timing t = { 0 };
 	bp_conn_window w;
-	char fetched[] = "/tmp/boardpack-check-XXXXXX";
+	char fetched[64];
 	int rc = 0, made = 0;
 
 	cfg = bp_config_load(o->config, &err);
@@ -229,6 +269,9 @@ int cmd_check(const bp_opts *o)
 	if (o->fetch) {
 		/* Into a private folder of its own: check never touches the
 		 * cache that run and --offline rely on. */
+		sweep_fetched();
+		snprintf(fetched, sizeof(fetched), "/tmp/" CHECK_DIR "%ld-XXXXXX",
+			 (long)getpid());
 		if (!mkdtemp(fetched)) {
 			bp_err_set(&err, BP_ECANTCREAT, "cannot create '%s': %s",
 				   fetched, strerror(errno));

@@ -72,4 +72,20 @@ expect_status 78 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
 grep -q 'check the token in \$CRM_TOKEN' "$T/err" || fail "401 error does not say what to check: $(cat "$T/err")"
 grep -q "crm" "$T/err" || fail "401 error does not name the source"
 grep -q "$BP_TEST_TOKEN" "$T/err" && fail "token in the error message"
+
+# 5. check --fetch downloads into a folder of its own, named for its
+#    process; one a killed check left (its process gone) is removed by the
+#    next check, one of a check still running is not.
+export CRM_TOKEN="$BP_TEST_TOKEN"
+config "$CA" auth/contacts.csv ga4.csv "$T/out5"
+sh -c 'exit 0' & gone=$!
+wait "$gone"
+left="/tmp/boardpack-check-$gone-bpTEST"
+alive="/tmp/boardpack-check-$$-bpTEST"
+mkdir -p "$left" "$alive"
+echo "partial export" >"$left/.crm.part"
+expect_status 0 "$BP" check -c "$T/cfg.xml" --fetch
+[ ! -e "$left" ] || { rm -rf "$left" "$alive"; fail "a killed check's folder was left in /tmp"; }
+[ -d "$alive" ] || fail "a running check's folder was removed"
+rmdir "$alive"
 echo ok
