@@ -378,7 +378,23 @@ static void axes(build *b, const box *p, axis *a, int stacked)
 	int i;
 
 	value_range(in, stacked, &lo, &hi);
-	bp_chart_nice_ticks(lo, hi, 6, &a->first, &a->step, &a->count);
+	/* Fewer ticks where the labels' format would write two alike (an
+	 * axis of whole won from 0 to 1 in fifths: ₩0, ₩0, ₩0, ₩1...). */
+	for (i = 6; i >= 2; i--) {
+		char prev[64] = "";
+		int j, alike = 0;
+
+		bp_chart_nice_ticks(lo, hi, i, &a->first, &a->step, &a->count);
+		for (j = 0; j < a->count && !alike; j++) {
+			double v = a->first + a->step * j;
+
+			fmt(b, fabs(v) < a->step * 1e-6 ? 0 : v, buf, sizeof(buf));
+			alike = j && !strcmp(buf, prev);
+			snprintf(prev, sizeof(prev), "%s", buf);
+		}
+		if (!alike)
+			break;
+	}
 	a->lo = a->first;
 	a->hi = a->first + a->step * (a->count - 1);
 	for (i = 0; i < a->count; i++) {

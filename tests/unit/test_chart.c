@@ -264,6 +264,45 @@ static size_t texts_equal(const bp_chart *c, const char *t)
 	return n;
 }
 
+/* Whole won, as the report writes them. */
+static int whole_won(double v, char *buf, size_t size, void *ctx)
+{
+	(void)ctx;
+	return snprintf(buf, size, "W%.0f", v);
+}
+
+/* A series of zeros in a format without fractions: the axis still goes
+ * 0 to 1, in ticks the labels tell apart (not W0, W0, W0, W1, W1, W1). */
+static void test_chart_axis_labels_never_repeat(void **state)
+{
+	const char *cats[] = {"A", "B", "C"};
+	double vals[] = {0, 0, 0};
+	bp_chart_input in;
+	bp_chart *c;
+	bp_err err;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.type = BP_CHART_BAR;
+	in.ncats = 3;
+	in.cats = cats;
+	in.nseries = 1;
+	in.values = vals;
+	in.fmt = whole_won;
+	c = bp_chart_build(&in, &err);
+	assert_non_null(c);
+	/* One W1 on the axis; W0 once there and on the three bars. */
+	assert_int_equal(texts_equal(c, "W1"), 1);
+	assert_true(texts_equal(c, "W0") <= 4);
+	bp_chart_free(c);
+	/* Without a format, fifths are written as such. */
+	in.fmt = NULL;
+	c = bp_chart_build(&in, &err);
+	assert_non_null(c);
+	assert_int_equal(texts_equal(c, "0.20"), 1);
+	bp_chart_free(c);
+}
+
 /* 36 month labels in 600 units cannot all be written: one in every k,
  * the last (the period) among them. */
 static void test_chart_category_labels_thinned_last_kept(void **state)
@@ -472,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_chart_heatmap_shades_by_value),
 		cmocka_unit_test(test_chart_same_input_same_geometry),
 		cmocka_unit_test(test_chart_palette_twenty_distinct_colours),
+		cmocka_unit_test(test_chart_axis_labels_never_repeat),
 		cmocka_unit_test(test_chart_category_labels_thinned_last_kept),
 		cmocka_unit_test(test_chart_long_category_labels_wrap),
 		cmocka_unit_test(test_chart_series_beyond_limit_merged),
