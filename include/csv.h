@@ -27,6 +27,9 @@ typedef struct bp_csv bp_csv;
 
 /* bp_err.sub of the header search's two failures. */
 enum { BP_CSV_EMPTY = 1, BP_CSV_NO_HEADER = 2 };
+/* bp_err.sub of an error that says the input was cut short: it ends in
+ * a quoted field, or (the caller's, ingest.h) inside a row. */
+enum { BP_CSV_CUT = 3 };
 
 /* One field of the current record: UTF-8, unquoted, NUL-terminated.
  * `p` points into the reader's buffer and stays valid until the next call

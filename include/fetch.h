@@ -104,15 +104,26 @@ typedef struct bp_fetch_check {
 int bp_fetch_all(const bp_config *cfg, const char *cache, int offline,
 		 const bp_conn_window *w, bp_err *err);
 
-/* After a run read the download of `src` in `cache` (bp_fetch_path): with
- * `read_ok`, that download is now the last good one, and the earlier one
- * kept beside it is removed; without, the earlier one kept, if any, is put
+/* What a run's read of a download says about it (bp_fetch_settle). */
+typedef enum bp_fetch_read {
+	BP_FETCH_READ_WHOLE,   /* read whole: it is the last good download */
+	BP_FETCH_READ_CUT,     /* it ends where no export ends (BP_CSV_CUT) */
+	BP_FETCH_READ_OTHER    /* the read failed for another reason (a
+				  column the config names wrongly, a bad
+				  value): it says nothing of the download */
+} bp_fetch_read;
+
+/* After a run read the download of `src` in `cache` (bp_fetch_path):
+ * read whole, that download is now the last good one, and the earlier one
+ * kept beside it is removed; cut, the earlier one kept, if any, is put
  * back in its place, and the end of err->msg says so, and from when, or
- * why it could not be (err may be NULL).  Nothing for a source read in
- * place or pulled by a connector.  Cannot fail: a kept copy that cannot be
- * removed is only logged. */
-void bp_fetch_settle(const char *cache, const bp_source *src, int read_ok,
-		     bp_err *err);
+ * why it could not be (err may be NULL); failed otherwise, both stay as
+ * they are, for a later run to settle, so the new download is what the
+ * next run (--offline too) reads.  Nothing for a source read in place or
+ * pulled by a connector.  Cannot fail: a kept copy that cannot be removed
+ * is only logged. */
+void bp_fetch_settle(const char *cache, const bp_source *src,
+		     bp_fetch_read read, bp_err *err);
 
 /* bp_fetch_all, with `check` (NULL: none) deciding on each complete
  * download of a URL source; its error is returned, with a note that the

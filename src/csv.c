@@ -490,9 +490,11 @@ static ALWAYS_INLINE int scan_quoted(bp_csv *r, char **pp, long *breaks,
 		if (q >= end) {
 			if (!r->eof)
 				return ST_NEED;
-			return data_error(r, open, err,
-					  "unterminated quote: the quoted field "
-					  "starting here never ends");
+			data_error(r, open, err, "unterminated quote: the "
+				   "quoted field starting here never ends");
+			if (err)
+				err->sub = BP_CSV_CUT;
+			return ST_ERR;
 		}
 		if (*q == '"') {
 			if (q + 1 >= end && !r->eof)

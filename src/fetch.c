@@ -829,19 +829,19 @@ static void put_back(const char *good, const struct stat *st,
 	}
 }
 
-void bp_fetch_settle(const char *cache, const bp_source *src, int read_ok,
-		     bp_err *err)
+void bp_fetch_settle(const char *cache, const bp_source *src,
+		     bp_fetch_read read, bp_err *err)
 {
 	char *good, *path;
 	struct stat st;
 
-	if (src->connector || is_local(src))
+	if (src->connector || is_local(src) || read == BP_FETCH_READ_OTHER)
 		return;
 	good = good_path(cache, src);
 	path = bp_fetch_path(cache, src);
 	/* Nothing kept: the cache's download is the last good one. */
 	if (lstat(good, &st) == 0) {
-		if (!read_ok)
+		if (read == BP_FETCH_READ_CUT)
 			put_back(good, &st, path, err);
 		else if (unlink(good) < 0)
 			bp_log_warn("cannot remove '%s', the download of source "

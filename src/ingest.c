@@ -2096,13 +2096,15 @@ static int cut_short(reader *r, bp_err *err)
 			if (last->p[i] < '0' || last->p[i] > '9')
 				return 0;
 	}
-	return bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
-			 col ? col + utf8_chars(last->p, last->n) : 0,
-			 "the file ends inside this row, after %zu of the header's "
-			 "%zu fields and with no line end: the export was cut short "
-			 "(a download or a copy that stopped), and its last value "
-			 "may be cut too; export or download it again", r->n,
-			 r->width);
+	bp_err_at(err, BP_EDATA, r->name, bp_csv_line(r->csv),
+		  col ? col + utf8_chars(last->p, last->n) : 0,
+		  "the file ends inside this row, after %zu of the header's %zu "
+		  "fields and with no line end: the export was cut short (a "
+		  "download or a copy that stopped), and its last value may be "
+		  "cut too; export or download it again", r->n, r->width);
+	if (err)
+		err->sub = BP_CSV_CUT;
+	return -1;
 }
 
 /* Rows that are not records: footers and totals, the "no data" row, and

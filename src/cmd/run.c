@@ -18,6 +18,7 @@
 
 #include <libxml/tree.h>
 
+#include "csv.h"
 #include "fetch.h"
 #include "fs.h"
 #include "funnel.h"
@@ -160,7 +161,12 @@ static int read_sources(run_state *s, bp_err *err)
 			/* Read whole or not, the download is now known to be
 			 * the last good one, or not (fetch.h). */
 			if (!s->from_snapshot)
-				bp_fetch_settle(s->cache, src, rc == 0, err);
+				bp_fetch_settle(s->cache, src, rc == 0 ?
+						BP_FETCH_READ_WHOLE :
+						err->code == BP_EDATA &&
+						err->sub == BP_CSV_CUT ?
+						BP_FETCH_READ_CUT :
+						BP_FETCH_READ_OTHER, err);
 			if (rc < 0)
 				return -1;
 			bp_cli_print_warnings(&s->quality[i], name);

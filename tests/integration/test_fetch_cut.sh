@@ -107,4 +107,23 @@ config cutclose/contacts.csv
 expect_status 65 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
 cache_is "$T/www/v2/contacts.csv"
 offline_reads "$T/www/v2/contacts.csv"
+
+# 6. A run that fails for a reason of the config's (a date format that is
+#    not the export's) says nothing of a newer whole download: that one
+#    stays in the cache, for --offline once the config is fixed, and the
+#    one before it waits beside it until a run reads the new one whole.
+mkdir "$T/www/v3"
+sed '$d' "$T/www/v2/contacts.csv" >"$T/www/v3/contacts.csv"
+config v3/contacts.csv
+sed -i 's|retries="1"/>|retries="1"><column field="created" name="Create Date" format="%d/%m/%Y"/></contacts>|' "$T/cfg.xml"
+expect_status 65 "$BP" run -c "$T/cfg.xml" --period 2026-10 --no-email
+grep -q "bad date .* in column 'Create Date'" "$T/err" || fail "the config's wrong format is not the error: $(cat "$T/err")"
+grep -q "put back" "$T/err" && fail "a config's mistake put an older download back: $(cat "$T/err")"
+[ "$(sum "$CACHE/crm")" = "$(sum "$T/www/v3/contacts.csv")" ] ||
+	fail "a config's mistake took the newer whole download out of the cache"
+[ "$(sum "$CACHE/.crm.good")" = "$(sum "$T/www/v2/contacts.csv")" ] ||
+	fail "the download before it is not kept beside it"
+config v3/contacts.csv
+offline_reads "$T/www/v3/contacts.csv"
+cache_is "$T/www/v3/contacts.csv"
 echo ok

@@ -1177,7 +1177,7 @@ static void test_fetch_close_ended_body_put_back_when_unread(void **state)
 	assert_file_is(good, "earlier,download\n");
 
 	bp_err_set(&err, BP_EDATA, "unterminated quote");
-	bp_fetch_settle(cache, &src, 0, &err);
+	bp_fetch_settle(cache, &src, BP_FETCH_READ_CUT, &err);
 	assert_int_equal(err.code, BP_EDATA);
 	assert_non_null(strstr(err.msg, "unterminated quote; the last good "
 				"download ("));
@@ -1204,13 +1204,13 @@ static void test_fetch_settle_after_whole_read_drops_earlier(void **state)
 	assert_int_equal(fetch_one(&src, cache, &err), 0);
 	assert_true(tl_exists(good));
 	bp_err_clear(&err);
-	bp_fetch_settle(cache, &src, 1, &err);
+	bp_fetch_settle(cache, &src, BP_FETCH_READ_WHOLE, &err);
 	assert_int_equal(err.code, 0);
 	assert_false(tl_exists(good));
 	assert_file_is(out, CONTACTS);
 	/* Nothing kept, nothing to put back: the message is left alone. */
 	bp_err_set(&err, BP_EDATA, "bad row");
-	bp_fetch_settle(cache, &src, 0, &err);
+	bp_fetch_settle(cache, &src, BP_FETCH_READ_CUT, &err);
 	assert_string_equal(err.msg, "bad row");
 	assert_file_is(out, CONTACTS);
 }
@@ -1234,7 +1234,7 @@ static void test_fetch_unread_download_never_becomes_the_kept_one(void **state)
 	assert_int_equal(fetch_one(&src, cache, &err), 0);
 	assert_file_is(out, CONTACTS);
 	assert_file_is(good, "earlier,download\n");
-	bp_fetch_settle(cache, &src, 0, NULL);
+	bp_fetch_settle(cache, &src, BP_FETCH_READ_CUT, NULL);
 	assert_file_is(out, "earlier,download\n");
 	assert_false(tl_exists(good));
 }
@@ -1256,7 +1256,7 @@ static void test_fetch_settle_refuses_a_planted_link(void **state)
 	https_url(url, sizeof(url), "contacts.csv");
 	src_init(&src, "crm", url);
 	bp_err_set(&err, BP_EDATA, "bad row");
-	bp_fetch_settle(cache, &src, 0, &err);
+	bp_fetch_settle(cache, &src, BP_FETCH_READ_CUT, &err);
 	assert_non_null(strstr(err.msg, "bad row; the last good download ('"));
 	assert_non_null(strstr(err.msg, "is not a regular file and was not put back"));
 	assert_file_is(out, "new,download\n");
