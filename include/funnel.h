@@ -237,8 +237,9 @@ void bp_funnel_declare(bp_funnel *f, int channel, unsigned has);
  * there are absent rather than 0.  A month it has some days of is kept,
  * and marked in `part` for the caller to say so.  A month is wholly
  * covered from its first instant to its last, or, for the month as_of
- * falls in, to the day before as_of (an export made in the morning ends
- * with yesterday).  `part`, when not NULL, has n_months entries: each
+ * falls in, to two days before as_of (an export made in the morning ends
+ * with yesterday, in an ad account's time zone that may be a day behind
+ * the report's).  `part`, when not NULL, has n_months entries: each
  * gets BP_COVERED, BP_COVERED_PART or BP_COVERED_NONE.  Returns how many
  * months are not wholly covered. */
 enum { BP_COVERED, BP_COVERED_PART, BP_COVERED_NONE };

@@ -381,7 +381,8 @@ int bp_funnel_cover(bp_funnel *f, int channel, unsigned covers, bp_time from,
 
 	for (i = 0; i < f->n_months; i++) {
 		bp_time start = i ? f->ends[i - 1] + 1 : bp_month_start(f->tz, f->first);
-		bp_time need = f->ends[i] <= f->as_of ? f->ends[i] : f->as_of - 86400;
+		bp_time need = f->ends[i] <= f->as_of ? f->ends[i] :
+			       f->as_of - 2 * 86400;
 		int state = from <= start && to >= need ? BP_COVERED :
 			    from > f->ends[i] || to < start ? BP_COVERED_NONE :
 			    BP_COVERED_PART;

@@ -2320,7 +2320,8 @@ static void check_range(reader *r)
 		warn(r->q, "partial-range", "the export covers '%s' and has no "
 		     "day of %s: there, %s are left empty, as are comparisons "
 		     "that reach those months%s%s%s; export a period that "
-		     "covers them", rg->text, none, what,
+		     "covers them (months before a campaign began too: their "
+		     "rows are none, which is no spend)", rg->text, none, what,
 		     part[0] ? ", and it has only some days of " : "", part,
 		     part[0] ? ", whose figures count those days alone" : "");
 	else if (part[0])
