@@ -115,22 +115,28 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The attribute `name` of the economics row of `channel`, or NULL. */
-static char *econ(fixture *x, const char *channel, const char *name)
+/* The attribute `name` of the first row of `section` whose channel is
+ * `channel` and, when `span` is not NULL, whose span is `span`; NULL when
+ * there is none or it lacks the attribute. */
+static char *row_attr(xmlDocPtr doc, const char *section, const char *span,
+		      const char *channel, const char *name)
 {
 	static char buf[64];
 	xmlNodePtr s, r;
 
-	for (s = xmlDocGetRootElement(x->doc)->children; s; s = s->next) {
-		if (strcmp((const char *)s->name, "economics") != 0)
+	for (s = xmlDocGetRootElement(doc)->children; s; s = s->next) {
+		if (strcmp((const char *)s->name, section) != 0)
 			continue;
 		for (r = s->children; r; r = r->next) {
 			xmlChar *ch = xmlGetProp(r, BAD_CAST "channel");
+			xmlChar *sp = span ? xmlGetProp(r, BAD_CAST "span") : NULL;
 			xmlChar *v = NULL;
 
-			if (ch && strcmp((char *)ch, channel) == 0)
+			if (ch && !strcmp((char *)ch, channel) &&
+			    (!span || (sp && !strcmp((char *)sp, span))))
 				v = xmlGetProp(r, BAD_CAST name);
 			xmlFree(ch);
+			xmlFree(sp);
 			if (v) {
 				snprintf(buf, sizeof(buf), "%s", (char *)v);
 				xmlFree(v);
@@ -139,6 +145,12 @@ static char *econ(fixture *x, const char *channel, const char *name)
 		}
 	}
 	return NULL;
+}
+
+/* The attribute `name` of the economics row of `channel`, or NULL. */
+static char *econ(fixture *x, const char *channel, const char *name)
+{
+	return row_attr(x->doc, "economics", NULL, channel, name);
 }
 
 static void test_model_cost_ratios_per_channel(void **state)
@@ -428,30 +440,7 @@ static void test_model_no_sessions_without_a_traffic_source(void **state)
 static char *span_attr(xmlDocPtr doc, const char *span, const char *channel,
 		       const char *name)
 {
-	static char buf[64];
-	xmlNodePtr s, r;
-
-	for (s = xmlDocGetRootElement(doc)->children; s; s = s->next) {
-		if (strcmp((const char *)s->name, "comparisons") != 0)
-			continue;
-		for (r = s->children; r; r = r->next) {
-			xmlChar *sp = xmlGetProp(r, BAD_CAST "span");
-			xmlChar *ch = xmlGetProp(r, BAD_CAST "channel");
-			xmlChar *v = NULL;
-
-			if (sp && ch && !strcmp((char *)sp, span) &&
-			    !strcmp((char *)ch, channel))
-				v = xmlGetProp(r, BAD_CAST name);
-			xmlFree(sp);
-			xmlFree(ch);
-			if (v) {
-				snprintf(buf, sizeof(buf), "%s", (char *)v);
-				xmlFree(v);
-				return buf;
-			}
-		}
-	}
-	return NULL;
+	return row_attr(doc, "comparisons", span, channel, name);
 }
 
 /* A span that holds a month the export has no day of has no spend: the
