@@ -1304,6 +1304,32 @@ static bp_csv *new_reader(const char *name, size_t cap, bp_err *err)
 	return r;
 }
 
+/* What the first bytes of a file without a BOM say it is, when it is no
+ * text export: a ZIP archive (an .xlsx workbook, a zipped export), gzip,
+ * a PDF, or UTF-16 without its BOM (a NUL in every other byte).  Returns
+ * 0, or -1 with BP_EDATA naming what it is and what to do. */
+static int not_text(const bp_csv *r, const unsigned char *h, size_t n,
+		    bp_err *err)
+{
+	const char *what = NULL;
+
+	if (n >= 3 && h[0] == 'P' && h[1] == 'K' && h[2] == 3)
+		what = "is a ZIP archive (an .xlsx workbook, or a zipped export), "
+		       "not a CSV or TSV export: export the report as CSV, or "
+		       "unzip it first";
+	else if (n >= 2 && h[0] == 0x1F && h[1] == 0x8B)
+		what = "is compressed with gzip: decompress it first (gunzip)";
+	else if (n >= 3 && h[0] == '%' && h[1] == 'P' && h[2] == 'D')
+		what = "is a PDF, not an export: export the report as CSV";
+	else if (n >= 2 && (h[0] == 0) != (h[1] == 0))
+		what = "has a NUL byte at its start, as UTF-16 without its "
+		       "byte-order mark has: save it as UTF-8, or as UTF-16 with "
+		       "the mark";
+	if (!what)
+		return 0;
+	return bp_err_at(err, BP_EDATA, r->name, 1, 1, "the file %s", what);
+}
+
 /* Reads the first bytes and decides the encoding from the BOM. */
 static int start(bp_csv *r, bp_err *err)
 {
@@ -1320,6 +1346,8 @@ static int start(bp_csv *r, bp_err *err)
 		r->enc = ENC_UTF16LE, skip = 2;
 	else if (n >= 2 && head[0] == 0xFE && head[1] == 0xFF)
 		r->enc = ENC_UTF16BE, skip = 2;
+	else if (not_text(r, head, n, err) < 0)
+		return -1;
 	if (r->enc == ENC_UTF8) {
 		memcpy(r->buf, head + skip, n - skip);
 		r->end = n - skip;

@@ -138,6 +138,37 @@ static void test_csv_no_bom_first_bytes_kept(void **state)
 	bp_csv_close(r);
 }
 
+/* Files that are no text export say what they are, at once: not an
+ * "unexpected character" somewhere inside them. */
+static void test_csv_archives_and_utf16_without_bom_named(void **state)
+{
+	static const struct { const char *bytes; size_t n; const char *says; } cases[] = {
+		{ "PK\003\004\024\0\0\0", 8, "the file is a ZIP archive (an .xlsx workbook" },
+		{ "\037\213\010\0\0\0", 6, "the file is compressed with gzip" },
+		{ "%PDF-1.7\n", 9, "the file is a PDF" },
+		{ "R\0e\0c\0,\0", 8, "as UTF-16 without its byte-order mark has" },
+		{ "\0R\0e\0c\0,", 8, "as UTF-16 without its byte-order mark has" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bp_err_clear(&err);
+		assert_null(bp_csv_open_mem(cases[i].bytes, cases[i].n, "t.csv", &err));
+		assert_int_equal(err.code, BP_EDATA);
+		assert_int_equal(err.line, 1);
+		if (!strstr(err.msg, cases[i].says))
+			fail_msg("case %zu: %s", i, err.msg);
+	}
+	/* A UTF-8 file whose first bytes are text reads as before. */
+	{
+		bp_csv *r = OPEN("PKey,x\n1,2\n");
+
+		HEADER(r, 1, "PKey", "x");
+		bp_csv_close(r);
+	}
+}
+
 static void test_csv_utf16le_decoded(void **state)
 {
 	static const unsigned char in[] = {
@@ -1501,6 +1532,7 @@ int main(void)
 		cmocka_unit_test(test_csv_open_at_reads_from_the_offset),
 		cmocka_unit_test(test_csv_utf8_bom_skipped),
 		cmocka_unit_test(test_csv_no_bom_first_bytes_kept),
+		cmocka_unit_test(test_csv_archives_and_utf16_without_bom_named),
 		cmocka_unit_test(test_csv_utf16le_decoded),
 		cmocka_unit_test(test_csv_utf16be_decoded),
 		cmocka_unit_test(test_csv_utf16le_korean_header),
