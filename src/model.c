@@ -1050,16 +1050,22 @@ static void cost_warnings(xmlNodePtr ws, const bp_config *cfg,
 		bp_month first = cfg->costs[i].month;
 		char text[512], names[160] = "", m[8];
 		size_t o = 0, hit = 0;
-		int seen = 0;
+		int seen = 0, months = 0;
 
 		for (j = 0; j < i; j++)
 			seen |= !strcmp(cfg->costs[j].label ? cfg->costs[j].label : "", label);
 		if (seen)
 			continue;
 		for (j = i; j < cfg->n_costs; j++)
-			if (!strcmp(cfg->costs[j].label ? cfg->costs[j].label : "", label) &&
-			    cfg->costs[j].month < first)
-				first = cfg->costs[j].month;
+			if (!strcmp(cfg->costs[j].label ? cfg->costs[j].label : "", label)) {
+				months += cfg->costs[j].month != cfg->costs[i].month;
+				if (cfg->costs[j].month < first)
+					first = cfg->costs[j].month;
+			}
+		/* A one-off (a trade show's booth) is no cost that was left
+		 * out of the months before it. */
+		if (!months)
+			continue;
 		for (k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
 			const struct pair *pr = &pairs[k];
 			bp_month then = period + pr->then_from;

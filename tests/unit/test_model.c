@@ -546,6 +546,12 @@ static void test_model_cost_entries_starting_late_warned(void **state)
 	doc = bp_model_build(&x->cfg, f, NULL, NULL, 0, &run, &x->err);
 	assert_null(config_warning(doc, "cost-entries-start"));
 	xmlFreeDoc(doc);
+	/* A one-off in the period itself is no recurring cost left out of
+	 * the months before it. */
+	costs[3].month = oct;
+	doc = bp_model_build(&x->cfg, f, NULL, NULL, 0, &run, &x->err);
+	assert_null(config_warning(doc, "cost-entries-start"));
+	xmlFreeDoc(doc);
 	bp_funnel_free(f);
 }
 
