@@ -65,6 +65,8 @@ typedef struct bp_mapped {
 	char *header;        /* the header as written in the file; NULL: absent */
 	int required;
 	int by_range;        /* absent, and the export's date range stands in */
+	int unnamed;         /* no header is looked for: the preset knows none
+				and the config names none (Google Ads' `until`) */
 } bp_mapped;
 
 /* A total row the export carries ("Total: Account"), against the rows. */

@@ -1087,6 +1087,7 @@ static int map_columns(reader *r, bp_field *hdr, size_t n, bp_err *err)
 				}
 		r->q->map[f].field = r->p->fields[f].field;
 		r->q->map[f].required = (r->p->fields[f].flags & F_REQUIRED) != 0;
+		r->q->map[f].unnamed = r->col[f] < 0 && !r->header_name[f];
 		if (r->col[f] >= 0) {
 			i = (size_t)r->col[f];
 			r->q->map[f].header = keep_text(r->q, hdr[i].p, hdr[i].n);

@@ -976,7 +976,12 @@ static void add_source_detail(xmlNodePtr s, const bp_quality *q)
 	int st;
 
 	for (k = 0; k < q->n_map; k++) {
-		xmlNodePtr c = xmlNewChild(s, NULL, BAD_CAST "field", NULL);
+		xmlNodePtr c;
+
+		/* A field no header is looked for is not one the export lacks. */
+		if (q->map[k].unnamed)
+			continue;
+		c = xmlNewChild(s, NULL, BAD_CAST "field", NULL);
 
 		xmlNewProp(c, BAD_CAST "id", BAD_CAST q->map[k].field);
 		xmlNewProp(c, BAD_CAST "required", BAD_CAST (q->map[k].required ? "1" : "0"));

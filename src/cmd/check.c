@@ -34,7 +34,7 @@ static void print_mapping(const bp_quality *q)
 		else if (m->by_range)
 			printf("      %-18s (none: the export's range '%s' dates its rows)\n",
 			       m->field, q->range ? q->range : "");
-		else if (!m->required && o < sizeof(absent))
+		else if (!m->required && !m->unnamed && o < sizeof(absent))
 			o += (size_t)snprintf(absent + o, sizeof(absent) - o, "%s%s",
 					      o ? ", " : "", m->field);
 	}

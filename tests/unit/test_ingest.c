@@ -1478,6 +1478,27 @@ static void test_ingest_meta_row_over_two_months_is_fatal(void **state)
 	assert_non_null(strstr(x->err.msg, "2026-09-15 to 2026-10-14, more than one month"));
 }
 
+/* Google Ads names no header for a row's last day: the field is not one
+ * its export lacks. */
+static void test_ingest_field_without_a_header_is_not_missing(void **state)
+{
+	fx *x = *state;
+	size_t k, seen = 0;
+
+	assert_int_equal(feed(x, 3, "Campaign performance\n"
+		"\"October 1, 2026 - October 31, 2026\"\n"
+		"Day,Campaign,Impr.,Currency code,Cost\n"
+		"2026-10-01,Brand,100,USD,1.20\n"), 0);
+	for (k = 0; k < x->q[3].n_map; k++)
+		if (!strcmp(x->q[3].map[k].field, "until")) {
+			seen++;
+			assert_int_equal(x->q[3].map[k].unnamed, 1);
+		} else {
+			assert_int_equal(x->q[3].map[k].unnamed, 0);
+		}
+	assert_int_equal(seen, 1);
+}
+
 /* With a breakdown by day, each row is its day, whatever the reporting
  * period around it. */
 static void test_ingest_meta_day_column_wins_over_reporting_starts(void **state)
@@ -1602,6 +1623,7 @@ int main(void)
 		T(test_ingest_campaigns_from_drill_down_and_spend),
 		T(test_ingest_order_kept_across_lookahead),
 		T(test_ingest_bad_optional_date_counted_as_missing),
+		T(test_ingest_field_without_a_header_is_not_missing),
 		T(test_ingest_google_ads_korean_total_rows),
 		T(test_ingest_money_column_mixing_dot_styles_is_fatal),
 		T(test_ingest_money_column_one_dot_style_reads),
