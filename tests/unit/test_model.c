@@ -199,15 +199,23 @@ static void test_model_zero_denominator_is_absent(void **state)
 	assert_string_equal(econ(x, "other", "cpl"), "0.00");
 }
 
-static void test_model_no_bounce_rate_without_engaged_sessions(void **state)
+/* Rebuilds the fixture's document after the test changed its funnel. */
+static void rebuild(fixture *x)
 {
-	fixture *x = *state;
 	bp_run_info run = { 0, 2026 * 12 + 9, 0, "test" };
 
 	xmlFreeDoc(x->doc);
+	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &x->err);
+	assert_non_null(x->doc);
+}
+
+static void test_model_no_bounce_rate_without_engaged_sessions(void **state)
+{
+	fixture *x = *state;
+
 	x->f->has[0] &= ~(unsigned)BP_HAS_ENGAGED;
 	x->f->has[1] &= ~(unsigned)BP_HAS_ENGAGED;
-	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &x->err);
+	rebuild(x);
 	assert_null(econ(x, "paid", "bounce_rate"));
 	assert_string_equal(econ(x, "paid", "sessions"), "1000");
 }
@@ -370,16 +378,6 @@ static void test_model_write_error_says_why_and_prints_nothing(void **state)
 	free(out);
 	tl_rmtree(dir);
 	free(dir);
-}
-
-/* Rebuilds the fixture's document after the test changed its funnel. */
-static void rebuild(fixture *x)
-{
-	bp_run_info run = { 0, 2026 * 12 + 9, 0, "test" };
-
-	xmlFreeDoc(x->doc);
-	x->doc = bp_model_build(&x->cfg, x->f, NULL, NULL, 0, &run, &x->err);
-	assert_non_null(x->doc);
 }
 
 /* A spend export that has no day of October: paid's spend is not known,
